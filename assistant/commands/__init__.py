@@ -12,6 +12,8 @@ _GROUPS = [
     ("assistant.commands.data", "data"),
     ("assistant.commands.model", "model"),
     ("assistant.commands.copy", "copy"),
+    ("assistant.commands.demo", "demo"),
+    ("assistant.commands.admin", "admin"),
     ("assistant.commands.insights", None),  # mka recommend, mka segments
     ("assistant.commands.top", None),  # mka serve, mka chat
 ]

@@ -1,0 +1,78 @@
+"""The structured reply of one turn and the events streamed while it is produced.
+
+Handoff, citations and tool calls are fields here, never parsed out of prose. The HTTP API sends the events as SSE
+(`token`, `citation`, `tool_call`, `done`); `stream=false` returns the `Reply` whole.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+Action = Literal["answer", "clarify", "handoff"]
+Role = Literal["customer", "marketer"]
+
+
+class Caller(BaseModel):
+    """Who is asking. A customer is anonymous unless the shop signed their id (see the widget's HMAC)."""
+
+    role: Role
+    customer_id: str | None = None
+    client: str | None = None  # client address, for rate limits and logs
+
+
+class CitationOut(BaseModel):
+    """Evidence `[n]` in the reply text points at `citations[n-1]`."""
+
+    n: int
+    source: str
+    title: str
+    anchor: str = ""
+    url: str | None = None  # a link the UI can open, e.g. /docs/policies/returns.md#return-window
+    snippet: str = ""
+
+
+class ToolCallRecord(BaseModel):
+    """One tool that ran in this turn (or was refused)."""
+
+    name: str
+    arguments: dict[str, Any] = Field(default_factory=dict)
+    summary: str = ""  # one line a person can read
+    ok: bool = True
+    result: Any = None  # structured result (recommendations, drafts, profiles) for UIs to render
+
+
+class Reply(BaseModel):
+    """The whole answer of one turn."""
+
+    session_id: str
+    turn_id: int
+    text: str
+    citations: list[CitationOut] = Field(default_factory=list)
+    tool_calls: list[ToolCallRecord] = Field(default_factory=list)
+    action: Action = "answer"
+    intent: str = ""
+
+
+class TokenEvent(BaseModel):
+    type: Literal["token"] = "token"
+    text: str
+
+
+class CitationEvent(BaseModel):
+    type: Literal["citation"] = "citation"
+    citation: CitationOut
+
+
+class ToolCallEvent(BaseModel):
+    type: Literal["tool_call"] = "tool_call"
+    tool_call: ToolCallRecord
+
+
+class DoneEvent(BaseModel):
+    type: Literal["done"] = "done"
+    reply: Reply
+
+
+TurnEvent = TokenEvent | CitationEvent | ToolCallEvent | DoneEvent
