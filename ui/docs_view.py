@@ -1,0 +1,92 @@
+"""Shop documents rendered for people at /docs/<path>, the target of every citation link.
+
+Headings get the same slugs the retrieval loaders give chunk anchors (`retrieval.loaders.slugify`), so
+``/docs/policies/returns.md#return-window`` lands on the cited section. Documents are shop content, but uploads come
+from people: scripts and event handlers are stripped and a strict Content-Security-Policy goes with every page.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from pathlib import Path
+
+from bs4 import BeautifulSoup
+from fastapi.responses import FileResponse, HTMLResponse, Response
+from markdown_it import MarkdownIt
+
+from assistant.errors import NotFound
+from retrieval.loaders import slugify
+
+CSP = (
+    "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; base-uri 'none'; form-action 'none'"
+)
+_PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{title}</title>
+<meta name="viewport" content="width=device-width,initial-scale=1">
+<style>body{{font:16px/1.55 system-ui,sans-serif;max-width:48rem;margin:2rem auto;padding:0 1rem;color:#1d2521}}
+:target{{background:#fff6c8}} pre{{white-space:pre-wrap;background:#f4f6f5;padding:1rem;border-radius:8px}}
+table{{border-collapse:collapse}} td,th{{border:1px solid #ccd;padding:.3rem .5rem}} nav a{{color:#0b6e4f}}</style>
+</head><body><nav><a href="/">Home</a> / {crumb}</nav><article>{body}</article></body></html>"""
+
+
+def resolve(path: str, roots: list[Path]) -> Path:
+    """The file `path` names inside one of `roots`; NotFound for anything else (including ``..`` escapes)."""
+    clean = path.split("#", 1)[0].strip("/")
+    if clean:
+        for root in roots:
+            base = root.resolve()
+            candidate = (base / clean).resolve()
+            if candidate.is_relative_to(base) and candidate.is_file():
+                return candidate
+    raise NotFound(f"no document named {path!r}")
+
+
+def _markdown(text: str) -> str:
+    md = MarkdownIt("js-default")  # raw HTML in Markdown is not passed through
+    tokens = md.parse(text)
+    for index, token in enumerate(tokens):
+        if token.type == "heading_open" and index + 1 < len(tokens):
+            token.attrSet("id", slugify(tokens[index + 1].content))
+    return md.renderer.render(tokens, md.options, {})
+
+
+def _clean_html(text: str) -> tuple[str, str]:
+    soup = BeautifulSoup(text, "html.parser")
+    for tag in soup(["script", "iframe", "object", "embed", "form", "link", "meta", "base"]):
+        tag.decompose()
+    for tag in soup.find_all(True):
+        for attr in list(tag.attrs):
+            value = str(tag.attrs[attr])
+            if attr.lower().startswith("on") or value.strip().lower().startswith("javascript:"):
+                del tag.attrs[attr]
+    for heading in soup.find_all(["h1", "h2", "h3", "h4", "h5", "h6"]):
+        if not heading.get("id"):
+            heading["id"] = slugify(heading.get_text(" ", strip=True))
+    title = soup.title.get_text(strip=True) if soup.title else ""
+    body = soup.body or soup
+    return title, "".join(str(child) for child in body.children)
+
+
+def render(file: Path, path: str) -> Response:
+    """The document as an HTML page (Markdown, HTML, JSON, text) or as itself (PDF)."""
+    suffix = file.suffix.lower()
+    headers = {"Content-Security-Policy": CSP, "X-Content-Type-Options": "nosniff"}
+    if suffix == ".pdf":
+        return FileResponse(file, media_type="application/pdf", headers=headers)
+    text = file.read_text(encoding="utf-8", errors="replace")
+    title = file.name
+    if suffix in {".md", ".markdown"}:
+        body = _markdown(text)
+    elif suffix in {".html", ".htm"}:
+        found, body = _clean_html(text)
+        title = found or title
+    elif suffix == ".json":
+        try:
+            text = json.dumps(json.loads(text), indent=2, ensure_ascii=False)
+        except ValueError:
+            pass
+        body = f"<pre>{html.escape(text)}</pre>"
+    else:
+        body = f"<pre>{html.escape(text)}</pre>"
+    page = _PAGE.format(title=html.escape(title), crumb=html.escape(path), body=body)
+    return HTMLResponse(page, headers=headers)
