@@ -3,7 +3,8 @@
 What it installs, outermost first:
 
 1. CORS limited to `settings.cors_origins` (so even a 413 or 429 carries the headers a browser needs to read it).
-2. `ProtectionMiddleware` (pure ASGI, so it also covers a mounted Gradio app and streamed responses):
+2. `ProtectionMiddleware` (pure ASGI, around the whole stack, so it also covers a mounted Gradio app, other
+   middleware's own responses and streamed responses):
    - a per-client-address rate limit (`settings.limits.rate_per_minute_client`) -> 429 with Retry-After; static assets
      (scripts, styles, fonts, images) are not counted, because one Gradio page load fetches dozens of them;
    - a body size limit checked on Content-Length before reading and again on the bytes actually streamed (a client can
@@ -154,13 +155,15 @@ class ProtectionMiddleware:
             await self.app(scope, receive, send)
             return
         path = scope.get("path", "")
-        started = False
+        started = finished = False
 
         async def send_with_headers(message: Message) -> None:
-            nonlocal started
+            nonlocal started, finished
             if message["type"] == "http.response.start":
                 started = True
                 message["headers"] = self._with_security_headers(scope, list(message.get("headers", [])))
+            elif message["type"] == "http.response.body" and not message.get("more_body", False):
+                finished = True
             await send(message)
 
         try:
@@ -182,6 +185,8 @@ class ProtectionMiddleware:
             await json_error(exc.status, exc.message)(scope, receive, send_with_headers)
         except Exception:
             log.exception("unhandled error on %s %s", scope.get("method"), path)
+            if finished:  # an inner error handler already answered (and re-raised only to report it): done
+                return
             if started:  # the status line is gone: end the stream abruptly rather than pretend it completed
                 raise
             await json_error(500, "internal error")(scope, receive, send_with_headers)
@@ -328,16 +333,19 @@ async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
     return json_error(exc.status_code, str(exc.detail), headers or None)
 
 
-async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
-    # Reached only for errors raised outside ProtectionMiddleware (it answers the others itself).
-    log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+async def _unexpected_error(_request: Request, _exc: Exception) -> JSONResponse:
+    # Starlette's error middleware answers with this, then re-raises: ProtectionMiddleware (outside it) logs the error.
     return json_error(500, "internal error")
 
 
 def install_protections(
     app: FastAPI, settings: Any, *, frameable_prefixes: Iterable[str] = FRAMEABLE_PREFIXES
 ) -> None:
-    """Install rate limits, body guards, security headers, CORS and the error handlers on `app` (call once)."""
+    """Install rate limits, body guards, security headers, CORS and the error handlers on `app` (call once).
+
+    The protections wrap the whole middleware stack, whenever and in whatever order other middleware is added: a
+    redirect or 401 from an app's own middleware, and a 500 from Starlette's error middleware, still get the headers.
+    """
     limits = settings.limits
     limiter = RateLimiter(limits.rate_per_minute_client, 60, what="requests from this address")
     app.state.client_limiter = limiter
@@ -345,21 +353,26 @@ def install_protections(
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(Exception, _unexpected_error)
-    app.add_middleware(
-        ProtectionMiddleware,
-        max_body_bytes=limits.max_body_bytes,
-        max_upload_bytes=limits.max_upload_bytes,
-        limiter=limiter,
-        frame_origins=settings.cors_origins,
-        frameable_prefixes=frameable_prefixes,
-    )
-    # Added last = outermost: error responses from the protections still carry CORS headers.
-    app.add_middleware(
-        CORSMiddleware,
-        allow_origins=list(settings.cors_origins),
-        allow_methods=["GET", "POST", "DELETE", "OPTIONS"],
-        allow_headers=["Authorization", "Content-Type", "X-API-Key", "X-Customer-Token", "X-Session-Id"],
-        expose_headers=["Retry-After"],
-        allow_credentials=False,
-        max_age=600,
-    )
+    inner_build = app.build_middleware_stack
+
+    def build_middleware_stack() -> ASGIApp:
+        protected = ProtectionMiddleware(
+            inner_build(),
+            max_body_bytes=limits.max_body_bytes,
+            max_upload_bytes=limits.max_upload_bytes,
+            limiter=limiter,
+            frame_origins=settings.cors_origins,
+            frameable_prefixes=frameable_prefixes,
+        )
+        # Outermost: error responses from the protections still carry CORS headers, so a widget can read them.
+        return CORSMiddleware(
+            protected,
+            allow_origins=list(settings.cors_origins),
+            allow_methods=["GET", "POST", "DELETE", "OPTIONS"],
+            allow_headers=["Authorization", "Content-Type", "X-API-Key", "X-Customer-Token", "X-Session-Id"],
+            expose_headers=["Retry-After"],
+            allow_credentials=False,
+            max_age=600,
+        )
+
+    app.build_middleware_stack = build_middleware_stack  # type: ignore[method-assign]

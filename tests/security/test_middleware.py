@@ -7,7 +7,7 @@ import logging
 
 import pytest
 from fastapi import FastAPI, File, UploadFile
-from fastapi.responses import HTMLResponse, StreamingResponse
+from fastapi.responses import HTMLResponse, JSONResponse, StreamingResponse
 from fastapi.testclient import TestClient
 from pydantic import BaseModel
 
@@ -259,4 +259,20 @@ def test_unknown_route_and_method(client):
 def test_streaming_response_passes(client):
     response = client.get("/v1/stream")
     assert response.status_code == 200 and response.text == "ab"
+    assert response.headers["x-content-type-options"] == "nosniff"
+
+
+def test_middleware_added_later_is_still_covered(settings):
+    """An app's own middleware added after install_protections (a login guard, say) answers with the headers too."""
+    app = build_app(settings)
+
+    @app.middleware("http")
+    async def guard(request, call_next):
+        if request.url.path.startswith("/private"):
+            return JSONResponse({"error": "login required"}, status_code=401)
+        return await call_next(request)
+
+    response = TestClient(app).get("/private/page")
+    assert response.status_code == 401
+    assert response.headers["x-frame-options"] == "DENY"
     assert response.headers["x-content-type-options"] == "nosniff"
