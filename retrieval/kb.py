@@ -1,0 +1,284 @@
+"""`KnowledgeBase`: ingest files into the Chroma index incrementally, and search it (hybrid dense + BM25).
+
+kb = KnowledgeBase.open(settings.retrieval, settings.chroma_path)
+report = kb.sync([settings.demo_dir])
+hits = kb.search("return policy", k=5, filters={"doc_type": "policy"})
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from retrieval.chunking import chunk_documents
+from retrieval.config import RetrievalSettings
+from retrieval.embedding import Embedder, get_embedder
+from retrieval.errors import LoaderError
+from retrieval.index import ChromaIndex
+from retrieval.loaders import is_supported, load_file
+from retrieval.search import HybridSearcher, Snapshot
+from retrieval.types import Hit, SearchFilters, SourceInfo, SyncReport
+
+# Bump when loaders or chunking change in a way that should re-index unchanged files.
+PIPELINE_VERSION = "1"
+
+
+class KnowledgeBase:
+    """The shop's knowledge: documents on disk, chunks and vectors in Chroma, a BM25 index in memory."""
+
+    def __init__(self, settings: RetrievalSettings, index: ChromaIndex, embedder: Embedder | None) -> None:
+        self.settings = settings
+        self.index = index
+        self._embedder = embedder
+        self._snapshot: Snapshot | None = None
+        self._searcher: HybridSearcher | None = None
+        self._lock = threading.RLock()
+
+    @classmethod
+    def open(
+        cls, settings: RetrievalSettings, chroma_path: Path, embedder: Embedder | None = None
+    ) -> KnowledgeBase:
+        """Open (or create) the index at `chroma_path`, or on the Chroma server when `settings.chroma_host` is set.
+
+        The embedder is loaded on first use when not given (`get_embedder(settings)`, cached per process).
+        """
+        return cls(settings, ChromaIndex(settings, Path(chroma_path)), embedder)
+
+    @property
+    def embedder(self) -> Embedder:
+        if self._embedder is None:
+            self._embedder = get_embedder(self.settings)
+        return self._embedder
+
+    # --- ingest ---------------------------------------------------------------------------------------------
+    def _pipeline_tag(self) -> bytes:
+        s = self.settings
+        model = getattr(self._embedder, "name", None) or s.embedding_model
+        return f"|pipeline={PIPELINE_VERSION}|chunk={s.chunk_chars}/{s.chunk_overlap}|model={model}".encode()
+
+    def _version(self, path: Path) -> str:
+        h = hashlib.sha256(path.read_bytes())
+        h.update(self._pipeline_tag())
+        return h.hexdigest()[:16]
+
+    def sync(self, paths: list[Path], progress: bool = True) -> SyncReport:
+        """Bring the index in line with `paths` (files, or folders taken as roots whose vanished files are removed).
+
+        Unchanged files are skipped without being parsed; a changed file's unchanged chunks reuse their stored
+        vectors; a file that cannot be read is reported in `failed` and its previous chunks stay searchable.
+        """
+        started = time.perf_counter()
+        report = SyncReport()
+        with self._lock:
+            committed = self.index.committed()
+            for raw in paths:
+                path = Path(raw).expanduser().resolve()
+                if path.is_dir():
+                    root = path
+                    files = sorted(
+                        p
+                        for p in path.rglob("*")
+                        if p.is_file()
+                        and is_supported(p)
+                        and not any(part.startswith(".") for part in p.relative_to(path).parts)
+                    )
+                elif path.is_file():
+                    root, files = path.parent, [path]
+                else:
+                    source = path.name
+                    if source in committed and committed[source].get("root") == str(path.parent):
+                        self._remove(source)  # a file that was ingested alone and is gone now
+                        report.removed.append(source)
+                        committed.pop(source)
+                    else:
+                        report.failed.append((str(raw), "no such file or folder"))
+                    continue
+                seen: set[str] = set()
+                files_iter = files
+                if progress and len(files) > 1:
+                    from tqdm import tqdm
+
+                    files_iter = tqdm(files, desc=f"sync {root.name}", unit="file", leave=False)
+                for f in files_iter:
+                    source = f.relative_to(root).as_posix()
+                    seen.add(source)
+                    self._sync_file(
+                        f, source, root, committed, report, progress, "dir" if path.is_dir() else "file"
+                    )
+                if path.is_dir():
+                    for source, meta in list(committed.items()):
+                        if (
+                            meta.get("root") == str(root)
+                            and meta.get("scope", "dir") == "dir"
+                            and source not in seen
+                        ):
+                            self._remove(source)
+                            report.removed.append(source)
+                            committed.pop(source)
+            self._sweep_orphans()
+            if report.changed or self._snapshot is None:
+                self._snapshot = None  # rebuilt (with BM25) on the next search
+        report.seconds = time.perf_counter() - started
+        return report
+
+    def _sync_file(
+        self,
+        path: Path,
+        source: str,
+        root: Path,
+        committed: dict[str, dict[str, Any]],
+        report: SyncReport,
+        progress: bool,
+        scope: str = "dir",
+    ) -> None:
+        try:
+            version = self._version(path)
+        except OSError as exc:
+            report.failed.append((source, f"cannot read file: {exc}"))
+            return
+        previous = committed.get(source)
+        if (
+            previous
+            and previous.get("version") == version
+            and previous.get("root") == str(root)
+            and previous.get("scope", "dir") in (scope, "dir")
+        ):
+            report.unchanged.append(source)
+            return
+        try:
+            docs = load_file(path, source)
+        except LoaderError as exc:
+            report.failed.append((exc.source, exc.reason))
+            return
+        chunks = chunk_documents(docs, version, self.settings.chunk_chars, self.settings.chunk_overlap)
+        vectors = self._vectors_for(chunks, source, progress)
+        report.embedded_chunks += self._last_embedded
+        # add the new version, then commit it, then drop the old one: a crash in between leaves one usable version
+        self.index.add(chunks, vectors, version, str(root))
+        info = SourceInfo(
+            source=source,
+            doc_type=docs[0].doc_type if docs else "other",
+            chunks=len(chunks),
+            content_hash=version,
+            ingested_at=datetime.now(UTC).isoformat(timespec="seconds"),
+            root=str(root),
+            scope=scope,
+        )
+        self.index.commit(source, info)
+        self.index.delete_other_versions(source, version)
+        committed[source] = {"version": version, "root": str(root), "scope": scope, "chunks": len(chunks)}
+        (report.updated if previous else report.added).append(source)
+
+    def _vectors_for(self, chunks: list, source: str, progress: bool) -> np.ndarray:
+        """Vectors for `chunks`, reusing stored ones for chunk texts the source already had."""
+        self._last_embedded = 0
+        if not chunks:
+            return np.zeros((0, 1), dtype=np.float32)
+        reuse: dict[str, np.ndarray] = {}
+        old = self.index.source_chunks(source, with_embeddings=True)
+        if old["ids"]:
+            for meta, emb in zip(old["metadatas"], old["embeddings"], strict=False):
+                reuse[(meta or {}).get("text_hash", "")] = np.asarray(emb, dtype=np.float32)
+        todo = [i for i, c in enumerate(chunks) if c.metadata["text_hash"] not in reuse]
+        fresh = self._embed(
+            [chunks[i].text for i in todo], progress and len(todo) > self.settings.embedding_batch_size
+        )
+        self._last_embedded = len(todo)
+        dim = fresh.shape[1] if len(todo) else len(next(iter(reuse.values())))
+        out = np.zeros((len(chunks), dim), dtype=np.float32)
+        for j, i in enumerate(todo):
+            out[i] = fresh[j]
+        for i, c in enumerate(chunks):
+            if c.metadata["text_hash"] in reuse:
+                out[i] = reuse[c.metadata["text_hash"]]
+        return out
+
+    def _embed(self, texts: list[str], progress: bool) -> np.ndarray:
+        batch = max(self.settings.embedding_batch_size, 1)
+        if not progress or len(texts) <= batch:
+            return self.embedder.embed(texts)
+        from tqdm import tqdm
+
+        parts = [
+            self.embedder.embed(texts[i : i + batch])
+            for i in tqdm(range(0, len(texts), batch), desc="embedding", unit="batch", leave=False)
+        ]
+        return np.concatenate(parts)
+
+    def _remove(self, source: str) -> None:
+        # uncommit first: from then on search ignores the source even if deleting its chunks is interrupted
+        self.index.uncommit(source)
+        self.index.delete_other_versions(source, None)
+
+    def _sweep_orphans(self) -> None:
+        """Delete chunks no committed version owns (left by a sync that was killed); cheap when there are none."""
+        committed = self.index.committed()
+        expected = sum(int(m.get("chunks", 0)) for m in committed.values())
+        if self.index.count_raw() == expected:
+            return
+        got = self.index.all_chunks(with_embeddings=False)
+        stale = [
+            i
+            for i, m in zip(got["ids"], got["metadatas"], strict=False)
+            if committed.get(m.get("source", ""), {}).get("version") != m.get("version")
+        ]
+        for start in range(0, len(stale), 4000):
+            self.index.chunks.delete(ids=stale[start : start + 4000])
+
+    # --- read -----------------------------------------------------------------------------------------------
+    def _ensure_snapshot(self) -> HybridSearcher:
+        with self._lock:
+            if self._snapshot is None or self._searcher is None:
+                self._snapshot = Snapshot.load(self.index)
+                self._searcher = HybridSearcher(self._snapshot, self.index, self.settings)
+            return self._searcher
+
+    def refresh(self) -> None:
+        """Forget the in-memory BM25 snapshot (call after another process synced the same index)."""
+        with self._lock:
+            self._snapshot = None
+            self._searcher = None
+
+    def search(self, query: str, k: int = 5, filters: SearchFilters | dict | None = None) -> list[Hit]:
+        """The `k` best chunks for `query` (hybrid: dense + BM25, re-ranked), restricted by `filters`."""
+        flt = SearchFilters.coerce(filters)
+        query = (query or "").strip()
+        if not query or k <= 0:
+            return []
+        searcher = self._ensure_snapshot()
+        if searcher.snapshot.size == 0:
+            return []
+        qvec = self.embedder.embed([query])[0]
+        return searcher.search(query, qvec, k, flt)
+
+    def sources(self) -> list[SourceInfo]:
+        """Every committed source with its type, chunk count, content hash and ingest time."""
+        out = [
+            SourceInfo(
+                source=s,
+                doc_type=str(m.get("doc_type", "other")),
+                chunks=int(m.get("chunks", 0)),
+                content_hash=str(m.get("version", "")),
+                ingested_at=str(m.get("ingested_at", "")),
+                root=str(m.get("root", "")),
+                scope=str(m.get("scope", "dir")),
+            )
+            for s, m in self.index.committed().items()
+        ]
+        return sorted(out, key=lambda s: s.source)
+
+    def roots(self) -> list[Path]:
+        """The folders (and single files) sources were ingested from: what `mka kb sync` re-syncs."""
+        return sorted(
+            {Path(s.root) / s.source if s.scope == "file" else Path(s.root) for s in self.sources() if s.root}
+        )
+
+    def count(self) -> int:
+        """Number of searchable (committed) chunks."""
+        return sum(s.chunks for s in self.sources())

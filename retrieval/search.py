@@ -1,0 +1,244 @@
+"""Hybrid search: dense (Chroma) + BM25 candidates, re-scored by a small linear ranker over both signals.
+
+Why not plain reciprocal rank fusion: on real shop Q&A (bench/retrieval.py) RRF scored *below* dense alone, because
+BM25 is much weaker there and RRF gives both lists equal say. The ranker instead combines score-normalised dense and
+BM25 evidence with weights learned by logistic regression on training queries (odd qa_id rows of the Amazon Q&A
+data; development rows are never used) and shipped as data in `ranker.json`. `fusion="rrf"`, `"dense"` or `"bm25"`
+in the settings switch to the plain methods (the benchmark reports them side by side).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from retrieval.config import RetrievalSettings
+from retrieval.index import ChromaIndex, where_clause
+from retrieval.lexical import BM25Index, analyse
+from retrieval.types import Hit, SearchFilters
+
+RANKER_PATH = Path(__file__).with_name("ranker.json")
+
+
+@dataclass
+class Snapshot:
+    """The committed chunks in memory: texts, metadata, vectors and their BM25 index (rebuilt after a sync)."""
+
+    ids: list[str]
+    texts: list[str]
+    metas: list[dict[str, Any]]
+    vectors: np.ndarray
+    bm25: BM25Index
+    row: dict[str, int]
+
+    @property
+    def size(self) -> int:
+        return len(self.ids)
+
+    @classmethod
+    def load(cls, index: ChromaIndex) -> Snapshot:
+        committed = {s: m.get("version") for s, m in index.committed().items()}
+        got = index.all_chunks(with_embeddings=True)
+        keep = [
+            i
+            for i, m in enumerate(got["metadatas"])
+            if committed.get(m.get("source", "")) == m.get("version")
+        ]
+        ids = [got["ids"][i] for i in keep]
+        texts = [got["documents"][i] or "" for i in keep]
+        metas = [got["metadatas"][i] for i in keep]
+        vectors = got["embeddings"][keep] if keep else np.zeros((0, 1), dtype=np.float32)
+        return cls(ids, texts, metas, vectors, BM25Index(texts), {cid: i for i, cid in enumerate(ids)})
+
+    @classmethod
+    def from_arrays(
+        cls, ids: list[str], texts: list[str], metas: list[dict[str, Any]], vectors: np.ndarray
+    ) -> Snapshot:
+        return cls(ids, texts, metas, vectors, BM25Index(texts), {cid: i for i, cid in enumerate(ids)})
+
+
+@lru_cache(maxsize=4)
+def load_ranker(path: str = str(RANKER_PATH)) -> dict[str, Any]:
+    """Feature names, scaling and weights of the learned linear ranker (see bench/retrieval.py --train)."""
+    return json.loads(Path(path).read_text())
+
+
+FEATURES = (
+    "dense",  # cosine similarity
+    "dense_gap",  # cosine minus the best cosine among the candidates
+    "dense_z",  # cosine standardised over the candidates
+    "bm25_norm",  # BM25 / best BM25 among the candidates
+    "bm25_z",
+    "bm25_log",  # log(1 + BM25)
+    "dense_rrank",  # 1 / (1 + rank in the dense list)
+    "bm25_rrank",
+    "overlap",  # fraction of query terms present in the chunk
+    "prf",  # cosine to the query moved towards its top dense neighbours (pseudo-relevance feedback)
+    "log_len",  # log of the chunk's token count
+)
+
+
+def _z(x: np.ndarray) -> np.ndarray:
+    sd = float(x.std())
+    return (x - float(x.mean())) / sd if sd > 1e-9 else np.zeros_like(x)
+
+
+def candidate_features(
+    query: str,
+    qvec: np.ndarray,
+    cand: np.ndarray,
+    snap: Snapshot,
+    bm25_all: np.ndarray,
+    dense_rank: dict[int, int],
+    bm25_rank: dict[int, int],
+    prf_k: int = 5,
+    prf_alpha: float = 0.7,
+) -> np.ndarray:
+    """Feature matrix (len(cand) x len(FEATURES)) for candidate rows `cand` of the snapshot."""
+    vecs = snap.vectors[cand]
+    dense = vecs @ qvec
+    bm = bm25_all[cand]
+    top_dense = cand[np.argsort(-dense)[:prf_k]]
+    centroid = snap.vectors[top_dense].mean(axis=0)
+    q2 = qvec + prf_alpha * centroid
+    q2 = q2 / (np.linalg.norm(q2) + 1e-9)
+    prf = vecs @ q2
+    qterms = set(analyse(query))
+    overlap = np.array(
+        [len(qterms & set(snap.bm25.tokens[i])) / len(qterms) if qterms else 0.0 for i in cand],
+        dtype=np.float32,
+    )
+    length = np.array([np.log1p(len(snap.bm25.tokens[i])) for i in cand], dtype=np.float32)
+    nd, nb = len(dense_rank) + 1, len(bm25_rank) + 1
+    cols = [
+        dense,
+        dense - dense.max(),
+        _z(dense),
+        bm / bm.max() if bm.max() > 0 else np.zeros_like(bm),
+        _z(bm),
+        np.log1p(bm),
+        np.array([1.0 / (1 + dense_rank.get(int(i), nd)) for i in cand]),
+        np.array([1.0 / (1 + bm25_rank.get(int(i), nb)) for i in cand]),
+        overlap,
+        prf,
+        length,
+    ]
+    return np.stack(cols, axis=1).astype(np.float32)
+
+
+class HybridSearcher:
+    """Runs one query against a snapshot: candidates from Chroma (dense) and BM25, then fusion or the ranker."""
+
+    def __init__(self, snapshot: Snapshot, index: ChromaIndex | None, settings: RetrievalSettings) -> None:
+        self.snapshot = snapshot
+        self.index = index
+        self.settings = settings
+        self.pool = getattr(settings, "candidate_pool", 100)
+        self.fusion = getattr(settings, "fusion", "ranker")
+
+    def _dense_candidates(self, qvec: np.ndarray, flt: SearchFilters, mask: np.ndarray | None) -> list[int]:
+        snap = self.snapshot
+        if self.index is not None:
+            # Chroma is the vector store of record (and the shared one in server mode); ask for a little more than
+            # the pool because uncommitted leftovers of an interrupted sync are dropped here
+            n = min(self.pool + 20, max(self.index.count_raw(), 1))
+            ids, _ = self.index.query(qvec, n, where_clause(flt))
+            rows = [snap.row[c] for c in ids if c in snap.row]
+            return rows[: self.pool]
+        scores = snap.vectors @ qvec
+        if mask is not None:
+            scores = np.where(mask, scores, -np.inf)
+        order = np.argsort(-scores)[: self.pool]
+        return [int(i) for i in order if np.isfinite(scores[i])]
+
+    def search(self, query: str, qvec: np.ndarray, k: int, flt: SearchFilters) -> list[Hit]:
+        snap = self.snapshot
+        dense_list, bm_list, bm_all = self.candidate_lists(query, qvec, flt)
+        if not dense_list and not bm_list:
+            return []
+        if self.fusion == "dense":
+            rows = dense_list
+            scores = (snap.vectors[rows] @ qvec).tolist() if rows else []
+        elif self.fusion == "bm25":
+            rows = bm_list
+            scores = [float(bm_all[i]) for i in rows]
+        elif self.fusion == "rrf":
+            fused: dict[int, float] = {}
+            for lst in (dense_list, bm_list):
+                for r, i in enumerate(lst):
+                    fused[i] = fused.get(i, 0.0) + 1.0 / (60 + r + 1)
+            rows = sorted(fused, key=lambda i: -fused[i])
+            scores = [fused[i] for i in rows]
+        else:
+            rows, scores = self._rank(query, qvec, dense_list, bm_list, bm_all)
+        return [self._hit(i, s) for i, s in zip(rows[:k], scores[:k], strict=False)]
+
+    def candidates(
+        self, query: str, qvec: np.ndarray, dense_list: list[int], bm_list: list[int], bm_all: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Union of both candidate lists and its feature matrix (the same code serves search and training)."""
+        cand = np.array(list(dict.fromkeys(dense_list + bm_list)), dtype=np.int64)
+        if len(cand) == 0:
+            return cand, np.zeros((0, len(FEATURES)), dtype=np.float32)
+        model = load_ranker()
+        feats = candidate_features(
+            query,
+            qvec,
+            cand,
+            self.snapshot,
+            bm_all,
+            {i: r for r, i in enumerate(dense_list)},
+            {i: r for r, i in enumerate(bm_list)},
+            prf_k=int(model.get("prf_k", 5)),
+            prf_alpha=float(model.get("prf_alpha", 0.7)),
+        )
+        return cand, feats
+
+    def candidate_lists(
+        self, query: str, qvec: np.ndarray, flt: SearchFilters
+    ) -> tuple[list[int], list[int], np.ndarray]:
+        """(dense candidate rows, BM25 candidate rows, BM25 scores of every row) for one query."""
+        snap = self.snapshot
+        mask = None
+        if not flt.is_empty():
+            mask = np.fromiter((flt.matches(m) for m in snap.metas), dtype=bool, count=snap.size)
+            if not mask.any():
+                return [], [], np.zeros(snap.size, dtype=np.float32)
+        bm_all = snap.bm25.scores(query)
+        bm_masked = bm_all if mask is None else np.where(mask, bm_all, 0.0)
+        n_bm = min(self.pool, snap.size)
+        bm_top = np.argpartition(-bm_masked, n_bm - 1)[:n_bm] if n_bm < snap.size else np.arange(snap.size)
+        bm_top = bm_top[np.argsort(-bm_masked[bm_top], kind="stable")]
+        bm_list = [int(i) for i in bm_top if bm_masked[i] > 0]
+        return self._dense_candidates(qvec, flt, mask), bm_list, bm_all
+
+    def _rank(
+        self, query: str, qvec: np.ndarray, dense_list: list[int], bm_list: list[int], bm_all: np.ndarray
+    ) -> tuple[list[int], list[float]]:
+        cand, feats = self.candidates(query, qvec, dense_list, bm_list, bm_all)
+        if len(cand) == 0:
+            return [], []
+        model = load_ranker()
+        x = (feats - np.asarray(model["mean"])) / np.asarray(model["scale"])
+        raw = x @ np.asarray(model["coef"]) + float(model["intercept"])
+        prob = 1.0 / (1.0 + np.exp(-raw))
+        order = np.argsort(-raw, kind="stable")
+        return [int(cand[i]) for i in order], [float(prob[i]) for i in order]
+
+    def _hit(self, row: int, score: float) -> Hit:
+        snap = self.snapshot
+        meta = dict(snap.metas[row])
+        return Hit(
+            chunk_id=snap.ids[row],
+            text=snap.texts[row],
+            source=str(meta.get("source", "")),
+            score=float(score),
+            metadata=meta,
+            title=str(meta.get("title", "")),
+            anchor=str(meta.get("anchor", "")),
+        )
