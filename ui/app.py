@@ -169,35 +169,40 @@ def chat_stream(
     if not message:
         yield history, "", session_id, turn_map
         return
-    history = [*history, {"role": "user", "content": message}]
-    answer = {"role": "assistant", "content": ""}
-    history.append(answer)
-    yield history, "", session_id, turn_map
+    before = [*history, {"role": "user", "content": message}]
+    answer = ""
+
+    def snapshot() -> list[dict[str, Any]]:
+        # a fresh list each time: Gradio compares what a generator yields with what it sent before
+        return [*before, {"role": "assistant", "content": answer}]
+
+    yield snapshot(), "", session_id, turn_map
     try:
         for event in get_assistant().stream_turn(message, caller, session_id=session_id):
             if event.type == "token":
-                answer["content"] += event.text
+                answer += event.text
             elif event.type == "tool_call" and show_tools:
                 call = event.tool_call
-                trace = {
-                    "role": "assistant",
-                    "content": f"{call.summary}\n\n```json\n{json.dumps(call.arguments, ensure_ascii=False)}\n```",
-                    "metadata": {"title": f"🛠 {call.name}" + ("" if call.ok else " (refused)")},
-                }
-                history.insert(len(history) - 1, trace)
+                before.append(
+                    {
+                        "role": "assistant",
+                        "content": f"{call.summary}\n\n```json\n{json.dumps(call.arguments, ensure_ascii=False)}\n```",
+                        "metadata": {"title": f"🛠 {call.name}" + ("" if call.ok else " (refused)")},
+                    }
+                )
             elif event.type == "done":
                 reply = event.reply
-                answer["content"] = format_reply(reply)
+                answer = format_reply(reply)
                 session_id = reply.session_id
-                turn_map = {**turn_map, str(len(history) - 1): reply.turn_id}
-            yield history, "", session_id, turn_map
+                turn_map = {**turn_map, str(len(before)): reply.turn_id}
+            yield snapshot(), "", session_id, turn_map
     except AssistantError as exc:
-        answer["content"] = f"⚠️ {exc.message}"
-        yield history, "", session_id, turn_map
+        answer = f"⚠️ {exc.message}"
+        yield snapshot(), "", session_id, turn_map
     except Exception:  # never a traceback in the page
         log.exception("chat turn failed")
-        answer["content"] = "⚠️ Something went wrong on our side. Please try again."
-        yield history, "", session_id, turn_map
+        answer = "⚠️ Something went wrong on our side. Please try again."
+        yield snapshot(), "", session_id, turn_map
 
 
 def record_feedback(
