@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import html
+import inspect
 import json
 import logging
 import os
@@ -90,6 +91,12 @@ class AssistantHolder:
     @property
     def ready(self) -> bool:
         return self._assistant is not None
+
+    def warm_up(self) -> None:
+        """Build the assistant and load its models now (the first customer should not wait for them)."""
+        bot = self.get()
+        if callable(getattr(bot, "warm_up", None)):
+            bot.warm_up()
 
     def get(self) -> Any:
         if self._assistant is None:
@@ -213,7 +220,7 @@ def create_app(
         if settings.marketer_password_hash is None:
             log.warning("marketer login uses the demo password 'demo': set MKA_MARKETER_PASSWORD_HASH")
         # Load the models before accepting traffic, so the first customer does not wait for them.
-        await asyncio.get_running_loop().run_in_executor(executor, holder.get)
+        await asyncio.get_running_loop().run_in_executor(executor, holder.warm_up)
         yield
         executor.shutdown(wait=False, cancel_futures=True)
 
@@ -464,13 +471,16 @@ def create_app(
 
 
 def _ingest(assistant: Any, settings: Settings, path: Path) -> Any:
-    kb = getattr(assistant, "kb", None) or getattr(assistant, "knowledge_base", None)
+    services = getattr(assistant, "services", None) or {}
+    kb = services.get("kb") if hasattr(services, "get") else None
+    kb = kb or getattr(assistant, "kb", None)
     if kb is None:
         from retrieval import KnowledgeBase
 
         kb = KnowledgeBase.open(settings.retrieval, settings.chroma_path)
     try:
-        return kb.sync([path])
+        quiet = "progress" in inspect.signature(kb.sync).parameters  # no progress bars in a server log
+        report = kb.sync([path], progress=False) if quiet else kb.sync([path])
     except AssistantError:
         raise
     except Exception as exc:
@@ -478,6 +488,13 @@ def _ingest(assistant: Any, settings: Settings, path: Path) -> Any:
         if type(exc).__module__.startswith("retrieval"):
             raise BadInput(f"could not index {path.name}: {exc}") from exc
         raise
+    failed = getattr(report, "failed", None) or []
+    if failed:
+        path.unlink(
+            missing_ok=True
+        )  # an unreadable upload is not kept as if it were part of the shop's documents
+        raise BadInput(f"could not index {path.name}: {failed[0][1]}")
+    return report
 
 
 def _install_cors(app: FastAPI, settings: Settings) -> None:
