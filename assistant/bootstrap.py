@@ -286,13 +286,14 @@ def prepare_demo(
                 report.steps.append(StepResult(name, "skipped", marker.data[name].get("detail", "")))
                 continue
             started = time.perf_counter()
-            with console.status(f"{head} ...", spinner="dots") if progress else _nullcontext():
-                try:
-                    detail = run()
-                except AssistantError:
-                    raise
-                except Exception as exc:  # a failed step names itself; the marker keeps earlier steps done
-                    raise Unavailable(f"bootstrap step {name!r} failed: {exc}") from exc
+            # a header line, then the step's own tqdm bars (a rich live display would garble them)
+            console.print(f"[bold]{head}[/bold] ...")
+            try:
+                detail = run()
+            except AssistantError:
+                raise
+            except Exception as exc:  # a failed step names itself; the marker keeps earlier steps done
+                raise Unavailable(f"bootstrap step {name!r} failed: {exc}") from exc
             seconds = time.perf_counter() - started
             marker.mark(name, fp, detail)
             console.print(f"{head}: [green]done[/green] in {seconds:.1f} s ({detail})")
@@ -306,11 +307,6 @@ def prepare_demo(
 def _adopt() -> str:
     """For outputs that exist but that no marker records (a copied data dir): keep them and record them as done."""
     return "outputs already present; kept"
-
-
-@contextmanager
-def _nullcontext() -> Iterator[None]:
-    yield
 
 
 def _describe(result: object) -> str:
