@@ -25,3 +25,11 @@ class LLMSettings(BaseModel):
     max_new_tokens: int = Field(default=200, ge=1, le=4096)
     temperature: float = Field(default=0.0, ge=0.0, le=2.0)
     cache_dir: Path | None = None  # default: <data_dir>/models (converted GGUF weights)
+    # OpenAI-compatible servers only: whether the server does tool calling, and its context window in tokens.
+    supports_tools: bool = True
+    context_window: int = Field(default=8192, ge=256)
+    # How grounded answers are written: "extractive" (evidence sentences + [n], no LLM), "rephrase" (the LLM rewords
+    # the extract, verified, extract as fallback), "generate" (the LLM writes it all, verified, extract as fallback).
+    # "auto" = extractive for the bundled tiny model, generate otherwise.
+    answer_mode: Literal["auto", "extractive", "rephrase", "generate"] = "auto"
+    threads: int | None = Field(default=None, ge=1)  # CPU threads for the local model; default: the CPUs we may use
