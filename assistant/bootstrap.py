@@ -178,7 +178,7 @@ def prepare_demo(
     out_dir = demo_data_dir(settings)
     customers_csv, orders_csv = out_dir / "customers.csv", out_dir / "orders.csv"
 
-    def generate() -> tuple[str, Callable[[], str]]:
+    def generate() -> tuple[str, Callable[[], str], bool]:
         fp = _hash_files([catalog_csv], extra=f"generate|{customers}|{seed}")
 
         def run() -> str:
@@ -190,10 +190,11 @@ def prepare_demo(
             return f"{files.customers} customers, {files.orders} orders ({files.lines} lines)"
 
         # files present but never recorded (a copied data dir): adopt them rather than overwrite someone's data
-        adopt = customers_csv.is_file() and orders_csv.is_file() and "generate" not in marker.data
-        return fp, (_adopt if adopt and not force else run)
+        present = customers_csv.is_file() and orders_csv.is_file()
+        adopt = present and "generate" not in marker.data
+        return fp, (_adopt if adopt and not force else run), present
 
-    def kb() -> tuple[str, Callable[[], str]]:
+    def kb() -> tuple[str, Callable[[], str], bool]:
         fp = _hash_files(_tree(settings.demo_dir), settings.demo_dir, extra=f"kb|{settings.chroma_path}")
 
         def run() -> str:
@@ -214,9 +215,11 @@ def prepare_demo(
                 f"{len(report.removed)} removed, {len(report.failed)} failed"
             )
 
-        return fp, run
+        # a remote Chroma server is trusted to keep its data; a local index must still be on disk
+        present = settings.retrieval.chroma_host is not None or settings.chroma_path.exists()
+        return fp, run, present
 
-    def database() -> tuple[str, Callable[[], str]] | str:
+    def database() -> tuple[str, Callable[[], str], bool] | str:
         funcs = _optional("assistant.commerce", "import_products", "import_customers", "import_orders")
         if funcs is None:
             return (
@@ -239,9 +242,12 @@ def prepare_demo(
                 parts.append(_describe(result))
             return "; ".join(parts)
 
-        return fp, run
+        db_file = (
+            settings.db_url.removeprefix("sqlite:///") if settings.db_url.startswith("sqlite:///") else None
+        )
+        return fp, run, db_file is None or Path(db_file).exists()
 
-    def models() -> tuple[str, Callable[[], str]] | str:
+    def models() -> tuple[str, Callable[[], str], bool] | str:
         funcs = _optional("assistant.models", "train_all")
         if funcs is None:
             return "assistant.models.train_all is not in this build yet"
@@ -253,9 +259,9 @@ def prepare_demo(
 
         artifacts_present = settings.artifacts_dir.is_dir() and any(settings.artifacts_dir.iterdir())
         adopt = artifacts_present and "models" not in marker.data
-        return fp, (_adopt if adopt and not force else run)
+        return fp, (_adopt if adopt and not force else run), artifacts_present
 
-    planners: dict[str, Callable[[], tuple[str, Callable[[], str]] | str]] = {
+    planners: dict[str, Callable[[], tuple[str, Callable[[], str], bool] | str]] = {
         "generate": generate,
         "kb": kb,
         "database": database,
@@ -280,8 +286,9 @@ def prepare_demo(
                 console.print(f"{head}: [yellow]left out[/yellow] ({plan})")
                 report.steps.append(StepResult(name, "unavailable", plan))
                 continue
-            fp, run = plan
-            if not force and marker.is_done(name, fp):
+            fp, run, present = plan
+            # done = same inputs as last time and the outputs still there (someone may have deleted var/chroma)
+            if not force and present and marker.is_done(name, fp):
                 console.print(f"{head}: [dim]already done[/dim]")
                 report.steps.append(StepResult(name, "skipped", marker.data[name].get("detail", "")))
                 continue

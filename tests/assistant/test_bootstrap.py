@@ -90,6 +90,12 @@ def test_bootstrap_runs_once_and_then_does_nothing(small_settings: Settings):
     assert third.ran == ["kb"]
     assert "1 updated" in third.step("kb").detail
 
+    # deleted outputs are made again; being deterministic, they feed the later steps the same inputs
+    (s.data_dir / "demo" / "orders.csv").unlink()
+    fourth = prepare_demo(s, progress=False, customers=40)
+    assert fourth.ran == ["generate"]
+    assert (s.data_dir / "demo" / "orders.csv").read_bytes() == orders_before
+
 
 def test_bootstrap_without_a_catalog_names_the_setting(tmp_path: Path):
     s = Settings(data_dir=tmp_path / "var", demo_dir=tmp_path / "nowhere", _env_file=None)
