@@ -1,0 +1,82 @@
+"""The output guard on tricky figures: spelled-out numbers, hyphenated units, currency formats, languages."""
+
+from __future__ import annotations
+
+import pytest
+
+from generation.guard import check, extract_facts, find_terms, parse_number
+
+
+@pytest.mark.parametrize(
+    ("raw", "value"),
+    [("49.90", 49.9), ("49,90", 49.9), ("1,299.00", 1299.0), ("1.299,00", 1299.0), ("1,299", 1299.0),
+     ("thirty", 30.0), ("twenty-one", 21.0), ("zwanzig", 20.0), ("12", 12.0), ("abc", None)],
+)
+def test_parse_number(raw, value):
+    assert parse_number(raw) == value
+
+
+@pytest.mark.parametrize(
+    ("output", "evidence"),
+    [
+        ("Returns are free within 30 days [1].", "You may return items within thirty days of delivery."),
+        ("You have thirty days to return it.", "Return window: 30 days."),
+        ("Enjoy our 30-day return window.", "Items can be returned within 30 days."),
+        ("Now only €49.90.", "Price: 49.90 EUR"),
+        ("Jetzt 49,90 €.", "price 49.90 EUR"),
+        ("Save 20% today.", "Spring sale: 20 percent off all jackets."),
+        ("Two weeks to decide.", "You can return within 14 days."),
+        ("Sie haben 30 Tage Zeit.", "Returns accepted for 30 days."),
+        ("Vous avez trente jours.", "Returns accepted for 30 days."),
+        ("Only 3 left in stock.", "stock: 3"),
+        ("It weighs 1.2 kg.", "Weight: 1.2 kg"),
+        ("Return window: 30 days [1].", "Return window (days): 30"),  # a bare evidence figure supports a unit
+        ("See answer [1] and [2].", "no figures at all"),  # citation markers are not figures
+    ],
+)
+def test_supported_figures_pass(output, evidence):
+    result = check(output, evidence)
+    assert result.ok, result.violations
+    assert result.repaired_text == output
+
+
+@pytest.mark.parametrize(
+    ("output", "evidence", "bad"),
+    [
+        ("You can return items within 60 days.", "Return items within 30 days.", "60 days"),
+        ("Now only €39.90.", "Price: 49.90 EUR", "€39.90"),
+        ("Now only $49.90.", "Price: 49.90 EUR", "$49.90"),  # right number, wrong currency
+        ("Save 25% today.", "Save 20% today.", "25%"),
+        ("Thirty days to return.", "Returns within 14 days.", "Thirty days"),
+        ("30% off", "30 days to return", "30%"),  # same number, different kind of fact
+        ("Only 5 left!", "stock: 3", "5 left"),
+        ("Two-year warranty.", "One year warranty.", "Two-year"),
+        ("Founded in 1998.", "A family business.", "1998"),
+    ],
+)
+def test_unsupported_figures_are_flagged(output, evidence, bad):
+    result = check(output, evidence)
+    assert not result.ok
+    assert [v.text for v in result.violations] == [bad]
+
+
+def test_repair_drops_only_the_offending_sentences():
+    evidence = ["Returns within 30 days.", "Standard shipping costs 4.95 EUR."]
+    text = "You can return within 30 days [1]. Shipping costs 5.95 EUR [2]. Anything else?"
+    result = check(text, evidence)
+    assert not result.ok
+    assert result.repaired_text == "You can return within 30 days [1]. Anything else?"
+
+
+def test_bare_numbers_can_be_ignored():
+    assert not check("3 colours to choose from", "red, blue, green").ok
+    assert check("3 colours to choose from", "red, blue, green", bare_numbers=False).ok
+
+
+def test_number_words_alone_are_not_figures():
+    assert extract_facts("One of our best sellers, a classic.") == []
+
+
+def test_find_terms_whole_words_only():
+    assert find_terms("The CHEAPEST boots, guaranteed!", ["cheapest", "guarantee", "best"]) == ["cheapest"]
+    assert find_terms("eco-friendly wax", ["eco-friendly", "eco"]) == ["eco-friendly", "eco"]
