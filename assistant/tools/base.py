@@ -78,7 +78,7 @@ def tool(*, roles: set[str] | frozenset[str], name: str | None = None) -> Callab
         raise ValueError(f"unknown roles {sorted(unknown)}")
 
     def wrap(func: Callable[..., Any]) -> Tool:
-        signature = inspect.signature(func)
+        signature = inspect.signature(func, eval_str=True)  # resolves `from __future__ import annotations`
         fields: dict[str, Any] = {}
         for index, (pname, param) in enumerate(signature.parameters.items()):
             if index == 0:

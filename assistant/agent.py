@@ -1,0 +1,756 @@
+"""The turn loop: history + message -> decide -> tools (through the policy) -> evidence -> streamed reply -> guard -> store.
+
+    assistant = Assistant.from_settings(settings)          # cheap; models load on first use
+    for event in assistant.stream_turn("can I return worn boots?", Caller(role="customer")):
+        ...                                                # TokenEvent, ToolCallEvent, CitationEvent..., DoneEvent
+
+Deciding: with an LLM backend that supports tool calling, the role's tools are offered to the model and the calls it
+asks for are run; with the tiny default model, the `Router` picks an intent and slots and a handler per intent plans
+the tool calls. Either way every call goes through `Policy.check` and `Tool.run`; a refused call is recorded as
+`ToolCallRecord(ok=False)` and the reply says the request is not available.
+
+Answering: service questions are answered from the retrieved policy text by extraction (`compose.ExtractiveAnswerer`)
+so the first token comes without running the LLM; product, segment and ad-copy replies are composed from the tool
+results (every price and name from the catalog). Missing evidence -> say so and offer a person (action stays "answer");
+an explicit request for a person -> a stored handoff and action "handoff". An anonymous "recommend something" with
+nothing to go on -> action "clarify" (a question back), because a popularity list answers a question nobody asked.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from assistant.compose import (
+    Answer,
+    Evidence,
+    ExtractiveAnswerer,
+    as_dict,
+    chunks,
+    items_of,
+    product_line,
+    render_drafts,
+    render_mapping,
+    top_sku,
+)
+from assistant.errors import AssistantError, BadInput, Forbidden
+from assistant.policy import Policy
+from assistant.reply import (
+    Caller,
+    CitationEvent,
+    CitationOut,
+    DoneEvent,
+    Reply,
+    TokenEvent,
+    ToolCallEvent,
+    ToolCallRecord,
+    TurnEvent,
+)
+from assistant.router import Route, Router
+from assistant.settings import Settings
+from assistant.store import ConversationStore
+from assistant.tools import ToolContext
+
+log = logging.getLogger(__name__)
+
+_RECOMMEND_WORDS = re.compile(
+    r"\b(recommend\w*|suggest\w*|for me|ideas?|what should i buy|best sellers?|empfehl\w*|recommand\w*|recomiend\w*)\b",
+    re.I,
+)
+_SIMILAR_WORDS = re.compile(r"\b(similar|like|alternatives?|instead of|ähnlich|comme|parecid\w*)\b", re.I)
+_MEMBER_WORDS = re.compile(r"\b(list|members?|who are|which customers|show (me )?(the )?customers)\b", re.I)
+# Words that say nothing about *what* the caller wants: a request made only of these needs a question back.
+_VAGUE = set(
+    "recommend recommendation recommendations suggest suggestion something anything me please can you could would "
+    "what should i buy get a an some for good nice product products item items idea ideas show give to tell which "
+    "one stuff thing things your you have do any best".split()
+)
+NO_EVIDENCE_TEXT = (
+    "I could not find this in our help pages, so I would rather not guess. "
+    "Would you like me to pass your question to a member of our team?"
+)
+REFUSED_TEXT = (
+    "Sorry, that is not something I can do for you here: it is available to the shop's marketing team only."
+)
+
+
+@dataclass
+class _Turn:
+    """What one turn has produced so far."""
+
+    message: str
+    caller: Caller
+    session_id: str
+    intent: str = ""
+    action: str = "answer"
+    text: list[str] = field(default_factory=list)
+    tool_calls: list[ToolCallRecord] = field(default_factory=list)
+    citations: list[CitationOut] = field(default_factory=list)
+    evidence: list[Evidence] = field(default_factory=list)
+    handoff_ids: list[int] = field(default_factory=list)
+    first_token_at: float | None = None
+    generated: bool = False  # text came from an answerer or a model (guarded), not only from fixed templates
+
+    def cite(
+        self, source: str, title: str, text: str, anchor: str = "", doc_type: str = "", heading: str = ""
+    ) -> tuple[Evidence, bool]:
+        """Number a piece of evidence (the same source and anchor keep their number); True when it is new."""
+        for ev in self.evidence:
+            if ev.source == source and ev.anchor == anchor:
+                return ev, False
+        ev = Evidence(
+            n=len(self.evidence) + 1,
+            source=source,
+            title=title,
+            text=text,
+            anchor=anchor,
+            doc_type=doc_type,
+            heading=heading,
+        )
+        self.evidence.append(ev)
+        return ev, True
+
+
+class Services(dict):
+    """The services tools use (`ToolContext.services`), each built on first use, once, under a lock.
+
+    Names: settings, store, engine, embedder, kb, catalog, llm, models. A loader may return None (no catalog file,
+    say); a tool that needs a missing service gets a clear error from `ToolContext.service`.
+    """
+
+    def __init__(self, loaders: dict[str, Callable[[], Any]], **ready: Any):
+        super().__init__(**ready)
+        self._loaders = loaders
+        self._lock = threading.RLock()
+
+    def __missing__(self, name: str) -> Any:
+        with self._lock:
+            if dict.__contains__(self, name):
+                return dict.__getitem__(self, name)
+            loader = self._loaders.get(name)
+            if loader is None:
+                raise KeyError(name)
+            value = loader()
+            self[name] = value
+            return value
+
+    def get(self, name: str, default: Any = None) -> Any:  # dict.get skips __missing__
+        try:
+            return self[name]
+        except KeyError:
+            return default
+
+    def loaded(self, name: str) -> bool:
+        return dict.__contains__(self, name)
+
+
+class CachedEmbedder:
+    """An embedder with a bounded cache of recent texts.
+
+    One turn embeds its message for the router, the search and the answerer, and policy sentences recur turn after
+    turn; on 2 shared cores each embedding call costs tens of milliseconds, so the first token waits for one, not five.
+    Other attributes (`name`, `dim`, used by the index to version its vectors) come from the wrapped embedder.
+    """
+
+    def __init__(self, inner: Any, size: int = 4096):
+        self.inner = inner
+        self.size = size
+        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        texts = list(texts)
+        with self._lock:
+            missing = [t for t in dict.fromkeys(texts) if t not in self._cache]
+        if missing:
+            fresh = np.asarray(self.inner.embed(missing), dtype=np.float32)
+            with self._lock:
+                for t, v in zip(missing, fresh, strict=True):
+                    self._cache[t] = v
+        with self._lock:
+            out = []
+            for t in texts:
+                vec = self._cache.get(t)
+                if vec is None:  # evicted by a concurrent turn between the two locks: embed it alone
+                    vec = np.asarray(self.inner.embed([t]), dtype=np.float32)[0]
+                else:
+                    self._cache.move_to_end(t)
+                out.append(vec)
+            while len(self._cache) > self.size:
+                self._cache.popitem(last=False)
+        if not out:
+            return np.asarray(self.inner.embed([]), dtype=np.float32)
+        return np.stack(out)
+
+
+def _default_loaders(settings: Settings, services: Services) -> dict[str, Callable[[], Any]]:
+    def embedder() -> Any:
+        from retrieval.embedding import get_embedder
+
+        return CachedEmbedder(get_embedder(settings.retrieval))
+
+    def kb() -> Any:
+        from retrieval.kb import KnowledgeBase
+
+        return KnowledgeBase.open(settings.retrieval, settings.chroma_path, embedder=services["embedder"])
+
+    def catalog() -> Any:
+        from assistant.catalog import Catalog
+
+        path = settings.demo_dir / "catalog.csv"
+        return Catalog.from_csv(path) if path.is_file() else None
+
+    def llm() -> Any:
+        from generation.llm import get_llm
+
+        return get_llm(settings.llm, settings.model_cache_dir)
+
+    def models() -> Any:
+        try:
+            from assistant.models import load_models
+        except ImportError:
+            return None
+        return load_models(settings)
+
+    return {"embedder": embedder, "kb": kb, "catalog": catalog, "llm": llm, "models": models}
+
+
+class Assistant:
+    """One assistant per process: thread-safe, cheap to construct; heavy parts load on first use."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        store: ConversationStore,
+        *,
+        services: Services | None = None,
+        router: Router | None = None,
+        policy: Policy | None = None,
+        answerer: Any | None = None,
+    ):
+        self.settings = settings
+        self.store = store
+        if services is None:
+            services = Services({})
+            services._loaders = _default_loaders(settings, services)
+        self.services = services
+        self.services.setdefault("settings", settings)
+        self.services.setdefault("store", store)
+        self.services.setdefault("engine", store.engine)
+        self.policy = policy or Policy()
+        self._router = router
+        self._answerer = answerer
+        self._lock = threading.Lock()
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Assistant:
+        """The assistant for these settings: database opened (migrations applied), everything else lazy."""
+        return cls(settings, ConversationStore.from_url(settings.db_url))
+
+    # -- lazily built parts ---------------------------------------------------------------------------------------
+
+    @property
+    def router(self) -> Router:
+        with self._lock:
+            if self._router is None:
+                catalog = self.services.get("catalog")
+                self._router = Router(
+                    self.services["embedder"], skus=[p.sku for p in catalog] if catalog else ()
+                )
+            return self._router
+
+    @property
+    def answerer(self) -> Any:
+        with self._lock:
+            if self._answerer is None:
+                self._answerer = ExtractiveAnswerer(self.services["embedder"])
+            return self._answerer
+
+    def warm_up(self) -> None:
+        """Load the embedder, index, catalog and router now (the service calls this at start-up)."""
+        self.router.scores("hello")
+        self.services["kb"].search("returns", k=1)  # builds the in-memory BM25 snapshot
+        self.answerer.answer(
+            "warm up", [Evidence(n=1, source="-", title="-", text="A warm-up sentence for the model.")]
+        )
+
+    def tool_context(self, caller: Caller, session_id: str | None = None) -> ToolContext:
+        """The context tools run in for this caller (the HTTP API uses it for its direct tool endpoints)."""
+        return ToolContext(
+            role=caller.role, customer_id=caller.customer_id, session_id=session_id, services=self.services
+        )
+
+    # -- the public turn API --------------------------------------------------------------------------------------
+
+    def turn(
+        self, message: str, caller: Caller, session_id: str | None = None, turn_key: str | None = None
+    ) -> Reply:
+        """One whole turn; the `Reply` of its final `DoneEvent`."""
+        reply = None
+        for event in self.stream_turn(message, caller, session_id, turn_key=turn_key):
+            if isinstance(event, DoneEvent):
+                reply = event.reply
+        assert reply is not None
+        return reply
+
+    def stream_turn(
+        self, message: str, caller: Caller, session_id: str | None = None, turn_key: str | None = None
+    ) -> Iterator[TurnEvent]:
+        """Yield the turn's events as they happen; the last is a `DoneEvent` with the stored `Reply`.
+
+        Creates the session when `session_id` is None; otherwise checks that it belongs to `caller` (`Forbidden`).
+        Raises `BadInput` (empty or too long message, full session) before anything is stored.
+        """
+        started = time.perf_counter()
+        message = self._check_message(message)
+        session_id = self._session(caller, session_id)
+        history = self.store.history(session_id, self.settings.limits.max_history_turns)
+        turn = _Turn(message=message, caller=caller, session_id=session_id)
+        llm = self.services.get("llm") if self._llm_loaded_or_tool_capable() else None
+        if llm is not None and getattr(llm, "supports_tools", False):
+            events = self._tool_calling_turn(turn, history, llm)
+        else:
+            route = self.router.route(message, history)
+            turn.intent = route.intent
+            handler = getattr(self, f"_on_{route.intent}", self._on_off_topic)
+            events = handler(turn, route, history)
+        for event in events:
+            if isinstance(event, TokenEvent):
+                if turn.first_token_at is None:
+                    turn.first_token_at = time.perf_counter()
+                turn.text.append(event.text)
+            yield event
+        text = "".join(turn.text).strip()
+        if turn.generated:
+            text = self._guard(text, turn)
+        turn_id = self.store.add_turn(
+            session_id,
+            message=message,
+            reply=text,
+            action=turn.action,
+            intent=turn.intent,
+            tool_calls=turn.tool_calls,
+            citations=turn.citations,
+            turn_key=turn_key,
+            handoff_ids=turn.handoff_ids,
+            first_token_ms=None if turn.first_token_at is None else (turn.first_token_at - started) * 1000,
+            total_ms=(time.perf_counter() - started) * 1000,
+        )
+        yield DoneEvent(
+            reply=Reply(
+                session_id=session_id,
+                turn_id=turn_id,
+                text=text,
+                citations=turn.citations,
+                tool_calls=turn.tool_calls,
+                action=turn.action,  # type: ignore[arg-type]
+                intent=turn.intent,
+            )
+        )
+
+    # -- checks -----------------------------------------------------------------------------------------------------
+
+    def _check_message(self, message: str) -> str:
+        if not isinstance(message, str) or not message.strip():
+            raise BadInput("the message is empty")
+        limit = self.settings.limits.max_message_chars
+        if len(message) > limit:
+            raise BadInput(f"the message is {len(message)} characters long; the limit is {limit}")
+        return message.strip()
+
+    def _session(self, caller: Caller, session_id: str | None) -> str:
+        if session_id is None:
+            return self.store.create_session(caller.role, caller.customer_id)
+        info = self.store.require_session(session_id, caller.role, caller.customer_id)
+        if info.turns >= self.settings.limits.max_turns_per_session:
+            raise BadInput(f"this conversation has reached {info.turns} turns; please start a new one")
+        return session_id
+
+    def _llm_loaded_or_tool_capable(self) -> bool:
+        # Loading the local model costs seconds and memory; the router path never needs it. Only a backend that can
+        # call tools (an OpenAI-compatible server) changes how a turn is decided.
+        return self.services.loaded("llm") or self.settings.llm.backend == "openai"
+
+    def _guard(self, text: str, turn: _Turn) -> str:
+        """Output guard: a sentence with a figure (price, days, percent, stock) the evidence does not hold is dropped.
+
+        Composed replies pass by construction; this catches a model's invention on the LLM paths. Tokens already
+        streamed cannot be unsent: the `DoneEvent`'s text is the one that counts (and the one stored).
+        """
+        from generation.guard import check
+
+        evidence = [ev.text for ev in turn.evidence] + [
+            _short(c.result, 20_000) for c in turn.tool_calls if c.ok
+        ]
+        result = check(text, evidence)
+        if result.ok:
+            return text
+        log.warning("guard dropped unsupported figures: %s", [v.text for v in result.violations])
+        return result.repaired_text.strip() or NO_EVIDENCE_TEXT
+
+    # -- running tools ----------------------------------------------------------------------------------------------
+
+    def run_tool(self, turn: _Turn, name: str, arguments: dict[str, Any]) -> Iterator[TurnEvent]:
+        """Run one tool for the turn's caller through the policy; record it; yield its event. Returns the record."""
+        tool = self.policy.tools.get(name)
+        record = ToolCallRecord(name=name, arguments=dict(arguments or {}))
+        try:
+            if tool is None:
+                record.ok, record.summary = False, f"{name} is not available on this server"
+            else:
+                args = self.policy.check(turn.caller, name, arguments)
+                record.arguments = args
+                record.result = tool.run(self.tool_context(turn.caller, turn.session_id), args)
+                record.summary = _summary(name, args, record.result)
+        except Forbidden as exc:
+            record.ok, record.summary = False, f"refused: {exc.message}"
+        except AssistantError as exc:
+            record.ok, record.summary = False, exc.message
+        except Exception as exc:  # a broken backend must not lose the turn: record it, answer without it
+            log.exception("tool %s failed", name)
+            record.ok, record.summary = False, f"{name} failed ({type(exc).__name__})"
+        turn.tool_calls.append(record)
+        yield ToolCallEvent(tool_call=record)
+        return record
+
+    def _emit_citation(self, turn: _Turn, ev: Evidence, snippet: str | None = None) -> Iterator[TurnEvent]:
+        if any(c.n == ev.n for c in turn.citations):
+            return
+        url = f"/docs/{ev.source}" + (f"#{ev.anchor}" if ev.anchor else "")
+        cit = CitationOut(
+            n=ev.n,
+            source=ev.source,
+            title=ev.title,
+            anchor=ev.anchor,
+            url=url,
+            snippet=(snippet or ev.text)[:300],
+        )
+        turn.citations.append(cit)
+        yield CitationEvent(citation=cit)
+
+    def _say(self, text: str) -> Iterator[TurnEvent]:
+        for piece in chunks(text):
+            yield TokenEvent(text=piece)
+
+    # -- intent handlers (router path) -----------------------------------------------------------------------------
+
+    def _on_service_question(self, turn: _Turn, route: Route, history: list[dict]) -> Iterator[TurnEvent]:
+        record = yield from self.run_tool(turn, "search_docs", {"query": turn.message, "k": 4})
+        hits = (record.result or {}).get("hits", []) if record.ok else []
+        evidence = [self._cite_hit(turn, h) for h in hits]
+        yield from self._answer(turn, evidence, history)
+
+    @staticmethod
+    def _cite_hit(turn: _Turn, hit: dict[str, Any]) -> Evidence:
+        heading = hit.get("heading") or ""
+        # "Returns and refunds > The 30-day return window" names the section better than the page title alone.
+        title = heading.replace(" > ", " › ") if heading else hit["title"]
+        ev, _ = turn.cite(
+            hit["source"], title, hit["text"], hit.get("anchor", ""), hit.get("doc_type", ""), heading
+        )
+        return ev
+
+    def _answer(self, turn: _Turn, evidence: list[Evidence], history: list[dict]) -> Iterator[TurnEvent]:
+        """A grounded answer from `evidence`, streamed; citations for what it cites; an offer of a person if none."""
+        final: Answer | None = None
+        if evidence:
+            turn.generated = True
+            for piece in self.answerer.answer(turn.message, evidence, history):
+                if isinstance(piece, str):
+                    yield TokenEvent(text=piece)
+                else:
+                    final = piece
+        if final is None or not final.grounded or not final.cited:
+            if final is not None and final.text:
+                yield TokenEvent(text=" ")
+            yield from self._say(NO_EVIDENCE_TEXT)
+            return
+        for n in final.cited:
+            ev = next((e for e in evidence if e.n == n), None)
+            if ev is not None:
+                yield from self._emit_citation(turn, ev)
+
+    def _on_product_discovery(self, turn: _Turn, route: Route, history: list[dict]) -> Iterator[TurnEvent]:
+        slots, caller = route.slots, turn.caller
+        k = min(int(slots.get("count") or 5), 10)
+        skus = slots.get("skus") or []
+        if skus and _SIMILAR_WORDS.search(turn.message):
+            record = yield from self.run_tool(turn, "similar_products", {"sku": skus[0], "k": k})
+            if record.ok:
+                yield from self._render_products(
+                    turn, items_of(record.result), f"Products similar to {skus[0]}:"
+                )
+                return
+        if skus:
+            products = []
+            for sku in skus[:3]:
+                record = yield from self.run_tool(turn, "get_product", {"sku": sku})
+                if record.ok:
+                    products.append(record.result)
+            if products:
+                yield from self._render_products(
+                    turn, products, "Here is what our catalog says:", details=True
+                )
+                return
+        target = slots.get("customer_id") if caller.role == "marketer" else caller.customer_id
+        if target and (_RECOMMEND_WORDS.search(turn.message) or self._vague(turn.message)):
+            record = yield from self.run_tool(turn, "recommend_products", {"customer_id": target, "k": k})
+            if record.ok:
+                intro = "Picked for you:" if caller.role == "customer" else f"Recommended for {target}:"
+                yield from self._render_products(turn, items_of(record.result), intro)
+                return
+        if self._vague(turn.message):
+            turn.action = "clarify"
+            yield from self._say(
+                "Happy to help you find something. What are you shopping for, and for what kind of trip or weather? "
+                "A budget helps too (for example: waterproof hiking boots under 150 EUR)."
+            )
+            return
+        args: dict[str, Any] = {"query": turn.message, "k": k}
+        if slots.get("max_price") is not None:
+            args["max_price"] = slots["max_price"]
+        record = yield from self.run_tool(turn, "search_products", args)
+        products = items_of(record.result) if record.ok else []
+        if not products:
+            yield from self._say(
+                "I could not find a product matching that in our catalog. Could you describe it differently, "
+                "or shall I ask a member of our team?"
+            )
+            return
+        yield from self._render_products(turn, products, "These products match what you are looking for:")
+
+    def _render_products(
+        self, turn: _Turn, products: list, intro: str, details: bool = False
+    ) -> Iterator[TurnEvent]:
+        catalog = self.services.get("catalog")
+        lines = [intro]
+        for raw in products:
+            p = as_dict(raw)
+            sku = str(p.get("sku") or p.get("item_id") or "")
+            if catalog is not None and sku in catalog and "price" not in p:
+                prod = catalog.get(sku)
+                p = {**prod.model_dump(), "in_stock": prod.in_stock, **p}
+            text = p.get("text") or p.get("description") or ""
+            ev, _ = turn.cite(p.get("source") or "catalog.csv", p.get("name") or sku, text, sku, "product")
+            lines.append(product_line(p, ev.n))
+            if details and p.get("description"):
+                lines.append(f"  {p['description']}")
+        yield from self._say("\n".join(lines))
+        for ev in turn.evidence:
+            yield from self._emit_citation(turn, ev)
+
+    @staticmethod
+    def _vague(message: str) -> bool:
+        return not [w for w in re.findall(r"[^\W\d_]+", message.lower()) if w not in _VAGUE]
+
+    def _on_ad_copy(self, turn: _Turn, route: Route, history: list[dict]) -> Iterator[TurnEvent]:
+        slots = route.slots
+        skus = list(slots.get("skus") or [])
+        if not skus and slots.get("segment"):
+            # "our best product for the At-risk segment": the segment's profile names its top product.
+            record = yield from self.run_tool(turn, "segment_profile", {"segment": slots["segment"]})
+            if not record.ok:
+                yield from self._refused_or_failed(turn, record)
+                return
+            sku = top_sku(record.result)
+            if sku:
+                skus = [sku]
+        if not skus:
+            record = yield from self.run_tool(turn, "search_products", {"query": turn.message, "k": 1})
+            found = items_of(record.result) if record.ok else []
+            if found:
+                skus = [as_dict(found[0])["sku"]]
+        if not skus:
+            turn.action = "clarify"
+            yield from self._say(
+                "Which product should the copy be about? Give me a SKU or describe the product."
+            )
+            return
+        args = {
+            "skus": skus[:3],
+            "channel": slots.get("channel", "google-rsa"),
+            "variants": int(slots.get("count") or 3),
+        }
+        record = yield from self.run_tool(turn, "draft_copy", args)
+        if not record.ok:
+            yield from self._refused_or_failed(turn, record)
+            return
+        drafts = render_drafts(record.result)
+        head = f"{args['variants']} draft(s) for {', '.join(args['skus'])} on {args['channel']}"
+        if slots.get("segment"):
+            head += f", aimed at the {slots['segment']} segment"
+        yield from self._say(f"{head}:\n\n{drafts or render_mapping(as_dict(record.result))}")
+
+    def _on_segment_analysis(self, turn: _Turn, route: Route, history: list[dict]) -> Iterator[TurnEvent]:
+        slots = route.slots
+        if slots.get("customer_id"):
+            name, args = "customer_summary", {"customer_id": slots["customer_id"]}
+        elif slots.get("segment") and _MEMBER_WORDS.search(turn.message):
+            name, args = (
+                "segment_members",
+                {"segment": slots["segment"], "limit": int(slots.get("count") or 20)},
+            )
+        elif slots.get("segment"):
+            name, args = "segment_profile", {"segment": slots["segment"]}
+        else:
+            name, args = "list_segments", {}
+        record = yield from self.run_tool(turn, name, args)
+        if not record.ok:
+            yield from self._refused_or_failed(turn, record)
+            return
+        result = record.result
+        if name == "list_segments":
+            lines = ["Our customer segments:"]
+            for seg in items_of(result, ("segments", "profiles", "items")):
+                s = as_dict(seg)
+                lines.append(
+                    f"- **{s.get('name', s.get('segment', '?'))}**: {s.get('size', s.get('customers', '?'))} customers"
+                )
+            text = "\n".join(lines)
+        elif name == "segment_members":
+            members = items_of(result, ("members", "customers", "items"))
+            ids = [str(as_dict(m).get("customer_id", m)) for m in members]
+            text = f"{len(ids)} customers of {args['segment']}: {', '.join(ids)}"
+        else:
+            text = f"{record.summary}:\n{render_mapping(as_dict(result))}"
+        yield from self._say(text)
+
+    def _refused_or_failed(self, turn: _Turn, record: ToolCallRecord) -> Iterator[TurnEvent]:
+        if record.summary.startswith("refused"):
+            yield from self._say(REFUSED_TEXT)
+        else:
+            yield from self._say(f"Sorry, I could not do that: {record.summary}.")
+
+    def _on_handoff(self, turn: _Turn, route: Route, history: list[dict]) -> Iterator[TurnEvent]:
+        contact = route.slots.get("contact")
+        record = yield from self.run_tool(
+            turn, "request_handoff", {"reason": turn.message, "contact": contact}
+        )
+        turn.action = "handoff"
+        if record.ok:
+            turn.handoff_ids.append(int(record.result["handoff_id"]))
+            how = f"at {contact}" if contact else "here or by e-mail if you leave your address"
+            yield from self._say(
+                f"I have passed our conversation to our customer team (request #{record.result['handoff_id']}). "
+                f"A person will get back to you {how}."
+            )
+        else:
+            yield from self._say(
+                "I could not reach our team just now. Please write to us through the contact page."
+            )
+
+    def _on_small_talk(self, turn: _Turn, route: Route, history: list[dict]) -> Iterator[TurnEvent]:
+        low = turn.message.lower()
+        if re.search(r"\b(thank|thanks|danke|merci|gracias|cheers)\b", low):
+            text = "You're welcome! Anything else I can help you with?"
+        elif re.search(r"\b(bye|goodbye|tschüss|au revoir|adiós|adios)\b", low):
+            text = "Goodbye, and enjoy your time outdoors!"
+        elif turn.caller.role == "marketer":
+            text = (
+                "Hello! I can profile customer segments, recommend products for a customer or segment, and draft ad "
+                "copy (Google, Meta, e-mail) for any product. What would you like to do?"
+            )
+        else:
+            text = (
+                "Hello! I can answer questions about orders, delivery, returns and warranty, help you find products, "
+                "and put you in touch with our team. How can I help?"
+            )
+        yield from self._say(text)
+
+    def _on_off_topic(self, turn: _Turn, route: Route, history: list[dict]) -> Iterator[TurnEvent]:
+        yield from self._say(
+            "Sorry, I can only help with our shop: products, orders, delivery, returns and warranty. "
+            "Is there anything there I can do for you?"
+        )
+
+    # -- tool-calling path (backends with supports_tools) ----------------------------------------------------------
+
+    def _tool_calling_turn(self, turn: _Turn, history: list[dict], llm: Any) -> Iterator[TurnEvent]:
+        """Offer the caller's tools to the model, run what it asks for (through the policy), then answer."""
+        turn.intent = "tool_calling"
+        tools = [t.json_schema for t in self.policy.allowed_tools(turn.caller).values()]
+        messages: list[dict[str, Any]] = [
+            {"role": "system", "content": _SYSTEM_PROMPT.format(role=turn.caller.role)}
+        ]
+        for past in history:
+            messages += [
+                {"role": "user", "content": past["message"]},
+                {"role": "assistant", "content": past["reply"]},
+            ]
+        messages.append({"role": "user", "content": turn.message})
+        result = llm.chat(messages, tools=tools, max_tokens=self.settings.llm.max_new_tokens)
+        turn.generated = True
+        if not result.tool_calls:
+            yield from self._say(result.text.strip() or NO_EVIDENCE_TEXT)
+            return
+        lines = []
+        for call in result.tool_calls[:4]:  # a bounded number of calls per turn
+            record = yield from self.run_tool(turn, call.name, call.arguments)
+            if call.name == "request_handoff" and record.ok:
+                turn.action = "handoff"
+                turn.handoff_ids.append(int(record.result["handoff_id"]))
+            if not record.ok:
+                lines.append(f"{call.name}: {record.summary}")
+                continue
+            for hit in (record.result or {}).get("hits", []) if isinstance(record.result, dict) else []:
+                self._cite_hit(turn, hit)
+            lines.append(f"{call.name}: {_short(record.result)}")
+        if turn.evidence:
+            yield from self._answer(turn, list(turn.evidence), history)
+            return
+        messages.append(
+            {"role": "system", "content": "Tool results (the only facts you may use):\n" + "\n".join(lines)}
+        )
+        for piece in llm.stream(messages, max_tokens=self.settings.llm.max_new_tokens):
+            yield TokenEvent(text=piece)
+
+
+_SYSTEM_PROMPT = (
+    "You are the shop's assistant talking to a {role}. Use the tools to look facts up; answer only from tool results; "
+    "if they do not answer the question, say so and offer to pass the conversation to a person."
+)
+
+
+def _short(value: Any, limit: int = 1500) -> str:
+    text = str(value)
+    return text if len(text) <= limit else text[:limit] + " ..."
+
+
+def _summary(name: str, args: dict[str, Any], result: Any) -> str:
+    """One line a person can read about a tool call that ran."""
+    if name == "search_docs":
+        return (
+            f"searched help pages for {args.get('query')!r}: {len((result or {}).get('hits', []))} passages"
+        )
+    if name == "search_products":
+        return f"searched products for {args.get('query')!r}: {len(items_of(result))} found"
+    if name == "get_product":
+        return f"looked up {args.get('sku')}"
+    if name in ("recommend_products", "similar_products"):
+        whom = args.get("customer_id") or args.get("sku") or args.get("segment")
+        return f"{len(items_of(result))} products for {whom}"
+    if name == "draft_copy":
+        n = len(items_of(result, ("drafts", "variants", "items")))
+        return f"{n} draft(s) for {', '.join(args.get('skus', []))} on {args.get('channel')}"
+    if name == "segment_profile":
+        return f"profile of segment {args.get('segment')}"
+    if name == "list_segments":
+        return f"{len(items_of(result, ('segments', 'profiles', 'items')))} segments"
+    if name == "segment_members":
+        return f"members of segment {args.get('segment')}"
+    if name == "customer_summary":
+        return f"summary of customer {args.get('customer_id')}"
+    if name == "request_handoff":
+        return f"handoff #{as_dict(result).get('handoff_id')} requested"
+    return f"ran {name}"

@@ -1,0 +1,139 @@
+"""Knowledge tools: search the shop's documents, search products, look one product up.
+
+They use the services the agent wires into `ToolContext`: ``kb`` (a `retrieval.kb.KnowledgeBase`) and ``catalog``
+(an `assistant.catalog.Catalog`, the source of truth for prices and stock). Results are plain dicts, ready to be
+evidence for a grounded answer and to be rendered by a UI.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from assistant.errors import NotFound
+from assistant.tools.base import ToolContext, tool
+
+DocType = Literal["policy", "page", "campaign", "other"]
+MAX_K = 20
+
+
+def _hit_dict(hit: Any) -> dict[str, Any]:
+    meta = dict(hit.metadata or {})
+    return {
+        "chunk_id": hit.chunk_id,
+        "source": hit.source,
+        "title": hit.title,
+        "anchor": hit.anchor,
+        "doc_type": meta.get("doc_type", ""),
+        "heading": meta.get("heading", ""),
+        "score": round(float(hit.score), 4),
+        "text": hit.text,
+    }
+
+
+@tool(roles={"customer", "marketer"})
+def search_docs(ctx: ToolContext, query: str, k: int = 4, doc_type: DocType | None = None) -> dict:
+    """Search the shop's help pages and policies (returns, shipping, warranty, payment, care, sizing) for a question.
+
+    Without `doc_type`, every kind of document except product records is searched.
+    """
+    kb = ctx.service("kb")
+    k = max(1, min(MAX_K, k))
+    if doc_type is not None:
+        hits = kb.search(query, k=k, filters={"doc_type": doc_type})
+    else:
+        # One filter value per search: take a wider unfiltered list and drop product records (search_products has them).
+        hits = [h for h in kb.search(query, k=k * 3) if (h.metadata or {}).get("doc_type") != "product"][:k]
+    return {"query": query, "hits": [_hit_dict(h) for h in hits]}
+
+
+def _catalog(ctx: ToolContext) -> Any | None:
+    """The catalog service, or None where the shop has no catalog file (the index's product records still work)."""
+    try:
+        return ctx.service("catalog")
+    except RuntimeError:
+        return None
+
+
+def _product_dict(ctx: ToolContext, sku: str, hit: Any | None = None) -> dict[str, Any] | None:
+    """A product as evidence: catalog facts (price, stock) win over what the index stored at sync time."""
+    catalog = _catalog(ctx)
+    meta = dict(hit.metadata or {}) if hit is not None else {}
+    out: dict[str, Any] = {
+        "sku": sku,
+        "name": hit.title if hit is not None else sku,
+        "category": meta.get("category", ""),
+        "price": meta.get("price"),
+        "currency": meta.get("currency", ""),
+        "stock": meta.get("stock"),
+        "in_stock": meta.get("in_stock"),
+        "source": hit.source if hit is not None else "catalog.csv",
+        "anchor": sku,
+        "text": hit.text if hit is not None else "",
+    }
+    if catalog is not None:
+        if sku not in catalog:
+            return None if hit is None else out
+        p = catalog.get(sku)
+        out.update(
+            name=p.name,
+            category=p.category,
+            subcategory=p.subcategory,
+            price=p.price,
+            currency=p.currency,
+            stock=p.stock,
+            in_stock=p.in_stock,
+            sizes=p.sizes,
+            colours=p.colours,
+            description=p.description,
+        )
+        if not out["text"]:
+            out["text"] = (
+                f"{p.name} (SKU {p.sku}). Price: {p.price_text()}. "
+                + (f"In stock: {p.stock}. " if p.in_stock else "Out of stock. ")
+                + p.description
+            )
+    if hit is not None:
+        out["score"] = round(float(hit.score), 4)
+    return out
+
+
+@tool(roles={"customer", "marketer"})
+def search_products(
+    ctx: ToolContext,
+    query: str,
+    k: int = 5,
+    category: str | None = None,
+    max_price: float | None = None,
+    in_stock: bool | None = None,
+) -> dict:
+    """Find products matching a description, optionally within a category, under a price, or only those in stock."""
+    kb = ctx.service("kb")
+    k = max(1, min(MAX_K, k))
+    filters: dict[str, Any] = {"doc_type": "product"}
+    if category:
+        filters["category"] = category
+    if max_price is not None:
+        filters["max_price"] = max_price
+    if in_stock is not None:
+        filters["in_stock"] = in_stock
+    products = []
+    for hit in kb.search(query, k=k, filters=filters):
+        sku = (hit.metadata or {}).get("sku") or hit.anchor
+        item = _product_dict(ctx, sku, hit)
+        if item is not None:
+            products.append(item)
+    return {
+        "query": query,
+        "filters": {k_: v for k_, v in filters.items() if k_ != "doc_type"},
+        "products": products,
+    }
+
+
+@tool(roles={"customer", "marketer"})
+def get_product(ctx: ToolContext, sku: str) -> dict:
+    """Look up one product by SKU: name, price, stock, sizes, colours and description."""
+    sku = sku.strip().upper()
+    item = _product_dict(ctx, sku) if _catalog(ctx) is not None else None
+    if item is None:
+        raise NotFound(f"unknown product SKU {sku!r}")
+    return item

@@ -1,0 +1,16 @@
+"""The handoff tool: queue the conversation for a person, with the contact details the caller gave."""
+
+from __future__ import annotations
+
+from assistant.errors import BadInput
+from assistant.tools.base import ToolContext, tool
+
+
+@tool(roles={"customer", "marketer"})
+def request_handoff(ctx: ToolContext, reason: str, contact: str | None = None) -> dict:
+    """Ask for a human: the shop's staff get this conversation and contact the caller (e-mail or phone, if given)."""
+    if not ctx.session_id:
+        raise BadInput("a handoff needs a conversation (session) to hand over")
+    store = ctx.service("store")
+    handoff_id = store.add_handoff(ctx.session_id, contact, reason)
+    return {"handoff_id": handoff_id, "contact": contact, "status": "open"}
