@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 
 CHANNELS = ["google_rsa", "meta", "email", "sms", "x"]
 EXAMPLES_CUSTOMER = ["What is your return window?", "How long does shipping take?", "Do you ship abroad?"]
-EXAMPLES_MARKETER = ["Which customer segments do we have?", "Recommend products for customer 12347"]
+EXAMPLES_MARKETER = ["Which customer segments do we have?", "Recommend products for customer C00002"]
 CONCURRENCY = 8  # chat turns at once per page; more wait in Gradio's queue
 _META_KEYS = {
     "sku",
@@ -187,7 +187,7 @@ def chat_stream(
                     {
                         "role": "assistant",
                         "content": f"{call.summary}\n\n```json\n{json.dumps(call.arguments, ensure_ascii=False)}\n```",
-                        "metadata": {"title": f"🛠 {call.name}" + ("" if call.ok else " (refused)")},
+                        "metadata": {"title": f"Tool: {call.name}" + ("" if call.ok else " (refused)")},
                     }
                 )
             elif event.type == "done":
@@ -371,13 +371,15 @@ def mount_ui(app: Any, settings: Settings, get_assistant: Callable[[], Any], aut
 
     chat = build_chat(get_assistant).queue(default_concurrency_limit=CONCURRENCY)
     workspace = build_workspace(get_assistant, settings).queue(default_concurrency_limit=CONCURRENCY)
-    gr.mount_gradio_app(app, chat, path="/chat", ssr_mode=False, footer_links=[])
+    theme = gr.themes.Soft(primary_hue="emerald", neutral_hue="slate")
+    gr.mount_gradio_app(app, chat, path="/chat", ssr_mode=False, footer_links=[], theme=theme)
     gr.mount_gradio_app(
         app,
         workspace,
         path="/workspace",
         ssr_mode=False,
         footer_links=[],
+        theme=theme,
         auth_dependency=marketer_name,
         allowed_paths=[str(settings.artifacts_dir)],
     )

@@ -33,7 +33,7 @@ def test_chat_stream_fills_the_history_and_remembers_turns(settings) -> None:
     history, box, session_id, turns = steps[-1]
     assert box == "" and session_id is not None
     assert history[0] == {"role": "user", "content": "hello"}
-    assert history[1]["metadata"]["title"].endswith("list_segments")  # the tool trace comes before the answer
+    assert history[1]["metadata"]["title"] == "Tool: list_segments"  # the tool trace comes before the answer
     assert history[-1]["content"].startswith(f"You asked: hello (session {session_id})")
     assert "**Sources:**" in history[-1]["content"]
     assert turns == {str(len(history) - 1): 1}

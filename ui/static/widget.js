@@ -58,6 +58,11 @@
   var state = { session_id: saved.session_id || null, log: saved.log || [], busy: false };
 
   // ------------------------------------------------------------------------------------------------- the DOM
+  // An inline SVG, not an emoji: pages and kiosks without an emoji font would show an empty box.
+  var ICON =
+    '<svg viewBox="0 0 24 24" width="28" height="28" aria-hidden="true" fill="currentColor">' +
+    '<path d="M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2zm3 6a1.5 1.5 0 1 0 0 3 ' +
+    '1.5 1.5 0 0 0 0-3zm5 0a1.5 1.5 0 1 0 0 3 1.5 1.5 0 0 0 0-3zm5 0a1.5 1.5 0 1 0 0 3 1.5 1.5 0 0 0 0-3z"/></svg>';
   var host = document.createElement("div");
   host.id = "mka-widget";
   var root = host.attachShadow({ mode: "open" });
@@ -66,7 +71,7 @@
     "<style>" +
     ":host{all:initial;--c:" + cfg.color + ";font:15px/1.45 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;color:#1d2521}" +
     ".bubble{position:fixed;bottom:20px;" + side + ":20px;width:58px;height:58px;border-radius:50%;border:0;" +
-    "background:var(--c);color:#fff;cursor:pointer;box-shadow:0 4px 14px #0004;z-index:2147483000;font-size:26px}" +
+    "background:var(--c);color:#fff;cursor:pointer;box-shadow:0 4px 14px #0004;z-index:2147483000;display:grid;place-items:center;padding:0}" +
     ".panel{position:fixed;bottom:90px;" + side + ":20px;width:min(370px,calc(100vw - 40px));height:min(540px,calc(100vh - 120px));" +
     "background:#fff;border-radius:14px;box-shadow:0 8px 30px #0005;display:none;flex-direction:column;overflow:hidden;z-index:2147483000}" +
     ".panel.open{display:flex}" +
@@ -88,7 +93,7 @@
     ".handoff.open{display:flex} .handoff input{border:1px solid #cfd6d2;border-radius:8px;padding:8px;font:inherit}" +
     ".row{display:flex;gap:6px} .row button{flex:1}" +
     "</style>" +
-    '<button class="bubble" part="bubble" aria-label="' + esc(t.open) + '">💬</button>' +
+    '<button class="bubble" part="bubble" aria-label="' + esc(t.open) + '">' + ICON + "</button>" +
     '<section class="panel" role="dialog" aria-label="' + esc(cfg.title || t.title) + '">' +
     "<header><span>" + esc(cfg.title || t.title) + '</span><button class="close" aria-label="' + esc(t.close) + '">×</button></header>' +
     '<div class="log" aria-live="polite"></div>' +

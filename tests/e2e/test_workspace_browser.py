@@ -1,0 +1,64 @@
+"""The marketer workspace in headless Chromium, against the real app: login, chat with tool traces, copy drafts."""
+
+from __future__ import annotations
+
+import csv
+
+import pytest
+
+from tests.ui.live_app import LiveApp, browser, live_app, screenshot
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+TIMEOUT_MS = 120_000
+
+
+@pytest.fixture(scope="module")
+def app() -> LiveApp:
+    return live_app()
+
+
+@pytest.fixture(scope="module")
+def page(app: LiveApp):
+    """One logged-in marketer page for the module (the login itself is checked in the first test)."""
+    context = browser().new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    yield page
+    context.close()
+
+
+def test_workspace_needs_the_marketer_login(app: LiveApp, page) -> None:
+    page.goto(f"{app.url}/workspace/")
+    assert "/login" in page.url
+    page.fill("#username", "marketer")
+    page.fill("#password", "wrong")
+    page.click("button[type=submit]")
+    assert "Wrong user name or password" in page.content()
+    page.fill("#username", "marketer")
+    page.fill("#password", "demo")
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{app.url}/workspace/")
+    page.get_by_text("Marketer workspace").first.wait_for()
+
+
+def test_workspace_chat_shows_tool_traces(app: LiveApp, page) -> None:
+    page.locator("#marketer-message textarea").fill("What is your return window?")
+    page.locator("#marketer-send").click()
+    page.locator("#marketer-chatbot a[href*='/docs/']").first.wait_for()
+    assert "search_docs" in page.locator("#marketer-chatbot").inner_text()  # the tool trace is shown
+    screenshot(page, "workspace-chat")
+
+
+def test_workspace_drafts_copy_with_character_counts(app: LiveApp, page) -> None:
+    page.get_by_role("tab", name="Copy drafts").click()
+    page.locator("#copy-skus textarea, #copy-skus input").first.fill("FTW-001")
+    page.locator("#copy-brief textarea").fill("Autumn hiking: dry feet on wet trails")
+    page.locator("#copy-go").click()
+    page.locator("#copy-summary", has_text="variants").wait_for()
+    table = page.locator("#copy-table").inner_text()
+    assert "chars" in table and "headline" in table.lower(), table
+    with page.expect_download() as download_info:
+        page.locator("#copy-csv a").first.click()
+    rows = list(csv.DictReader(open(download_info.value.path(), encoding="utf-8")))
+    assert rows and all(int(r["chars"]) == len(r["text"]) for r in rows)
+    screenshot(page, "workspace-copy")

@@ -1,0 +1,81 @@
+"""One live app per test session for the browser tests: the real assistant, the real demo shop, uvicorn on loopback,
+and one headless Debian Chromium driven by Playwright (never `playwright install`: nothing is downloaded).
+
+The demo shop is bootstrapped into `var/test-e2e` (gitignored) with a small generated customer base; bootstrap steps
+are fingerprinted, so later test runs reuse what is already built.
+"""
+
+from __future__ import annotations
+
+import atexit
+import shutil
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from assistant.settings import REPO_ROOT, Settings
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+DATA_DIR = REPO_ROOT / "var" / "test-e2e"
+SCREENSHOTS = REPO_ROOT / "tests" / "artifacts" / "screenshots"
+
+
+@dataclass
+class LiveApp:
+    url: str
+    settings: Settings
+    assistant: Any
+
+
+@cache
+def live_app() -> LiveApp:
+    """Bootstrap the demo shop (once), build the real app and serve it on a free 127.0.0.1 port until exit."""
+    from assistant.agent import Assistant
+    from assistant.bootstrap import prepare_demo
+    from assistant.service import create_app
+    from bench.service import LocalServer
+
+    settings = Settings(data_dir=DATA_DIR, _env_file=None)
+    prepare_demo(settings, customers=200, progress=False)
+    assistant = Assistant.from_settings(settings)
+    server = LocalServer(create_app(settings, assistant))
+    atexit.register(server.close)
+    return LiveApp(server.url, settings, assistant)
+
+
+@cache
+def browser() -> Any:
+    """One headless Chromium for the session (closed at exit)."""
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"Debian's chromium is missing ({CHROMIUM}): run scripts/install-browser.sh")
+    from playwright.sync_api import sync_playwright
+
+    playwright = sync_playwright().start()
+    instance = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+
+    def close() -> None:
+        instance.close()
+        playwright.stop()
+
+    atexit.register(close)
+    return instance
+
+
+def screenshot(page: Any, name: str) -> Path:
+    """Save a full-page screenshot under tests/artifacts/screenshots/ and return its path."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
