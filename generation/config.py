@@ -32,4 +32,6 @@ class LLMSettings(BaseModel):
     # the extract, verified, extract as fallback), "generate" (the LLM writes it all, verified, extract as fallback).
     # "auto" = extractive for the bundled tiny model, generate otherwise.
     answer_mode: Literal["auto", "extractive", "rephrase", "generate"] = "auto"
-    threads: int | None = Field(default=None, ge=1)  # CPU threads for the local model; default: the CPUs we may use
+    threads: int | None = Field(
+        default=None, ge=1
+    )  # CPU threads for the local model; default: the CPUs we may use

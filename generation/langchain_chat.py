@@ -28,8 +28,10 @@ def to_messages(messages: Sequence[BaseMessage]) -> list[Message]:
     """LangChain messages -> the OpenAI-style dicts `LLM` takes."""
     out: list[Message] = []
     for m in messages:
-        content = m.content if isinstance(m.content, str) else " ".join(
-            part.get("text", "") if isinstance(part, dict) else str(part) for part in m.content
+        content = (
+            m.content
+            if isinstance(m.content, str)
+            else " ".join(part.get("text", "") if isinstance(part, dict) else str(part) for part in m.content)
         )
         if isinstance(m, SystemMessage):
             role = "system"
@@ -74,7 +76,9 @@ class LLMChatModel(BaseChatModel):
         llm: LLM = self.llm
         tools = kwargs.get("tools")
         if tools and llm.supports_tools:
-            result = llm.chat(to_messages(messages), tools=tools, max_tokens=self.max_tokens, temperature=self.temperature)
+            result = llm.chat(
+                to_messages(messages), tools=tools, max_tokens=self.max_tokens, temperature=self.temperature
+            )
             message = AIMessage(
                 content=result.text,
                 tool_calls=[{"name": c.name, "args": c.arguments, "id": c.id} for c in result.tool_calls],

@@ -74,7 +74,9 @@ class OpenAICompatibleLLM(LLM):
         temperature: float | None = None,
         stop: Sequence[str] | None = None,
     ) -> Iterator[str]:
-        payload = self._payload(messages, max_tokens, temperature, stream=True, stop=list(stop) if stop else None)
+        payload = self._payload(
+            messages, max_tokens, temperature, stream=True, stop=list(stop) if stop else None
+        )
         # Servers differ in how exactly they honour `stop`; cutting client-side too gives the same contract everywhere.
         return apply_stop(self._sse(payload), stop)
 
@@ -99,7 +101,9 @@ class OpenAICompatibleLLM(LLM):
                         if piece:
                             yield piece
         except httpx.TimeoutException as exc:
-            raise BackendUnavailable(f"LLM server {self.settings.base_url} timed out ({exc.__class__.__name__})") from exc
+            raise BackendUnavailable(
+                f"LLM server {self.settings.base_url} timed out ({exc.__class__.__name__})"
+            ) from exc
         except httpx.TransportError as exc:
             raise BackendUnavailable(f"LLM server {self.settings.base_url} is unreachable: {exc}") from exc
 
@@ -115,7 +119,9 @@ class OpenAICompatibleLLM(LLM):
         the server may answer with tool calls, returned as `ToolCall`s with parsed arguments."""
         wire_tools = None
         if tools and self.supports_tools:
-            wire_tools = [t if t.get("type") == "function" else {"type": "function", "function": t} for t in tools]
+            wire_tools = [
+                t if t.get("type") == "function" else {"type": "function", "function": t} for t in tools
+            ]
         payload = self._payload(messages, max_tokens, temperature, tools=wire_tools)
         try:
             response = self._client.post("chat/completions", json=payload)
@@ -140,5 +146,7 @@ class OpenAICompatibleLLM(LLM):
                 continue
             calls.append(ToolCall(id=call.get("id") or f"call_{i}", name=fn.get("name", ""), arguments=args))
         return ChatResult(
-            text=message.get("content") or "", tool_calls=calls, finish_reason=choice.get("finish_reason") or "stop"
+            text=message.get("content") or "",
+            tool_calls=calls,
+            finish_reason=choice.get("finish_reason") or "stop",
         )

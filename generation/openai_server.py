@@ -55,14 +55,25 @@ def create_app(llm: LLM, tool_router: ToolRouter | None = None) -> FastAPI:
                     "role": "assistant",
                     "content": None,
                     "tool_calls": [
-                        {"id": c.id, "type": "function", "function": {"name": c.name, "arguments": json.dumps(c.arguments)}}
+                        {
+                            "id": c.id,
+                            "type": "function",
+                            "function": {"name": c.name, "arguments": json.dumps(c.arguments)},
+                        }
                         for c in calls
                     ],
                 }
-                return {"id": cid, "object": "chat.completion", "created": created, "model": req.model,
-                        "choices": [{"index": 0, "message": message, "finish_reason": "tool_calls"}]}
+                return {
+                    "id": cid,
+                    "object": "chat.completion",
+                    "created": created,
+                    "model": req.model,
+                    "choices": [{"index": 0, "message": message, "finish_reason": "tool_calls"}],
+                }
         try:
-            pieces = llm.stream(req.messages, max_tokens=req.max_tokens, temperature=req.temperature, stop=stop)
+            pieces = llm.stream(
+                req.messages, max_tokens=req.max_tokens, temperature=req.temperature, stop=stop
+            )
         except GenerationError as exc:
             raise HTTPException(400, exc.message) from exc
         if not req.stream:
@@ -70,14 +81,25 @@ def create_app(llm: LLM, tool_router: ToolRouter | None = None) -> FastAPI:
                 text = "".join(pieces)
             except GenerationError as exc:
                 return JSONResponse({"error": {"message": exc.message}}, status_code=500)
-            return {"id": cid, "object": "chat.completion", "created": created, "model": req.model,
-                    "choices": [{"index": 0, "message": {"role": "assistant", "content": text},
-                                 "finish_reason": "stop"}]}
+            return {
+                "id": cid,
+                "object": "chat.completion",
+                "created": created,
+                "model": req.model,
+                "choices": [
+                    {"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}
+                ],
+            }
 
         def events() -> Iterator[str]:
             def chunk(delta: dict[str, Any], finish: str | None = None) -> str:
-                body = {"id": cid, "object": "chat.completion.chunk", "created": created, "model": req.model,
-                        "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]}
+                body = {
+                    "id": cid,
+                    "object": "chat.completion.chunk",
+                    "created": created,
+                    "model": req.model,
+                    "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
+                }
                 return f"data: {json.dumps(body)}\n\n"
 
             yield chunk({"role": "assistant"})

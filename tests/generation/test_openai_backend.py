@@ -22,7 +22,9 @@ WEATHER_TOOL = {
 
 @pytest.mark.slow
 def test_tool_calls_come_back_structured(remote_llm):
-    result = remote_llm.chat([{"role": "user", "content": "What is the weather in Paris?"}], tools=[WEATHER_TOOL])
+    result = remote_llm.chat(
+        [{"role": "user", "content": "What is the weather in Paris?"}], tools=[WEATHER_TOOL]
+    )
     assert [(c.name, c.arguments) for c in result.tool_calls] == [("get_weather", {"city": "Paris"})]
     assert result.finish_reason == "tool_calls"
 
