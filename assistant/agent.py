@@ -24,7 +24,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -32,10 +32,10 @@ import numpy as np
 from assistant.compose import (
     Answer,
     Evidence,
-    ExtractiveAnswerer,
     as_dict,
     chunks,
     items_of,
+    paragraphs,
     product_line,
     render_drafts,
     render_mapping,
@@ -226,6 +226,52 @@ def _default_loaders(settings: Settings, services: Services) -> dict[str, Callab
     return {"embedder": embedder, "kb": kb, "catalog": catalog, "llm": llm, "models": models}
 
 
+class GroundingAnswerer:
+    """`generation.grounding.stream_answer` as the agent's answerer: extract (no LLM before the first token), and in
+    "rephrase"/"generate" mode (settings.llm.answer_mode; "auto" = extractive for the bundled tiny model) a verified
+    model answer. Its citations are positions in the evidence list; they are mapped back to the evidence numbers."""
+
+    def __init__(self, settings: Settings, services: Services):
+        from generation.grounding import resolve_mode
+
+        self.settings = settings
+        self.services = services
+        self.mode = resolve_mode(settings.llm)
+
+    def answer(
+        self, question: str, evidence: list[Evidence], history: list[dict] = ()
+    ) -> Iterator[str | Answer]:
+        from generation.grounding import GroundedAnswer, stream_answer
+
+        llm = self.services["llm"] if self.mode != "extractive" else None
+        messages = []
+        for past in history:
+            messages += [
+                {"role": "user", "content": past["message"]},
+                {"role": "assistant", "content": past["reply"]},
+            ]
+        # The extractor reads line by line: give it whole paragraphs without the repeated heading prefix.
+        readable = [replace(ev, text="\n".join(paragraphs(ev.text, ev.heading))) for ev in evidence]
+        for part in stream_answer(
+            question,
+            readable,
+            llm=llm,
+            history=messages,
+            mode=self.mode,
+            # Lexical selection only: embedding every evidence sentence cost ~3 s before the first token on 2 shared
+            # cores and picked the same sentences on the demo questions.
+            embed=None,
+            max_tokens=self.settings.llm.max_new_tokens,
+        ):
+            if isinstance(part, GroundedAnswer):
+                numbers = [evidence[i - 1].n for i in part.cited if 0 < i <= len(evidence)]
+                yield Answer(
+                    text=part.text, cited=numbers, grounded=part.grounded, needs_handoff=part.needs_handoff
+                )
+            else:
+                yield part
+
+
 class Assistant:
     """One assistant per process: thread-safe, cheap to construct; heavy parts load on first use."""
 
@@ -274,7 +320,7 @@ class Assistant:
     def answerer(self) -> Any:
         with self._lock:
             if self._answerer is None:
-                self._answerer = ExtractiveAnswerer(self.services["embedder"])
+                self._answerer = GroundingAnswerer(self.settings, self.services)
             return self._answerer
 
     def warm_up(self) -> None:
@@ -472,9 +518,10 @@ class Assistant:
                 else:
                     final = piece
         if final is None or not final.grounded or not final.cited:
-            if final is not None and final.text:
-                yield TokenEvent(text=" ")
-            yield from self._say(NO_EVIDENCE_TEXT)
+            if (
+                final is None or not final.text
+            ):  # (a not-found answer already said so, in the caller's language)
+                yield from self._say(NO_EVIDENCE_TEXT)
             return
         for n in final.cited:
             ev = next((e for e in evidence if e.n == n), None)

@@ -74,30 +74,32 @@ def clean(text: str) -> str:
     return " ".join(text.replace("|", " ").split())
 
 
-def sentences(text: str, heading: str = "") -> list[str]:
-    """Sentences and list items of a chunk: wrapped lines joined, headings and the chunk's heading prefix dropped (the
-    citation carries them), short scraps dropped."""
+def paragraphs(text: str, heading: str = "") -> list[str]:
+    """The paragraphs and list items of a chunk, each on one line: Markdown wraps long lines, and a sentence cut at a
+    line break reads as two half-sentences. Headings and the chunk's heading prefix are dropped (the citation carries
+    them); table rows stay rows."""
     if heading and text.startswith(heading + ": "):
         text = text[len(heading) + 2 :]
-    paragraphs: list[str] = []
+    out: list[str] = []
     current: list[str] = []
     for line in text.splitlines():
         stripped = line.strip()
-        if (
-            not stripped
-            or stripped.startswith("#")
-            or re.match(r"^([-*+]|\d+\.)\s", stripped)
-            or stripped.startswith("|")
-        ):
+        starts_item = re.match(r"^([-*+]|\d+\.)\s", stripped) or stripped.startswith("|")
+        if not stripped or stripped.startswith("#") or starts_item:
             if current:
-                paragraphs.append(" ".join(current))
-            current = [] if not stripped or stripped.startswith("#") else [stripped]
+                out.append(" ".join(current))
+            current = [stripped] if starts_item else []
             continue
         current.append(stripped)
     if current:
-        paragraphs.append(" ".join(current))
+        out.append(" ".join(current))
+    return out
+
+
+def sentences(text: str, heading: str = "") -> list[str]:
+    """Sentences and list items of a chunk (see `paragraphs`), short scraps dropped."""
     out = []
-    for para in paragraphs:
+    for para in paragraphs(text, heading):
         for piece in re.split(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(])", clean(para)):
             if len(piece) >= 20:
                 out.append(piece)

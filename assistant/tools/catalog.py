@@ -41,8 +41,15 @@ def search_docs(ctx: ToolContext, query: str, k: int = 4, doc_type: DocType | No
     if doc_type is not None:
         hits = kb.search(query, k=k, filters={"doc_type": doc_type})
     else:
-        # One filter value per search: take a wider unfiltered list and drop product records (search_products has them).
+        # One filter value per search: take a wider unfiltered list and drop product records (search_products has
+        # them); when products crowd everything out (a question in another language, say), top up from the policies.
         hits = [h for h in kb.search(query, k=k * 3) if (h.metadata or {}).get("doc_type") != "product"][:k]
+        if len(hits) < k:
+            seen = {h.chunk_id for h in hits}
+            hits += [
+                h for h in kb.search(query, k=k, filters={"doc_type": "policy"}) if h.chunk_id not in seen
+            ]
+            hits = hits[:k]
     return {"query": query, "hits": [_hit_dict(h) for h in hits]}
 
 
