@@ -14,7 +14,9 @@ What it installs, outermost first:
      Permissions-Policy, and X-Frame-Options / frame-ancestors except on the frameable widget pages);
    - any exception that escapes the app: logged (redacted, with traceback) and answered 500 {"error": "internal error"}.
 3. Exception handlers mapping `AssistantError` to {"error": message} with its status (and Retry-After on 429/503),
-   validation errors to a readable 422 (400 for unparseable JSON) and HTTP errors to {"error": detail}.
+   a backend that is down (generation's `BackendUnavailable`, retrieval's `IndexUnavailable`) to 503 + Retry-After
+   with an offer of a person, validation errors to a readable 422 (400 for unparseable JSON) and HTTP errors to
+   {"error": detail}.
 """
 
 from __future__ import annotations
@@ -319,6 +321,26 @@ def describe_validation_errors(errors: Iterable[dict[str, Any]]) -> str:
     return "; ".join(parts[:10]) or "invalid request"
 
 
+BACKEND_RETRY_AFTER_S = 15
+UNAVAILABLE_TEXT = (
+    "The assistant is temporarily unavailable ({what}). Please try again in {retry} seconds, or ask for a person: "
+    "leave your contact and our team will get back to you."
+)
+
+
+async def _backend_unavailable(_request: Request, exc: Exception) -> JSONResponse:
+    # generation/ and retrieval/ cannot raise assistant errors (data flows one way); their "backend down" errors land
+    # here when the turn loop lets them through. The detail (host, port) goes to the log, not to the caller.
+    what = (
+        "its search index is not answering"
+        if type(exc).__module__.startswith("retrieval")
+        else ("its language model is not answering")
+    )
+    log.error("backend unavailable: %s", exc)
+    message = UNAVAILABLE_TEXT.format(what=what, retry=BACKEND_RETRY_AFTER_S)
+    return json_error(503, message, {"Retry-After": str(BACKEND_RETRY_AFTER_S)})
+
+
 async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     errors = list(exc.errors())
@@ -338,6 +360,13 @@ async def _unexpected_error(_request: Request, _exc: Exception) -> JSONResponse:
     return json_error(500, "internal error")
 
 
+def _backend_unavailable_errors() -> list[type[Exception]]:
+    from generation.errors import BackendUnavailable
+    from retrieval.errors import IndexUnavailable
+
+    return [BackendUnavailable, IndexUnavailable]
+
+
 def install_protections(
     app: FastAPI, settings: Any, *, frameable_prefixes: Iterable[str] = FRAMEABLE_PREFIXES
 ) -> None:
@@ -352,6 +381,8 @@ def install_protections(
     app.add_exception_handler(AssistantError, _assistant_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    for backend_error in _backend_unavailable_errors():
+        app.add_exception_handler(backend_error, _backend_unavailable)
     app.add_exception_handler(Exception, _unexpected_error)
     inner_build = app.build_middleware_stack
 

@@ -89,7 +89,9 @@ def test_sqlite_store_survives_kill_9(tmp_path: Path):
     assert len(stored) - len(acked) in (0, 1)
     # Atomic turns: each stored turn has all 3 tool calls and all 5 citations, never a part.
     for tid in stored.values():
-        assert con.execute("SELECT COUNT(*) FROM chat_tool_calls WHERE turn_id = ?", (tid,)).fetchone()[0] == 3
+        assert (
+            con.execute("SELECT COUNT(*) FROM chat_tool_calls WHERE turn_id = ?", (tid,)).fetchone()[0] == 3
+        )
         assert con.execute("SELECT COUNT(*) FROM chat_citations WHERE turn_id = ?", (tid,)).fetchone()[0] == 5
     con.close()
 
@@ -173,7 +175,9 @@ def test_kb_sync_killed_midway_leaves_a_usable_index(settings, tmp_path: Path):
         time.sleep(0.05)
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait(timeout=10)
-    assert 2 <= done < N_FILES - 2, f"could not catch the sync mid-way (progress {done}/{N_FILES}): {seen[-2000:]!r}"
+    assert 2 <= done < N_FILES - 2, (
+        f"could not catch the sync mid-way (progress {done}/{N_FILES}): {seen[-2000:]!r}"
+    )
 
     # The index still answers for every source, each at exactly one version. Open it as a restarted server would:
     # Chroma caches one client per path in a process, and that cache predates the killed writer's changes.
@@ -188,8 +192,12 @@ def test_kb_sync_killed_midway_leaves_a_usable_index(settings, tmp_path: Path):
         assert len(ids) == len(set(ids))
     marker_versions = {}
     for i in range(N_FILES):
-        hits = [h for h in kb.search(f"Marker word for this document guide {i}", k=50) if h.source == f"guide_{i:02d}.md"]
-        versions = {v for h in hits for v in re.findall(r"(alpha|beta)doc%dmarker" % i, h.text)}
+        hits = [
+            h
+            for h in kb.search(f"Marker word for this document guide {i}", k=50)
+            if h.source == f"guide_{i:02d}.md"
+        ]
+        versions = {v for h in hits for v in re.findall(rf"(alpha|beta)doc{i}marker", h.text)}
         assert len(versions) <= 1, f"guide {i} is served at two versions at once: {versions}"
         marker_versions[i] = versions
     del kb
@@ -206,6 +214,8 @@ def test_kb_sync_killed_midway_leaves_a_usable_index(settings, tmp_path: Path):
     assert kb.count() == chunks_per_version
     assert kb.index.count_raw() == kb.count(), "orphaned or duplicated chunks left in Chroma"
     for i in range(N_FILES):
-        hits = [h for h in kb.search(f"Marker word betadoc{i}marker", k=50) if h.source == f"guide_{i:02d}.md"]
+        hits = [
+            h for h in kb.search(f"Marker word betadoc{i}marker", k=50) if h.source == f"guide_{i:02d}.md"
+        ]
         assert any(f"betadoc{i}marker" in h.text for h in hits)
         assert not any("alphadoc" in h.text for h in hits)
