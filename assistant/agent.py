@@ -22,12 +22,9 @@ import logging
 import re
 import threading
 import time
-from collections import OrderedDict
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field, replace
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from typing import Any
-
-import numpy as np
 
 from assistant.compose import (
     Answer,
@@ -35,10 +32,10 @@ from assistant.compose import (
     as_dict,
     chunks,
     items_of,
-    paragraphs,
     product_line,
     render_drafts,
     render_mapping,
+    summary,
     top_sku,
 )
 from assistant.errors import AssistantError, BadInput, Forbidden
@@ -55,6 +52,7 @@ from assistant.reply import (
     TurnEvent,
 )
 from assistant.router import Route, Router
+from assistant.services import GroundingAnswerer, Services, default_loaders
 from assistant.settings import Settings
 from assistant.store import ConversationStore
 from assistant.tools import ToolContext
@@ -119,159 +117,6 @@ class _Turn:
         return ev, True
 
 
-class Services(dict):
-    """The services tools use (`ToolContext.services`), each built on first use, once, under a lock.
-
-    Names: settings, store, engine, embedder, kb, catalog, llm, models. A loader may return None (no catalog file,
-    say); a tool that needs a missing service gets a clear error from `ToolContext.service`.
-    """
-
-    def __init__(self, loaders: dict[str, Callable[[], Any]], **ready: Any):
-        super().__init__(**ready)
-        self._loaders = loaders
-        self._lock = threading.RLock()
-
-    def __missing__(self, name: str) -> Any:
-        with self._lock:
-            if dict.__contains__(self, name):
-                return dict.__getitem__(self, name)
-            loader = self._loaders.get(name)
-            if loader is None:
-                raise KeyError(name)
-            value = loader()
-            self[name] = value
-            return value
-
-    def get(self, name: str, default: Any = None) -> Any:  # dict.get skips __missing__
-        try:
-            return self[name]
-        except KeyError:
-            return default
-
-    def loaded(self, name: str) -> bool:
-        return dict.__contains__(self, name)
-
-
-class CachedEmbedder:
-    """An embedder with a bounded cache of recent texts.
-
-    One turn embeds its message for the router, the search and the answerer, and policy sentences recur turn after
-    turn; on 2 shared cores each embedding call costs tens of milliseconds, so the first token waits for one, not five.
-    Other attributes (`name`, `dim`, used by the index to version its vectors) come from the wrapped embedder.
-    """
-
-    def __init__(self, inner: Any, size: int = 4096):
-        self.inner = inner
-        self.size = size
-        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.inner, name)
-
-    def embed(self, texts: list[str]) -> np.ndarray:
-        texts = list(texts)
-        with self._lock:
-            missing = [t for t in dict.fromkeys(texts) if t not in self._cache]
-        if missing:
-            fresh = np.asarray(self.inner.embed(missing), dtype=np.float32)
-            with self._lock:
-                for t, v in zip(missing, fresh, strict=True):
-                    self._cache[t] = v
-        with self._lock:
-            out = []
-            for t in texts:
-                vec = self._cache.get(t)
-                if vec is None:  # evicted by a concurrent turn between the two locks: embed it alone
-                    vec = np.asarray(self.inner.embed([t]), dtype=np.float32)[0]
-                else:
-                    self._cache.move_to_end(t)
-                out.append(vec)
-            while len(self._cache) > self.size:
-                self._cache.popitem(last=False)
-        if not out:
-            return np.asarray(self.inner.embed([]), dtype=np.float32)
-        return np.stack(out)
-
-
-def _default_loaders(settings: Settings, services: Services) -> dict[str, Callable[[], Any]]:
-    def embedder() -> Any:
-        from retrieval.embedding import get_embedder
-
-        return CachedEmbedder(get_embedder(settings.retrieval))
-
-    def kb() -> Any:
-        from retrieval.kb import KnowledgeBase
-
-        return KnowledgeBase.open(settings.retrieval, settings.chroma_path, embedder=services["embedder"])
-
-    def catalog() -> Any:
-        from assistant.catalog import Catalog
-
-        path = settings.demo_dir / "catalog.csv"
-        return Catalog.from_csv(path) if path.is_file() else None
-
-    def llm() -> Any:
-        from generation.llm import get_llm
-
-        return get_llm(settings.llm, settings.model_cache_dir)
-
-    def models() -> Any:
-        try:
-            from assistant.models import load_models
-        except ImportError:
-            return None
-        return load_models(settings)
-
-    return {"embedder": embedder, "kb": kb, "catalog": catalog, "llm": llm, "models": models}
-
-
-class GroundingAnswerer:
-    """`generation.grounding.stream_answer` as the agent's answerer: extract (no LLM before the first token), and in
-    "rephrase"/"generate" mode (settings.llm.answer_mode; "auto" = extractive for the bundled tiny model) a verified
-    model answer. Its citations are positions in the evidence list; they are mapped back to the evidence numbers."""
-
-    def __init__(self, settings: Settings, services: Services):
-        from generation.grounding import resolve_mode
-
-        self.settings = settings
-        self.services = services
-        self.mode = resolve_mode(settings.llm)
-
-    def answer(
-        self, question: str, evidence: list[Evidence], history: list[dict] = ()
-    ) -> Iterator[str | Answer]:
-        from generation.grounding import GroundedAnswer, stream_answer
-
-        llm = self.services["llm"] if self.mode != "extractive" else None
-        messages = []
-        for past in history:
-            messages += [
-                {"role": "user", "content": past["message"]},
-                {"role": "assistant", "content": past["reply"]},
-            ]
-        # The extractor reads line by line: give it whole paragraphs without the repeated heading prefix.
-        readable = [replace(ev, text="\n".join(paragraphs(ev.text, ev.heading))) for ev in evidence]
-        for part in stream_answer(
-            question,
-            readable,
-            llm=llm,
-            history=messages,
-            mode=self.mode,
-            # Lexical selection only: embedding every evidence sentence cost ~3 s before the first token on 2 shared
-            # cores and picked the same sentences on the demo questions.
-            embed=None,
-            max_tokens=self.settings.llm.max_new_tokens,
-        ):
-            if isinstance(part, GroundedAnswer):
-                numbers = [evidence[i - 1].n for i in part.cited if 0 < i <= len(evidence)]
-                yield Answer(
-                    text=part.text, cited=numbers, grounded=part.grounded, needs_handoff=part.needs_handoff
-                )
-            else:
-                yield part
-
-
 class Assistant:
     """One assistant per process: thread-safe, cheap to construct; heavy parts load on first use."""
 
@@ -289,7 +134,7 @@ class Assistant:
         self.store = store
         if services is None:
             services = Services({})
-            services._loaders = _default_loaders(settings, services)
+            services._loaders = default_loaders(settings, services)
         self.services = services
         self.services.setdefault("settings", settings)
         self.services.setdefault("store", store)
@@ -312,7 +157,9 @@ class Assistant:
             if self._router is None:
                 catalog = self.services.get("catalog")
                 self._router = Router(
-                    self.services["embedder"], skus=[p.sku for p in catalog] if catalog else ()
+                    self.services["embedder"],
+                    skus=[p.sku for p in catalog] if catalog else (),
+                    segments=_segment_names(),
                 )
             return self._router
 
@@ -458,7 +305,7 @@ class Assistant:
                 args = self.policy.check(turn.caller, name, arguments)
                 record.arguments = args
                 record.result = tool.run(self.tool_context(turn.caller, turn.session_id), args)
-                record.summary = _summary(name, args, record.result)
+                record.summary = summary(name, args, record.result)
         except Forbidden as exc:
             record.ok, record.summary = False, f"refused: {exc.message}"
         except AssistantError as exc:
@@ -588,6 +435,7 @@ class Assistant:
             if catalog is not None and sku in catalog and "price" not in p:
                 prod = catalog.get(sku)
                 p = {**prod.model_dump(), "in_stock": prod.in_stock, **p}
+            p["sku"] = sku
             text = p.get("text") or p.get("description") or ""
             ev, _ = turn.cite(p.get("source") or "catalog.csv", p.get("name") or sku, text, sku, "product")
             lines.append(product_line(p, ev.n))
@@ -666,9 +514,11 @@ class Assistant:
                 )
             text = "\n".join(lines)
         elif name == "segment_members":
-            members = items_of(result, ("members", "customers", "items"))
-            ids = [str(as_dict(m).get("customer_id", m)) for m in members]
-            text = f"{len(ids)} customers of {args['segment']}: {', '.join(ids)}"
+            members = items_of(result, ("customer_ids", "members", "customers", "items"))
+            ids = [m if isinstance(m, str) else str(as_dict(m).get("customer_id", m)) for m in members]
+            data = as_dict(result)
+            shown = ", ".join(ids)
+            text = f"{data.get('total', len(ids))} customers in {data.get('segment', args['segment'])}; the first {len(ids)}: {shown}"
         else:
             text = f"{record.summary}:\n{render_mapping(as_dict(result))}"
         yield from self._say(text)
@@ -769,35 +619,17 @@ _SYSTEM_PROMPT = (
 )
 
 
+def _segment_names() -> list[str]:
+    """The segmenter's segment names (its prototypes need no training), plus the router's defaults."""
+    from assistant.router import DEFAULT_SEGMENTS
+
+    try:
+        from assistant.models.segments import PROTOTYPES
+    except ImportError:
+        return list(DEFAULT_SEGMENTS)
+    return list(dict.fromkeys([*PROTOTYPES, *DEFAULT_SEGMENTS]))
+
+
 def _short(value: Any, limit: int = 1500) -> str:
     text = str(value)
     return text if len(text) <= limit else text[:limit] + " ..."
-
-
-def _summary(name: str, args: dict[str, Any], result: Any) -> str:
-    """One line a person can read about a tool call that ran."""
-    if name == "search_docs":
-        return (
-            f"searched help pages for {args.get('query')!r}: {len((result or {}).get('hits', []))} passages"
-        )
-    if name == "search_products":
-        return f"searched products for {args.get('query')!r}: {len(items_of(result))} found"
-    if name == "get_product":
-        return f"looked up {args.get('sku')}"
-    if name in ("recommend_products", "similar_products"):
-        whom = args.get("customer_id") or args.get("sku") or args.get("segment")
-        return f"{len(items_of(result))} products for {whom}"
-    if name == "draft_copy":
-        n = len(items_of(result, ("drafts", "variants", "items")))
-        return f"{n} draft(s) for {', '.join(args.get('skus', []))} on {args.get('channel')}"
-    if name == "segment_profile":
-        return f"profile of segment {args.get('segment')}"
-    if name == "list_segments":
-        return f"{len(items_of(result, ('segments', 'profiles', 'items')))} segments"
-    if name == "segment_members":
-        return f"members of segment {args.get('segment')}"
-    if name == "customer_summary":
-        return f"summary of customer {args.get('customer_id')}"
-    if name == "request_handoff":
-        return f"handoff #{as_dict(result).get('handoff_id')} requested"
-    return f"ran {name}"

@@ -318,3 +318,32 @@ def render_drafts(result: Any) -> str:
             lines.append(f"- checks: {problems}")
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks)
+
+
+def summary(name: str, args: dict[str, Any], result: Any) -> str:
+    """One line a person can read about a tool call that ran (`ToolCallRecord.summary`)."""
+    if name == "search_docs":
+        return (
+            f"searched help pages for {args.get('query')!r}: {len((result or {}).get('hits', []))} passages"
+        )
+    if name == "search_products":
+        return f"searched products for {args.get('query')!r}: {len(items_of(result))} found"
+    if name == "get_product":
+        return f"looked up {args.get('sku')}"
+    if name in ("recommend_products", "similar_products"):
+        whom = args.get("customer_id") or args.get("sku") or args.get("segment")
+        return f"{len(items_of(result))} products for {whom}"
+    if name == "draft_copy":
+        n = len(items_of(result, ("drafts", "variants", "items")))
+        return f"{n} draft(s) for {', '.join(args.get('skus', []))} on {args.get('channel')}"
+    if name == "segment_profile":
+        return f"profile of segment {args.get('segment')}"
+    if name == "list_segments":
+        return f"{len(items_of(result, ('segments', 'profiles', 'items')))} segments"
+    if name == "segment_members":
+        return f"members of segment {args.get('segment')}"
+    if name == "customer_summary":
+        return f"summary of customer {args.get('customer_id')}"
+    if name == "request_handoff":
+        return f"handoff #{as_dict(result).get('handoff_id')} requested"
+    return f"ran {name}"

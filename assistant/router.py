@@ -40,21 +40,18 @@ CHANNEL_ALIASES: dict[str, tuple[str, ...]] = {
     "email": ("email", "e-mail", "newsletter", "subject line", "mail"),
     "sms": ("sms", "text message"),
 }
-# RFM segment names the segmenter uses by default (its own `list_segments()` overrides these when models are loaded).
+# RFM segment names of the segmenter (assistant/models/segments.py); the agent passes the segmenter's own list.
 DEFAULT_SEGMENTS = (
     "Champions",
     "Loyal",
     "Potential loyalists",
     "New",
-    "Promising",
     "Need attention",
     "At risk",
-    "Cannot lose",
+    "Can't lose them",
+    "About to sleep",
     "Hibernating",
-    "Lost",
-    "Big spenders",
 )
-
 _NUMBER_WORDS = {
     "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
     "zwei": 2, "drei": 3, "vier": 4, "fünf": 5, "deux": 2, "trois": 3, "quatre": 4, "cinq": 5,

@@ -6,12 +6,13 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from assistant.agent import NO_EVIDENCE_TEXT, REFUSED_TEXT, Assistant, CachedEmbedder, Services
+from assistant.agent import NO_EVIDENCE_TEXT, REFUSED_TEXT, Assistant
 from assistant.compose import Answer, sentences
 from assistant.errors import BadInput, Forbidden
 from assistant.policy import Policy
 from assistant.reply import Caller, CitationEvent, DoneEvent, TokenEvent, ToolCallEvent
 from assistant.router import Route, Router
+from assistant.services import CachedEmbedder, Services
 from assistant.store import ConversationStore
 from assistant.tools import ToolContext, all_tools, tool
 from tests.assistant.fakes import FakeKB, HashEmbedder, demo_catalog, demo_hits

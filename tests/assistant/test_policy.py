@@ -48,6 +48,10 @@ def test_customer_gets_their_own_id_filled_in(policy):
     customer = Caller(role="customer", customer_id="C00042")
     assert policy.check(customer, "recommend_products", {"k": 3}) == {"k": 3, "customer_id": "C00042"}
     assert policy.check(customer, "recommend_products", {"customer_id": "C00042"})["customer_id"] == "C00042"
+    # anonymous: no id to fill in, and none may be named
+    assert policy.check(Caller(role="customer"), "recommend_products", {"customer_id": ""}) == {
+        "customer_id": None
+    }
 
 
 @pytest.mark.parametrize(
@@ -59,7 +63,7 @@ def test_customer_gets_their_own_id_filled_in(policy):
             {"customer_id": "C00043"},
             "own account",
         ),
-        (Caller(role="customer"), "recommend_products", {}, "signed-in customer"),
+        (Caller(role="customer"), "recommend_products", {"customer_id": "C00042"}, "own account"),
         (
             Caller(role="customer", customer_id="C00042"),
             "segment_members",

@@ -1,0 +1,171 @@
+"""What tools run with: lazily built services (embedder, knowledge base, catalog, LLM, models) and the answerer.
+
+`Services` is the mapping tools see as `ToolContext.services`; each entry is built on first use, once, under a lock,
+so constructing an `Assistant` is cheap and a process that only routes never loads the chat model.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterator
+from dataclasses import replace
+from typing import Any
+
+import numpy as np
+
+from assistant.compose import Answer, Evidence, paragraphs
+from assistant.settings import Settings
+
+
+class Services(dict):
+    """The services tools use (`ToolContext.services`), each built on first use, once, under a lock.
+
+    Names: settings, store, engine, embedder, kb, catalog, llm, models. A loader may return None (no catalog file,
+    say); a tool that needs a missing service gets a clear error from `ToolContext.service`.
+    """
+
+    def __init__(self, loaders: dict[str, Callable[[], Any]], **ready: Any):
+        super().__init__(**ready)
+        self._loaders = loaders
+        self._lock = threading.RLock()
+
+    def __missing__(self, name: str) -> Any:
+        with self._lock:
+            if dict.__contains__(self, name):
+                return dict.__getitem__(self, name)
+            loader = self._loaders.get(name)
+            if loader is None:
+                raise KeyError(name)
+            value = loader()
+            self[name] = value
+            return value
+
+    def get(self, name: str, default: Any = None) -> Any:  # dict.get skips __missing__
+        try:
+            return self[name]
+        except KeyError:
+            return default
+
+    def loaded(self, name: str) -> bool:
+        return dict.__contains__(self, name)
+
+
+class CachedEmbedder:
+    """An embedder with a bounded cache of recent texts.
+
+    One turn embeds its message for the router, the search and the answerer, and policy sentences recur turn after
+    turn; on 2 shared cores each embedding call costs tens of milliseconds, so the first token waits for one, not five.
+    Other attributes (`name`, `dim`, used by the index to version its vectors) come from the wrapped embedder.
+    """
+
+    def __init__(self, inner: Any, size: int = 4096):
+        self.inner = inner
+        self.size = size
+        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        texts = list(texts)
+        with self._lock:
+            missing = [t for t in dict.fromkeys(texts) if t not in self._cache]
+        if missing:
+            fresh = np.asarray(self.inner.embed(missing), dtype=np.float32)
+            with self._lock:
+                for t, v in zip(missing, fresh, strict=True):
+                    self._cache[t] = v
+        with self._lock:
+            out = []
+            for t in texts:
+                vec = self._cache.get(t)
+                if vec is None:  # evicted by a concurrent turn between the two locks: embed it alone
+                    vec = np.asarray(self.inner.embed([t]), dtype=np.float32)[0]
+                else:
+                    self._cache.move_to_end(t)
+                out.append(vec)
+            while len(self._cache) > self.size:
+                self._cache.popitem(last=False)
+        if not out:
+            return np.asarray(self.inner.embed([]), dtype=np.float32)
+        return np.stack(out)
+
+
+def default_loaders(settings: Settings, services: Services) -> dict[str, Callable[[], Any]]:
+    def embedder() -> Any:
+        from retrieval.embedding import get_embedder
+
+        return CachedEmbedder(get_embedder(settings.retrieval))
+
+    def kb() -> Any:
+        from retrieval.kb import KnowledgeBase
+
+        return KnowledgeBase.open(settings.retrieval, settings.chroma_path, embedder=services["embedder"])
+
+    def catalog() -> Any:
+        from assistant.catalog import Catalog
+
+        path = settings.demo_dir / "catalog.csv"
+        return Catalog.from_csv(path) if path.is_file() else None
+
+    def llm() -> Any:
+        from generation.llm import get_llm
+
+        return get_llm(settings.llm, settings.model_cache_dir)
+
+    def models() -> Any:
+        try:
+            from assistant.models import load_models
+        except ImportError:
+            return None
+        return load_models(settings)
+
+    return {"embedder": embedder, "kb": kb, "catalog": catalog, "llm": llm, "models": models}
+
+
+class GroundingAnswerer:
+    """`generation.grounding.stream_answer` as the agent's answerer: extract (no LLM before the first token), and in
+    "rephrase"/"generate" mode (settings.llm.answer_mode; "auto" = extractive for the bundled tiny model) a verified
+    model answer. Its citations are positions in the evidence list; they are mapped back to the evidence numbers."""
+
+    def __init__(self, settings: Settings, services: Services):
+        from generation.grounding import resolve_mode
+
+        self.settings = settings
+        self.services = services
+        self.mode = resolve_mode(settings.llm)
+
+    def answer(
+        self, question: str, evidence: list[Evidence], history: list[dict] = ()
+    ) -> Iterator[str | Answer]:
+        from generation.grounding import GroundedAnswer, stream_answer
+
+        llm = self.services["llm"] if self.mode != "extractive" else None
+        messages = []
+        for past in history:
+            messages += [
+                {"role": "user", "content": past["message"]},
+                {"role": "assistant", "content": past["reply"]},
+            ]
+        # The extractor reads line by line: give it whole paragraphs without the repeated heading prefix.
+        readable = [replace(ev, text="\n".join(paragraphs(ev.text, ev.heading))) for ev in evidence]
+        for part in stream_answer(
+            question,
+            readable,
+            llm=llm,
+            history=messages,
+            mode=self.mode,
+            # Lexical selection only: embedding every evidence sentence cost ~3 s before the first token on 2 shared
+            # cores and picked the same sentences on the demo questions.
+            embed=None,
+            max_tokens=self.settings.llm.max_new_tokens,
+        ):
+            if isinstance(part, GroundedAnswer):
+                numbers = [evidence[i - 1].n for i in part.cited if 0 < i <= len(evidence)]
+                yield Answer(
+                    text=part.text, cited=numbers, grounded=part.grounded, needs_handoff=part.needs_handoff
+                )
+            else:
+                yield part
