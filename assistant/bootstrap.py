@@ -257,7 +257,11 @@ def prepare_demo(
         def run() -> str:
             return _describe(train_all(settings, progress=progress))
 
-        artifacts_present = settings.artifacts_dir.is_dir() and any(settings.artifacts_dir.iterdir())
+        art = Path(settings.artifacts_dir)
+        # the files `load_models` needs; a folder with anything else in it is not a trained model
+        artifacts_present = (art / "recommender" / "recommender.json").is_file() and (
+            art / "segments" / "segments.json"
+        ).is_file()
         adopt = artifacts_present and "models" not in marker.data
         return fp, (_adopt if adopt and not force else run), artifacts_present
 

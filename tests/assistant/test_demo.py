@@ -193,6 +193,7 @@ def test_campaign_briefs_follow_the_schema(catalog):
             "Hibernating",
             "Need attention",
             "About to sleep",
+            "Can't lose them",
             "Lost",
         }
     assert (DEMO / "README.md").is_file()
