@@ -427,12 +427,17 @@ class Assistant:
     def _render_products(
         self, turn: _Turn, products: list, intro: str, details: bool = False
     ) -> Iterator[TurnEvent]:
+        yield from self._say("\n".join([intro, *self._product_lines(turn, products, details)]))
+        yield from self._emit_all_citations(turn)
+
+    def _product_lines(self, turn: _Turn, products: list, details: bool = False) -> list[str]:
+        """One cited line per product; catalog facts fill what the tool result leaves out."""
         catalog = self.services.get("catalog")
-        lines = [intro]
+        lines = []
         for raw in products:
             p = as_dict(raw)
             sku = str(p.get("sku") or p.get("item_id") or "")
-            if catalog is not None and sku in catalog and "price" not in p:
+            if catalog is not None and sku in catalog:
                 prod = catalog.get(sku)
                 p = {**prod.model_dump(), "in_stock": prod.in_stock, **p}
             p["sku"] = sku
@@ -441,7 +446,9 @@ class Assistant:
             lines.append(product_line(p, ev.n))
             if details and p.get("description"):
                 lines.append(f"  {p['description']}")
-        yield from self._say("\n".join(lines))
+        return lines
+
+    def _emit_all_citations(self, turn: _Turn) -> Iterator[TurnEvent]:
         for ev in turn.evidence:
             yield from self._emit_citation(turn, ev)
 
@@ -489,6 +496,11 @@ class Assistant:
 
     def _on_segment_analysis(self, turn: _Turn, route: Route, history: list[dict]) -> Iterator[TurnEvent]:
         slots = route.slots
+        if slots.get("customer_id") and _RECOMMEND_WORDS.search(turn.message):
+            # "recommend products for C00042" names a customer but asks for products
+            turn.intent = "product_discovery"
+            yield from self._on_product_discovery(turn, route, history)
+            return
         if slots.get("customer_id"):
             name, args = "customer_summary", {"customer_id": slots["customer_id"]}
         elif slots.get("segment") and _MEMBER_WORDS.search(turn.message):
@@ -520,8 +532,13 @@ class Assistant:
             shown = ", ".join(ids)
             text = f"{data.get('total', len(ids))} customers in {data.get('segment', args['segment'])}; the first {len(ids)}: {shown}"
         else:
-            text = f"{record.summary}:\n{render_mapping(as_dict(result))}"
+            data = as_dict(result)
+            recommended = items_of(data, ("recommended",))
+            text = f"{record.summary[:1].upper()}{record.summary[1:]}:\n{render_mapping(data)}"
+            if recommended:
+                text += "\n\nRecommended products:\n" + "\n".join(self._product_lines(turn, recommended))
         yield from self._say(text)
+        yield from self._emit_all_citations(turn)
 
     def _refused_or_failed(self, turn: _Turn, record: ToolCallRecord) -> Iterator[TurnEvent]:
         if record.summary.startswith("refused"):

@@ -26,7 +26,13 @@ MARKETER = Caller(role="marketer")
 @tool(roles={"marketer"})
 def segment_profile(ctx: ToolContext, segment: str) -> dict:
     """Profile of one segment."""
-    return {"name": segment, "size": 120, "top_products": [{"sku": "TNT-001", "name": "Wisp 1"}]}
+    # the real tool's shape: the profile's fields plus the recommender's picks for the segment
+    return {
+        "name": segment,
+        "size": 120,
+        "top_products": ["JKT-001"],
+        "recommended": [{"item_id": "TNT-001", "score": 1.0, "reason": "popular in your segment"}],
+    }
 
 
 @tool(roles={"marketer"})
@@ -110,6 +116,8 @@ INTENTS = {
     "waterproof boot": "product_discovery",
     "how much is FTW-001?": "product_discovery",
     "hello": "small_talk",
+    "recommend products for C00077": "segment_analysis",
+    "describe the Loyal segment": "segment_analysis",
     "capital of France?": "off_topic",
 }
 
@@ -286,3 +294,17 @@ def test_cached_embedder_embeds_each_text_once():
     b = cached.embed(["two", "one", "one"])
     assert inner.calls == 2 and (a[0] == b[1]).all() and b.shape == (3, inner.dim)
     assert cached.name == "hash-embedder"  # the index versions vectors by the wrapped model's name
+
+
+def test_marketer_asks_for_a_customer_s_recommendations_and_a_profile(assistant):
+    recs = assistant.turn("recommend products for C00077", MARKETER)
+    assert recs.intent == "product_discovery"
+    assert (
+        recs.tool_calls[0].name == "recommend_products"
+        and recs.tool_calls[0].arguments["customer_id"] == "C00077"
+    )
+    assert "bought boots before" in recs.text
+    profile = assistant.turn("describe the Loyal segment", MARKETER)
+    assert profile.tool_calls[0].arguments == {"segment": "Loyal"}
+    assert "- size: 120" in profile.text and "Wisp 1 Ultralight Tent" in profile.text  # name from the catalog
+    assert profile.citations[0].url == "/docs/catalog.csv#TNT-001"
