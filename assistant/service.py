@@ -28,7 +28,7 @@ from pydantic import BaseModel, Field
 from sse_starlette.sse import EventSourceResponse
 
 from assistant.auth import SESSION_COOKIE, SESSION_TTL_S, Authenticator
-from assistant.errors import AssistantError, BadInput, Forbidden, Unauthorized, Unavailable
+from assistant.errors import AssistantError, BadInput, Forbidden, NotTrained, Unauthorized, Unavailable
 from assistant.reply import Caller, Reply
 from assistant.settings import REPO_ROOT, Settings
 from ui import docs_view
@@ -343,6 +343,17 @@ def create_app(
         """Every customer segment with its size and profile (marketer only)."""
         caller = marketer_caller(request)
         return _jsonable(await in_worker(lambda: run_tool(holder.get(), caller, "list_segments", {})))
+
+    @app.get("/v1/segments/plot.png", tags=["marketer"], response_class=FileResponse)
+    async def segments_plot(request: Request) -> FileResponse:
+        """The segment plot (recency vs frequency by segment, segment sizes) drawn at training time (marketer only)."""
+        auth.require_marketer(request)
+        path = settings.artifacts_dir / "segments.png"
+        if not path.is_file():
+            raise NotTrained(
+                "no segment plot yet: train the models with `mka model train` (or start with `make run`)"
+            )
+        return FileResponse(path, media_type="image/png", headers={"Cache-Control": "no-store"})
 
     @app.get("/v1/segments/{name}", tags=["marketer"])
     async def segment(name: str, request: Request) -> Any:

@@ -62,6 +62,12 @@ def format_reply(reply: Reply) -> str:
 
 
 def _cell(value: Any) -> Any:
+    if isinstance(value, list | tuple) and all(
+        isinstance(v, list | tuple) and len(v) == 2 and isinstance(v[1], float) for v in value
+    ):  # (name, share) pairs such as a segment's top categories
+        return ", ".join(
+            f"{name} {share:.0%}" if share <= 1 else f"{name} {share:g}" for name, share in value
+        )
     if isinstance(value, list | tuple):
         return ", ".join(str(_cell(v)) for v in value)
     if isinstance(value, dict):
@@ -97,11 +103,16 @@ def records(result: Any, *keys: str) -> list[dict[str, Any]]:
     return [{"value": result}]
 
 
+# Columns people read first, when a result has them.
+PREFERRED_COLUMNS = ("name", "item_id", "sku", "price", "currency", "reason", "size", "share")
+
+
 def table(rows: list[dict[str, Any]]) -> tuple[list[str], list[list[Any]]]:
-    """Headers and cell rows for a Dataframe (union of keys in first-seen order)."""
-    headers: list[str] = []
+    """Headers and cell rows for a Dataframe (preferred columns first, then the rest in first-seen order)."""
+    seen: list[str] = []
     for row in rows:
-        headers += [k for k in row if k not in headers]
+        seen += [k for k in row if k not in seen]
+    headers = [c for c in PREFERRED_COLUMNS if c in seen] + [c for c in seen if c not in PREFERRED_COLUMNS]
     return headers, [[_cell(row.get(h)) for h in headers] for row in rows]
 
 
@@ -354,6 +365,9 @@ def _segment_plot(result: Any, settings: Settings) -> str | None:
         for key in ("plot", "plot_path", "image"):
             if plain.get(key) and Path(str(plain[key])).is_file():
                 return str(plain[key])
+    standard = settings.artifacts_dir / "segments.png"  # written by assistant.models.training
+    if standard.is_file():
+        return str(standard)
     found = (
         sorted(settings.artifacts_dir.rglob("*.png"), key=lambda p: p.stat().st_mtime)
         if settings.artifacts_dir.is_dir()

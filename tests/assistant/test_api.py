@@ -388,3 +388,13 @@ def test_cors_allows_only_configured_shop_origins(client: TestClient) -> None:
     assert allowed.headers.get("access-control-allow-origin") == SHOP
     other = client.options("/v1/chat", headers={**headers, "Origin": "http://evil.example"})
     assert other.headers.get("access-control-allow-origin") is None
+
+
+def test_segment_plot_for_marketers_once_trained(client: TestClient, api_settings: Settings) -> None:
+    assert client.get("/v1/segments/plot.png").status_code == 401
+    missing = client.get("/v1/segments/plot.png", headers=marketer())
+    assert missing.status_code == 503 and "train" in missing.json()["error"]
+    api_settings.artifacts_dir.mkdir(parents=True, exist_ok=True)
+    (api_settings.artifacts_dir / "segments.png").write_bytes(b"\x89PNG\r\n\x1a\nfake")
+    plot = client.get("/v1/segments/plot.png", headers=marketer())
+    assert plot.status_code == 200 and plot.headers["content-type"] == "image/png"

@@ -49,6 +49,23 @@ def test_workspace_chat_shows_tool_traces(app: LiveApp, page) -> None:
     screenshot(page, "workspace-chat")
 
 
+def test_workspace_segments_and_recommendations(app: LiveApp, page) -> None:
+    page.get_by_role("tab", name="Segments").click()
+    page.locator("#segments-load").click()
+    page.locator("#segments-plot img").wait_for()
+    profiles = page.locator("#segments-table").inner_text()
+    assert "Champions" in profiles or "Loyal" in profiles, profiles
+    screenshot(page, "workspace-segments")
+
+    page.get_by_role("tab", name="Recommendations").click()
+    page.locator("#recs-customer input, #recs-customer textarea").first.fill("C00002")
+    page.locator("#recs-go").click()
+    table = page.locator("#recs-table")
+    table.get_by_text("reason", exact=False).first.wait_for()
+    assert "EUR" in table.inner_text() or "price" in table.inner_text()
+    screenshot(page, "workspace-recommendations")
+
+
 def test_workspace_drafts_copy_with_character_counts(app: LiveApp, page) -> None:
     page.get_by_role("tab", name="Copy drafts").click()
     page.locator("#copy-skus textarea, #copy-skus input").first.fill("FTW-001")

@@ -103,5 +103,9 @@ def test_records_and_table_flatten_tool_results() -> None:
     rows = records({"customer_id": "1", "items": [{"sku": "A", "reasons": ["bought", "popular"]}]}, "items")
     headers, cells = table(rows)
     assert headers == ["sku", "reasons"] and cells == [["A", "bought, popular"]]
+    headers, cells = table(
+        [{"score": 1.0, "name": "Boot", "top_categories": [["Jackets", 0.25], ["Tents", 0.1]]}]
+    )
+    assert headers == ["name", "score", "top_categories"] and cells[0][2] == "Jackets 25%, Tents 10%"
     assert records([{"a": 1}, 2]) == [{"a": 1}, {"value": 2}]
     assert records({"name": "x"}) == [{"name": "x"}]
