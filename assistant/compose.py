@@ -237,15 +237,17 @@ def as_dict(value: Any) -> dict[str, Any]:
 def top_sku(result: Any) -> str | None:
     """The first product a tool result points at (a segment profile's top product, a recommendation list...)."""
     data = as_dict(result) if not isinstance(result, list) else {"items": result}
-    for key in (
+    # What the recommender suggests for the segment first, then what the segment buys most.
+    keys = (
+        "recommended",
+        "recommended_products",
+        "recommendations",
         "top_products",
         "top_skus",
-        "recommended_products",
-        "recommended",
-        "recommendations",
         "items",
         "products",
-    ):
+    )
+    for key in keys:
         value = data.get(key)
         if isinstance(value, list) and value:
             first = value[0]
