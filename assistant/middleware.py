@@ -378,6 +378,10 @@ def install_protections(
     limits = settings.limits
     limiter = RateLimiter(limits.rate_per_minute_client, 60, what="requests from this address")
     app.state.client_limiter = limiter
+    # Per conversation: the chat endpoint calls `app.state.session_limiter.hit(session_id)` for a continued session.
+    app.state.session_limiter = RateLimiter(
+        limits.rate_per_minute_session, 60, what="messages in this conversation"
+    )
     app.add_exception_handler(AssistantError, _assistant_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
