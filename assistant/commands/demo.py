@@ -64,9 +64,7 @@ def prepare(
     from assistant.bootstrap import prepare_demo
 
     try:
-        report = prepare_demo(Settings(), progress=True, force=force)
+        prepare_demo(Settings(), progress=True, force=force)  # prints each step and a summary table
     except AssistantError as exc:
         console.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(code=1) from None
-    for step in report.steps:
-        console.print(f"{step.name:<10} {step.status:<8} {step.detail}")
