@@ -273,6 +273,9 @@ def create_app(
         if len(message) > settings.limits.max_message_chars:
             raise BadInput(f"the message is longer than {settings.limits.max_message_chars} characters")
         caller = auth.caller(request, body.customer_token)
+        limiter = getattr(app.state, "session_limiter", None)  # installed by install_protections
+        if body.session_id and limiter is not None:
+            limiter.hit(body.session_id)  # RateLimited -> 429 with Retry-After
         bot = holder.get()
         if not body.stream:
             loop = asyncio.get_running_loop()

@@ -230,7 +230,9 @@ def record_feedback(
     return ""
 
 
-def _chat_panel(get_assistant: Callable[[], Any], role: str, show_tools: bool, examples: list[str]) -> None:
+def _chat_panel(
+    get_assistant: Callable[[], Any], role: str, show_tools: bool, examples: list[str], limiter: Any = None
+) -> None:
     chatbot = gr.Chatbot(
         label="Assistant", height=480, elem_id=f"{role}-chatbot", feedback_options=("Like", "Dislike")
     )
@@ -246,6 +248,17 @@ def _chat_panel(get_assistant: Callable[[], Any], role: str, show_tools: bool, e
 
     def respond(message: str, history: list, session_id: str | None, turn_map: dict, request: gr.Request):
         caller = Caller(role=role, client=_client(request))  # type: ignore[arg-type]
+        if session_id and limiter is not None:  # the same per-conversation limit as the HTTP API
+            try:
+                limiter.hit(session_id)
+            except AssistantError as exc:
+                yield (
+                    [*(history or []), {"role": "assistant", "content": f"⚠️ {exc.message}"}],
+                    message,
+                    session_id,
+                    turn_map,
+                )
+                return
         yield from chat_stream(
             get_assistant, caller, message, history or [], session_id, turn_map, show_tools
         )
@@ -265,13 +278,13 @@ def _chat_panel(get_assistant: Callable[[], Any], role: str, show_tools: bool, e
 
 
 # ----------------------------------------------------------------------------------------------------- the pages
-def build_chat(get_assistant: Callable[[], Any]) -> gr.Blocks:
+def build_chat(get_assistant: Callable[[], Any], limiter: Any = None) -> gr.Blocks:
     """The customer chat page: streamed, cited answers with thumbs up/down."""
     with gr.Blocks(title="Ask the shop", analytics_enabled=False) as page:
         gr.Markdown(
             "## Ask the shop\nQuestions about shipping, returns, sizes or products. Answers cite our pages."
         )
-        _chat_panel(get_assistant, "customer", show_tools=False, examples=EXAMPLES_CUSTOMER)
+        _chat_panel(get_assistant, "customer", show_tools=False, examples=EXAMPLES_CUSTOMER, limiter=limiter)
     return page
 
 
@@ -383,7 +396,9 @@ def mount_ui(app: Any, settings: Settings, get_assistant: Callable[[], Any], aut
         marketer = auth.marketer_from_request(request)
         return marketer.username if marketer else None
 
-    chat = build_chat(get_assistant).queue(default_concurrency_limit=CONCURRENCY)
+    chat = build_chat(get_assistant, getattr(app.state, "session_limiter", None)).queue(
+        default_concurrency_limit=CONCURRENCY
+    )
     workspace = build_workspace(get_assistant, settings).queue(default_concurrency_limit=CONCURRENCY)
     theme = gr.themes.Soft(primary_hue="emerald", neutral_hue="slate")
     gr.mount_gradio_app(app, chat, path="/chat", ssr_mode=False, footer_links=[], theme=theme)
