@@ -56,7 +56,7 @@ class ChatRequest(BaseModel):
 
 class CopyRequest(BaseModel):
     skus: list[str] = Field(min_length=1, description="Products the copy is about.")
-    channel: str = Field(description="google_rsa | meta | email | sms | x")
+    channel: str = Field(description="google-rsa | meta | email | sms | x (generation/channels.yaml)")
     variants: int = Field(default=3, ge=1, le=10)
     brief: str = Field(default="", max_length=2000, description="Campaign brief: audience, angle, offer.")
 

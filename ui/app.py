@@ -26,7 +26,18 @@ from assistant.settings import Settings  # noqa: E402
 
 log = logging.getLogger(__name__)
 
-CHANNELS = ["google_rsa", "meta", "email", "sms", "x"]
+
+def _channels() -> dict[str, dict[str, int]]:
+    """Channel name -> {field: max characters}, from the copywriter's channel specs (data in channels.yaml)."""
+    try:
+        from generation.copywriter import channel_specs
+    except ImportError:  # a build without the copywriter: the tool call will say what is missing
+        return {name: {} for name in ("google-rsa", "meta", "email", "sms", "x")}
+    return {name: {f.name: f.max_chars for f in spec.fields} for name, spec in channel_specs().items()}
+
+
+CHANNEL_LIMITS = _channels()
+CHANNELS = list(CHANNEL_LIMITS)
 EXAMPLES_CUSTOMER = ["What is your return window?", "How long does shipping take?", "Do you ship abroad?"]
 EXAMPLES_MARKETER = ["Which customer segments do we have?", "Recommend products for customer C00002"]
 CONCURRENCY = 8  # chat turns at once per page; more wait in Gradio's queue
@@ -116,12 +127,15 @@ def table(rows: list[dict[str, Any]]) -> tuple[list[str], list[list[Any]]]:
     return headers, [[_cell(row.get(h)) for h in headers] for row in rows]
 
 
-def draft_rows(result: Any) -> list[dict[str, Any]]:
-    """One row per copy field of every draft variant, with its character count (and the channel limit if known)."""
+def draft_rows(result: Any, channel_limits: dict[str, int] | None = None) -> list[dict[str, Any]]:
+    """One row per copy field of every draft variant, with its character count and the channel's limit if known."""
     drafts = records(result, "drafts", "variants")
     rows: list[dict[str, Any]] = []
     for number, draft in enumerate(drafts, start=1):
-        limits = draft.get("limits") if isinstance(draft.get("limits"), dict) else {}
+        limits = {
+            **(channel_limits or {}),
+            **(draft.get("limits") if isinstance(draft.get("limits"), dict) else {}),
+        }
         variant = draft.get("variant", number)
         fields = draft.get("fields") if isinstance(draft.get("fields"), dict) else draft
         for field, value in fields.items():
@@ -308,7 +322,7 @@ def build_workspace(get_assistant: Callable[[], Any], settings: Settings) -> gr.
             )
         except AssistantError as exc:
             raise gr.Error(exc.message) from exc
-        rows = draft_rows(result)
+        rows = draft_rows(result, CHANNEL_LIMITS.get(channel))
         headers, cells = table(rows)
         notes = _plain(result).get("warnings") if isinstance(_plain(result), dict) else None
         message = f"{len(rows)} fields in {len({r['variant'] for r in rows})} variants." + (

@@ -94,6 +94,20 @@ def test_draft_rows_count_characters_per_field_and_export_csv(tmp_path) -> None:
         "limit": 90,
     } in rows
     assert len(rows) == 5
+    # the Draft shape of generation.copywriter: fields under "fields", limits from the channel spec
+    drafted = {
+        "drafts": [
+            {
+                "channel": "sms",
+                "variant": 1,
+                "fields": {"text": "Dry feet. Reply STOP to opt out"},
+                "final_url": "u",
+            }
+        ]
+    }
+    assert draft_rows(drafted, {"text": 160}) == [
+        {"variant": 1, "field": "text", "text": "Dry feet. Reply STOP to opt out", "chars": 31, "limit": 160}
+    ]
     with open(write_csv(rows, "t-"), newline="", encoding="utf-8") as handle:
         written = list(csv.DictReader(handle))
     assert len(written) == 5 and written[0]["chars"] == "8"
