@@ -484,6 +484,9 @@ class Assistant:
             "channel": slots.get("channel", "google-rsa"),
             "variants": int(slots.get("count") or 3),
         }
+        drafter = self.policy.tools.get("draft_copy")
+        if slots.get("segment") and drafter is not None and "segment" in drafter.args_model.model_fields:
+            args["segment"] = slots["segment"]  # steers the wording toward the segment
         record = yield from self.run_tool(turn, "draft_copy", args)
         if not record.ok:
             yield from self._refused_or_failed(turn, record)

@@ -298,18 +298,11 @@ def render_drafts(result: Any) -> str:
     blocks = []
     for i, draft in enumerate(drafts, start=1):
         d = as_dict(draft)
-        lines = [f"**Variant {i}**"]
-        for key in (
-            "headlines",
-            "descriptions",
-            "subject",
-            "subjects",
-            "preheader",
-            "primary_text",
-            "headline",
-            "text",
-            "body",
-        ):
+        lines = [f"**Variant {d.get('variant', i)}**"]
+        if isinstance(d.get("fields"), dict):  # generation.copywriter.Draft: {field: text or lines}
+            d = {**d, **d["fields"]}
+        keys = ("headlines", "descriptions", "headline", "primary_text", "description", "subject", "subjects")
+        for key in (*keys, "preheader", "body", "text", "path1", "path2"):
             value = d.get(key)
             if isinstance(value, list):
                 lines += [f"- {key.rstrip('s')}: {v}" for v in value]

@@ -308,3 +308,19 @@ def test_marketer_asks_for_a_customer_s_recommendations_and_a_profile(assistant)
     assert profile.tool_calls[0].arguments == {"segment": "Loyal"}
     assert "- size: 120" in profile.text and "Wisp 1 Ultralight Tent" in profile.text  # name from the catalog
     assert profile.citations[0].url == "/docs/catalog.csv#TNT-001"
+
+
+def test_drafts_render_the_copywriter_s_fields():
+    from assistant.compose import render_drafts
+
+    text = render_drafts(
+        {
+            "drafts": [
+                {
+                    "variant": 2,
+                    "fields": {"headlines": ["Dry feet", "Light boot"], "descriptions": ["Waterproof."]},
+                }
+            ]
+        }
+    )
+    assert "**Variant 2**" in text and "- headline: Dry feet" in text and "- description: Waterproof." in text
