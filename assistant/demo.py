@@ -453,3 +453,40 @@ def generate_demo_shop(
     tmp_c.replace(customers_csv)
     tmp_o.replace(orders_csv)
     return DemoFiles(customers_csv, orders_csv, customers=customers, orders=n_orders, lines=n_lines)
+
+
+def plot_demo_overview(catalog_path: Path, orders_csv: Path, out_png: Path) -> Path:
+    """Draw the generated history at a glance: orders per month, and the monthly share of winter versus camping
+    categories (the seasonality the generator builds in). Writes a PNG (matplotlib, Agg) and returns its path."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import pandas as pd
+
+    catalog = Catalog.from_csv(Path(catalog_path))
+    category = {p.sku: p.category for p in catalog}
+    orders = pd.read_csv(orders_csv, parse_dates=["ordered_at"])
+    orders["month"] = orders["ordered_at"].dt.to_period("M").dt.to_timestamp()
+    orders["category"] = orders["sku"].map(category)
+    per_month = orders.groupby("month")["order_id"].nunique()
+    lines = orders.groupby("month")["category"]
+    winter = lines.apply(lambda c: c.isin(["Winter", "Jackets"]).mean())
+    camping = lines.apply(lambda c: c.isin(["Tents", "Sleeping bags", "Cooking"]).mean())
+
+    fig, (ax1, ax2) = plt.subplots(2, 1, figsize=(10, 6), sharex=True)
+    ax1.bar(per_month.index, per_month.to_numpy(), width=20, color="#4a7c59")
+    ax1.set_ylabel("orders per month")
+    ax1.set_title("Demo shop: generated order history")
+    ax2.plot(winter.index, winter.to_numpy() * 100, label="Winter + Jackets", color="#2b6cb0")
+    ax2.plot(
+        camping.index, camping.to_numpy() * 100, label="Tents + Sleeping bags + Cooking", color="#c05621"
+    )
+    ax2.set_ylabel("share of order lines (%)")
+    ax2.legend(loc="upper left")
+    fig.tight_layout()
+    out_png = Path(out_png)
+    out_png.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(out_png, dpi=100)
+    plt.close(fig)
+    return out_png

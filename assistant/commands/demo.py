@@ -28,9 +28,12 @@ def generate(
     ),
     start: str = typer.Option("2024-01-01", "--start", help="First day of the order history (ISO date)."),
     end: str = typer.Option("2026-11-15", "--end", help="Last day of the order history (ISO date)."),
+    plot: bool = typer.Option(
+        False, "--plot", help="Also draw overview.png (orders per month, seasonality)."
+    ),
 ) -> None:
     """Write customers.csv and orders.csv (seeded, deterministic) for the demo catalog."""
-    from assistant.demo import generate_demo_shop
+    from assistant.demo import generate_demo_shop, plot_demo_overview
 
     settings = Settings()
     try:
@@ -38,9 +41,10 @@ def generate(
     except ValueError as exc:
         console.print(f"[red]error:[/red] bad date: {exc}")
         raise typer.Exit(code=2) from None
+    catalog = catalog or settings.demo_dir / "catalog.csv"
     try:
         files = generate_demo_shop(
-            catalog or settings.demo_dir / "catalog.csv",
+            catalog,
             out or settings.data_dir / "demo",
             seed=seed,
             customers=customers,
@@ -54,6 +58,9 @@ def generate(
         f"wrote {files.customers} customers to {files.customers_csv}\n"
         f"wrote {files.orders} orders ({files.lines} lines) to {files.orders_csv}"
     )
+    if plot:
+        png = plot_demo_overview(catalog, files.orders_csv, files.orders_csv.parent / "overview.png")
+        console.print(f"wrote {png}")
 
 
 @app.command("prepare")
