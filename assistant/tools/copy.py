@@ -1,0 +1,123 @@
+"""The `draft_copy` tool (marketers only): catalog products + an optional campaign brief -> validated ad-copy drafts.
+
+Glue between the assistant and `generation.copywriter`: it turns catalog `Product`s into `ProductFacts`, finds the
+brief in ``<demo_dir>/campaigns``, and maps generation errors onto the assistant's error tree.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from assistant.errors import AssistantError, BadInput, ConfigError, Unavailable
+from assistant.tools.base import ToolContext, tool
+from generation.brief import CampaignBrief, ProductFacts, find_brief
+from generation.copywriter import CopyRequest, CopyResult
+from generation.copywriter import draft_copy as _draft
+from generation.errors import (
+    BackendUnavailable,
+    BadBrief,
+    CopyValidationError,
+    GenerationError,
+    ModelLoadError,
+)
+
+ChannelName = Literal["google-rsa", "meta", "email", "sms", "x"]
+DEFAULT_FINAL_URL = "https://shop.example.com/products/{sku}"
+
+
+def generation_error(exc: GenerationError) -> AssistantError:
+    """The assistant error for a generation error (bad brief -> 400, model missing -> config, server down -> 503)."""
+    if isinstance(exc, BadBrief | CopyValidationError):
+        return BadInput(exc.message)
+    if isinstance(exc, ModelLoadError):
+        return ConfigError(exc.message)
+    if isinstance(exc, BackendUnavailable):
+        return Unavailable(exc.message)
+    return Unavailable(f"the language model failed: {exc.message}")
+
+
+def build_request(
+    catalog: Any,
+    skus: list[str],
+    channel: str,
+    *,
+    variants: int = 3,
+    brief: CampaignBrief | None = None,
+    segment: str | None = None,
+    tone: list[str] | None = None,
+    final_url: str | None = None,
+) -> CopyRequest:
+    """A `CopyRequest` from catalog SKUs (unknown SKU -> NotFound from the catalog; bad values -> BadInput)."""
+    if not skus:
+        raise BadInput("give at least one product SKU")
+    if not 1 <= variants <= 10:
+        raise BadInput("variants must be between 1 and 10")
+    products = [ProductFacts.model_validate(catalog.get(sku).model_dump()) for sku in dict.fromkeys(skus)]
+    try:
+        return CopyRequest(
+            products=products,
+            channel=channel,
+            brief=brief,
+            segment=segment,
+            audience=segment,
+            tone=tone or [],
+            variants=variants,
+            final_url=final_url or DEFAULT_FINAL_URL.format(sku=skus[0].lower()),
+        )
+    except ValueError as exc:  # pydantic: an unknown channel, say
+        raise BadInput(f"bad copy request: {exc}") from exc
+
+
+def run_draft(request: CopyRequest, llm: Any) -> CopyResult:
+    """Draft, mapping generation errors to assistant errors."""
+    try:
+        return _draft(request, llm=llm)
+    except GenerationError as exc:
+        raise generation_error(exc) from exc
+
+
+def result_dict(result: CopyResult, brief_id: str | None, skus: list[str]) -> dict[str, Any]:
+    return {
+        "channel": result.channel,
+        "skus": skus,
+        "brief_id": brief_id,
+        "distinct_2": result.distinct_2,
+        "drafts": [
+            {
+                "variant": d.variant,
+                "fields": d.fields,
+                "char_counts": d.char_counts(),
+                "sources": d.sources,
+                "final_url": d.final_url,
+            }
+            for d in result.drafts
+        ],
+    }
+
+
+@tool(roles={"marketer"})
+def draft_copy(
+    ctx: ToolContext,
+    skus: list[str],
+    channel: ChannelName,
+    variants: int = 3,
+    brief_id: str | None = None,
+    segment: str | None = None,
+) -> dict:
+    """Draft ad copy for products on one channel (google-rsa, meta, email, sms, x), checked against the channel's
+    limits and the campaign brief's rules.
+
+    `brief_id` names a campaign brief (e.g. "trail-running-season-2027"); `segment` names the target customer segment.
+    """
+    settings = ctx.service("settings")
+    brief = None
+    if brief_id:
+        try:
+            brief = find_brief(settings.demo_dir / "campaigns", brief_id)
+        except BadBrief as exc:
+            raise BadInput(exc.message) from exc
+    request = build_request(
+        ctx.service("catalog"), skus, channel, variants=variants, brief=brief, segment=segment
+    )
+    result = run_draft(request, ctx.services.get("llm"))
+    return result_dict(result, brief_id, list(dict.fromkeys(skus)))
