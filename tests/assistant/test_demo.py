@@ -196,6 +196,10 @@ def test_campaign_briefs_follow_the_schema(catalog):
             "Can't lose them",
             "Lost",
         }
+        # the copywriter's strict loader accepts it as written
+        from generation.brief import load_brief
+
+        assert load_brief(path).id == brief["id"]
     assert (DEMO / "README.md").is_file()
 
 
