@@ -31,7 +31,9 @@ from assistant.compose import (
     Evidence,
     as_dict,
     chunks,
+    clean,
     items_of,
+    paragraphs,
     product_line,
     render_drafts,
     render_mapping,
@@ -327,7 +329,7 @@ class Assistant:
             title=ev.title,
             anchor=ev.anchor,
             url=url,
-            snippet=(snippet or ev.text)[:300],
+            snippet=(snippet or _snippet(ev))[:300],
         )
         turn.citations.append(cit)
         yield CitationEvent(citation=cit)
@@ -637,6 +639,11 @@ _SYSTEM_PROMPT = (
     "You are the shop's assistant talking to a {role}. Use the tools to look facts up; answer only from tool results; "
     "if they do not answer the question, say so and offer to pass the conversation to a person."
 )
+
+
+def _snippet(ev: Evidence) -> str:
+    """The evidence as one plain line: no heading prefix (the title has it), no Markdown."""
+    return " ".join(clean(p) for p in paragraphs(ev.text, ev.heading))
 
 
 def _segment_names() -> list[str]:

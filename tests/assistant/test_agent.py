@@ -155,6 +155,9 @@ def test_service_question_streams_a_cited_answer_and_stores_it(assistant):
     cit = reply.citations[0]
     assert (cit.n, cit.source, cit.anchor) == (1, "policies/returns.md", "return-window")
     assert cit.url == "/docs/policies/returns.md#return-window" and "Return window" in cit.title
+    assert (
+        cit.snippet == "You can return any item within 30 days of delivery for a full refund."
+    )  # plain text
     assert reply.tool_calls[0].name == "search_docs" and reply.tool_calls[0].ok
     stored = assistant.store.history(reply.session_id, 5)
     assert stored[0]["reply"] == reply.text and stored[0]["citations"][0]["anchor"] == "return-window"
