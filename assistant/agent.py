@@ -216,10 +216,7 @@ class Assistant:
         if llm is not None and getattr(llm, "supports_tools", False):
             events = self._tool_calling_turn(turn, history, llm)
         else:
-            route = self.router.route(message, history)
-            turn.intent = route.intent
-            handler = getattr(self, f"_on_{route.intent}", self._on_off_topic)
-            events = handler(turn, route, history)
+            events = self._routed_turn(turn, history)
         for event in events:
             if isinstance(event, TokenEvent):
                 if turn.first_token_at is None:
@@ -253,6 +250,13 @@ class Assistant:
                 intent=turn.intent,
             )
         )
+
+    def _routed_turn(self, turn: _Turn, history: list[dict]) -> Iterator[TurnEvent]:
+        """The router picks the intent and slots; the intent's handler plans and runs the tools."""
+        route = self.router.route(turn.message, history)
+        turn.intent = route.intent
+        handler = getattr(self, f"_on_{route.intent}", self._on_off_topic)
+        yield from handler(turn, route, history)
 
     # -- checks -----------------------------------------------------------------------------------------------------
 
@@ -608,7 +612,12 @@ class Assistant:
                 {"role": "assistant", "content": past["reply"]},
             ]
         messages.append({"role": "user", "content": turn.message})
-        result = llm.chat(messages, tools=tools, max_tokens=self.settings.llm.max_new_tokens)
+        try:
+            result = llm.chat(messages, tools=tools, max_tokens=self.settings.llm.max_new_tokens)
+        except Exception:  # the model server is down or answered nonsense: the router still knows the way
+            log.exception("tool-calling model failed; routing this turn instead")
+            yield from self._routed_turn(turn, history)
+            return
         turn.generated = True
         if not result.tool_calls:
             yield from self._say(result.text.strip() or NO_EVIDENCE_TEXT)

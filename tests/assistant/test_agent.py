@@ -327,3 +327,15 @@ def test_drafts_render_the_copywriter_s_fields():
         }
     )
     assert "**Variant 2**" in text and "- headline: Dry feet" in text and "- description: Waterproof." in text
+
+
+def test_a_failing_tool_calling_model_falls_back_to_the_router(assistant):
+    class Down(ToolCallingLLM):
+        def chat(self, messages, **kw):
+            from generation.errors import BackendError
+
+            raise BackendError("connection refused")
+
+    assistant.services["llm"] = Down()
+    reply = assistant.turn("what is your return window?", CUSTOMER)
+    assert reply.intent == "service_question" and "30 days" in reply.text and reply.citations
