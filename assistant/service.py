@@ -387,24 +387,10 @@ def create_app(
     async def upload_document(request: Request, file: UploadFile = File(...)) -> Any:
         """Upload a document (Markdown, HTML, text, PDF, CSV or JSON catalog); it is saved and indexed at once."""
         auth.require_marketer(request)
-        name = Path(file.filename or "").name
-        safe = re.sub(r"[^A-Za-z0-9._-]+", "_", name).lstrip(".")
-        if not safe or Path(safe).suffix.lower() not in UPLOAD_SUFFIXES:
-            raise BadInput(
-                f"unsupported file type {Path(name).suffix or '(none)'!r}: use one of {', '.join(UPLOAD_SUFFIXES)}"
-            )
         limit = settings.limits.max_upload_bytes
         data = await file.read(limit + 1)
-        if len(data) > limit:
-            raise BadInput(f"the file is larger than {limit} bytes")
-        if not data.strip():
-            raise BadInput("the file is empty")
-        uploads = settings.data_dir / "uploads"
-        uploads.mkdir(parents=True, exist_ok=True)
-        target = uploads / safe
-        target.write_bytes(data)
-        report = await in_worker(lambda: _ingest(holder.get(), settings, target))
-        return {"saved": safe, "bytes": len(data), "ingest": _jsonable(report)}
+        name = file.filename or ""
+        return await in_worker(lambda: save_and_ingest(holder.get(), settings, name, data))
 
     @app.get("/docs/{path:path}", include_in_schema=False)
     async def show_document(path: str) -> Response:
@@ -482,6 +468,30 @@ def create_app(
 
         mount_ui(app, settings, holder.get, auth)
     return app
+
+
+def save_and_ingest(assistant: Any, settings: Settings, filename: str, data: bytes) -> dict[str, Any]:
+    """Check an uploaded document (type, size, not empty), save it under `<data_dir>/uploads` and index it.
+
+    Shared by `POST /v1/documents` and the workspace's Documents tab; raises BadInput with the reason.
+    """
+    name = Path(filename or "").name
+    safe = re.sub(r"[^A-Za-z0-9._-]+", "_", name).lstrip(".")
+    if not safe or Path(safe).suffix.lower() not in UPLOAD_SUFFIXES:
+        raise BadInput(
+            f"unsupported file type {Path(name).suffix or '(none)'!r}: use one of {', '.join(UPLOAD_SUFFIXES)}"
+        )
+    limit = settings.limits.max_upload_bytes
+    if len(data) > limit:
+        raise BadInput(f"the file is larger than {limit} bytes")
+    if not data.strip():
+        raise BadInput("the file is empty")
+    uploads = settings.data_dir / "uploads"
+    uploads.mkdir(parents=True, exist_ok=True)
+    target = uploads / safe
+    target.write_bytes(data)
+    report = _ingest(assistant, settings, target)
+    return {"saved": safe, "bytes": len(data), "url": f"/docs/{safe}", "ingest": _jsonable(report)}
 
 
 def _ingest(assistant: Any, settings: Settings, path: Path) -> Any:

@@ -349,6 +349,22 @@ def build_workspace(get_assistant: Callable[[], Any], settings: Settings) -> gr.
         headers, cells = table(records(result, "items", "recommendations", "products"))
         return gr.Dataframe(value=cells, headers=headers)
 
+    def upload(path: str | None) -> str:
+        from assistant.service import save_and_ingest
+
+        if not path:
+            raise gr.Error("Choose a file first.")
+        try:
+            done = save_and_ingest(get_assistant(), settings, Path(path).name, Path(path).read_bytes())
+        except AssistantError as exc:
+            raise gr.Error(exc.message) from exc
+        return f"Saved and indexed [{done['saved']}]({done['url']}) ({done['bytes']} bytes)."
+
+    def handoffs():
+        rows = get_assistant().store.list_handoffs(status="open")
+        headers, cells = table(rows) if rows else (["session_id", "contact", "reason", "created_at"], [])
+        return gr.Dataframe(value=cells, headers=headers)
+
     with gr.Blocks(title="Marketer workspace", analytics_enabled=False) as page:
         with gr.Row():
             gr.Markdown("## Marketer workspace")
@@ -382,6 +398,18 @@ def build_workspace(get_assistant: Callable[[], Any], settings: Settings) -> gr.
                 label="Recommended products", elem_id="recs-table", interactive=False, wrap=True
             )
             show.click(recommend, [customer, k], recs, api_name=False)
+        with gr.Tab("Handoffs", elem_id="tab-handoffs"):
+            refresh = gr.Button("Show open handoffs", elem_id="handoffs-load")
+            open_handoffs = gr.Dataframe(label="Customers waiting for a person", interactive=False, wrap=True)
+            refresh.click(handoffs, None, open_handoffs, api_name=False)
+        with gr.Tab("Documents", elem_id="tab-docs"):
+            gr.Markdown(
+                "Add a policy page, FAQ or catalog (Markdown, HTML, text, PDF, CSV, JSON); it is searchable at once."
+            )
+            document = gr.File(label="Document", type="filepath", elem_id="docs-file")
+            add = gr.Button("Upload and index", variant="primary", elem_id="docs-go")
+            added = gr.Markdown(elem_id="docs-status")
+            add.click(upload, document, added, api_name=False)
     return page
 
 

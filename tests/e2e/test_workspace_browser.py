@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 
+import httpx
 import pytest
 
 from tests.ui.live_app import LiveApp, browser, live_app, screenshot
@@ -64,6 +65,30 @@ def test_workspace_segments_and_recommendations(app: LiveApp, page) -> None:
     table.get_by_text("reason", exact=False).first.wait_for()
     assert "EUR" in table.inner_text() or "price" in table.inner_text()
     screenshot(page, "workspace-recommendations")
+
+
+def test_workspace_lists_handoffs_and_indexes_uploads(app: LiveApp, page, tmp_path) -> None:
+    reply = httpx.post(f"{app.url}/v1/chat", json={"message": "hello", "stream": False}, timeout=60).json()
+    httpx.post(
+        f"{app.url}/v1/handoff",
+        json={"session_id": reply["session_id"], "contact": "bo@example.com"},
+        timeout=60,
+    )
+    page.get_by_role("tab", name="Handoffs").click()
+    page.locator("#handoffs-load").click()
+    page.get_by_text("bo@example.com").first.wait_for()
+
+    page.get_by_role("tab", name="Documents").click()
+    doc = tmp_path / "gift-wrapping.md"
+    doc.write_text(
+        "# Gift wrapping\n\n## Gift wrap service\n\nWe gift-wrap any order for 4 EUR with recycled paper.\n"
+    )
+    page.locator("#docs-file input[type=file]").set_input_files(str(doc))
+    page.locator("#docs-go").click()
+    page.locator("#docs-status", has_text="Saved and indexed").wait_for()
+    assert httpx.get(f"{app.url}/docs/gift-wrapping.md").status_code == 200
+    hits = app.assistant.services["kb"].search("gift wrap recycled paper", k=3)
+    assert any("gift-wrapping.md" in h.source for h in hits)
 
 
 def test_workspace_drafts_copy_with_character_counts(app: LiveApp, page) -> None:
