@@ -32,6 +32,8 @@ class State:
     user_orders: np.ndarray
     user_last: np.ndarray
     user_items: np.ndarray
+    user_first: np.ndarray
+    user_repeat: np.ndarray  # share of the customer's items bought in two or more orders
     item_feats: pd.DataFrame  # per item: p7, p30, p90, season, buyers, age
     X: sp.csr_matrix  # users x items, 1 where bought
     W: sp.csr_matrix  # users x items, decayed weights (rows sum to 1)
@@ -65,7 +67,9 @@ def build_state(
     )
     orders = lines.drop_duplicates(["customer_id", "order_id"])
     per_user = (
-        orders.groupby("customer_id").agg(n=("order_id", "size"), last=("ordered_at", "max")).reindex(users)
+        orders.groupby("customer_id")
+        .agg(n=("order_id", "size"), last=("ordered_at", "max"), first=("ordered_at", "min"))
+        .reindex(users)
     )
     n_users, n_items = len(users), len(items)
     item_feats = {}
@@ -78,6 +82,9 @@ def build_state(
     item_feats["buyers"] = np.bincount(pair_index["i"], minlength=n_items).astype(np.float32)
     first_sale = frame.groupby("i")["age"].max().reindex(range(n_items)).fillna(0).to_numpy()
     item_feats["age"] = first_sale.astype(np.float32)
+    # How often an item is bought again by the same customer: refills and staples versus one-off gifts.
+    repeated = np.bincount(pair_index["i"][pairs["n"].to_numpy() >= 2], minlength=n_items).astype(np.float32)
+    item_feats["repeat"] = repeated / np.maximum(item_feats["buyers"], 1)
     pu, pi = pair_index["u"].to_numpy(), pair_index["i"].to_numpy()
     X = sp.csr_matrix((np.ones(len(pu), dtype=np.float32), (pu, pi)), shape=(n_users, n_items))
     Xn = normalize(X.T.tocsr(), axis=1)
@@ -86,8 +93,12 @@ def build_state(
     if 0 < topk < n_items:
         threshold = -np.partition(-S, topk, axis=1)[:, topk][:, None]
         S[S < threshold] = 0.0
+    # Which of a customer's items drive "bought together": recent ones, counted from the customer's own last order
+    # (from the clock, a customer last seen a year ago would have all weights underflow to zero).
+    user_last_age = frame.groupby("u")["age"].min().reindex(range(n_users)).fillna(0).to_numpy()
+    weights = pairs["e60"].to_numpy(dtype=np.float64) * np.exp(np.minimum(user_last_age[pu] / 60.0, 700.0))
     W = normalize(
-        sp.csr_matrix((pairs["e60"].to_numpy(dtype=np.float32), (pu, pi)), shape=(n_users, n_items)),
+        sp.csr_matrix((weights.astype(np.float32), (pu, pi)), shape=(n_users, n_items)),
         norm="l1",
     )
     C = np.asarray(W @ S, dtype=np.float32)
@@ -99,6 +110,11 @@ def build_state(
         user_orders=per_user["n"].to_numpy(dtype=np.float32),
         user_last=((as_of - per_user["last"]).dt.total_seconds() / 86400.0).to_numpy(dtype=np.float32),
         user_items=np.diff(X.indptr).astype(np.float32),
+        user_first=((as_of - per_user["first"]).dt.total_seconds() / 86400.0).to_numpy(dtype=np.float32),
+        user_repeat=(
+            np.bincount(pu[pairs["n"].to_numpy() >= 2], minlength=n_users)
+            / np.maximum(np.bincount(pu, minlength=n_users), 1)
+        ).astype(np.float32),
         item_feats=pd.DataFrame(item_feats),
         X=X,
         W=W.tocsr(),
@@ -145,6 +161,10 @@ def featurize(state: State, pairs: np.ndarray) -> pd.DataFrame:
     F["user_last"] = state.user_last[u]
     F["user_items"] = state.user_items[u]
     F["share"] = F["n"] / np.maximum(F["user_orders"], 1)
+    F["user_repeat"] = state.user_repeat[u]
+    # The customer's usual gap between orders, and whether an order is due now.
+    F["user_interval"] = (state.user_first[u] - F["user_last"]) / np.maximum(F["user_orders"] - 1, 1)
+    F["user_due"] = F["user_last"] / np.maximum(F["user_interval"], 1)
     for column in state.item_feats.columns:
         F[column] = state.item_feats[column].to_numpy()[i]
     F["trend"] = (F["p30"] + 1) / (F["p90"] / 3 + 1)

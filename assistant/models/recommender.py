@@ -45,7 +45,7 @@ class RepeatAwareRecommender(Recommender):
         self,
         *,
         val_days: int = 28,
-        val_windows: int = 2,
+        val_windows: int = 3,
         keep: int = 100,
         neighbours: int = 20,
         explained: int = 30,
