@@ -9,8 +9,8 @@ asks for are run; with the tiny default model, the `Router` picks an intent and 
 the tool calls. Either way every call goes through `Policy.check` and `Tool.run`; a refused call is recorded as
 `ToolCallRecord(ok=False)` and the reply says the request is not available.
 
-Answering: service questions are answered from the retrieved policy text by extraction (`compose.ExtractiveAnswerer`)
-so the first token comes without running the LLM; product, segment and ad-copy replies are composed from the tool
+Answering: service questions are answered from the retrieved policy text by `generation.grounding` (extraction in the
+default "auto" mode, so the first token comes without running the LLM; a verified model answer in rephrase/generate); product, segment and ad-copy replies are composed from the tool
 results (every price and name from the catalog). Missing evidence -> say so and offer a person (action stays "answer");
 an explicit request for a person -> a stored handoff and action "handoff". An anonymous "recommend something" with
 nothing to go on -> action "clarify" (a question back), because a popularity list answers a question nobody asked.

@@ -1,10 +1,9 @@
 """Turning evidence and tool results into reply text, without asking the tiny model to be right.
 
 - `Evidence`: one numbered piece of evidence; the reply cites it as ``[n]``.
-- `ExtractiveAnswerer`: answers a question with the evidence sentences closest to it (embedding similarity plus word
-  overlap), each followed by its citation. Fast (no LLM before the first token) and grounded by construction; when
-  nothing is close enough it says so, and the agent offers a person.
-- `render_*`: reply text for product lists, recommendations, segment profiles and ad-copy drafts, built from the tool
+- `Answer`: the final state of a grounded answer (the fields of `generation.grounding.GroundedAnswer`).
+- `paragraphs` / `sentences` / `clean`: evidence text as the answerer and the citation snippets want it.
+- `render_*`, `product_line`, `summary`: reply text for product lists, recommendations, segment profiles and ad-copy drafts, built from the tool
   results themselves so that every price, stock figure and name is the catalog's.
 """
 
@@ -13,19 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
-
-import numpy as np
-
-# Below this the best sentence is not an answer (all-MiniLM cosine + overlap bonus; measured on the demo policies:
-# right answers score 0.45-0.75, unrelated questions 0.1-0.3).
-MIN_ANSWER_SCORE = 0.45
-SECOND_SENTENCE_GAP = 0.08
-_STOP = set(
-    "a an the and or of to in on for with is are be can could do does did i you your we our my me it this that "
-    "what which how when where who why if at by from as into any have has was were will would should there their "
-    "about please".split()
-)
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -51,20 +38,6 @@ class Answer:
     cited: list[int] = field(default_factory=list)
     grounded: bool = True
     needs_handoff: bool = False
-
-
-class Embedder(Protocol):
-    def embed(self, texts: list[str]) -> np.ndarray: ...
-
-
-def words(text: str) -> set[str]:
-    """Content words, lower case, a plural "s" dropped: enough for overlap scoring."""
-    out = set()
-    for w in re.findall(r"[^\W\d_]+|\d+", text.lower()):
-        if w in _STOP or len(w) < 2:
-            continue
-        out.add(w[:-1] if len(w) > 3 and w.endswith("s") else w)
-    return out
 
 
 def clean(text: str) -> str:
@@ -104,71 +77,6 @@ def sentences(text: str, heading: str = "") -> list[str]:
             if len(piece) >= 20:
                 out.append(piece)
     return out
-
-
-class ExtractiveAnswerer:
-    """Answers from the evidence sentences closest to the question."""
-
-    def __init__(self, embedder: Embedder, min_score: float = MIN_ANSWER_SCORE):
-        self.embedder = embedder  # give it a caching embedder: policy sentences come back turn after turn
-        self.min_score = min_score
-
-    def answer(
-        self, question: str, evidence: Sequence[Evidence], history: Sequence[dict] = ()
-    ) -> Iterator[str | Answer]:
-        """Yield the answer text in pieces, then one `Answer`."""
-        candidates: list[tuple[int, int, str]] = []  # (evidence index, position, sentence)
-        seen: set[str] = set()
-        for i, ev in enumerate(evidence):
-            for pos, sent in enumerate(sentences(ev.text, ev.heading)):
-                if sent not in seen:  # the same text indexed twice is one candidate
-                    seen.add(sent)
-                    candidates.append((i, pos, sent))
-        if not candidates:
-            yield Answer(text="", grounded=False, needs_handoff=True)
-            return
-        sections = [_section(ev) for ev in evidence]
-        vecs = np.asarray(
-            self.embedder.embed([question] + [c[2] for c in candidates] + sections), dtype=np.float32
-        )
-        qvec, sent_vecs, sec_vecs = vecs[0], vecs[1 : 1 + len(candidates)], vecs[1 + len(candidates) :]
-        sims, sec_sims = sent_vecs @ qvec, sec_vecs @ qvec
-        qwords = words(question)
-        scores = []
-        for (i, pos, sent), sim in zip(candidates, sims, strict=True):
-            overlap = len(qwords & (words(sent) | words(sections[i]))) / max(1, len(qwords))
-            # The section heading says what a passage is about ("The 30-day return window" vs "Exchanges"); the first
-            # sentence of a section usually states its rule; earlier evidence ranked higher in search.
-            scores.append(
-                float(sim)
-                + 0.25 * float(sec_sims[i])
-                + 0.1 * overlap
-                + (0.04 if pos == 0 else 0.0)
-                + 0.02 * max(0, 2 - i)
-            )
-        order = np.argsort(scores)[::-1]
-        best = float(scores[order[0]])
-        if best < self.min_score:
-            yield Answer(text="", grounded=False, needs_handoff=True)
-            return
-        chosen = [int(order[0])]
-        if len(order) > 1 and scores[order[1]] >= best - SECOND_SENTENCE_GAP:
-            chosen.append(int(order[1]))
-        chosen.sort(key=lambda j: (candidates[j][0], candidates[j][1]))
-        parts, cited = [], []
-        for j in chosen:
-            ev = evidence[candidates[j][0]]
-            parts.append(f"{candidates[j][2]} [{ev.n}]")
-            if ev.n not in cited:
-                cited.append(ev.n)
-        text = " ".join(parts)
-        yield from chunks(text)
-        yield Answer(text=text, cited=cited, grounded=True)
-
-
-def _section(ev: Evidence) -> str:
-    """The most specific heading of a piece of evidence (or its title)."""
-    return (ev.heading.split(" > ")[-1] if ev.heading else ev.title) or ev.title
 
 
 def chunks(text: str) -> Iterator[str]:
