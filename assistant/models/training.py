@@ -121,10 +121,10 @@ def load_models(settings) -> Models:
     """The trained models under `settings.artifacts_dir`, loaded once and reloaded when training rewrote them.
     Raises `NotTrained` when there are none."""
     out = Path(settings.artifacts_dir)
-    stamp_file = out / "recommender" / "recommender.json"
-    if not stamp_file.is_file():
+    stamps = [out / "recommender" / "recommender.json", out / "segments" / "segments.json"]
+    if not all(path.is_file() for path in stamps):
         raise NotTrained(f"no trained models in {out}: run `mka model train`")
-    stamp = max(stamp_file.stat().st_mtime, (out / "segments" / "segments.json").stat().st_mtime)
+    stamp = max(path.stat().st_mtime for path in stamps)
     with _lock:
         hit = _cache.get(str(out))
         if hit and hit[0] == stamp:

@@ -156,3 +156,17 @@ def test_uci_slice_matches_the_published_cleaning(settings):
     assert report.skipped["missing_customer"] > 0
     assert count(engine, "customers") == clean.CustomerID.nunique()
     assert import_orders(engine, path).new == 0
+
+
+def test_cli_data_import_reports_reasons(tmp_path):
+    from typer.testing import CliRunner
+
+    from assistant.cli import app
+
+    path = write(tmp_path, "orders.csv", ORDERS)
+    env = {"MKA_DATA_DIR": str(tmp_path / "var")}
+    result = CliRunner().invoke(app, ["data", "import", "orders", str(path), "--currency", "eur"], env=env)
+    assert result.exit_code == 0, result.output
+    assert "cancellation" in result.output and "stored" in result.output
+    bad = CliRunner().invoke(app, ["data", "import", "orders", str(path), "--map", "nonsense"], env=env)
+    assert bad.exit_code == 1 and "ours=theirs" in bad.output

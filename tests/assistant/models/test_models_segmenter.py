@@ -81,3 +81,32 @@ def test_rfm_table_matches_definition():
     )
     rfm = rfm_table(lines, pd.Timestamp("2026-01-21"))
     assert rfm.loc["a"].tolist() == [10.0, 2.0, 15.0] and rfm.loc["b"].tolist() == [16.0, 1.0, 7.0]
+
+
+def test_cli_recommend_segments_export_plot(tmp_path):
+    from typer.testing import CliRunner
+
+    from assistant.cli import app
+
+    settings = trained_settings()
+    env = {"MKA_DATA_DIR": str(settings.data_dir)}
+    runner = CliRunner()
+    customer = load_models(settings).recommender.customers[0]
+    result = runner.invoke(app, ["recommend", "--customer", customer, "-k", "3"], env=env)
+    assert result.exit_code == 0, result.output
+    assert "you buy this regularly" in result.output or "you bought this before" in result.output
+    result = runner.invoke(app, ["segments"], env=env)
+    assert result.exit_code == 0 and "customer segments" in result.output
+    name = load_models(settings).segmenter.profiles()[0].name
+    out = tmp_path / "members.csv"
+    result = runner.invoke(app, ["segments", "export", name, "--out", str(out)], env=env)
+    assert result.exit_code == 0, result.output
+    exported = pd.read_csv(out, dtype=str)
+    assert len(exported) == load_models(settings).segmenter.profiles()[0].size and set(exported.segment) == {
+        name
+    }
+    result = runner.invoke(app, ["segments", "export", "Martians", "--out", str(out)], env=env)
+    assert result.exit_code == 1 and "unknown segment" in result.output
+    png = tmp_path / "seg.png"
+    assert runner.invoke(app, ["segments", "plot", "--out", str(png)], env=env).exit_code == 0
+    assert png.read_bytes()[:4] == b"\x89PNG"
