@@ -493,15 +493,18 @@ class Assistant:
         drafter = self.policy.tools.get("draft_copy")
         if slots.get("segment") and drafter is not None and "segment" in drafter.args_model.model_fields:
             args["segment"] = slots["segment"]  # steers the wording toward the segment
+        announced = "draft_copy" in self.policy.allowed_tools(turn.caller)
+        if announced:
+            # Drafting runs the model (seconds to a minute on CPU): say what is coming first.
+            head = f"Drafting {args['variants']} {args['channel']} variant(s) for {', '.join(args['skus'])}"
+            if slots.get("segment"):
+                head += f", aimed at the {slots['segment']} segment"
+            yield from self._say(head + ":\n\n")
         record = yield from self.run_tool(turn, "draft_copy", args)
         if not record.ok:
             yield from self._refused_or_failed(turn, record)
             return
-        drafts = render_drafts(record.result)
-        head = f"{args['variants']} draft(s) for {', '.join(args['skus'])} on {args['channel']}"
-        if slots.get("segment"):
-            head += f", aimed at the {slots['segment']} segment"
-        yield from self._say(f"{head}:\n\n{drafts or render_mapping(as_dict(record.result))}")
+        yield from self._say(render_drafts(record.result) or render_mapping(as_dict(record.result)))
 
     def _on_segment_analysis(self, turn: _Turn, route: Route, history: list[dict]) -> Iterator[TurnEvent]:
         slots = route.slots

@@ -213,6 +213,9 @@ def test_compound_marketer_request_profiles_the_segment_then_drafts(assistant):
     assert reply.tool_calls[1].arguments == {"skus": ["TNT-001"], "channel": "google-rsa", "variants": 3}
     assert len(reply.tool_calls[1].result["drafts"]) == 3
     assert "TNT-001 headline 2" in reply.text and reply.intent == "ad_copy"
+    assert reply.text.startswith(
+        "Drafting 3 google-rsa variant(s) for TNT-001, aimed at the At risk segment:"
+    )
 
 
 def test_the_same_request_from_a_customer_is_refused(assistant):
