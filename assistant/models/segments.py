@@ -213,7 +213,14 @@ class RFMSegmenter(Segmenter):
             names = self.predict(sub)
             for name in self.names:
                 m = names == name
-                ax1.scatter(sub["recency_days"][m], sub["frequency"][m], s=6, alpha=0.5, label=name)
+                ax1.scatter(
+                    sub["recency_days"][m],
+                    sub["frequency"][m],
+                    s=6,
+                    alpha=0.5,
+                    label=name,
+                    color=f"C{self.names.index(name) % 10}",
+                )
             ax1.set_yscale("log")
         else:
             for name, center in zip(self.names, X, strict=True):
@@ -226,7 +233,9 @@ class RFMSegmenter(Segmenter):
             int((self.labels == i).sum()) for i in range(len(self.names))
         ]
         labels = [p.name for p in self._profiles] or self.names
-        ax2.barh(labels, sizes, color="tab:blue")
+        ax2.barh(
+            labels, sizes, color=[f"C{self.names.index(n) % 10}" for n in labels]
+        )  # colours as in the scatter
         ax2.set_xlabel("customers")
         ax2.set_title("Segment sizes")
         fig.tight_layout()
