@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from assistant.compose import Answer, Evidence, paragraphs
+from assistant.errors import ConfigError, Unavailable
 from assistant.settings import Settings
 
 
@@ -94,15 +95,24 @@ class CachedEmbedder:
 
 
 def default_loaders(settings: Settings, services: Services) -> dict[str, Callable[[], Any]]:
+    # retrieval/ and generation/ raise their own errors; callers of the assistant get the assistant's error tree.
     def embedder() -> Any:
         from retrieval.embedding import get_embedder
+        from retrieval.errors import ModelMissing
 
-        return CachedEmbedder(get_embedder(settings.retrieval))
+        try:
+            return CachedEmbedder(get_embedder(settings.retrieval))
+        except ModelMissing as exc:
+            raise ConfigError(str(exc)) from exc
 
     def kb() -> Any:
+        from retrieval.errors import IndexUnavailable
         from retrieval.kb import KnowledgeBase
 
-        return KnowledgeBase.open(settings.retrieval, settings.chroma_path, embedder=services["embedder"])
+        try:
+            return KnowledgeBase.open(settings.retrieval, settings.chroma_path, embedder=services["embedder"])
+        except IndexUnavailable as exc:
+            raise Unavailable(str(exc)) from exc
 
     def catalog() -> Any:
         from assistant.catalog import Catalog
@@ -111,9 +121,15 @@ def default_loaders(settings: Settings, services: Services) -> dict[str, Callabl
         return Catalog.from_csv(path) if path.is_file() else None
 
     def llm() -> Any:
+        from generation.errors import BackendUnavailable, ModelLoadError
         from generation.llm import get_llm
 
-        return get_llm(settings.llm, settings.model_cache_dir)
+        try:
+            return get_llm(settings.llm, settings.model_cache_dir)
+        except ModelLoadError as exc:
+            raise ConfigError(str(exc)) from exc
+        except BackendUnavailable as exc:
+            raise Unavailable(str(exc)) from exc
 
     def models() -> Any:
         try:

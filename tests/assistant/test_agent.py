@@ -342,3 +342,15 @@ def test_a_failing_tool_calling_model_falls_back_to_the_router(assistant):
     assistant.services["llm"] = Down()
     reply = assistant.turn("what is your return window?", CUSTOMER)
     assert reply.intent == "service_question" and "30 days" in reply.text and reply.citations
+
+
+def test_a_missing_embedding_model_is_a_config_error_naming_the_setting(settings):
+    from assistant.errors import ConfigError
+    from retrieval.config import RetrievalSettings
+
+    broken = settings.model_copy(
+        update={"retrieval": RetrievalSettings(embedding_model=str(settings.data_dir / "nope"))}
+    )
+    bot = Assistant.from_settings(broken)  # cheap: nothing loads yet
+    with pytest.raises(ConfigError, match="MKA_RETRIEVAL__EMBEDDING_MODEL"):
+        bot.warm_up()
