@@ -121,12 +121,16 @@ class CopyResult(BaseModel):
 class Rules:
     """Everything one line is checked against, built once per request."""
 
-    def __init__(self, request: CopyRequest):
+    def __init__(self, request: CopyRequest | None = None, *, facts: str = ""):
         self.request = request
-        brief = request.brief
-        self.facts = (
-            "\n".join(p.fact_text() for p in request.products) + "\n" + (brief.fact_text() if brief else "")
-        )
+        brief = request.brief if request else None
+        if request is not None:
+            facts = (
+                "\n".join(p.fact_text() for p in request.products)
+                + "\n"
+                + (brief.fact_text() if brief else "")
+            )
+        self.facts = facts
         self.promo_source = (brief.offer or "") if brief else ""
         self.banned = brief.banned_phrases() if brief else []
         self.no_exclamation = brief.forbids_exclamation() if brief else False
@@ -524,3 +528,44 @@ def validate_draft(draft: Draft, rules: Rules) -> list[str]:
         for item in items:
             problems += [f"{spec.name} {item[:40]!r}: {p}" for p in rules.problems(item, spec)]
     return problems
+
+
+# -- one headline from free text (the benchmark's task; also handy for a quick line from any description) -----------
+def extractive_headline(description: str, max_chars: int = 30) -> str:
+    """The baseline: the description's first clause, cut at a word boundary to fit `max_chars`."""
+    text = re.sub(r"<company>\s*(is|are)?\s*", "", description).strip()
+    first = split_sentences(text)[0] if text else ""
+    first = re.split(r"[,;:–—-]\s", first)[0].strip()
+    words, out = first.split(), ""
+    for w in words:
+        if len(f"{out} {w}".strip()) > max_chars:
+            break
+        out = f"{out} {w}".strip()
+    out = re.sub(r"\b(and|or|with|for|of|the|a|an|to|in|on|at|by|&)$", "", out, flags=re.I).strip(" ,.;:")
+    return _title(out)
+
+
+def draft_headline(description: str, llm: LLM | None, max_chars: int = 30) -> tuple[str, str, str]:
+    """(headline, source, raw model line): the model's line if it passes every check, else the extractive one."""
+    facts = description.replace("<company>", "")
+    rules = Rules(facts=facts)
+    spec = FieldSpec(name="headline", kind="text", label="headline", max_chars=max_chars)
+    raw = ""
+    if llm is not None:
+        messages = [
+            {"role": "system", "content": "You write short website headlines."},
+            {
+                "role": "user",
+                "content": f"Company description: {facts}\n\nWrite one headline of at most "
+                f"{max_chars} characters. Only the headline.",
+            },
+        ]
+        try:
+            raw = llm.complete(messages, max_tokens=16, temperature=0).strip().splitlines()[0:1]
+            raw = raw[0].strip().strip('"“”').strip() if raw else ""
+        except GenerationError:
+            raw = ""
+        line = _fit(raw, max_chars) or raw
+        if line and not rules.problems(line, spec) and not llm_line_problems(line, rules):
+            return line, "llm", raw
+    return extractive_headline(description, max_chars), "extractive", raw
