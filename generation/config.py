@@ -34,4 +34,4 @@ class LLMSettings(BaseModel):
     answer_mode: Literal["auto", "extractive", "rephrase", "generate"] = "auto"
     threads: int | None = Field(
         default=None, ge=1
-    )  # CPU threads for the local model; default: the CPUs we may use
+    )  # CPU threads for the local model; default: half the CPUs (see transformers_llm.py)
