@@ -22,6 +22,20 @@ def _models():
     return load_models(Settings())
 
 
+def _product_names(skus: list[str]) -> dict[str, str]:
+    from sqlalchemy import bindparam, text
+
+    from assistant.db import get_engine
+
+    if not skus:
+        return {}
+    query = text("SELECT sku, name FROM products WHERE sku IN :skus").bindparams(
+        bindparam("skus", expanding=True)
+    )
+    with get_engine(Settings().db_url).connect() as conn:
+        return {row.sku: row.name for row in conn.execute(query, {"skus": skus})}
+
+
 def _fail(exc: AssistantError) -> None:
     console.print(f"[red]error:[/red] {exc.message}")
     raise typer.Exit(code=1)
@@ -45,11 +59,12 @@ def recommend(
     title = f"items like {similar}" if similar else f"recommendations for {customer or 'anyone'}"
     if customer and not similar and not recommender.knows_customer(customer):
         title += " (no orders at training time: popular items)"
+    names = _product_names([r.item_id for r in recs])
     table = Table(title=title)
-    for col in ("#", "sku", "score", "reason"):
+    for col in ("#", "sku", "product", "score", "reason"):
         table.add_column(col)
     for rank, rec in enumerate(recs, start=1):
-        table.add_row(str(rank), rec.item_id, f"{rec.score:.3f}", rec.reason)
+        table.add_row(str(rank), rec.item_id, names.get(rec.item_id, ""), f"{rec.score:.3f}", rec.reason)
     console.print(table)
 
 
