@@ -58,7 +58,8 @@ class CopyRequest(BaseModel):
     skus: list[str] = Field(min_length=1, description="Products the copy is about.")
     channel: str = Field(description="google-rsa | meta | email | sms | x (generation/channels.yaml)")
     variants: int = Field(default=3, ge=1, le=10)
-    brief: str = Field(default="", max_length=2000, description="Campaign brief: audience, angle, offer.")
+    brief_id: str | None = Field(default=None, description="A campaign brief, e.g. 'winter-trail-2026'.")
+    segment: str | None = Field(default=None, description="The customer segment the copy is for.")
 
 
 class FeedbackRequest(BaseModel):
@@ -318,7 +319,7 @@ def create_app(
     async def draft_copy(body: CopyRequest, request: Request) -> Any:
         """Ad-copy drafts for products on one channel (marketer only)."""
         caller = marketer_caller(request)
-        args = body.model_dump()
+        args = body.model_dump(exclude_none=True)
         return _jsonable(await in_worker(lambda: run_tool(holder.get(), caller, "draft_copy", args)))
 
     @app.get("/v1/customers/{customer_id}/recommendations", tags=["marketer"])

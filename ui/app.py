@@ -40,6 +40,7 @@ CHANNEL_LIMITS = _channels()
 CHANNELS = list(CHANNEL_LIMITS)
 EXAMPLES_CUSTOMER = ["What is your return window?", "How long does shipping take?", "Do you ship abroad?"]
 EXAMPLES_MARKETER = ["Which customer segments do we have?", "Recommend products for customer C00002"]
+NO_BRIEF = "(no brief)"
 CONCURRENCY = 8  # chat turns at once per page; more wait in Gradio's queue
 _META_KEYS = {
     "sku",
@@ -311,15 +312,17 @@ def build_workspace(get_assistant: Callable[[], Any], settings: Settings) -> gr.
     def tool(name: str, args: dict[str, Any]) -> Any:
         return run_tool(get_assistant(), marketer, name, args)
 
-    def drafts(skus: str, channel: str, variants: float, brief: str):
+    def drafts(skus: str, channel: str, variants: float, brief: str | None, segment: str):
         sku_list = [s.strip() for s in skus.replace("\n", ",").split(",") if s.strip()]
         if not sku_list:
             raise gr.Error("Enter at least one SKU.")
         try:
-            result = tool(
-                "draft_copy",
-                {"skus": sku_list, "channel": channel, "variants": int(variants), "brief": brief},
-            )
+            args: dict[str, Any] = {"skus": sku_list, "channel": channel, "variants": int(variants)}
+            if brief and brief != NO_BRIEF:
+                args["brief_id"] = brief
+            if segment and segment.strip():
+                args["segment"] = segment.strip()
+            result = tool("draft_copy", args)
         except AssistantError as exc:
             raise gr.Error(exc.message) from exc
         rows = draft_rows(result, CHANNEL_LIMITS.get(channel))
@@ -376,13 +379,23 @@ def build_workspace(get_assistant: Callable[[], Any], settings: Settings) -> gr.
                 skus = gr.Textbox(label="SKUs (comma-separated)", elem_id="copy-skus")
                 channel = gr.Dropdown(CHANNELS, value=CHANNELS[0], label="Channel", elem_id="copy-channel")
                 variants = gr.Slider(1, 5, value=2, step=1, label="Variants", elem_id="copy-variants")
-            brief = gr.Textbox(label="Brief", lines=2, elem_id="copy-brief")
+            with gr.Row():
+                brief = gr.Dropdown(
+                    [NO_BRIEF, *_briefs(settings)],
+                    value=NO_BRIEF,
+                    label="Campaign brief",
+                    elem_id="copy-brief",
+                )
+                segment = gr.Textbox(label="Segment (optional)", elem_id="copy-segment")
             go = gr.Button("Draft copy", variant="primary", elem_id="copy-go")
             summary = gr.Markdown(elem_id="copy-summary")
             drafts_table = gr.Dataframe(label="Drafts", elem_id="copy-table", interactive=False, wrap=True)
             download = gr.File(label="CSV download", elem_id="copy-csv")
             go.click(
-                drafts, [skus, channel, variants, brief], [drafts_table, download, summary], api_name=False
+                drafts,
+                [skus, channel, variants, brief, segment],
+                [drafts_table, download, summary],
+                api_name=False,
             )
         with gr.Tab("Segments", elem_id="tab-segments"):
             load = gr.Button("Load segments", elem_id="segments-load")
@@ -411,6 +424,12 @@ def build_workspace(get_assistant: Callable[[], Any], settings: Settings) -> gr.
             added = gr.Markdown(elem_id="docs-status")
             add.click(upload, document, added, api_name=False)
     return page
+
+
+def _briefs(settings: Settings) -> list[str]:
+    """The campaign briefs a marketer can pick (their file names under <demo_dir>/campaigns)."""
+    folder = settings.demo_dir / "campaigns"
+    return sorted(p.stem for p in folder.glob("*.y*ml")) if folder.is_dir() else []
 
 
 def _segment_plot(result: Any, settings: Settings) -> str | None:

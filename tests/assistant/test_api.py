@@ -93,10 +93,10 @@ def fake_tools(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, ToolContext, 
 
     @tool(roles={"marketer"})
     def draft_copy(
-        ctx: ToolContext, skus: list[str], channel: str, variants: int = 3, brief: str = ""
+        ctx: ToolContext, skus: list[str], channel: str, variants: int = 3, brief_id: str | None = None
     ) -> dict:
         """Draft copy."""
-        seen.append(("draft_copy", ctx, {"skus": skus}))
+        seen.append(("draft_copy", ctx, {"skus": skus, "brief_id": brief_id}))
         return {"drafts": [{"headline": "Boots!", "description": "Dry feet."}] * variants}
 
     found = {t.name: t for t in (list_segments, segment_profile, recommend_products, draft_copy)}
