@@ -263,6 +263,12 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--split", choices=["valid", "test-curated"], default="valid")
     parser.add_argument("--max-tokens", type=int, default=64)
     parser.add_argument("--out", type=Path, default=RESULTS / "generation.json")
+    parser.add_argument(
+        "--only",
+        choices=["speed", "copy"],
+        default=None,
+        help="run one part and keep the other part's figures from the existing results file",
+    )
     args = parser.parse_args(argv)
     from rich.console import Console
     from rich.table import Table
@@ -274,10 +280,13 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     quick = args.limit is not None
     llm = get_llm(settings.llm, settings.model_cache_dir)
     result: dict[str, Any] = {"model": settings.llm.model, "quick": quick}
-    result["speed"] = bench_speed(
-        llm, 8 if quick else args.max_tokens, SPEED_PROMPTS[:1] if quick else SPEED_PROMPTS
-    )
-    result["copy"] = bench_copy(llm, args.limit if quick else args.rows, args.split)
+    if args.only and args.out.is_file():
+        result = {**json.loads(args.out.read_text()), **result}
+    if args.only != "copy":
+        prompts = SPEED_PROMPTS[:1] if quick else SPEED_PROMPTS
+        result["speed"] = bench_speed(llm, 8 if quick else args.max_tokens, prompts)
+    if args.only != "speed":
+        result["copy"] = bench_copy(llm, args.limit if quick else args.rows, args.split)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2, ensure_ascii=False))
     _plot(result, args.out.with_suffix(".png"))
