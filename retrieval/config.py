@@ -27,3 +27,4 @@ class RetrievalSettings(BaseModel):
     # "dense" or "bm25" (the last three are the baselines bench/retrieval.py compares against).
     fusion: str = Field(default="ranker", pattern="^(ranker|rrf|dense|bm25)$")
     candidate_pool: int = Field(default=100, ge=10, le=1000)  # candidates taken from each of dense and BM25
+    ranker_path: Path | None = None  # weights of the "ranker" fusion; default retrieval/ranker.json (shipped)

@@ -68,7 +68,11 @@ class SentenceTransformerEmbedder:
             ) from exc
         self.model_path = model_path
         self.batch_size = batch_size
-        self.dim = int(self._model.get_sentence_embedding_dimension() or 0)
+        get_dim = (
+            getattr(self._model, "get_embedding_dimension", None)
+            or self._model.get_sentence_embedding_dimension
+        )
+        self.dim = int(get_dim() or 0)
         self.name = model_path.name if model_path.name != "model" else model_path.parent.name
         self.calls = 0  # texts embedded so far (tests and benchmarks read it)
 

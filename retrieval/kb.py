@@ -186,9 +186,7 @@ class KnowledgeBase:
             for meta, emb in zip(old["metadatas"], old["embeddings"], strict=False):
                 reuse[(meta or {}).get("text_hash", "")] = np.asarray(emb, dtype=np.float32)
         todo = [i for i, c in enumerate(chunks) if c.metadata["text_hash"] not in reuse]
-        fresh = self._embed(
-            [chunks[i].text for i in todo], progress and len(todo) > self.settings.embedding_batch_size
-        )
+        fresh = self._embed([chunks[i].text for i in todo], progress)
         self._last_embedded = len(todo)
         dim = fresh.shape[1] if len(todo) else len(next(iter(reuse.values())))
         out = np.zeros((len(chunks), dim), dtype=np.float32)
@@ -200,16 +198,21 @@ class KnowledgeBase:
         return out
 
     def _embed(self, texts: list[str], progress: bool) -> np.ndarray:
+        """Embed in batches of similar length (padding to the longest text of a batch is what costs time)."""
         batch = max(self.settings.embedding_batch_size, 1)
-        if not progress or len(texts) <= batch:
+        if len(texts) <= batch:
             return self.embedder.embed(texts)
-        from tqdm import tqdm
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        starts = range(0, len(texts), batch)
+        if progress:
+            from tqdm import tqdm
 
-        parts = [
-            self.embedder.embed(texts[i : i + batch])
-            for i in tqdm(range(0, len(texts), batch), desc="embedding", unit="batch", leave=False)
-        ]
-        return np.concatenate(parts)
+            starts = tqdm(starts, desc="embedding", unit="batch", leave=False)
+        parts = [self.embedder.embed([texts[i] for i in order[s : s + batch]]) for s in starts]
+        sorted_vecs = np.concatenate(parts)
+        out = np.empty_like(sorted_vecs)
+        out[np.asarray(order)] = sorted_vecs
+        return out
 
     def _remove(self, source: str) -> None:
         # uncommit first: from then on search ignores the source even if deleting its chunks is interrupted

@@ -70,6 +70,9 @@ class BM25Index:
         self.size = len(texts)
         self._bm25 = None
         self.tokens = [analyse(t) for t in texts]
+        # per-text term sets and lengths, precomputed for the ranker's overlap and length features
+        self.token_sets = [frozenset(t) for t in self.tokens]
+        self.lengths = np.array([len(t) for t in self.tokens], dtype=np.float32)
         if texts:
             self._bm25 = bm25s.BM25(k1=k1, b=b)
             self._bm25.index(self.tokens, show_progress=False)

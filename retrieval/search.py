@@ -35,6 +35,8 @@ class Snapshot:
     vectors: np.ndarray
     bm25: BM25Index
     row: dict[str, int]
+    group: np.ndarray  # int group id per row: the `group` metadata when present, else the source
+    yes_no: np.ndarray  # bool per row: the text opens with a yes/no answer
 
     @property
     def size(self) -> int:
@@ -53,13 +55,45 @@ class Snapshot:
         texts = [got["documents"][i] or "" for i in keep]
         metas = [got["metadatas"][i] for i in keep]
         vectors = got["embeddings"][keep] if keep else np.zeros((0, 1), dtype=np.float32)
-        return cls(ids, texts, metas, vectors, BM25Index(texts), {cid: i for i, cid in enumerate(ids)})
+        return cls.from_arrays(ids, texts, metas, vectors)
 
     @classmethod
     def from_arrays(
         cls, ids: list[str], texts: list[str], metas: list[dict[str, Any]], vectors: np.ndarray
     ) -> Snapshot:
-        return cls(ids, texts, metas, vectors, BM25Index(texts), {cid: i for i, cid in enumerate(ids)})
+        keys: dict[str, int] = {}
+        group = np.array(
+            [keys.setdefault(str(m.get("group") or m.get("source", "")), len(keys)) for m in metas],
+            dtype=np.int64,
+        )
+        yes_no = np.array([_opens_yes_no(t) for t in texts], dtype=bool)
+        row = {cid: i for i, cid in enumerate(ids)}
+        return cls(ids, texts, metas, vectors, BM25Index(texts), row, group, yes_no)
+
+
+_YES_NO_OPENERS = frozenset("yes no yep nope yeah nah absolutely definitely correct".split())
+_YES_NO_QUESTION = frozenset(
+    "is are am was were do does did can could will would should shall has have had may might must wont isnt doesnt "
+    "cant dont arent".split()
+)
+
+
+def _first_word(text: str) -> str:
+    for tok in text.lower().split():
+        word = "".join(ch for ch in tok if ch.isalpha())
+        if word:
+            return word
+    return ""
+
+
+def _opens_yes_no(text: str) -> bool:
+    # a heading prefix ("A > B: ...") is skipped: the answer starts after it
+    body = text.split(": ", 1)[1] if ": " in text[:120] and " > " in text[:120] else text
+    return _first_word(body) in _YES_NO_OPENERS
+
+
+def is_yes_no_question(query: str) -> bool:
+    return _first_word(query) in _YES_NO_QUESTION
 
 
 @lru_cache(maxsize=4)
@@ -80,7 +114,29 @@ FEATURES = (
     "overlap",  # fraction of query terms present in the chunk
     "prf",  # cosine to the query moved towards its top dense neighbours (pseudo-relevance feedback)
     "log_len",  # log of the chunk's token count
+    "yes_no_match",  # a yes/no question and a chunk that opens with yes/no
+    "yes_no_doc",  # the chunk opens with yes/no (whatever the question)
+    "group_max",  # best cosine among candidates of the same group (product / document): document-level evidence
+    "group_mean",  # mean cosine of the candidates of the same group
 )
+
+
+def expand(feats: np.ndarray, model: dict[str, Any]) -> np.ndarray:
+    """Standardised features plus, for a quadratic model, every pairwise product of them (i <= j)."""
+    z = (feats - np.asarray(model["mean"], dtype=np.float32)) / np.asarray(model["scale"], dtype=np.float32)
+    if not model.get("quadratic"):
+        return z
+    iu = np.triu_indices(z.shape[1])
+    return np.concatenate([z, (z[:, :, None] * z[:, None, :])[:, iu[0], iu[1]]], axis=1)
+
+
+def ranker_scores(feats: np.ndarray, model: dict[str, Any]) -> np.ndarray:
+    """Linear score (log-odds of relevance) of each candidate row of `feats`."""
+    if list(model.get("features", FEATURES)) != list(FEATURES):
+        raise ValueError(
+            "retrieval/ranker.json was trained on other features; re-train: python -m bench.retrieval --train"
+        )
+    return expand(feats, model) @ np.asarray(model["coef"], dtype=np.float32) + float(model["intercept"])
 
 
 def _z(x: np.ndarray) -> np.ndarray:
@@ -109,11 +165,17 @@ def candidate_features(
     q2 = q2 / (np.linalg.norm(q2) + 1e-9)
     prf = vecs @ q2
     qterms = set(analyse(query))
+    sets = snap.bm25.token_sets
     overlap = np.array(
-        [len(qterms & set(snap.bm25.tokens[i])) / len(qterms) if qterms else 0.0 for i in cand],
-        dtype=np.float32,
+        [len(qterms & sets[i]) / len(qterms) if qterms else 0.0 for i in cand], dtype=np.float32
     )
-    length = np.array([np.log1p(len(snap.bm25.tokens[i])) for i in cand], dtype=np.float32)
+    length = np.log1p(snap.bm25.lengths[cand])
+    yn_doc = snap.yes_no[cand].astype(np.float32)
+    yn_match = yn_doc * float(is_yes_no_question(query))
+    _, inverse = np.unique(snap.group[cand], return_inverse=True)
+    gmax = np.full(int(inverse.max()) + 1, -1.0, dtype=np.float64)
+    np.maximum.at(gmax, inverse, dense)
+    gmean = np.bincount(inverse, weights=dense) / np.bincount(inverse)
     nd, nb = len(dense_rank) + 1, len(bm25_rank) + 1
     cols = [
         dense,
@@ -127,6 +189,10 @@ def candidate_features(
         overlap,
         prf,
         length,
+        yn_match,
+        yn_doc,
+        gmax[inverse],
+        gmean[inverse],
     ]
     return np.stack(cols, axis=1).astype(np.float32)
 
@@ -140,6 +206,7 @@ class HybridSearcher:
         self.settings = settings
         self.pool = getattr(settings, "candidate_pool", 100)
         self.fusion = getattr(settings, "fusion", "ranker")
+        self.ranker_path = str(getattr(settings, "ranker_path", None) or RANKER_PATH)
 
     def _dense_candidates(self, qvec: np.ndarray, flt: SearchFilters, mask: np.ndarray | None) -> list[int]:
         snap = self.snapshot
@@ -185,7 +252,7 @@ class HybridSearcher:
         cand = np.array(list(dict.fromkeys(dense_list + bm_list)), dtype=np.int64)
         if len(cand) == 0:
             return cand, np.zeros((0, len(FEATURES)), dtype=np.float32)
-        model = load_ranker()
+        model = load_ranker(self.ranker_path)
         feats = candidate_features(
             query,
             qvec,
@@ -223,9 +290,7 @@ class HybridSearcher:
         cand, feats = self.candidates(query, qvec, dense_list, bm_list, bm_all)
         if len(cand) == 0:
             return [], []
-        model = load_ranker()
-        x = (feats - np.asarray(model["mean"])) / np.asarray(model["scale"])
-        raw = x @ np.asarray(model["coef"]) + float(model["intercept"])
+        raw = ranker_scores(feats, load_ranker(self.ranker_path))
         prob = 1.0 / (1.0 + np.exp(-raw))
         order = np.argsort(-raw, kind="stable")
         return [int(cand[i]) for i in order], [float(prob[i]) for i in order]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
+
 from retrieval import KnowledgeBase
 from retrieval.chunking import chunk_documents
 from retrieval.config import RetrievalSettings
@@ -143,3 +145,13 @@ def test_single_file_ingest_and_missing_path(tmp_path: Path, shop: Path, fake_em
     (shop / "policies" / "returns.md").unlink()
     assert kb.sync([shop / "policies" / "returns.md"], progress=False).removed == ["returns.md"]
     assert kb.count() == 0
+
+
+def test_length_sorted_batches_keep_each_vector_with_its_chunk(
+    tmp_path: Path, shop: Path, fake_embedder
+) -> None:
+    kb = KnowledgeBase.open(RetrievalSettings(embedding_batch_size=2), tmp_path / "chroma", fake_embedder)
+    kb.sync([shop], progress=False)
+    got = kb.index.chunks.get(include=["documents", "embeddings"])
+    expected = CountingEmbedder().embed(got["documents"])
+    assert len(got["ids"]) > 4 and np.allclose(np.asarray(got["embeddings"]), expected, atol=1e-6)
