@@ -57,6 +57,11 @@ class ChannelSpec(BaseModel):
 
 
 @lru_cache(maxsize=1)
+def _prompts() -> dict[str, str]:
+    return yaml.safe_load((Path(__file__).parent / "prompts" / "copy.yaml").read_text(encoding="utf-8"))
+
+
+@lru_cache(maxsize=1)
 def _spec_data() -> dict[str, Any]:
     return yaml.safe_load(SPECS.read_text(encoding="utf-8"))
 
@@ -326,17 +331,16 @@ def llm_lines(llm: LLM, request: CopyRequest, spec: FieldSpec, n: int) -> list[s
         request.audience or request.segment or (request.brief.audience if request.brief else "") or "shoppers"
     )
     if spec.multi_sentence:
-        ask = f"Write a short marketing email body (3 to 5 sentences) about these products. Tone: {tone}."
+        ask = _prompts()["ask_body"].format(tone=tone)
         n_tokens = 160
     else:
-        ask = (
-            f"Write {n} different {spec.label}s for an ad, each at most {spec.max_chars} characters. "
-            f"Tone: {tone}. Audience: {audience}. Use only these facts. One per line, no numbering."
+        ask = _prompts()["ask_lines"].format(
+            n=n, label=spec.label, max_chars=spec.max_chars, tone=tone, audience=audience
         )
         n_tokens = min(240, n * (spec.max_chars // 3 + 4))
     messages = [
-        {"role": "system", "content": "You write short, factual ad copy for an outdoor shop."},
-        {"role": "user", "content": f"Facts:\n{_facts_prompt(request)}\n\n{ask}"},
+        {"role": "system", "content": _prompts()["system"]},
+        {"role": "user", "content": _prompts()["user"].format(facts=_facts_prompt(request), ask=ask)},
     ]
     try:
         text = llm.complete(messages, max_tokens=n_tokens, temperature=0.7)
@@ -553,12 +557,8 @@ def draft_headline(description: str, llm: LLM | None, max_chars: int = 30) -> tu
     raw = ""
     if llm is not None:
         messages = [
-            {"role": "system", "content": "You write short website headlines."},
-            {
-                "role": "user",
-                "content": f"Company description: {facts}\n\nWrite one headline of at most "
-                f"{max_chars} characters. Only the headline.",
-            },
+            {"role": "system", "content": _prompts()["headline_system"]},
+            {"role": "user", "content": _prompts()["headline_user"].format(facts=facts, max_chars=max_chars)},
         ]
         try:
             raw = llm.complete(messages, max_tokens=16, temperature=0).strip().splitlines()[0:1]
