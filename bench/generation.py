@@ -231,6 +231,8 @@ def _plot(result: dict[str, Any], path: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    if "copy" not in result or "speed" not in result:
+        return  # a partial run (--only without an earlier results file): nothing to compare yet
     fig, axes = plt.subplots(1, 2, figsize=(10, 3.5))
     systems = result["copy"]["systems"]
     names = ["ours", "extractive"]
