@@ -328,7 +328,8 @@ def build_workspace(get_assistant: Callable[[], Any], settings: Settings) -> gr.
         rows = draft_rows(result, CHANNEL_LIMITS.get(channel))
         headers, cells = table(rows)
         notes = _plain(result).get("warnings") if isinstance(_plain(result), dict) else None
-        message = f"{len(rows)} fields in {len({r['variant'] for r in rows})} variants." + (
+        variants_made = len({r["variant"] for r in rows})
+        message = f"{len(rows)} field(s) in {variants_made} variant(s)." + (
             f" Notes: {'; '.join(map(str, notes))}" if notes else ""
         )
         return gr.Dataframe(value=cells, headers=headers), write_csv(rows, "copy-drafts-"), message
