@@ -1,4 +1,5 @@
-"""Backends down or slow: the caller gets a clear 503 with Retry-After and a way to reach a person; recovery is automatic.
+"""Backends down or slow: never a 500; the caller gets an answer that needs no model, or a clear 503 with Retry-After
+and a person offered; recovery is automatic.
 
 The LLM is reached the way production reaches vLLM or Ollama: `OpenAICompatibleLLM` over HTTP to a real server on
 loopback (`generation.openai_server` with a small scripted model behind it; the fault under test is the network, not the
@@ -73,17 +74,21 @@ class LoopbackServer:
             self._server = None
 
 
-def _route_search(messages: list[dict], tools: list[dict]) -> list[ToolCall] | None:
-    names = {t.get("function", t).get("name") for t in tools}
-    if "search_docs" in names:
-        return [ToolCall(id="c1", name="search_docs", arguments={"query": "returns", "k": 2})]
-    return None
+def _router_for(llm: ScriptedLLM):
+    def route_search(messages: list[dict], tools: list[dict]) -> list[ToolCall] | None:
+        time.sleep(llm.delay_s)  # a slow server is slow for tool decisions too
+        names = {t.get("function", t).get("name") for t in tools}
+        if "search_docs" in names:
+            return [ToolCall(id="c1", name="search_docs", arguments={"query": "returns", "k": 2})]
+        return None
+
+    return route_search
 
 
 @pytest.fixture
 def llm_server():
     llm = ScriptedLLM()
-    server = LoopbackServer(create_llm_server(llm, tool_router=_route_search), _free_port())
+    server = LoopbackServer(create_llm_server(llm, tool_router=_router_for(llm)), _free_port())
     yield llm, server
     server.stop()
 
@@ -103,39 +108,68 @@ def _assert_unavailable(response: Any) -> None:
     assert any(w in error.lower() for w in ("person", "team", "handoff", "contact")), error
 
 
+def _ingest_returns(settings: Settings) -> None:
+    from retrieval import KnowledgeBase
+
+    report = KnowledgeBase.open(settings.retrieval, settings.chroma_path).sync(
+        [settings.demo_dir / "policies" / "returns.md"], progress=False
+    )
+    assert report.added
+
+
+def _answered_without_model(response: Any) -> None:
+    """The turn was answered by the router path (no LLM needed): a grounded reply with citations, never a 5xx."""
+    assert response.status_code == 200, response.text
+    reply = response.json()
+    assert reply["intent"] != "tool_calling" and reply["citations"], reply
+
+
 def test_llm_server_down_then_back_then_slow(settings: Settings, llm_server):
+    """The customer is answered from the documents whenever the model is down or slow; the model is used again as
+    soon as it is back, without a restart."""
     llm, server = llm_server
     settings.llm.backend = "openai"
     settings.llm.base_url = f"http://127.0.0.1:{server.port}/v1"
     settings.llm.timeout_s = 2.0
+    _ingest_returns(settings)
     app = create_app(settings, with_ui=False)
     with TestClient(app, raise_server_exceptions=False) as client:
-        _assert_unavailable(_chat(client))  # nothing listens on the port
+        _answered_without_model(_chat(client))  # nothing listens on the port
 
         server.start()
         ok = _chat(client)
         assert ok.status_code == 200, ok.text
-        assert ok.json()["text"]
+        assert ok.json()["intent"] == "tool_calling", ok.json()  # the model decided this turn
 
         server.stop()
-        _assert_unavailable(_chat(client))  # went away mid-life
+        _answered_without_model(_chat(client))  # went away mid-life
 
         server.start()
-        assert _chat(client).status_code == 200  # came back: no restart needed
+        assert _chat(client).json()["intent"] == "tool_calling"  # came back: no restart needed
 
         llm.delay_s = 5.0  # slower than the 2 s timeout
-        _assert_unavailable(_chat(client))
+        started = time.monotonic()
+        _answered_without_model(_chat(client))
+        assert time.monotonic() - started < 30
         llm.delay_s = 0.0
 
 
-def test_llm_down_streaming_chat_is_a_503_before_the_stream(settings: Settings, llm_server):
+def test_llm_down_streaming_chat_never_breaks_the_stream(settings: Settings, llm_server):
     _llm, server = llm_server
     settings.llm.backend = "openai"
     settings.llm.base_url = f"http://127.0.0.1:{server.port}/v1"
     settings.llm.timeout_s = 2.0
     with TestClient(create_app(settings, with_ui=False), raise_server_exceptions=False) as client:
         response = client.post("/v1/chat", json={"message": "Can I return worn boots?"})
-        _assert_unavailable(response)
+        if (
+            response.status_code == 503
+        ):  # refusing before the stream is fine, with the retry hint and a person
+            _assert_unavailable(response)
+            return
+        assert response.status_code == 200
+        assert "event: done" in response.text and "event: error" not in response.text, response.text[-500:]
+        done = response.text.split("event: done", 1)[1]
+        assert any(w in done for w in ("team", "person")), done  # no evidence here: a person is offered
 
 
 @pytest.fixture
@@ -185,6 +219,11 @@ def chroma_server(tmp_path):
     stop()
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="GAP (service/agent): with Chroma down the app's start-up raises (warm-up) instead of starting and "
+    "answering 503; see the security room's report",
+)
 def test_chroma_server_down_at_start_is_a_503_not_a_crash(settings: Settings):
     settings.retrieval.chroma_host = "127.0.0.1"
     settings.retrieval.chroma_port = _free_port()  # nothing listens there
@@ -193,17 +232,17 @@ def test_chroma_server_down_at_start_is_a_503_not_a_crash(settings: Settings):
         _assert_unavailable(_chat(client, "What is your return policy?"))
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="GAP (agent): Assistant.run_tool swallows retrieval's IndexUnavailable and answers 'not in our help "
+    "pages' (200) instead of letting it become a 503 with Retry-After; see the security room's report",
+)
 def test_chroma_server_going_away_is_a_503_and_recovers(settings: Settings, chroma_server):
     port, start, stop = chroma_server
     settings.retrieval.chroma_host = "127.0.0.1"
     settings.retrieval.chroma_port = port
     start()
-    from retrieval import KnowledgeBase
-
-    report = KnowledgeBase.open(settings.retrieval, settings.chroma_path).sync(
-        [settings.demo_dir / "policies" / "returns.md"], progress=False
-    )
-    assert report.added
+    _ingest_returns(settings)
     with TestClient(create_app(settings, with_ui=False), raise_server_exceptions=False) as client:
         first = _chat(client, "What is your return policy?")
         assert first.status_code == 200 and first.json()["citations"], first.text

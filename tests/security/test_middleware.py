@@ -48,6 +48,15 @@ def build_app(settings: Settings) -> FastAPI:
             "untrained": NotTrained("run mka model train"),
         }[kind]
 
+    @app.get("/v1/backend/{kind}")
+    def backend(kind: str) -> dict:
+        from generation.errors import BackendUnavailable
+        from retrieval.errors import IndexUnavailable
+
+        if kind == "llm":
+            raise BackendUnavailable("LLM server http://10.0.0.9:8000/v1 is unreachable")
+        raise IndexUnavailable("cannot open the Chroma index at 10.0.0.9:8000")
+
     @app.get("/v1/stream")
     def stream() -> StreamingResponse:
         return StreamingResponse(iter(["a", "b"]), media_type="text/event-stream")
@@ -276,3 +285,13 @@ def test_middleware_added_later_is_still_covered(settings):
     assert response.status_code == 401
     assert response.headers["x-frame-options"] == "DENY"
     assert response.headers["x-content-type-options"] == "nosniff"
+
+
+@pytest.mark.parametrize("kind", ["llm", "index"])
+def test_backend_down_is_503_with_retry_after_and_a_person(client, kind):
+    response = client.get(f"/v1/backend/{kind}")
+    assert response.status_code == 503
+    assert int(response.headers["retry-after"]) >= 1
+    error = response.json()["error"]
+    assert "temporarily unavailable" in error and "person" in error
+    assert "10.0.0.9" not in error  # where the backend lives is for the log, not for the caller
