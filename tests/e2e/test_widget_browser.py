@@ -82,3 +82,10 @@ def test_customer_chat_page_streams_a_cited_answer(app: LiveApp, page) -> None:
     sources.wait_for()
     assert "business days" in page.locator("#customer-chatbot").inner_text()
     screenshot(page, "chat-page")
+
+    # thumbs down on the answer becomes stored feedback on that turn
+    before = len(app.assistant.store.feedback())
+    page.locator("#customer-chatbot").get_by_role("button", name="Dislike").last.click()
+    page.locator("#customer-status", has_text="Thanks for your feedback").wait_for()
+    ratings = app.assistant.store.feedback()
+    assert len(ratings) == before + 1 and ratings[-1]["rating"] == -1
