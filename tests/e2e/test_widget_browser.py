@@ -74,6 +74,23 @@ def test_widget_styles_are_isolated_from_the_shop_page(app: LiveApp, page) -> No
     assert page.locator("body > button").count() == 0
 
 
+def test_widget_works_embedded_in_another_origin(app: LiveApp, page) -> None:
+    """The real embed: a shop on its own origin loads widget.js and calls the API cross-origin (CORS)."""
+    page.goto(app.shop_url)
+    bubble = page.locator("#mka-widget .bubble")
+    assert bubble.evaluate("el => getComputedStyle(el).backgroundColor") == "rgb(122, 31, 92)"  # data-color
+    assert bubble.evaluate("el => el.getBoundingClientRect().left") < 100  # data-position="left"
+    bubble.click()
+    assert "Fragen Sie mich" in page.locator("#mka-widget .log").inner_text()  # data-lang="de"
+    page.locator("#mka-widget .input").fill("Do you ship abroad?")
+    page.locator("#mka-widget form .send").click()
+    answer = page.locator("#mka-widget .msg.bot[data-turn-id]").last
+    answer.wait_for()
+    assert answer.locator(".text").inner_text().strip()
+    assert "error" not in (answer.get_attribute("class") or "")
+    screenshot(page, "widget-other-origin")
+
+
 def test_customer_chat_page_streams_a_cited_answer(app: LiveApp, page) -> None:
     page.goto(f"{app.url}/chat/")
     page.locator("#customer-message textarea").fill("How long does shipping take?")

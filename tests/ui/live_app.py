@@ -8,7 +8,12 @@ are fingerprinted, so later test runs reuse what is already built.
 from __future__ import annotations
 
 import atexit
+import functools
+import http.server
 import shutil
+import socket
+import tempfile
+import threading
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -37,6 +42,31 @@ class LiveApp:
     url: str
     settings: Settings
     assistant: Any
+    shop_url: str  # another origin (a plain static server) whose page embeds the widget from `url`
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _serve_shop(port: int, app_url: str) -> str:
+    """A fake shop on its own origin: a static page that embeds the widget with one script tag."""
+    root = Path(tempfile.mkdtemp(prefix="mka-shop-"))
+    (root / "index.html").write_text(
+        "<!doctype html><html><head><meta charset='utf-8'><title>Other shop</title></head>"
+        "<body><h1>Another shop</h1>"
+        f"<script src='{app_url}/widget.js' data-color='#7a1f5c' data-position='left' data-lang='de'></script>"
+        "</body></html>",
+        encoding="utf-8",
+    )
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(root))
+    handler.log_message = lambda *args: None  # type: ignore[method-assign]
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    atexit.register(server.shutdown)
+    return f"http://127.0.0.1:{port}"
 
 
 @cache
@@ -47,12 +77,13 @@ def live_app() -> LiveApp:
     from assistant.service import create_app
     from bench.service import LocalServer
 
-    settings = Settings(data_dir=DATA_DIR, _env_file=None)
+    shop_port = _free_port()
+    settings = Settings(data_dir=DATA_DIR, cors_origins=[f"http://127.0.0.1:{shop_port}"], _env_file=None)
     prepare_demo(settings, customers=200, progress=False)
     assistant = Assistant.from_settings(settings)
     server = LocalServer(create_app(settings, assistant))
     atexit.register(server.close)
-    return LiveApp(server.url, settings, assistant)
+    return LiveApp(server.url, settings, assistant, _serve_shop(shop_port, server.url))
 
 
 @cache
