@@ -25,7 +25,7 @@ def test_percentile_interpolates() -> None:
 
 
 def test_bench_runs_levels_and_writes_a_report(settings, tmp_path) -> None:
-    fake = FakeAssistant(settings, token_delay_s=0.01)
+    fake = FakeAssistant(settings, token_delay_s=0.03)  # ~10 tokens: a done ~0.3 s after the first token
     report = bench.run(
         [1, 3], turns=2, app=create_app(settings, fake, with_ui=False), assistant=fake, baseline_turns=2
     )
@@ -33,7 +33,8 @@ def test_bench_runs_levels_and_writes_a_report(settings, tmp_path) -> None:
     assert set(levels) == {1, 3}
     for n, level in levels.items():
         assert level["turns_ok"] == 2 * n and level["errors"] == 0 and level["wrong_session"] == 0, level
-        assert 0 < level["ttft_p50_s"] <= level["done_p50_s"]
+        # tokens reach the client as they are made: nothing between the worker thread and the socket buffers them
+        assert 0 < level["ttft_p50_s"] < level["done_p50_s"] - 0.15, level
     assert report["baseline_in_process"]["turns"] == 2 and report["ratios_http_vs_in_process"]["ttft_p50"] > 0
     assert report["targets"]["sixteen_sessions_zero_errors"] is False  # level 16 was not run
     bench.plot(report, tmp_path / "service.png")
