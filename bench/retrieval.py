@@ -5,6 +5,8 @@ Protocol: the corpus is every answer (9,011); each question is a query whose one
 hybrid ranker (`--train`, which writes retrieval/ranker.json). The corpus goes through the real `KnowledgeBase`
 (JSONL loader, chunking, bundled MiniLM, Chroma on disk in a temp folder) and every method is run through the same
 `HybridSearcher` with only its `fusion` switched: BM25-only, dense-only, plain RRF and the shipped ranker.
+Each answer carries its product (asin) as `group` metadata, as a shop's FAQ entries carry their product; the ranker's
+group features use it (document-level evidence), never the query's own product.
 
     python -m bench.retrieval                 # full run, writes bench/results/retrieval.json (+ .png)
     python -m bench.retrieval --limit 50 --corpus-limit 400   # quick slice
@@ -54,7 +56,7 @@ def build_kb(rows: list[dict], workdir: Path, settings: RetrievalSettings) -> tu
     root.mkdir()
     with (root / "answers.jsonl").open("w") as f:
         for r in rows:
-            f.write(json.dumps({"id": str(r["qa_id"]), "text": str(r["answer"]), "asin": r["asin"]}) + "\n")
+            f.write(json.dumps({"id": str(r["qa_id"]), "text": str(r["answer"]), "group": r["asin"]}) + "\n")
     embedder = get_embedder(settings)
     kb = KnowledgeBase.open(settings, workdir / "chroma", embedder)
     t = time.perf_counter()

@@ -356,7 +356,12 @@ def _loader_for(path: Path) -> Callable[[Path, str], list[Document]] | None:
 
 
 def is_supported(path: Path) -> bool:
-    return path.suffix.lower() in SUPPORTED_SUFFIXES and not path.name.startswith(".")
+    """Files a folder sync picks up: known suffixes; hidden files and READMEs (notes about the data) are skipped."""
+    return (
+        path.suffix.lower() in SUPPORTED_SUFFIXES
+        and not path.name.startswith(".")
+        and not path.name.upper().startswith("README")
+    )
 
 
 def load_file(path: Path, source: str) -> list[Document]:

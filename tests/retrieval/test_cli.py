@@ -57,3 +57,15 @@ def test_bad_input_is_reported(cli_env: Path, tmp_path: Path) -> None:
     assert result.exit_code == 2 and "broken.pdf" in result.output and "PDF" in result.output
     result = runner.invoke(app, ["search", "x", "--type", "nonsense"])
     assert result.exit_code == 1 and "--type" in result.output
+
+
+def test_demo_shop_return_policy_is_cited(cli_env: Path) -> None:
+    from assistant.settings import REPO_ROOT
+
+    returns = REPO_ROOT / "data" / "demo" / "policies" / "returns.md"
+    if not returns.exists():
+        pytest.fail("data/demo/policies/returns.md is missing (the demo shop ships with the repo)")
+    runner = CliRunner()
+    assert runner.invoke(app, ["ingest", str(returns)]).exit_code == 0
+    result = runner.invoke(app, ["search", "return policy", "-k", "3"])
+    assert result.exit_code == 0 and "returns.md#" in result.output, result.output

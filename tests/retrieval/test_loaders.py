@@ -123,3 +123,11 @@ def test_doc_type_and_slug() -> None:
     assert guess_doc_type("catalog.csv") == "product"
     assert guess_doc_type("notes.txt") == "other"
     assert slugify("Returns & Refunds (EU)") == "returns-refunds-eu"
+
+
+def test_folder_sync_skips_hidden_files_and_readmes(tmp_path: Path) -> None:
+    from retrieval.loaders import is_supported
+
+    assert is_supported(tmp_path / "policies" / "returns.md")
+    assert not is_supported(tmp_path / "README.md") and not is_supported(tmp_path / ".draft.md")
+    assert not is_supported(tmp_path / "image.png")

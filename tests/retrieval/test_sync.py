@@ -155,3 +155,18 @@ def test_length_sorted_batches_keep_each_vector_with_its_chunk(
     got = kb.index.chunks.get(include=["documents", "embeddings"])
     expected = CountingEmbedder().embed(got["documents"])
     assert len(got["ids"]) > 4 and np.allclose(np.asarray(got["embeddings"]), expected, atol=1e-6)
+
+
+def test_chroma_server_down_raises_index_unavailable(tmp_path: Path, fake_embedder) -> None:
+    import socket
+
+    import pytest
+
+    from retrieval.errors import IndexUnavailable
+
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    settings = RetrievalSettings(chroma_host="127.0.0.1", chroma_port=port)
+    with pytest.raises(IndexUnavailable, match=f"127.0.0.1:{port}"):
+        KnowledgeBase.open(settings, tmp_path / "unused", fake_embedder)
