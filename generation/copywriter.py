@@ -535,18 +535,38 @@ def validate_draft(draft: Draft, rules: Rules) -> list[str]:
 
 
 # -- one headline from free text (the benchmark's task; also handy for a quick line from any description) -----------
-def extractive_headline(description: str, max_chars: int = 30) -> str:
-    """The baseline: the description's first clause, cut at a word boundary to fit `max_chars`."""
-    text = re.sub(r"<company>\s*(is|are)?\s*", "", description).strip()
-    first = split_sentences(text)[0] if text else ""
-    first = re.split(r"[,;:–—-]\s", first)[0].strip()
-    words, out = first.split(), ""
-    for w in words:
-        if len(f"{out} {w}".strip()) > max_chars:
-            break
-        out = f"{out} {w}".strip()
-    out = re.sub(r"\b(and|or|with|for|of|the|a|an|to|in|on|at|by|&)$", "", out, flags=re.I).strip(" ,.;:")
-    return _title(out)
+_DANGLING = set(
+    "and or but with for of the a an to in on at by & our your their its is are was were be been has have had "
+    "most more one all any as from that which who we you it this these those very".split()
+)
+
+
+def _trim_dangling(text: str) -> str:
+    words = text.strip(" ,.;:").split()
+    while words and words[-1].lower().strip(",.;:") in _DANGLING:
+        words.pop()
+    return " ".join(words).strip(" ,.;:")
+
+
+def extractive_headline(description: str, max_chars: int = 30, rules: Rules | None = None) -> str:
+    """The baseline: the first clause of the description that fits `max_chars` at a word boundary (no dangling
+    "and"/"the") and passes `rules`; "" when no clause does."""
+    text = re.sub(
+        r"<company>\s*(?:(?:is|are|was|has been|have been|has|have)\b\s*)?", "", description
+    ).strip()
+    spec = FieldSpec(name="headline", kind="text", label="headline", max_chars=max_chars)
+    for sentence in split_sentences(text):
+        for clause in re.split(r"[,;:–—|]\s|\s-\s", sentence):
+            out = ""
+            for w in clause.split():
+                if len(f"{out} {w}".strip()) > max_chars:
+                    break
+                out = f"{out} {w}".strip()
+            out = _title(_trim_dangling(out))
+            if len(out.split()) < 2 or (rules is not None and rules.problems(out, spec)):
+                continue
+            return out
+    return ""
 
 
 def draft_headline(description: str, llm: LLM | None, max_chars: int = 30) -> tuple[str, str, str]:
@@ -565,7 +585,8 @@ def draft_headline(description: str, llm: LLM | None, max_chars: int = 30) -> tu
             raw = raw[0].strip().strip('"“”').strip() if raw else ""
         except GenerationError:
             raw = ""
-        line = _fit(raw, max_chars) or raw
+        line = _trim_dangling(_fit(raw, max_chars) or raw)
         if line and not rules.problems(line, spec) and not llm_line_problems(line, rules):
             return line, "llm", raw
-    return extractive_headline(description, max_chars), "extractive", raw
+    line = extractive_headline(description, max_chars, rules)
+    return line, "extractive" if line else "none", raw

@@ -31,5 +31,6 @@ def test_bench_runs_on_a_slice(tmp_path: Path, shared_data):
     assert saved["copy"]["rows"] == 3 and out.with_suffix(".png").is_file()
     ours = result["copy"]["systems"]["ours"]
     assert ours["validator_pass_rate"] == 1.0  # every shown draft passes the validators
+    assert ours["unsupported_fact_rate"] == 0.0
     assert result["speed"]["transformers"]["decode_tok_s"] > 0
     assert "llama_cpp" in result["speed"]  # measured, or reported as not installed
