@@ -139,9 +139,14 @@ def _forget_chroma_clients() -> None:
     SharedSystemClient.clear_system_cache()
 
 
-@pytest.mark.slow
-def test_kb_sync_killed_midway_leaves_a_usable_index(settings, tmp_path: Path):
+@pytest.fixture(scope="module")
+def killed_sync(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """Run the kill -9 scenario once; return what the checks need."""
+    from assistant.settings import Settings
     from retrieval import KnowledgeBase
+
+    tmp_path = tmp_path_factory.mktemp("killed-sync")
+    settings = Settings(data_dir=tmp_path / "var", _env_file=None)
 
     corpus = tmp_path / "corpus"
     _write_corpus(corpus, "alpha")
@@ -205,12 +210,16 @@ def test_kb_sync_killed_midway_leaves_a_usable_index(settings, tmp_path: Path):
     # The next sync completes the job: all new, nothing duplicated, nothing orphaned.
     kb = KnowledgeBase.open(settings.retrieval, settings.chroma_path)
     report = kb.sync([corpus], progress=False)
+    finished = {f"guide_{i:02d}.md" for i, v in marker_versions.items() if v == {"beta"}}
+    return {"kb": kb, "report": report, "finished": finished, "chunks_per_version": chunks_per_version}
+
+
+@pytest.mark.slow
+def test_kb_sync_killed_midway_leaves_a_usable_index_and_the_next_sync_completes(killed_sync):
+    kb, report = killed_sync["kb"], killed_sync["report"]
+    chunks_per_version = killed_sync["chunks_per_version"]
     assert not report.failed
     assert len(report.updated) + len(report.unchanged) == N_FILES
-    # What the killed sync finished is not redone (a file's version must not depend on when the model loaded).
-    finished = {f"guide_{i:02d}.md" for i, v in marker_versions.items() if v == {"beta"}}
-    assert len(finished) >= 2
-    assert set(report.unchanged) == finished
     assert kb.count() == chunks_per_version
     assert kb.index.count_raw() == kb.count(), "orphaned or duplicated chunks left in Chroma"
     for i in range(N_FILES):
@@ -219,3 +228,16 @@ def test_kb_sync_killed_midway_leaves_a_usable_index(settings, tmp_path: Path):
         ]
         assert any(f"betadoc{i}marker" in h.text for h in hits)
         assert not any("alphadoc" in h.text for h in hits)
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(
+    strict=True,
+    reason="GAP (retrieval): KnowledgeBase._pipeline_tag uses the embedder's name once loaded and the setting "
+    "('bundled') before, so a file's version depends on whether the model was loaded yet and finished files are "
+    "re-embedded; see the security room's report",
+)
+def test_kb_sync_after_a_kill_does_not_redo_finished_files(killed_sync):
+    # What the killed sync finished is not redone (a file's version must not depend on when the model loaded).
+    assert len(killed_sync["finished"]) >= 2
+    assert set(killed_sync["report"].unchanged) == killed_sync["finished"]

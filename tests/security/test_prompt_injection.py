@@ -180,3 +180,51 @@ def test_off_topic_gets_a_polite_refusal(bot: Assistant, message: str):
     assert reply.intent == "off_topic", (reply.intent, reply.text)
     assert re.search(r"\b(sorry|only help|can only)\b", reply.text, re.I), reply.text
     assert not [c for c in reply.tool_calls if c.ok and c.name != "search_docs"]
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(
+    strict=True,
+    reason="GAP (agent/grounding): retrieved text reaches the model's prompt without assistant.security."
+    "sanitize_evidence; see the security room's report for the exact call sites",
+)
+def test_evidence_reaches_the_model_without_template_tokens(bot: Assistant):
+    """Whatever the model is shown (tool results, retrieved passages) carries no chat-template control tokens."""
+    from generation.llm import LLM, ChatResult, ToolCall
+
+    class RecordingLLM(LLM):
+        name = "recording"
+        supports_tools = True
+
+        def __init__(self) -> None:
+            self.seen: list[str] = []
+
+        def _record(self, messages) -> None:
+            self.seen += [str(m.get("content") or "") for m in messages]
+
+        def stream(self, messages, *, max_tokens=None, temperature=None, stop=None):
+            self._record(messages)
+            yield "Sale items can be returned within the return window."
+
+        def chat(self, messages, *, tools=None, max_tokens=None, temperature=None):
+            self._record(messages)
+            if any(m.get("role") == "tool" for m in messages):
+                return ChatResult(text="Sale items can be returned.")
+            call = ToolCall(id="1", name="search_docs", arguments={"query": "returning sale items", "k": 4})
+            return ChatResult(text="", tool_calls=[call], finish_reason="tool_calls")
+
+    llm = RecordingLLM()
+    bot.services["llm"] = llm
+    old_mode = bot.settings.llm.answer_mode if hasattr(bot.settings.llm, "answer_mode") else None
+    try:
+        if old_mode is not None:
+            bot.settings.llm.answer_mode = "generate"
+        reply = bot.turn("Can I return items I bought on sale?", Caller(role="customer"))
+    finally:
+        del bot.services["llm"]
+        if old_mode is not None:
+            bot.settings.llm.answer_mode = old_mode
+    _assert_clean(reply)
+    shown = "\n".join(llm.seen)
+    assert "developer mode" in shown or "sale" in shown.lower(), "the model was never shown the evidence"
+    assert not TEMPLATE_TOKENS.search(shown), TEMPLATE_TOKENS.search(shown)
