@@ -2,12 +2,22 @@
 
 RFM = recency (days since the last order), frequency (distinct orders), monetary (total spend). Their logs are
 standardised, clustered for each k in `k_range`, and the k with the best silhouette (on a sample, so a million customers
-stay fast) is kept. Each cluster gets the marketing name whose RFM prototype is nearest its centre, assigned jointly
-(Hungarian) so names are unique.
+stay fast) is kept.
+
+Naming follows the usual RFM segment definitions, scored against the shop's own customers rather than fixed numbers:
+each cluster gets r/f/m scores in [0, 1] (the share of all customers it is more recent / more frequent / bigger spending
+than, using its members' medians), and is "lapsed" when its median recency is well past the shop's typical repurchase
+gap (LAPSE_FACTOR x the median gap between orders of repeat buyers). A name's prototype is a point in that score space,
+and names that need a recent customer (Champions, Loyal, Potential loyalists, New) are barred from lapsed clusters while
+names that mean lapsed (At risk, Can't lose them, Hibernating) are barred from active ones; clusters and names are then
+matched jointly (Hungarian) so names are unique. This is why a cluster of frequent, big spenders who have not bought for
+twice their usual gap is "At risk", not "Loyal": plain distances in z-space called it Loyal because its recency was
+average for the whole shop, where most of the old recency belongs to one-time buyers.
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -21,18 +31,43 @@ from assistant.errors import NotFound
 from assistant.models.artifacts import load_arrays, load_json, save_arrays, save_json
 from assistant.models.base import Segmenter, SegmentProfile
 
-# Prototypes in standardised (log recency, log frequency, log monetary); low recency = bought lately.
-PROTOTYPES: dict[str, tuple[float, float, float]] = {
-    "Champions": (-1.0, 1.4, 1.4),
-    "Loyal": (-0.5, 0.8, 0.7),
-    "Potential loyalists": (-0.8, 0.0, 0.1),
-    "New": (-1.0, -0.9, -0.6),
-    "Need attention": (0.0, 0.0, 0.0),
-    "At risk": (0.8, 0.6, 0.5),
-    "Can't lose them": (1.0, 1.3, 1.3),
-    "About to sleep": (0.5, -0.5, -0.5),
-    "Hibernating": (1.2, -0.8, -0.8),
+# Prototypes as (r, f, m) scores in [0, 1]: r = share of customers this cluster bought more recently than (1 = most
+# recent), f and m = share of customers it out-orders / out-spends. The last field says which clusters may carry the name:
+# "active" (not lapsed), "lapsed", or "any".
+PROTOTYPES: dict[str, tuple[float, float, float, str]] = {
+    "Champions": (0.9, 0.9, 0.9, "active"),
+    "Loyal": (0.65, 0.8, 0.75, "active"),
+    "Potential loyalists": (0.85, 0.55, 0.55, "active"),
+    "New": (0.95, 0.2, 0.3, "active"),
+    "Need attention": (0.5, 0.5, 0.5, "any"),
+    "At risk": (0.3, 0.75, 0.75, "lapsed"),
+    "Can't lose them": (0.1, 0.95, 0.95, "lapsed"),
+    "About to sleep": (0.35, 0.3, 0.35, "any"),
+    "Hibernating": (0.1, 0.2, 0.15, "lapsed"),
 }
+# A cluster is lapsed when its median recency exceeds this many typical repurchase gaps.
+LAPSE_FACTOR = 1.5
+# Names that describe one-order customers ("New") need a median frequency of one; names that describe a customer's
+# value (At risk, Can't lose them) need f or m above the median customer.
+_BARRED = 10.0  # cost of a name a cluster may not carry: larger than any distance in the unit cube (max 3)
+
+
+def normalise_name(name: str) -> str:
+    """Compare segment names loosely: "At-risk", "at risk", "AT_RISK" and "At risk" are the same; "cant" = "can't"."""
+    text = re.sub(r"['\u2019`]", "", str(name).lower())
+    return " ".join(re.sub(r"[^0-9a-z]+", " ", text).split())
+
+
+def repurchase_gap_days(orders: pd.DataFrame) -> float | None:
+    """Median, over repeat buyers, of the mean days between their orders; None when nobody ordered twice."""
+    first_last = orders.groupby(orders["customer_id"].astype(str)).agg(
+        first=("ordered_at", "min"), last=("ordered_at", "max"), n=("order_id", "nunique")
+    )
+    repeat = first_last[first_last["n"] > 1]
+    if repeat.empty:
+        return None
+    gaps = (repeat["last"] - repeat["first"]).dt.total_seconds() / 86400.0 / (repeat["n"] - 1)
+    return float(gaps.median())
 
 
 def rfm_table(orders: pd.DataFrame, as_of: pd.Timestamp | None = None) -> pd.DataFrame:
@@ -72,13 +107,17 @@ class RFMSegmenter(Segmenter):
         if as_of is None:
             as_of = orders["ordered_at"].max().normalize() + pd.Timedelta(days=1)
         rfm = rfm_table(orders, as_of)
-        self.fit_rfm(rfm)
+        self.fit_rfm(rfm, gap_days=repurchase_gap_days(orders[orders["ordered_at"] < as_of]))
         self.meta["as_of"] = str(as_of)
         self._profiles = self._build_profiles(rfm, orders[orders["ordered_at"] < as_of])
         return self
 
-    def fit_rfm(self, rfm: pd.DataFrame) -> RFMSegmenter:
-        """Cluster a ready RFM table (index customer_id). Used by `fit` and by the scale benchmark."""
+    def fit_rfm(self, rfm: pd.DataFrame, gap_days: float | None = None) -> RFMSegmenter:
+        """Cluster a ready RFM table (index customer_id). Used by `fit` and by the scale benchmark.
+
+        `gap_days`: the shop's typical repurchase gap (`repurchase_gap_days`); without order history it is estimated
+        as twice the median recency of repeat buyers (an active one is on average half-way through a gap).
+        """
         if len(rfm) < self.k_range[0] + 1:
             raise ValueError(f"too few customers to segment ({len(rfm)})")
         logs = np.log1p(rfm[["recency_days", "frequency", "monetary"]].to_numpy(dtype=np.float64))
@@ -101,7 +140,7 @@ class RFMSegmenter(Segmenter):
             final = self._kmeans(k, len(X), init=model.cluster_centers_).fit(X)
             labels = final.predict(X)
         self.centers = final.cluster_centers_
-        self.names = self._name(self.centers)
+        self.names = self._name(rfm, labels, k, gap_days)
         self.customers = np.asarray(rfm.index.astype(str))
         self.labels = labels.astype(np.int16)
         self._row = {c: r for r, c in enumerate(self.customers)}
@@ -124,15 +163,54 @@ class RFMSegmenter(Segmenter):
             random_state=self.seed,
         )
 
-    @staticmethod
-    def _name(centers: np.ndarray) -> list[str]:
+    def _name(self, rfm: pd.DataFrame, labels: np.ndarray, k: int, gap_days: float | None) -> list[str]:
+        """Unique marketing names for clusters 0..k-1 from their RFM scores (see the module docstring)."""
+        raw = {c: rfm[c].to_numpy(dtype=np.float64) for c in ("recency_days", "frequency", "monetary")}
+        if gap_days is None or not np.isfinite(gap_days) or gap_days <= 0:
+            repeat = raw["recency_days"][raw["frequency"] > 1]
+            # An active repeat buyer is on average half-way through their gap, so the gap is about twice that.
+            gap_days = 2.0 * float(np.median(repeat if len(repeat) else raw["recency_days"]))
+        lapsed_after = LAPSE_FACTOR * gap_days
+        order = {c: np.sort(v) for c, v in raw.items()}
+        n = len(labels)
+
+        def share_below(column: str, value: float) -> float:
+            # Mid-rank: ties count half, so one-time buyers (often half the shop) score about 0.25, not 0 or 0.5.
+            lo = np.searchsorted(order[column], value, side="left")
+            hi = np.searchsorted(order[column], value, side="right")
+            return float(lo + (hi - lo) / 2) / n
+
         names = list(PROTOTYPES)
-        protos = np.array([PROTOTYPES[n] for n in names])
-        cost = ((centers[:, None, :] - protos[None, :, :]) ** 2).sum(axis=2)
+        cost = np.zeros((k, len(names)))
+        scores = {}
+        for cluster in range(k):
+            members = labels == cluster
+            if not members.any():  # an empty cluster (possible with mini-batches): any free name, last choice
+                cost[cluster] = _BARRED / 2
+                continue
+            med = {c: float(np.median(v[members])) for c, v in raw.items()}
+            r = 1.0 - share_below("recency_days", med["recency_days"])
+            f, m = share_below("frequency", med["frequency"]), share_below("monetary", med["monetary"])
+            lapsed = med["recency_days"] > lapsed_after
+            scores[cluster] = {"r": round(r, 3), "f": round(f, 3), "m": round(m, 3), "lapsed": bool(lapsed)}
+            for j, name in enumerate(names):
+                pr, pf, pm, when = PROTOTYPES[name]
+                cost[cluster, j] = (r - pr) ** 2 + (f - pf) ** 2 + (m - pm) ** 2
+                barred = (when == "active" and lapsed) or (when == "lapsed" and not lapsed)
+                barred |= name == "New" and med["frequency"] > 1
+                # Not yet past one usual repurchase gap: too early to say they are drifting off.
+                barred |= name == "About to sleep" and med["recency_days"] <= gap_days
+                barred |= name in ("At risk", "Can't lose them") and max(f, m) < 0.5
+                cost[cluster, j] += _BARRED if barred else 0.0
         rows, cols = linear_sum_assignment(cost)
-        out = [""] * len(centers)
-        for r, c in zip(rows, cols, strict=True):
-            out[r] = names[c]
+        out = [""] * k
+        for row, col in zip(rows, cols, strict=True):
+            out[row] = names[col]
+        self.meta["naming"] = {
+            "repurchase_gap_days": round(gap_days, 1),
+            "lapsed_after_days": round(lapsed_after, 1),
+            "clusters": {out[c]: v for c, v in scores.items()},
+        }
         return out
 
     def _build_profiles(self, rfm: pd.DataFrame, orders: pd.DataFrame) -> list[SegmentProfile]:
@@ -183,13 +261,14 @@ class RFMSegmenter(Segmenter):
         return list(self._profiles)
 
     def profile(self, name: str) -> SegmentProfile:
+        wanted = normalise_name(name)
         for profile in self._profiles:
-            if profile.name.lower() == name.strip().lower():
+            if normalise_name(profile.name) == wanted:
                 return profile
         raise NotFound(f"unknown segment {name!r} (known: {', '.join(p.name for p in self._profiles)})")
 
     def members(self, name: str) -> list[str]:
-        """Customer ids of a segment (case-insensitive name); `NotFound` for an unknown one."""
+        """Customer ids of a segment (name compared loosely, see `normalise_name`); `NotFound` for an unknown one."""
         name = self.profile(name).name
         label = self.names.index(name)
         return [str(c) for c in self.customers[self.labels == label]]
