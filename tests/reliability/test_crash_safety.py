@@ -241,3 +241,62 @@ def test_kb_sync_after_a_kill_does_not_redo_finished_files(killed_sync):
     # What the killed sync finished is not redone (a file's version must not depend on when the model loaded).
     assert len(killed_sync["finished"]) >= 2
     assert set(killed_sync["report"].unchanged) == killed_sync["finished"]
+
+
+ARTIFACT_WRITER = textwrap.dedent(
+    """
+    import os, sys
+    import numpy as np
+    from pathlib import Path
+    import assistant.models.artifacts as artifacts
+
+    if os.environ.get("MKA_TEST_DIRECT_WRITES"):  # only to show the test catches non-atomic writes
+        def direct(path, write):
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with open(path, "wb") as fh:
+                write(fh)
+        artifacts._atomic_write = direct
+
+    folder = Path(sys.argv[1])
+    for i in range(1, 100000):
+        noise = np.random.default_rng(i).random((1500, 256), dtype=np.float32)  # incompressible: writes take time
+        artifacts.save_arrays(folder / "factors.npz", {"v": noise, "version": np.array([i])})
+        artifacts.save_json(folder / "meta.json", {"version": i, "pad": "x" * 300000})
+        print("ack", i, flush=True)
+    """
+)
+
+
+def test_artifacts_survive_kill_9_mid_write(tmp_path: Path, writer_env: dict[str, str] | None = None):
+    """Model artifacts are written temp+rename: a trainer killed mid-write leaves the previous complete files."""
+    import numpy as np
+
+    from assistant.models.artifacts import load_arrays, load_json
+
+    writer_env = writer_env or {}
+    folder = tmp_path / "artifacts"
+    proc = subprocess.Popen(
+        [PYTHON, "-c", ARTIFACT_WRITER, str(folder)],
+        stdout=subprocess.PIPE,
+        text=True,
+        env=_child_env(**writer_env),
+    )
+    assert proc.stdout is not None
+    acked = 0
+    deadline = time.monotonic() + 60
+    while acked < 5 and time.monotonic() < deadline:
+        line = proc.stdout.readline()
+        if not line:
+            break
+        acked = int(line.split()[1])
+    time.sleep(0.013)  # land somewhere inside a write, not between lines
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=10)
+    assert acked >= 5, "the writer never got going"
+    arrays = load_arrays(folder / "factors.npz")
+    version = int(arrays["version"][0])
+    assert version >= acked
+    expected = np.random.default_rng(version).random((1500, 256), dtype=np.float32)
+    assert np.array_equal(arrays["v"], expected)  # one whole version, never a torn file
+    meta = load_json(folder / "meta.json")
+    assert meta["version"] in (version, version - 1) and len(meta["pad"]) == 300000
