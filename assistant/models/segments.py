@@ -38,7 +38,7 @@ PROTOTYPES: dict[str, tuple[float, float, float, str]] = {
     "Champions": (0.9, 0.9, 0.9, "active"),
     "Loyal": (0.65, 0.8, 0.75, "active"),
     "Potential loyalists": (0.85, 0.55, 0.55, "active"),
-    "New": (0.95, 0.2, 0.3, "active"),
+    "New": (0.85, 0.2, 0.3, "active"),
     "Need attention": (0.5, 0.5, 0.5, "any"),
     "At risk": (0.3, 0.75, 0.75, "lapsed"),
     "Can't lose them": (0.1, 0.95, 0.95, "lapsed"),
@@ -49,6 +49,9 @@ PROTOTYPES: dict[str, tuple[float, float, float, str]] = {
 LAPSE_FACTOR = 1.5
 # Names that describe one-order customers ("New") need a median frequency of one; names that describe a customer's
 # value (At risk, Can't lose them) need f or m above the median customer.
+# "New" is defined by one order and not lapsed (both enforced as bars); how recent within that matters less, because in a
+# shop whose regulars bought last week a first order three weeks ago ranks only middling on recency.
+_RECENCY_WEIGHT = {"New": 0.25}
 _BARRED = 10.0  # cost of a name a cluster may not carry: larger than any distance in the unit cube (max 3)
 
 
@@ -195,7 +198,9 @@ class RFMSegmenter(Segmenter):
             scores[cluster] = {"r": round(r, 3), "f": round(f, 3), "m": round(m, 3), "lapsed": bool(lapsed)}
             for j, name in enumerate(names):
                 pr, pf, pm, when = PROTOTYPES[name]
-                cost[cluster, j] = (r - pr) ** 2 + (f - pf) ** 2 + (m - pm) ** 2
+                cost[cluster, j] = (
+                    _RECENCY_WEIGHT.get(name, 1.0) * (r - pr) ** 2 + (f - pf) ** 2 + (m - pm) ** 2
+                )
                 barred = (when == "active" and lapsed) or (when == "lapsed" and not lapsed)
                 barred |= name == "New" and med["frequency"] > 1
                 # Not yet past one usual repurchase gap: too early to say they are drifting off.
