@@ -28,7 +28,15 @@ from pydantic import BaseModel, Field
 from sse_starlette.sse import EventSourceResponse
 
 from assistant.auth import SESSION_COOKIE, SESSION_TTL_S, Authenticator
-from assistant.errors import AssistantError, BadInput, Forbidden, NotTrained, Unauthorized, Unavailable
+from assistant.errors import (
+    AssistantError,
+    BadInput,
+    ConfigError,
+    Forbidden,
+    NotTrained,
+    Unauthorized,
+    Unavailable,
+)
 from assistant.reply import Caller, Reply
 from assistant.settings import REPO_ROOT, Settings
 from ui import docs_view
@@ -230,7 +238,10 @@ def create_app(
         version="0.1.0",
         description="Grounded customer chat (SSE), recommendations, segments, ad copy, feedback and handoff.",
         lifespan=lifespan,
+        docs_url=None,  # served below from local files: FastAPI's default page loads Swagger UI from a CDN
+        redoc_url=None,
     )
+    _install_api_docs(app)
     app.state.settings = settings
     app.state.holder = holder
     app.state.auth = auth
@@ -520,6 +531,32 @@ def _ingest(assistant: Any, settings: Settings, path: Path) -> Any:
         )  # an unreadable upload is not kept as if it were part of the shop's documents
         raise BadInput(f"could not index {path.name}: {failed[0][1]}")
     return report
+
+
+def _install_api_docs(app: FastAPI) -> None:
+    """The OpenAPI page at /docs with Swagger UI 5 from the `swagger-ui-py` package (OpenAPI 3.1; works offline)."""
+    import importlib.util
+
+    from fastapi.openapi.docs import get_swagger_ui_html
+    from fastapi.staticfiles import StaticFiles
+
+    spec = importlib.util.find_spec("swagger_ui")
+    if spec is None or not spec.submodule_search_locations:
+        raise ConfigError("the swagger-ui-py package is missing: reinstall with `make install`")
+    assets = Path(spec.submodule_search_locations[0]) / "static"
+    app.mount("/api-docs-assets", StaticFiles(directory=assets), name="api-docs-assets")
+
+    @app.get("/docs", include_in_schema=False)
+    async def api_docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url=app.openapi_url or "/openapi.json",
+            title=f"{app.title} - docs",
+            swagger_js_url="/api-docs-assets/swagger-ui-bundle.js",
+            swagger_css_url="/api-docs-assets/swagger-ui.css",
+            swagger_favicon_url="/api-docs-assets/favicon-32x32.png"
+            if (assets / "favicon-32x32.png").is_file()
+            else "",
+        )
 
 
 def _install_cors(app: FastAPI, settings: Settings) -> None:

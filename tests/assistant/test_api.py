@@ -369,6 +369,13 @@ def test_pages_widget_and_openapi(client: TestClient) -> None:
     )
     assert 'src="/widget.js"' in client.get("/widget-demo").text
     assert client.get("/chat/").status_code == 200
+    docs = client.get("/docs")
+    assert (
+        docs.status_code == 200
+        and "/api-docs-assets/swagger-ui-bundle.js" in docs.text
+        and "cdn" not in docs.text
+    )
+    assert client.get("/api-docs-assets/swagger-ui-bundle.js").status_code == 200
     paths = client.get("/openapi.json").json()["paths"]
     for path in (
         "/v1/chat",

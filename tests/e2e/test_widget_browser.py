@@ -106,3 +106,11 @@ def test_customer_chat_page_streams_a_cited_answer(app: LiveApp, page) -> None:
     page.locator("#customer-status", has_text="Thanks for your feedback").wait_for()
     ratings = app.assistant.store.feedback()
     assert len(ratings) == before + 1 and ratings[-1]["rating"] == -1
+
+
+def test_api_docs_render_offline(app: LiveApp, page) -> None:
+    page.goto(f"{app.url}/docs")
+    # Swagger UI ran (it came from this server): it lists the operations
+    page.locator(".opblock-summary-path[data-path='/v1/chat']").first.wait_for(timeout=30_000)
+    page.goto(f"{app.url}/")
+    assert page.get_by_role("link", name="Widget demo").is_visible()
