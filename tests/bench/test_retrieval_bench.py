@@ -5,7 +5,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from bench.retrieval import main
+
+pytestmark = pytest.mark.slow  # real model, real Chroma
 
 
 def test_bench_runs_on_a_small_slice(tmp_path: Path, shared_data) -> None:

@@ -10,6 +10,8 @@ from typer.testing import CliRunner
 from assistant.commands.kb import app
 from tests.retrieval.conftest import write_shop
 
+pytestmark = pytest.mark.slow  # the real embedding model
+
 
 @pytest.fixture
 def cli_env(tmp_path: Path, monkeypatch, real_embedder) -> Path:

@@ -13,6 +13,8 @@ from retrieval.embedding import SETTING_NAME, resolve_model_path
 from retrieval.errors import ModelMissing
 from tests.retrieval.conftest import write_shop
 
+pytestmark = pytest.mark.slow  # the real embedding model
+
 
 @pytest.fixture(scope="module")
 def kb(tmp_path_factory, real_embedder) -> KnowledgeBase:
