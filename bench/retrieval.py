@@ -256,6 +256,7 @@ def main(argv: list[str] | None = None) -> dict:
             "cpus": os.cpu_count(),
             "torch_threads": args.threads,
             "python": platform.python_version(),
+            "load_avg_1m_at_end": round(os.getloadavg()[0], 2),  # timings mean little on a busy machine
         },
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
