@@ -214,17 +214,13 @@ def test_evidence_reaches_the_model_without_template_tokens(bot: Assistant):
             return ChatResult(text="", tool_calls=[call], finish_reason="tool_calls")
 
     llm = RecordingLLM()
-    bot.services["llm"] = llm
-    old_mode = bot.settings.llm.answer_mode if hasattr(bot.settings.llm, "answer_mode") else None
-    try:
-        if old_mode is not None:
-            bot.settings.llm.answer_mode = "generate"
-        reply = bot.turn("Can I return items I bought on sale?", Caller(role="customer"))
-    finally:
-        del bot.services["llm"]
-        if old_mode is not None:
-            bot.settings.llm.answer_mode = old_mode
+    # A fresh assistant on the same database and index, whose answers are written by the model ("generate").
+    settings = bot.settings.model_copy(deep=True)
+    settings.llm.answer_mode = "generate"
+    fresh = Assistant.from_settings(settings)
+    fresh.services["llm"] = llm
+    reply = fresh.turn("Can I return items I bought on sale?", Caller(role="customer"))
     _assert_clean(reply)
     shown = "\n".join(llm.seen)
-    assert "developer mode" in shown or "sale" in shown.lower(), "the model was never shown the evidence"
+    assert "developer mode" in shown, "the model was never shown the injected passage"
     assert not TEMPLATE_TOKENS.search(shown), TEMPLATE_TOKENS.search(shown)
