@@ -277,6 +277,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     )
     args = parser.parse_args(argv)
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
     from assistant.settings import Settings
@@ -304,7 +305,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     for name in ("transformers", "llama_cpp"):
         s = result["speed"][name]
         if "status" in s:
-            speed.add_row(name, s["status"], "", "")
+            speed.add_row(name, escape(s["status"]), "", "")
         else:
             speed.add_row(name, str(s["ttft_s"]), str(s["decode_tok_s"]), str(s.get("load_s", "")))
     console.print(speed)

@@ -143,6 +143,7 @@ class Rules:
         self.claim_terms = data["claim_terms"]
         self.promo_terms = data["promo_terms"]
         self.vocabulary = {w.rstrip("s") for w in _content_words(self.facts)}
+        self.fact_words = set(re.findall(r"[\w'&-]+", self.facts.lower()))
         self.generic = set(data["generic_words"])
 
     def problems(self, text: str, spec: FieldSpec) -> list[str]:
@@ -417,6 +418,18 @@ def llm_line_problems(line: str, rules: Rules) -> list[str]:
     ]
     if novel and len(novel) > max(1, len(_content_words(line)) // 3):
         out.append(f"words not in the facts: {', '.join(novel[:3])}")
+    # A capitalised word the facts lack is most likely an invented name or place ("New York", "Hero's Journey").
+    names = []
+    for w in re.findall(r"(?<=\s)[A-Z][\w'&.-]*", line):
+        bare = w.lower().rstrip(".").removesuffix("'s")
+        if (
+            not {bare, bare.rstrip("s"), bare + "s"} & rules.fact_words
+            and bare not in rules.generic
+            and len(bare) > 2
+        ):
+            names.append(w)
+    if names:
+        out.append(f"names not in the facts: {', '.join(names[:3])}")
     return out
 
 
