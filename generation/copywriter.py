@@ -360,6 +360,14 @@ def llm_lines(llm: LLM, request: CopyRequest, spec: FieldSpec, n: int) -> list[s
 
 
 # -- assembly -------------------------------------------------------------------------------------------------------
+def _pool_key(text: str) -> str:
+    # "1620 g per pair. Shop now." and "1620 g per pair." are the same line to a reader: ignore calls to action.
+    key = _norm(text)
+    for cta in _spec_data()["ctas"] + _spec_data()["sms_ctas"]:
+        key = key.replace(_norm(cta), " ")
+    return " ".join(key.split())
+
+
 class _Pool:
     """Valid candidates for one field, LLM lines first; hands out unused ones, then reuses in a rotated order."""
 
@@ -368,7 +376,7 @@ class _Pool:
         seen = set()
         for source, items in (("llm", llm_items), ("template", tpl_items)):
             for item in items:
-                key = _norm(item)
+                key = _pool_key(item)
                 if key and key not in seen:
                     seen.add(key)
                     self.items.append((item, source))
@@ -376,20 +384,22 @@ class _Pool:
 
     def take(self, count: int, offset: int, avoid: set[str] | None = None) -> list[tuple[str, str]]:
         avoid = avoid or set()
-        fresh = [it for it in self.items if _norm(it[0]) not in self.used and _norm(it[0]) not in avoid]
+        fresh = [
+            it for it in self.items if _pool_key(it[0]) not in self.used and _pool_key(it[0]) not in avoid
+        ]
         # Interleave LLM and template lines so each variant gets a mix when both exist.
         llm_first = [it for it in fresh if it[1] == "llm"]
         tpl = [it for it in fresh if it[1] == "template"]
         ordered = [x for pair in itertools.zip_longest(llm_first, tpl) for x in pair if x]
         picked = ordered[:count]
         if len(picked) < count:  # pool exhausted: reuse earlier lines, rotated so variants still differ
-            rest = [it for it in self.items if it not in picked and _norm(it[0]) not in avoid] or [
+            rest = [it for it in self.items if it not in picked and _pool_key(it[0]) not in avoid] or [
                 it for it in self.items if it not in picked
             ]
             k = offset % max(1, len(rest))
             picked += (rest[k:] + rest[:k])[: count - len(picked)]
         for text, _ in picked:
-            self.used.add(_norm(text))
+            self.used.add(_pool_key(text))
         return picked
 
 
@@ -420,7 +430,7 @@ def llm_line_problems(line: str, rules: Rules) -> list[str]:
         out.append(f"words not in the facts: {', '.join(novel[:3])}")
     # A capitalised word the facts lack is most likely an invented name or place ("New York", "Hero's Journey").
     names = []
-    for w in re.findall(r"(?<=\s)[A-Z][\w'&.-]*", line):
+    for w in re.findall(r"(?:(?<=\s)|^)[A-Z][\w'&.-]*", line.strip()):
         bare = w.lower().rstrip(".").removesuffix("'s")
         if (
             not {bare, bare.rstrip("s"), bare + "s"} & rules.fact_words
@@ -507,7 +517,7 @@ def draft_copy(request: CopyRequest, llm: LLM | None = None) -> CopyResult:
                 fields[spec.name] = text
                 kinds = {source}
             sources[spec.name] = kinds.pop() if len(kinds) == 1 else "mixed"
-            in_draft |= {_norm(t) for t, _ in picked}
+            in_draft |= {_pool_key(t) for t, _ in picked}
         draft = Draft(
             channel=request.channel,
             variant=v + 1,
