@@ -40,7 +40,7 @@ from assistant.compose import (
     summary,
     top_sku,
 )
-from assistant.errors import AssistantError, BadInput, Forbidden
+from assistant.errors import AssistantError, BadInput, Forbidden, Unavailable
 from assistant.policy import Policy
 from assistant.reply import (
     Caller,
@@ -54,9 +54,11 @@ from assistant.reply import (
     TurnEvent,
 )
 from assistant.router import Route, Router
+from assistant.security import sanitize_evidence
 from assistant.services import GroundingAnswerer, Services, default_loaders
 from assistant.settings import Settings
 from assistant.store import ConversationStore
+from retrieval.errors import IndexUnavailable
 from assistant.tools import ToolContext
 
 log = logging.getLogger(__name__)
@@ -110,13 +112,20 @@ class _Turn:
             n=len(self.evidence) + 1,
             source=source,
             title=title,
-            text=text,
+            # Retrieved text is data, never instructions: chat-template tokens and role markers are neutralised
+            # before it can reach any prompt.
+            text=sanitize_evidence(text),
             anchor=anchor,
             doc_type=doc_type,
             heading=heading,
         )
         self.evidence.append(ev)
         return ev, True
+
+
+MARKETER_INTENTS = frozenset({"ad_copy", "segment_analysis"})
+CUSTOMER_MARKETER_INTENT_CONFIDENCE = 0.9
+WEAK_INTENT_SCORE = 0.35
 
 
 class Assistant:
@@ -254,6 +263,20 @@ class Assistant:
     def _routed_turn(self, turn: _Turn, history: list[dict]) -> Iterator[TurnEvent]:
         """The router picks the intent and slots; the intent's handler plans and runs the tools."""
         route = self.router.route(turn.message, history)
+        if (
+            turn.caller.role == "customer"
+            and route.intent in MARKETER_INTENTS
+            and route.confidence < CUSTOMER_MARKETER_INTENT_CONFIDENCE
+        ):
+            # A customer's unsure match to a marketing task ("how does the loyalty program work?" is close to "the
+            # Loyal segment") is most likely a question for the shop: take their best customer intent instead. A clear
+            # request for a marketer tool still goes through and is refused (and recorded) by the policy.
+            intent, score = max(
+                (kv for kv in route.scores.items() if kv[0] not in MARKETER_INTENTS), key=lambda kv: kv[1]
+            )
+            if score < WEAK_INTENT_SCORE:
+                intent = "service_question"  # unsure either way: search the help pages, offer a person if nothing
+            route = Route(intent=intent, confidence=route.confidence, slots=route.slots, scores=route.scores)
         turn.intent = route.intent
         handler = getattr(self, f"_on_{route.intent}", self._on_off_topic)
         yield from handler(turn, route, history)
@@ -314,8 +337,16 @@ class Assistant:
                 record.summary = summary(name, args, record.result)
         except Forbidden as exc:
             record.ok, record.summary = False, f"refused: {exc.message}"
+        except Unavailable:
+            raise  # a backend is down: the caller gets a 503 with Retry-After, not a made-up "not found"
         except AssistantError as exc:
             record.ok, record.summary = False, exc.message
+        except IndexUnavailable as exc:
+            # The knowledge base itself is down: answering "not in our help pages" would be wrong. The API turns this
+            # into a 503 with Retry-After and an offer of a person.
+            raise Unavailable(
+                "Our help pages cannot be searched right now. Please try again shortly, or ask for a person."
+            ) from exc
         except Exception as exc:  # a broken backend must not lose the turn: record it, answer without it
             log.exception("tool %s failed", name)
             record.ok, record.summary = False, f"{name} failed ({type(exc).__name__})"
@@ -611,10 +642,10 @@ class Assistant:
         ]
         for past in history:
             messages += [
-                {"role": "user", "content": past["message"]},
-                {"role": "assistant", "content": past["reply"]},
+                {"role": "user", "content": sanitize_evidence(past["message"])},
+                {"role": "assistant", "content": sanitize_evidence(past["reply"])},
             ]
-        messages.append({"role": "user", "content": turn.message})
+        messages.append({"role": "user", "content": sanitize_evidence(turn.message)})
         try:
             result = llm.chat(messages, tools=tools, max_tokens=self.settings.llm.max_new_tokens)
         except Exception:  # the model server is down or answered nonsense: the router still knows the way
@@ -636,7 +667,7 @@ class Assistant:
                 continue
             for hit in (record.result or {}).get("hits", []) if isinstance(record.result, dict) else []:
                 self._cite_hit(turn, hit)
-            lines.append(f"{call.name}: {_short(record.result)}")
+            lines.append(f"{call.name}: {sanitize_evidence(_short(record.result))}")
         if turn.evidence:
             yield from self._answer(turn, list(turn.evidence), history)
             return

@@ -96,16 +96,26 @@ class AssistantHolder:
         self.settings = settings
         self._assistant = assistant
         self._lock = threading.Lock()
+        self._warm = assistant is not None
 
     @property
     def ready(self) -> bool:
-        return self._assistant is not None
+        return self._assistant is not None and self._warm
 
     def warm_up(self) -> None:
-        """Build the assistant and load its models now (the first customer should not wait for them)."""
-        bot = self.get()
-        if callable(getattr(bot, "warm_up", None)):
-            bot.warm_up()
+        """Build the assistant and load its models now (the first customer should not wait for them).
+
+        A backend that is down at start-up (a Chroma or LLM server) must not stop the service from starting: the
+        failure is logged, `/healthz` reports `ready: false`, and requests that need the backend answer 503 until it
+        is back.
+        """
+        try:
+            bot = self.get()
+            if callable(getattr(bot, "warm_up", None)):
+                bot.warm_up()
+            self._warm = True
+        except Exception:
+            log.exception("warm-up failed; starting anyway (requests needing the failed backend will get 503)")
 
     def get(self) -> Any:
         if self._assistant is None:

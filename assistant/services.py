@@ -111,8 +111,8 @@ def default_loaders(settings: Settings, services: Services) -> dict[str, Callabl
 
         try:
             return KnowledgeBase.open(settings.retrieval, settings.chroma_path, embedder=services["embedder"])
-        except IndexUnavailable as exc:
-            raise Unavailable(str(exc)) from exc
+        except IndexUnavailable:
+            raise  # the API maps it to 503 + Retry-After with an offer of a person; the host stays in the log
 
     def catalog() -> Any:
         from assistant.catalog import Catalog
@@ -153,6 +153,9 @@ class GroundingAnswerer:
         self.services = services
         self.mode = resolve_mode(settings.llm)
 
+    def _embed(self, texts: list[str]) -> Any:
+        return self.services["embedder"].embed(texts)
+
     def answer(
         self, question: str, evidence: list[Evidence], history: list[dict] = ()
     ) -> Iterator[str | Answer]:
@@ -173,9 +176,9 @@ class GroundingAnswerer:
             llm=llm,
             history=messages,
             mode=self.mode,
-            # Lexical selection only: embedding every evidence sentence cost ~3 s before the first token on 2 shared
-            # cores and picked the same sentences on the demo questions.
-            embed=None,
+            # Lexical selection plus embedding similarity of the evidence sentences (a few dozen short sentences:
+            # tens of milliseconds warm) so that paraphrases ("ship abroad" vs "other EU countries") still match.
+            embed=self._embed,
             max_tokens=self.settings.llm.max_new_tokens,
         ):
             if isinstance(part, GroundedAnswer):

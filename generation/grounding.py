@@ -101,7 +101,11 @@ def _stem(word: str) -> str:
     # Very light stemming: enough for "returns"/"return", "shipping"/"ship", "delivered"/"deliver".
     for suffix in ("ing", "ed", "es", "s"):
         if len(word) > len(suffix) + 3 and word.endswith(suffix):
-            return word[: -len(suffix)]
+            stem = word[: -len(suffix)]
+            # "shipping" -> "shipp" -> "ship", "stopped" -> "stop": undo the doubled final consonant.
+            if suffix in ("ing", "ed") and len(stem) > 3 and stem[-1] == stem[-2] and stem[-1] not in "aeiouls":
+                stem = stem[:-1]
+            return stem
     return word
 
 
@@ -170,7 +174,9 @@ def select_sentences(
     if not candidates or not q_terms:
         return []
     # Rarer terms across the candidate sentences weigh more (idf over this small evidence set).
-    docs = [_terms(s) for _, s, _ in candidates]
+    # A sentence inherits its section heading's terms: under "Return window", "You can return any item within 30
+    # days" answers "what is your return window?" although the sentence never says "window".
+    docs = [_terms(s) | _terms(title) for _, s, title in candidates]
     n = len(docs)
     idf = {t: math.log(1 + n / (1 + sum(t in d for d in docs))) + 0.5 for t in q_terms}
     wants_duration, wants_price = _cue(question, "duration"), _cue(question, "price")

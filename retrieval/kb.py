@@ -36,6 +36,9 @@ class KnowledgeBase:
         self.settings = settings
         self.index = index
         self._embedder = embedder
+        # Fixed at open: a file's version must not depend on whether the model happened to be loaded yet (a sync
+        # killed midway would otherwise redo the files it had finished).
+        self._model_tag = getattr(embedder, "name", None) or settings.embedding_model
         self._snapshot: Snapshot | None = None
         self._searcher: HybridSearcher | None = None
         self._lock = threading.RLock()
@@ -59,8 +62,7 @@ class KnowledgeBase:
     # --- ingest ---------------------------------------------------------------------------------------------
     def _pipeline_tag(self) -> bytes:
         s = self.settings
-        model = getattr(self._embedder, "name", None) or s.embedding_model
-        return f"|pipeline={PIPELINE_VERSION}|chunk={s.chunk_chars}/{s.chunk_overlap}|model={model}".encode()
+        return f"|pipeline={PIPELINE_VERSION}|chunk={s.chunk_chars}/{s.chunk_overlap}|model={self._model_tag}".encode()
 
     def _version(self, path: Path) -> str:
         h = hashlib.sha256(path.read_bytes())

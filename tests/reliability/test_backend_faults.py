@@ -219,11 +219,6 @@ def chroma_server(tmp_path):
     stop()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="GAP (service/agent): with Chroma down the app's start-up raises (warm-up) instead of starting and "
-    "answering 503; see the security room's report",
-)
 def test_chroma_server_down_at_start_is_a_503_not_a_crash(settings: Settings):
     settings.retrieval.chroma_host = "127.0.0.1"
     settings.retrieval.chroma_port = _free_port()  # nothing listens there
@@ -232,11 +227,6 @@ def test_chroma_server_down_at_start_is_a_503_not_a_crash(settings: Settings):
         _assert_unavailable(_chat(client, "What is your return policy?"))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="GAP (agent): Assistant.run_tool swallows retrieval's IndexUnavailable and answers 'not in our help "
-    "pages' (200) instead of letting it become a 503 with Retry-After; see the security room's report",
-)
 def test_chroma_server_going_away_is_a_503_and_recovers(settings: Settings, chroma_server):
     port, start, stop = chroma_server
     settings.retrieval.chroma_host = "127.0.0.1"

@@ -231,12 +231,6 @@ def test_kb_sync_killed_midway_leaves_a_usable_index_and_the_next_sync_completes
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    reason="GAP (retrieval): KnowledgeBase._pipeline_tag uses the embedder's name once loaded and the setting "
-    "('bundled') before, so a file's version depends on whether the model was loaded yet and finished files are "
-    "re-embedded; see the security room's report",
-)
 def test_kb_sync_after_a_kill_does_not_redo_finished_files(killed_sync):
     # What the killed sync finished is not redone (a file's version must not depend on when the model loaded).
     assert len(killed_sync["finished"]) >= 2

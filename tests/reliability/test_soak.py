@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -12,15 +13,13 @@ from bench import soak
 @pytest.mark.slow
 def test_short_soak(tmp_path):
     out = tmp_path / "soak.json"
-    report = soak.run(
-        sessions=4,
-        duration=20,
-        baseline=3,
-        data_dir=tmp_path / "var",
-        bootstrap=False,
-        out=out,
-        start_timeout=300,
+    kwargs = dict(
+        sessions=4, duration=20, baseline=3, data_dir=tmp_path / "var", bootstrap=False, out=out, start_timeout=300
     )
+    # In its own thread: the browser tests' sync Playwright keeps an event loop running in the main thread for the
+    # rest of the test session, and the soak's asyncio.run must not nest in it.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        report = pool.submit(soak.run, **kwargs).result()
     assert json.loads(out.read_text())["bench"] == "soak"
     assert out.with_suffix(".png").stat().st_size > 1000
     s = report["soak"]

@@ -183,11 +183,6 @@ def test_off_topic_gets_a_polite_refusal(bot: Assistant, message: str):
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    reason="GAP (agent/grounding): retrieved text reaches the model's prompt without assistant.security."
-    "sanitize_evidence; see the security room's report for the exact call sites",
-)
 def test_evidence_reaches_the_model_without_template_tokens(bot: Assistant):
     """Whatever the model is shown (tool results, retrieved passages) carries no chat-template control tokens."""
     from generation.llm import LLM, ChatResult, ToolCall
