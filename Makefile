@@ -39,6 +39,10 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.generation
 	$(BIN)/python -m bench.recommender
 	$(BIN)/python -m bench.service
+	$(BIN)/python -m bench.soak
+
+fuzz: $(STAMP)
+	MKA_FUZZ_EXAMPLES=300 $(BIN)/pytest -q -p no:cacheprovider tests/security/test_fuzz_api.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

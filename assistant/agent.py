@@ -58,8 +58,8 @@ from assistant.security import sanitize_evidence
 from assistant.services import GroundingAnswerer, Services, default_loaders
 from assistant.settings import Settings
 from assistant.store import ConversationStore
-from retrieval.errors import IndexUnavailable
 from assistant.tools import ToolContext
+from retrieval.errors import IndexUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -275,7 +275,9 @@ class Assistant:
                 (kv for kv in route.scores.items() if kv[0] not in MARKETER_INTENTS), key=lambda kv: kv[1]
             )
             if score < WEAK_INTENT_SCORE:
-                intent = "service_question"  # unsure either way: search the help pages, offer a person if nothing
+                intent = (
+                    "service_question"  # unsure either way: search the help pages, offer a person if nothing
+                )
             route = Route(intent=intent, confidence=route.confidence, slots=route.slots, scores=route.scores)
         turn.intent = route.intent
         handler = getattr(self, f"_on_{route.intent}", self._on_off_topic)

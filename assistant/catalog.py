@@ -73,7 +73,9 @@ class Catalog:
                 products = []
                 for line, row in enumerate(reader, start=2):
                     try:
-                        products.append(Product.model_validate({k: v for k, v in row.items() if k is not None}))
+                        products.append(
+                            Product.model_validate({k: v for k, v in row.items() if k is not None})
+                        )
                     except ValidationError as exc:
                         err = exc.errors()[0]
                         raise BadInput(f"{path}, line {line}, column {err['loc'][0]}: {err['msg']}") from exc

@@ -66,7 +66,9 @@ def migrate(engine: Engine) -> list[int]:
     applied_now = []
     with engine.begin() as conn:
         conn.execute(
-            text("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL)")
+            text(
+                "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL)"
+            )
         )
         done = {row[0] for row in conn.execute(text("SELECT version FROM schema_migrations"))}
     for version, path in migrations():
@@ -76,7 +78,8 @@ def migrate(engine: Engine) -> list[int]:
             for statement in _statements(path.read_text(encoding="utf-8")):
                 conn.execute(text(statement))
             conn.execute(
-                text("INSERT INTO schema_migrations (version, name) VALUES (:v, :n)"), {"v": version, "n": path.name}
+                text("INSERT INTO schema_migrations (version, name) VALUES (:v, :n)"),
+                {"v": version, "n": path.name},
             )
         applied_now.append(version)
     return applied_now

@@ -115,7 +115,9 @@ class AssistantHolder:
                 bot.warm_up()
             self._warm = True
         except Exception:
-            log.exception("warm-up failed; starting anyway (requests needing the failed backend will get 503)")
+            log.exception(
+                "warm-up failed; starting anyway (requests needing the failed backend will get 503)"
+            )
 
     def get(self) -> Any:
         if self._assistant is None:

@@ -62,7 +62,9 @@ class Settings(BaseSettings):
     marketer_api_keys: list[SecretStr] = Field(default_factory=list)
     widget_secret: SecretStr = SecretStr("change-me-demo-widget-secret")
     session_secret: SecretStr = SecretStr("change-me-demo-session-secret")
-    cors_origins: list[str] = Field(default_factory=lambda: ["http://127.0.0.1:7860", "http://localhost:7860"])
+    cors_origins: list[str] = Field(
+        default_factory=lambda: ["http://127.0.0.1:7860", "http://localhost:7860"]
+    )
 
     @classmethod
     def settings_customise_sources(

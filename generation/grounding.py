@@ -103,7 +103,12 @@ def _stem(word: str) -> str:
         if len(word) > len(suffix) + 3 and word.endswith(suffix):
             stem = word[: -len(suffix)]
             # "shipping" -> "shipp" -> "ship", "stopped" -> "stop": undo the doubled final consonant.
-            if suffix in ("ing", "ed") and len(stem) > 3 and stem[-1] == stem[-2] and stem[-1] not in "aeiouls":
+            if (
+                suffix in ("ing", "ed")
+                and len(stem) > 3
+                and stem[-1] == stem[-2]
+                and stem[-1] not in "aeiouls"
+            ):
                 stem = stem[:-1]
             return stem
     return word

@@ -29,5 +29,7 @@ def settings(tmp_path: Path) -> Settings:
 def shared_data() -> Path:
     """The real public datasets beside the project (../shared/data)."""
     if not SHARED_DATA.is_dir():
-        pytest.fail(f"../shared/data is missing (looked in {SHARED_DATA}); CI runs with ../shared beside the clone")
+        pytest.fail(
+            f"../shared/data is missing (looked in {SHARED_DATA}); CI runs with ../shared beside the clone"
+        )
     return SHARED_DATA

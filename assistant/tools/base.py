@@ -66,12 +66,16 @@ class Tool:
         try:
             args = self.args_model.model_validate(arguments or {})
         except ValidationError as exc:
-            problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'arguments'}: {e['msg']}" for e in exc.errors())
+            problems = "; ".join(
+                f"{'.'.join(map(str, e['loc'])) or 'arguments'}: {e['msg']}" for e in exc.errors()
+            )
             raise BadInput(f"bad arguments for {self.name}: {problems}") from exc
         return self.func(ctx, **args.model_dump())
 
 
-def tool(*, roles: set[str] | frozenset[str], name: str | None = None) -> Callable[[Callable[..., Any]], Tool]:
+def tool(
+    *, roles: set[str] | frozenset[str], name: str | None = None
+) -> Callable[[Callable[..., Any]], Tool]:
     """Turn `func(ctx, **typed_args)` into a `Tool` allowed for `roles`."""
     unknown = set(roles) - ROLES
     if unknown:
@@ -87,9 +91,7 @@ def tool(*, roles: set[str] | frozenset[str], name: str | None = None) -> Callab
                 raise TypeError(f"tool {func.__name__}: parameter {pname!r} needs a type annotation")
             default = ... if param.default is inspect.Parameter.empty else param.default
             fields[pname] = (param.annotation, default)
-        args_model = create_model(
-            f"{func.__name__}_args", __config__=ConfigDict(extra="forbid"), **fields
-        )
+        args_model = create_model(f"{func.__name__}_args", __config__=ConfigDict(extra="forbid"), **fields)
         doc = inspect.getdoc(func) or ""
         if not doc:
             raise TypeError(f"tool {func.__name__} needs a docstring: it is the description the model sees")

@@ -14,7 +14,13 @@ from bench import soak
 def test_short_soak(tmp_path):
     out = tmp_path / "soak.json"
     kwargs = dict(
-        sessions=4, duration=20, baseline=3, data_dir=tmp_path / "var", bootstrap=False, out=out, start_timeout=300
+        sessions=4,
+        duration=20,
+        baseline=3,
+        data_dir=tmp_path / "var",
+        bootstrap=False,
+        out=out,
+        start_timeout=300,
     )
     # In its own thread: the browser tests' sync Playwright keeps an event loop running in the main thread for the
     # rest of the test session, and the soak's asyncio.run must not nest in it.
