@@ -14,6 +14,8 @@ from assistant.tools.base import ToolContext, tool
 
 DocType = Literal["policy", "page", "campaign", "other"]
 MAX_K = 20
+CUSTOMER_DOC_TYPES = frozenset({"policy", "page", "other"})  # not "campaign": briefs are internal
+MARKETER_DOC_TYPES = frozenset({"policy", "page", "campaign", "other"})
 
 
 def _hit_dict(hit: Any) -> dict[str, Any]:
@@ -38,12 +40,17 @@ def search_docs(ctx: ToolContext, query: str, k: int = 4, doc_type: DocType | No
     """
     kb = ctx.service("kb")
     k = max(1, min(MAX_K, k))
+    # Campaign briefs and other internal documents are for the marketing team; customers see help pages only.
+    visible = CUSTOMER_DOC_TYPES if ctx.role == "customer" else MARKETER_DOC_TYPES
+    if doc_type is not None and doc_type not in visible:
+        doc_type = "policy"
     if doc_type is not None:
         hits = kb.search(query, k=k, filters={"doc_type": doc_type})
     else:
-        # One filter value per search: take a wider unfiltered list and drop product records (search_products has
-        # them); when products crowd everything out (a question in another language, say), top up from the policies.
-        hits = [h for h in kb.search(query, k=k * 3) if (h.metadata or {}).get("doc_type") != "product"][:k]
+        # One filter value per search: take a wider unfiltered list and keep the visible kinds (search_products has
+        # the products); when products crowd everything out (a question in another language, say), top up from the
+        # policies.
+        hits = [h for h in kb.search(query, k=k * 3) if (h.metadata or {}).get("doc_type") in visible][:k]
         if len(hits) < k:
             seen = {h.chunk_id for h in hits}
             hits += [

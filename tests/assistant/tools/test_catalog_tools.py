@@ -70,3 +70,26 @@ def test_request_handoff_stores_contact(settings):
     assert store.list_handoffs()[0]["contact"] == "anna@example.com"
     with pytest.raises(BadInput):
         request_handoff.run(ToolContext(role="customer", services={"store": store}), {"reason": "x"})
+
+
+def test_customers_never_see_campaign_briefs():
+    from retrieval.types import Hit
+
+    brief = Hit(
+        chunk_id="c1",
+        text="Winter campaign: target At risk customers with free shipping over 75 EUR",
+        source="campaigns/winter.yaml",
+        score=1.0,
+        metadata={"doc_type": "campaign"},
+        title="Winter Trail Ready",
+    )
+    kb = FakeKB([*demo_hits(), brief])
+    query = {"query": "winter campaign free shipping At risk customers"}
+    customer = search_docs.run(_ctx(kb=kb), query)
+    assert all(h["doc_type"] != "campaign" for h in customer["hits"])
+    asked = search_docs.run(
+        _ctx(kb=kb), {**query, "doc_type": "campaign"}
+    )  # asking for it explicitly does not help
+    assert all(h["doc_type"] != "campaign" for h in asked["hits"])
+    marketer = search_docs.run(_ctx(role="marketer", kb=kb), query)
+    assert any(h["doc_type"] == "campaign" for h in marketer["hits"])
