@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
+
+from generation.grounding import GroundedAnswer
 
 
 @dataclass(frozen=True)
@@ -30,14 +32,8 @@ class Evidence:
     )
 
 
-@dataclass
-class Answer:
-    """The final state of a grounded answer (same fields as `generation.grounding.GroundedAnswer`)."""
-
-    text: str
-    cited: list[int] = field(default_factory=list)
-    grounded: bool = True
-    needs_handoff: bool = False
+# The final state of a grounded answer: generation's own type, with `cited` holding the turn's evidence numbers.
+Answer = GroundedAnswer
 
 
 def clean(text: str) -> str:

@@ -183,8 +183,6 @@ class GroundingAnswerer:
         ):
             if isinstance(part, GroundedAnswer):
                 numbers = [evidence[i - 1].n for i in part.cited if 0 < i <= len(evidence)]
-                yield Answer(
-                    text=part.text, cited=numbers, grounded=part.grounded, needs_handoff=part.needs_handoff
-                )
+                yield replace(part, cited=numbers)
             else:
                 yield part

@@ -96,14 +96,8 @@ _WORD_NUMBERS = {
     "noventa": 90,
 }
 _TENS = {
-    "twenty": 20,
-    "thirty": 30,
-    "forty": 40,
-    "fifty": 50,
-    "sixty": 60,
-    "seventy": 70,
-    "eighty": 80,
-    "ninety": 90,
+    w: _WORD_NUMBERS[w]
+    for w in ("twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety")
 }
 _ONES = {
     k: v
