@@ -208,10 +208,15 @@ def import_customers(engine: Engine, path: Path, *, mapping: dict[str, str] | No
                 "signup_date": str(pd.Timestamp(signup).date()) if signup else None,
             }
         )
+    return _upsert_all(engine, "customers", _UPSERT_CUSTOMER, rows, report)
+
+
+def _upsert_all(engine: Engine, table: str, sql: str, rows: list[dict], report: ImportReport) -> ImportReport:
+    """Upsert `rows` into `table` in one transaction; record how many were imported and how many are new."""
     with engine.begin() as conn:
-        before = _count(conn, "customers")
-        _executemany(conn, _UPSERT_CUSTOMER, rows)
-        report.new = _count(conn, "customers") - before
+        before = _count(conn, table)
+        _executemany(conn, sql, rows)
+        report.new = _count(conn, table) - before
     report.imported = len(rows)
     return report
 
@@ -268,12 +273,7 @@ def import_products(engine: Engine, path: Path, *, mapping: dict[str, str] | Non
             }
             for idx in frame.index[good.to_numpy()]
         ]
-    with engine.begin() as conn:
-        before = _count(conn, "products")
-        _executemany(conn, _UPSERT_PRODUCT, rows)
-        report.new = _count(conn, "products") - before
-    report.imported = len(rows)
-    return report
+    return _upsert_all(engine, "products", _UPSERT_PRODUCT, rows, report)
 
 
 def import_orders(
