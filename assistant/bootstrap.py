@@ -182,7 +182,7 @@ def prepare_demo(
         fp = _hash_files([catalog_csv], extra=f"generate|{customers}|{seed}")
 
         def run() -> str:
-            from assistant.demo import generate_demo_shop
+            from assistant.commerce.demo import generate_demo_shop
 
             files = generate_demo_shop(
                 catalog_csv, out_dir, seed=seed, customers=customers, progress=progress
@@ -220,16 +220,16 @@ def prepare_demo(
         return fp, run, present
 
     def database() -> tuple[str, Callable[[], str], bool] | str:
-        funcs = _optional("assistant.commerce", "import_products", "import_customers", "import_orders")
+        funcs = _optional("assistant.commerce.imports", "import_products", "import_customers", "import_orders")
         if funcs is None:
             return (
-                "assistant.commerce (import_products/import_customers/import_orders) is not in this build yet"
+                "assistant.commerce.imports (import_products/import_customers/import_orders) is not in this build yet"
             )
         import_products, import_customers, import_orders = funcs
         fp = _hash_files([catalog_csv, customers_csv, orders_csv], extra=f"database|{settings.db_url}")
 
         def run() -> str:
-            from assistant.db import get_engine
+            from assistant.storage.db import get_engine
 
             engine = get_engine(settings.db_url)
             parts = []
@@ -248,9 +248,9 @@ def prepare_demo(
         return fp, run, db_file is None or Path(db_file).exists()
 
     def models() -> tuple[str, Callable[[], str], bool] | str:
-        funcs = _optional("assistant.models", "train_all")
+        funcs = _optional("assistant.commerce.models", "train_all")
         if funcs is None:
-            return "assistant.models.train_all is not in this build yet"
+            return "assistant.commerce.models.train_all is not in this build yet"
         (train_all,) = funcs
         fp = _hash_files([catalog_csv, customers_csv, orders_csv], extra=f"models|{settings.db_url}")
 

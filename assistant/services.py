@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from assistant.compose import Answer, Evidence, paragraphs
+from assistant.conversation.compose import Answer, Evidence, paragraphs
 from assistant.errors import ConfigError, Unavailable
 from assistant.settings import Settings
 
@@ -115,7 +115,7 @@ def default_loaders(settings: Settings, services: Services) -> dict[str, Callabl
             raise  # the API maps it to 503 + Retry-After with an offer of a person; the host stays in the log
 
     def catalog() -> Any:
-        from assistant.catalog import Catalog
+        from assistant.commerce.catalog import Catalog
 
         path = settings.demo_dir / "catalog.csv"
         return Catalog.from_csv(path) if path.is_file() else None
@@ -133,7 +133,7 @@ def default_loaders(settings: Settings, services: Services) -> dict[str, Callabl
 
     def models() -> Any:
         try:
-            from assistant.models import load_models
+            from assistant.commerce.models import load_models
         except ImportError:
             return None
         return load_models(settings)

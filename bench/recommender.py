@@ -26,9 +26,9 @@ import scipy.sparse as sp
 from sklearn.metrics import adjusted_rand_score, roc_auc_score
 from threadpoolctl import threadpool_limits
 
-from assistant.commerce import NON_PRODUCT_CODES, NON_PRODUCT_PREFIXES
-from assistant.models.recommender import RepeatAwareRecommender
-from assistant.models.segments import RFMSegmenter, rfm_table
+from assistant.commerce.imports import NON_PRODUCT_CODES, NON_PRODUCT_PREFIXES
+from assistant.commerce.models.recommender import RepeatAwareRecommender
+from assistant.commerce.models.segments import RFMSegmenter, rfm_table
 from assistant.settings import REPO_ROOT
 
 DATA = REPO_ROOT.parent / "shared" / "data"
@@ -39,7 +39,7 @@ VAL_DAYS = 28
 
 
 def load_uci(path: Path) -> pd.DataFrame:
-    """The cleaning of SOURCE.md (same rules as `assistant.commerce.import_orders`)."""
+    """The cleaning of SOURCE.md (same rules as `assistant.commerce.imports.import_orders`)."""
     df = pd.read_csv(
         path, dtype={"InvoiceNo": str, "StockCode": str, "CustomerID": "Int64"}, parse_dates=["InvoiceDate"]
     )

@@ -217,7 +217,7 @@ async def run_level(base: str, n: int, turns: int, request_timeout: float, deadl
 
 def baseline_in_process(assistant: Any, turns: int) -> dict[str, Any]:
     """The same questions through `assistant.stream_turn` directly, one at a time (no HTTP, no concurrency)."""
-    from assistant.reply import Caller
+    from assistant.conversation.reply import Caller
 
     ttft, done = [], []
     # Warm-up pass, untimed: the assistant caches question embeddings, and level 1 asks these very questions after
@@ -276,8 +276,8 @@ def run(
     server = None
     if base_url is None:
         if app is None:
-            from assistant.agent import Assistant
-            from assistant.service import create_app
+            from assistant.conversation.agent import Assistant
+            from assistant.http.app import create_app
             from assistant.settings import Settings
 
             settings = Settings()

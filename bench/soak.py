@@ -50,7 +50,7 @@ def serve(port: int, data_dir: Path | None, bootstrap: bool) -> None:
     """The server side (run in a child process): the real app with the soak's limits lifted."""
     import uvicorn
 
-    from assistant.service import create_app
+    from assistant.http.app import create_app
     from assistant.settings import Settings
 
     settings = Settings() if data_dir is None else Settings(data_dir=data_dir)

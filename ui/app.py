@@ -21,7 +21,7 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 import gradio as gr  # noqa: E402
 
 from assistant.errors import AssistantError  # noqa: E402
-from assistant.reply import Caller, CitationOut, Reply  # noqa: E402
+from assistant.conversation.reply import Caller, CitationOut, Reply  # noqa: E402
 from assistant.settings import Settings  # noqa: E402
 
 log = logging.getLogger(__name__)
@@ -305,7 +305,7 @@ def build_chat(get_assistant: Callable[[], Any], limiter: Any = None) -> gr.Bloc
 
 def build_workspace(get_assistant: Callable[[], Any], settings: Settings) -> gr.Blocks:
     """The marketer workspace: chat with tool traces, copy drafts, segments and recommendations."""
-    from assistant.service import run_tool
+    from assistant.http.app import run_tool
 
     marketer = Caller(role="marketer")
 
@@ -354,7 +354,7 @@ def build_workspace(get_assistant: Callable[[], Any], settings: Settings) -> gr.
         return gr.Dataframe(value=cells, headers=headers)
 
     def upload(path: str | None) -> str:
-        from assistant.service import save_and_ingest
+        from assistant.http.app import save_and_ingest
 
         if not path:
             raise gr.Error("Choose a file first.")
@@ -440,7 +440,7 @@ def _segment_plot(result: Any, settings: Settings) -> str | None:
         for key in ("plot", "plot_path", "image"):
             if plain.get(key) and Path(str(plain[key])).is_file():
                 return str(plain[key])
-    standard = settings.artifacts_dir / "segments.png"  # written by assistant.models.training
+    standard = settings.artifacts_dir / "segments.png"  # written by assistant.commerce.models.training
     if standard.is_file():
         return str(standard)
     found = (

@@ -1,7 +1,7 @@
 """Knowledge tools: search the shop's documents, search products, look one product up.
 
 They use the services the agent wires into `ToolContext`: ``kb`` (a `retrieval.kb.KnowledgeBase`) and ``catalog``
-(an `assistant.catalog.Catalog`, the source of truth for prices and stock). Results are plain dicts, ready to be
+(an `assistant.commerce.catalog.Catalog`, the source of truth for prices and stock). Results are plain dicts, ready to be
 evidence for a grounded answer and to be rendered by a UI.
 """
 

@@ -1,7 +1,7 @@
 """Recommendation tools: products for a customer (a customer only for themselves) and products like a given one.
 
 Models come from `ctx.services` ("recommender", or "models" holding both) or are loaded from `settings` once
-(`assistant.models.load_models`). Each item carries its reason ("you buy this regularly", "bought together with X")
+(`assistant.commerce.models.load_models`). Each item carries its reason ("you buy this regularly", "bought together with X")
 and, where the catalog or the database knows it, the product's name and price.
 """
 
@@ -28,7 +28,7 @@ def models_of(ctx: ToolContext):
     if recommender is None or segmenter is None:
         bundle = _get(ctx, "models")
         if bundle is None:
-            from assistant.models import load_models
+            from assistant.commerce.models import load_models
 
             bundle = load_models(ctx.service("settings"))
         recommender = recommender or bundle.recommender
@@ -40,7 +40,7 @@ def engine_of(ctx: ToolContext):
     """The database engine from the services or the settings; None when neither is wired."""
     engine = ctx.services.get("engine")
     if engine is None and "settings" in ctx.services:
-        from assistant.db import get_engine
+        from assistant.storage.db import get_engine
 
         engine = get_engine(ctx.services["settings"].db_url)
     return engine
@@ -50,7 +50,7 @@ def check_customer(ctx: ToolContext, customer_id: str, recommender) -> None:
     """`NotFound` unless the customer is in the database (or, with no database wired, known to the model)."""
     engine = engine_of(ctx)
     if engine is not None:
-        from assistant.commerce import customer_exists
+        from assistant.commerce.imports import customer_exists
 
         if customer_exists(engine, customer_id):
             return

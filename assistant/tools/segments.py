@@ -52,7 +52,7 @@ def customer_summary(ctx: ToolContext, customer_id: str) -> dict:
     engine = engine_of(ctx)
     record: dict = {"customer_id": customer_id}
     if engine is not None:
-        from assistant.commerce import customer_record
+        from assistant.commerce.imports import customer_record
 
         record = customer_record(engine, customer_id)  # NotFound for an unknown id
     elif not recommender.knows_customer(customer_id):

@@ -7,7 +7,7 @@ import re
 
 import numpy as np
 
-from assistant.catalog import Catalog, Product
+from assistant.commerce.catalog import Catalog, Product
 from retrieval.types import Hit, SearchFilters
 
 

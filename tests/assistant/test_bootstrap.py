@@ -62,13 +62,13 @@ def test_bootstrap_runs_once_and_then_does_nothing(small_settings: Settings):
         "policies/shipping.md",
     }
     assert any("30 days" in hit.text for hit in kb.search("how many days do I have to return an item", k=5))
-    from assistant.db import get_engine
+    from assistant.storage.db import get_engine
 
     with get_engine(s.db_url).connect() as conn:
         assert conn.execute(text("SELECT COUNT(*) FROM customers")).scalar() == 40
         assert conn.execute(text("SELECT COUNT(*) FROM products")).scalar() >= 30
         assert conn.execute(text("SELECT COUNT(DISTINCT customer_id) FROM order_lines")).scalar() == 40
-    from assistant.models import load_models
+    from assistant.commerce.models import load_models
 
     models = load_models(s)
     assert models.segmenter.names and models.recommender.recommend("C00001", 3)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from assistant.service import create_app
+from assistant.http.app import create_app
 from bench import service as bench
 from tests.ui.fake_assistant import FakeAssistant
 

@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 
 from assistant.cli import app
 from assistant.settings import Settings
-from assistant.store import ConversationStore
+from assistant.storage.store import ConversationStore
 
 pytestmark = pytest.mark.slow
 

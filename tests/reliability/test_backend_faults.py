@@ -18,7 +18,7 @@ import pytest
 import uvicorn
 from fastapi.testclient import TestClient
 
-from assistant.service import create_app
+from assistant.http.app import create_app
 from assistant.settings import Settings
 from generation.llm import LLM, ToolCall
 from generation.openai_server import create_app as create_llm_server

@@ -27,8 +27,8 @@ PYTHON = sys.executable
 WRITER = textwrap.dedent(
     """
     import sys
-    from assistant.reply import CitationOut, ToolCallRecord
-    from assistant.store import ConversationStore
+    from assistant.conversation.reply import CitationOut, ToolCallRecord
+    from assistant.storage.store import ConversationStore
 
     url, session, start, stop = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
     store = ConversationStore.from_url(url)
@@ -242,7 +242,7 @@ ARTIFACT_WRITER = textwrap.dedent(
     import os, sys
     import numpy as np
     from pathlib import Path
-    import assistant.models.artifacts as artifacts
+    import assistant.commerce.models.artifacts as artifacts
 
     if os.environ.get("MKA_TEST_DIRECT_WRITES"):  # only to show the test catches non-atomic writes
         def direct(path, write):
@@ -265,7 +265,7 @@ def test_artifacts_survive_kill_9_mid_write(tmp_path: Path, writer_env: dict[str
     """Model artifacts are written temp+rename: a trainer killed mid-write leaves the previous complete files."""
     import numpy as np
 
-    from assistant.models.artifacts import load_arrays, load_json
+    from assistant.commerce.models.artifacts import load_arrays, load_json
 
     writer_env = writer_env or {}
     folder = tmp_path / "artifacts"

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from assistant.commands.kb import app
+from assistant.cli.kb import app
 from tests.retrieval.conftest import write_shop
 
 pytestmark = pytest.mark.slow  # the real embedding model

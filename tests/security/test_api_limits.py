@@ -6,7 +6,7 @@ import pytest
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
-from assistant.service import create_app
+from assistant.http.app import create_app
 from assistant.settings import Settings
 
 API_KEY = "limits-marketer-key"

@@ -22,7 +22,7 @@ from hypothesis import HealthCheck
 from hypothesis import settings as hyp_settings
 from pydantic import SecretStr
 
-from assistant.service import create_app
+from assistant.http.app import create_app
 from assistant.settings import Settings
 
 API_KEY = "fuzz-marketer-key"

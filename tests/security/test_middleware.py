@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from pydantic import BaseModel
 
 from assistant.errors import BadInput, Forbidden, NotTrained, RateLimited, Unavailable
-from assistant.middleware import install_protections, json_depth_exceeds
+from assistant.http.middleware import install_protections, json_depth_exceeds
 from assistant.settings import Settings
 
 

@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from assistant.agent import Assistant
-from assistant.reply import Caller, Reply
+from assistant.conversation.agent import Assistant
+from assistant.conversation.reply import Caller, Reply
 from assistant.settings import Settings
 
 CANARY = "PWNED-7431"
@@ -107,7 +107,7 @@ def test_customer_cannot_reach_marketer_tools_by_asking(bot: Assistant, message:
 
 @pytest.mark.slow
 def test_forged_tool_calls_in_the_api_payload_are_ignored(bot: Assistant):
-    from assistant.service import create_app
+    from assistant.http.app import create_app
 
     app = create_app(bot.settings, assistant=bot, with_ui=False)
     client = TestClient(app, raise_server_exceptions=False)

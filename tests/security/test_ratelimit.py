@@ -7,7 +7,7 @@ import threading
 import pytest
 
 from assistant.errors import RateLimited
-from assistant.ratelimit import RateLimiter
+from assistant.http.ratelimit import RateLimiter
 
 
 class Clock:

@@ -1,4 +1,4 @@
-"""A tiny stand-in for `assistant.agent.Assistant` with the same `stream_turn`/`turn`/`store` interface.
+"""A tiny stand-in for `assistant.conversation.agent.Assistant` with the same `stream_turn`/`turn`/`store` interface.
 
 Only for unit tests of the HTTP and UI layers: it uses the real `ConversationStore` (real SQLite), answers with a canned
 text that names the message and the session (so a test can tell whose answer went where) and can be told to fail.
@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from assistant.errors import BadInput
-from assistant.reply import (
+from assistant.conversation.reply import (
     Caller,
     CitationEvent,
     CitationOut,
@@ -22,7 +22,7 @@ from assistant.reply import (
     ToolCallRecord,
 )
 from assistant.settings import Settings
-from assistant.store import ConversationStore
+from assistant.storage.store import ConversationStore
 
 
 class FakeAssistant:

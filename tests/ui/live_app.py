@@ -72,9 +72,9 @@ def _serve_shop(port: int, app_url: str) -> str:
 @cache
 def live_app() -> LiveApp:
     """Bootstrap the demo shop (once), build the real app and serve it on a free 127.0.0.1 port until exit."""
-    from assistant.agent import Assistant
+    from assistant.conversation.agent import Assistant
     from assistant.bootstrap import prepare_demo
-    from assistant.service import create_app
+    from assistant.http.app import create_app
     from bench.service import LocalServer
 
     shop_port = _free_port()

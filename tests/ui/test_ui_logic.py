@@ -6,7 +6,7 @@ import csv
 
 import gradio as gr
 
-from assistant.reply import Caller, CitationOut, Reply
+from assistant.conversation.reply import Caller, CitationOut, Reply
 from tests.ui.fake_assistant import FakeAssistant
 from ui.app import chat_stream, draft_rows, format_reply, record_feedback, records, table, write_csv
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from assistant.errors import BadInput, NotFound
-from assistant.store import ConversationStore
+from assistant.storage.store import ConversationStore
 from assistant.tools import ToolContext, all_tools
 from assistant.tools.catalog import get_product, search_docs, search_products
 from assistant.tools.handoff import request_handoff

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.catalog import Catalog
+from assistant.commerce.catalog import Catalog
 from assistant.errors import BadInput, Forbidden, NotFound
 from assistant.tools import tools_for
 from assistant.tools.base import ToolContext

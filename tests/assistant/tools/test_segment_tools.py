@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 from assistant.errors import Forbidden, NotFound
-from assistant.models import load_models
+from assistant.commerce.models import load_models
 from assistant.tools import ToolContext, all_tools
 from assistant.tools.segments import customer_summary, list_segments, segment_members, segment_profile
-from tests.assistant.models.uci_slice import trained_settings
+from tests.assistant.commerce.models.uci_slice import trained_settings
 
 
 @pytest.fixture(scope="module")

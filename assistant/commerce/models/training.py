@@ -1,0 +1,136 @@
+"""Train every model from the database (`train_all`) and load the trained artifacts once per process (`load_models`).
+
+Artifacts live under `settings.artifacts_dir`: recommender/ (npz + json), segments/ (npz + json) and segments.png.
+Training writes each file atomically, so a server loading models meanwhile sees the old set or the new one.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+from rich.console import Console
+
+from assistant.errors import NotTrained
+from assistant.commerce.models.content import make_encoder
+from assistant.commerce.models.recommender import RepeatAwareRecommender
+from assistant.commerce.models.segments import RFMSegmenter, rfm_table
+
+
+@dataclass
+class TrainReport:
+    """What `train_all` did."""
+
+    customers: int = 0
+    items: int = 0
+    order_lines: int = 0
+    segments: list[str] = field(default_factory=list)
+    silhouette: float = 0.0
+    blend: str = ""
+    seconds: float = 0.0
+    artifacts_dir: str = ""
+
+    def summary(self) -> str:
+        return (
+            f"{self.order_lines} order lines, {self.customers} customers, {self.items} items; "
+            f"{len(self.segments)} segments ({', '.join(self.segments)}; silhouette {self.silhouette:.2f}); "
+            f"{self.blend} blend; {self.seconds:.1f} s"
+        )
+
+
+@dataclass
+class Models:
+    """The trained models of one artifacts folder."""
+
+    recommender: RepeatAwareRecommender
+    segmenter: RFMSegmenter
+    artifacts_dir: Path
+
+
+def train_all(settings, progress: bool = True, content: str = "auto") -> TrainReport:
+    """Train the segmenter and the recommender from the orders in `settings.db_url`; write artifacts.
+
+    `content`: how product texts are encoded for cold-start similarity (`auto`, `embedder`, `tfidf`).
+    Raises `NotTrained` when the database holds no orders yet.
+    """
+    from assistant.commerce.imports import load_order_lines, load_products
+    from assistant.storage.db import get_engine
+
+    console = Console(stderr=True, quiet=not progress)
+    started = time.perf_counter()
+    engine = get_engine(settings.db_url)
+    with console.status("reading orders") if progress else _Null():
+        lines = load_order_lines(engine)
+        products = load_products(engine)
+    if lines.empty:
+        raise NotTrained("no orders in the database: import some with `mka data import orders FILE`")
+    console.print(f"read {len(lines)} order lines, {len(products)} products")
+    as_of = lines["ordered_at"].max().normalize() + pd.Timedelta(days=1)
+
+    segmenter = RFMSegmenter().fit(lines, as_of=as_of)
+    console.print(f"segments: {', '.join(segmenter.names)} (silhouette {segmenter.meta['silhouette']})")
+
+    texts = {
+        str(row.sku): " ".join(
+            str(v) for v in (row.name, row.category, row.subcategory, row.description) if v
+        )
+        for row in products.itertuples()
+    }
+    recommender = RepeatAwareRecommender(
+        encoder=make_encoder(content, settings.retrieval), progress=console.print
+    ).fit(lines, item_texts=texts, segments=segmenter.segment_map(), as_of=as_of)
+    segmenter.set_top_products(
+        {name: [r.item_id for r in recommender.for_segment(name, 5)] for name in recommender.segment_names}
+    )
+
+    out = Path(settings.artifacts_dir)
+    recommender.save(out / "recommender")
+    segmenter.save(out / "segments")
+    segmenter.plot(out / "segments.png", rfm_table(lines, as_of))
+    _cache.clear()
+    report = TrainReport(
+        customers=int(lines["customer_id"].nunique()),
+        items=len(recommender.items),
+        order_lines=len(lines),
+        segments=list(segmenter.names),
+        silhouette=float(segmenter.meta["silhouette"]),
+        blend=recommender.meta["blend"],
+        seconds=round(time.perf_counter() - started, 1),
+        artifacts_dir=str(out),
+    )
+    console.print(f"trained: {report.summary()}")
+    return report
+
+
+class _Null:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+
+_cache: dict[str, tuple[float, Models]] = {}
+_lock = threading.Lock()
+
+
+def load_models(settings) -> Models:
+    """The trained models under `settings.artifacts_dir`, loaded once and reloaded when training rewrote them.
+    Raises `NotTrained` when there are none."""
+    out = Path(settings.artifacts_dir)
+    stamps = [out / "recommender" / "recommender.json", out / "segments" / "segments.json"]
+    if not all(path.is_file() for path in stamps):
+        raise NotTrained(f"no trained models in {out}: run `mka model train`")
+    stamp = max(path.stat().st_mtime for path in stamps)
+    with _lock:
+        hit = _cache.get(str(out))
+        if hit and hit[0] == stamp:
+            return hit[1]
+        models = Models(
+            RepeatAwareRecommender.load(out / "recommender"), RFMSegmenter.load(out / "segments"), out
+        )
+        _cache[str(out)] = (stamp, models)
+        return models

@@ -1,0 +1,292 @@
+"""The intent router used with models that cannot call tools (the tiny default model).
+
+Two parts: (1) embedding similarity of the message to labelled example utterances (`router_examples.yaml`): each intent
+scores the mean of its top-3 cosine similarities; (2) slot rules (regular expressions and known names): SKUs from the
+catalog, customer ids like ``C00042``, channel names, segment names, counts ("3 ads"), price limits, contact details.
+A few keyword rules nudge the scores where the embedding alone is weak (short words such as "human" or "ads").
+
+The router only proposes; the agent plans tool calls from the route and the policy decides what may run.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+import yaml
+
+EXAMPLES_PATH = Path(__file__).with_name("router_examples.yaml")
+INTENTS = (
+    "service_question",
+    "product_discovery",
+    "ad_copy",
+    "segment_analysis",
+    "small_talk",
+    "handoff",
+    "off_topic",
+)
+TOP_N = 3  # examples averaged per intent: robust to one odd example, still sharp
+
+# Channels of the ad-copy drafter, with the words people use for them. The first alias wins on ties.
+CHANNEL_ALIASES: dict[str, tuple[str, ...]] = {
+    "google-rsa": ("google", "search ad", "rsa", "responsive search", "adwords", "sea"),
+    "meta": ("facebook", "instagram", "meta", "social", "fb", "insta"),
+    "email": ("email", "e-mail", "newsletter", "subject line", "mail"),
+    "sms": ("sms", "text message"),
+    "x": ("twitter", "tweet", "tweets", "x post", "x posts"),
+}
+# RFM segment names of the segmenter (assistant/commerce/models/segments.py); the agent passes the segmenter's own list.
+DEFAULT_SEGMENTS = (
+    "Champions",
+    "Loyal",
+    "Potential loyalists",
+    "New",
+    "Need attention",
+    "At risk",
+    "Can't lose them",
+    "About to sleep",
+    "Hibernating",
+)
+_NUMBER_WORDS = {
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
+    "zwei": 2, "drei": 3, "vier": 4, "fünf": 5, "deux": 2, "trois": 3, "quatre": 4, "cinq": 5,
+    "dos": 2, "tres": 3, "cuatro": 4, "cinco": 5,
+}  # fmt: skip
+_COUNT = re.compile(
+    r"\b(\d{1,2}|" + "|".join(_NUMBER_WORDS) + r")\s+(?:\w+\s+){0,3}?"
+    r"(ads?|adverts?|variants?|versions?|headlines?|drafts?|options?|subject lines?|emails?|posts?|captions?|"
+    r"slogans?|taglines?|products?|items?|ideas?|suggestions?|recommendations?|anzeigen|annonces|anuncios)\b",
+    re.IGNORECASE,
+)
+_CUSTOMER_ID = re.compile(r"\b[Cc]\d{3,8}\b")
+_GENERIC_SKU = re.compile(r"\b[A-Z]{2,6}-?\d{2,6}(?:-[A-Z0-9]{1,6})*\b")
+_MAX_PRICE = re.compile(
+    r"(?:under|below|less than|cheaper than|up to|at most|max(?:imum)?|unter|bis|moins de|jusqu'à|menos de|hasta)\s*"
+    r"(?:€|\$|£|eur|usd|gbp)?\s*(\d+(?:[.,]\d{1,2})?)",
+    re.IGNORECASE,
+)
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_PHONE = re.compile(r"(?<!\w)\+?\d[\d ()/-]{6,}\d")
+# Keyword nudges: (intent, pattern, bonus). Small bonuses; the embedding still decides between close calls.
+_NUDGES: list[tuple[str, re.Pattern[str], float]] = [
+    (
+        "handoff",
+        re.compile(
+            r"\b(human|real person|a person|someone|agent|representative|manager|staff|call me|contact me|"
+            r"customer service|mitarbeiter|mensch|conseiller|humain|persona|agente)\b",
+            re.I,
+        ),
+        0.12,
+    ),
+    (
+        "ad_copy",
+        re.compile(
+            r"\b(ads?|advert\w*|headlines?|slogans?|taglines?|copy|subject lines?|captions?|posts?|anzeigen?|"
+            r"annonces?|anuncios?|draft|rsa)\b",
+            re.I,
+        ),
+        0.12,
+    ),
+    (
+        "segment_analysis",
+        re.compile(r"\b(segments?|cohorts?|rfm|churn\w*|kundensegment\w*|segmento?s?)\b", re.I),
+        0.12,
+    ),
+    ("segment_analysis", _CUSTOMER_ID, 0.10),
+    (
+        "service_question",
+        re.compile(
+            r"\b(return\w*|refund\w*|shipping|delivery|warrant\w*|exchange|parcel|receipt|versand|livraison)\b",
+            re.I,
+        ),
+        0.06,
+    ),
+    (
+        "product_discovery",
+        re.compile(r"\b(do you (sell|stock|carry)|how much (is|are|does)|price of)\b", re.I),
+        0.08,
+    ),
+    (
+        "product_discovery",
+        re.compile(r"\b(recommend\w*|suggest\w*|looking for|in stock|similar|sizes?)\b", re.I),
+        0.05,
+    ),
+]
+
+
+class Embedder(Protocol):
+    """Anything that turns texts into L2-normalised vectors (`retrieval.embedding.get_embedder` returns one)."""
+
+    def embed(self, texts: list[str]) -> np.ndarray: ...
+
+
+@dataclass
+class Route:
+    """Where a message goes: its intent, how sure the router is, the slots it found and every intent's score."""
+
+    intent: str
+    confidence: float
+    slots: dict[str, Any] = field(default_factory=dict)
+    scores: dict[str, float] = field(default_factory=dict)
+
+
+def _norm(text: str) -> str:
+    """Lower case, accents kept, punctuation and dashes to spaces: "At-risk" and "at risk" compare equal."""
+    text = unicodedata.normalize("NFKC", text).lower()
+    return " ".join(re.sub(r"[^\w]+", " ", text).split())
+
+
+def load_examples(path: Path = EXAMPLES_PATH) -> dict[str, list[str]]:
+    """The labelled examples, by intent; `ValueError` naming the problem if the file is malformed."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    intents = data.get("intents")
+    if not isinstance(intents, dict) or not intents:
+        raise ValueError(f"{path}: expected a mapping 'intents: {{name: {{examples: [...]}}}}'")
+    out: dict[str, list[str]] = {}
+    for name, spec in intents.items():
+        examples = (spec or {}).get("examples") or []
+        if not examples or not all(isinstance(e, str) and e.strip() for e in examples):
+            raise ValueError(f"{path}: intent {name!r} needs a list of non-empty example strings")
+        out[str(name)] = [e.strip() for e in examples]
+    return out
+
+
+class Router:
+    """Embedding-similarity intent router with slot rules. Cheap to construct; examples are embedded on first use."""
+
+    def __init__(
+        self,
+        embedder: Embedder,
+        examples: dict[str, list[str]] | None = None,
+        *,
+        skus: Iterable[str] = (),
+        segments: Iterable[str] = DEFAULT_SEGMENTS,
+    ):
+        self.embedder = embedder
+        self.examples = examples if examples is not None else load_examples()
+        self._labels: list[str] = []
+        self._matrix: np.ndarray | None = None
+        self._lock = threading.Lock()
+        self.set_vocabulary(skus=skus, segments=segments)
+
+    def set_vocabulary(
+        self, *, skus: Iterable[str] | None = None, segments: Iterable[str] | None = None
+    ) -> None:
+        """Tell the router the shop's SKUs and segment names (from the catalog and the segmenter)."""
+        if skus is not None:
+            self._skus = {s.upper(): s for s in skus}
+        if segments is not None:
+            # Longest names first, so that "Potential loyalists" wins over "Loyal".
+            self._segments = sorted({_norm(s): s for s in segments}.items(), key=lambda kv: -len(kv[0]))
+
+    def _example_matrix(self) -> tuple[list[str], np.ndarray]:
+        with self._lock:
+            if self._matrix is None:
+                labels, texts = [], []
+                for intent, examples in self.examples.items():
+                    labels += [intent] * len(examples)
+                    texts += examples
+                self._matrix = np.asarray(self.embedder.embed(texts), dtype=np.float32)
+                self._labels = labels
+            return self._labels, self._matrix
+
+    def scores(self, message: str) -> dict[str, float]:
+        """Every intent's score for `message`: mean of its top-3 example similarities plus keyword nudges."""
+        labels, matrix = self._example_matrix()
+        query = np.asarray(self.embedder.embed([message]), dtype=np.float32)[0]
+        sims = matrix @ query
+        label_arr = np.asarray(labels)
+        out: dict[str, float] = {}
+        for intent in self.examples:
+            top = np.sort(sims[label_arr == intent])[::-1][:TOP_N]
+            out[intent] = float(top.mean())
+        for intent, pattern, bonus in _NUDGES:
+            if intent in out and pattern.search(message):
+                out[intent] += bonus
+        if "product_discovery" in out and self._find_skus(message):
+            out["product_discovery"] += 0.12  # a SKU names a product
+        return out
+
+    def route(self, message: str, history: list[dict[str, Any]] | None = None) -> Route:
+        """Route one message. A short follow-up that matches nothing well keeps the previous turn's intent."""
+        scores = self.scores(message)
+        ranked = sorted(scores.items(), key=lambda kv: -kv[1])
+        intent, best = ranked[0]
+        margin = best - ranked[1][1] if len(ranked) > 1 else best
+        slots = self.slots(message)
+        previous = next((t.get("intent") for t in reversed(history or []) if t.get("intent")), None)
+        # "and in blue?" or "make it 2 variants": weak, short, and the last turn was a task -> continue that task.
+        if (
+            previous in ("product_discovery", "ad_copy", "segment_analysis")
+            and best < 0.45
+            and len(message.split()) <= 6
+            and intent not in ("handoff", "small_talk")
+        ):
+            intent = previous
+            slots["follow_up"] = True
+        return Route(
+            intent=intent,
+            confidence=round(max(0.0, min(1.0, margin * 4 + best / 2)), 3),
+            slots=slots,
+            scores=scores,
+        )
+
+    def slots(self, message: str) -> dict[str, Any]:
+        """Slots found by rules: skus, customer_id, channel, segment, count, max_price, contact."""
+        slots: dict[str, Any] = {}
+        skus = self._find_skus(message)
+        if skus:
+            slots["skus"] = skus
+        cid = _CUSTOMER_ID.search(message)
+        if cid:
+            slots["customer_id"] = cid.group(0).upper()
+        normed = f" {_norm(message)} "
+        channel = self._find_channel(normed)
+        if channel:
+            slots["channel"] = channel
+        for key, original in self._segments:
+            if f" {key} " in normed:
+                slots["segment"] = original
+                break
+        count = _COUNT.search(message)
+        if count:
+            raw = count.group(1).lower()
+            slots["count"] = int(raw) if raw.isdigit() else _NUMBER_WORDS[raw]
+        price = _MAX_PRICE.search(message)
+        if price:
+            slots["max_price"] = float(price.group(1).replace(",", "."))
+        email = _EMAIL.search(message)
+        phone = _PHONE.search(message)
+        if email or phone:
+            slots["contact"] = (email or phone).group(0).strip()
+        return slots
+
+    def _find_skus(self, message: str) -> list[str]:
+        found: list[str] = []
+        if self._skus:
+            for token in re.findall(r"[A-Za-z0-9][A-Za-z0-9_-]*[A-Za-z0-9]", message):
+                sku = self._skus.get(token.upper())
+                if sku and sku not in found:
+                    found.append(sku)
+            return found
+        # No catalog known: accept things that look like SKUs (letters, optional dash, digits).
+        for match in _GENERIC_SKU.findall(message):
+            if match not in found and not _CUSTOMER_ID.fullmatch(match):
+                found.append(match)
+        return found
+
+    @staticmethod
+    def _find_channel(normed: str) -> str | None:
+        best: tuple[int, str] | None = None
+        for channel, aliases in CHANNEL_ALIASES.items():
+            for alias in aliases:
+                pos = normed.find(f" {_norm(alias)} ")
+                if pos >= 0 and (best is None or pos < best[0]):
+                    best = (pos, channel)
+        return best[1] if best else None
