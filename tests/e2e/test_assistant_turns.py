@@ -44,7 +44,7 @@ def test_worn_boots_cite_the_returns_page(assistant):
 def test_asking_for_a_human_is_a_handoff(assistant):
     reply = assistant.turn("I want to talk to a real person, please email me at kim@example.com", CUSTOMER)
     assert reply.action == "handoff" and reply.intent == "handoff"
-    stored = [h for h in assistant.storage.store.list_handoffs() if h["session_id"] == reply.session_id]
+    stored = [h for h in assistant.store.list_handoffs() if h["session_id"] == reply.session_id]
     assert stored and stored[0]["contact"] == "kim@example.com"
 
 

@@ -57,7 +57,7 @@ def test_widget_streams_a_cited_answer_and_hands_off(app: LiveApp, page) -> None
     page.locator("#mka-widget .contact").fill("ann@example.com")
     page.locator("#mka-widget .do-handoff").click()
     page.locator("#mka-widget .msg.bot", has_text="A person from our team").wait_for()
-    handoffs = [h for h in app.assistant.storage.store.list_handoffs() if h["session_id"] == session]
+    handoffs = [h for h in app.assistant.store.list_handoffs() if h["session_id"] == session]
     assert handoffs and handoffs[0]["contact"] == "ann@example.com"
     screenshot(page, "widget-handoff")
 
@@ -101,10 +101,10 @@ def test_customer_chat_page_streams_a_cited_answer(app: LiveApp, page) -> None:
     screenshot(page, "chat-page")
 
     # thumbs down on the answer becomes stored feedback on that turn
-    before = len(app.assistant.storage.store.feedback())
+    before = len(app.assistant.store.feedback())
     page.locator("#customer-chatbot").get_by_role("button", name="Dislike").last.click()
     page.locator("#customer-status", has_text="Thanks for your feedback").wait_for()
-    ratings = app.assistant.storage.store.feedback()
+    ratings = app.assistant.store.feedback()
     assert len(ratings) == before + 1 and ratings[-1]["rating"] == -1
 
 

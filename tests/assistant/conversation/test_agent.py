@@ -159,20 +159,20 @@ def test_service_question_streams_a_cited_answer_and_stores_it(assistant):
         cit.snippet == "You can return any item within 30 days of delivery for a full refund."
     )  # plain text
     assert reply.tool_calls[0].name == "search_docs" and reply.tool_calls[0].ok
-    stored = assistant.storage.store.history(reply.session_id, 5)
+    stored = assistant.store.history(reply.session_id, 5)
     assert stored[0]["reply"] == reply.text and stored[0]["citations"][0]["anchor"] == "return-window"
 
 
 def test_missing_evidence_says_so_and_offers_a_person(assistant):
     reply = assistant.turn("tell me nothing useful", CUSTOMER)
     assert reply.text == NO_EVIDENCE_TEXT and reply.action == "answer" and not reply.citations
-    assert not assistant.storage.store.list_handoffs()  # an offer, not a handoff
+    assert not assistant.store.list_handoffs()  # an offer, not a handoff
 
 
 def test_asking_for_a_human_stores_a_handoff(assistant):
     reply = assistant.turn("I want a human, mail me at anna@example.com", CUSTOMER)
     assert reply.action == "handoff"
-    handoff = assistant.storage.store.list_handoffs()[0]
+    handoff = assistant.store.list_handoffs()[0]
     assert handoff["contact"] == "anna@example.com" and handoff["session_id"] == reply.session_id
     assert handoff["turn_id"] == reply.turn_id  # linked to the turn that asked
     assert "anna@example.com" in reply.text
@@ -183,7 +183,7 @@ def test_customer_asking_for_segment_members_is_refused_and_recorded(assistant):
     [call] = reply.tool_calls
     assert call.name == "segment_members" and not call.ok and call.summary.startswith("refused")
     assert call.result is None and reply.text == REFUSED_TEXT
-    stored = assistant.storage.store.history(reply.session_id, 1)[0]["tool_calls"][0]
+    stored = assistant.store.history(reply.session_id, 1)[0]["tool_calls"][0]
     assert stored["ok"] is False and stored["name"] == "segment_members"
 
 
@@ -254,8 +254,8 @@ def test_session_continues_and_history_is_bounded(assistant, settings):
     first = assistant.turn("hello", ALICE)
     for _ in range(3):
         assistant.turn("hello", ALICE, session_id=first.session_id)
-    assert len(assistant.conversation.router.histories[-1]) == 2
-    assert assistant.storage.store.get_session(first.session_id).turns == 4
+    assert len(assistant.router.histories[-1]) == 2
+    assert assistant.store.get_session(first.session_id).turns == 4
 
 
 def test_a_session_cannot_be_continued_by_someone_else(assistant):
@@ -263,7 +263,7 @@ def test_a_session_cannot_be_continued_by_someone_else(assistant):
     for intruder in (Caller(role="customer", customer_id="C00043"), CUSTOMER, MARKETER):
         with pytest.raises(Forbidden):
             list(assistant.stream_turn("hello", intruder, session_id=sid))
-    assert assistant.storage.store.get_session(sid).turns == 1
+    assert assistant.store.get_session(sid).turns == 1
 
 
 def test_bad_messages_are_rejected_before_anything_is_stored(assistant, settings):
@@ -280,7 +280,7 @@ def test_bad_messages_are_rejected_before_anything_is_stored(assistant, settings
 def test_retried_turn_key_is_stored_once(assistant):
     a = assistant.turn("hello", CUSTOMER, turn_key="req-7")
     b = assistant.turn("hello", CUSTOMER, session_id=a.session_id, turn_key="req-7")
-    assert a.turn_id == b.turn_id and assistant.storage.store.get_session(a.session_id).turns == 1
+    assert a.turn_id == b.turn_id and assistant.store.get_session(a.session_id).turns == 1
 
 
 def test_guard_drops_invented_figures_from_model_text(assistant):
