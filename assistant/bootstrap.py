@@ -19,7 +19,6 @@ run picks it up. A file lock keeps two processes (two server workers) from boots
 from __future__ import annotations
 
 import hashlib
-import importlib
 import json
 import logging
 import time
@@ -139,18 +138,6 @@ def _lock(path: Path) -> Iterator[None]:
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
-def _optional(module: str, *names: str) -> tuple[object, ...] | None:
-    """The named attributes of `module`, or None when the module (or one of them) is not in this build yet."""
-    try:
-        mod = importlib.import_module(module)
-    except ModuleNotFoundError as exc:
-        if exc.name and module.startswith(exc.name):
-            return None
-        raise
-    found = tuple(getattr(mod, n, None) for n in names)
-    return None if any(f is None for f in found) else found
-
-
 def demo_data_dir(settings: Settings) -> Path:
     """Where the generated customers.csv and orders.csv live."""
     return settings.data_dir / "demo"
@@ -198,8 +185,7 @@ def prepare_demo(
         fp = _hash_files(_tree(settings.demo_dir), settings.demo_dir, extra=f"kb|{settings.chroma_path}")
 
         def run() -> str:
-            from retrieval import KnowledgeBase
-            from retrieval.errors import IndexUnavailable, ModelMissing
+            from retrieval import IndexUnavailable, KnowledgeBase, ModelMissing
 
             try:
                 kbase = KnowledgeBase.open(settings.retrieval, settings.chroma_path)
@@ -219,13 +205,9 @@ def prepare_demo(
         present = settings.retrieval.chroma_host is not None or settings.chroma_path.exists()
         return fp, run, present
 
-    def database() -> tuple[str, Callable[[], str], bool] | str:
-        funcs = _optional("assistant.commerce.imports", "import_products", "import_customers", "import_orders")
-        if funcs is None:
-            return (
-                "assistant.commerce.imports (import_products/import_customers/import_orders) is not in this build yet"
-            )
-        import_products, import_customers, import_orders = funcs
+    def database() -> tuple[str, Callable[[], str], bool]:
+        from assistant.commerce.imports import import_customers, import_orders, import_products
+
         fp = _hash_files([catalog_csv, customers_csv, orders_csv], extra=f"database|{settings.db_url}")
 
         def run() -> str:
@@ -247,11 +229,9 @@ def prepare_demo(
         )
         return fp, run, db_file is None or Path(db_file).exists()
 
-    def models() -> tuple[str, Callable[[], str], bool] | str:
-        funcs = _optional("assistant.commerce.models", "train_all")
-        if funcs is None:
-            return "assistant.commerce.models.train_all is not in this build yet"
-        (train_all,) = funcs
+    def models() -> tuple[str, Callable[[], str], bool]:
+        from assistant.commerce.models import train_all
+
         fp = _hash_files([catalog_csv, customers_csv, orders_csv], extra=f"models|{settings.db_url}")
 
         def run() -> str:

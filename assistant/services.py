@@ -1,4 +1,5 @@
-"""What tools run with: lazily built services (embedder, knowledge base, catalog, LLM, models) and the answerer.
+"""The service registry: what tools and the turn loop run with, built lazily (embedder, knowledge base, catalog, LLM,
+models).
 
 `Services` is the mapping tools see as `ToolContext.services`; each entry is built on first use, once, under a lock,
 so constructing an `Assistant` is cheap and a process that only routes never loads the chat model.
@@ -8,13 +9,11 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterator
-from dataclasses import replace
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
-from assistant.conversation.compose import Answer, Evidence, paragraphs
 from assistant.errors import ConfigError, Unavailable
 from assistant.settings import Settings
 
@@ -50,6 +49,10 @@ class Services(dict):
 
     def loaded(self, name: str) -> bool:
         return dict.__contains__(self, name)
+
+    def add_loaders(self, loaders: dict[str, Callable[[], Any]]) -> None:
+        """Build these services on first use too (names already given stay as they are)."""
+        self._loaders.update(loaders)
 
 
 class CachedEmbedder:
@@ -97,8 +100,7 @@ class CachedEmbedder:
 def default_loaders(settings: Settings, services: Services) -> dict[str, Callable[[], Any]]:
     # retrieval/ and generation/ raise their own errors; callers of the assistant get the assistant's error tree.
     def embedder() -> Any:
-        from retrieval.embedding import get_embedder
-        from retrieval.errors import ModelMissing
+        from retrieval import ModelMissing, get_embedder
 
         try:
             return CachedEmbedder(get_embedder(settings.retrieval))
@@ -106,8 +108,7 @@ def default_loaders(settings: Settings, services: Services) -> dict[str, Callabl
             raise ConfigError(str(exc)) from exc
 
     def kb() -> Any:
-        from retrieval.errors import IndexUnavailable
-        from retrieval.kb import KnowledgeBase
+        from retrieval import IndexUnavailable, KnowledgeBase
 
         try:
             return KnowledgeBase.open(settings.retrieval, settings.chroma_path, embedder=services["embedder"])
@@ -121,8 +122,7 @@ def default_loaders(settings: Settings, services: Services) -> dict[str, Callabl
         return Catalog.from_csv(path) if path.is_file() else None
 
     def llm() -> Any:
-        from generation.errors import BackendUnavailable, ModelLoadError
-        from generation.llm import get_llm
+        from generation import BackendUnavailable, ModelLoadError, get_llm
 
         try:
             return get_llm(settings.llm, settings.model_cache_dir)
@@ -132,57 +132,8 @@ def default_loaders(settings: Settings, services: Services) -> dict[str, Callabl
             raise Unavailable(str(exc)) from exc
 
     def models() -> Any:
-        try:
-            from assistant.commerce.models import load_models
-        except ImportError:
-            return None
+        from assistant.commerce.models import load_models
+
         return load_models(settings)
 
     return {"embedder": embedder, "kb": kb, "catalog": catalog, "llm": llm, "models": models}
-
-
-class GroundingAnswerer:
-    """`generation.grounding.stream_answer` as the agent's answerer: extract (no LLM before the first token), and in
-    "rephrase"/"generate" mode (settings.llm.answer_mode; "auto" = extractive for the bundled tiny model) a verified
-    model answer. Its citations are positions in the evidence list; they are mapped back to the evidence numbers."""
-
-    def __init__(self, settings: Settings, services: Services):
-        from generation.grounding import resolve_mode
-
-        self.settings = settings
-        self.services = services
-        self.mode = resolve_mode(settings.llm)
-
-    def _embed(self, texts: list[str]) -> Any:
-        return self.services["embedder"].embed(texts)
-
-    def answer(
-        self, question: str, evidence: list[Evidence], history: list[dict] = ()
-    ) -> Iterator[str | Answer]:
-        from generation.grounding import GroundedAnswer, stream_answer
-
-        llm = self.services["llm"] if self.mode != "extractive" else None
-        messages = []
-        for past in history:
-            messages += [
-                {"role": "user", "content": past["message"]},
-                {"role": "assistant", "content": past["reply"]},
-            ]
-        # The extractor reads line by line: give it whole paragraphs without the repeated heading prefix.
-        readable = [replace(ev, text="\n".join(paragraphs(ev.text, ev.heading))) for ev in evidence]
-        for part in stream_answer(
-            question,
-            readable,
-            llm=llm,
-            history=messages,
-            mode=self.mode,
-            # Lexical selection plus embedding similarity of the evidence sentences (a few dozen short sentences:
-            # tens of milliseconds warm) so that paraphrases ("ship abroad" vs "other EU countries") still match.
-            embed=self._embed,
-            max_tokens=self.settings.llm.max_new_tokens,
-        ):
-            if isinstance(part, GroundedAnswer):
-                numbers = [evidence[i - 1].n for i in part.cited if 0 < i <= len(evidence)]
-                yield replace(part, cited=numbers)
-            else:
-                yield part

@@ -17,8 +17,8 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
-from generation.config import LLMSettings
-from retrieval.config import RetrievalSettings
+from generation import LLMSettings
+from retrieval import RetrievalSettings
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -51,6 +51,9 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 7860
     database_url: str | None = None  # default: sqlite:///<data_dir>/mka.db
+    # "module:function(settings) -> ASGI app" that `mka serve` runs: the API with the web pages (default), or
+    # "assistant.http:create_app" for an API-only server.
+    app_factory: str = "ui.server:create_server"
 
     llm: LLMSettings = Field(default_factory=LLMSettings)
     retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)

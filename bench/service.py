@@ -276,7 +276,7 @@ def run(
     server = None
     if base_url is None:
         if app is None:
-            from assistant.conversation.agent import Assistant
+            from assistant import Assistant
             from assistant.http.app import create_app
             from assistant.settings import Settings
 
@@ -286,7 +286,7 @@ def run(
 
                 prepare_demo(settings, progress=True)
             assistant = Assistant.from_settings(settings)
-            app = create_app(settings, assistant, with_ui=False)
+            app = create_app(settings, assistant)
         server = LocalServer(app)
         base_url = server.url
     report: dict[str, Any] = {

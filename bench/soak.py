@@ -68,7 +68,7 @@ def serve(port: int, data_dir: Path | None, bootstrap: bool) -> None:
         kb = KnowledgeBase.open(settings.retrieval, settings.chroma_path)
         policies = settings.demo_dir / "policies"
         kb.sync([policies / "returns.md", policies / "shipping.md"], progress=False)
-    uvicorn.run(create_app(settings, with_ui=False), host="127.0.0.1", port=port, log_level="warning")
+    uvicorn.run(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
 
 
 def _free_port() -> int:

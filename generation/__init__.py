@@ -3,6 +3,49 @@
 Light to import: the backends (torch, httpx) load only when `get_llm` builds one.
 """
 
+from generation.brief import CampaignBrief, ProductFacts, find_brief, load_brief
+from generation.config import LLMSettings
+from generation.copywriter import CopyRequest, CopyResult, channel_specs, draft_copy, get_channel
+from generation.errors import (
+    BackendError,
+    BackendUnavailable,
+    BadBrief,
+    CopyValidationError,
+    GenerationError,
+    ModelLoadError,
+)
+from generation.export import to_csv, to_json
+from generation.grounding import GroundedAnswer, resolve_mode, stream_answer
+from generation.guard import GuardResult
+from generation.guard import check as check_figures
 from generation.llm import LLM, ChatResult, ToolCall, get_llm
 
-__all__ = ["LLM", "ChatResult", "ToolCall", "get_llm"]
+__all__ = [
+    "LLM",
+    "BackendError",
+    "BackendUnavailable",
+    "BadBrief",
+    "CampaignBrief",
+    "ChatResult",
+    "CopyRequest",
+    "CopyResult",
+    "CopyValidationError",
+    "GenerationError",
+    "GroundedAnswer",
+    "GuardResult",
+    "LLMSettings",
+    "ModelLoadError",
+    "ProductFacts",
+    "ToolCall",
+    "channel_specs",
+    "check_figures",
+    "draft_copy",
+    "find_brief",
+    "get_channel",
+    "get_llm",
+    "load_brief",
+    "resolve_mode",
+    "stream_answer",
+    "to_csv",
+    "to_json",
+]

@@ -9,9 +9,11 @@ Public interface (what `assistant/` calls):
     kb.sources() -> list[SourceInfo]; kb.count() -> int
 """
 
+from retrieval.config import RetrievalSettings
 from retrieval.embedding import Embedder, SentenceTransformerEmbedder, get_embedder
 from retrieval.errors import IndexUnavailable, LoaderError, ModelMissing, RetrievalError
 from retrieval.kb import KnowledgeBase
+from retrieval.loaders import slugify
 from retrieval.types import Chunk, Citation, Document, Hit, SearchFilters, SourceInfo, SyncReport
 
 __all__ = [
@@ -25,9 +27,11 @@ __all__ = [
     "LoaderError",
     "ModelMissing",
     "RetrievalError",
+    "RetrievalSettings",
     "SearchFilters",
     "SentenceTransformerEmbedder",
     "SourceInfo",
     "SyncReport",
     "get_embedder",
+    "slugify",
 ]

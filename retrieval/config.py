@@ -22,7 +22,6 @@ class RetrievalSettings(BaseModel):
     collection: str = "shop"
     chunk_chars: int = Field(default=1200, ge=200)
     chunk_overlap: int = Field(default=150, ge=0)
-    top_k: int = Field(default=5, ge=1, le=50)
     # How search combines dense and BM25: "ranker" (learned linear re-ranker, see retrieval/search.py), "rrf",
     # "dense" or "bm25" (the last three are the baselines bench/retrieval.py compares against).
     fusion: str = Field(default="ranker", pattern="^(ranker|rrf|dense|bm25)$")

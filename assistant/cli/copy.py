@@ -12,10 +12,7 @@ from assistant.commerce.catalog import Catalog
 from assistant.errors import AssistantError
 from assistant.settings import Settings
 from assistant.tools.copy import build_request, generation_error, run_draft
-from generation.brief import load_brief
-from generation.copywriter import channel_specs, get_channel
-from generation.errors import GenerationError
-from generation.export import to_csv, to_json
+from generation import GenerationError, channel_specs, get_channel, load_brief, to_csv, to_json
 
 app = typer.Typer(
     help="Ad copy: draft validated copy for products, list channel specs.", no_args_is_help=True
@@ -77,7 +74,7 @@ def draft(
         )
         llm = None
         if not no_llm:
-            from generation.llm import get_llm
+            from generation import get_llm
 
             with console.status("loading the language model..."):
                 llm = get_llm(settings.llm, settings.model_cache_dir)

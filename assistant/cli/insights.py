@@ -107,8 +107,8 @@ def segments(ctx: typer.Context) -> None:
 def plot(out: Path = typer.Option(..., "--out", "-o", help="PNG file to write.")) -> None:
     """Write the segment plot (recency vs frequency by segment, and sizes) as PNG."""
     from assistant.commerce.imports import load_order_lines
-    from assistant.storage.db import get_engine
     from assistant.commerce.models import rfm_table
+    from assistant.storage.db import get_engine
 
     try:
         models = _models()

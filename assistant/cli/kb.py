@@ -10,8 +10,7 @@ from rich.table import Table
 
 from assistant.errors import ConfigError, Unavailable
 from assistant.settings import Settings
-from retrieval import KnowledgeBase, SearchFilters, SyncReport
-from retrieval.errors import IndexUnavailable, ModelMissing
+from retrieval import IndexUnavailable, KnowledgeBase, ModelMissing, SearchFilters, SyncReport
 
 app = typer.Typer(help="The knowledge base: ingest, sync, list, search.", no_args_is_help=True)
 console = Console()

@@ -3,18 +3,32 @@
 - `Evidence`: one numbered piece of evidence; the reply cites it as ``[n]``.
 - `Answer`: the final state of a grounded answer (the fields of `generation.grounding.GroundedAnswer`).
 - `paragraphs` / `sentences` / `clean`: evidence text as the answerer and the citation snippets want it.
-- `render_*`, `product_line`, `summary`: reply text for product lists, recommendations, segment profiles and ad-copy drafts, built from the tool
-  results themselves so that every price, stock figure and name is the catalog's.
+- `render_*`, `product_line`, `summary`: reply text for product lists, recommendations, segment profiles and ad-copy
+  drafts, built from the typed tool results (`assistant.tools.results`) so that every price, stock figure and name is
+  the catalog's.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from generation.grounding import GroundedAnswer
+from assistant.tools.results import (
+    CopyDrafts,
+    CustomerSummary,
+    DocSearch,
+    HandoffTicket,
+    ProductInfo,
+    ProductSearch,
+    Recommendations,
+    SegmentDetail,
+    SegmentList,
+    SegmentMembers,
+    ToolResult,
+)
+from generation import GroundedAnswer
 
 
 @dataclass(frozen=True)
@@ -108,69 +122,8 @@ def product_line(p: dict[str, Any], n: int | None) -> str:
     return line + (f" [{n}]" if n else "")
 
 
-def items_of(
-    result: Any, keys: Sequence[str] = ("products", "items", "recommendations", "results", "similar")
-) -> list:
-    """The list inside a tool result, whatever the tool called it."""
-    if isinstance(result, list):
-        return result
-    if hasattr(result, "model_dump"):
-        result = result.model_dump()
-    if isinstance(result, dict):
-        for key in keys:
-            value = result.get(key)
-            if isinstance(value, list):
-                return value
-    return []
-
-
-def as_dict(value: Any) -> dict[str, Any]:
-    if hasattr(value, "model_dump"):
-        return value.model_dump()
-    if hasattr(value, "__dataclass_fields__"):
-        from dataclasses import asdict
-
-        return asdict(value)
-    if isinstance(value, dict):
-        return value
-    if isinstance(value, str):
-        return {"sku": value}
-    return {"value": value}
-
-
-def top_sku(result: Any) -> str | None:
-    """The first product a tool result points at (a segment profile's top product, a recommendation list...)."""
-    data = as_dict(result) if not isinstance(result, list) else {"items": result}
-    # What the recommender suggests for the segment first, then what the segment buys most.
-    keys = (
-        "recommended",
-        "recommended_products",
-        "recommendations",
-        "top_products",
-        "top_skus",
-        "items",
-        "products",
-    )
-    for key in keys:
-        value = data.get(key)
-        if isinstance(value, list) and value:
-            first = value[0]
-            if isinstance(first, str):
-                return first
-            sku = as_dict(first).get("sku") or as_dict(first).get("item_id")
-            if sku:
-                return str(sku)
-    for key in ("top_product", "top_sku", "best_product"):
-        value = data.get(key)
-        if isinstance(value, str):
-            return value
-        if isinstance(value, dict) and value.get("sku"):
-            return str(value["sku"])
-    return None
-
-
 def render_mapping(data: dict[str, Any], limit: int = 12) -> str:
-    """A short "- key: value" listing of the scalar and short-list fields of a result."""
+    """A short "- key: value" listing of the scalar and short-list fields of a result (`model_dump()` of one)."""
     lines = []
     for key, value in data.items():
         if len(lines) >= limit:
@@ -194,55 +147,46 @@ def render_mapping(data: dict[str, Any], limit: int = 12) -> str:
     return "\n".join(lines)
 
 
-def render_drafts(result: Any) -> str:
+def render_drafts(result: CopyDrafts) -> str:
     """Ad-copy drafts as numbered variants: every headline, description, subject or text the drafter returned."""
-    drafts = items_of(result, ("drafts", "variants", "items", "results"))
-    if not drafts:
-        return ""
     blocks = []
-    for i, draft in enumerate(drafts, start=1):
-        d = as_dict(draft)
-        lines = [f"**Variant {d.get('variant', i)}**"]
-        if isinstance(d.get("fields"), dict):  # generation.copywriter.Draft: {field: text or lines}
-            d = {**d, **d["fields"]}
-        keys = ("headlines", "descriptions", "headline", "primary_text", "description", "subject", "subjects")
-        for key in (*keys, "preheader", "body", "text", "path1", "path2"):
-            value = d.get(key)
+    for draft in result.drafts:
+        lines = [f"**Variant {draft.variant}**"]
+        for key, value in draft.fields.items():
             if isinstance(value, list):
                 lines += [f"- {key.rstrip('s')}: {v}" for v in value]
             elif isinstance(value, str) and value:
                 lines.append(f"- {key}: {value}")
-        problems = d.get("violations") or d.get("problems") or d.get("issues")
-        if problems:
-            lines.append(f"- checks: {problems}")
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks)
 
 
-def summary(name: str, args: dict[str, Any], result: Any) -> str:
+def summary(name: str, args: dict[str, Any], result: ToolResult | None) -> str:
     """One line a person can read about a tool call that ran (`ToolCallRecord.summary`)."""
-    if name == "search_docs":
-        return (
-            f"searched help pages for {args.get('query')!r}: {len((result or {}).get('hits', []))} passages"
-        )
-    if name == "search_products":
-        return f"searched products for {args.get('query')!r}: {len(items_of(result))} found"
-    if name == "get_product":
-        return f"looked up {args.get('sku')}"
-    if name in ("recommend_products", "similar_products"):
-        whom = args.get("customer_id") or args.get("sku") or args.get("segment")
-        return f"{len(items_of(result))} products for {whom}"
-    if name == "draft_copy":
-        n = len(items_of(result, ("drafts", "variants", "items")))
-        return f"{n} draft(s) for {', '.join(args.get('skus', []))} on {args.get('channel')}"
-    if name == "segment_profile":
-        return f"profile of segment {args.get('segment')}"
-    if name == "list_segments":
-        return f"{len(items_of(result, ('segments', 'profiles', 'items')))} segments"
-    if name == "segment_members":
-        return f"members of segment {args.get('segment')}"
-    if name == "customer_summary":
-        return f"summary of customer {args.get('customer_id')}"
-    if name == "request_handoff":
-        return f"handoff #{as_dict(result).get('handoff_id')} requested"
+    if isinstance(result, DocSearch):
+        return f"searched help pages for {result.query!r}: {len(result.hits)} passages"
+    if isinstance(result, ProductSearch):
+        return f"searched products for {result.query!r}: {len(result.products)} found"
+    if isinstance(result, ProductInfo):
+        return f"looked up {result.sku}"
+    if isinstance(result, Recommendations):
+        whom = result.customer_id or result.sku or "nobody in particular"
+        return f"{len(result.items)} products for {whom}"
+    if isinstance(result, CopyDrafts):
+        return f"{len(result.drafts)} draft(s) for {', '.join(result.skus)} on {result.channel}"
+    if isinstance(result, SegmentDetail):
+        return f"profile of segment {result.name}"
+    if isinstance(result, SegmentList):
+        return f"{len(result.segments)} segments"
+    if isinstance(result, SegmentMembers):
+        return f"members of segment {result.segment}"
+    if isinstance(result, CustomerSummary):
+        return f"summary of customer {result.customer_id}"
+    if isinstance(result, HandoffTicket):
+        return f"handoff #{result.handoff_id} requested"
     return f"ran {name}"
+
+
+def plain_snippet(ev: Evidence) -> str:
+    """The evidence as one plain line: no heading prefix (the title has it), no Markdown."""
+    return " ".join(clean(p) for p in paragraphs(ev.text, ev.heading))

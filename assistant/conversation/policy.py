@@ -13,9 +13,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from assistant.errors import Forbidden
 from assistant.conversation.reply import Caller
-from assistant.tools import Tool, all_tools
+from assistant.errors import Forbidden
+from assistant.tools import Tool, ToolContext, all_tools
 
 # What a customer may do. Marketers may run every tool. A tool missing here is marketer-only even if it declares the
 # customer role by mistake: both lists must agree before a customer runs it.
@@ -31,6 +31,16 @@ CUSTOMER_TOOLS = frozenset(
 )
 # Arguments that name a customer: a customer may only name themselves.
 _CUSTOMER_ID_ARGS = ("customer_id",)
+# What each role may do besides running tools (the application API checks these on every door).
+ACTIONS: dict[str, frozenset[str]] = {
+    "chat": frozenset({"customer", "marketer"}),
+    "feedback": frozenset({"customer", "marketer"}),
+    "handoff": frozenset({"customer", "marketer"}),
+    "upload_document": frozenset({"marketer"}),
+    "list_handoffs": frozenset({"marketer"}),
+    "segment_plot": frozenset({"marketer"}),
+    "copy_options": frozenset({"marketer"}),
+}
 
 
 @dataclass
@@ -70,3 +80,23 @@ class Policy:
                 # An anonymous customer keeps None: the tool then answers for nobody in particular (popular items).
                 args[key] = caller.customer_id
         return args
+
+    def run(
+        self,
+        caller: Caller,
+        name: str,
+        arguments: dict[str, Any] | None,
+        services: Mapping[str, Any],
+        session_id: str | None = None,
+    ) -> tuple[dict[str, Any], Any]:
+        """Check, then run one tool for `caller`: the only way tools run. Returns (checked arguments, result)."""
+        args = self.check(caller, name, arguments)
+        context = ToolContext(
+            role=caller.role, customer_id=caller.customer_id, session_id=session_id, services=services
+        )
+        return args, self.tools[name].run(context, args)
+
+    def require(self, caller: Caller, action: str) -> None:
+        """`Forbidden` unless the caller's role may do `action` (a key of `ACTIONS`)."""
+        if caller.role not in ACTIONS.get(action, frozenset()):
+            raise Forbidden(f"{action.replace('_', ' ')} is not available to a {caller.role}")

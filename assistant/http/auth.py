@@ -20,8 +20,8 @@ from dataclasses import dataclass
 
 from fastapi import Request
 
-from assistant.errors import Unauthorized
 from assistant.conversation.reply import Caller
+from assistant.errors import Unauthorized
 from assistant.security import check_api_key, verify_customer_token, verify_password
 from assistant.settings import Settings
 

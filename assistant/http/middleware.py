@@ -33,8 +33,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.cors import CORSMiddleware
 
 from assistant.errors import AssistantError, RateLimited
-from assistant.logging_setup import RedactingFilter
 from assistant.http.ratelimit import RateLimiter
+from assistant.logging_setup import RedactingFilter
 
 log = logging.getLogger("assistant.http")
 log.addFilter(RedactingFilter())  # tracebacks can hold request data: redact before any handler sees them
@@ -361,8 +361,8 @@ async def _unexpected_error(_request: Request, _exc: Exception) -> JSONResponse:
 
 
 def _backend_unavailable_errors() -> list[type[Exception]]:
-    from generation.errors import BackendUnavailable
-    from retrieval.errors import IndexUnavailable
+    from generation import BackendUnavailable
+    from retrieval import IndexUnavailable
 
     return [BackendUnavailable, IndexUnavailable]
 

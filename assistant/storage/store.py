@@ -16,9 +16,9 @@ from typing import Any
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import IntegrityError
 
-from assistant.storage.db import get_engine
-from assistant.errors import BadInput, Forbidden, NotFound
 from assistant.conversation.reply import CitationOut, ToolCallRecord
+from assistant.errors import BadInput, Forbidden, NotFound
+from assistant.storage.db import get_engine
 
 ROLES = ("customer", "marketer")
 MAX_CONTACT_CHARS = 300

@@ -1,35 +1,26 @@
-"""Assistant tools: typed functions with role checks. `all_tools()` collects every registered tool by name."""
+"""Assistant tools: typed functions with role checks and typed results. `all_tools()` collects them by name.
+
+Tools run only through the role policy (`assistant.conversation.policy.Policy.run`), whichever door asked.
+"""
 
 from __future__ import annotations
 
-import importlib
-
+from assistant.tools import catalog, copy, handoff, recommend, segments
 from assistant.tools.base import Tool, ToolContext, tool
+from assistant.tools.results import ToolResult
 
-# Modules that define tools (module-level `Tool` objects). Missing ones are skipped while rooms are being built.
-_TOOL_MODULES = [
-    "assistant.tools.catalog",  # search_docs, search_products, get_product
-    "assistant.tools.recommend",  # recommend_products, similar_products
-    "assistant.tools.segments",  # list_segments, segment_profile, segment_members, customer_summary
-    "assistant.tools.copy",  # draft_copy
-    "assistant.tools.handoff",  # request_handoff
-]
+# Modules that define tools (module-level `Tool` objects).
+TOOL_MODULES = (catalog, recommend, segments, copy, handoff)
 
 
 def all_tools() -> dict[str, Tool]:
     """Every tool defined in the tool modules, by name."""
-    found: dict[str, Tool] = {}
-    for module_name in _TOOL_MODULES:
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name == module_name:
-                continue
-            raise
-        for value in vars(module).values():
-            if isinstance(value, Tool):
-                found[value.name] = value
-    return found
+    return {
+        value.name: value
+        for module in TOOL_MODULES
+        for value in vars(module).values()
+        if isinstance(value, Tool)
+    }
 
 
 def tools_for(role: str) -> dict[str, Tool]:
@@ -37,4 +28,4 @@ def tools_for(role: str) -> dict[str, Tool]:
     return {name: t for name, t in all_tools().items() if t.allowed(role)}
 
 
-__all__ = ["Tool", "ToolContext", "tool", "all_tools", "tools_for"]
+__all__ = ["Tool", "ToolContext", "ToolResult", "all_tools", "tool", "tools_for"]

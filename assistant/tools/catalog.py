@@ -1,8 +1,8 @@
 """Knowledge tools: search the shop's documents, search products, look one product up.
 
 They use the services the agent wires into `ToolContext`: ``kb`` (a `retrieval.kb.KnowledgeBase`) and ``catalog``
-(an `assistant.commerce.catalog.Catalog`, the source of truth for prices and stock). Results are plain dicts, ready to be
-evidence for a grounded answer and to be rendered by a UI.
+(an `assistant.commerce.catalog.Catalog`, the source of truth for prices and stock). Results are typed models, ready to be
+evidence for a grounded answer and to be rendered by a UI (`assistant.tools.results`).
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from typing import Any, Literal
 
 from assistant.errors import NotFound
 from assistant.tools.base import ToolContext, tool
+from assistant.tools.results import DocHit, DocSearch, ProductInfo, ProductSearch
 
 DocType = Literal["policy", "page", "campaign", "other"]
 MAX_K = 20
@@ -18,22 +19,22 @@ CUSTOMER_DOC_TYPES = frozenset({"policy", "page", "other"})  # not "campaign": b
 MARKETER_DOC_TYPES = frozenset({"policy", "page", "campaign", "other"})
 
 
-def _hit_dict(hit: Any) -> dict[str, Any]:
+def _doc_hit(hit: Any) -> DocHit:
     meta = dict(hit.metadata or {})
-    return {
-        "chunk_id": hit.chunk_id,
-        "source": hit.source,
-        "title": hit.title,
-        "anchor": hit.anchor,
-        "doc_type": meta.get("doc_type", ""),
-        "heading": meta.get("heading", ""),
-        "score": round(float(hit.score), 4),
-        "text": hit.text,
-    }
+    return DocHit(
+        chunk_id=hit.chunk_id,
+        source=hit.source,
+        title=hit.title,
+        anchor=hit.anchor,
+        doc_type=meta.get("doc_type", ""),
+        heading=meta.get("heading", ""),
+        score=round(float(hit.score), 4),
+        text=hit.text,
+    )
 
 
 @tool(roles={"customer", "marketer"})
-def search_docs(ctx: ToolContext, query: str, k: int = 4, doc_type: DocType | None = None) -> dict:
+def search_docs(ctx: ToolContext, query: str, k: int = 4, doc_type: DocType | None = None) -> DocSearch:
     """Search the shop's help pages and policies (returns, shipping, warranty, payment, care, sizing) for a question.
 
     Without `doc_type`, every kind of document except product records is searched.
@@ -57,7 +58,7 @@ def search_docs(ctx: ToolContext, query: str, k: int = 4, doc_type: DocType | No
                 h for h in kb.search(query, k=k, filters={"doc_type": "policy"}) if h.chunk_id not in seen
             ]
             hits = hits[:k]
-    return {"query": query, "hits": [_hit_dict(h) for h in hits]}
+    return DocSearch(query=query, hits=[_doc_hit(h) for h in hits])
 
 
 def _catalog(ctx: ToolContext) -> Any | None:
@@ -68,7 +69,12 @@ def _catalog(ctx: ToolContext) -> Any | None:
         return None
 
 
-def _product_dict(ctx: ToolContext, sku: str, hit: Any | None = None) -> dict[str, Any] | None:
+def _present(fields: dict[str, Any]) -> dict[str, Any]:
+    """The fields the index or catalog actually had (a missing category stays the model's default)."""
+    return {k: v for k, v in fields.items() if v is not None}
+
+
+def _product_info(ctx: ToolContext, sku: str, hit: Any | None = None) -> ProductInfo | None:
     """A product as evidence: catalog facts (price, stock) win over what the index stored at sync time."""
     catalog = _catalog(ctx)
     meta = dict(hit.metadata or {}) if hit is not None else {}
@@ -86,7 +92,7 @@ def _product_dict(ctx: ToolContext, sku: str, hit: Any | None = None) -> dict[st
     }
     if catalog is not None:
         if sku not in catalog:
-            return None if hit is None else out
+            return None if hit is None else ProductInfo.model_validate(_present(out))
         p = catalog.get(sku)
         out.update(
             name=p.name,
@@ -98,6 +104,9 @@ def _product_dict(ctx: ToolContext, sku: str, hit: Any | None = None) -> dict[st
             in_stock=p.in_stock,
             sizes=p.sizes,
             colours=p.colours,
+            materials=p.materials,
+            weight_g=p.weight_g,
+            compatible_with=p.compatible_with,
             description=p.description,
         )
         if not out["text"]:
@@ -108,7 +117,7 @@ def _product_dict(ctx: ToolContext, sku: str, hit: Any | None = None) -> dict[st
             )
     if hit is not None:
         out["score"] = round(float(hit.score), 4)
-    return out
+    return ProductInfo.model_validate(_present(out))
 
 
 @tool(roles={"customer", "marketer"})
@@ -119,7 +128,7 @@ def search_products(
     category: str | None = None,
     max_price: float | None = None,
     in_stock: bool | None = None,
-) -> dict:
+) -> ProductSearch:
     """Find products matching a description, optionally within a category, under a price, or only those in stock."""
     kb = ctx.service("kb")
     k = max(1, min(MAX_K, k))
@@ -133,21 +142,19 @@ def search_products(
     products = []
     for hit in kb.search(query, k=k, filters=filters):
         sku = (hit.metadata or {}).get("sku") or hit.anchor
-        item = _product_dict(ctx, sku, hit)
+        item = _product_info(ctx, sku, hit)
         if item is not None:
             products.append(item)
-    return {
-        "query": query,
-        "filters": {k_: v for k_, v in filters.items() if k_ != "doc_type"},
-        "products": products,
-    }
+    return ProductSearch(
+        query=query, filters={k_: v for k_, v in filters.items() if k_ != "doc_type"}, products=products
+    )
 
 
 @tool(roles={"customer", "marketer"})
-def get_product(ctx: ToolContext, sku: str) -> dict:
+def get_product(ctx: ToolContext, sku: str) -> ProductInfo:
     """Look up one product by SKU: name, price, stock, sizes, colours and description."""
     sku = sku.strip().upper()
-    item = _product_dict(ctx, sku) if _catalog(ctx) is not None else None
+    item = _product_info(ctx, sku) if _catalog(ctx) is not None else None
     if item is None:
         raise NotFound(f"unknown product SKU {sku!r}")
     return item

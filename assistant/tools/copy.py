@@ -10,16 +10,20 @@ from typing import Any, Literal
 
 from assistant.errors import AssistantError, BadInput, ConfigError, Unavailable
 from assistant.tools.base import ToolContext, tool
-from generation.brief import CampaignBrief, ProductFacts, find_brief
-from generation.copywriter import CopyRequest, CopyResult
-from generation.copywriter import draft_copy as _draft
-from generation.errors import (
+from assistant.tools.results import CopyDrafts, DraftOut
+from generation import (
     BackendUnavailable,
     BadBrief,
+    CampaignBrief,
+    CopyRequest,
+    CopyResult,
     CopyValidationError,
     GenerationError,
     ModelLoadError,
+    ProductFacts,
+    find_brief,
 )
+from generation import draft_copy as _draft
 
 ChannelName = Literal["google-rsa", "meta", "email", "sms", "x"]
 DEFAULT_FINAL_URL = "https://shop.example.com/products/{sku}"
@@ -76,23 +80,24 @@ def run_draft(request: CopyRequest, llm: Any) -> CopyResult:
         raise generation_error(exc) from exc
 
 
-def result_dict(result: CopyResult, brief_id: str | None, skus: list[str]) -> dict[str, Any]:
-    return {
-        "channel": result.channel,
-        "skus": skus,
-        "brief_id": brief_id,
-        "distinct_2": result.distinct_2,
-        "drafts": [
-            {
-                "variant": d.variant,
-                "fields": d.fields,
-                "char_counts": d.char_counts(),
-                "sources": d.sources,
-                "final_url": d.final_url,
-            }
+def copy_drafts(result: CopyResult, brief_id: str | None, skus: list[str]) -> CopyDrafts:
+    """The drafter's result as the tool's typed result."""
+    return CopyDrafts(
+        channel=result.channel,
+        skus=skus,
+        brief_id=brief_id,
+        distinct_2=result.distinct_2,
+        drafts=[
+            DraftOut(
+                variant=d.variant,
+                fields=d.fields,
+                char_counts=d.char_counts(),
+                sources=d.sources,
+                final_url=d.final_url,
+            )
             for d in result.drafts
         ],
-    }
+    )
 
 
 @tool(roles={"marketer"})
@@ -103,7 +108,7 @@ def draft_copy(
     variants: int = 3,
     brief_id: str | None = None,
     segment: str | None = None,
-) -> dict:
+) -> CopyDrafts:
     """Draft ad copy for products on one channel (google-rsa, meta, email, sms, x), checked against the channel's
     limits and the campaign brief's rules.
 
@@ -120,4 +125,4 @@ def draft_copy(
         ctx.service("catalog"), skus, channel, variants=variants, brief=brief, segment=segment
     )
     result = run_draft(request, ctx.services.get("llm"))
-    return result_dict(result, brief_id, list(dict.fromkeys(skus)))
+    return copy_drafts(result, brief_id, list(dict.fromkeys(skus)))

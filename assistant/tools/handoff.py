@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from assistant.errors import BadInput
 from assistant.tools.base import ToolContext, tool
+from assistant.tools.results import HandoffTicket
 
 
 @tool(roles={"customer", "marketer"})
-def request_handoff(ctx: ToolContext, reason: str, contact: str | None = None) -> dict:
+def request_handoff(ctx: ToolContext, reason: str, contact: str | None = None) -> HandoffTicket:
     """Ask for a human: the shop's staff get this conversation and contact the caller (e-mail or phone, if given)."""
     if not ctx.session_id:
         raise BadInput("a handoff needs a conversation (session) to hand over")
     store = ctx.service("store")
     handoff_id = store.add_handoff(ctx.session_id, contact, reason)
-    return {"handoff_id": handoff_id, "contact": contact, "status": "open"}
+    return HandoffTicket(handoff_id=handoff_id, contact=contact)

@@ -26,9 +26,7 @@ def test_percentile_interpolates() -> None:
 
 def test_bench_runs_levels_and_writes_a_report(settings, tmp_path) -> None:
     fake = FakeAssistant(settings, token_delay_s=0.03)  # ~10 tokens: a done ~0.3 s after the first token
-    report = bench.run(
-        [1, 3], turns=2, app=create_app(settings, fake, with_ui=False), assistant=fake, baseline_turns=2
-    )
+    report = bench.run([1, 3], turns=2, app=create_app(settings, fake), assistant=fake, baseline_turns=2)
     levels = {lv["sessions"]: lv for lv in report["levels"]}
     assert set(levels) == {1, 3}
     for n, level in levels.items():

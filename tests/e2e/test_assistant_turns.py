@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from assistant.conversation.agent import Assistant
+from assistant import Assistant
 from assistant.conversation.reply import Caller, DoneEvent, TokenEvent
 from assistant.storage.store import ConversationStore
 

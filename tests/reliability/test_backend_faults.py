@@ -132,7 +132,7 @@ def test_llm_server_down_then_back_then_slow(settings: Settings, llm_server):
     settings.llm.base_url = f"http://127.0.0.1:{server.port}/v1"
     settings.llm.timeout_s = 2.0
     _ingest_returns(settings)
-    app = create_app(settings, with_ui=False)
+    app = create_app(settings)
     with TestClient(app, raise_server_exceptions=False) as client:
         _answered_without_model(_chat(client))  # nothing listens on the port
 
@@ -159,7 +159,7 @@ def test_llm_down_streaming_chat_never_breaks_the_stream(settings: Settings, llm
     settings.llm.backend = "openai"
     settings.llm.base_url = f"http://127.0.0.1:{server.port}/v1"
     settings.llm.timeout_s = 2.0
-    with TestClient(create_app(settings, with_ui=False), raise_server_exceptions=False) as client:
+    with TestClient(create_app(settings), raise_server_exceptions=False) as client:
         response = client.post("/v1/chat", json={"message": "Can I return worn boots?"})
         if (
             response.status_code == 503
@@ -222,7 +222,7 @@ def chroma_server(tmp_path):
 def test_chroma_server_down_at_start_is_a_503_not_a_crash(settings: Settings):
     settings.retrieval.chroma_host = "127.0.0.1"
     settings.retrieval.chroma_port = _free_port()  # nothing listens there
-    with TestClient(create_app(settings, with_ui=False), raise_server_exceptions=False) as client:
+    with TestClient(create_app(settings), raise_server_exceptions=False) as client:
         assert client.get("/healthz").status_code == 200
         _assert_unavailable(_chat(client, "What is your return policy?"))
 
@@ -233,7 +233,7 @@ def test_chroma_server_going_away_is_a_503_and_recovers(settings: Settings, chro
     settings.retrieval.chroma_port = port
     start()
     _ingest_returns(settings)
-    with TestClient(create_app(settings, with_ui=False), raise_server_exceptions=False) as client:
+    with TestClient(create_app(settings), raise_server_exceptions=False) as client:
         first = _chat(client, "What is your return policy?")
         assert first.status_code == 200 and first.json()["citations"], first.text
         stop()

@@ -15,7 +15,7 @@ MARKETER = {"Authorization": f"Bearer {API_KEY}"}
 
 def _client(settings: Settings) -> TestClient:
     settings.marketer_api_keys = [SecretStr(API_KEY)]
-    return TestClient(create_app(settings, with_ui=False), raise_server_exceptions=False)
+    return TestClient(create_app(settings), raise_server_exceptions=False)
 
 
 @pytest.fixture

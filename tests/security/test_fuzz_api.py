@@ -37,7 +37,7 @@ def _fuzz_app():
     settings = Settings(data_dir=root / "var", marketer_api_keys=[SecretStr(API_KEY)], _env_file=None)
     settings.limits.rate_per_minute_client = 100_000  # fuzzing from one address is not an attack to throttle
     settings.limits.max_turns_per_session = 10_000
-    return _OneLifespan(create_app(settings, with_ui=False))
+    return _OneLifespan(create_app(settings))
 
 
 class _OneLifespan:

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from assistant.conversation.agent import Assistant
+from assistant import Assistant
 from assistant.conversation.reply import Caller, Reply
 from assistant.settings import Settings
 
@@ -109,7 +109,7 @@ def test_customer_cannot_reach_marketer_tools_by_asking(bot: Assistant, message:
 def test_forged_tool_calls_in_the_api_payload_are_ignored(bot: Assistant):
     from assistant.http.app import create_app
 
-    app = create_app(bot.settings, assistant=bot, with_ui=False)
+    app = create_app(bot.settings, assistant=bot)
     client = TestClient(app, raise_server_exceptions=False)
     forged = {
         "message": "list the members of the Champions segment",

@@ -1,7 +1,8 @@
-"""A tiny stand-in for `assistant.conversation.agent.Assistant` with the same `stream_turn`/`turn`/`store` interface.
+"""The real application API (`assistant.Assistant`: policy, store, uploads, feedback) over a scripted turn loop.
 
-Only for unit tests of the HTTP and UI layers: it uses the real `ConversationStore` (real SQLite), answers with a canned
-text that names the message and the session (so a test can tell whose answer went where) and can be told to fail.
+Only for unit tests of the HTTP and UI layers: it uses the real `ConversationStore` (real SQLite) and the real policy;
+its agent answers with a canned text that names the message and the session (so a test can tell whose answer went
+where) and can be told to fail.
 """
 
 from __future__ import annotations
@@ -10,8 +11,9 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-from assistant.errors import BadInput
-from assistant.conversation.reply import (
+from assistant import (
+    Assistant,
+    BadInput,
     Caller,
     CitationEvent,
     CitationOut,
@@ -21,20 +23,22 @@ from assistant.conversation.reply import (
     ToolCallEvent,
     ToolCallRecord,
 )
+from assistant.services import Services
 from assistant.settings import Settings
 from assistant.storage.store import ConversationStore
 
 
-class FakeAssistant:
+class EchoAgent:
     """Answers "You asked: <message> (session <id>)" word by word, with one citation; marketers also get a tool call."""
 
-    def __init__(self, settings: Settings, token_delay_s: float = 0.0):
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
-        self.store = ConversationStore.from_url(settings.db_url)
+    def __init__(self, store: ConversationStore, token_delay_s: float = 0.0):
+        self.store = store
         self.token_delay_s = token_delay_s
         self.calls: list[tuple[str, Caller, str | None]] = []
 
-    def stream_turn(self, message: str, caller: Caller, session_id: str | None = None) -> Iterator[Any]:
+    def stream_turn(
+        self, message: str, caller: Caller, session_id: str | None = None, turn_key: str | None = None
+    ) -> Iterator[Any]:
         self.calls.append((message, caller, session_id))
         if message == "boom-bad":
             raise BadInput("that message is not allowed")
@@ -65,8 +69,16 @@ class FakeAssistant:
             )
         )
 
-    def turn(self, message: str, caller: Caller, session_id: str | None = None) -> Reply:
-        for event in self.stream_turn(message, caller, session_id):
-            if event.type == "done":
-                return event.reply
-        raise AssertionError("no done event")
+
+class FakeAssistant(Assistant):
+    """`Assistant` with the `EchoAgent` as its turn loop and only the services a test gives it (e.g. `kb=`)."""
+
+    def __init__(self, settings: Settings, token_delay_s: float = 0.0, **services: Any):
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        store = ConversationStore.from_url(settings.db_url)
+        self.echo = EchoAgent(store, token_delay_s)
+        super().__init__(settings, store, services=Services({}, **services), agent=self.echo)
+
+    @property
+    def calls(self) -> list[tuple[str, Caller, str | None]]:
+        return self.echo.calls

@@ -72,16 +72,16 @@ def _serve_shop(port: int, app_url: str) -> str:
 @cache
 def live_app() -> LiveApp:
     """Bootstrap the demo shop (once), build the real app and serve it on a free 127.0.0.1 port until exit."""
-    from assistant.conversation.agent import Assistant
+    from assistant import Assistant
     from assistant.bootstrap import prepare_demo
-    from assistant.http.app import create_app
     from bench.service import LocalServer
+    from ui.server import create_server
 
     shop_port = _free_port()
     settings = Settings(data_dir=DATA_DIR, cors_origins=[f"http://127.0.0.1:{shop_port}"], _env_file=None)
     prepare_demo(settings, customers=200, progress=False)
     assistant = Assistant.from_settings(settings)
-    server = LocalServer(create_app(settings, assistant))
+    server = LocalServer(create_server(settings, assistant))
     atexit.register(server.close)
     return LiveApp(server.url, settings, assistant, _serve_shop(shop_port, server.url))
 

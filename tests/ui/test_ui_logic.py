@@ -6,9 +6,9 @@ import csv
 
 import gradio as gr
 
-from assistant.conversation.reply import Caller, CitationOut, Reply
+from assistant import Caller, CitationOut, CopyDrafts, Recommendations, Reply
 from tests.ui.fake_assistant import FakeAssistant
-from ui.app import chat_stream, draft_rows, format_reply, record_feedback, records, table, write_csv
+from ui import chat_stream, draft_rows, format_reply, record_feedback, rows_of, table, write_csv
 
 
 def test_format_reply_links_citations_to_the_documents() -> None:
@@ -66,25 +66,26 @@ def test_thumbs_become_feedback_on_the_right_turn(settings) -> None:
     )[-1]
     index = int(next(iter(turns)))
     liked = gr.LikeData(target=None, data={"index": index, "value": "x", "liked": False})
-    assert "Thanks" in record_feedback(lambda: bot, liked, session_id, turns)
+    customer = Caller(role="customer")
+    assert "Thanks" in record_feedback(lambda: bot, customer, liked, session_id, turns)
     assert bot.store.feedback(session_id)[0]["rating"] == -1
     early = gr.LikeData(target=None, data={"index": index + 2, "value": "x", "liked": True})
-    assert "once the answer" in record_feedback(lambda: bot, early, session_id, turns)
+    assert "once the answer" in record_feedback(lambda: bot, customer, early, session_id, turns)
 
 
 def test_draft_rows_count_characters_per_field_and_export_csv(tmp_path) -> None:
-    result = {
-        "drafts": [
+    result = CopyDrafts(
+        channel="google-rsa",
+        skus=["FTW-001"],
+        drafts=[
             {
                 "variant": 1,
-                "headlines": ["Dry feet", "Trail ready"],
-                "description": "Waterproof boots.",
-                "limits": {"description": 90},
+                "fields": {"headlines": ["Dry feet", "Trail ready"], "description": "Waterproof boots."},
             },
-            {"variant": 2, "headlines": ["Go far"], "description": "Light boots."},
-        ]
-    }
-    rows = draft_rows(result)
+            {"variant": 2, "fields": {"headlines": ["Go far"], "description": "Light boots."}},
+        ],
+    )
+    rows = draft_rows(result, {"description": 90})
     assert {"variant": 1, "field": "headlines 1", "text": "Dry feet", "chars": 8, "limit": ""} in rows
     assert {
         "variant": 1,
@@ -94,18 +95,12 @@ def test_draft_rows_count_characters_per_field_and_export_csv(tmp_path) -> None:
         "limit": 90,
     } in rows
     assert len(rows) == 5
-    # the Draft shape of generation.copywriter: fields under "fields", limits from the channel spec
-    drafted = {
-        "drafts": [
-            {
-                "channel": "sms",
-                "variant": 1,
-                "fields": {"text": "Dry feet. Reply STOP to opt out"},
-                "final_url": "u",
-            }
-        ]
-    }
-    assert draft_rows(drafted, {"text": 160}) == [
+    sms = CopyDrafts(
+        channel="sms",
+        skus=["X"],
+        drafts=[{"variant": 1, "fields": {"text": "Dry feet. Reply STOP to opt out"}}],
+    )
+    assert draft_rows(sms, {"text": 160}) == [
         {"variant": 1, "field": "text", "text": "Dry feet. Reply STOP to opt out", "chars": 31, "limit": 160}
     ]
     with open(write_csv(rows, "t-"), newline="", encoding="utf-8") as handle:
@@ -113,13 +108,15 @@ def test_draft_rows_count_characters_per_field_and_export_csv(tmp_path) -> None:
     assert len(written) == 5 and written[0]["chars"] == "8"
 
 
-def test_records_and_table_flatten_tool_results() -> None:
-    rows = records({"customer_id": "1", "items": [{"sku": "A", "reasons": ["bought", "popular"]}]}, "items")
-    headers, cells = table(rows)
-    assert headers == ["sku", "reasons"] and cells == [["A", "bought, popular"]]
+def test_rows_and_table_flatten_typed_results() -> None:
+    recs = Recommendations(
+        customer_id="1",
+        items=[{"item_id": "A", "score": 0.5, "reason": "bought before", "reason_code": "again"}],
+    )
+    headers, cells = table(rows_of(recs.items))
+    assert headers[:2] == ["name", "item_id"] and cells[0][1] == "A" and "bought before" in cells[0]
     headers, cells = table(
         [{"score": 1.0, "name": "Boot", "top_categories": [["Jackets", 0.25], ["Tents", 0.1]]}]
     )
     assert headers == ["name", "score", "top_categories"] and cells[0][2] == "Jackets 25%, Tents 10%"
-    assert records([{"a": 1}, 2]) == [{"a": 1}, {"value": 2}]
-    assert records({"name": "x"}) == [{"name": "x"}]
+    assert rows_of([{"a": 1}]) == [{"a": 1}]

@@ -40,15 +40,11 @@ class EmbedderEncoder:
 
 
 def make_encoder(kind: str = "auto", retrieval_settings=None) -> TextEncoder:
-    """`tfidf`, `embedder` or `auto` (the embedder when the retrieval layer offers one, else TF-IDF)."""
+    """`tfidf`, or `embedder`/`auto` (the retrieval layer's sentence embedder)."""
     if kind == "tfidf":
         return TfidfEncoder()
-    try:
-        from retrieval import get_embedder  # landed by the retrieval room
-    except ImportError:
-        if kind == "embedder":
-            raise
-        return TfidfEncoder()
+    from retrieval import get_embedder
+
     return EmbedderEncoder(get_embedder(retrieval_settings))
 
 

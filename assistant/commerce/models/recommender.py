@@ -21,11 +21,11 @@ import pandas as pd
 from sklearn.ensemble import HistGradientBoostingClassifier
 from threadpoolctl import threadpool_limits
 
-from assistant.errors import NotFound
 from assistant.commerce.models import features as fx
 from assistant.commerce.models.artifacts import load_arrays, load_json, save_arrays, save_json
 from assistant.commerce.models.base import Recommendation, Recommender
 from assistant.commerce.models.content import TextEncoder, TfidfEncoder, content_neighbours
+from assistant.errors import NotFound
 
 REASONS = {
     "regular": "you buy this regularly",

@@ -27,9 +27,9 @@ from sklearn.cluster import KMeans, MiniBatchKMeans
 from sklearn.metrics import silhouette_score
 from threadpoolctl import threadpool_limits
 
-from assistant.errors import NotFound
 from assistant.commerce.models.artifacts import load_arrays, load_json, save_arrays, save_json
 from assistant.commerce.models.base import Segmenter, SegmentProfile
+from assistant.errors import NotFound
 
 # Prototypes as (r, f, m) scores in [0, 1]: r = share of customers this cluster bought more recently than (1 = most
 # recent), f and m = share of customers it out-orders / out-spends. The last field says which clusters may carry the name:

@@ -14,10 +14,10 @@ from pathlib import Path
 import pandas as pd
 from rich.console import Console
 
-from assistant.errors import NotTrained
 from assistant.commerce.models.content import make_encoder
 from assistant.commerce.models.recommender import RepeatAwareRecommender
 from assistant.commerce.models.segments import RFMSegmenter, rfm_table
+from assistant.errors import NotTrained
 
 
 @dataclass

@@ -16,7 +16,12 @@ from bs4 import BeautifulSoup
 from typer.testing import CliRunner
 
 from assistant.commerce.catalog import Catalog
-from assistant.commerce.demo import CONSUMABLE_SUBCATEGORIES, CUSTOMER_COLUMNS, ORDER_COLUMNS, generate_demo_shop
+from assistant.commerce.demo import (
+    CONSUMABLE_SUBCATEGORIES,
+    CUSTOMER_COLUMNS,
+    ORDER_COLUMNS,
+    generate_demo_shop,
+)
 from assistant.errors import BadInput
 from assistant.settings import REPO_ROOT
 

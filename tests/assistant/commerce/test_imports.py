@@ -15,8 +15,8 @@ from assistant.commerce.imports import (
     import_products,
     load_order_lines,
 )
-from assistant.storage.db import get_engine
 from assistant.errors import BadInput, NotFound
+from assistant.storage.db import get_engine
 
 ORDERS = """order_id,customer_id,sku,quantity,unit_price,currency,ordered_at
 A1,c1,SKU-1,2,9.50,EUR,2026-01-05 10:00:00

@@ -6,12 +6,13 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from assistant.conversation.agent import NO_EVIDENCE_TEXT, REFUSED_TEXT, Assistant
+from assistant import Assistant, CopyDrafts, Recommendations, SegmentDetail, SegmentMembers
 from assistant.conversation.compose import Answer, sentences
-from assistant.errors import BadInput, Forbidden
 from assistant.conversation.policy import Policy
 from assistant.conversation.reply import Caller, CitationEvent, DoneEvent, TokenEvent, ToolCallEvent
 from assistant.conversation.router import Route, Router
+from assistant.conversation.turn import NO_EVIDENCE_TEXT, REFUSED_TEXT
+from assistant.errors import BadInput, Forbidden
 from assistant.services import CachedEmbedder, Services
 from assistant.storage.store import ConversationStore
 from assistant.tools import ToolContext, all_tools, tool
@@ -24,38 +25,54 @@ MARKETER = Caller(role="marketer")
 
 # -- fakes of the tools other rooms write (their real versions are tested in their rooms) --------------------------
 @tool(roles={"marketer"})
-def segment_profile(ctx: ToolContext, segment: str) -> dict:
+def segment_profile(ctx: ToolContext, segment: str) -> SegmentDetail:
     """Profile of one segment."""
-    # the real tool's shape: the profile's fields plus the recommender's picks for the segment
-    return {
-        "name": segment,
-        "size": 120,
-        "top_products": ["JKT-001"],
-        "recommended": [{"item_id": "TNT-001", "score": 1.0, "reason": "popular in your segment"}],
-    }
+    # the real tool's type: the profile's fields plus the recommender's picks for the segment
+    return SegmentDetail(
+        name=segment,
+        size=120,
+        share=0.1,
+        recency_days=30.0,
+        frequency=2.0,
+        monetary=150.0,
+        top_products=["JKT-001"],
+        recommended=[
+            {
+                "item_id": "TNT-001",
+                "score": 1.0,
+                "reason": "popular in your segment",
+                "reason_code": "popular",
+            }
+        ],
+    )
 
 
 @tool(roles={"marketer"})
-def segment_members(ctx: ToolContext, segment: str, limit: int = 50) -> dict:
+def segment_members(ctx: ToolContext, segment: str, limit: int = 50) -> SegmentMembers:
     """Members of one segment."""
-    return {"segment": segment, "members": [{"customer_id": "C00001"}]}
+    return SegmentMembers(segment=segment, total=1, customer_ids=["C00001"])
 
 
 @tool(roles={"marketer"})
-def draft_copy(ctx: ToolContext, skus: list[str], channel: str = "google-rsa", variants: int = 3) -> dict:
+def draft_copy(
+    ctx: ToolContext, skus: list[str], channel: str = "google-rsa", variants: int = 3
+) -> CopyDrafts:
     """Draft ad copy."""
-    return {
-        "drafts": [
-            {"headlines": [f"{skus[0]} headline {i}"], "descriptions": ["Light and dry."]}
-            for i in range(variants)
-        ]
-    }
+    drafts = [
+        {
+            "variant": i + 1,
+            "fields": {"headlines": [f"{skus[0]} headline {i}"], "descriptions": ["Light and dry."]},
+        }
+        for i in range(variants)
+    ]
+    return CopyDrafts(channel=channel, skus=skus, drafts=drafts)
 
 
 @tool(roles={"customer", "marketer"})
-def recommend_products(ctx: ToolContext, customer_id: str, k: int = 5) -> dict:
+def recommend_products(ctx: ToolContext, customer_id: str, k: int = 5) -> Recommendations:
     """Recommendations for a customer."""
-    return {"customer_id": customer_id, "items": [{"sku": "FTW-001", "reason": "bought boots before"}][:k]}
+    item = {"item_id": "FTW-001", "score": 1.0, "reason": "bought boots before", "reason_code": "again"}
+    return Recommendations(customer_id=customer_id, items=[item][:k])
 
 
 class StubRouter(Router):
@@ -211,7 +228,7 @@ def test_compound_marketer_request_profiles_the_segment_then_drafts(assistant):
     assert names == ["segment_profile", "draft_copy"]
     assert reply.tool_calls[0].arguments == {"segment": "At risk"}
     assert reply.tool_calls[1].arguments == {"skus": ["TNT-001"], "channel": "google-rsa", "variants": 3}
-    assert len(reply.tool_calls[1].result["drafts"]) == 3
+    assert len(reply.tool_calls[1].result.drafts) == 3
     assert "TNT-001 headline 2" in reply.text and reply.intent == "ad_copy"
     assert reply.text.startswith(
         "Drafting 3 google-rsa variant(s) for TNT-001, aimed at the At risk segment:"
@@ -254,7 +271,7 @@ def test_session_continues_and_history_is_bounded(assistant, settings):
     first = assistant.turn("hello", ALICE)
     for _ in range(3):
         assistant.turn("hello", ALICE, session_id=first.session_id)
-    assert len(assistant.router.histories[-1]) == 2
+    assert len(assistant.agent.router.histories[-1]) == 2
     assert assistant.store.get_session(first.session_id).turns == 4
 
 
@@ -320,14 +337,16 @@ def test_drafts_render_the_copywriter_s_fields():
     from assistant.conversation.compose import render_drafts
 
     text = render_drafts(
-        {
-            "drafts": [
+        CopyDrafts(
+            channel="google-rsa",
+            skus=["FTW-001"],
+            drafts=[
                 {
                     "variant": 2,
                     "fields": {"headlines": ["Dry feet", "Light boot"], "descriptions": ["Waterproof."]},
                 }
-            ]
-        }
+            ],
+        )
     )
     assert "**Variant 2**" in text and "- headline: Dry feet" in text and "- description: Waterproof." in text
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.errors import Forbidden
 from assistant.conversation.policy import CUSTOMER_TOOLS, Policy
 from assistant.conversation.reply import Caller
+from assistant.errors import Forbidden
 from assistant.tools import ToolContext, tool
 
 

@@ -12,12 +12,11 @@ import pytest
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
-import assistant.tools as tools_pkg
 from assistant.security import hash_password, sign_customer
-from assistant.http.app import create_app
 from assistant.settings import Settings
 from assistant.tools import ToolContext, tool
 from tests.ui.fake_assistant import FakeAssistant
+from ui.server import create_server
 
 API_KEY = "test-marketer-key"
 SHOP = "http://shop.example"
@@ -57,19 +56,17 @@ def api_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
 
 @pytest.fixture(scope="module")
 def fake(api_settings: Settings) -> FakeAssistant:
-    bot = FakeAssistant(api_settings, token_delay_s=0.0)
-    bot.kb = FakeKB()
-    return bot
+    return FakeAssistant(api_settings, token_delay_s=0.0, kb=FakeKB())
 
 
 @pytest.fixture(scope="module")
 def client(api_settings: Settings, fake: FakeAssistant):
-    with TestClient(create_app(api_settings, fake)) as c:
+    with TestClient(create_server(api_settings, fake)) as c:
         yield c
 
 
 @pytest.fixture
-def fake_tools(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, ToolContext, dict]]:
+def fake_tools(monkeypatch: pytest.MonkeyPatch, fake: FakeAssistant) -> list[tuple[str, ToolContext, dict]]:
     """Real `Tool` objects with real role checks, standing in for the tools other rooms write."""
     seen: list[tuple[str, ToolContext, dict]] = []
 
@@ -100,7 +97,7 @@ def fake_tools(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, ToolContext, 
         return {"drafts": [{"headline": "Boots!", "description": "Dry feet."}] * variants}
 
     found = {t.name: t for t in (list_segments, segment_profile, recommend_products, draft_copy)}
-    monkeypatch.setattr(tools_pkg, "all_tools", lambda: found)
+    monkeypatch.setattr(fake.policy, "tools", found)  # the real policy, over these tools
     return seen
 
 
@@ -192,7 +189,7 @@ def test_a_marketer_api_key_chats_as_marketer_with_tool_events(
 def test_a_slow_stream_blocks_neither_the_server_nor_other_sessions(
     client: TestClient, fake: FakeAssistant
 ) -> None:
-    fake.token_delay_s = 0.15  # ~10 tokens: each slow answer takes about 1.5 s
+    fake.echo.token_delay_s = 0.15  # ~10 tokens: each slow answer takes about 1.5 s
     results: dict[str, Any] = {}
 
     def talk(name: str) -> None:
@@ -209,7 +206,7 @@ def test_a_slow_stream_blocks_neither_the_server_nor_other_sessions(
         for t in threads:
             t.join(10)
     finally:
-        fake.token_delay_s = 0.0
+        fake.echo.token_delay_s = 0.0
     assert results["a"]["session_id"] != results["b"]["session_id"]
     for name in ("a", "b"):
         assert f"question {name} (session {results[name]['session_id']})" in results[name]["text"]
@@ -333,7 +330,7 @@ def test_upload_saves_and_ingests_checked_files(
     response = client.post("/v1/documents", files=files, headers=marketer())
     assert response.status_code == 200, response.text
     saved = api_settings.data_dir / "uploads" / "new_policy.md"
-    assert saved.read_text().startswith("# Gift wrap") and fake.kb.synced[-1] == [saved]
+    assert saved.read_text().startswith("# Gift wrap") and fake.services["kb"].synced[-1] == [saved]
     exe = client.post(
         "/v1/documents", files={"file": ("x.exe", b"MZ..", "application/octet-stream")}, headers=marketer()
     )

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import create_engine
 
-from assistant.errors import BadInput, Forbidden, NotFound
 from assistant.conversation.reply import CitationOut, ToolCallRecord
+from assistant.errors import BadInput, Forbidden, NotFound
 from assistant.storage.store import ConversationStore
 
 

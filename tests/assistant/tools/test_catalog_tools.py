@@ -28,8 +28,8 @@ def test_tools_are_registered_with_schemas():
 def test_search_docs_leaves_out_product_records():
     kb = FakeKB(demo_hits())
     out = search_docs.run(_ctx(kb=kb), {"query": "return boots waterproof"})
-    assert out["hits"] and all(h["doc_type"] == "policy" for h in out["hits"])
-    assert out["hits"][0]["heading"].startswith("Returns and refunds")
+    assert out.hits and all(h.doc_type == "policy" for h in out.hits)
+    assert out.hits[0].heading.startswith("Returns and refunds")
     search_docs.run(_ctx(kb=kb), {"query": "return", "doc_type": "policy", "k": 2})
     assert kb.queries[-1] == ("return", {"doc_type": "policy"})
     with pytest.raises(BadInput):
@@ -40,21 +40,19 @@ def test_search_products_uses_catalog_prices_and_filters():
     stale = [product_hit(PRODUCTS[0], stale_price=99.0), product_hit(PRODUCTS[1])]
     kb = FakeKB(stale)
     out = search_products.run(_ctx(kb=kb, catalog=demo_catalog()), {"query": "waterproof boot"})
-    boot = next(p for p in out["products"] if p["sku"] == "FTW-001")
-    assert (
-        boot["price"] == 169.0 and boot["in_stock"] is True
-    )  # the catalog wins over the index's stale price
+    boot = next(p for p in out.products if p.sku == "FTW-001")
+    assert boot.price == 169.0 and boot.in_stock is True  # the catalog wins over the index's stale price
     out = search_products.run(
         _ctx(kb=kb, catalog=demo_catalog()), {"query": "waterproof", "in_stock": True, "max_price": 200}
     )
     assert kb.queries[-1][1] == {"doc_type": "product", "max_price": 200.0, "in_stock": True}
-    assert out["filters"] == {"max_price": 200.0, "in_stock": True}
+    assert out.filters == {"max_price": 200.0, "in_stock": True}
 
 
 def test_get_product():
     ctx = _ctx(catalog=demo_catalog())
     item = get_product.run(ctx, {"sku": " ftw-001 "})
-    assert item["name"].startswith("Talus") and item["price"] == 169.0 and item["stock"] == 34
+    assert item.name.startswith("Talus") and item.price == 169.0 and item.stock == 34
     with pytest.raises(NotFound):
         get_product.run(ctx, {"sku": "NOPE-1"})
     with pytest.raises(NotFound):
@@ -66,7 +64,7 @@ def test_request_handoff_stores_contact(settings):
     sid = store.create_session("customer")
     ctx = ToolContext(role="customer", session_id=sid, services={"store": store})
     out = request_handoff.run(ctx, {"reason": "wants a person", "contact": "anna@example.com"})
-    assert store.list_handoffs()[0]["handoff_id"] == out["handoff_id"]
+    assert store.list_handoffs()[0]["handoff_id"] == out.handoff_id
     assert store.list_handoffs()[0]["contact"] == "anna@example.com"
     with pytest.raises(BadInput):
         request_handoff.run(ToolContext(role="customer", services={"store": store}), {"reason": "x"})
@@ -86,10 +84,10 @@ def test_customers_never_see_campaign_briefs():
     kb = FakeKB([*demo_hits(), brief])
     query = {"query": "winter campaign free shipping At risk customers"}
     customer = search_docs.run(_ctx(kb=kb), query)
-    assert all(h["doc_type"] != "campaign" for h in customer["hits"])
+    assert all(h.doc_type != "campaign" for h in customer.hits)
     asked = search_docs.run(
         _ctx(kb=kb), {**query, "doc_type": "campaign"}
     )  # asking for it explicitly does not help
-    assert all(h["doc_type"] != "campaign" for h in asked["hits"])
+    assert all(h.doc_type != "campaign" for h in asked.hits)
     marketer = search_docs.run(_ctx(role="marketer", kb=kb), query)
-    assert any(h["doc_type"] == "campaign" for h in marketer["hits"])
+    assert any(h.doc_type == "campaign" for h in marketer.hits)

@@ -28,19 +28,17 @@ def test_marketer_gets_valid_drafts_with_a_brief(ctx):
             "segment": "Champions",
         },
     )
-    assert (
-        out["channel"] == "sms" and out["brief_id"] == "trail-running-season-2027" and len(out["drafts"]) == 2
-    )
-    for d in out["drafts"]:
-        text = d["fields"]["text"]
-        assert len(text) <= 160 and d["char_counts"]["text"] == len(text)
+    assert out.channel == "sms" and out.brief_id == "trail-running-season-2027" and len(out.drafts) == 2
+    for d in out.drafts:
+        text = d.fields["text"]
+        assert len(text) <= 160 and d.char_counts["text"] == len(text)
         assert text.endswith("Reply STOP to opt out")
         assert "cheap" not in text.lower() and "guaranteed" not in text.lower()
 
 
 def test_rsa_from_several_skus(ctx):
     out = draft_copy.run(ctx, {"skus": ["FTW-001", "FTW-002"], "channel": "google-rsa", "variants": 1})
-    heads = out["drafts"][0]["fields"]["headlines"]
+    heads = out.drafts[0].fields["headlines"]
     assert 3 <= len(heads) <= 15 and all(len(h) <= 30 for h in heads)
 
 

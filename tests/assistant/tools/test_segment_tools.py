@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.errors import Forbidden, NotFound
 from assistant.commerce.models import load_models
+from assistant.errors import Forbidden, NotFound
 from assistant.tools import ToolContext, all_tools
 from assistant.tools.segments import customer_summary, list_segments, segment_members, segment_profile
 from tests.assistant.commerce.models.uci_slice import trained_settings
@@ -38,12 +38,12 @@ def test_customers_may_not_run_segment_tools(marketer):
 
 def test_list_profile_members(marketer):
     listed = list_segments.run(marketer, {})
-    names = [s["name"] for s in listed["segments"]]
-    assert len(names) >= 3 and listed["silhouette"] > 0
+    names = [s.name for s in listed.segments]
+    assert len(names) >= 3 and listed.silhouette > 0
     profile = segment_profile.run(marketer, {"segment": names[0].upper()})
-    assert profile["name"] == names[0] and profile["size"] > 0 and len(profile["recommended"]) == 5
+    assert profile.name == names[0] and profile.size > 0 and len(profile.recommended) == 5
     members = segment_members.run(marketer, {"segment": names[0], "limit": 7})
-    assert members["total"] == profile["size"] and len(members["customer_ids"]) == 7
+    assert members.total == profile.size and len(members.customer_ids) == 7
     with pytest.raises(NotFound, match="unknown segment"):
         segment_profile.run(marketer, {"segment": "Martians"})
 
@@ -51,7 +51,7 @@ def test_list_profile_members(marketer):
 def test_customer_summary(marketer):
     customer = load_models(trained_settings()).recommender.customers[0]
     summary = customer_summary.run(marketer, {"customer_id": customer})
-    assert summary["customer_id"] == customer and summary["orders"] >= 1 and summary["spent"] > 0
-    assert summary["segment"] and len(summary["recommended"]) == 5
+    assert summary.customer_id == customer and summary.orders >= 1 and summary.spent > 0
+    assert summary.segment and len(summary.recommended) == 5
     with pytest.raises(NotFound):
         customer_summary.run(marketer, {"customer_id": "00000"})

@@ -7,8 +7,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from assistant.errors import NotFound
 from assistant.commerce.models import RepeatAwareRecommender
+from assistant.errors import NotFound
 from tests.assistant.commerce.models.uci_slice import raw_slice
 
 

@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from assistant.errors import NotFound, NotTrained
 from assistant.commerce.models import RFMSegmenter, load_models, rfm_table, train_all
 from assistant.commerce.models.segments import PROTOTYPES
+from assistant.errors import NotFound, NotTrained
 from tests.assistant.commerce.models.uci_slice import trained_settings
 
 

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
 
 from assistant.commerce.demo import generate_demo_shop
-from assistant.errors import NotFound
 from assistant.commerce.models.segments import PROTOTYPES, RFMSegmenter, normalise_name, repurchase_gap_days
+from assistant.errors import NotFound
+from assistant.settings import REPO_ROOT
 
-CATALOG = Path(__file__).resolve().parents[3] / "data" / "demo" / "catalog.csv"
+CATALOG = REPO_ROOT / "data" / "demo" / "catalog.csv"
 
 
 def _group(rng, n, recency, frequency, monetary) -> pd.DataFrame:

@@ -38,8 +38,8 @@ def raw_slice() -> Path:
 def trained_settings() -> Settings:
     """Settings whose database holds the slice and whose artifacts dir holds models trained on it."""
     from assistant.commerce.imports import import_orders
-    from assistant.storage.db import get_engine
     from assistant.commerce.models import train_all
+    from assistant.storage.db import get_engine
 
     settings = Settings(data_dir=workdir() / "var", _env_file=None)
     import_orders(get_engine(settings.db_url), raw_slice())

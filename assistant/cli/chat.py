@@ -1,4 +1,4 @@
-"""Top-level commands: `mka chat` (the assistant in a terminal) and `mka serve` (the HTTP API and web pages)."""
+"""`mka chat`: the assistant in a terminal, streamed answers, then sources and tool calls."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from assistant.errors import AssistantError
 from assistant.conversation.reply import Caller, CitationEvent, DoneEvent, Reply, TokenEvent, ToolCallEvent
+from assistant.errors import AssistantError
 from assistant.settings import Settings
 
 console = Console()
@@ -64,7 +64,7 @@ def _chat_turn(bot, message: str, caller: Caller, session_id: str | None) -> str
 
 
 def register(root: typer.Typer) -> None:
-    """Add `chat` and `serve` to the `mka` app."""
+    """Add `chat` to the `mka` app."""
 
     @root.command()
     def chat(
@@ -80,7 +80,7 @@ def register(root: typer.Typer) -> None:
         if customer and role != "customer":
             err.print("[red]--customer is for the customer role[/]")
             raise typer.Exit(2)
-        from assistant.conversation.agent import Assistant
+        from assistant.api import Assistant
 
         settings = Settings()
         bot = Assistant.from_settings(settings)
@@ -130,32 +130,3 @@ def register(root: typer.Typer) -> None:
                     raise typer.Exit(1) from exc
         if session_id:
             console.print(f"[dim]session {session_id} (continue with --session {session_id})[/]")
-
-    @root.command()
-    def serve(
-        host: str | None = typer.Option(None, help="bind address (default: settings.host, 127.0.0.1)"),
-        port: int | None = typer.Option(None, help="port (default: settings.port, 7860)"),
-        bootstrap: bool = typer.Option(
-            True, help="prepare the demo shop first when settings.bootstrap_demo is on"
-        ),
-    ) -> None:
-        """Run the HTTP API, the web pages and the widget (prepares the demo shop on first start)."""
-        import uvicorn
-
-        settings = Settings()
-        if bootstrap and settings.bootstrap_demo:
-            try:
-                from assistant.bootstrap import prepare_demo
-            except ModuleNotFoundError as exc:
-                if exc.name != "assistant.bootstrap":
-                    raise
-            else:
-                try:
-                    prepare_demo(settings)
-                except AssistantError as exc:
-                    err.print(f"[red]demo bootstrap failed: {exc.message}[/]")
-                    raise typer.Exit(1) from exc
-        from assistant.http.app import create_app
-
-        app = create_app(settings)
-        uvicorn.run(app, host=host or settings.host, port=port or settings.port, log_level="info")

@@ -1,0 +1,201 @@
+"""The application API: the one front door. The HTTP layer (`assistant.http`) and the Gradio pages (`ui`) call only
+these methods, and every one of them checks the role policy for its caller (tools through `Policy.run`, other actions
+through `Policy.require`), whichever door the call came through.
+
+    app = Assistant.from_settings(settings)                # cheap; models load on first use
+    reply = app.turn("can I return worn boots?", Caller(role="customer"))
+    app.call_tool(Caller(role="marketer"), "list_segments", {})
+
+`AssistantAPI` is the protocol the front ends are written against (and their test fakes implement).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, Protocol, runtime_checkable
+
+from pydantic import BaseModel
+
+from assistant.conversation.agent import Agent
+from assistant.conversation.policy import Policy
+from assistant.conversation.reply import Caller, DoneEvent, Reply, TurnEvent
+from assistant.conversation.router import Router
+from assistant.conversation.turn import Answerer
+from assistant.documents import UploadResult, save_and_ingest
+from assistant.errors import BadInput, NotTrained
+from assistant.services import Services, default_loaders
+from assistant.settings import Settings
+from assistant.storage.store import ConversationStore
+
+
+class CopyOptions(BaseModel):
+    """What a marketer can pick when drafting copy: channels with their field limits, and campaign briefs."""
+
+    channels: dict[str, dict[str, int]]
+    briefs: list[str]
+
+
+@runtime_checkable
+class ChatAPI(Protocol):
+    def stream_turn(
+        self, message: str, caller: Caller, session_id: str | None = None, turn_key: str | None = None
+    ) -> Iterator[TurnEvent]:
+        """The turn's events as they happen; the last is a `DoneEvent` with the stored `Reply`."""
+        ...
+
+    def turn(
+        self, message: str, caller: Caller, session_id: str | None = None, turn_key: str | None = None
+    ) -> Reply:
+        """One whole turn."""
+        ...
+
+
+@runtime_checkable
+class AssistantAPI(ChatAPI, Protocol):
+    """Everything a front end may ask of the assistant."""
+
+    def warm_up(self) -> None:
+        """Load the models now (a server calls this before taking traffic)."""
+        ...
+
+    def call_tool(self, caller: Caller, name: str, arguments: dict[str, Any]) -> Any:
+        """Run one tool for `caller` through the policy; `Forbidden` if the caller may not."""
+        ...
+
+    def upload_document(self, caller: Caller, filename: str, data: bytes) -> UploadResult:
+        """Save and index a shop document (marketers)."""
+        ...
+
+    def add_feedback(
+        self, caller: Caller, session_id: str, turn_id: int, rating: int, comment: str | None = None
+    ) -> None:
+        """Thumbs up (1) or down (-1) on one turn."""
+        ...
+
+    def request_handoff(
+        self, caller: Caller, session_id: str, contact: str | None = None, reason: str | None = None
+    ) -> int:
+        """Queue the conversation for a person; the handoff's id."""
+        ...
+
+    def open_handoffs(self, caller: Caller) -> list[dict[str, Any]]:
+        """The handoffs waiting for a person (marketers)."""
+        ...
+
+    def segment_plot(self, caller: Caller) -> Path:
+        """The segment plot drawn at training time (marketers)."""
+        ...
+
+    def copy_options(self, caller: Caller) -> CopyOptions:
+        """Channels and campaign briefs for drafting copy (marketers)."""
+        ...
+
+
+class Assistant:
+    """The application API over the turn loop, the tools, the store and the knowledge base. Thread-safe."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        store: ConversationStore,
+        *,
+        services: Services | None = None,
+        policy: Policy | None = None,
+        router: Router | None = None,
+        answerer: Answerer | None = None,
+        agent: ChatAPI | None = None,
+    ):
+        self.settings = settings
+        self.store = store
+        if services is None:
+            services = Services({})
+            services.add_loaders(default_loaders(settings, services))
+        services.setdefault("settings", settings)
+        services.setdefault("store", store)
+        services.setdefault("engine", store.engine)
+        self.services = services
+        self.policy = policy or Policy()
+        self.agent = agent or Agent(settings, store, services, self.policy, router=router, answerer=answerer)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Assistant:
+        """The assistant for these settings: database opened (migrations applied), everything else lazy."""
+        return cls(settings, ConversationStore.from_url(settings.db_url))
+
+    def warm_up(self) -> None:
+        warm = getattr(self.agent, "warm_up", None)
+        if callable(warm):
+            warm()
+
+    # -- chat -------------------------------------------------------------------------------------------------------
+    def stream_turn(
+        self, message: str, caller: Caller, session_id: str | None = None, turn_key: str | None = None
+    ) -> Iterator[TurnEvent]:
+        self.policy.require(caller, "chat")
+        return self.agent.stream_turn(message, caller, session_id, turn_key=turn_key)
+
+    def turn(
+        self, message: str, caller: Caller, session_id: str | None = None, turn_key: str | None = None
+    ) -> Reply:
+        reply = None
+        for event in self.stream_turn(message, caller, session_id, turn_key=turn_key):
+            if isinstance(event, DoneEvent):
+                reply = event.reply
+        if reply is None:  # a turn loop that ends without its DoneEvent is a bug, not the caller's problem
+            raise RuntimeError("the turn ended without a reply")
+        return reply
+
+    # -- tools and documents ----------------------------------------------------------------------------------------
+    def call_tool(self, caller: Caller, name: str, arguments: dict[str, Any]) -> Any:
+        _, result = self.policy.run(caller, name, arguments, self.services)
+        return result
+
+    def upload_document(self, caller: Caller, filename: str, data: bytes) -> UploadResult:
+        self.policy.require(caller, "upload_document")
+        uploads = self.settings.data_dir / "uploads"
+        return save_and_ingest(
+            self.services["kb"], uploads, filename, data, self.settings.limits.max_upload_bytes
+        )
+
+    # -- feedback and handoffs --------------------------------------------------------------------------------------
+    def add_feedback(
+        self, caller: Caller, session_id: str, turn_id: int, rating: int, comment: str | None = None
+    ) -> None:
+        self.policy.require(caller, "feedback")
+        if rating not in (1, -1):
+            raise BadInput("rating must be 1 (thumbs up) or -1 (thumbs down)")
+        self.store.add_feedback(session_id, turn_id, rating, comment)
+
+    def request_handoff(
+        self, caller: Caller, session_id: str, contact: str | None = None, reason: str | None = None
+    ) -> int:
+        self.policy.require(caller, "handoff")
+        return self.store.add_handoff(
+            session_id, contact, (reason or "").strip() or "asked to talk to a person"
+        )
+
+    def open_handoffs(self, caller: Caller) -> list[dict[str, Any]]:
+        self.policy.require(caller, "list_handoffs")
+        return self.store.list_handoffs(status="open")
+
+    # -- the marketer's workspace -----------------------------------------------------------------------------------
+    def segment_plot(self, caller: Caller) -> Path:
+        self.policy.require(caller, "segment_plot")
+        path = self.settings.artifacts_dir / "segments.png"  # written by assistant.commerce.models.training
+        if not path.is_file():
+            raise NotTrained(
+                "no segment plot yet: train the models with `mka model train` (or start with `make run`)"
+            )
+        return path
+
+    def copy_options(self, caller: Caller) -> CopyOptions:
+        self.policy.require(caller, "copy_options")
+        from generation import channel_specs
+
+        channels = {
+            name: {f.name: f.max_chars for f in spec.fields} for name, spec in channel_specs().items()
+        }
+        folder = self.settings.demo_dir / "campaigns"
+        briefs = sorted(p.stem for p in folder.glob("*.y*ml")) if folder.is_dir() else []
+        return CopyOptions(channels=channels, briefs=briefs)

@@ -1,0 +1,90 @@
+"""Finding products: a named SKU, products like one, recommendations for the caller, or a catalog search.
+
+An anonymous "recommend something" with nothing to go on gets a question back (action "clarify"): a popularity list
+answers a question nobody asked.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from assistant.conversation.intents import intent
+from assistant.conversation.reply import TurnEvent
+from assistant.conversation.router import Route
+from assistant.conversation.turn import Turn
+from assistant.tools.results import ProductInfo, product_items
+
+RECOMMEND_WORDS = re.compile(
+    r"\b(recommend\w*|suggest\w*|for me|ideas?|what should i buy|best sellers?|empfehl\w*|recommand\w*|recomiend\w*)\b",
+    re.I,
+)
+_SIMILAR_WORDS = re.compile(r"\b(similar|like|alternatives?|instead of|ähnlich|comme|parecid\w*)\b", re.I)
+# Words that say nothing about *what* the caller wants: a request made only of these needs a question back.
+_VAGUE = set(
+    "recommend recommendation recommendations suggest suggestion something anything me please can you could would "
+    "what should i buy get a an some for good nice product products item items idea ideas show give to tell which "
+    "one stuff thing things your you have do any best".split()
+)
+MAX_PRODUCTS = 10
+
+
+def is_vague(message: str) -> bool:
+    return not [w for w in re.findall(r"[^\W\d_]+", message.lower()) if w not in _VAGUE]
+
+
+@intent("product_discovery")
+def product_discovery(turn: Turn, route: Route, history: list[dict]) -> Iterator[TurnEvent]:
+    slots = route.slots
+    k = min(int(slots.get("count") or 5), MAX_PRODUCTS)
+    skus = slots.get("skus") or []
+    if skus and _SIMILAR_WORDS.search(turn.message):
+        record = yield from turn.run_tool("similar_products", {"sku": skus[0], "k": k})
+        if record.ok:
+            yield from turn.render_products(product_items(record.result), f"Products similar to {skus[0]}:")
+            return
+    if skus:
+        found = yield from _look_up(turn, skus[:3])
+        if found:
+            yield from turn.render_products(found, "Here is what our catalog says:", details=True)
+            return
+    target = slots.get("customer_id") if turn.caller.role == "marketer" else turn.caller.customer_id
+    if target and (RECOMMEND_WORDS.search(turn.message) or is_vague(turn.message)):
+        record = yield from turn.run_tool("recommend_products", {"customer_id": target, "k": k})
+        if record.ok:
+            intro = "Picked for you:" if turn.caller.role == "customer" else f"Recommended for {target}:"
+            yield from turn.render_products(product_items(record.result), intro)
+            return
+    if is_vague(turn.message):
+        turn.action = "clarify"
+        yield from turn.say(
+            "Happy to help you find something. What are you shopping for, and for what kind of trip or weather? "
+            "A budget helps too (for example: waterproof hiking boots under 150 EUR)."
+        )
+        return
+    yield from _search(turn, slots, k)
+
+
+def _look_up(turn: Turn, skus: list[str]) -> Iterator[TurnEvent]:
+    found: list[ProductInfo] = []
+    for sku in skus:
+        record = yield from turn.run_tool("get_product", {"sku": sku})
+        if record.ok and isinstance(record.result, ProductInfo):
+            found.append(record.result)
+    return found
+
+
+def _search(turn: Turn, slots: dict[str, Any], k: int) -> Iterator[TurnEvent]:
+    args: dict[str, Any] = {"query": turn.message, "k": k}
+    if slots.get("max_price") is not None:
+        args["max_price"] = slots["max_price"]
+    record = yield from turn.run_tool("search_products", args)
+    products = product_items(record.result) if record.ok else []
+    if not products:
+        yield from turn.say(
+            "I could not find a product matching that in our catalog. Could you describe it differently, "
+            "or shall I ask a member of our team?"
+        )
+        return
+    yield from turn.render_products(products, "These products match what you are looking for:")

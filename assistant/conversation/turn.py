@@ -1,0 +1,213 @@
+"""One turn in progress: what it has produced so far, and the moves an intent handler makes with it.
+
+An intent handler (`assistant.conversation.intents`) gets a `Turn` and yields events through it: `run_tool` (always
+through the policy), `say` (composed text, streamed word by word), `answer` (a grounded answer from evidence),
+`cite`/`emit_citations` (numbered evidence), `render_products` (a cited product list from catalog facts).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from assistant.conversation.compose import Answer, Evidence, chunks, plain_snippet, product_line, summary
+from assistant.conversation.policy import Policy
+from assistant.conversation.reply import (
+    Caller,
+    CitationEvent,
+    CitationOut,
+    TokenEvent,
+    ToolCallEvent,
+    ToolCallRecord,
+    TurnEvent,
+)
+from assistant.errors import AssistantError, Forbidden, Unavailable
+from assistant.security import sanitize_evidence
+from assistant.tools.results import DocHit, ProductInfo, RecommendedItem
+from retrieval import IndexUnavailable
+
+log = logging.getLogger(__name__)
+
+NO_EVIDENCE_TEXT = (
+    "I could not find this in our help pages, so I would rather not guess. "
+    "Would you like me to pass your question to a member of our team?"
+)
+REFUSED_TEXT = (
+    "Sorry, that is not something I can do for you here: it is available to the shop's marketing team only."
+)
+
+
+class Answerer(Protocol):
+    """Answers a question from numbered evidence: streamed text pieces, then one final `Answer`."""
+
+    def answer(
+        self, question: str, evidence: list[Evidence], history: list[dict] = ()
+    ) -> Iterator[str | Answer]: ...
+
+
+@dataclass
+class Turn:
+    """What one turn has produced so far, and the means to produce more (tools, answerer, catalog)."""
+
+    message: str
+    caller: Caller
+    session_id: str
+    policy: Policy
+    services: Mapping[str, Any]
+    answerer: Answerer
+    intent: str = ""
+    action: str = "answer"
+    text: list[str] = field(default_factory=list)
+    tool_calls: list[ToolCallRecord] = field(default_factory=list)
+    citations: list[CitationOut] = field(default_factory=list)
+    evidence: list[Evidence] = field(default_factory=list)
+    handoff_ids: list[int] = field(default_factory=list)
+    first_token_at: float | None = None
+    generated: bool = False  # text came from an answerer or a model (guarded), not only from fixed templates
+
+    # -- tools ------------------------------------------------------------------------------------------------------
+    def run_tool(self, name: str, arguments: dict[str, Any]) -> Iterator[TurnEvent]:
+        """Run one tool for the caller through the policy; record it; yield its event. Returns the record."""
+        record = ToolCallRecord(name=name, arguments=dict(arguments or {}))
+        try:
+            if name not in self.policy.tools:
+                record.ok, record.summary = False, f"{name} is not available on this server"
+            else:
+                record.arguments, record.result = self.policy.run(
+                    self.caller, name, arguments, self.services, self.session_id
+                )
+                record.summary = summary(name, record.arguments, record.result)
+        except Forbidden as exc:
+            record.ok, record.summary = False, f"refused: {exc.message}"
+        except Unavailable:
+            raise  # a backend is down: the caller gets a 503 with Retry-After, not a made-up "not found"
+        except AssistantError as exc:
+            record.ok, record.summary = False, exc.message
+        except IndexUnavailable as exc:
+            # The knowledge base itself is down: answering "not in our help pages" would be wrong. The API turns this
+            # into a 503 with Retry-After and an offer of a person.
+            raise Unavailable(
+                "Our help pages cannot be searched right now. Please try again shortly, or ask for a person."
+            ) from exc
+        except Exception as exc:  # a broken backend must not lose the turn: record it, answer without it
+            log.exception("tool %s failed", name)
+            record.ok, record.summary = False, f"{name} failed ({type(exc).__name__})"
+        self.tool_calls.append(record)
+        yield ToolCallEvent(tool_call=record)
+        return record
+
+    def refused_or_failed(self, record: ToolCallRecord) -> Iterator[TurnEvent]:
+        if record.summary.startswith("refused"):
+            yield from self.say(REFUSED_TEXT)
+        else:
+            yield from self.say(f"Sorry, I could not do that: {record.summary}.")
+
+    # -- text and evidence -------------------------------------------------------------------------------------------
+    def say(self, text: str) -> Iterator[TurnEvent]:
+        for piece in chunks(text):
+            yield TokenEvent(text=piece)
+
+    def cite(
+        self, source: str, title: str, text: str, anchor: str = "", doc_type: str = "", heading: str = ""
+    ) -> Evidence:
+        """Number a piece of evidence (the same source and anchor keep their number)."""
+        for ev in self.evidence:
+            if ev.source == source and ev.anchor == anchor:
+                return ev
+        ev = Evidence(
+            n=len(self.evidence) + 1,
+            source=source,
+            title=title,
+            # Retrieved text is data, never instructions: chat-template tokens and role markers are neutralised
+            # before it can reach any prompt.
+            text=sanitize_evidence(text),
+            anchor=anchor,
+            doc_type=doc_type,
+            heading=heading,
+        )
+        self.evidence.append(ev)
+        return ev
+
+    def cite_hit(self, hit: DocHit) -> Evidence:
+        # "Returns and refunds > The 30-day return window" names the section better than the page title alone.
+        title = hit.heading.replace(" > ", " › ") if hit.heading else hit.title
+        return self.cite(hit.source, title, hit.text, hit.anchor, hit.doc_type, hit.heading)
+
+    def emit_citation(self, ev: Evidence) -> Iterator[TurnEvent]:
+        if any(c.n == ev.n for c in self.citations):
+            return
+        cit = CitationOut(
+            n=ev.n,
+            source=ev.source,
+            title=ev.title,
+            anchor=ev.anchor,
+            url=f"/docs/{ev.source}" + (f"#{ev.anchor}" if ev.anchor else ""),
+            snippet=plain_snippet(ev)[:300],
+        )
+        self.citations.append(cit)
+        yield CitationEvent(citation=cit)
+
+    def emit_citations(self) -> Iterator[TurnEvent]:
+        for ev in self.evidence:
+            yield from self.emit_citation(ev)
+
+    def answer(self, evidence: list[Evidence], history: list[dict]) -> Iterator[TurnEvent]:
+        """A grounded answer from `evidence`, streamed; citations for what it cites; an offer of a person if none."""
+        final: Answer | None = None
+        if evidence:
+            self.generated = True
+            for piece in self.answerer.answer(self.message, evidence, history):
+                if isinstance(piece, str):
+                    yield TokenEvent(text=piece)
+                else:
+                    final = piece
+        if final is None or not final.grounded or not final.cited:
+            if (
+                final is None or not final.text
+            ):  # (a not-found answer already said so, in the caller's language)
+                yield from self.say(NO_EVIDENCE_TEXT)
+            return
+        for n in final.cited:
+            ev = next((e for e in evidence if e.n == n), None)
+            if ev is not None:
+                yield from self.emit_citation(ev)
+
+    # -- products ---------------------------------------------------------------------------------------------------
+    def render_products(
+        self, products: list[ProductInfo | RecommendedItem], intro: str, details: bool = False
+    ) -> Iterator[TurnEvent]:
+        yield from self.say("\n".join([intro, *self.product_lines(products, details)]))
+        yield from self.emit_citations()
+
+    def product_lines(
+        self, products: list[ProductInfo | RecommendedItem], details: bool = False
+    ) -> list[str]:
+        """One cited line per product; catalog facts fill what the tool result leaves out."""
+        catalog = self.services.get("catalog")
+        lines = []
+        for item in products:
+            facts = _product_facts(item, catalog)
+            ev = self.cite(
+                facts.get("source") or "catalog.csv",
+                facts.get("name") or facts["sku"],
+                facts.get("text") or facts.get("description") or "",
+                facts["sku"],
+                "product",
+            )
+            lines.append(product_line(facts, ev.n))
+            if details and facts.get("description"):
+                lines.append(f"  {facts['description']}")
+        return lines
+
+
+def _product_facts(item: ProductInfo | RecommendedItem, catalog: Any) -> dict[str, Any]:
+    """The item's fields over the catalog's (the tool result knows the reason; the catalog knows the rest)."""
+    own = item.model_dump(exclude_none=True)
+    sku = item.sku
+    if catalog is not None and sku in catalog:
+        product = catalog.get(sku)
+        own = {**product.model_dump(), "in_stock": product.in_stock, **own}
+    own["sku"] = sku
+    return own

@@ -1,0 +1,156 @@
+"""The chat panel (the customer page at /chat, the workspace's Chat tab): streamed, cited answers, tool traces for
+marketers, thumbs up/down. It calls only the application API (`stream_turn`, `add_feedback`)."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import gradio as gr
+
+from assistant import AssistantAPI, AssistantError, Caller
+from ui.formatting import format_reply
+
+log = logging.getLogger(__name__)
+
+CONCURRENCY = 8  # chat turns at once per page; more wait in Gradio's queue
+EXAMPLES_CUSTOMER = ["What is your return window?", "How long does shipping take?", "Do you ship abroad?"]
+EXAMPLES_MARKETER = ["Which customer segments do we have?", "Recommend products for customer C00002"]
+
+GetAPI = Callable[[], AssistantAPI]
+ChatState = tuple[list[dict[str, Any]], str, str | None, dict[str, int]]
+
+
+def client_of(request: gr.Request | None) -> str | None:
+    try:
+        return request.client.host if request is not None and request.client else None
+    except AttributeError:
+        return None
+
+
+def chat_stream(
+    get_api: GetAPI,
+    caller: Caller,
+    message: str,
+    history: list[dict[str, Any]],
+    session_id: str | None,
+    turn_map: dict[str, int],
+    show_tools: bool,
+) -> Iterator[ChatState]:
+    """Stream one turn into the chat history: tokens as they come, tool traces, then the cited final text."""
+    message = (message or "").strip()
+    if not message:
+        yield history, "", session_id, turn_map
+        return
+    before = [*history, {"role": "user", "content": message}]
+    answer = ""
+
+    def snapshot() -> list[dict[str, Any]]:
+        # a fresh list each time: Gradio compares what a generator yields with what it sent before
+        return [*before, {"role": "assistant", "content": answer}]
+
+    yield snapshot(), "", session_id, turn_map
+    try:
+        for event in get_api().stream_turn(message, caller, session_id=session_id):
+            if event.type == "token":
+                answer += event.text
+            elif event.type == "tool_call" and show_tools:
+                before.append(_tool_trace(event.tool_call))
+            elif event.type == "done":
+                answer = format_reply(event.reply)
+                session_id = event.reply.session_id
+                turn_map = {**turn_map, str(len(before)): event.reply.turn_id}
+            yield snapshot(), "", session_id, turn_map
+    except AssistantError as exc:
+        answer = f"⚠️ {exc.message}"
+        yield snapshot(), "", session_id, turn_map
+    except Exception:  # never a traceback in the page
+        log.exception("chat turn failed")
+        answer = "⚠️ Something went wrong on our side. Please try again."
+        yield snapshot(), "", session_id, turn_map
+
+
+def _tool_trace(call: Any) -> dict[str, Any]:
+    return {
+        "role": "assistant",
+        "content": f"{call.summary}\n\n```json\n{json.dumps(call.arguments, ensure_ascii=False)}\n```",
+        "metadata": {"title": f"Tool: {call.name}" + ("" if call.ok else " (refused)")},
+    }
+
+
+def record_feedback(
+    get_api: GetAPI, caller: Caller, data: gr.LikeData, session_id: str | None, turn_map: dict
+) -> str:
+    """Thumbs up/down on an answer -> feedback on that turn."""
+    index = data.index[0] if isinstance(data.index, list | tuple) else data.index
+    turn_id = turn_map.get(str(index))
+    if session_id is None or turn_id is None:
+        return "Feedback is possible once the answer is complete."
+    if data.liked in (True, False):
+        get_api().add_feedback(caller, session_id, turn_id, 1 if data.liked else -1)
+        return "Thanks for your feedback!"
+    return ""
+
+
+def chat_panel(
+    get_api: GetAPI,
+    caller_of: Callable[[gr.Request], Caller],
+    show_tools: bool,
+    examples: list[str],
+    limiter: Any = None,
+    elem_prefix: str = "customer",
+) -> None:
+    """A chatbot, a message box and thumbs, for the caller `caller_of(request)` names."""
+    chatbot = gr.Chatbot(
+        label="Assistant", height=480, elem_id=f"{elem_prefix}-chatbot", feedback_options=("Like", "Dislike")
+    )
+    with gr.Row():
+        box = gr.Textbox(
+            placeholder="Type your question…", show_label=False, scale=8, elem_id=f"{elem_prefix}-message"
+        )
+        send = gr.Button("Send", variant="primary", scale=1, elem_id=f"{elem_prefix}-send")
+    gr.Examples(examples, inputs=box)
+    status = gr.Markdown("", elem_id=f"{elem_prefix}-status")
+    session = gr.State(None)
+    turns = gr.State({})
+
+    def respond(message: str, history: list, session_id: str | None, turn_map: dict, request: gr.Request):
+        if session_id and limiter is not None:  # the same per-conversation limit as the HTTP API
+            try:
+                limiter.hit(session_id)
+            except AssistantError as exc:
+                warning = {"role": "assistant", "content": f"⚠️ {exc.message}"}
+                yield [*(history or []), warning], message, session_id, turn_map
+                return
+        caller = caller_of(request)
+        yield from chat_stream(get_api, caller, message, history or [], session_id, turn_map, show_tools)
+
+    def like(data: gr.LikeData, session_id: str | None, turn_map: dict, request: gr.Request) -> str:
+        try:
+            return record_feedback(get_api, caller_of(request), data, session_id, turn_map)
+        except AssistantError as exc:
+            return f"⚠️ {exc.message}"
+
+    outputs = [chatbot, box, session, turns]
+    for trigger in (box.submit, send.click):
+        trigger(
+            respond, [box, chatbot, session, turns], outputs, concurrency_limit=CONCURRENCY, api_name=False
+        )
+    chatbot.like(like, [session, turns], status, api_name=False)
+
+
+def customer_caller(request: gr.Request) -> Caller:
+    """Everyone on the chat page is a customer (anonymous: the page carries no shop-signed token)."""
+    return Caller(role="customer", client=client_of(request))
+
+
+def build_chat(get_api: GetAPI, limiter: Any = None) -> gr.Blocks:
+    """The customer chat page: streamed, cited answers with thumbs up/down."""
+    with gr.Blocks(title="Ask the shop", analytics_enabled=False) as page:
+        gr.Markdown(
+            "## Ask the shop\nQuestions about shipping, returns, sizes or products. Answers cite our pages."
+        )
+        chat_panel(get_api, customer_caller, show_tools=False, examples=EXAMPLES_CUSTOMER, limiter=limiter)
+    return page

@@ -1,0 +1,189 @@
+"""The marketer workspace at /workspace: chat with tool traces, copy drafts, segments, recommendations, handoffs and
+document upload. Every action calls the application API for the caller the request names (the login's marketer);
+the API's policy refuses anyone else, so these functions never decide who may do what."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+
+from assistant import AssistantAPI, AssistantError, Caller, CopyDrafts, Recommendations, SegmentList
+from ui.chat import EXAMPLES_MARKETER, chat_panel, client_of
+from ui.formatting import draft_rows, rows_of, table, write_csv
+
+NO_BRIEF = "(no brief)"
+HANDOFF_COLUMNS = ["session_id", "contact", "reason", "created_at"]
+GetAPI = Callable[[], AssistantAPI]
+
+
+def workspace_caller(request: gr.Request | None) -> Caller:
+    """The marketer the login cookie names (Gradio's auth dependency sets `username`); anyone else is a customer."""
+    username = getattr(request, "username", None) if request is not None else None
+    role = "marketer" if username else "customer"
+    return Caller(role=role, client=client_of(request))  # type: ignore[arg-type]
+
+
+def _shown(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Errors of the assistant become a message in the page, never a traceback."""
+
+    def run(*args: Any) -> Any:
+        try:
+            return fn(*args)
+        except AssistantError as exc:
+            raise gr.Error(exc.message) from exc
+
+    return run
+
+
+def draft_copy(
+    api: AssistantAPI,
+    caller: Caller,
+    skus: str,
+    channel: str,
+    variants: float,
+    brief: str | None,
+    segment: str,
+) -> tuple[Any, str, str]:
+    """Drafts for the SKUs: the table, a CSV file and a one-line summary."""
+    sku_list = [s.strip() for s in (skus or "").replace("\n", ",").split(",") if s.strip()]
+    if not sku_list:
+        raise gr.Error("Enter at least one SKU.")
+    args: dict[str, Any] = {"skus": sku_list, "channel": channel, "variants": int(variants)}
+    if brief and brief != NO_BRIEF:
+        args["brief_id"] = brief
+    if segment and segment.strip():
+        args["segment"] = segment.strip()
+    result: CopyDrafts = api.call_tool(caller, "draft_copy", args)
+    limits = api.copy_options(caller).channels.get(channel)
+    rows = draft_rows(result, limits)
+    headers, cells = table(rows)
+    message = f"{len(rows)} line(s) in {len(result.drafts)} variant(s)."
+    return gr.Dataframe(value=cells, headers=headers), write_csv(rows, "copy-drafts-"), message
+
+
+def segments(api: AssistantAPI, caller: Caller) -> tuple[Any, str | None]:
+    """The segment profiles and the segment plot (None before the models are trained)."""
+    result: SegmentList = api.call_tool(caller, "list_segments", {})
+    headers, cells = table(rows_of(result.segments))
+    try:
+        plot: str | None = str(api.segment_plot(caller))
+    except AssistantError:
+        plot = None
+    return gr.Dataframe(value=cells, headers=headers), plot
+
+
+def recommend(api: AssistantAPI, caller: Caller, customer_id: str, k: float) -> Any:
+    customer_id = (customer_id or "").strip()
+    if not customer_id:
+        raise gr.Error("Enter a customer id.")
+    result: Recommendations = api.call_tool(
+        caller, "recommend_products", {"customer_id": customer_id, "k": int(k)}
+    )
+    headers, cells = table(rows_of(result.items))
+    return gr.Dataframe(value=cells, headers=headers)
+
+
+def upload(api: AssistantAPI, caller: Caller, path: str | None) -> str:
+    if not path:
+        raise gr.Error("Choose a file first.")
+    done = api.upload_document(caller, Path(path).name, Path(path).read_bytes())
+    return f"Saved and indexed [{done.saved}]({done.url}) ({done.bytes} bytes)."
+
+
+def copy_options(api: AssistantAPI, caller: Caller) -> Any:
+    return api.copy_options(caller)
+
+
+def handoffs(api: AssistantAPI, caller: Caller) -> Any:
+    rows = api.open_handoffs(caller)
+    headers, cells = table(rows) if rows else (HANDOFF_COLUMNS, [])
+    return gr.Dataframe(value=cells, headers=headers)
+
+
+def build_workspace(get_api: GetAPI) -> gr.Blocks:
+    """The marketer workspace: chat with tool traces, copy drafts, segments and recommendations."""
+
+    def run(fn: Callable[..., Any], request: gr.Request, *args: Any) -> Any:
+        return _shown(fn)(get_api(), workspace_caller(request), *args)
+
+    # Gradio fills the parameter annotated gr.Request; each handler hands the API and the caller to the action.
+    def on_draft(
+        skus: str, channel: str, variants: float, brief: str | None, segment: str, request: gr.Request
+    ):
+        return run(draft_copy, request, skus, channel, variants, brief, segment)
+
+    def on_segments(request: gr.Request):
+        return run(segments, request)
+
+    def on_recommend(customer_id: str, k: float, request: gr.Request):
+        return run(recommend, request, customer_id, k)
+
+    def on_handoffs(request: gr.Request):
+        return run(handoffs, request)
+
+    def on_upload(path: str | None, request: gr.Request):
+        return run(upload, request, path)
+
+    def on_open(request: gr.Request):
+        options = run(copy_options, request)
+        channels = list(options.channels)
+        return (
+            gr.Dropdown(choices=channels, value=channels[0] if channels else None),
+            gr.Dropdown(choices=[NO_BRIEF, *options.briefs], value=NO_BRIEF),
+        )
+
+    with gr.Blocks(title="Marketer workspace", analytics_enabled=False) as page:
+        with gr.Row():
+            gr.Markdown("## Marketer workspace")
+            gr.HTML('<div style="text-align:right"><a href="/logout">Log out</a></div>')
+        with gr.Tab("Chat"):
+            chat_panel(get_api, workspace_caller, True, EXAMPLES_MARKETER, elem_prefix="marketer")
+        with gr.Tab("Copy drafts", elem_id="tab-copy"):
+            with gr.Row():
+                skus = gr.Textbox(label="SKUs (comma-separated)", elem_id="copy-skus")
+                channel = gr.Dropdown([], label="Channel", elem_id="copy-channel")
+                variants = gr.Slider(1, 5, value=2, step=1, label="Variants", elem_id="copy-variants")
+            with gr.Row():
+                brief = gr.Dropdown([NO_BRIEF], value=NO_BRIEF, label="Campaign brief", elem_id="copy-brief")
+                segment = gr.Textbox(label="Segment (optional)", elem_id="copy-segment")
+            go = gr.Button("Draft copy", variant="primary", elem_id="copy-go")
+            summary = gr.Markdown(elem_id="copy-summary")
+            drafts_table = gr.Dataframe(label="Drafts", elem_id="copy-table", interactive=False, wrap=True)
+            download = gr.File(label="CSV download", elem_id="copy-csv")
+            go.click(
+                on_draft,
+                [skus, channel, variants, brief, segment],
+                [drafts_table, download, summary],
+                api_name=False,
+            )
+        with gr.Tab("Segments", elem_id="tab-segments"):
+            load = gr.Button("Load segments", elem_id="segments-load")
+            plot = gr.Image(label="Segments", type="filepath", elem_id="segments-plot")
+            profiles = gr.Dataframe(label="Profiles", elem_id="segments-table", interactive=False, wrap=True)
+            load.click(on_segments, None, [profiles, plot], api_name=False)
+        with gr.Tab("Recommendations", elem_id="tab-recs"):
+            with gr.Row():
+                customer = gr.Textbox(label="Customer id", elem_id="recs-customer")
+                k = gr.Slider(1, 20, value=5, step=1, label="How many")
+            show = gr.Button("Recommend", variant="primary", elem_id="recs-go")
+            recs = gr.Dataframe(
+                label="Recommended products", elem_id="recs-table", interactive=False, wrap=True
+            )
+            show.click(on_recommend, [customer, k], recs, api_name=False)
+        with gr.Tab("Handoffs", elem_id="tab-handoffs"):
+            refresh = gr.Button("Show open handoffs", elem_id="handoffs-load")
+            open_handoffs = gr.Dataframe(label="Customers waiting for a person", interactive=False, wrap=True)
+            refresh.click(on_handoffs, None, open_handoffs, api_name=False)
+        with gr.Tab("Documents", elem_id="tab-docs"):
+            gr.Markdown(
+                "Add a policy page, FAQ or catalog (Markdown, HTML, text, PDF, CSV, JSON); it is searchable at once."
+            )
+            document = gr.File(label="Document", type="filepath", elem_id="docs-file")
+            add = gr.Button("Upload and index", variant="primary", elem_id="docs-go")
+            added = gr.Markdown(elem_id="docs-status")
+            add.click(on_upload, document, added, api_name=False)
+        page.load(on_open, None, [channel, brief], api_name=False)  # the choices this marketer may pick
+    return page
