@@ -30,5 +30,3 @@ for _module in (insights, chat, serve):  # mka recommend / segments, mka chat, m
 
 __all__ = ["app"]
 
-if __name__ == "__main__":
-    app()

@@ -67,7 +67,7 @@ schema = schemathesis.openapi.from_asgi("/openapi.json", APP)
 @pytest.fixture(scope="module")
 def warm_assistant():
     """Load the models once, before the clock of the first generated request starts."""
-    APP.app.state.holder.get().warm_up()
+    APP.app.state.mka.holder.get().warm_up()
 
 
 def _check(response, case, who: str) -> None:

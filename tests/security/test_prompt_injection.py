@@ -82,7 +82,7 @@ def test_injected_documents_are_retrieved_but_not_obeyed(bot: Assistant, questio
     reply = bot.turn(question, Caller(role="customer"))
     searched = [c for c in reply.tool_calls if c.name == "search_docs" and c.ok]
     assert searched, "the question should have been answered from the documents"
-    sources = {h["source"] for c in searched for h in (c.result or {}).get("hits", [])}
+    sources = {h.source for c in searched if c.result is not None for h in c.result.hits}
     assert sources & set(INJECTED), f"the injected document was not retrieved: {sources}"
     _assert_clean(reply)
 
