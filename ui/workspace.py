@@ -16,6 +16,8 @@ from ui.formatting import draft_rows, rows_of, table, write_csv
 
 NO_BRIEF = "(no brief)"
 HANDOFF_COLUMNS = ["session_id", "contact", "reason", "created_at"]
+SEGMENT_COLUMNS = ["name", "size", "share", "recency_days", "frequency", "monetary"]
+RECOMMENDATION_COLUMNS = ["name", "item_id", "price", "currency", "reason"]
 GetAPI = Callable[[], AssistantAPI]
 
 
@@ -36,6 +38,12 @@ def _shown(fn: Callable[..., Any]) -> Callable[..., Any]:
             raise gr.Error(exc.message) from exc
 
     return run
+
+
+def dataframe(rows: list[dict[str, Any]], empty_columns: list[str]) -> Any:
+    """A table of the rows; an empty one still shows its columns (Gradio refuses headers without cells)."""
+    headers, cells = table(rows) if rows else (empty_columns, [])
+    return gr.Dataframe(value=cells, headers=headers)
 
 
 def draft_copy(
@@ -67,12 +75,11 @@ def draft_copy(
 def segments(api: AssistantAPI, caller: Caller) -> tuple[Any, str | None]:
     """The segment profiles and the segment plot (None before the models are trained)."""
     result: SegmentList = api.call_tool(caller, "list_segments", {})
-    headers, cells = table(rows_of(result.segments))
     try:
         plot: str | None = str(api.segment_plot(caller))
     except AssistantError:
         plot = None
-    return gr.Dataframe(value=cells, headers=headers), plot
+    return dataframe(rows_of(result.segments), SEGMENT_COLUMNS), plot
 
 
 def recommend(api: AssistantAPI, caller: Caller, customer_id: str, k: float) -> Any:
@@ -82,8 +89,7 @@ def recommend(api: AssistantAPI, caller: Caller, customer_id: str, k: float) -> 
     result: Recommendations = api.call_tool(
         caller, "recommend_products", {"customer_id": customer_id, "k": int(k)}
     )
-    headers, cells = table(rows_of(result.items))
-    return gr.Dataframe(value=cells, headers=headers)
+    return dataframe(rows_of(result.items), RECOMMENDATION_COLUMNS)
 
 
 def upload(api: AssistantAPI, caller: Caller, path: str | None) -> str:
@@ -98,9 +104,7 @@ def copy_options(api: AssistantAPI, caller: Caller) -> Any:
 
 
 def handoffs(api: AssistantAPI, caller: Caller) -> Any:
-    rows = api.open_handoffs(caller)
-    headers, cells = table(rows) if rows else (HANDOFF_COLUMNS, [])
-    return gr.Dataframe(value=cells, headers=headers)
+    return dataframe(api.open_handoffs(caller), HANDOFF_COLUMNS)
 
 
 def build_workspace(get_api: GetAPI) -> gr.Blocks:

@@ -29,4 +29,3 @@ for _module in (insights, chat, serve):  # mka recommend / segments, mka chat, m
     _module.register(app)
 
 __all__ = ["app"]
-

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from pydantic import BaseModel
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import IntegrityError
 
-from assistant.conversation.reply import CitationOut, ToolCallRecord
 from assistant.errors import BadInput, Forbidden, NotFound
 from assistant.storage.db import get_engine
 
@@ -125,8 +125,8 @@ class ConversationStore:
         reply: str,
         action: str = "answer",
         intent: str = "",
-        tool_calls: list[ToolCallRecord] | None = None,
-        citations: list[CitationOut] | None = None,
+        tool_calls: list[BaseModel] | None = None,  # ToolCallRecord: stored with model_dump
+        citations: list[BaseModel] | None = None,  # CitationOut
         turn_key: str | None = None,
         handoff_ids: list[int] | None = None,
         first_token_ms: float | None = None,

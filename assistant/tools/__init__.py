@@ -10,14 +10,14 @@ from assistant.tools.base import Tool, ToolContext, tool
 from assistant.tools.results import ToolResult
 
 # Modules that define tools (module-level `Tool` objects).
-TOOL_MODULES = (catalog, recommend, segments, copy, handoff)
+_TOOL_MODULES = (catalog, recommend, segments, copy, handoff)
 
 
 def all_tools() -> dict[str, Tool]:
     """Every tool defined in the tool modules, by name."""
     return {
         value.name: value
-        for module in TOOL_MODULES
+        for module in _TOOL_MODULES
         for value in vars(module).values()
         if isinstance(value, Tool)
     }

@@ -20,7 +20,7 @@ from assistant.conversation.router import Route
 from assistant.conversation.turn import Turn
 
 IntentHandler = Callable[[Turn, Route, list[dict]], Iterator[TurnEvent]]
-FALLBACK_INTENT = "off_topic"
+_FALLBACK_INTENT = "off_topic"
 _HANDLERS: dict[str, IntentHandler] = {}
 
 
@@ -49,7 +49,7 @@ def handlers() -> dict[str, IntentHandler]:
 def handler_for(name: str) -> IntentHandler:
     """The handler of intent `name`; the off-topic handler for an intent nobody handles."""
     known = handlers()
-    return known.get(name) or known[FALLBACK_INTENT]
+    return known.get(name) or known[_FALLBACK_INTENT]
 
 
 __all__ = ["IntentHandler", "intent", "handlers", "handler_for"]
