@@ -12,8 +12,7 @@ Steps, in order:
 
 Each step is idempotent and skipped when done: `<data_dir>/bootstrap.json` records, per step, a fingerprint of its
 inputs (file contents, settings that matter). A step whose inputs changed runs again; `force=True` redoes all.
-A step whose code is not available in this build is reported as ``unavailable`` and not marked done, so a later
-run picks it up. A file lock keeps two processes (two server workers) from bootstrapping at the same time.
+A file lock keeps two processes (two server workers) from bootstrapping at the same time.
 """
 
 from __future__ import annotations
@@ -44,7 +43,7 @@ STEPS = ("generate", "kb", "database", "models")
 
 @dataclass
 class StepResult:
-    """What one step did: ``done`` (it ran), ``skipped`` (already done), ``unavailable`` (its code is missing)."""
+    """What one step did: ``done`` (it ran) or ``skipped`` (already done)."""
 
     name: str
     status: str
@@ -143,6 +142,123 @@ def demo_data_dir(settings: Settings) -> Path:
     return settings.data_dir / "demo"
 
 
+@dataclass(frozen=True)
+class _Plan:
+    """One step, planned: the fingerprint of its inputs, what to run, and whether its outputs are on disk."""
+
+    fingerprint: str
+    run: Callable[[], str]
+    present: bool
+
+
+TITLES = {
+    "generate": "demo customers and orders",
+    "kb": "knowledge base",
+    "database": "database import",
+    "models": "recommender and segments",
+}
+
+
+class _DemoSteps:
+    """The four steps of the demo bootstrap, each planned from the settings and the files."""
+
+    def __init__(
+        self, settings: Settings, marker: _Marker, *, customers: int, seed: int, force: bool, progress: bool
+    ):
+        self.settings, self.marker = settings, marker
+        self.customers, self.seed, self.force, self.progress = customers, seed, force, progress
+        self.catalog_csv = settings.demo_dir / "catalog.csv"
+        out_dir = demo_data_dir(settings)
+        self.out_dir = out_dir
+        self.customers_csv, self.orders_csv = out_dir / "customers.csv", out_dir / "orders.csv"
+
+    def plan(self, name: str) -> _Plan:
+        return getattr(self, f"_{name}")()
+
+    def _adopt_or(self, name: str, run: Callable[[], str], present: bool) -> Callable[[], str]:
+        # outputs present but never recorded (a copied data dir): adopt them rather than overwrite someone's data
+        return _adopt if present and name not in self.marker.data and not self.force else run
+
+    def _generate(self) -> _Plan:
+        fp = _hash_files([self.catalog_csv], extra=f"generate|{self.customers}|{self.seed}")
+
+        def run() -> str:
+            from assistant.commerce.demo import generate_demo_shop
+
+            files = generate_demo_shop(
+                self.catalog_csv,
+                self.out_dir,
+                seed=self.seed,
+                customers=self.customers,
+                progress=self.progress,
+            )
+            return f"{files.customers} customers, {files.orders} orders ({files.lines} lines)"
+
+        present = self.customers_csv.is_file() and self.orders_csv.is_file()
+        return _Plan(fp, self._adopt_or("generate", run, present), present)
+
+    def _kb(self) -> _Plan:
+        settings = self.settings
+        fp = _hash_files(_tree(settings.demo_dir), settings.demo_dir, extra=f"kb|{settings.chroma_path}")
+
+        def run() -> str:
+            from retrieval import IndexUnavailable, KnowledgeBase, ModelMissing
+
+            try:
+                kbase = KnowledgeBase.open(settings.retrieval, settings.chroma_path)
+                report = kbase.sync([settings.demo_dir], progress=self.progress)
+            except ModelMissing as exc:
+                raise ConfigError(str(exc)) from exc
+            except IndexUnavailable as exc:
+                raise Unavailable(str(exc)) from exc
+            for source, reason in report.failed:
+                log.warning("knowledge base: could not ingest %s: %s", source, reason)
+            return (
+                f"{len(report.added)} added, {len(report.updated)} updated, {len(report.unchanged)} unchanged, "
+                f"{len(report.removed)} removed, {len(report.failed)} failed"
+            )
+
+        # a remote Chroma server is trusted to keep its data; a local index must still be on disk
+        present = settings.retrieval.chroma_host is not None or settings.chroma_path.exists()
+        return _Plan(fp, run, present)
+
+    def _database(self) -> _Plan:
+        from assistant.commerce.imports import import_customers, import_orders, import_products
+
+        url = self.settings.db_url
+        fp = _hash_files([self.catalog_csv, self.customers_csv, self.orders_csv], extra=f"database|{url}")
+
+        def run() -> str:
+            from assistant.storage.db import get_engine
+
+            engine = get_engine(url)
+            files = ((import_products, self.catalog_csv), (import_customers, self.customers_csv))
+            parts = [
+                _describe(func(engine, path)) for func, path in (*files, (import_orders, self.orders_csv))
+            ]
+            return "; ".join(parts)
+
+        db_file = url.removeprefix("sqlite:///") if url.startswith("sqlite:///") else None
+        return _Plan(fp, run, db_file is None or Path(db_file).exists())
+
+    def _models(self) -> _Plan:
+        from assistant.commerce.models import train_all
+
+        fp = _hash_files(
+            [self.catalog_csv, self.customers_csv, self.orders_csv], extra=f"models|{self.settings.db_url}"
+        )
+
+        def run() -> str:
+            return _describe(train_all(self.settings, progress=self.progress))
+
+        art = Path(self.settings.artifacts_dir)
+        # the files `load_models` needs; a folder with anything else in it is not a trained model
+        present = (art / "recommender" / "recommender.json").is_file() and (
+            art / "segments" / "segments.json"
+        ).is_file()
+        return _Plan(fp, self._adopt_or("models", run, present), present)
+
+
 def prepare_demo(
     settings: Settings,
     progress: bool = True,
@@ -162,137 +278,44 @@ def prepare_demo(
     catalog_csv = settings.demo_dir / "catalog.csv"
     if not catalog_csv.is_file():
         raise ConfigError(f"demo catalog not found: {catalog_csv} (set MKA_DEMO_DIR to the demo shop folder)")
-    out_dir = demo_data_dir(settings)
-    customers_csv, orders_csv = out_dir / "customers.csv", out_dir / "orders.csv"
-
-    def generate() -> tuple[str, Callable[[], str], bool]:
-        fp = _hash_files([catalog_csv], extra=f"generate|{customers}|{seed}")
-
-        def run() -> str:
-            from assistant.commerce.demo import generate_demo_shop
-
-            files = generate_demo_shop(
-                catalog_csv, out_dir, seed=seed, customers=customers, progress=progress
-            )
-            return f"{files.customers} customers, {files.orders} orders ({files.lines} lines)"
-
-        # files present but never recorded (a copied data dir): adopt them rather than overwrite someone's data
-        present = customers_csv.is_file() and orders_csv.is_file()
-        adopt = present and "generate" not in marker.data
-        return fp, (_adopt if adopt and not force else run), present
-
-    def kb() -> tuple[str, Callable[[], str], bool]:
-        fp = _hash_files(_tree(settings.demo_dir), settings.demo_dir, extra=f"kb|{settings.chroma_path}")
-
-        def run() -> str:
-            from retrieval import IndexUnavailable, KnowledgeBase, ModelMissing
-
-            try:
-                kbase = KnowledgeBase.open(settings.retrieval, settings.chroma_path)
-                report = kbase.sync([settings.demo_dir], progress=progress)
-            except ModelMissing as exc:
-                raise ConfigError(str(exc)) from exc
-            except IndexUnavailable as exc:
-                raise Unavailable(str(exc)) from exc
-            for source, reason in report.failed:
-                log.warning("knowledge base: could not ingest %s: %s", source, reason)
-            return (
-                f"{len(report.added)} added, {len(report.updated)} updated, {len(report.unchanged)} unchanged, "
-                f"{len(report.removed)} removed, {len(report.failed)} failed"
-            )
-
-        # a remote Chroma server is trusted to keep its data; a local index must still be on disk
-        present = settings.retrieval.chroma_host is not None or settings.chroma_path.exists()
-        return fp, run, present
-
-    def database() -> tuple[str, Callable[[], str], bool]:
-        from assistant.commerce.imports import import_customers, import_orders, import_products
-
-        fp = _hash_files([catalog_csv, customers_csv, orders_csv], extra=f"database|{settings.db_url}")
-
-        def run() -> str:
-            from assistant.storage.db import get_engine
-
-            engine = get_engine(settings.db_url)
-            parts = []
-            for func, path in (
-                (import_products, catalog_csv),
-                (import_customers, customers_csv),
-                (import_orders, orders_csv),
-            ):
-                result = func(engine, path)
-                parts.append(_describe(result))
-            return "; ".join(parts)
-
-        db_file = (
-            settings.db_url.removeprefix("sqlite:///") if settings.db_url.startswith("sqlite:///") else None
-        )
-        return fp, run, db_file is None or Path(db_file).exists()
-
-    def models() -> tuple[str, Callable[[], str], bool]:
-        from assistant.commerce.models import train_all
-
-        fp = _hash_files([catalog_csv, customers_csv, orders_csv], extra=f"models|{settings.db_url}")
-
-        def run() -> str:
-            return _describe(train_all(settings, progress=progress))
-
-        art = Path(settings.artifacts_dir)
-        # the files `load_models` needs; a folder with anything else in it is not a trained model
-        artifacts_present = (art / "recommender" / "recommender.json").is_file() and (
-            art / "segments" / "segments.json"
-        ).is_file()
-        adopt = artifacts_present and "models" not in marker.data
-        return fp, (_adopt if adopt and not force else run), artifacts_present
-
-    planners: dict[str, Callable[[], tuple[str, Callable[[], str], bool] | str]] = {
-        "generate": generate,
-        "kb": kb,
-        "database": database,
-        "models": models,
-    }
-    titles = {
-        "generate": "demo customers and orders",
-        "kb": "knowledge base",
-        "database": "database import",
-        "models": "recommender and segments",
-    }
-
     report = BootstrapReport()
-    marker = _Marker(settings.data_dir / MARKER_NAME)
     with _lock(settings.data_dir / "bootstrap.lock"):
-        marker = _Marker(settings.data_dir / MARKER_NAME)  # re-read: another process may have finished steps
+        marker = _Marker(
+            settings.data_dir / MARKER_NAME
+        )  # read under the lock: another process may have finished
+        steps = _DemoSteps(settings, marker, customers=customers, seed=seed, force=force, progress=progress)
         for i, name in enumerate(STEPS, start=1):
-            head = f"[{i}/{len(STEPS)}] {titles[name]}"
-            plan = planners[name]()
-            if isinstance(plan, str):
-                log.warning("bootstrap step %s left out: %s", name, plan)
-                console.print(f"{head}: [yellow]left out[/yellow] ({plan})")
-                report.steps.append(StepResult(name, "unavailable", plan))
-                continue
-            fp, run, present = plan
-            # done = same inputs as last time and the outputs still there (someone may have deleted var/chroma)
-            if not force and present and marker.is_done(name, fp):
-                console.print(f"{head}: [dim]already done[/dim]")
-                report.steps.append(StepResult(name, "skipped", marker.data[name].get("detail", "")))
-                continue
-            started = time.perf_counter()
-            # a header line, then the step's own tqdm bars (a rich live display would garble them)
-            console.print(f"[bold]{head}[/bold] ...")
-            try:
-                detail = run()
-            except AssistantError:
-                raise
-            except Exception as exc:  # a failed step names itself; the marker keeps earlier steps done
-                raise Unavailable(f"bootstrap step {name!r} failed: {exc}") from exc
-            seconds = time.perf_counter() - started
-            marker.mark(name, fp, detail)
-            console.print(f"{head}: [green]done[/green] in {seconds:.1f} s ({detail})")
-            log.info("bootstrap step %s done in %.1f s: %s", name, seconds, detail)
-            report.steps.append(StepResult(name, "done", detail, seconds))
+            report.steps.append(
+                _run_step(
+                    f"[{i}/{len(STEPS)}] {TITLES[name]}", name, steps.plan(name), marker, force, console
+                )
+            )
     if progress:
         console.print(_table(report))
     return report
+
+
+def _run_step(
+    head: str, name: str, plan: _Plan, marker: _Marker, force: bool, console: Console
+) -> StepResult:
+    # done = same inputs as last time and the outputs still there (someone may have deleted var/chroma)
+    if not force and plan.present and marker.is_done(name, plan.fingerprint):
+        console.print(f"{head}: [dim]already done[/dim]")
+        return StepResult(name, "skipped", marker.data[name].get("detail", ""))
+    started = time.perf_counter()
+    # a header line, then the step's own tqdm bars (a rich live display would garble them)
+    console.print(f"[bold]{head}[/bold] ...")
+    try:
+        detail = plan.run()
+    except AssistantError:
+        raise
+    except Exception as exc:  # a failed step names itself; the marker keeps earlier steps done
+        raise Unavailable(f"bootstrap step {name!r} failed: {exc}") from exc
+    seconds = time.perf_counter() - started
+    marker.mark(name, plan.fingerprint, detail)
+    console.print(f"{head}: [green]done[/green] in {seconds:.1f} s ({detail})")
+    log.info("bootstrap step %s done in %.1f s: %s", name, seconds, detail)
+    return StepResult(name, "done", detail, seconds)
 
 
 def _adopt() -> str:

@@ -108,86 +108,111 @@ def handoffs(api: AssistantAPI, caller: Caller) -> Any:
 
 
 def build_workspace(get_api: GetAPI) -> gr.Blocks:
-    """The marketer workspace: chat with tool traces, copy drafts, segments and recommendations."""
+    """The marketer workspace: chat with tool traces, copy drafts, segments, recommendations, handoffs, documents."""
+    return _Workspace(get_api).build()
 
-    def run(fn: Callable[..., Any], request: gr.Request, *args: Any) -> Any:
-        return _shown(fn)(get_api(), workspace_caller(request), *args)
 
-    # Gradio fills the parameter annotated gr.Request; each handler hands the API and the caller to the action.
-    def on_draft(
-        skus: str, channel: str, variants: float, brief: str | None, segment: str, request: gr.Request
-    ):
-        return run(draft_copy, request, skus, channel, variants, brief, segment)
+class _Workspace:
+    """The workspace's tabs. Gradio fills each handler's parameter annotated gr.Request; the handler hands the API
+    and the caller that request names to the action above."""
 
-    def on_segments(request: gr.Request):
-        return run(segments, request)
+    def __init__(self, get_api: GetAPI):
+        self.get_api = get_api
 
-    def on_recommend(customer_id: str, k: float, request: gr.Request):
-        return run(recommend, request, customer_id, k)
+    def run(self, fn: Callable[..., Any], request: gr.Request, *args: Any) -> Any:
+        return _shown(fn)(self.get_api(), workspace_caller(request), *args)
 
-    def on_handoffs(request: gr.Request):
-        return run(handoffs, request)
+    def build(self) -> gr.Blocks:
+        with gr.Blocks(title="Marketer workspace", analytics_enabled=False) as page:
+            with gr.Row():
+                gr.Markdown("## Marketer workspace")
+                gr.HTML('<div style="text-align:right"><a href="/logout">Log out</a></div>')
+            with gr.Tab("Chat"):
+                chat_panel(self.get_api, workspace_caller, True, EXAMPLES_MARKETER, elem_prefix="marketer")
+            with gr.Tab("Copy drafts", elem_id="tab-copy"):
+                channel, brief = self.copy_tab()
+            with gr.Tab("Segments", elem_id="tab-segments"):
+                self.segments_tab()
+            with gr.Tab("Recommendations", elem_id="tab-recs"):
+                self.recommendations_tab()
+            with gr.Tab("Handoffs", elem_id="tab-handoffs"):
+                self.handoffs_tab()
+            with gr.Tab("Documents", elem_id="tab-docs"):
+                self.documents_tab()
 
-    def on_upload(path: str | None, request: gr.Request):
-        return run(upload, request, path)
+            def on_open(request: gr.Request):  # the choices this marketer may pick
+                options = self.run(copy_options, request)
+                channels = list(options.channels)
+                return (
+                    gr.Dropdown(choices=channels, value=channels[0] if channels else None),
+                    gr.Dropdown(choices=[NO_BRIEF, *options.briefs], value=NO_BRIEF),
+                )
 
-    def on_open(request: gr.Request):
-        options = run(copy_options, request)
-        channels = list(options.channels)
-        return (
-            gr.Dropdown(choices=channels, value=channels[0] if channels else None),
-            gr.Dropdown(choices=[NO_BRIEF, *options.briefs], value=NO_BRIEF),
-        )
+            page.load(on_open, None, [channel, brief], api_name=False)
+        return page
 
-    with gr.Blocks(title="Marketer workspace", analytics_enabled=False) as page:
+    def copy_tab(self) -> tuple[gr.Dropdown, gr.Dropdown]:
         with gr.Row():
-            gr.Markdown("## Marketer workspace")
-            gr.HTML('<div style="text-align:right"><a href="/logout">Log out</a></div>')
-        with gr.Tab("Chat"):
-            chat_panel(get_api, workspace_caller, True, EXAMPLES_MARKETER, elem_prefix="marketer")
-        with gr.Tab("Copy drafts", elem_id="tab-copy"):
-            with gr.Row():
-                skus = gr.Textbox(label="SKUs (comma-separated)", elem_id="copy-skus")
-                channel = gr.Dropdown([], label="Channel", elem_id="copy-channel")
-                variants = gr.Slider(1, 5, value=2, step=1, label="Variants", elem_id="copy-variants")
-            with gr.Row():
-                brief = gr.Dropdown([NO_BRIEF], value=NO_BRIEF, label="Campaign brief", elem_id="copy-brief")
-                segment = gr.Textbox(label="Segment (optional)", elem_id="copy-segment")
-            go = gr.Button("Draft copy", variant="primary", elem_id="copy-go")
-            summary = gr.Markdown(elem_id="copy-summary")
-            drafts_table = gr.Dataframe(label="Drafts", elem_id="copy-table", interactive=False, wrap=True)
-            download = gr.File(label="CSV download", elem_id="copy-csv")
-            go.click(
-                on_draft,
-                [skus, channel, variants, brief, segment],
-                [drafts_table, download, summary],
-                api_name=False,
-            )
-        with gr.Tab("Segments", elem_id="tab-segments"):
-            load = gr.Button("Load segments", elem_id="segments-load")
-            plot = gr.Image(label="Segments", type="filepath", elem_id="segments-plot")
-            profiles = gr.Dataframe(label="Profiles", elem_id="segments-table", interactive=False, wrap=True)
-            load.click(on_segments, None, [profiles, plot], api_name=False)
-        with gr.Tab("Recommendations", elem_id="tab-recs"):
-            with gr.Row():
-                customer = gr.Textbox(label="Customer id", elem_id="recs-customer")
-                k = gr.Slider(1, 20, value=5, step=1, label="How many")
-            show = gr.Button("Recommend", variant="primary", elem_id="recs-go")
-            recs = gr.Dataframe(
-                label="Recommended products", elem_id="recs-table", interactive=False, wrap=True
-            )
-            show.click(on_recommend, [customer, k], recs, api_name=False)
-        with gr.Tab("Handoffs", elem_id="tab-handoffs"):
-            refresh = gr.Button("Show open handoffs", elem_id="handoffs-load")
-            open_handoffs = gr.Dataframe(label="Customers waiting for a person", interactive=False, wrap=True)
-            refresh.click(on_handoffs, None, open_handoffs, api_name=False)
-        with gr.Tab("Documents", elem_id="tab-docs"):
-            gr.Markdown(
-                "Add a policy page, FAQ or catalog (Markdown, HTML, text, PDF, CSV, JSON); it is searchable at once."
-            )
-            document = gr.File(label="Document", type="filepath", elem_id="docs-file")
-            add = gr.Button("Upload and index", variant="primary", elem_id="docs-go")
-            added = gr.Markdown(elem_id="docs-status")
-            add.click(on_upload, document, added, api_name=False)
-        page.load(on_open, None, [channel, brief], api_name=False)  # the choices this marketer may pick
-    return page
+            skus = gr.Textbox(label="SKUs (comma-separated)", elem_id="copy-skus")
+            channel = gr.Dropdown([], label="Channel", elem_id="copy-channel")
+            variants = gr.Slider(1, 5, value=2, step=1, label="Variants", elem_id="copy-variants")
+        with gr.Row():
+            brief = gr.Dropdown([NO_BRIEF], value=NO_BRIEF, label="Campaign brief", elem_id="copy-brief")
+            segment = gr.Textbox(label="Segment (optional)", elem_id="copy-segment")
+        go = gr.Button("Draft copy", variant="primary", elem_id="copy-go")
+        summary = gr.Markdown(elem_id="copy-summary")
+        drafts_table = gr.Dataframe(label="Drafts", elem_id="copy-table", interactive=False, wrap=True)
+        download = gr.File(label="CSV download", elem_id="copy-csv")
+
+        def on_draft(
+            skus: str, channel: str, variants: float, brief: str | None, segment: str, request: gr.Request
+        ):
+            return self.run(draft_copy, request, skus, channel, variants, brief, segment)
+
+        inputs = [skus, channel, variants, brief, segment]
+        go.click(on_draft, inputs, [drafts_table, download, summary], api_name=False)
+        return channel, brief
+
+    def segments_tab(self) -> None:
+        load = gr.Button("Load segments", elem_id="segments-load")
+        plot = gr.Image(label="Segments", type="filepath", elem_id="segments-plot")
+        profiles = gr.Dataframe(label="Profiles", elem_id="segments-table", interactive=False, wrap=True)
+
+        def on_segments(request: gr.Request):
+            return self.run(segments, request)
+
+        load.click(on_segments, None, [profiles, plot], api_name=False)
+
+    def recommendations_tab(self) -> None:
+        with gr.Row():
+            customer = gr.Textbox(label="Customer id", elem_id="recs-customer")
+            k = gr.Slider(1, 20, value=5, step=1, label="How many")
+        show = gr.Button("Recommend", variant="primary", elem_id="recs-go")
+        recs = gr.Dataframe(label="Recommended products", elem_id="recs-table", interactive=False, wrap=True)
+
+        def on_recommend(customer_id: str, k: float, request: gr.Request):
+            return self.run(recommend, request, customer_id, k)
+
+        show.click(on_recommend, [customer, k], recs, api_name=False)
+
+    def handoffs_tab(self) -> None:
+        refresh = gr.Button("Show open handoffs", elem_id="handoffs-load")
+        open_handoffs = gr.Dataframe(label="Customers waiting for a person", interactive=False, wrap=True)
+
+        def on_handoffs(request: gr.Request):
+            return self.run(handoffs, request)
+
+        refresh.click(on_handoffs, None, open_handoffs, api_name=False)
+
+    def documents_tab(self) -> None:
+        gr.Markdown(
+            "Add a policy page, FAQ or catalog (Markdown, HTML, text, PDF, CSV, JSON); it is searchable at once."
+        )
+        document = gr.File(label="Document", type="filepath", elem_id="docs-file")
+        add = gr.Button("Upload and index", variant="primary", elem_id="docs-go")
+        added = gr.Markdown(elem_id="docs-status")
+
+        def on_upload(path: str | None, request: gr.Request):
+            return self.run(upload, request, path)
+
+        add.click(on_upload, document, added, api_name=False)
