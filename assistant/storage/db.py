@@ -1,20 +1,20 @@
 """Database engine and numbered migrations (SQLite by default, any SQLAlchemy URL works).
 
-Migrations are plain SQL files in `assistant/storage/migrations/NNNN_name.sql`, applied in order, each once, each in its own
-transaction; the applied numbers are kept in the `schema_migrations` table. Rooms add their own numbered file: the
-commerce tables (customers, products, orders) and the conversation tables (sessions, turns, ...) live side by side.
+Migrations are modules in `assistant/storage/migrations/` (SQLAlchemy Core, the same on every engine), applied in
+order, each once, each in its own transaction; the applied numbers are kept in the `schema_migrations` table. Rooms
+add their own numbered module: the commerce tables (customers, products, orders) and the conversation tables
+(sessions, turns, ...) live side by side.
 """
 
 from __future__ import annotations
 
-import re
 import threading
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event, text
 
-MIGRATIONS_DIR = Path(__file__).parent / "migrations"
-_MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
+from assistant.storage.migrations import migrations
+
 _engines: dict[str, Engine] = {}
 _engines_lock = threading.Lock()
 
@@ -45,22 +45,6 @@ def get_engine(url: str) -> Engine:
         return engine
 
 
-def migrations() -> list[tuple[int, Path]]:
-    """The numbered migration files, in order."""
-    found = []
-    for path in sorted(MIGRATIONS_DIR.glob("*.sql")):
-        match = _MIGRATION_NAME.match(path.name)
-        if match:
-            found.append((int(match.group(1)), path))
-    return found
-
-
-def _statements(sql: str) -> list[str]:
-    # Migrations are simple DDL: split on semicolons at line ends; comments are dropped first.
-    body = "\n".join(line for line in sql.splitlines() if not line.strip().startswith("--"))
-    return [stmt.strip() for stmt in re.split(r";\s*(?:\n|$)", body) if stmt.strip()]
-
-
 def migrate(engine: Engine) -> list[int]:
     """Apply the migrations not applied yet; return their numbers."""
     applied_now = []
@@ -71,15 +55,14 @@ def migrate(engine: Engine) -> list[int]:
             )
         )
         done = {row[0] for row in conn.execute(text("SELECT version FROM schema_migrations"))}
-    for version, path in migrations():
-        if version in done:
+    for migration in migrations():
+        if migration.version in done:
             continue
         with engine.begin() as conn:
-            for statement in _statements(path.read_text(encoding="utf-8")):
-                conn.execute(text(statement))
+            migration.upgrade(conn)
             conn.execute(
                 text("INSERT INTO schema_migrations (version, name) VALUES (:v, :n)"),
-                {"v": version, "n": path.name},
+                {"v": migration.version, "n": migration.name},
             )
-        applied_now.append(version)
+        applied_now.append(migration.version)
     return applied_now
