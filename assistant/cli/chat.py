@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 
 import typer
 from rich.console import Console
@@ -63,6 +64,39 @@ def _chat_turn(bot, message: str, caller: Caller, session_id: str | None) -> str
     return reply.session_id
 
 
+def _open(settings: Settings):
+    """The application API, warmed up; exits with the error when the models or the index cannot load."""
+    from assistant.api import Assistant
+
+    bot = Assistant.from_settings(settings)
+    with err.status("loading the assistant (embedding model, knowledge base)..."):
+        try:
+            bot.warm_up()
+        except AssistantError as exc:
+            err.print(f"[red]{exc.message}[/]")
+            raise typer.Exit(1) from exc
+    kb = bot.services.get("kb")
+    if kb is not None and kb.count() == 0:
+        err.print(
+            "[yellow]the knowledge base is empty: run `mka demo prepare` or `mka kb sync <folder>` first[/]"
+        )
+    return bot
+
+
+def _messages(scripted: list[str]) -> Iterator[str]:
+    """The messages to send: the scripted ones (then stop), or what the user types until they leave."""
+    for text in scripted:
+        console.print(f"[bold cyan]you>[/] {text}")
+        yield text
+    while not scripted:
+        try:
+            text = console.input("[bold cyan]you>[/] ")
+        except (EOFError, KeyboardInterrupt):
+            console.print()
+            return
+        yield text
+
+
 def register(root: typer.Typer) -> None:
     """Add `chat` to the `mka` app."""
 
@@ -80,40 +114,15 @@ def register(root: typer.Typer) -> None:
         if customer and role != "customer":
             err.print("[red]--customer is for the customer role[/]")
             raise typer.Exit(2)
-        from assistant.api import Assistant
-
-        settings = Settings()
-        bot = Assistant.from_settings(settings)
+        bot = _open(Settings())
         caller = Caller(role=role, customer_id=customer, client="terminal")
-        with err.status("loading the assistant (embedding model, knowledge base)..."):
-            try:
-                bot.warm_up()
-            except AssistantError as exc:
-                err.print(f"[red]{exc.message}[/]")
-                raise typer.Exit(1) from exc
-        kb = bot.services.get("kb")
-        if kb is not None and kb.count() == 0:
-            err.print(
-                "[yellow]the knowledge base is empty: run `mka demo prepare` or `mka kb sync <folder>` first[/]"
-            )
         session_id = session
         scripted = list(message or [])
         if not scripted:
             console.print(
                 f"[dim]chatting as {role}{' ' + customer if customer else ''}; type 'exit' to leave[/]"
             )
-        while True:
-            if scripted:
-                text = scripted.pop(0)
-                console.print(f"[bold cyan]you>[/] {text}")
-            elif message:
-                break
-            else:
-                try:
-                    text = console.input("[bold cyan]you>[/] ")
-                except (EOFError, KeyboardInterrupt):
-                    console.print()
-                    break
+        for text in _messages(scripted):
             if text.strip().lower() in QUIT:
                 break
             if not text.strip():

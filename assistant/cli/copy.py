@@ -34,6 +34,25 @@ def channels() -> None:
     console.print(table)
 
 
+def _print_drafts(result, channel: str) -> None:
+    """Each variant as a table: field, text, characters against the channel's limit, where the line came from."""
+    spec = get_channel(channel)
+    limits = {f.name: f.max_chars for f in spec.fields}
+    for d in result.drafts:
+        table = Table(title=f"{spec.label} - variant {d.variant}", show_lines=False)
+        for column in ("field", "text", "chars", "source"):
+            table.add_column(column, justify="right" if column == "chars" else "left")
+        for name, value in d.fields.items():
+            for i, text in enumerate(value if isinstance(value, list) else [value], start=1):
+                label = f"{name} {i}" if isinstance(value, list) else name
+                table.add_row(label, text, f"{len(text)}/{limits[name]}", d.sources.get(name, ""))
+        console.print(table)
+    console.print(
+        f"distinct-2 {result.distinct_2:.2f}; model lines kept {result.llm_lines_kept}, "
+        f"rejected {result.llm_lines_rejected}"
+    )
+
+
 @app.command("draft")
 def draft(
     sku: list[str] = typer.Option(..., "--sku", help="Product SKU (repeat for several)."),
@@ -87,23 +106,7 @@ def draft(
         console.print(f"[red]error:[/red] {exc.message}")
         raise typer.Exit(code=1) from None
 
-    spec = get_channel(channel)
-    limits = {f.name: f.max_chars for f in spec.fields}
-    for d in result.drafts:
-        table = Table(title=f"{spec.label} - variant {d.variant}", show_lines=False)
-        table.add_column("field")
-        table.add_column("text")
-        table.add_column("chars", justify="right")
-        table.add_column("source")
-        for name, value in d.fields.items():
-            for i, text in enumerate(value if isinstance(value, list) else [value], start=1):
-                label = f"{name} {i}" if isinstance(value, list) else name
-                table.add_row(label, text, f"{len(text)}/{limits[name]}", d.sources.get(name, ""))
-        console.print(table)
-    console.print(
-        f"distinct-2 {result.distinct_2:.2f}; model lines kept {result.llm_lines_kept}, "
-        f"rejected {result.llm_lines_rejected}"
-    )
+    _print_drafts(result, channel)
     name = campaign.name if campaign else "Campaign"
     if csv_out:
         csv_out.write_text(to_csv(result, campaign=name, ad_group=", ".join(sku)), encoding="utf-8")

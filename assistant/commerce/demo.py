@@ -24,6 +24,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
+import yaml
 
 from assistant.commerce.catalog import Catalog, Product
 from assistant.errors import BadInput
@@ -31,147 +32,32 @@ from assistant.errors import BadInput
 CUSTOMER_COLUMNS = ("customer_id", "email", "name", "country", "signup_date")
 ORDER_COLUMNS = ("order_id", "customer_id", "sku", "quantity", "unit_price", "currency", "ordered_at")
 
+POPULATION_PATH = Path(__file__).with_name("demo_population.yaml")
+
+
+def _population_data() -> dict:
+    with POPULATION_PATH.open(encoding="utf-8") as fh:
+        return yaml.safe_load(fh)
+
+
+_DATA = _population_data()
 # Subcategories people buy again and again (used up, worn out or eaten).
-CONSUMABLE_SUBCATEGORIES = frozenset(
-    {
-        "Fuel",
-        "Food",
-        "Nutrition",
-        "Socks",
-        "Chalk",
-        "Tubes and tyres",
-        "Maintenance",
-        "Warmers",
-        "Sun care",
-        "Insect protection",
-        "Filter cartridges",
-        "Water treatment",
-    }
-)
-
-# Category affinities per archetype (relative weights; unknown categories get 0.3) and the archetype mix.
+CONSUMABLE_SUBCATEGORIES = frozenset(_DATA["consumable_subcategories"])
+# archetype -> (share of customers, category affinities)
 ARCHETYPES: dict[str, tuple[float, dict[str, float]]] = {
-    "hiker": (
-        0.28,
-        {
-            "Footwear": 3,
-            "Jackets": 2.5,
-            "Backpacks": 2,
-            "Accessories": 2.5,
-            "Hydration": 1.5,
-            "Cooking": 1.5,
-            "Tents": 1,
-            "Sleeping bags": 1,
-            "Winter": 1,
-        },
-    ),
-    "casual": (
-        0.22,
-        {
-            "Jackets": 2.5,
-            "Accessories": 2,
-            "Footwear": 1.5,
-            "Hydration": 1,
-            "Backpacks": 1,
-            "Kids": 0.6,
-            "Cooking": 0.5,
-            "Winter": 0.8,
-        },
-    ),
-    "family_camper": (
-        0.16,
-        {
-            "Tents": 3,
-            "Sleeping bags": 3,
-            "Kids": 4,
-            "Cooking": 2.5,
-            "Hydration": 1,
-            "Backpacks": 1,
-            "Jackets": 1,
-            "Footwear": 1,
-            "Accessories": 1,
-        },
-    ),
-    "trail_runner": (
-        0.14,
-        {"Running": 6, "Hydration": 2, "Accessories": 1.5, "Jackets": 1, "Cooking": 0.4, "Winter": 0.6},
-    ),
-    "alpinist": (
-        0.10,
-        {
-            "Climbing": 4,
-            "Winter": 3.5,
-            "Footwear": 2,
-            "Jackets": 2,
-            "Backpacks": 1.5,
-            "Cooking": 1.2,
-            "Sleeping bags": 1,
-            "Accessories": 1,
-        },
-    ),
-    "cyclist": (
-        0.10,
-        {"Cycling": 6, "Hydration": 1, "Jackets": 1, "Accessories": 1, "Cooking": 0.5, "Tents": 0.6},
-    ),
+    name: (a["share"], a["affinity"]) for name, a in _DATA["archetypes"].items()
 }
-
-# Monthly demand multipliers per category (January..December); categories not listed are flat.
-CATEGORY_SEASON: dict[str, tuple[float, ...]] = {
-    "Winter": (2.0, 1.6, 0.9, 0.4, 0.2, 0.15, 0.15, 0.2, 0.5, 1.2, 2.2, 2.6),
-    "Jackets": (1.3, 1.1, 1.0, 0.9, 0.7, 0.5, 0.5, 0.6, 1.0, 1.4, 1.6, 1.6),
-    "Tents": (0.3, 0.4, 0.8, 1.3, 1.7, 2.0, 2.0, 1.5, 0.8, 0.4, 0.3, 0.5),
-    "Sleeping bags": (0.5, 0.5, 0.8, 1.2, 1.5, 1.7, 1.7, 1.3, 0.9, 0.7, 0.7, 1.0),
-    "Cooking": (0.7, 0.7, 0.9, 1.1, 1.3, 1.5, 1.5, 1.3, 1.0, 0.8, 0.8, 1.1),
-    "Hydration": (0.6, 0.6, 0.9, 1.1, 1.3, 1.5, 1.5, 1.3, 1.0, 0.8, 0.7, 0.9),
-    "Running": (0.8, 0.9, 1.3, 1.3, 1.2, 1.1, 1.0, 1.0, 1.2, 1.1, 0.8, 0.8),
-    "Cycling": (0.4, 0.5, 1.0, 1.5, 1.6, 1.6, 1.5, 1.3, 1.0, 0.6, 0.5, 0.8),
-    "Kids": (0.7, 0.7, 0.9, 1.1, 1.2, 1.4, 1.4, 1.0, 0.9, 0.8, 1.1, 1.6),
-    "Climbing": (0.6, 0.7, 1.0, 1.2, 1.3, 1.3, 1.3, 1.2, 1.1, 0.9, 0.8, 1.0),
-    "Backpacks": (0.6, 0.6, 0.9, 1.1, 1.3, 1.4, 1.4, 1.2, 1.0, 0.8, 0.8, 1.1),
-    "Accessories": (0.9, 0.9, 1.0, 1.0, 1.1, 1.1, 1.1, 1.0, 1.0, 1.0, 1.1, 1.4),
-}
-
-# Shop traffic per month (how many orders happen), before the Black Friday and December boosts.
-MONTH_TRAFFIC = (0.8, 0.7, 0.9, 1.0, 1.1, 1.2, 1.2, 1.0, 0.9, 1.0, 1.15, 1.5)
-
-# Order frequency profiles: (share of customers, orders per year, probability of churning).
-FREQUENCY_PROFILES = (
-    ("one_time", 0.45, 0.0, 1.0),
-    ("occasional", 0.30, 1.3, 0.36),
-    ("regular", 0.15, 3.5, 0.28),
-    ("frequent", 0.10, 9.0, 0.20),
+CATEGORY_SEASON: dict[str, tuple[float, ...]] = {c: tuple(v) for c, v in _DATA["category_season"].items()}
+MONTH_TRAFFIC = tuple(_DATA["month_traffic"])
+# (name, share of customers, orders per year, probability of churning)
+FREQUENCY_PROFILES = tuple(
+    (f["name"], f["share"], f["orders_per_year"], f["churn_p"]) for f in _DATA["frequency_profiles"]
 )
-
-# Churners stop buying CHURN_MIN_DAYS + Exponential(CHURN_MEAN_DAYS) days after signing up.
-# (Tuned so that k-means on log-RFM separates Champions, Loyal, New, About to sleep and Hibernating groups.)
-CHURN_MIN_DAYS = 150
-CHURN_MEAN_DAYS = 500
-
-COUNTRIES = (
-    ("AT", 0.40),
-    ("DE", 0.35),
-    ("IT", 0.05),
-    ("SI", 0.04),
-    ("CZ", 0.04),
-    ("NL", 0.04),
-    ("CH", 0.03),
-    ("FR", 0.03),
-    ("BE", 0.02),
-)
-
-FIRST_NAMES = (
-    "Anna Lena Sophie Marie Laura Julia Hannah Lea Sarah Katharina Eva Clara Emma Mia Nina Teresa Elif Giulia Chiara "
-    "Petra Jana Tereza Lucie Maja Sanne Femke Camille Manon Ines Zoe Lukas Jonas Felix Paul Maximilian Tobias Florian "
-    "David Simon Jakob Elias Matthias Stefan Andreas Michael Thomas Martin Luca Marco Matteo Jan Tomas Jakub Luka "
-    "Matej Daan Sem Bram Louis Hugo Noah Emir Yusuf Leon Moritz Fabian Valentina Sebastian Johanna Magdalena Rosa"
-).split()
-LAST_NAMES = (
-    "Gruber Huber Wagner Pichler Moser Steiner Mayer Hofer Leitner Berger Fuchs Eder Fischer Schmid Winkler Weber "
-    "Schwarz Maier Schneider Reiter Brunner Wolf Lang Baumgartner Auer Binder Lechner Wimmer Egger Haas Koller "
-    "Müller Schulz Becker Hoffmann Krüger Richter Köhler Zimmermann Hartmann Rossi Bianchi Ferrari Romano Colombo "
-    "Novak Horvat Kovačič Krajnc Dvořák Svoboda Novotná De Vries Jansen Visser Bakker Martin Bernard Dubois Laurent "
-    "Peeters Janssens Yılmaz Kaya Nowak Kowalski Fontaine Ortner Seidl Holzer Kainz"
-).split()
+CHURN_MIN_DAYS = int(_DATA["churn_min_days"])
+CHURN_MEAN_DAYS = int(_DATA["churn_mean_days"])
+COUNTRIES = tuple(_DATA["countries"].items())
+FIRST_NAMES = tuple(_DATA["first_names"].split())
+LAST_NAMES = tuple(_DATA["last_names"].split())
 
 
 @dataclass(frozen=True)
@@ -279,6 +165,74 @@ def _add_line(lines: dict[int, int], item: int, shop: _Shop, rng: np.random.Gene
         lines[item] = 1 if rng.random() < 0.94 else 2
 
 
+def _order_days(
+    rng: np.random.Generator, traffic: np.ndarray, signup_day: int, rate: float, churn_p: float
+) -> list[int]:
+    """The days one customer orders on: a thinned Poisson process from sign-up until they churn (or the end)."""
+    order_days = [signup_day]
+    if rate <= 0:
+        return order_days
+    rate_per_day = rate * rng.lognormal(0.0, 0.35) / 365.0
+    last_day = len(traffic) - 1
+    if rng.random() < churn_p:
+        last_day = min(last_day, signup_day + CHURN_MIN_DAYS + int(rng.exponential(CHURN_MEAN_DAYS)))
+    t = float(signup_day)
+    tmax = traffic.max()
+    rate_per_day *= tmax / traffic.mean()  # thinning below keeps traffic/tmax of the candidates
+    while len(order_days) < 80:
+        t += rng.exponential(1.0 / rate_per_day)
+        if t > last_day:
+            break
+        d = int(t)
+        if rng.random() < traffic[d] / tmax and d != order_days[-1]:  # thinning: busy days get more orders
+            order_days.append(d)
+    return order_days
+
+
+class _Basket:
+    """What one customer owns and uses up, and the lines of their next order."""
+
+    def __init__(self, shop: _Shop, rng: np.random.Generator):
+        self.shop, self.rng = shop, rng
+        self.owned: list[int] = []  # products bought so far, in order
+        self.needs: list[
+            int
+        ] = []  # consumables this customer uses up (bought, or compatible with something bought)
+
+    def order(self, first: bool, cat_p: np.ndarray) -> dict[int, int]:
+        shop, rng = self.shop, self.rng
+        lines: dict[int, int] = {}
+        # repeat buying: restock a consumable this customer uses
+        if not first and self.needs and rng.random() < 0.45:
+            _add_line(lines, self.needs[int(rng.integers(len(self.needs)))], shop, rng)
+        n_new = 1 + min(int(rng.poisson(0.7)), 4)
+        if lines and rng.random() < 0.5:
+            n_new -= 1  # a restock order is often just the restock
+        for _ in range(n_new):
+            cat = shop.categories[int(rng.choice(len(cat_p), p=cat_p))]
+            item = int(rng.choice(shop.cat_items[cat], p=shop.cat_item_p[cat]))
+            if item in self.owned and not shop.consumable[item] and rng.random() < 0.8:
+                continue  # nobody buys the same tent twice
+            _add_line(lines, item, shop, rng)
+            # bought together: the compatible partner (gas with the stove, footprint with the tent)
+            if item in shop.addons and rng.random() < 0.4:
+                partners, p = shop.addons[item]
+                _add_line(lines, int(rng.choice(partners, p=p)), shop, rng)
+        self._remember(lines)
+        return lines
+
+    def _remember(self, lines: dict[int, int]) -> None:
+        shop = self.shop
+        for item in lines:
+            if item not in self.owned:
+                self.owned.append(item)
+            if shop.consumable[item] and item not in self.needs:
+                self.needs.append(item)
+            for partner in shop.addons.get(item, ((), None))[0]:
+                if shop.consumable[partner] and partner not in self.needs:
+                    self.needs.append(int(partner))
+
+
 def _simulate_customer(
     shop: _Shop,
     rng: np.random.Generator,
@@ -288,72 +242,128 @@ def _simulate_customer(
     affinity: np.ndarray,
 ) -> list[tuple[int, list[tuple[int, int]]]]:
     """Orders of one customer as (day index, [(product index, quantity), ...])."""
-    n_days = len(days)
     names = [p[0] for p in FREQUENCY_PROFILES]
     shares = np.array([p[1] for p in FREQUENCY_PROFILES])
-    profile = FREQUENCY_PROFILES[int(rng.choice(len(names), p=shares / shares.sum()))]
-    _, _, rate, churn_p = profile
-
-    order_days = [signup_day]
-    if rate > 0:
-        rate_per_day = rate * rng.lognormal(0.0, 0.35) / 365.0
-        last_day = n_days - 1
-        if rng.random() < churn_p:
-            last_day = min(last_day, signup_day + CHURN_MIN_DAYS + int(rng.exponential(CHURN_MEAN_DAYS)))
-        t = float(signup_day)
-        tmax = traffic.max()
-        rate_per_day *= tmax / traffic.mean()  # thinning below keeps traffic/tmax of the candidates
-        while len(order_days) < 80:
-            t += rng.exponential(1.0 / rate_per_day)
-            if t > last_day:
-                break
-            d = int(t)
-            if rng.random() < traffic[d] / tmax:  # thinning: busy days get more orders
-                if d != order_days[-1]:
-                    order_days.append(d)
-
+    _, _, rate, churn_p = FREQUENCY_PROFILES[int(rng.choice(len(names), p=shares / shares.sum()))]
+    order_days = _order_days(rng, traffic, signup_day, rate, churn_p)
     # two favourite categories the customer returns to
     fav = rng.choice(len(affinity), size=2, replace=False, p=affinity / affinity.sum())
     boost = np.ones(len(affinity))
     boost[fav] = 3.0
-    owned: list[int] = []  # products bought so far, in order
-    needs: list[int] = []  # consumables this customer uses up (bought, or compatible with something bought)
+    basket = _Basket(shop, rng)
     orders = []
     for n, d in enumerate(order_days):
-        month = days[d].month - 1
-        cat_w = affinity * boost * shop.season[:, month]
-        cat_p = cat_w / cat_w.sum()
-        lines: dict[int, int] = {}
-
-        # repeat buying: restock a consumable this customer uses
-        if n > 0 and needs and rng.random() < 0.45:
-            _add_line(lines, needs[int(rng.integers(len(needs)))], shop, rng)
-        n_new = 1 + min(int(rng.poisson(0.7)), 4)
-        if lines and rng.random() < 0.5:
-            n_new -= 1  # a restock order is often just the restock
-        for _ in range(n_new):
-            cat = shop.categories[int(rng.choice(len(cat_p), p=cat_p))]
-            item = int(rng.choice(shop.cat_items[cat], p=shop.cat_item_p[cat]))
-            if item in owned and not shop.consumable[item] and rng.random() < 0.8:
-                continue  # nobody buys the same tent twice
-            _add_line(lines, item, shop, rng)
-            # bought together: the compatible partner (gas with the stove, footprint with the tent)
-            if item in shop.addons and rng.random() < 0.4:
-                partners, p = shop.addons[item]
-                _add_line(lines, int(rng.choice(partners, p=p)), shop, rng)
-        if not lines:
-            continue
-        for item in lines:
-            if item not in owned:
-                owned.append(item)
-            if shop.consumable[item] and item not in needs:
-                needs.append(item)
-            if item in shop.addons:
-                for partner in shop.addons[item][0]:
-                    if shop.consumable[partner] and partner not in needs:
-                        needs.append(int(partner))
-        orders.append((d, list(lines.items())))
+        cat_w = affinity * boost * shop.season[:, days[d].month - 1]
+        lines = basket.order(n == 0, cat_w / cat_w.sum())
+        if lines:
+            orders.append((d, list(lines.items())))
     return orders
+
+
+@dataclass
+class _Population:
+    """Who the shop's customers are: sign-up days, archetypes, countries (each drawn with the shop's weights)."""
+
+    days: list[date]
+    traffic: np.ndarray
+    signup_days: np.ndarray
+    archetypes: list[str]
+    archetype_p: np.ndarray
+    affinity: dict[str, np.ndarray]
+    countries: list[str]
+    country_p: np.ndarray
+
+    @classmethod
+    def draw(
+        cls, shop: _Shop, rng: np.random.Generator, start: date, end: date, customers: int
+    ) -> _Population:
+        days = [start + timedelta(days=i) for i in range((end - start).days + 1)]
+        traffic = _day_traffic(days)
+        # sign-ups grow over time (the shop is growing) and follow the shop's traffic
+        signup_p = traffic * np.linspace(1.0, 2.2, len(days))
+        signup_p /= signup_p.sum()
+        signup_days = np.sort(rng.choice(len(days), size=customers, p=signup_p))
+        names = list(ARCHETYPES)
+        arch_p = np.array([ARCHETYPES[a][0] for a in names])
+        country_p = np.array([w for _, w in COUNTRIES])
+        return cls(
+            days=days,
+            traffic=traffic,
+            signup_days=signup_days,
+            archetypes=names,
+            archetype_p=arch_p / arch_p.sum(),
+            affinity={a: shop.category_weights(ARCHETYPES[a][1]) for a in names},
+            countries=[c for c, _ in COUNTRIES],
+            country_p=country_p / country_p.sum(),
+        )
+
+
+def _unique_email(first: str, last: str, used: set[str]) -> str:
+    base = f"{_ascii(first)}.{_ascii(last)}"
+    email, n = f"{base}@example.com", 1
+    while email in used:
+        n += 1
+        email = f"{base}{n}@example.com"
+    used.add(email)
+    return email
+
+
+def _write_customers(
+    path: Path, shop: _Shop, rng: np.random.Generator, people: _Population, customers: int, progress: bool
+) -> list[tuple[int, datetime, str, list[tuple[int, int]]]]:
+    """Write the customers file; return every order as (day index, time, customer id, lines)."""
+    used_emails: set[str] = set()
+    all_orders: list[tuple[int, datetime, str, list[tuple[int, int]]]] = []
+    iterator = range(customers)
+    if progress:
+        from tqdm import tqdm
+
+        iterator = tqdm(iterator, desc="demo customers", unit="customer")
+    with path.open("w", encoding="utf-8", newline="") as fc:
+        wc = csv.writer(fc, lineterminator="\n")
+        wc.writerow(CUSTOMER_COLUMNS)
+        for k in iterator:
+            cid = f"C{k + 1:05d}"
+            first = FIRST_NAMES[int(rng.integers(len(FIRST_NAMES)))]
+            last = LAST_NAMES[int(rng.integers(len(LAST_NAMES)))]
+            email = _unique_email(first, last, used_emails)
+            country = people.countries[int(rng.choice(len(people.countries), p=people.country_p))]
+            archetype = people.archetypes[int(rng.choice(len(people.archetypes), p=people.archetype_p))]
+            signup = int(people.signup_days[k])
+            wc.writerow((cid, email, f"{first} {last}", country, people.days[signup].isoformat()))
+            affinity = people.affinity[archetype]
+            for d, lines in _simulate_customer(shop, rng, people.days, people.traffic, signup, affinity):
+                # shoppers order more in the evening; the time of day only orders events within a day
+                minute = int(np.clip(rng.normal(19 * 60, 200), 6 * 60, 23 * 60 + 59))
+                when = datetime.combine(people.days[d], datetime.min.time()) + timedelta(minutes=minute)
+                all_orders.append((d, when, cid, lines))
+    return all_orders
+
+
+def _write_orders(
+    path: Path,
+    shop: _Shop,
+    days: list[date],
+    all_orders: list[tuple[int, datetime, str, list[tuple[int, int]]]],
+) -> tuple[int, int]:
+    """Write the order lines (order ids follow time, as a shop's order numbers do); return (orders, lines)."""
+    all_orders.sort(key=lambda o: (o[1], o[2]))
+    currency = shop.products[0].currency
+    n_lines = 0
+    with path.open("w", encoding="utf-8", newline="") as fo:
+        wo = csv.writer(fo, lineterminator="\n")
+        wo.writerow(ORDER_COLUMNS)
+        for n, (d, when, cid, lines) in enumerate(all_orders, start=1):
+            oid = f"KR-{100000 + n}"
+            discount = _sale_discount(days[d])
+            for item, qty in lines:
+                p = shop.products[item]
+                price = round(p.price * (1.0 - discount), 2) if discount and shop.on_sale[item] else p.price
+                wo.writerow(
+                    (oid, cid, p.sku, qty, f"{price:.2f}", currency, when.isoformat(timespec="seconds"))
+                )
+                n_lines += 1
+    return len(all_orders), n_lines
 
 
 def generate_demo_shop(
@@ -375,81 +385,15 @@ def generate_demo_shop(
         raise BadInput(f"customers must be at least 1 (got {customers})")
     if end <= start:
         raise BadInput(f"end ({end}) must be after start ({start})")
-    catalog = Catalog.from_csv(Path(catalog_path))
     rng = np.random.default_rng(seed)
-    shop = _Shop(catalog, rng)
-    currency = shop.products[0].currency
-
-    days = [start + timedelta(days=i) for i in range((end - start).days + 1)]
-    traffic = _day_traffic(days)
-    # sign-ups grow over time (the shop is growing) and follow the shop's traffic
-    growth = np.linspace(1.0, 2.2, len(days))
-    signup_p = traffic * growth
-    signup_p /= signup_p.sum()
-    signup_days = np.sort(rng.choice(len(days), size=customers, p=signup_p))
-
-    arch_names = list(ARCHETYPES)
-    arch_p = np.array([ARCHETYPES[a][0] for a in arch_names])
-    arch_p /= arch_p.sum()
-    arch_aff = {a: shop.category_weights(ARCHETYPES[a][1]) for a in arch_names}
-    country_codes = [c for c, _ in COUNTRIES]
-    country_p = np.array([w for _, w in COUNTRIES])
-    country_p /= country_p.sum()
-
+    shop = _Shop(Catalog.from_csv(Path(catalog_path)), rng)
+    people = _Population.draw(shop, rng, start, end, customers)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     customers_csv, orders_csv = out_dir / "customers.csv", out_dir / "orders.csv"
     tmp_c, tmp_o = customers_csv.with_suffix(".csv.tmp"), orders_csv.with_suffix(".csv.tmp")
-
-    used_emails: set[str] = set()
-    all_orders: list[tuple[int, datetime, str, list[tuple[int, int]]]] = []
-    n_orders = n_lines = 0
-    iterator = range(customers)
-    if progress:
-        from tqdm import tqdm
-
-        iterator = tqdm(iterator, desc="demo customers", unit="customer")
-    with tmp_c.open("w", encoding="utf-8", newline="") as fc:
-        wc = csv.writer(fc, lineterminator="\n")
-        wc.writerow(CUSTOMER_COLUMNS)
-        for k in iterator:
-            cid = f"C{k + 1:05d}"
-            first = FIRST_NAMES[int(rng.integers(len(FIRST_NAMES)))]
-            last = LAST_NAMES[int(rng.integers(len(LAST_NAMES)))]
-            base = f"{_ascii(first)}.{_ascii(last)}"
-            email, n = f"{base}@example.com", 1
-            while email in used_emails:
-                n += 1
-                email = f"{base}{n}@example.com"
-            used_emails.add(email)
-            country = country_codes[int(rng.choice(len(country_codes), p=country_p))]
-            archetype = arch_names[int(rng.choice(len(arch_names), p=arch_p))]
-            signup = int(signup_days[k])
-            wc.writerow((cid, email, f"{first} {last}", country, days[signup].isoformat()))
-            for d, lines in _simulate_customer(shop, rng, days, traffic, signup, arch_aff[archetype]):
-                # shoppers order more in the evening; the time of day only orders events within a day
-                minute = int(np.clip(rng.normal(19 * 60, 200), 6 * 60, 23 * 60 + 59))
-                when = datetime.combine(days[d], datetime.min.time()) + timedelta(minutes=minute)
-                all_orders.append((d, when, cid, lines))
-
-    # order ids follow time, as a shop's order numbers do
-    all_orders.sort(key=lambda o: (o[1], o[2]))
-    with tmp_o.open("w", encoding="utf-8", newline="") as fo:
-        wo = csv.writer(fo, lineterminator="\n")
-        wo.writerow(ORDER_COLUMNS)
-        for n, (d, when, cid, lines) in enumerate(all_orders, start=1):
-            oid = f"KR-{100000 + n}"
-            discount = _sale_discount(days[d])
-            for item, qty in lines:
-                p = shop.products[item]
-                price = p.price
-                if discount and shop.on_sale[item]:
-                    price = round(price * (1.0 - discount), 2)
-                wo.writerow(
-                    (oid, cid, p.sku, qty, f"{price:.2f}", currency, when.isoformat(timespec="seconds"))
-                )
-                n_lines += 1
-            n_orders += 1
+    all_orders = _write_customers(tmp_c, shop, rng, people, customers, progress)
+    n_orders, n_lines = _write_orders(tmp_o, shop, people.days, all_orders)
     tmp_c.replace(customers_csv)
     tmp_o.replace(orders_csv)
     return DemoFiles(customers_csv, orders_csv, customers=customers, orders=n_orders, lines=n_lines)

@@ -41,6 +41,66 @@ class State:
     C: np.ndarray  # users x items co-occurrence score (W @ S)
 
 
+def _user_item_pairs(lines: pd.DataFrame, as_of: pd.Timestamp, users: pd.Index, items: pd.Index):
+    """(frame of u, i, age and decayed weights per purchase, per-pair aggregates) for purchases of known items."""
+    per_order = lines.drop_duplicates(["customer_id", "item_id", "order_id"])
+    u = users.get_indexer(per_order["customer_id"])
+    i = items.get_indexer(per_order["item_id"])
+    keep = i >= 0
+    age = ((as_of - per_order["ordered_at"]).dt.total_seconds().to_numpy() / 86400.0)[keep]
+    frame = pd.DataFrame({"u": u[keep], "i": i[keep], "age": age})
+    for tau in TAUS:
+        frame[f"e{tau}"] = np.exp(-age / tau)
+    pairs = frame.groupby(["u", "i"]).agg(
+        n=("age", "size"),
+        last=("age", "min"),
+        first=("age", "max"),
+        **{f"e{t}": (f"e{t}", "sum") for t in TAUS},
+    )
+    return frame, pairs
+
+
+def _item_features(frame: pd.DataFrame, pairs: pd.DataFrame, n_items: int) -> pd.DataFrame:
+    i, age = frame["i"].to_numpy(), frame["age"].to_numpy()
+    feats = {f"p{w}": np.bincount(i[age < w], minlength=n_items).astype(np.float32) for w in POP_WINDOWS}
+    # The same season a year earlier (the coming weeks, one year back): gift shops sell Christmas goods every November.
+    season = (age >= 365 - 7) & (age < 365 + 35)
+    feats["season"] = np.bincount(i[season], minlength=n_items).astype(np.float32)
+    pair_items = pairs.index.get_level_values("i").to_numpy()
+    feats["buyers"] = np.bincount(pair_items, minlength=n_items).astype(np.float32)
+    first_sale = frame.groupby("i")["age"].max().reindex(range(n_items)).fillna(0).to_numpy()
+    feats["age"] = first_sale.astype(np.float32)
+    # How often an item is bought again by the same customer: refills and staples versus one-off gifts.
+    repeated = np.bincount(pair_items[pairs["n"].to_numpy() >= 2], minlength=n_items).astype(np.float32)
+    feats["repeat"] = repeated / np.maximum(feats["buyers"], 1)
+    return pd.DataFrame(feats)
+
+
+def _item_similarity(X: sp.csr_matrix, topk: int) -> np.ndarray:
+    """Item-item cosine over buyers, each row cut to its `topk` strongest neighbours."""
+    Xn = normalize(X.T.tocsr(), axis=1)
+    S = (Xn @ Xn.T).toarray().astype(np.float32)
+    np.fill_diagonal(S, 0.0)
+    n_items = S.shape[0]
+    if 0 < topk < n_items:
+        threshold = -np.partition(-S, topk, axis=1)[:, topk][:, None]
+        S[S < threshold] = 0.0
+    return S
+
+
+def _recent_item_weights(frame: pd.DataFrame, pairs: pd.DataFrame, shape: tuple[int, int]) -> sp.csr_matrix:
+    """Which of a customer's items drive "bought together": recent ones, counted from the customer's own last order
+    (from the clock, a customer last seen a year ago would have all weights underflow to zero)."""
+    pu, pi = pairs.index.get_level_values("u").to_numpy(), pairs.index.get_level_values("i").to_numpy()
+    user_last_age = frame.groupby("u")["age"].min().reindex(range(shape[0])).fillna(0).to_numpy()
+    weights = pairs["e60"].to_numpy(dtype=np.float64) * np.exp(np.minimum(user_last_age[pu] / 60.0, 700.0))
+    return normalize(sp.csr_matrix((weights.astype(np.float32), (pu, pi)), shape=shape), norm="l1")
+
+
+def _days_before(as_of: pd.Timestamp, when: pd.Series) -> np.ndarray:
+    return ((as_of - when).dt.total_seconds() / 86400.0).to_numpy(dtype=np.float32)
+
+
 def build_state(
     lines: pd.DataFrame, as_of: pd.Timestamp, items: pd.Index | None = None, topk: int = 200
 ) -> State:
@@ -50,76 +110,34 @@ def build_state(
     users = pd.Index(per_order["customer_id"].unique())
     if items is None:
         items = pd.Index(per_order["item_id"].unique())
-    u = users.get_indexer(per_order["customer_id"])
-    i = items.get_indexer(per_order["item_id"])
-    keep = i >= 0
-    u, i = u[keep], i[keep]
-    age = ((as_of - per_order["ordered_at"]).dt.total_seconds().to_numpy() / 86400.0)[keep]
-    frame = pd.DataFrame({"u": u, "i": i, "age": age})
-    for tau in TAUS:
-        frame[f"e{tau}"] = np.exp(-age / tau)
-    grouped = frame.groupby(["u", "i"])
-    pairs = grouped.agg(
-        n=("age", "size"),
-        last=("age", "min"),
-        first=("age", "max"),
-        **{f"e{t}": (f"e{t}", "sum") for t in TAUS},
-    )
-    orders = lines.drop_duplicates(["customer_id", "order_id"])
+    frame, pairs = _user_item_pairs(lines, as_of, users, items)
     per_user = (
-        orders.groupby("customer_id")
+        lines.drop_duplicates(["customer_id", "order_id"])
+        .groupby("customer_id")
         .agg(n=("order_id", "size"), last=("ordered_at", "max"), first=("ordered_at", "min"))
         .reindex(users)
     )
     n_users, n_items = len(users), len(items)
-    item_feats = {}
-    for window in POP_WINDOWS:
-        item_feats[f"p{window}"] = np.bincount(i[age < window], minlength=n_items).astype(np.float32)
-    # The same season a year earlier (the coming weeks, one year back): gift shops sell Christmas goods every November.
-    season = (age >= 365 - 7) & (age < 365 + 35)
-    item_feats["season"] = np.bincount(i[season], minlength=n_items).astype(np.float32)
-    pair_index = pairs.index.to_frame(index=False)
-    item_feats["buyers"] = np.bincount(pair_index["i"], minlength=n_items).astype(np.float32)
-    first_sale = frame.groupby("i")["age"].max().reindex(range(n_items)).fillna(0).to_numpy()
-    item_feats["age"] = first_sale.astype(np.float32)
-    # How often an item is bought again by the same customer: refills and staples versus one-off gifts.
-    repeated = np.bincount(pair_index["i"][pairs["n"].to_numpy() >= 2], minlength=n_items).astype(np.float32)
-    item_feats["repeat"] = repeated / np.maximum(item_feats["buyers"], 1)
-    pu, pi = pair_index["u"].to_numpy(), pair_index["i"].to_numpy()
+    pu, pi = pairs.index.get_level_values("u").to_numpy(), pairs.index.get_level_values("i").to_numpy()
     X = sp.csr_matrix((np.ones(len(pu), dtype=np.float32), (pu, pi)), shape=(n_users, n_items))
-    Xn = normalize(X.T.tocsr(), axis=1)
-    S = (Xn @ Xn.T).toarray().astype(np.float32)
-    np.fill_diagonal(S, 0.0)
-    if 0 < topk < n_items:
-        threshold = -np.partition(-S, topk, axis=1)[:, topk][:, None]
-        S[S < threshold] = 0.0
-    # Which of a customer's items drive "bought together": recent ones, counted from the customer's own last order
-    # (from the clock, a customer last seen a year ago would have all weights underflow to zero).
-    user_last_age = frame.groupby("u")["age"].min().reindex(range(n_users)).fillna(0).to_numpy()
-    weights = pairs["e60"].to_numpy(dtype=np.float64) * np.exp(np.minimum(user_last_age[pu] / 60.0, 700.0))
-    W = normalize(
-        sp.csr_matrix((weights.astype(np.float32), (pu, pi)), shape=(n_users, n_items)),
-        norm="l1",
-    )
-    C = np.asarray(W @ S, dtype=np.float32)
+    S = _item_similarity(X, topk)
+    W = _recent_item_weights(frame, pairs, (n_users, n_items))
+    repeats = np.bincount(pu[pairs["n"].to_numpy() >= 2], minlength=n_users)
     return State(
         as_of=as_of,
         users=users,
         items=items,
         pairs=pairs,
         user_orders=per_user["n"].to_numpy(dtype=np.float32),
-        user_last=((as_of - per_user["last"]).dt.total_seconds() / 86400.0).to_numpy(dtype=np.float32),
+        user_last=_days_before(as_of, per_user["last"]),
         user_items=np.diff(X.indptr).astype(np.float32),
-        user_first=((as_of - per_user["first"]).dt.total_seconds() / 86400.0).to_numpy(dtype=np.float32),
-        user_repeat=(
-            np.bincount(pu[pairs["n"].to_numpy() >= 2], minlength=n_users)
-            / np.maximum(np.bincount(pu, minlength=n_users), 1)
-        ).astype(np.float32),
-        item_feats=pd.DataFrame(item_feats),
+        user_first=_days_before(as_of, per_user["first"]),
+        user_repeat=(repeats / np.maximum(np.bincount(pu, minlength=n_users), 1)).astype(np.float32),
+        item_feats=_item_features(frame, pairs, n_items),
         X=X,
         W=W.tocsr(),
         S=S,
-        C=C,
+        C=np.asarray(W @ S, dtype=np.float32),
     )
 
 
