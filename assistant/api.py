@@ -170,7 +170,19 @@ class Assistant:
     def request_handoff(
         self, caller: Caller, session_id: str, contact: str | None = None, reason: str | None = None
     ) -> int:
+        """One handoff per conversation: an open one is joined (the contact added), never duplicated; and never
+        without a way to reach the customer (`BadInput` without contact details for an anonymous customer)."""
         self.policy.require(caller, "handoff")
+        contact = (contact or "").strip() or None
+        self.store.require_session(session_id, caller.role, caller.customer_id)
+        existing = self.store.open_handoff(session_id)
+        if existing is not None:
+            self.store.update_handoff(existing["handoff_id"], contact=contact, reason=reason)
+            return int(existing["handoff_id"])
+        if contact is None and caller.role == "customer" and not caller.customer_id:
+            raise BadInput(
+                "contact details are needed, so that a person can reach you (an e-mail address or phone)"
+            )
         return self.store.add_handoff(
             session_id, contact, (reason or "").strip() or "asked to talk to a person"
         )

@@ -19,6 +19,7 @@ from generation.grounding import GroundedAnswer, resolve_mode, stream_answer
 from generation.guard import GuardResult
 from generation.guard import check as check_figures
 from generation.llm import LLM, ChatResult, ToolCall, get_llm
+from generation.question import split_questions
 
 __all__ = [
     "LLM",
@@ -45,6 +46,7 @@ __all__ = [
     "get_llm",
     "load_brief",
     "resolve_mode",
+    "split_questions",
     "stream_answer",
     "to_csv",
     "to_json",

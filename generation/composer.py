@@ -86,7 +86,9 @@ def _mentions(unit: Unit) -> list[Entity]:
     return named_entities(f"{unit.text} {unit.lead}", groups=True)
 
 
-def score_units(question: str, units: Sequence[Unit], *, embed: Embed | None = None) -> list[Scored]:
+def score_units(
+    question: str, units: Sequence[Unit], *, embed: Embed | None = None, language: str = "en"
+) -> list[Scored]:
     """Units that answer `question`, best first (empty when none shares enough with it)."""
     asked = named_entities(question)
     # The things a question names are matched as entities (with their groups: France is an EU country), not as
@@ -101,12 +103,14 @@ def score_units(question: str, units: Sequence[Unit], *, embed: Embed | None = N
     total = sum(idf.values())
     figure = wanted_figure(question)
     dense = _dense(question, units, embed)
+    min_match = 0.34 if language == "en" else 0.2
     out = []
     for pos, (unit, doc) in enumerate(zip(units, docs, strict=True)):
         matched = sum(idf[t] for t in q_terms & doc) / total
         score = matched
         kinds = {f.kind for f in extract_facts(unit.text)}
-        if figure and FIGURE_KINDS.get(figure, set()) & kinds and matched:
+        has_figure = bool(figure and FIGURE_KINDS.get(figure, set()) & kinds and matched)
+        if has_figure:
             score += 0.3
         if asked and matched:
             mentions = _mentions(unit)
@@ -117,7 +121,13 @@ def score_units(question: str, units: Sequence[Unit], *, embed: Embed | None = N
         if dense is not None:
             score = 0.6 * score + 0.4 * max(0.0, dense[pos])
         score -= 0.01 * (unit.index - 1)  # retrieval order breaks ties
-        if matched >= 0.34 or (dense is not None and dense[pos] > 0.55 and matched > 0):
+        # Enough of the question must match (or the embedding be close): one shared word ("sell") is not an answer.
+        # A question in another language than the evidence shares fewer words, so the bar is lower there.
+        if (
+            matched >= min_match
+            or (has_figure and matched >= min_match / 2)
+            or (dense is not None and dense[pos] > 0.55 and matched > 0)
+        ):
             out.append(Scored(unit, score, matched))
     out.sort(key=lambda s: -s.score)
     return out
@@ -187,7 +197,9 @@ def _polarity(unit: Unit) -> str:
     return "no" if negative else "yes"
 
 
-def _not_offered(question: str, units: Sequence[Unit], relevant: Sequence[Scored], language: str) -> Composition | None:
+def _not_offered(
+    question: str, units: Sequence[Unit], relevant: Sequence[Scored], language: str
+) -> Composition | None:
     """ "No, we do not deliver to Canada. We deliver to: ..." when the question names something the evidence lists
     the alternatives of but not it. Only the relevant units count, so an unrelated page's mentions cannot say no."""
     asked = named_entities(question)
@@ -198,7 +210,9 @@ def _not_offered(question: str, units: Sequence[Unit], relevant: Sequence[Scored
         if covers(everything, entity):
             continue
         alternatives = [
-            s.unit for s in relevant if any(m.type == entity.type and m.name != entity.name for m in _mentions(s.unit))
+            s.unit
+            for s in relevant
+            if any(m.type == entity.type and m.name != entity.name for m in _mentions(s.unit))
         ]
         kinds = {m.name for u in alternatives for m in _mentions(u) if m.type == entity.type}
         if len(kinds) < 2:
@@ -206,7 +220,8 @@ def _not_offered(question: str, units: Sequence[Unit], relevant: Sequence[Scored
         rows = [
             u
             for u in alternatives
-            if u.kind == "table_row" and any(m.type == entity.type for m in named_entities(u.label, groups=True))
+            if u.kind == "table_row"
+            and any(m.type == entity.type for m in named_entities(u.label, groups=True))
         ]
         thing = entity.surface if entity.surface[:1].isupper() else entity.name
         spec = entity_types().get(entity.type, {})
@@ -235,7 +250,7 @@ def compose(
     (the caller marks it as quoted when its language differs).
     """
     units = evidence_units(evidence)
-    ranked = score_units(question, units, embed=embed)
+    ranked = score_units(question, units, embed=embed, language=language)
     if not ranked:
         return None
     best = ranked[0]
@@ -290,7 +305,9 @@ def _followers(lead: Unit, relevant: Sequence[Scored], question: str, figure: st
         if u is lead or u.text == lead.text or len(out) >= 2:
             continue
         same_section = u.index == lead.index and u.heading == lead.heading
-        if same_section and (is_condition(u.text) or is_negative(u.text) or s.score >= 0.8 * relevant[0].score):
+        if same_section and (
+            is_condition(u.text) or is_negative(u.text) or s.score >= 0.8 * relevant[0].score
+        ):
             out.append(u)
         elif not same_section and s.score >= 0.9 * relevant[0].score and not out:
             out.append(u)

@@ -84,7 +84,9 @@ def question_type(question: str) -> str:
         return "yesno"
     asks = core.rstrip().endswith("?")
     if asks and len(words) >= 3 and words[0] not in set(_all("wh_words")):
-        return "yesno"  # "you ship to Austria?", "Liefert ihr nach Kanada?": a question without a question word
+        return (
+            "yesno"  # "you ship to Austria?", "Liefert ihr nach Kanada?": a question without a question word
+        )
     return "open"
 
 

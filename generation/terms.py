@@ -29,7 +29,12 @@ def stem(word: str) -> str:
         if len(word) > len(suffix) + 3 and word.endswith(suffix):
             base = word[: -len(suffix)]
             # "shipping" -> "shipp" -> "ship", "stopped" -> "stop": undo the doubled final consonant.
-            if suffix in ("ing", "ed") and len(base) > 3 and base[-1] == base[-2] and base[-1] not in "aeiouls":
+            if (
+                suffix in ("ing", "ed")
+                and len(base) > 3
+                and base[-1] == base[-2]
+                and base[-1] not in "aeiouls"
+            ):
                 base = base[:-1]
             return base
     return word

@@ -171,7 +171,9 @@ def evidence_units(evidence: Sequence[Any]) -> list[Unit]:
             units.append(Unit(i, render_row(row), heading.split(" > ")[-1] or title, "table_row", row))
             continue
         if fields.get("question") and fields.get("answer"):  # a structured FAQ unit
-            units.append(Unit(i, clean_inline(str(fields["answer"])), clean_inline(str(fields["question"])), "faq"))
+            units.append(
+                Unit(i, clean_inline(str(fields["answer"])), clean_inline(str(fields["question"])), "faq")
+            )
             continue
         if heading and text.startswith(heading + ": "):
             text = text[len(heading) + 2 :]

@@ -24,14 +24,18 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
+from assistant.conversation import escalation, follow_up
 from assistant.conversation.answerer import GroundingAnswerer
+from assistant.conversation.capabilities import FILE_NAME as CAPABILITIES_FILE
+from assistant.conversation.capabilities import CapabilityMap
 from assistant.conversation.compose import Evidence
 from assistant.conversation.intents import handler_for
+from assistant.conversation.language import conversation_language, detect
 from assistant.conversation.policy import Policy
 from assistant.conversation.reply import Caller, DoneEvent, Reply, TokenEvent, TurnEvent
 from assistant.conversation.router import DEFAULT_SEGMENTS, Route, Router
 from assistant.conversation.tool_calling import ToolCallingFailed, tool_calling_turn
-from assistant.conversation.turn import NO_EVIDENCE_TEXT, Answerer, Turn
+from assistant.conversation.turn import Answerer, Turn
 from assistant.errors import BadInput
 from assistant.services import Services
 from assistant.settings import Settings
@@ -64,6 +68,7 @@ class Agent:
         self.policy = policy
         self._router = router
         self._answerer = answerer
+        self._capabilities: CapabilityMap | None = None
         self._lock = threading.Lock()
 
     # -- lazily built parts ---------------------------------------------------------------------------------------
@@ -86,9 +91,21 @@ class Agent:
                 self._answerer = GroundingAnswerer(self.settings, self.services)
             return self._answerer
 
+    @property
+    def capabilities(self) -> CapabilityMap:
+        """The shop's capability map (`<demo_dir>/capabilities.yaml`; none: an empty map)."""
+        with self._lock:
+            if self._capabilities is None:
+                self._capabilities = CapabilityMap.load(self.settings.demo_dir / CAPABILITIES_FILE)
+            return self._capabilities
+
     def warm_up(self) -> None:
-        """Load the embedder, index, catalog and router now (the service calls this at start-up)."""
+        """Load the embedder, index, catalog, router, language detector and capability map now (at start-up)."""
+        from assistant.conversation.language import warm_up as warm_language
+
+        warm_language()
         self.router.scores("hello")
+        self.capabilities.scores("hello", self.services["embedder"])
         self.services["kb"].search("returns", k=1)  # builds the in-memory BM25 snapshot
         warm = [Evidence(n=1, source="-", title="-", text="A warm-up sentence for the model.")]
         for _ in self.answerer.answer("warm up", warm):
@@ -114,6 +131,8 @@ class Agent:
             policy=self.policy,
             services=self.services,
             answerer=self.answerer,
+            language=detect(message, conversation_language(history)),
+            capabilities=self.capabilities,
         )
         for event in self._decide(turn, history):
             if isinstance(event, TokenEvent):
@@ -127,6 +146,7 @@ class Agent:
         yield DoneEvent(reply=self._store(turn, text, turn_key, started))
 
     def _decide(self, turn: Turn, history: list[dict]) -> Iterator[TurnEvent]:
+        turn.handoff_allowed = escalation.decide(turn.message, history, self._similar) is not None
         llm = self.services.get("llm") if self._llm_loaded_or_tool_capable() else None
         if llm is not None and getattr(llm, "supports_tools", False):
             try:
@@ -137,10 +157,42 @@ class Agent:
         yield from self._routed_turn(turn, history)
 
     def _routed_turn(self, turn: Turn, history: list[dict]) -> Iterator[TurnEvent]:
-        """The router picks the intent and slots; the intent's handler plans and runs the tools."""
+        """The router picks the intent and slots; the intent's handler plans and runs the tools.
+
+        A person is brought in only when `escalation` says so (asked, offer accepted, question repeated, upset), or
+        when the customer gives the contact details a handoff was waiting for; the router's own guess of "handoff"
+        ("help me delete my account") is answered instead, with a person offered where the shop's map says so.
+        """
         route = self._customer_safe(turn.caller, self.router.route(turn.message, history))
+        wanted = escalation.decide(turn.message, history, self._similar) if turn.handoff_allowed else None
+        awaiting = bool(history) and history[-1].get("outcome") == "awaiting_contact"
+        if wanted is not None or (awaiting and route.slots.get("contact")):
+            route.intent = "handoff"
+            route.slots["upset"] = wanted is not None and wanted.reason == "upset"
+        elif route.intent == "handoff":
+            route.intent = _best_other(route, exclude={"handoff"})
+        route = self._resolve_follow_up(turn, route, history)
         turn.intent = route.intent
         yield from handler_for(route.intent)(turn, route, history)
+
+    @staticmethod
+    def _resolve_follow_up(turn: Turn, route: Route, history: list[dict]) -> Route:
+        """ "and how much is it?" -> the last product; "and for Summit members?" -> the last topic."""
+        if route.intent in ("handoff", "small_talk") or not follow_up.is_follow_up(turn.message):
+            return route
+        products = follow_up.last_products(history)
+        if products and not route.slots.get("skus") and follow_up.PRODUCT_QUESTION.search(turn.message):
+            route.intent, route.slots["skus"] = "product_discovery", products[:1]
+            return route
+        topic = follow_up.last_topic(history)
+        if topic:
+            route.intent = "service_question"
+            turn.query = follow_up.resolve_topic(turn.message, history)
+        return route
+
+    def _similar(self, a: str, b: str) -> float:
+        vectors = self.services["embedder"].embed([a, b])
+        return float(vectors[0] @ vectors[1])
 
     @staticmethod
     def _customer_safe(caller: Caller, route: Route) -> Route:
@@ -199,7 +251,7 @@ class Agent:
         if result.ok:
             return text
         log.warning("guard dropped unsupported figures: %s", [v.text for v in result.violations])
-        return result.repaired_text.strip() or NO_EVIDENCE_TEXT
+        return result.repaired_text.strip() or turn.phrase("no_evidence")
 
     def _store(self, turn: Turn, text: str, turn_key: str | None, started: float) -> Reply:
         turn_id = self.store.add_turn(
@@ -214,6 +266,8 @@ class Agent:
             handoff_ids=turn.handoff_ids,
             first_token_ms=None if turn.first_token_at is None else (turn.first_token_at - started) * 1000,
             total_ms=(time.perf_counter() - started) * 1000,
+            outcome=turn.outcome,
+            language=turn.language,
         )
         return Reply(
             session_id=turn.session_id,
@@ -223,7 +277,16 @@ class Agent:
             tool_calls=turn.tool_calls,
             action=turn.action,  # type: ignore[arg-type]
             intent=turn.intent,
+            language=turn.language,
+            handoff_offered=turn.handoff_offered and turn.action != "handoff",
+            handoff_id=turn.handoff_ids[0] if turn.handoff_ids else None,
         )
+
+
+def _best_other(route: Route, exclude: set[str]) -> str:
+    """The best-scoring intent outside `exclude` (a service question when nothing else scores)."""
+    others = [(k, v) for k, v in route.scores.items() if k not in exclude]
+    return max(others, key=lambda kv: kv[1])[0] if others else "service_question"
 
 
 def _segment_names() -> list[str]:

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from assistant.conversation.reply import TokenEvent, TurnEvent
-from assistant.conversation.turn import NO_EVIDENCE_TEXT, Turn
+from assistant.conversation.turn import Turn
 from assistant.security import sanitize_evidence
 from assistant.tools.results import DocSearch, HandoffTicket
 
@@ -42,16 +42,21 @@ def tool_calling_turn(turn: Turn, history: list[dict], llm: Any, max_tokens: int
         raise ToolCallingFailed(str(exc)) from exc
     turn.generated = True
     if not result.tool_calls:
-        yield from turn.say(result.text.strip() or NO_EVIDENCE_TEXT)
+        yield from turn.say(result.text.strip() or turn.phrase("no_evidence"))
         return
     lines = []
     for call in result.tool_calls[:MAX_CALLS_PER_TURN]:
+        if call.name == "request_handoff" and not turn.handoff_allowed:
+            # A person is brought in when the customer wants one (conversation.escalation), not when a model
+            # guesses so: offer instead.
+            turn.handoff_offered = True
+            continue
         record = yield from turn.run_tool(call.name, call.arguments)
         if not record.ok:
             lines.append(f"{call.name}: {record.summary}")
             continue
         if isinstance(record.result, HandoffTicket):
-            turn.action = "handoff"
+            turn.action, turn.outcome = "handoff", "handoff"
             turn.handoff_ids.append(record.result.handoff_id)
         if isinstance(record.result, DocSearch):
             for hit in record.result.hits:
