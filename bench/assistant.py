@@ -22,7 +22,6 @@ import json
 import os
 import re
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -45,7 +44,7 @@ _NOISE = re.compile(r"\[\d+\]|\*\*[^*]+\*\*|\S+@\S+|https?://\S+|\b[A-Z]{2,4}-\d
 
 
 def split_of(item_id: str) -> str:
-    """"held-out" or "dev", fixed by the id (nobody chooses which question lands where)."""
+    """ "held-out" or "dev", fixed by the id (nobody chooses which question lands where)."""
     return "held-out" if zlib.crc32(item_id.encode()) % 10 < HELD_OUT_SHARE else "dev"
 
 
@@ -65,6 +64,7 @@ def load_questions(path: Path = QUESTIONS) -> list[dict[str, Any]]:
                 "not": list(item.get("not") or []),
                 "src": [src] if isinstance(src, str) else list(src or []),
                 "act": item.get("act", "answer"),
+                "handoffs": item.get("handoffs"),
             }
         )
     return out
@@ -111,12 +111,17 @@ def score(item: dict[str, Any], reply: dict[str, Any]) -> dict[str, Any]:
         action_ok = reply["action"] == "handoff"
     elif item["act"] == "clarify":
         action_ok = reply["action"] == "clarify"
+    elif item.get("handoffs") is not None:  # a conversation already with a person: no second handoff
+        action_ok = reply["action"] != "handoff" and reply["handoffs"] == item["handoffs"]
     else:
         action_ok = not handed_off
-    guard = check_figures(text, reply.get("evidence") or "", bare_numbers=False)
+    # Citation marks are not figures ("in stock [4]" is no stock count of 4).
+    guard = check_figures(re.sub(r"\s*\[\d+\]", "", text), reply.get("evidence") or "", bare_numbers=False)
     language = reply_language(text)
     return {
         "id": item["id"],
+        "text": text[:600],
+        "intent": reply.get("intent"),
         "correct": not missing and not forbidden and source_ok and action_ok,
         "missing": missing,
         "forbidden": forbidden,
@@ -125,7 +130,9 @@ def score(item: dict[str, Any], reply: dict[str, Any]) -> dict[str, Any]:
         "language": language,
         "language_ok": language == item["lang"],
         "unsupported_figures": [v.text for v in guard.violations],
-        "unrequested_handoff": item["act"] != "handoff" and handed_off,
+        "unrequested_handoff": item["act"] != "handoff"
+        and reply["action"] == "handoff"
+        or (item["act"] != "handoff" and reply["handoffs"] > (item.get("handoffs") or 0)),
         "ms": reply.get("ms"),
         "service": bool(item["src"]) and all(s.startswith(SERVICE_SOURCES) for s in item["src"]),
     }
@@ -161,7 +168,9 @@ def summarise(scored: list[dict[str, Any]]) -> dict[str, Any]:
 # -- running ------------------------------------------------------------------------------------------------------
 
 
-def run_checkout(tree: Path, questions: list[dict[str, Any]], work: Path, llm_base_url: str | None = None) -> dict:
+def run_checkout(
+    tree: Path, questions: list[dict[str, Any]], work: Path, llm_base_url: str | None = None
+) -> dict:
     """Run the questions through the checkout at `tree` in its own process; its replies by id."""
     work.mkdir(parents=True, exist_ok=True)
     qfile, out = work / "questions.json", work / "replies.jsonl"
@@ -170,7 +179,16 @@ def run_checkout(tree: Path, questions: list[dict[str, Any]], work: Path, llm_ba
     shutil.copy(RUNNER, runner)
     env = {**os.environ, "PYTHONPATH": str(tree), "MKA_DEMO_DIR": str(tree / "data" / "demo")}
     env.pop("MKA_DATA_DIR", None)
-    cmd = [sys.executable, str(runner), "--questions", str(qfile), "--data-dir", str(work / "var"), "--out", str(out)]
+    cmd = [
+        sys.executable,
+        str(runner),
+        "--questions",
+        str(qfile),
+        "--data-dir",
+        str(work / "var"),
+        "--out",
+        str(out),
+    ]
     if llm_base_url:
         cmd += ["--llm-base-url", llm_base_url]
     started = time.perf_counter()
@@ -216,7 +234,9 @@ def main() -> None:
     parser.add_argument("--ids", default="", help="comma-separated item ids (default: all)")
     parser.add_argument("--no-baseline", action="store_true")
     parser.add_argument("--baseline-ref", default=BASELINE_REF)
-    parser.add_argument("--llm-base-url", default=None, help="an OpenAI-compatible backend for the new checkout")
+    parser.add_argument(
+        "--llm-base-url", default=None, help="an OpenAI-compatible backend for the new checkout"
+    )
     parser.add_argument("--out", type=Path, default=RESULTS / "assistant.json")
     args = parser.parse_args()
     questions = load_questions()
@@ -232,7 +252,9 @@ def main() -> None:
         report["systems"]["new"] = evaluate(questions, new)
         if not args.no_baseline:
             tree = baseline_tree(args.baseline_ref, work)
-            report["systems"]["baseline"] = evaluate(questions, run_checkout(tree, questions, work / "baseline"))
+            report["systems"]["baseline"] = evaluate(
+                questions, run_checkout(tree, questions, work / "baseline")
+            )
             report["baseline_ref"] = args.baseline_ref
     finally:
         if (work / f"baseline-{args.baseline_ref}").exists():

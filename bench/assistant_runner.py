@@ -47,7 +47,11 @@ def _evidence_text(tool_calls: list[Any]) -> str:
         result = getattr(call, "result", None)
         if result is None:
             continue
-        parts.append(result.model_dump_json() if hasattr(result, "model_dump_json") else json.dumps(result, default=str))
+        parts.append(
+            result.model_dump_json()
+            if hasattr(result, "model_dump_json")
+            else json.dumps(result, default=str)
+        )
     return "\n".join(parts)
 
 
@@ -60,13 +64,20 @@ def run(questions: list[dict[str, Any]], data_dir: Path, out: Path, llm_base_url
         overrides["llm"] = {"backend": "openai", "model": "bundled-smollm2", "base_url": llm_base_url}
     settings = Settings(**overrides)
     started = time.perf_counter()
-    report = KnowledgeBase.open(settings.retrieval, settings.chroma_path).sync([settings.demo_dir], progress=False)
+    report = KnowledgeBase.open(settings.retrieval, settings.chroma_path).sync(
+        [settings.demo_dir], progress=False
+    )
     index_s = time.perf_counter() - started
     assistant = _assistant_class().from_settings(settings)
     assistant.warm_up()
     caller = _caller_class()(role="customer")
     with out.open("w", encoding="utf-8") as fh:
-        fh.write(json.dumps({"meta": {"index_s": round(index_s, 1), "failed": list(getattr(report, "failed", []))}}) + "\n")
+        fh.write(
+            json.dumps(
+                {"meta": {"index_s": round(index_s, 1), "failed": list(getattr(report, "failed", []))}}
+            )
+            + "\n"
+        )
         for item in questions:
             session = None
             turns = item["turns"]

@@ -19,7 +19,8 @@ from generation.grounding import GroundedAnswer, resolve_mode, stream_answer
 from generation.guard import GuardResult
 from generation.guard import check as check_figures
 from generation.llm import LLM, ChatResult, ToolCall, get_llm
-from generation.question import split_questions
+from generation.question import kind_probe, named_entities, split_questions
+from generation.terms import english_terms
 
 __all__ = [
     "LLM",
@@ -41,10 +42,13 @@ __all__ = [
     "channel_specs",
     "check_figures",
     "draft_copy",
+    "english_terms",
     "find_brief",
     "get_channel",
     "get_llm",
     "load_brief",
+    "kind_probe",
+    "named_entities",
     "resolve_mode",
     "split_questions",
     "stream_answer",

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -44,6 +45,11 @@ from generation.units import Unit, evidence_units
 log = logging.getLogger(__name__)
 Embed = Callable[[list[str]], Any]
 MAX_ROWS = 6  # rows listed for one answer
+_PLACE = re.compile(
+    r"\b\d{4,5}\s+[A-ZÄÖÜ][\w-]+|\b[A-ZÄÖÜ][\w-]+(?:straße|strasse|gasse|weg|platz|kai|ufer)\s+\d+",
+    re.UNICODE,
+)
+DENSE_CANDIDATES = 16  # units embedded per question (the best lexical matches)
 FIGURE_KINDS = {"price": {"price"}, "duration": {"duration"}, "time": {"duration", "number"}, "place": set()}
 # Column names that say what a table column holds, for leading with the cell a question asks for.
 COLUMN_WORDS = {
@@ -91,42 +97,66 @@ def score_units(
 ) -> list[Scored]:
     """Units that answer `question`, best first (empty when none shares enough with it)."""
     asked = named_entities(question)
-    # The things a question names are matched as entities (with their groups: France is an EU country), not as
-    # words, so that a destination no page mentions does not hide the pages that list the others.
-    named = frozenset().union(*(terms(e.surface) for e in asked)) if asked else frozenset()
-    q_terms = terms(question) - named or terms(question)
-    if not units or not q_terms:
+    if not units:
         return []
+    # A thing the question names that no unit mentions (nor a group it belongs to: France is an EU country) is left
+    # out of the words to match, so that a destination no page lists does not hide the pages that list the others.
     docs = [_unit_terms(u) for u in units]
+    vocabulary = frozenset().union(*docs)
+    named = frozenset(t for e in asked for t in terms(e.surface) if t not in vocabulary)
+    q_terms = terms(question) - named or terms(question)
+    if not q_terms:
+        return []
     n = len(docs)
     idf = {t: math.log(1 + n / (1 + sum(t in d for d in docs))) + 0.5 for t in q_terms}
     total = sum(idf.values())
     figure = wanted_figure(question)
-    dense = _dense(question, units, embed)
+    lexical = [sum(idf[t] for t in q_terms & doc) / total for doc in docs]
+    # Only units that share a word with the question can answer it, so only the best of those are embedded: an
+    # embedding call costs tens of milliseconds per sentence on 2 busy cores.
+    candidates = sorted((p for p, m in enumerate(lexical) if m > 0), key=lambda p: -lexical[p])[
+        :DENSE_CANDIDATES
+    ]
+    sims = _dense(question, [units[p] for p in candidates], embed) if candidates else None
+    dense = dict(zip(candidates, sims, strict=True)) if sims is not None else None
     min_match = 0.34 if language == "en" else 0.2
+    question_tokens = set(tokens(question))
     out = []
-    for pos, (unit, doc) in enumerate(zip(units, docs, strict=True)):
-        matched = sum(idf[t] for t in q_terms & doc) / total
+    for pos, (unit, matched) in enumerate(zip(units, lexical, strict=True)):
+        if not matched and not (unit.kind == "table_row" and unit.label.lower() in question_tokens):
+            continue
         score = matched
         kinds = {f.kind for f in extract_facts(unit.text)}
         has_figure = bool(figure and FIGURE_KINDS.get(figure, set()) & kinds and matched)
         if has_figure:
             score += 0.3
+        if unit.kind == "faq" and len(terms(unit.heading) & q_terms) >= max(1, 0.7 * len(q_terms)):
+            score += 0.3  # the FAQ asks the customer's question
+        if unit.lead and unit.kind == "list_item" and not (terms(unit.lead) - terms(unit.heading)) & q_terms:
+            score -= 0.1  # a detail of another list item ("Gas canisters ...: we ship them by road only")
+        if figure == "place" and _PLACE.search(unit.text):
+            score += 0.3
+        label_hit = unit.kind == "table_row" and unit.label.lower() in question_tokens
+        if label_hit:
+            score += 0.4  # the row the question names ("EU 43" -> the row labelled 43)
+        score -= 0.002 * unit.position  # earlier in the page comes first among equals
         if asked and matched:
             mentions = _mentions(unit)
             if any(covers(mentions, e) for e in asked):
                 score += 0.35 if unit.kind == "table_row" else 0.2
             elif any(m.type == e.type for m in mentions for e in asked):
                 score -= 0.15  # about another destination or way to pay than the one asked for
-        if dense is not None:
-            score = 0.6 * score + 0.4 * max(0.0, dense[pos])
+        similarity = dense.get(pos, 0.0) if dense is not None else None
+        if similarity is not None:
+            score = 0.6 * score + 0.4 * max(0.0, similarity)
         score -= 0.01 * (unit.index - 1)  # retrieval order breaks ties
         # Enough of the question must match (or the embedding be close): one shared word ("sell") is not an answer.
         # A question in another language than the evidence shares fewer words, so the bar is lower there.
         if (
             matched >= min_match
+            or label_hit
             or (has_figure and matched >= min_match / 2)
-            or (dense is not None and dense[pos] > 0.55 and matched > 0)
+            or (similarity is not None and similarity > 0.55)
         ):
             out.append(Scored(unit, score, matched))
     out.sort(key=lambda s: -s.score)
@@ -234,11 +264,17 @@ def _not_offered(
             items = [f"{label} [{index}]" for label, index in labels.items()]
             text = f"{lead.format(thing=thing)} {offered} " + "; ".join(items) + "."
             return Composition(text, sorted(set(labels.values())), "not_offered", rows)
-        best = alternatives[:2]
+        best = [u for u in alternatives if u.kind == "table_row"][:2]
+        if not best:  # prose that happens to name some places is no list of what is offered: answer normally
+            continue
         lead = _phrase(language, "not_offered").format(thing=thing)
         body = " ".join(_cite(u.text, u.index) for u in best)
         return Composition(f"{lead} {body}", sorted({u.index for u in best}), "not_offered", list(best))
     return None
+
+
+def _labels_type(unit: Unit, type_name: str) -> bool:
+    return any(m.type == type_name for m in named_entities(unit.label, groups=True))
 
 
 def compose(
@@ -261,13 +297,16 @@ def compose(
     qtype, figure = question_type(question), wanted_figure(question)
     lead = _lead_unit(ranked, figure)
     picked = [lead, *_followers(lead, relevant, question, figure, qtype)]
-    lines = [_render(u, figure) for u in picked]
+    lines = [_render(u, figure, question if n == 0 else "") for n, u in enumerate(picked)]
     kind = "figure" if figure else ("list" if qtype == "list" else "extract")
     if len(picked) > 1 and all(u.kind == "table_row" for u in picked):
         text = "\n".join(f"- {_cite(line, u.index)}" for line, u in zip(lines, picked, strict=True))
     else:
         text = " ".join(_cite(line, u.index) for line, u in zip(lines, picked, strict=True))
-    if qtype == "yesno" and best.matched >= 0.5 and not _says_yes_or_no(lead.text):
+    sure = 0.5 if language == "en" else 0.25  # another language shares fewer words with the pages
+    asked = named_entities(question)
+    about_it = all(covers(_mentions(lead), e) for e in asked)  # no "yes" from a unit about other places
+    if qtype == "yesno" and about_it and best.matched >= sure and not _says_yes_or_no(lead.text):
         kind = _polarity(lead)
         text = f"{_phrase(language, kind)}. {text}"
     return Composition(text, sorted({u.index for u in picked}), kind, picked)
@@ -314,5 +353,19 @@ def _followers(lead: Unit, relevant: Sequence[Scored], question: str, figure: st
     return out
 
 
-def _render(unit: Unit, figure: str) -> str:
-    return _figure_line(unit, figure) if figure else unit.text
+def _render(unit: Unit, figure: str, question: str = "") -> str:
+    text = _figure_line(unit, figure) if figure else unit.text
+    heading = unit.heading.rstrip(":")
+    # A section that names what the sentence is about ("Graz (flagship and repair workshop)") goes with it when
+    # the sentence itself does not say it.
+    if (
+        unit.kind == "prose"
+        and heading
+        and not heading.endswith("?")
+        and len(heading.split()) <= 6
+        and heading.lower() not in text.lower()
+        and question
+        and (terms(heading) & terms(question) or figure == "place")
+    ):
+        return f"{heading}: {text}"
+    return text

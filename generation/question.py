@@ -114,9 +114,12 @@ class Entity:
     surface: str
 
 
+_ORDINARY_WORDS = frozenset({"us", "eu", "ue", "cod", "eps", "ch", "it"})
+
+
 def _alias_pattern(alias: str) -> re.Pattern[str]:
-    # Short all-capital codes (UK, US, EU) match only in capitals: "us" and "eu" are ordinary words too.
-    flags = 0 if alias.isupper() and len(alias) <= 4 else re.IGNORECASE
+    # Codes that are ordinary words too ("US"/"us", "EU"/"eu") match only in capitals; "usa" or "uk" in any case.
+    flags = 0 if alias.isupper() and alias.lower() in _ORDINARY_WORDS else re.IGNORECASE
     return re.compile(rf"(?<![\w-]){re.escape(alias)}(?![\w-])", flags)
 
 
@@ -172,7 +175,14 @@ def split_questions(message: str) -> list[str]:
     Splits after a question mark, and at "and"/"also"/"und"/"et"/"y"/"e" when a question word or a yes/no opener
     follows; a single question comes back as it is.
     """
-    parts = [p.strip() for p in re.split(r"(?<=\?)\s+", message.strip()) if p.strip()]
+    parts: list[str] = []
+    for piece in (p.strip() for p in re.split(r"(?<=\?)\s+", message.strip())):
+        if not piece:
+            continue
+        if parts and (len(tokens(piece)) < 3 or len(tokens(parts[-1])) < 3):
+            parts[-1] = f"{parts[-1]} {piece}"  # "ship to ireland?? how long" is one question
+        else:
+            parts.append(piece)
     joiners = "|".join(re.escape(j) for j in _all("joiners"))
     openers = set(_all("wh_words")) | set(_all("yesno_starts"))
     out: list[str] = []
@@ -188,3 +198,10 @@ def split_questions(message: str) -> list[str]:
                 current = f"{current}{sep}{piece}"
         out.append(current.strip())
     return [q for q in out if tokens(q)]
+
+
+def kind_probe(type_name: str, size: int = 6) -> str:
+    """Words that find where the evidence lists things of this kind: the first members' names ("Austria Germany
+    France ..."), for a second search when a question names one."""
+    members = entity_types().get(type_name, {}).get("members", [])
+    return " ".join(m["names"][0] for m in members[:size])

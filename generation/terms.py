@@ -55,15 +55,35 @@ def _stopwords() -> frozenset[str]:
     return frozenset(grounded_data()["stopwords"])
 
 
+def part_ok(word: str) -> bool:
+    return bool(word.strip("'"))
+
+
 @lru_cache(maxsize=8192)
 def terms(text: str) -> frozenset[str]:
     """Content terms of `text` (stopwords dropped, stemmed, synonyms mapped to one group key)."""
     stop = _stopwords()
     syn = _synonym_index()
     out = set()
-    for w in words(text):
-        if w in stop or w.isdigit():
+    for w in (part for word in words(text) for part in word.split("-")):  # "livrez-vous", "e-mail"
+        if not part_ok(w) or w in stop or w.isdigit():
             continue
         s = stem(w)
         out.add(f"syn{syn[s]}" if s in syn else s)
     return frozenset(out)
+
+
+@lru_cache(maxsize=1)
+def _group_heads() -> list[tuple[frozenset[str], str]]:
+    """Each synonym group's stemmed members and its first (English) member."""
+    return [
+        (frozenset(stem(w) for term in group for w in words(term)), group[0])
+        for group in grounded_data()["synonyms"]
+    ]
+
+
+def english_terms(text: str) -> list[str]:
+    """The English head word of every synonym group `text` uses ("Versand" -> "ship"): a question in another language
+    than the help pages still finds them (the shop's vocabulary across languages is data: `synonyms`)."""
+    found = {stem(w) for w in words(text)}
+    return [head for members, head in _group_heads() if members & found]

@@ -30,10 +30,11 @@ from assistant.conversation.capabilities import FILE_NAME as CAPABILITIES_FILE
 from assistant.conversation.capabilities import CapabilityMap
 from assistant.conversation.compose import Evidence
 from assistant.conversation.intents import handler_for
+from assistant.conversation.intents.product_discovery import RECOMMEND_WORDS
 from assistant.conversation.language import conversation_language, detect
 from assistant.conversation.policy import Policy
 from assistant.conversation.reply import Caller, DoneEvent, Reply, TokenEvent, TurnEvent
-from assistant.conversation.router import DEFAULT_SEGMENTS, Route, Router
+from assistant.conversation.router import DEFAULT_SEGMENTS, Route, Router, names_marketer_task
 from assistant.conversation.tool_calling import ToolCallingFailed, tool_calling_turn
 from assistant.conversation.turn import Answerer, Turn
 from assistant.errors import BadInput
@@ -44,6 +45,8 @@ from assistant.storage.store import ConversationStore
 log = logging.getLogger(__name__)
 
 MARKETER_INTENTS = frozenset({"ad_copy", "segment_analysis"})
+_REROUTABLE = frozenset({"product_discovery", "off_topic", "service_question"})
+HELP_PAGE_PROBE_K = 5
 CUSTOMER_MARKETER_INTENT_CONFIDENCE = 0.9
 WEAK_INTENT_SCORE = 0.35
 GUARD_EVIDENCE_CHARS = 20_000
@@ -93,7 +96,7 @@ class Agent:
 
     @property
     def capabilities(self) -> CapabilityMap:
-        """The shop's capability map (`<demo_dir>/capabilities.yaml`; none: an empty map)."""
+        """The shop's capability map (`<demo_dir>/.assistant/capabilities.yaml`; none: an empty map)."""
         with self._lock:
             if self._capabilities is None:
                 self._capabilities = CapabilityMap.load(self.settings.demo_dir / CAPABILITIES_FILE)
@@ -171,14 +174,56 @@ class Agent:
             route.slots["upset"] = wanted is not None and wanted.reason == "upset"
         elif route.intent == "handoff":
             route.intent = _best_other(route, exclude={"handoff"})
+        route = self._service_or_products(turn, route)
         route = self._resolve_follow_up(turn, route, history)
         turn.intent = route.intent
         yield from handler_for(route.intent)(turn, route, history)
 
+    def _service_or_products(self, turn: Turn, route: Route) -> Route:
+        """A customer's request the shop's capability map knows is a service question; so is an unsure product or
+        off-topic guess whose best matches in the knowledge base are help pages, not products (the router's examples
+        are English; the knowledge base answers in any language it holds)."""
+        if turn.caller.role != "customer" or route.slots.get("skus"):
+            return route
+        if route.intent in MARKETER_INTENTS or route.intent == "small_talk":
+            # "i want a copy of my data" is no ad copy; "Wie lange sind Gutscheine gültig?" no greeting
+            if route.intent == "small_talk" and len(turn.message.split()) < 3:
+                return route
+            if turn.capability_for(turn.message) is not None or (
+                not names_marketer_task(turn.message) and self._help_pages_lead(turn.message, turn.language)
+            ):
+                route.intent = "service_question"
+            return route
+        if route.intent not in _REROUTABLE:
+            return route
+        if turn.capability_for(turn.message) is not None:
+            route.intent = "service_question"
+        elif route.intent == "product_discovery" and RECOMMEND_WORDS.search(turn.message):
+            return route
+        elif route.intent == "product_discovery" or turn.language != "en":
+            if self._help_pages_lead(turn.message, turn.language):
+                route.intent = "service_question"
+        return route
+
+    def _help_pages_lead(self, message: str, language: str) -> bool:
+        """Whether help pages, rather than products, are the knowledge base's best matches for `message`."""
+        from assistant.conversation.intents.service_question import search_query
+
+        try:
+            hits = self.services["kb"].search(search_query(message, language), k=HELP_PAGE_PROBE_K)
+        except Exception:  # the probe is a hint; the handlers report a broken index themselves
+            log.exception("knowledge-base probe failed")
+            return False
+        weights = [1.0 / (rank + 1) for rank in range(len(hits))]
+        pages = sum(
+            w for w, h in zip(weights, hits, strict=True) if (h.metadata or {}).get("doc_type") != "product"
+        )
+        return pages > sum(weights) / 2
+
     @staticmethod
     def _resolve_follow_up(turn: Turn, route: Route, history: list[dict]) -> Route:
         """ "and how much is it?" -> the last product; "and for Summit members?" -> the last topic."""
-        if route.intent in ("handoff", "small_talk") or not follow_up.is_follow_up(turn.message):
+        if route.intent == "handoff" or not follow_up.is_follow_up(turn.message):
             return route
         products = follow_up.last_products(history)
         if products and not route.slots.get("skus") and follow_up.PRODUCT_QUESTION.search(turn.message):

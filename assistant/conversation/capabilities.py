@@ -1,4 +1,4 @@
-"""What the assistant can and cannot do for the shop's customers, as shop data (`<demo_dir>/capabilities.yaml`).
+"""What the assistant can and cannot do for the shop's customers, as shop data (`<demo_dir>/.assistant/capabilities.yaml`).
 
 A capability is a request the chat cannot fulfil itself but can point somewhere ("where is my order" -> the tracking
 link by email; "delete my account" -> the privacy address): example utterances in any language, the help pages that
@@ -21,7 +21,7 @@ from pydantic import BaseModel, Field, field_validator
 
 from assistant.conversation.language import DEFAULT
 
-FILE_NAME = "capabilities.yaml"
+FILE_NAME = ".assistant/capabilities.yaml"  # a hidden folder: shop configuration, not indexed as a document
 MATCH_THRESHOLD = 0.72  # best-example cosine for a capability to answer (tuned on the dev split)
 MARGIN = 0.02  # and ahead of the best help-page question by this much (see `match`)
 

@@ -75,8 +75,19 @@ def last_topic(history: list[dict[str, Any]]) -> str | None:
 
 
 def resolve_topic(message: str, history: list[dict[str, Any]]) -> str:
-    """The question to answer: a follow-up joined to the last topic; any other message as it is."""
+    """The question to answer: a follow-up joined to the last topic; any other message as it is.
+
+    When the follow-up names a thing of the kind the topic named ("do you ship to Canada?" -> "what about
+    Switzerland?"), it takes that thing's place instead of being added to it.
+    """
+    from generation import named_entities
+
     topic = last_topic(history)
-    if topic and is_follow_up(message):
-        return f"{topic} {_OPENERS.sub('', message).strip()}"
-    return message
+    if not topic or not is_follow_up(message):
+        return message
+    rest = _OPENERS.sub("", message).strip()
+    for new in named_entities(rest):
+        for old in named_entities(topic):
+            if old.type == new.type and old.name != new.name:
+                return re.sub(re.escape(old.surface), new.surface, topic, count=1)
+    return f"{topic} {rest}"

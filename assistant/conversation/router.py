@@ -120,6 +120,13 @@ _NUDGES: list[tuple[str, re.Pattern[str], float]] = [
 ]
 
 
+def names_marketer_task(message: str) -> bool:
+    """Whether `message` uses the words of a marketing task (ads, copy, segments, a customer id)."""
+    return any(
+        pattern.search(message) for intent, pattern, _ in _NUDGES if intent in ("ad_copy", "segment_analysis")
+    )
+
+
 class Embedder(Protocol):
     """Anything that turns texts into L2-normalised vectors (`retrieval.embedding.get_embedder` returns one)."""
 

@@ -12,12 +12,13 @@ from collections.abc import Iterator
 from assistant.conversation.capabilities import Capability
 from assistant.conversation.compose import Evidence
 from assistant.conversation.intents import intent
-from assistant.conversation.reply import TurnEvent
+from assistant.conversation.reply import TokenEvent, TurnEvent
 from assistant.conversation.router import Route
 from assistant.conversation.turn import Turn
 from assistant.tools.results import DocSearch
 
-SEARCH_K = 4
+SEARCH_K = 6
+ENTITY_K = 3
 CAPABILITY_K = 8
 MAX_QUESTIONS = 3
 
@@ -31,7 +32,7 @@ def service_question(turn: Turn, route: Route, history: list[dict]) -> Iterator[
     outcomes = []
     for n, question in enumerate(questions):
         if n:
-            yield from turn.say("\n\n")
+            yield TokenEvent(text="\n\n")
         match = turn.capability_for(question)
         if match is not None:
             turn.intent = "capability" if len(questions) == 1 else turn.intent
@@ -47,9 +48,34 @@ def service_question(turn: Turn, route: Route, history: list[dict]) -> Iterator[
         yield from turn.offer_person()
 
 
+def search_query(question: str, language: str) -> str:
+    """What to search the help pages for: a question in another language than the pages (English here, until the
+    shop has pages in the customer's language) gets the English words of its shop vocabulary and the English names
+    of the places and ways to pay it names."""
+    from generation import english_terms, kind_probe, named_entities
+
+    if language == "en":
+        return question
+    extra = english_terms(question) + [e.name for e in named_entities(question)]
+    return f"{question} {' '.join(dict.fromkeys(extra))}".strip()
+
+
 def _from_help_pages(turn: Turn, question: str, history: list[dict]) -> Iterator[TurnEvent]:
-    record = yield from turn.run_tool("search_docs", {"query": question, "k": SEARCH_K})
+    from generation import english_terms, kind_probe, named_entities
+
+    query = search_query(question, turn.language)
+    record = yield from turn.run_tool("search_docs", {"query": query, "k": SEARCH_K})
     hits = record.result.hits if record.ok and isinstance(record.result, DocSearch) else []
+    named = named_entities(question)
+    if named and record.ok:
+        # Evidence about the very thing asked for ("the UK"): a page that lists it must be there before the
+        # answer may say it is not offered.
+        kinds = dict.fromkeys(e.type for e in named)
+        focus = " ".join([e.name for e in named] + [kind_probe(k) for k in kinds] + english_terms(question))
+        extra = yield from turn.run_tool("search_docs", {"query": focus, "k": ENTITY_K})
+        if extra.ok and isinstance(extra.result, DocSearch):
+            seen = {h.chunk_id for h in hits}
+            hits += [h for h in extra.result.hits if h.chunk_id not in seen]
     evidence = [turn.cite_hit(h) for h in hits]
     outcome_before = turn.outcome
     answered = yield from turn.answer(evidence, history, question)
