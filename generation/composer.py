@@ -132,7 +132,8 @@ def score_units(
             score += 0.3
         if unit.kind == "faq" and len(terms(unit.heading) & q_terms) >= max(1, 0.7 * len(q_terms)):
             score += 0.3  # the FAQ asks the customer's question
-        if unit.lead and unit.kind == "list_item" and not (terms(unit.lead) - terms(unit.heading)) & q_terms:
+        own_lead = terms(unit.lead) - terms(unit.heading) if unit.kind == "list_item" else frozenset()
+        if own_lead and not own_lead & q_terms:
             score -= 0.1  # a detail of another list item ("Gas canisters ...: we ship them by road only")
         if figure == "place" and _PLACE.search(unit.text):
             score += 0.3

@@ -83,10 +83,9 @@ def question_type(question: str) -> str:
     if words[0] in set(_all("yesno_starts")) or _has_phrase(low, _all("yesno_phrases")):
         return "yesno"
     asks = core.rstrip().endswith("?")
-    if asks and len(words) >= 3 and words[0] not in set(_all("wh_words")):
-        return (
-            "yesno"  # "you ship to Austria?", "Liefert ihr nach Kanada?": a question without a question word
-        )
+    # "you ship to Austria?", "Liefert ihr nach Kanada?": a question without a question word that addresses someone
+    if asks and words[0] not in set(_all("wh_words")) and set(_all("pronouns")) & set(words[:3]):
+        return "yesno"
     return "open"
 
 

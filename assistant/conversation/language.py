@@ -48,8 +48,10 @@ def detect(message: str, previous: str | None = None) -> str:
     text = " ".join(_LETTERS.findall(message or ""))
     if not text:
         return fallback
-    lang, prob = scores(text.lower())
     letters = len(text.replace(" ", ""))
+    if letters < 4:  # a SKU, "ok", "hi": nothing to go on
+        return fallback
+    lang, prob = scores(text.lower())
     if (
         letters < MIN_LETTERS
     ):  # "ok", "danke": keep the conversation's language unless the detector is very sure

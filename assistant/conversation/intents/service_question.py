@@ -52,7 +52,7 @@ def search_query(question: str, language: str) -> str:
     """What to search the help pages for: a question in another language than the pages (English here, until the
     shop has pages in the customer's language) gets the English words of its shop vocabulary and the English names
     of the places and ways to pay it names."""
-    from generation import english_terms, kind_probe, named_entities
+    from generation import english_terms, named_entities
 
     if language == "en":
         return question
