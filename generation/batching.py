@@ -48,8 +48,10 @@ class _Request:
     cancelled: threading.Event = field(default_factory=threading.Event)
     submitted_at: float = field(default_factory=time.perf_counter)
     generated: int = 0
+    finished_at: float | None = None
 
     def finish(self, error: BaseException | None = None) -> None:
+        self.finished_at = time.perf_counter()
         self.out.put(error if error is not None else _END)
 
 
@@ -66,6 +68,11 @@ class TokenStream:
     @property
     def submitted_at(self) -> float:
         return self._request.submitted_at
+
+    @property
+    def finished_at(self) -> float | None:
+        """When the scheduler finished this request (whether or not its caller has read every token yet)."""
+        return self._request.finished_at
 
     def __iter__(self) -> Iterator[int]:
         try:
@@ -128,6 +135,7 @@ class BatchScheduler:
             True  # cleared for caches we cannot pad (sliding windows): then no joining mid-batch
         )
         self._seconds_per_request = 1.0  # moving average, for the retry hint
+        self._in_flight = 0  # requests in the running batch (written by the worker)
         self.steps = 0  # decode steps run (tests and the GPU check read these)
         self.max_rows_seen = 0
         # transformers renamed `past_key_values` to `cache` (5.2x); pass whichever this version's forward takes.
@@ -150,7 +158,8 @@ class BatchScheduler:
         with self._cond:
             if self._closed:
                 raise BackendError("the model was shut down")
-            if len(self._pending) >= self.max_queue:
+            free = self.max_batch - self._in_flight  # places the worker fills at its next step
+            if len(self._pending) >= self.max_queue + max(0, free):
                 raise BackendBusy(
                     f"the model is busy: {len(self._pending)} requests are waiting (MKA_LLM__MAX_QUEUE)",
                     retry_after=self._retry_after(),
@@ -169,6 +178,10 @@ class BatchScheduler:
     @property
     def waiting(self) -> int:
         return len(self._pending)
+
+    @property
+    def in_flight(self) -> int:
+        return self._in_flight
 
     def close(self) -> None:
         """Stop the worker; requests still waiting or in flight end with an error."""
@@ -208,11 +221,12 @@ class BatchScheduler:
     def _take(self, batch: _Batch | None) -> list[_Request] | None:
         """The waiting requests that may join now (blocks while there is nothing to do; None: shut down)."""
         with self._cond:
+            self._in_flight = len(batch.rows) if batch else 0
             while not self._closed and not self._pending and batch is None:
                 self._cond.wait()
             if self._closed:
                 return None
-            room = self.max_batch - (len(batch.rows) if batch else 0)
+            room = self.max_batch - self._in_flight
             if batch is not None and not self._mergeable:
                 room = 0
             taken = []
@@ -222,6 +236,7 @@ class BatchScheduler:
                     request.finish()
                 else:
                     taken.append(request)
+            self._in_flight += len(taken)
             return taken
 
     def _admit(self, batch: _Batch | None, requests: list[_Request]) -> _Batch | None:

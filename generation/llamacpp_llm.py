@@ -129,6 +129,10 @@ class LlamaCppLLM(LLM):
         temperature = self.settings.temperature if temperature is None else temperature
         tokens = self._prompt_tokens(messages, max_tokens, tools)  # bad messages fail before waiting
         with self._turn():
+            # Evaluate every prompt from scratch: reusing the previous prompt's cached prefix changes llama.cpp's
+            # numerics (it quantizes activations per batch) and so the greedy answer, e.g. "The capital of
+            # France is Paris" after a cached prefix, "La femme de France," fresh.
+            self.model.reset()
             try:
                 chunks = self.model.create_completion(
                     tokens,
