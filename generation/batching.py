@@ -131,9 +131,8 @@ class BatchScheduler:
         self._cond = threading.Condition()
         self._closed = False
         self._worker: threading.Thread | None = None
-        self._mergeable = (
-            True  # cleared for caches we cannot pad (sliding windows): then no joining mid-batch
-        )
+        # Cleared for caches we cannot pad (sliding windows): then new requests wait for the batch to empty.
+        self._mergeable = True
         self._seconds_per_request = 1.0  # moving average, for the retry hint
         self._in_flight = 0  # requests in the running batch (written by the worker)
         self.steps = 0  # decode steps run (tests and the GPU check read these)
@@ -203,18 +202,13 @@ class BatchScheduler:
                 admitted = self._take(batch)
                 if admitted is None:
                     break
-                try:
-                    if admitted:
-                        batch = self._admit(batch, admitted)
-                    if batch is not None:
-                        batch = self._step(batch)
-                except (
-                    Exception
-                ) as exc:  # a failed step (out of memory, bad input) fails its requests, not the server
-                    log.exception("generation step failed")
-                    for request in (batch.rows if batch else []) + admitted:
-                        request.finish(exc)
-                    batch = None
+                fresh = self._guarded(admitted, self._prefill, admitted) if admitted else None
+                if fresh is not None and batch is not None:
+                    batch = self._guarded(batch.rows + fresh.rows, _merge, batch, fresh)
+                elif fresh is not None:
+                    batch = fresh
+                if batch is not None:
+                    batch = self._guarded(batch.rows, self._step, batch)
         for request in (batch.rows if batch else []) + list(self._pending):
             request.finish(BackendError("the model was shut down"))
 
@@ -239,8 +233,18 @@ class BatchScheduler:
             self._in_flight += len(taken)
             return taken
 
-    def _admit(self, batch: _Batch | None, requests: list[_Request]) -> _Batch | None:
-        """Prefill the new prompts together, stream their first tokens, and merge them into the batch."""
+    def _guarded(self, requests: list[_Request], work: Any, *args: Any) -> _Batch | None:
+        """`work(*args)`; if it fails (out of memory, a bad prompt), fail `requests`, not the server."""
+        try:
+            return work(*args)
+        except Exception as exc:
+            log.exception("generation failed for %d request(s)", len(requests))
+            for request in requests:
+                request.finish(exc)
+            return None
+
+    def _prefill(self, requests: list[_Request]) -> _Batch | None:
+        """Prefill the new prompts together and stream their first tokens: a batch of their own, to be merged."""
         import torch
         from transformers import DynamicCache
 
@@ -269,12 +273,7 @@ class BatchScheduler:
             last=torch.zeros((len(requests), 1), dtype=torch.long, device=device),
             positions=mask.sum(-1),
         )
-        fresh = self._emit(fresh, logits)
-        if fresh is None:
-            return batch
-        if batch is None:
-            return fresh
-        return _merge(batch, fresh)
+        return self._emit(fresh, logits)
 
     def _step(self, batch: _Batch) -> _Batch | None:
         """One token for every request in flight."""

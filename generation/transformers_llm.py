@@ -119,6 +119,10 @@ class TransformersLLM(LLM):
             # Half the CPUs by default: with every core busy (embedder, web server, other processes) OpenMP's
             # spinning threads collapse; measured on 2 busy cores: 1 thread 5.3 tok/s, 2 threads 1.2 tok/s.
             threads = self.settings.threads or max(1, _cpu_threads() // 2)
+            import torch
+
+            if torch.get_num_threads() != threads:  # for this thread too (as before: the embedder shares it)
+                torch.set_num_threads(threads)
         self.context_window = int(getattr(model.config, "max_position_embeddings", 2048) or 2048)
         self.supports_tools = template_supports_tools(tokenizer)
         self.eos_token_ids = _eos_ids(tokenizer, model)

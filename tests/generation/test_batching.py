@@ -226,3 +226,16 @@ def test_bad_requests_fail_clearly(model, tokenizer):
         scheduler.close()
     with pytest.raises(BackendError, match="shut down"):
         scheduler.submit([1], max_tokens=1)
+
+
+def test_a_bad_request_joining_a_batch_fails_alone(model, tokenizer):
+    scheduler = _scheduler(model, tokenizer, max_batch=4)
+    ids = _ids(tokenizer, PROMPTS[1])
+    try:
+        running = iter(scheduler.submit(ids, max_tokens=20))
+        head = [next(running)]
+        with pytest.raises(BackendError, match="generation failed"):
+            list(scheduler.submit([len(tokenizer) + 7], max_tokens=3))  # its prefill fails
+        assert head + list(running) == _reference(model, tokenizer, ids, 20)  # the running one is untouched
+    finally:
+        scheduler.close()
