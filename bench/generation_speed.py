@@ -154,7 +154,13 @@ def speed_table(speed: dict[str, Any]) -> Any:
 
     threads = speed.get("threads", "?")
     table = Table(title=f"LLM speed (same GGUF, same prompts, {threads} thread(s), greedy)")
-    for column in ("backend", "TTFT s", "decode tok/s", "x llama.cpp", "load s", "same text as transformers"):
+    labels = {
+        "transformers": "transformers",
+        "llamacpp_backend": "llamacpp (ours)",
+        "llama_cpp": "llama.cpp base",
+    }
+    table.add_column("backend", no_wrap=True)
+    for column in ("TTFT s", "tok/s", "x base", "load s", "same text as fp32"):
         table.add_column(column)
     ratios = speed.get("ratio_over_llama_cpp", {})
     agreement = speed.get("same_greedy_output", {})
@@ -163,16 +169,16 @@ def speed_table(speed: dict[str, Any]) -> Any:
         if s is None:
             continue
         if "status" in s:
-            table.add_row(name, escape(s["status"]), "", "", "", "")
+            table.add_row(labels[name], escape(s["status"]), "", "", "", "")
             continue
         ratio = ratios.get(name, {}).get("decode_tok_s", 1.0 if name == "llama_cpp" else "")
         same = agreement.get(name, {})
         table.add_row(
-            name,
+            labels[name],
             str(s["ttft_s"]),
             str(s["decode_tok_s"]),
             str(ratio),
             str(s.get("load_s", "")),
-            f"{same['identical']} (prefix {same['common_prefix']:.0%})" if same else "",
+            f"{same['identical']} ({same['common_prefix']:.0%} prefix)" if same else "",
         )
     return table
