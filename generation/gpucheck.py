@@ -104,8 +104,10 @@ def _build(size: str, device: str, folder: Path) -> tuple[bool, str, dict[str, A
         *(Lesson([{"role": "user", "content": q}], a) for q, a in ISOLATION),
     ]
     params = sum(p.numel() for p in model.parameters())
-    try:  # a wide margin on CUDA: the answers must survive the bfloat16 load
-        steps, taught = teach(model, tokenizer, lessons, margin=6.0 if device == "cuda" else 2.0), True
+    cuda = device == "cuda"
+    try:  # a wide margin on CUDA: the answers must survive the bfloat16 load; steps are cheap there
+        steps = teach(model, tokenizer, lessons, margin=6.0 if cuda else 2.0, max_steps=1500 if cuda else 600)
+        taught = True
     except RuntimeError as exc:  # still save it: the throughput rows do not need the lessons
         steps, taught = str(exc), False
     model.to("cpu").save_pretrained(folder)
@@ -313,7 +315,8 @@ def main(argv: list[str] | None = None) -> int:
     total = time.perf_counter() - started
     ok = all(r["ok"] for r in checks.rows)
     _print_table(checks.rows, env, total, ok)
-    out = args.json or Path("gpu-check.json")
+    out = args.json or REPO / "var" / "gpu-check.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(
         json.dumps(
             {"ok": ok, "seconds": round(total, 1), "environment": env, "checks": checks.rows}, indent=2
