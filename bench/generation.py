@@ -77,74 +77,8 @@ def unsupported(text: str, source: str) -> list[str]:
     return out
 
 
-# -- speed ------------------------------------------------------------------------------------------------------------
-def _measure(stream_fn, prompts: list[str], max_tokens: int, count) -> dict[str, float]:
-    ttfts, rates = [], []
-    for prompt in prompts:
-        started = time.perf_counter()
-        first = None
-        pieces = []
-        for piece in stream_fn(prompt, max_tokens):
-            if first is None:
-                first = time.perf_counter()
-            pieces.append(piece)
-        end = time.perf_counter()
-        n = count(pieces)
-        ttfts.append((first or end) - started)
-        if n > 1 and first is not None and end > first:
-            rates.append((n - 1) / (end - first))
-    return {
-        "ttft_s": round(sorted(ttfts)[len(ttfts) // 2], 3),
-        "decode_tok_s": round(sum(rates) / len(rates), 1) if rates else 0.0,
-        "prompts": len(prompts),
-    }
-
-
-def bench_speed(llm: Any, max_tokens: int, prompts: list[str]) -> dict[str, Any]:
-    from generation.transformers_llm import bundled_model_path
-
-    def tf_stream(prompt, n):
-        return llm.stream([{"role": "user", "content": prompt}], max_tokens=n, temperature=0)
-
-    list(tf_stream("Hi", 4))  # warm-up
-    out: dict[str, Any] = {
-        "transformers": _measure(tf_stream, prompts, max_tokens, lambda p: llm.count_tokens("".join(p)))
-    }
-    out["transformers"]["device"] = getattr(llm, "device", "?")
-    out["transformers"]["load_s"] = round(getattr(llm, "load_seconds", 0.0), 2)
-    try:
-        from llama_cpp import Llama
-    except ImportError:
-        out["llama_cpp"] = {"status": "llama.cpp not installed (pip install -e '.[llamacpp]')"}
-        return out
-    started = time.perf_counter()
-    model = Llama(
-        model_path=str(bundled_model_path()),
-        n_ctx=2048,
-        n_threads=max(1, len(os.sched_getaffinity(0))),
-        verbose=False,
-    )
-    load_s = time.perf_counter() - started
-
-    def lc_stream(prompt, n):
-        for chunk in model.create_chat_completion(
-            [{"role": "user", "content": prompt}], max_tokens=n, temperature=0, stream=True
-        ):
-            piece = chunk["choices"][0]["delta"].get("content")
-            if piece:
-                yield piece
-
-    list(lc_stream("Hi", 4))
-    out["llama_cpp"] = _measure(lc_stream, prompts, max_tokens, lambda p: len(p))  # one chunk per token
-    out["llama_cpp"]["load_s"] = round(load_s, 2)
-    tf, lc = out["transformers"], out["llama_cpp"]
-    out["ratio_llama_cpp_over_transformers"] = {
-        "decode_tok_s": round(lc["decode_tok_s"] / tf["decode_tok_s"], 2) if tf["decode_tok_s"] else None,
-        "ttft": round(tf["ttft_s"] / lc["ttft_s"], 2)
-        if lc["ttft_s"]
-        else None,  # >1: llama.cpp answers sooner
-    }
-    return out
+# -- speed: bench/generation_speed.py -------------------------------------------------------------------------------
+from bench.generation_speed import bench_speed, speed_table  # noqa: E402
 
 
 # -- copy -------------------------------------------------------------------------------------------------------------
@@ -249,11 +183,11 @@ def _plot(result: dict[str, Any], path: Path) -> None:
     axes[0].set_title(f"30-char headlines ({result['copy']['rows']} rows)")
     axes[0].legend()
     speed = result["speed"]
-    labels, values = ["transformers"], [speed["transformers"]["decode_tok_s"]]
-    if "decode_tok_s" in speed.get("llama_cpp", {}):
-        labels.append("llama.cpp")
-        values.append(speed["llama_cpp"]["decode_tok_s"])
-    axes[1].bar(labels, values, color=["tab:blue", "tab:green"][: len(values)])
+    names = [
+        n for n in ("transformers", "llamacpp_backend", "llama_cpp") if "decode_tok_s" in speed.get(n, {})
+    ]
+    values = [speed[n]["decode_tok_s"] for n in names]
+    axes[1].bar(names, values, color=["tab:blue", "tab:orange", "tab:green"][: len(values)])
     axes[1].set_title("decode tokens/s (bundled SmolLM2-135M)")
     fig.tight_layout()
     fig.savefig(path, dpi=100)
@@ -277,7 +211,6 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     )
     args = parser.parse_args(argv)
     from rich.console import Console
-    from rich.markup import escape
     from rich.table import Table
 
     from assistant.settings import Settings
@@ -285,48 +218,48 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
 
     settings = Settings()
     quick = args.limit is not None
-    llm = get_llm(settings.llm, settings.model_cache_dir)
     result: dict[str, Any] = {"model": settings.llm.model, "quick": quick}
     if args.only and args.out.is_file():
         result = {**json.loads(args.out.read_text()), **result}
     if args.only != "copy":
         prompts = SPEED_PROMPTS[:1] if quick else SPEED_PROMPTS
-        result["speed"] = bench_speed(llm, 8 if quick else args.max_tokens, prompts)
+        result["speed"] = bench_speed(
+            settings.llm, settings.model_cache_dir, 8 if quick else args.max_tokens, prompts
+        )
     if args.only != "speed":
+        llm = get_llm(settings.llm, settings.model_cache_dir)
         result["copy"] = bench_copy(llm, args.limit if quick else args.rows, args.split)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2, ensure_ascii=False))
     _plot(result, args.out.with_suffix(".png"))
 
     console = Console()
-    speed = Table(title="LLM speed (same GGUF, same prompts)")
-    for c in ("backend", "TTFT s", "decode tok/s", "load s"):
-        speed.add_column(c)
-    for name in ("transformers", "llama_cpp"):
-        s = result["speed"][name]
-        if "status" in s:
-            speed.add_row(name, escape(s["status"]), "", "")
-        else:
-            speed.add_row(name, str(s["ttft_s"]), str(s["decode_tok_s"]), str(s.get("load_s", "")))
-    console.print(speed)
-    if "ratio_llama_cpp_over_transformers" in result["speed"]:
-        console.print(f"llama.cpp / transformers: {result['speed']['ratio_llama_cpp_over_transformers']}")
-    copy = Table(title=f"30-char headlines on {args.split} ({result['copy']['rows']} rows)")
-    for c in ("system", "shown", "valid (shown)", "unsupported facts (shown)", "ROUGE-L (all)", "s/draft"):
-        copy.add_column(c)
-    for name in ("ours", "extractive"):
-        m = result["copy"]["systems"][name]
-        copy.add_row(
-            name,
-            f"{m['shown_rate']:.1%}",
-            f"{m['validator_pass_rate']:.1%}",
-            f"{m['unsupported_fact_rate']:.1%}",
-            f"{m['rouge_l']:.3f}",
-            f"{m['seconds_per_draft']:.2f}",
-        )
-    raw = result["copy"]["systems"]["raw_model"]
-    copy.add_row("raw model (not shown)", "", f"{raw['validator_pass_rate']:.1%}", "", "", "")
-    console.print(copy)
+    if "speed" in result:  # absent when only the copy part ran into a new results file
+        console.print(speed_table(result["speed"]))
+    if "copy" in result:  # absent when only the speed part ran into a new results file
+        copy = Table(title=f"30-char headlines on {args.split} ({result['copy']['rows']} rows)")
+        for c in (
+            "system",
+            "shown",
+            "valid (shown)",
+            "unsupported facts (shown)",
+            "ROUGE-L (all)",
+            "s/draft",
+        ):
+            copy.add_column(c)
+        for name in ("ours", "extractive"):
+            m = result["copy"]["systems"][name]
+            copy.add_row(
+                name,
+                f"{m['shown_rate']:.1%}",
+                f"{m['validator_pass_rate']:.1%}",
+                f"{m['unsupported_fact_rate']:.1%}",
+                f"{m['rouge_l']:.3f}",
+                f"{m['seconds_per_draft']:.2f}",
+            )
+        raw = result["copy"]["systems"]["raw_model"]
+        copy.add_row("raw model (not shown)", "", f"{raw['validator_pass_rate']:.1%}", "", "", "")
+        console.print(copy)
     console.print(f"results: {args.out}")
     return result
 

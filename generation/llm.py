@@ -49,7 +49,8 @@ class ChatResult:
 
 
 class LLM(ABC):
-    """A chat model. Implementations: `TransformersLLM` (local) and `OpenAICompatibleLLM` (any chat-completions server).
+    """A chat model. Implementations: `TransformersLLM` (local), `LlamaCppLLM` (local GGUF through llama.cpp, optional)
+    and `OpenAICompatibleLLM` (any chat-completions server).
 
     `stream` is the one method to implement; `complete`, `chat` and `as_chat_model` build on it.
     `supports_tools` says whether `chat(messages, tools=...)` can return tool calls; `context_window` is in tokens.
@@ -182,6 +183,10 @@ def get_llm(settings: LLMSettings, cache_dir: Path) -> LLM:
                 from generation.openai_llm import OpenAICompatibleLLM
 
                 llm = OpenAICompatibleLLM(settings)
+            elif settings.backend == "llamacpp":
+                from generation.llamacpp_llm import LlamaCppLLM
+
+                llm = LlamaCppLLM(settings)
             else:
                 from generation.transformers_llm import TransformersLLM
 

@@ -31,6 +31,13 @@ def local_llm(model_cache_dir: Path) -> LLM:
     return get_llm(LLMSettings(), model_cache_dir)
 
 
+@pytest.fixture(scope="session")
+def llamacpp_llm() -> LLM:
+    """The bundled GGUF through llama.cpp (skipped where the optional `llamacpp` extra is not installed)."""
+    pytest.importorskip("llama_cpp", reason="the llamacpp extra is not installed")
+    return get_llm(LLMSettings(backend="llamacpp"), Path("."))
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
