@@ -214,7 +214,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     from rich.table import Table
 
     from assistant.settings import Settings
-    from generation.llm import get_llm
+    from generation import get_llm
 
     settings = Settings()
     quick = args.limit is not None

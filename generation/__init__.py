@@ -3,10 +3,12 @@
 Light to import: the backends (torch, httpx) load only when `get_llm` builds one.
 """
 
+from generation.backends import get_llm, resolve_backend
 from generation.brief import CampaignBrief, ProductFacts, find_brief, load_brief
 from generation.config import LLMSettings
 from generation.copywriter import CopyRequest, CopyResult, channel_specs, draft_copy, get_channel
 from generation.errors import (
+    BackendBusy,
     BackendError,
     BackendUnavailable,
     BadBrief,
@@ -18,10 +20,12 @@ from generation.export import to_csv, to_json
 from generation.grounding import GroundedAnswer, resolve_mode, stream_answer
 from generation.guard import GuardResult
 from generation.guard import check as check_figures
-from generation.llm import LLM, ChatResult, ToolCall, get_llm
+from generation.llm import LLM, ChatResult, ToolCall
+from generation.toolcalls import MalformedToolCall
 
 __all__ = [
     "LLM",
+    "BackendBusy",
     "BackendError",
     "BackendUnavailable",
     "BadBrief",
@@ -34,6 +38,7 @@ __all__ = [
     "GroundedAnswer",
     "GuardResult",
     "LLMSettings",
+    "MalformedToolCall",
     "ModelLoadError",
     "ProductFacts",
     "ToolCall",
@@ -44,6 +49,7 @@ __all__ = [
     "get_channel",
     "get_llm",
     "load_brief",
+    "resolve_backend",
     "resolve_mode",
     "stream_answer",
     "to_csv",

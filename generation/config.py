@@ -17,8 +17,9 @@ class LLMSettings(BaseModel):
     """
 
     # "llamacpp" runs a GGUF (the bundled one too) through llama.cpp: ~4x faster decoding on CPU than transformers,
-    # needs the optional `llamacpp` extra (a ~10 minute source build).
-    backend: Literal["transformers", "openai", "llamacpp"] = "transformers"
+    # needs the optional `llamacpp` extra (a ~10 minute source build). "auto" = llamacpp for a GGUF model when that
+    # extra is installed, else transformers.
+    backend: Literal["auto", "transformers", "openai", "llamacpp"] = "auto"
     model: str = "bundled"
     device: Literal["auto", "cpu", "cuda"] = "auto"
     base_url: str = "http://127.0.0.1:8000/v1"

@@ -77,3 +77,25 @@ def test_tool_support_comes_from_the_template(local_llm, llamacpp_llm):
         assert llm.supports_tools is False
         result = llm.chat(QUESTION, tools=[weather], max_tokens=8, temperature=0)
         assert result.tool_calls == [] and "Paris" in result.text
+
+
+def test_auto_backend_is_llama_cpp_for_a_gguf_only_where_its_extra_is_installed(monkeypatch) -> None:
+    import importlib.util
+
+    from generation.backends import resolve_backend
+    from generation.config import LLMSettings
+
+    real_find_spec = importlib.util.find_spec
+    for installed in (True, False):
+        monkeypatch.setattr(
+            importlib.util,
+            "find_spec",
+            lambda name, *a, _i=installed: (
+                (object() if _i else None) if name == "llama_cpp" else real_find_spec(name, *a)
+            ),
+        )
+        expected = "llamacpp" if installed else "transformers"
+        assert resolve_backend(LLMSettings()) == expected
+        assert resolve_backend(LLMSettings(model="/models/x.gguf")) == expected
+        assert resolve_backend(LLMSettings(model="/models/safetensors-folder")) == "transformers"
+    assert resolve_backend(LLMSettings(backend="openai")) == "openai"
