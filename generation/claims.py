@@ -36,6 +36,11 @@ def _data() -> dict[str, Any]:
     return yaml.safe_load(DATA.read_text(encoding="utf-8"))
 
 
+def data_claim_limits() -> dict[str, int]:
+    """How good a sales rank "best seller" needs, and how recent "new" is (claims.yaml `data_claims`)."""
+    return dict(_data()["data_claims"])
+
+
 def stem(word: str) -> str:
     """A crude, consistent stem: "removes" / "removing" -> "remov", "viruses" -> "virus", "submersible" /
     "submersion" -> "submers", "fitting" -> "fit"."""
@@ -382,7 +387,32 @@ def _quote(text: str, limit: int = 90) -> str:
     return repr(text if len(text) <= limit else text[: limit - 3] + "...")
 
 
+_FILLER = {
+    "a",
+    "an",
+    "the",
+    "you",
+    "your",
+    "it",
+    "its",
+    "is",
+    "are",
+    "be",
+    "will",
+    "can",
+    "we",
+    "our",
+    "on",
+    "of",
+}
+
+
+def _phrase_stems(text: str) -> set[str]:
+    return {stem(t.low) for t in _tokens(text) if t.low not in _FILLER}
+
+
 def mentions_claim(text: str, phrase: str) -> bool:
-    """Whether `text` states `phrase` (a banned claim) in any word form: "keeps you safe" in "will keep you safe"."""
-    want = _content_stems(phrase)
-    return bool(want) and want <= _content_stems(text)
+    """Whether `text` states `phrase` (a banned claim) in any word form: "keeps you safe" in "will keep you safe";
+    "100% waterproof" needs the 100% too."""
+    want = _phrase_stems(phrase)
+    return bool(want) and want <= _phrase_stems(text)

@@ -96,7 +96,8 @@ def _patterns() -> list[tuple[str, re.Pattern[str]]]:
             re.compile(rf"(?P<label>[A-Za-z][\w ()/%-]{{0,40}}?)['\"]?\s*[:=]\s*['\"]?(?P<num>{_DIGITS})"),
         ),
         # Number words alone are no figure ("one of our best"); digits are.
-        ("number", re.compile(rf"(?<![\[\w.,])(?P<num>{_DIGITS})(?![\]\w])")),
+        # "#1" and "No. 1" are rankings (generation/claims.py), not figures.
+        ("number", re.compile(rf"(?<![\[\w.,#])(?<!no\.\s)(?<!no\.)(?P<num>{_DIGITS})(?![\]\w])", re.I)),
     ]
 
 

@@ -19,6 +19,13 @@ _PLURAL_ONLY = {"trousers", "overtrousers", "tights", "shorts", "leggings", "pan
                 "warmers", "gaiters", "bib shorts"}  # fmt: skip
 
 
+# Words that start product names without naming one ("Trail Race Jacket", "Kids Trekking Poles", "Merino Run Tee").
+_GENERIC_FIRST = {"trail", "kids", "light", "soft", "sun", "merino", "mini", "pack", "dry", "loose", "tent", "mat",
+                  "down", "water", "energy", "hand", "power", "gravel", "long", "folding", "inner", "padded", "tech",
+                  "liner", "insulated", "steel", "titanium", "aluminium", "canister", "avalanche", "crampon", "rope",
+                  "sport", "via", "collapsible", "alpine", "expedition", "summer", "base", "camp", "commute"}  # fmt: skip
+
+
 class Named(Protocol):
     name: str
     category: str
@@ -108,7 +115,10 @@ def model_name(product: Named) -> str:
     cut = len(core)
     while cut > 1 and core[cut - 1].lower() in type_words:
         cut -= 1
-    return " ".join(core[:cut]) if cut < len(core) else " ".join(words)
+    model = core[:cut]
+    if len(model) == 1 and model[0].lower() in _GENERIC_FIRST:
+        return " ".join(words)  # "Trail" alone names no product: "Trail Race Jacket"
+    return " ".join(model) if cut < len(core) else " ".join(words)
 
 
 def _stems(text: str) -> set[str]:
