@@ -31,6 +31,9 @@ _TOKEN = re.compile(r"#\d+|\d+%|[^\W_][\w'’]*(?:-[^\W_][\w'’]*)*", re.UNICOD
 _BOUNDARY = re.compile(r"[,.;:!?()\[\]{}|/•—–]|\s-\s")
 
 
+_DETERMINERS = {"a", "an", "the", "its", "their", "this", "that", "these", "ein", "eine", "der", "die", "das"}
+
+
 @lru_cache(maxsize=1)
 def _data() -> dict[str, Any]:
     return yaml.safe_load(DATA.read_text(encoding="utf-8"))
@@ -155,9 +158,13 @@ def _scopes(text: str, toks: list[_Tok]) -> list[tuple[int, int, list[_Tok]]]:
             continue
         scope: list[_Tok] = []
         prev_end = tok.end
-        for nxt in toks[i + 1 : i + 8]:
+        window = toks[i + 1 : i + 8]
+        for j, nxt in enumerate(window):
             if _BOUNDARY.search(text[prev_end : nxt.start]) or nxt.low in lex["breaks"] or _is_cue(nxt, text):
                 break
+            after = window[j + 1].low if j + 1 < len(window) else ""
+            if nxt.low in ("and", "or", "und", "oder") and after in _DETERMINERS:
+                break  # "doesn't pinch and an LED rear light": a new phrase, not denied
             scope.append(nxt)
             prev_end = nxt.end
         if scope:

@@ -273,7 +273,7 @@ def _pick(pool: list[_Checked], count: int, angle: str, used: set[str], avoid: s
     ones, the rest; lines no earlier draft used come first, so variants differ by more than a word."""
 
     def rank(c: _Checked) -> tuple[bool, int, float]:
-        fit = 0 if c.angle == angle else 1 if c.angle == "any" else 2
+        fit = 0 if c.angle == angle else 1 if c.angle == "any" or c.source == "model" else 2
         return (norm(c.text) in used, fit, -c.score)
 
     fresh = [c for c in pool if norm(c.text) not in avoid]

@@ -57,8 +57,10 @@ def _patterns() -> list[tuple[str, re.Pattern[str]]]:
     words = _alt([w for w in _numbers() if len(w) > 2])
     # "one hundred and sixty-nine", "twenty-one", "thirty"; "and" only after hundred / thousand ("two and three")
     spelled = rf"\b(?:{words})(?:(?:(?<=hundred)|(?<=thousand))\s+and\s+(?:{words})|[\s-]+(?:{words}))*\b"
-    num = rf"(?P<num>{_DIGITS}|{spelled})"
-    num_or_a = rf"(?P<num>{_DIGITS}|{spelled}|\ban?\b)"
+    # never inside a word, a decimal or a ranking ("#1 v-peg set" holds no volts)
+    digits = rf"(?<![#\w.,]){_DIGITS}"
+    num = rf"(?P<num>{digits}|{spelled})"
+    num_or_a = rf"(?P<num>{digits}|{spelled}|\ban?\b)"
     symbols = [c for c in d["currencies"] if not c[0].isalpha()]
     names = [c for c in d["currencies"] if c[0].isalpha()]
     cur = rf"(?P<cur>{_alt(symbols)}|\b(?:{_alt(names)})\b)"
@@ -66,7 +68,7 @@ def _patterns() -> list[tuple[str, re.Pattern[str]]]:
     qualifier = r"(?:(?:business|working|calendar|full|whole)\s+)?"
     pct = r"(?P<unit>%|\s?(?:percent|per\s?cent|prozent|pour\s?cent|por\s?ciento)\b)"
     stock_after = r"(?P<unit>left|in\s+stock|on\s+hand|auf\s+lager|units?|pieces?|pcs|stück|available)\b"
-    measure = rf"(?P<unit>{_alt(d['measures'])})(?![\w])"
+    measure = rf"(?P<unit>{_alt(d['measures'])})(?!\w|-\w)"
     rng = r"\s?(?:-|–|to|bis)\s?"
     return [
         ("half", re.compile(r"\b(?P<unit>half[\s-]price|half\s+off|halber\s+preis|moitié\s+prix)\b", re.I)),

@@ -422,12 +422,14 @@ def email_body(request: CopyRequest, pcs: list[ProductCopy], angle: str, variant
     }.get(angle, "")
     paras = [lead] if lead else []
     for pc in pcs[:3]:
-        s = pc.sentences
-        k = variant % max(1, len(s) - 1) if len(s) > 2 else 0
-        price = f" {'They cost' if pc.plural else 'It costs'} {_price(pc)}." if pc.product.price else ""
-        first = " ".join(s[k : k + 2])
+        s = split_sentences(pc.product.description)  # the body may repeat what the product is not, too
+        k = variant % max(1, len(s) - 2) if len(s) > 3 else 0
+        first = " ".join(s[k : k + 3])
         first = re.sub(r"^(A|An|The)\b", lambda m: m.group(1).lower(), first)
-        paras.append(f"The {pc.name}: {first}{price}")
+        paras.append(f"The {pc.name}: {first}" if first else f"The {pc.name}.")
+        ranges = _ranges(pc)
+        price = f"{'They cost' if pc.plural else 'It costs'} {_price(pc)}." if pc.product.price else ""
+        paras.append(" ".join(x for x in (f"{title(', '.join(ranges))}." if ranges else "", price) if x))
     if brief:
         messages = brief.key_messages
         k = variant % max(1, len(messages))
