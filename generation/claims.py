@@ -44,6 +44,7 @@ def data_claim_limits() -> dict[str, int]:
     return dict(_data()["data_claims"])
 
 
+@lru_cache(maxsize=65536)
 def stem(word: str) -> str:
     """A crude, consistent stem: "removes" / "removing" -> "remov", "viruses" -> "virus", "submersible" /
     "submersion" -> "submers", "fitting" -> "fit"."""

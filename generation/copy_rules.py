@@ -144,9 +144,17 @@ class Rules:
         self.vocabulary = {w.rstrip("s") for w in content_words(self.facts)}
         self.fact_words = set(re.findall(r"[\w'&-]+", self.facts.lower()))
         self.generic = set(spec_data()["generic_words"])
+        self._memo: dict[tuple[str, str], tuple[list[str], list[str]]] = {}
 
     def review(self, text: str, spec: FieldSpec) -> tuple[list[str], list[str]]:
         """(problems, backing) of `text` in field `spec`: empty problems = publishable."""
+        key = (text, spec.model_dump_json())
+        if key not in self._memo:  # a draft's last check sees the same lines again
+            self._memo[key] = self._review(text, spec)
+        problems, backing = self._memo[key]
+        return list(problems), list(backing)
+
+    def _review(self, text: str, spec: FieldSpec) -> tuple[list[str], list[str]]:
         stripped = text.strip()
         if not stripped:
             return ["empty"], []

@@ -149,17 +149,22 @@ def refers_to(label: str, product: Named) -> bool:
 
 def handles(product: Named) -> list[str]:
     """Ways a line can name the product, longest first: the short name, the model, the first two words."""
+    return list(_handles(product.name, product.category, product.subcategory))
+
+
+@lru_cache(maxsize=4096)
+def _handles(name: str, category: str, subcategory: str) -> tuple[str, ...]:
+    from types import SimpleNamespace
+
+    product = SimpleNamespace(name=name, category=category, subcategory=subcategory)
     words = short_name(product.name).split()
     out = [short_name(product.name), model_name(product)]
     if len(words) >= 2:
         out.append(" ".join(words[:2]))
-    return [h for h in dict.fromkeys(out) if h]
+    return tuple(h for h in dict.fromkeys(out) if h and refers_to(h, product))
 
 
 def mentions(text: str, product: Named) -> bool:
     """Whether `text` names `product` by one of its handles (whole words, any case)."""
     low = text.lower()
-    for h in handles(product):
-        if re.search(rf"(?<!\w){re.escape(h.lower())}(?!\w)", low) and refers_to(h, product):
-            return True
-    return False
+    return any(re.search(rf"(?<!\w){re.escape(h.lower())}(?!\w)", low) for h in handles(product))
