@@ -156,9 +156,13 @@ def _copy_metrics(lines: list[tuple[str, str, str]], seconds: list[float]) -> di
         "rouge_l": mean([rouge_l(t, r) for t, _, r in lines]),  # an empty (withheld) line scores 0
         "shown_rate": mean([float(bool(t)) for t, _, _ in lines]),
         "within_limits_rate": mean([float(len(t) <= 30) for t, _, _ in shown]),
-        "validator_pass_rate": mean([float(not Rules(facts=d.replace("<company>", "")).problems(t, spec)) for t, d, _ in shown]),
+        "validator_pass_rate": mean(
+            [float(not Rules(facts=d.replace("<company>", "")).problems(t, spec)) for t, d, _ in shown]
+        ),
         "unsupported_figure_rate": mean([float(bool(check(t, d).violations)) for t, d, _ in shown]),
-        "unsupported_fact_rate": mean([float(bool(unsupported(t, d.replace("<company>", "")))) for t, d, _ in shown]),
+        "unsupported_fact_rate": mean(
+            [float(bool(unsupported(t, d.replace("<company>", "")))) for t, d, _ in shown]
+        ),
         "fragment_rate": mean([float(fragment_problem(t) is not None) for t, _, _ in shown]),
         "seconds_per_draft": mean(seconds),
     }
@@ -200,7 +204,11 @@ def bench_copy(llm: Any, rows: int, split: str, model_rows: int = 40) -> dict[st
         systems["ours+model"]["model_line_used_rate"] = round(model_used / len(out["ours+model"]), 4)
         same = [rouge_l(e[0], e[2]) for e in out["extractive"][: len(out["ours+model"])]]
         systems["ours+model"]["extractive_rouge_l_same_rows"] = round(sum(same) / len(same), 4)
-    ratio = systems["ours"]["rouge_l"] / systems["extractive"]["rouge_l"] if systems["extractive"]["rouge_l"] else None
+    ratio = (
+        systems["ours"]["rouge_l"] / systems["extractive"]["rouge_l"]
+        if systems["extractive"]["rouge_l"]
+        else None
+    )
     return {
         "split": split,
         "rows": len(frame),
@@ -227,7 +235,9 @@ def _plot(result: dict[str, Any], path: Path) -> None:
         axes[0].bar(
             [j + i * 0.38 for j in range(len(metrics))], [systems[name][m] for m in metrics], 0.38, label=name
         )
-    axes[0].set_xticks([j + 0.19 for j in range(len(metrics))], ["in limits", "unsupported", "fragments", "ROUGE-L"])
+    axes[0].set_xticks(
+        [j + 0.19 for j in range(len(metrics))], ["in limits", "unsupported", "fragments", "ROUGE-L"]
+    )
     axes[0].set_title(f"30-char headlines ({result['copy']['rows']} rows)")
     axes[0].legend()
     speed = result["speed"]
@@ -264,7 +274,15 @@ def _print_copy(console: Any, result: dict[str, Any]) -> None:
     from rich.table import Table
 
     copy = Table(title=f"30-char headlines on {result['split']} ({result['rows']} rows)")
-    for c in ("system", "shown", "within limits", "unsupported figures", "fragments", "ROUGE-L (all)", "s/draft"):
+    for c in (
+        "system",
+        "shown",
+        "within limits",
+        "unsupported figures",
+        "fragments",
+        "ROUGE-L (all)",
+        "s/draft",
+    ):
         copy.add_column(c)
     for name, m in result["systems"].items():
         copy.add_row(
@@ -285,9 +303,14 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument(
         "--limit", type=int, default=None, help="quick run: this many headline rows, short speed test"
     )
-    parser.add_argument("--rows", type=int, default=150, help="headline rows (default 150; 0 = the whole split)")
     parser.add_argument(
-        "--model-rows", type=int, default=40, help="rows the model also drafts for (ours+model; slow on CPU; 0 = none)"
+        "--rows", type=int, default=150, help="headline rows (default 150; 0 = the whole split)"
+    )
+    parser.add_argument(
+        "--model-rows",
+        type=int,
+        default=40,
+        help="rows the model also drafts for (ours+model; slow on CPU; 0 = none)",
     )
     parser.add_argument("--split", choices=["valid", "test-curated"], default="valid")
     parser.add_argument("--max-tokens", type=int, default=64)

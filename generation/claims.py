@@ -130,7 +130,8 @@ def _lexicon() -> dict[str, Any]:
         "breaks": set(d["scope_breaks"]),
         "light": set(d["light_words"]),
         "free": set(d["free_words"]),
-        "not_after_free": set(d["not_after_free"]),
+        "not_a_promise_after": set(d["not_a_promise_after"]),
+        "free_then_generic": set(d["free_then_generic"]),
         "promo_synonyms": synonyms,
         "not_new_after": set(d["not_new_after"]),
         "not_superlative": set(d["not_superlative"]),
@@ -233,16 +234,31 @@ def extract_claims(text: str) -> list[Claim]:
 
 
 def _free_claims(text: str, toks: list[_Tok], add) -> None:
-    """ "free shipping", "free returns": a promise of the thing after "free" ("free of PFCs" is no promise)."""
+    """ "free shipping", "shipping is free", "returns are free": a promise of that thing for free; "free of PFCs" and
+    "sugar-free" are none."""
     lex = _lexicon()
-    for i, tok in enumerate(toks[:-1]):
+    for i, tok in enumerate(toks):
         if tok.low not in lex["free"] or text[tok.start - 1 : tok.start] == "-":
             continue
-        nxt = toks[i + 1]
-        if nxt.low in lex["not_after_free"] or _BOUNDARY.search(text[tok.end : nxt.start]):
+        nxt = (
+            toks[i + 1]
+            if i + 1 < len(toks) and not _BOUNDARY.search(text[tok.end : toks[i + 1].start])
+            else None
+        )
+        if nxt is not None and nxt.low in lex["not_a_promise_after"]:
             continue
-        thing = lex["promo_synonyms"].get(nxt.low, stem(nxt.low))
-        add("promo", ("@free", thing), tok.start, nxt.end)
+        if nxt is not None and nxt.low not in lex["free_then_generic"] and nxt.low not in lex["light"]:
+            add("promo", ("@free", _promo_thing(nxt.low)), tok.start, nxt.end)
+            continue
+        # "shipping is free", "returns are free of charge": the thing comes before
+        if i >= 2 and toks[i - 1].low in ("is", "are", "ist", "sind", "est", "es", "son"):
+            add("promo", ("@free", _promo_thing(toks[i - 2].low)), toks[i - 2].start, tok.end)
+        else:
+            add("promo", ("@free",), tok.start, tok.end)
+
+
+def _promo_thing(word: str) -> str:
+    return _lexicon()["promo_synonyms"].get(word, stem(word))
 
 
 def _superlative_claims(text: str, toks: list[_Tok], add) -> None:
@@ -365,7 +381,7 @@ class ClaimBook:
                 f"says {claim.label()}; {opposite[1].source} says {opposite[0].label()}: {_quote(opposite[1].text)}"
             )
         elif claim.kind == "promo":
-            review.problems.append(f"promotion {claim.text!r} is not in the campaign's offer")
+            review.problems.append(f"promotion {claim.text!r} is not offered (campaign offer or evidence)")
         elif claim.kind == "phrase":
             review.problems.append(f"a negation the facts do not have: {claim.text!r}")
         else:

@@ -289,6 +289,36 @@ def _field_value(spec: FieldSpec, picked: list[_Checked]) -> tuple[str | list[st
     return value, kinds.pop() if len(kinds) == 1 else "mixed", infos
 
 
+def _add_required(
+    request: CopyRequest, channel: ChannelSpec, fields: dict, lines: dict[str, list[LineInfo]], rules: Rules
+) -> None:
+    """Put each phrase the brief requires (a legal line, a code) into the roomiest text that still fits it."""
+    for phrase in request.brief.required if request.brief else []:
+        if (
+            phrase.lower()
+            in " ".join(t for v in fields.values() for t in (v if isinstance(v, list) else [v])).lower()
+        ):
+            continue
+        sentences = [spec for spec in channel.fields if spec.sentence or spec.multi_sentence]
+        slots = [(spec, i) for spec in sentences for i in range(len(lines[spec.name]))]
+        slots.sort(key=lambda slot: slot[0].max_chars - len(lines[slot[0].name][slot[1]].text), reverse=True)
+        for spec, i in slots:
+            info = lines[spec.name][i]
+            core = info.text.removesuffix(spec.required_suffix).rstrip()
+            text = f"{core} {phrase}" + (f" {spec.required_suffix}" if spec.required_suffix else "")
+            if not rules.problems(text, spec):
+                info.text = text
+                if spec.kind == "lines":
+                    fields[spec.name][i] = text
+                else:
+                    fields[spec.name] = text
+                break
+        else:
+            raise CopyValidationError(
+                f"the brief requires {phrase!r} and no {request.channel} field has room for it"
+            )
+
+
 def draft_copy(request: CopyRequest, llm: LLM | None = None) -> CopyResult:
     """Draft `request.variants` validated variants for `request.channel` (templates only when `llm` is None)."""
     channel = get_channel(request.channel)
@@ -315,6 +345,7 @@ def draft_copy(request: CopyRequest, llm: LLM | None = None) -> CopyResult:
             fields[spec.name], sources[spec.name], lines[spec.name] = _field_value(spec, picked)
             used[spec.name] |= {norm(c.text) for c in picked}
             in_draft |= {norm(c.text) for c in picked}
+        _add_required(request, channel, fields, lines, rules)
         draft = Draft(
             channel=request.channel, variant=v + 1, angle=angle, fields=fields, sources=sources, lines=lines,
             final_url=request.final_url,

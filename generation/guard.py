@@ -59,15 +59,41 @@ def _texts(evidence: str | Iterable[str]) -> list[str]:
 
 
 def evidence_book(evidence: str | Iterable[str]) -> ClaimBook:
-    """The claims of chat evidence (every item may back any claim, rankings and newness included)."""
-    return ClaimBook([Statement(t, f"evidence {i}", "any") for i, t in enumerate(_texts(evidence), start=1)])
+    """The claims of chat evidence (every item may back any claim, rankings and newness included; the items may be
+    about different products, so an assertion in one is enough)."""
+    return ClaimBook(
+        [Statement(t, f"evidence {i}", "any") for i, t in enumerate(_texts(evidence), start=1)], strict=False
+    )
 
 
 def check_claims(text: str, evidence: str | Iterable[str] | ClaimBook) -> list[str]:
     """Claims of `text` the evidence contradicts ("waterproof" where it says "not waterproof") or does not state
-    (an attribute, promotion, ranking or superlative it never mentions). Empty = every claim is backed."""
-    book = evidence if isinstance(evidence, ClaimBook) else evidence_book(evidence)
-    return book.review(text).problems
+    (an attribute, promotion, ranking or superlative it never mentions). Empty = every claim is backed.
+
+    A sentence that names something ("The Scree Low is ...") is checked against the evidence items that name it too,
+    strictly (a denial there outweighs an assertion elsewhere), so one product's "waterproof" never backs another's."""
+    if isinstance(evidence, ClaimBook):
+        return evidence.review(text).problems
+    texts = _texts(evidence)
+    problems: list[str] = []
+    for sentence in split_sentences(text):
+        names = _names(sentence)
+        about = [i for i, t in enumerate(texts) if names and names & _names(t, all_words=True)]
+        if about:
+            book = ClaimBook([Statement(texts[i], f"evidence {i + 1}", "any") for i in about], strict=True)
+        else:
+            book = evidence_book(texts)
+        problems += [p for p in book.review(sentence).problems if p not in problems]
+    return problems
+
+
+_CAPITALISED = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][\w'’-]{2,}")
+
+
+def _names(text: str, *, all_words: bool = False) -> set[str]:
+    """Capitalised words after the first of a sentence (names: "Scree", "Talus"); `all_words` keeps the first too."""
+    found = re.findall(r"\b[A-Z][\w'’-]{2,}", text) if all_words else _CAPITALISED.findall(text.strip())
+    return {w.lower() for w in found} - {"the", "this", "our", "your", "yes"}
 
 
 def check(
@@ -77,15 +103,14 @@ def check(
     `bare_numbers=False` ignores plain numbers without a unit (e.g. "3 colours" counted from a list)."""
     texts = _texts(evidence)
     known = extract_facts("\n".join(texts))
-    book = evidence_book(texts) if claims else None
     violations = unsupported(text, known, bare_numbers=bare_numbers)
-    problems = check_claims(text, book) if book else []
+    problems = check_claims(text, texts) if claims else []
     if not violations and not problems:
         return GuardResult(ok=True, violations=[], repaired_text=text)
     kept = [
         s
         for s in split_sentences(text)
-        if not unsupported(s, known, bare_numbers=bare_numbers) and not (book and check_claims(s, book))
+        if not unsupported(s, known, bare_numbers=bare_numbers) and not (claims and check_claims(s, texts))
     ]
     return GuardResult(ok=False, violations=violations, repaired_text=" ".join(kept), claim_problems=problems)
 

@@ -137,7 +137,7 @@ def _ranges(pc: ProductCopy) -> list[str]:
     elif len(p.colours) == 1:
         out.append(f"in {p.colours[0]}")
     if p.weight_g:
-        out.append(f"{'weigh' if pc.plural else 'weighs'} {p.weight_g} g")
+        out.append(f"{'weigh' if pc.plural else 'weighs'} {p.weight_g:,} g")
     return out
 
 
