@@ -295,69 +295,95 @@ def _seasons(words: set[str], text: str = "") -> set[str]:
     return {s for s, ws in table.items() if words & set(ws) or any(" " in w and w in text for w in ws)}
 
 
+@dataclass
+class _Request:
+    """A marketer's request, read once: its words, season, whether it says "campaign", the channels it names."""
+
+    low: str
+    words: set[str]
+    content: set[str]
+    cue: bool
+    seasons: set[str]
+    channels: list[str]
+    today: dt.date
+
+
+def _read_request(request: str, today: dt.date | None) -> _Request:
+    data = _campaign_words()
+    low = request.lower()
+    words = set(re.findall(r"[^\W\d_]+", low))
+    channels = [c for c in ("sms", "email", "meta", "x") if c in words] + (
+        ["google-rsa"] if "rsa" in words else []
+    )
+    return _Request(
+        low=low,
+        words=words,
+        content=words - set(data["stopwords"]),
+        cue=bool(words & set(data["campaign_cues"])),
+        seasons=_seasons(words, low),
+        channels=channels,
+        today=today or dt.date.today(),
+    )
+
+
+def _score_brief(
+    req: _Request, brief: CampaignBrief, own: set[str], topic: set[str], idf: dict[str, float]
+) -> tuple[float, list[str]]:
+    """How strongly a request names one brief, and why."""
+    data = _campaign_words()
+    score, why = 0.0, []
+    if brief.id.lower() in req.low or brief.name.lower() in req.low:
+        score += 10
+        why.append("names it")
+    hits = req.content & own
+    if hits:
+        score += sum(2 * idf.get(w, 1.0) for w in hits) + (4 if len(hits) >= 2 else 0)
+        why.append("words of its name: " + ", ".join(sorted(hits)))
+    season = req.seasons & _seasons(own)
+    months = (
+        {data["month_seasons"][d.month] for d in (brief.dates.start, brief.dates.end)}
+        if brief.dates
+        else set()
+    )
+    dated = req.seasons & months
+    if season or dated:
+        score += 3 if season else 2
+        why.append(f"{sorted(season or dated)[0]} campaign")
+    for seg in brief.segments:
+        seg_pattern = r"[-\s]+".join(re.escape(w) for w in seg.lower().split())
+        if re.search(rf"(?<!\w){seg_pattern}(?!\w)", req.low):
+            score += 3
+            why.append(f"segment {seg}")
+    topical = {stem(w) for w in req.content} & topic if req.cue else set()
+    if topical:
+        score += min(2.0, sum(0.5 * idf.get(w, 1.0) for w in topical))
+        why.append("topic: " + ", ".join(sorted(topical)))
+    running = brief.dates is not None and brief.dates.start <= req.today <= brief.dates.end
+    if req.cue and req.words & set(data["current_cues"]) and running:
+        score += 2
+        why.append("running now")
+    if score and req.channels and not set(req.channels) & set(brief.channels):
+        score -= 0.5
+        why.append(f"{req.channels[0]} is not among its channels")
+    return score, why
+
+
 def resolve_brief(
     request: str, briefs: list[CampaignBrief], *, today: dt.date | None = None
 ) -> BriefResolution:
     """The brief(s) a request names: by id ("alpine-summer-2027"), name ("Above the Treeline"), the words of either
     ("Alpine Summer", "winter trail ads"), season ("the spring campaign"), segment ("for At-risk customers"), or its
     topic next to the word "campaign". Candidates within 80% of the best score are all returned."""
-    data = _campaign_words()
-    low = request.lower()
-    words = set(re.findall(r"[^\W\d_]+", low))
-    content = words - set(data["stopwords"])
-    cue = bool(words & set(data["campaign_cues"]))
+    req = _read_request(request, today)
     own_words = {b.id: _brief_words(b) for b in briefs}
     df: dict[str, int] = {}
     for own, topic in own_words.values():
         for w in own | topic:
             df[w] = df.get(w, 0) + 1
     idf = {w: math.log(1 + len(briefs) / n) for w, n in df.items()}
-    wanted = _seasons(words, low)
     matches = []
     for brief in briefs:
-        own, topic = own_words[brief.id]
-        score, why = 0.0, []
-        if brief.id.lower() in low or brief.name.lower() in low:
-            score += 10
-            why.append("names it")
-        hits = content & own
-        if hits:
-            score += sum(2 * idf.get(w, 1.0) for w in hits) + (4 if len(hits) >= 2 else 0)
-            why.append("words of its name: " + ", ".join(sorted(hits)))
-        season = wanted & _seasons(own)
-        dated = (
-            wanted & {data["month_seasons"][d.month] for d in (brief.dates.start, brief.dates.end)}
-            if brief.dates
-            else set()
-        )
-        if season or dated:
-            score += 3 if season else 2
-            why.append(f"{(season or dated).pop()} campaign")
-        for seg in brief.segments:
-            seg_pattern = r"[-\s]+".join(re.escape(w) for w in seg.lower().split())
-            if re.search(rf"(?<!\w){seg_pattern}(?!\w)", low):
-                score += 3
-                why.append(f"segment {seg}")
-        if cue:
-            topical = {stem(w) for w in content} & topic
-            if topical:
-                score += min(2.0, sum(0.5 * idf.get(w, 1.0) for w in topical))
-                why.append("topic: " + ", ".join(sorted(topical)))
-        today = today or dt.date.today()
-        if (
-            words & set(data["current_cues"])
-            and cue
-            and brief.dates
-            and brief.dates.start <= today <= brief.dates.end
-        ):
-            score += 2
-            why.append("running now")
-        channels = [c for c in ("sms", "email", "meta", "x") if c in words] + (
-            ["google-rsa"] if "rsa" in words else []
-        )
-        if score and channels and not set(channels) & set(brief.channels):
-            score -= 0.5
-            why.append(f"{channels[0]} is not among its channels")
+        score, why = _score_brief(req, brief, *own_words[brief.id], idf)
         if score >= 2:
             matches.append(BriefMatch(brief, round(score, 2), why))
     matches.sort(key=lambda m: -m.score)
