@@ -4,7 +4,15 @@ Light to import: the backends (torch, httpx) load only when `get_llm` builds one
 """
 
 from generation.backends import get_llm, resolve_backend
-from generation.brief import CampaignBrief, ProductFacts, find_brief, load_brief
+from generation.brief import (
+    BriefResolution,
+    CampaignBrief,
+    ProductFacts,
+    find_brief,
+    load_brief,
+    load_briefs,
+    resolve_brief,
+)
 from generation.config import LLMSettings
 from generation.copywriter import CopyRequest, CopyResult, channel_specs, draft_copy, get_channel
 from generation.errors import (
@@ -18,7 +26,7 @@ from generation.errors import (
 )
 from generation.export import to_csv, to_json
 from generation.grounding import GroundedAnswer, resolve_mode, stream_answer
-from generation.guard import GuardResult
+from generation.guard import GuardResult, check_claims
 from generation.guard import check as check_figures
 from generation.llm import LLM, ChatResult, ToolCall
 from generation.toolcalls import MalformedToolCall
@@ -29,6 +37,7 @@ __all__ = [
     "BackendError",
     "BackendUnavailable",
     "BadBrief",
+    "BriefResolution",
     "CampaignBrief",
     "ChatResult",
     "CopyRequest",
@@ -43,13 +52,16 @@ __all__ = [
     "ProductFacts",
     "ToolCall",
     "channel_specs",
+    "check_claims",
     "check_figures",
     "draft_copy",
     "find_brief",
     "get_channel",
     "get_llm",
     "load_brief",
+    "load_briefs",
     "resolve_backend",
+    "resolve_brief",
     "resolve_mode",
     "stream_answer",
     "to_csv",
