@@ -41,17 +41,25 @@ def _caller_class() -> Any:
     return Caller
 
 
+def _strings(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in _strings(v)]
+    if isinstance(value, list | tuple):
+        return [s for v in value for s in _strings(v)]
+    return [str(value)] if isinstance(value, int | float) else []
+
+
 def _evidence_text(tool_calls: list[Any]) -> str:
+    """Every text and figure of the turn's tool results, as plain text (the evidence the reply may use)."""
     parts = []
     for call in tool_calls:
         result = getattr(call, "result", None)
         if result is None:
             continue
-        parts.append(
-            result.model_dump_json()
-            if hasattr(result, "model_dump_json")
-            else json.dumps(result, default=str)
-        )
+        data = result.model_dump(mode="json") if hasattr(result, "model_dump") else result
+        parts += _strings(data)
     return "\n".join(parts)
 
 

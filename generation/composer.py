@@ -206,10 +206,7 @@ def _figure_line(unit: Unit, figure: str) -> str:
         extra = [f"{k}: {unit.fields[k]}" for k in unit.fields if k != column and k not in label_columns]
         line = f"{label}: {unit.fields[column]}" if label else unit.fields[column]
         return line + (f" ({'; '.join(extra)})" if extra else "")
-    facts = [f for f in extract_facts(unit.text) if f.kind in FIGURE_KINDS.get(figure, set())]
-    if facts and facts[0].start > 40 and unit.kind != "table_row":
-        return f"{facts[0].text}: {unit.text}"
-    return unit.text
+    return unit.text  # a sentence is quoted whole: the lead unit was chosen for holding the figure
 
 
 def _column_kind(name: str) -> str:

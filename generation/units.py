@@ -74,8 +74,26 @@ def render_row(fields: dict[str, str]) -> str:
     if not rest:
         return label
     if len(fields) == 2:
-        return f"{label}: {rest[0][1]}"
-    return f"{label} — " + "; ".join(f"{k}: {v}" for k, v in rest)
+        return f"{label}: {with_unit(*rest[0])}"
+    return f"{label} — " + "; ".join(f"{_bare(k)}: {with_unit(k, v)}" for k, v in rest)
+
+
+_UNIT_IN_HEADER = re.compile(
+    r"^(.*?)\s*\((cm|mm|m|kg|g|l|ml|km|EUR|€|%|days|hours|years)\)\s*$", re.IGNORECASE
+)
+
+
+def _bare(column: str) -> str:
+    m = _UNIT_IN_HEADER.match(column)
+    return m.group(1) if m else column
+
+
+def with_unit(column: str, value: str) -> str:
+    """A cell under "Foot length (cm)" reads "27.3 cm": the unit travels with the figure."""
+    m = _UNIT_IN_HEADER.match(column)
+    if m and re.fullmatch(r"[\d.,\s–-]+", value.strip()):
+        return f"{value.strip()} {m.group(2)}"
+    return value
 
 
 class _Reader:

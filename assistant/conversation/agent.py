@@ -293,7 +293,7 @@ class Agent:
         evidence = [ev.text for ev in turn.evidence] + [
             _as_text(c.result)[:GUARD_EVIDENCE_CHARS] for c in turn.tool_calls if c.ok
         ]
-        result = check(text, evidence, claims=True)
+        result = check(text, evidence, claims=turn.model_text)
         if result.ok:
             return text
         log.warning(

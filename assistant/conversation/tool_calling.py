@@ -46,7 +46,7 @@ def tool_calling_turn(turn: Turn, history: list[dict], llm: Any, max_tokens: int
     except Exception as exc:  # the model server is down or answered nonsense: the router still knows the way
         log.exception("tool-calling model failed; routing this turn instead")
         raise ToolCallingFailed(str(exc)) from exc
-    turn.generated = True
+    turn.generated = turn.model_text = True
     if not result.tool_calls:
         yield from turn.say(result.text.strip() or turn.phrase("no_evidence"))
         return
@@ -69,6 +69,7 @@ def tool_calling_turn(turn: Turn, history: list[dict], llm: Any, max_tokens: int
                 turn.cite_hit(hit)
         lines.append(f"{call.name}: {sanitize_evidence(_short(record.result))}")
     if turn.evidence:
+        turn.model_text = False  # the answerer writes this answer (and says when a model did)
         yield from turn.answer(list(turn.evidence), history)
         return
     messages.append(

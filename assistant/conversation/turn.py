@@ -62,6 +62,10 @@ class Turn:
     handoff_ids: list[int] = field(default_factory=list)
     first_token_at: float | None = None
     generated: bool = False  # text came from an answerer or a model (guarded), not only from fixed templates
+    # A model wrote (part of) the text: its claims are checked too. Text composed by code from evidence units and the
+    # shop's data has its figures checked; its claims are the evidence's own (and "we do not deliver to Canada" is a
+    # conclusion from the list of destinations, which no sentence of the evidence states).
+    model_text: bool = False
     language: str = "en"  # the customer's language: every fixed phrase of the reply is in it
     query: str = ""  # the question with a follow-up resolved ("and for Summit members?" + the last topic)
     outcome: str = (
