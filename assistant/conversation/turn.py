@@ -136,7 +136,15 @@ class Turn:
             yield TokenEvent(text=piece)
 
     def cite(
-        self, source: str, title: str, text: str, anchor: str = "", doc_type: str = "", heading: str = ""
+        self,
+        source: str,
+        title: str,
+        text: str,
+        anchor: str = "",
+        doc_type: str = "",
+        heading: str = "",
+        language: str = "",
+        fields: dict[str, Any] | None = None,
     ) -> Evidence:
         """Number a piece of evidence (the same source and anchor keep their number)."""
         for ev in self.evidence:
@@ -152,6 +160,8 @@ class Turn:
             anchor=anchor,
             doc_type=doc_type,
             heading=heading,
+            language=language,
+            fields=fields or None,
         )
         self.evidence.append(ev)
         return ev
@@ -159,7 +169,9 @@ class Turn:
     def cite_hit(self, hit: DocHit) -> Evidence:
         # "Returns and refunds > The 30-day return window" names the section better than the page title alone.
         title = hit.heading.replace(" > ", " › ") if hit.heading else hit.title
-        return self.cite(hit.source, title, hit.text, hit.anchor, hit.doc_type, hit.heading)
+        return self.cite(
+            hit.source, title, hit.text, hit.anchor, hit.doc_type, hit.heading, hit.language, hit.fields
+        )
 
     def emit_citation(self, ev: Evidence) -> Iterator[TurnEvent]:
         if any(c.n == ev.n for c in self.citations):
