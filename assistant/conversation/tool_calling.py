@@ -46,10 +46,12 @@ def tool_calling_turn(turn: Turn, history: list[dict], llm: Any, max_tokens: int
     except Exception as exc:  # the model server is down or answered nonsense: the router still knows the way
         log.exception("tool-calling model failed; routing this turn instead")
         raise ToolCallingFailed(str(exc)) from exc
-    turn.generated = turn.model_text = True
     if not result.tool_calls:
-        yield from turn.say(result.text.strip() or turn.phrase("no_evidence"))
-        return
+        # A model that looks nothing up has nothing to ground its words in (the tiny model, asked as a tool-calling
+        # backend, writes "My team and I have been working tirelessly on our logo"): the router answers instead,
+        # from the shop's pages and catalog. Nothing has been said yet.
+        raise ToolCallingFailed("the model called no tool")
+    turn.generated = turn.model_text = True
     lines = []
     for call in result.tool_calls[:MAX_CALLS_PER_TURN]:
         if call.name == "request_handoff" and not turn.handoff_allowed:

@@ -89,3 +89,29 @@ def test_replies_are_in_the_customers_language(assistant):
 def test_several_questions_get_one_answer_each(assistant):
     reply = assistant.turn("what is your return window and how long do refunds take?", CUSTOMER)
     assert "30 days" in reply.text and "14 days" in reply.text and "\n\n" in reply.text
+
+
+class SilentToolModel:
+    """A tool-calling backend whose model looks nothing up and just talks (the tiny model behind a server)."""
+
+    supports_tools = True
+
+    def chat(self, messages, *, tools=None, max_tokens=None, temperature=None):
+        from generation.llm import ChatResult
+
+        return ChatResult(text="My team and I have worked tirelessly on our logo.", tool_calls=[])
+
+    def stream(self, messages, **kw):
+        yield "unused"
+
+
+def test_a_model_that_calls_no_tool_does_not_answer_ungrounded(settings):
+    store = ConversationStore.from_url(settings.db_url)
+    services = Services(
+        {}, kb=FakeKB(demo_hits()), catalog=demo_catalog(), embedder=HashEmbedder(), llm=SilentToolModel()
+    )
+    bot = Assistant(
+        settings, store, services=services, router=HandoffHappyRouter(), policy=Policy(tools=all_tools())
+    )
+    reply = bot.turn("what is your return window?", CUSTOMER)
+    assert "tirelessly" not in reply.text and "30 days" in reply.text and reply.intent != "tool_calling"
