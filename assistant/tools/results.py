@@ -27,7 +27,9 @@ class DocHit(BaseModel):
     score: float = 0.0
     text: str
     language: str = ""  # the passage's language, where the index knows it
-    fields: dict[str, Any] = Field(default_factory=dict)  # a table row's cells or a FAQ unit's question and answer
+    fields: dict[str, Any] = Field(
+        default_factory=dict
+    )  # a table row's cells or a FAQ unit's question and answer
 
 
 class DocSearch(ToolResult):
