@@ -5,7 +5,16 @@ Light to import: the backends (torch, httpx) load only when `get_llm` builds one
 
 from generation.brief import CampaignBrief, ProductFacts, find_brief, load_brief
 from generation.config import LLMSettings
-from generation.copywriter import CopyRequest, CopyResult, channel_specs, draft_copy, get_channel
+from generation.copywriter import (
+    CopyRequest,
+    CopyResult,
+    Draft,
+    Rules,
+    channel_specs,
+    draft_copy,
+    get_channel,
+    validate_draft,
+)
 from generation.errors import (
     BackendError,
     BackendUnavailable,
@@ -30,12 +39,14 @@ __all__ = [
     "CopyRequest",
     "CopyResult",
     "CopyValidationError",
+    "Draft",
     "GenerationError",
     "GroundedAnswer",
     "GuardResult",
     "LLMSettings",
     "ModelLoadError",
     "ProductFacts",
+    "Rules",
     "ToolCall",
     "channel_specs",
     "check_figures",
@@ -48,4 +59,5 @@ __all__ = [
     "stream_answer",
     "to_csv",
     "to_json",
+    "validate_draft",
 ]

@@ -114,15 +114,23 @@ def draft_copy(
 
     `brief_id` names a campaign brief (e.g. "trail-running-season-2027"); `segment` names the target customer segment.
     """
+    from assistant.workspace.targets import known_brief, known_segment
+
     settings = ctx.service("settings")
+    segment = known_segment(ctx.services, segment)  # an unknown segment is refused with the shop's own list
     brief = None
     if brief_id:
         try:
             brief = find_brief(settings.demo_dir / "campaigns", brief_id)
         except BadBrief as exc:
+            known_brief(settings.demo_dir / "campaigns", brief_id)  # unknown id: the list of valid ones
             raise BadInput(exc.message) from exc
     request = build_request(
         ctx.service("catalog"), skus, channel, variants=variants, brief=brief, segment=segment
     )
     result = run_draft(request, ctx.services.get("llm"))
-    return copy_drafts(result, brief_id, list(dict.fromkeys(skus)))
+    out = copy_drafts(result, brief_id, list(dict.fromkeys(skus)))
+    book = ctx.services.get("drafts")  # the workspace's draft book: every door's drafts are kept as records
+    if book is not None:
+        out = book.record(out, asked_by=ctx.user or ctx.role, session_id=ctx.session_id, segment=segment)
+    return out
