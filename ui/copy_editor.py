@@ -81,7 +81,7 @@ class DraftEditor:
             [c["line_text"], c["pin"], c["line_check"], c["state"]],
             api_name=False,
         )
-        c["line_text"].input(
+        c["line_text"].change(  # typing, pasting, or a line loaded into the editor
             self.on_type, [c["line"], c["line_text"], c["state"]], c["line_check"],
             api_name=False, show_progress="hidden", trigger_mode="always_last",
         )  # fmt: skip

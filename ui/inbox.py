@@ -9,7 +9,7 @@ import gradio as gr
 
 from assistant import AssistantError, InboxItem
 from ui.panels import GetAPI, dataframe, error_box, problem, workspace_caller
-from ui.tables import STATUS_LABELS, duration, inbox_table
+from ui.tables import INBOX_WIDTHS, STATUS_LABELS, duration, inbox_table
 from ui.views import VIEW_CSS, transcript_html
 
 FILTERS = [("Waiting (open)", "open"), ("Assigned", "assigned"), ("Closed", "closed"), ("All", "all")]
@@ -18,8 +18,9 @@ FILTERS = [("Waiting (open)", "open"), ("Assigned", "assigned"), ("Closed", "clo
 def item_choices(items: list[InboxItem]) -> list[tuple[str, str]]:
     return [
         (
-            f"#{i.handoff_id} · {i.contact or 'no contact'} · {STATUS_LABELS.get(i.status, i.status).lower()} · "
-            f"waiting {duration(i.waiting_s)}",
+            f"#{i.handoff_id} · {i.contact or 'no contact'} · "
+            + (f"waiting {duration(i.waiting_s)}" if i.status == "open" else STATUS_LABELS[i.status].lower())
+            + (f" to {i.assignee}" if i.status == "assigned" else ""),
             str(i.handoff_id),
         )
         for i in items
@@ -66,7 +67,11 @@ class InboxTab:
         empty = (
             "" if items else "Nobody is waiting for a person." if status == "open" else "No requests here."
         )
-        return [dataframe(inbox_table(items)), gr.Dropdown(choices=choices, value=value), note or empty]
+        return [
+            dataframe(inbox_table(items), INBOX_WIDTHS),
+            gr.Dropdown(choices=choices, value=value),
+            note or empty,
+        ]
 
     def on_list(self, status: str, current: str | None, request: gr.Request) -> list[Any]:
         try:

@@ -9,7 +9,7 @@ import gradio as gr
 
 from assistant import AssistantError
 from ui.panels import GetAPI, dataframe, download, error_box, problem, with_progress, workspace_caller
-from ui.tables import insight_table
+from ui.tables import INSIGHT_WIDTHS, insight_table
 
 
 class InsightsTab:
@@ -43,7 +43,12 @@ class InsightsTab:
                 raise exc
             else:
                 report, csv_file = result
-                yield self._summary(report), dataframe(insight_table(report)), download(csv_file), ""
+                yield (
+                    self._summary(report),
+                    dataframe(insight_table(report), INSIGHT_WIDTHS),
+                    download(csv_file),
+                    "",
+                )
 
     @staticmethod
     def _summary(report: Any) -> str:
@@ -54,6 +59,6 @@ class InsightsTab:
         unanswered = sum(g.unanswered for g in report.groups)
         disliked = sum(g.thumbs_down for g in report.groups)
         return (
-            f"**{report.questions}** questions in **{len(report.groups)}** groups: {unanswered} unanswered, "
+            f"**{report.questions}** question(s) in **{len(report.groups)}** group(s): {unanswered} unanswered, "
             f"{disliked} with a thumbs-down."
         )

@@ -79,8 +79,11 @@ def download(export: ExportFile) -> str:
     return str(path)
 
 
-def dataframe(table: tuple[list[str], list[list[Any]]]) -> Any:
+def dataframe(table: tuple[list[str], list[list[Any]]], widths: list[str] | None = None) -> Any:
+    """A table update; `widths` (one per column) keep short numeric columns from squeezing their headers."""
     headers, rows = table
+    if widths is not None and len(widths) == len(headers):
+        return gr.Dataframe(value=rows, headers=headers, column_widths=widths)
     return gr.Dataframe(value=rows, headers=headers)
 
 

@@ -133,6 +133,9 @@ DRAFT_HEADERS = [
 ]
 
 
+DRAFT_WIDTHS = ["5%", "11%", "7%", "8%", "17%", "9%", "7%", "5%", "8%", "6%", "9%", "4%", "4%"]
+
+
 def draft_table(records: list[DraftRecord], briefs: dict[str, str]) -> Table:
     rows = [
         [
@@ -186,6 +189,11 @@ def inbox_table(items: list[InboxItem]) -> Table:
     return INBOX_HEADERS, rows
 
 
+INSIGHT_WIDTHS = ["5%", "25%", "6%", "7%", "7%", "18%", "22%", "10%"]
+INBOX_WIDTHS = ["9%", "7%", "9%", "14%", "21%", "9%", "5%", "16%", "10%"]
+SEGMENT_WIDTHS = ["10%", "7%", "7%", "9%", "9%", "10%", "22%", "26%"]
+RECOMMENDATION_WIDTHS = ["4%", "30%", "9%", "10%", "7%", "40%"]
+
 INSIGHT_HEADERS = [
     "Group",
     "Typical question",
@@ -207,7 +215,8 @@ def insight_table(report: InsightReport) -> Table:
             g.unanswered,
             g.thumbs_down,
             " | ".join(e for e in g.examples if e != g.question),
-            ", ".join(f"{d.title or d.source} ({d.score:.2f})" for d in g.closest) or "nothing came close",
+            ", ".join(f"{(d.title or d.source).replace(' > ', ' › ')} ({d.score:.2f})" for d in g.closest)
+            or "nothing came close",
             when(g.last_asked),
         ]
         for g in report.groups

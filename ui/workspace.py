@@ -17,7 +17,7 @@ from ui.chat import EXAMPLES_MARKETER, chat_panel
 from ui.inbox import InboxTab
 from ui.insights import InsightsTab
 from ui.panels import ERROR_CSS, GetAPI, dataframe, error_box, problem, workspace_caller
-from ui.tables import recommendation_table, segment_table
+from ui.tables import RECOMMENDATION_WIDTHS, SEGMENT_WIDTHS, recommendation_table, segment_table
 from ui.workspace_copy import CopyTab
 
 __all__ = ["build_workspace", "copy_options", "recommend", "segments", "upload", "workspace_caller"]
@@ -35,7 +35,7 @@ def segments(api: AssistantAPI, caller: Caller) -> tuple[Any, str | None]:
         plot: str | None = str(api.segment_plot(caller))
     except AssistantError:
         plot = None
-    return dataframe(segment_table(result.segments, options.currency, options.products)), plot
+    return dataframe(segment_table(result.segments, options.currency, options.products), SEGMENT_WIDTHS), plot
 
 
 def recommend(api: AssistantAPI, caller: Caller, customer_id: str, k: float) -> Any:
@@ -45,7 +45,7 @@ def recommend(api: AssistantAPI, caller: Caller, customer_id: str, k: float) -> 
     result: Recommendations = api.call_tool(
         caller, "recommend_products", {"customer_id": customer_id, "k": int(k)}
     )
-    return dataframe(recommendation_table(result.items, {}))
+    return dataframe(recommendation_table(result.items, {}), RECOMMENDATION_WIDTHS)
 
 
 def upload(api: AssistantAPI, caller: Caller, path: str | None) -> str:

@@ -20,7 +20,7 @@ from ui.panels import (
     with_progress,
     workspace_caller,
 )
-from ui.tables import channel_label, draft_table, product_label
+from ui.tables import DRAFT_WIDTHS, channel_label, draft_table, product_label
 
 NO_BRIEF = ""
 STATUSES = [("Any status", ""), ("Draft", "draft"), ("Approved", "approved"), ("Rejected", "rejected")]
@@ -224,7 +224,7 @@ class CopyTab(DraftEditor):
         choices = open_choices(records)
         value = keep if keep in {v for _, v in choices} else None
         return {
-            c["table"]: dataframe(draft_table(records, briefs)),
+            c["table"]: dataframe(draft_table(records, briefs), DRAFT_WIDTHS),
             c["open"]: gr.Dropdown(choices=choices, value=value),
             c["list_error"]: "" if records else "No drafts match these filters yet.",
         }

@@ -19,7 +19,7 @@ import numpy as np
 from assistant.storage.insights import AskedQuestion
 from assistant.workspace.types import InsightGroup, InsightReport, NearDocument
 
-GROUP_SIMILARITY = 0.55
+GROUP_SIMILARITY = 0.45
 EXAMPLES = 3
 CLOSEST = 3
 

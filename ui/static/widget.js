@@ -318,7 +318,12 @@
     el.insertBefore(who, el.firstChild);
     el.setAttribute("data-reply-id", r.reply_id);
   }
-  async function pollReplies() {
+  var polling = null; // one poll at a time: a page load and an opening click must not show a reply twice
+  function pollReplies() {
+    if (!polling) polling = fetchReplies().finally(function () { polling = null; });
+    return polling;
+  }
+  async function fetchReplies() {
     if (!state.session_id) return [];
     var url = API + "/v1/sessions/" + encodeURIComponent(state.session_id) + "/replies?after=" + lastReplyId();
     var headers = cfg.token ? { "X-Customer-Token": cfg.token } : {};
@@ -338,6 +343,7 @@
   $(".bubble").addEventListener("click", function () {
     if (replyTimer) { clearInterval(replyTimer); replyTimer = null; }
     if (panel.classList.contains("open")) {
+      log.scrollTop = log.scrollHeight; // a reply that came while the panel was closed is the last thing shown
       pollReplies();
       replyTimer = setInterval(function () {
         if (panel.classList.contains("open")) pollReplies();
