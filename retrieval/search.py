@@ -37,6 +37,7 @@ class Snapshot:
     row: dict[str, int]
     group: np.ndarray  # int group id per row: the `group` metadata when present, else the source
     yes_no: np.ndarray  # bool per row: the text opens with a yes/no answer
+    language: np.ndarray  # the chunk's language code per row ("" when unknown)
 
     @property
     def size(self) -> int:
@@ -67,8 +68,12 @@ class Snapshot:
             dtype=np.int64,
         )
         yes_no = np.array([_opens_yes_no(t) for t in texts], dtype=bool)
+        language = np.array([str(m.get("language") or "") for m in metas], dtype=object)
         row = {cid: i for i, cid in enumerate(ids)}
-        return cls(ids, texts, metas, vectors, BM25Index(texts), row, group, yes_no)
+        return cls(ids, texts, metas, vectors, BM25Index(texts), row, group, yes_no, language)
+
+    def languages(self) -> set[str]:
+        return set(self.language.tolist())
 
 
 _YES_NO_OPENERS = frozenset("yes no yep nope yeah nah absolutely definitely correct".split())
@@ -223,11 +228,44 @@ class HybridSearcher:
         order = np.argsort(-scores)[: self.pool]
         return [int(i) for i in order if np.isfinite(scores[i])]
 
-    def search(self, query: str, qvec: np.ndarray, k: int, flt: SearchFilters) -> list[Hit]:
+    def search(
+        self, query: str, qvec: np.ndarray, k: int, flt: SearchFilters, prefer_language: str | None = None
+    ) -> list[Hit]:
+        """The `k` best chunks; with `prefer_language`, chunks in that language first among equally relevant ones
+        (then the fallback language's, see `RetrievalSettings.language_boost`)."""
+        rows, scores = self.ranked(query, qvec, flt)
+        if prefer_language and rows:
+            rows, scores = self._prefer(rows, scores, prefer_language)
+        return [self._hit(i, s) for i, s in zip(rows[:k], scores[:k], strict=False)]
+
+    def _prefer(self, rows: list[int], scores: list[float], language: str) -> tuple[list[int], list[float]]:
+        snap = self.snapshot
+        present = snap.languages()
+        if len(present) < 2:
+            return rows, scores  # one language in the index: nothing to prefer
+        fallback = getattr(self.settings, "fallback_language", "en")
+        boost = float(getattr(self.settings, "language_boost", 1.5))
+        langs = snap.language[np.asarray(rows)]
+        tier = (langs == language).astype(np.float64)
+        if language != fallback:
+            tier += 0.5 * (langs == fallback)
+        if self.fusion == "ranker":
+            # scores are probabilities: move them in log-odds, where the ranker is linear
+            p = np.clip(np.asarray(scores, dtype=np.float64), 1e-9, 1 - 1e-9)
+            logit = np.log(p / (1 - p)) + boost * tier
+            order = np.argsort(-logit, kind="stable")
+            new_scores = (1.0 / (1.0 + np.exp(-logit[order]))).tolist()
+        else:  # the baselines' scores have no common scale: rank by tier, then by their own order
+            order = np.lexsort((np.arange(len(rows)), -tier))
+            new_scores = [scores[i] for i in order]
+        return [rows[i] for i in order], new_scores
+
+    def ranked(self, query: str, qvec: np.ndarray, flt: SearchFilters) -> tuple[list[int], list[float]]:
+        """Every candidate row, best first, with its score under the configured fusion."""
         snap = self.snapshot
         dense_list, bm_list, bm_all = self.candidate_lists(query, qvec, flt)
         if not dense_list and not bm_list:
-            return []
+            return [], []
         if self.fusion == "dense":
             rows = dense_list
             scores = (snap.vectors[rows] @ qvec).tolist() if rows else []
@@ -243,7 +281,7 @@ class HybridSearcher:
             scores = [fused[i] for i in rows]
         else:
             rows, scores = self._rank(query, qvec, dense_list, bm_list, bm_all)
-        return [self._hit(i, s) for i, s in zip(rows[:k], scores[:k], strict=False)]
+        return rows, [float(s) for s in scores]
 
     def candidates(
         self, query: str, qvec: np.ndarray, dense_list: list[int], bm_list: list[int], bm_all: np.ndarray
