@@ -96,7 +96,7 @@ def build_kb(rows: list[dict], workdir: Path, settings: RetrievalSettings) -> tu
     second = kb.sync([root], progress=False)
     second_s = time.perf_counter() - t
     assert not second.changed and second.embedded_chunks == 0, "second ingest changed something"
-    kb.search("warm up", k=1)  # builds the BM25 snapshot
+    kb._ensure_snapshot()  # builds the BM25 snapshot (no search: a ranker may not be trained yet)
     return kb, {
         "docs": len(rows),
         "chunks": kb.count(),
@@ -111,12 +111,17 @@ def build_kb(rows: list[dict], workdir: Path, settings: RetrievalSettings) -> tu
 
 
 def ranked_ids(
-    searcher: HybridSearcher, query: str, qvec: np.ndarray, fusion: str, depth: int = 100
-) -> list[str]:
-    """qa_ids in rank order (chunks of one long answer collapse to its best rank)."""
-    searcher.fusion = fusion
-    hits = searcher.search(query, qvec, depth * 2, SearchFilters())
-    return list(dict.fromkeys(h.anchor for h in hits))[:depth]
+    searcher: HybridSearcher, query: str, qvec: np.ndarray, depth: int = 100
+) -> dict[str, list[str]]:
+    """qa_ids in rank order under every method (chunks of one long answer collapse to their best rank). The
+    candidate lists are built once per query and fused four ways: the methods see exactly the same candidates."""
+    lists = searcher.candidate_lists(query, qvec, SearchFilters())
+    out = {}
+    for method in METHODS:
+        rows, _ = searcher.fuse(query, qvec, *lists, method)
+        anchors = [str(searcher.snapshot.metas[i].get("anchor", "")) for i in rows[: depth * 2]]
+        out[method] = list(dict.fromkeys(anchors))[:depth]
+    return out
 
 
 def metrics(rankings: list[list[str]], relevant: list[str]) -> dict[str, float]:
@@ -238,11 +243,10 @@ def evaluate(kb: KnowledgeBase, rows: list[dict], limit: int | None, shipped: st
     qvecs = kb.embedder.embed([str(q["question"]) for q in dev])
     embed_s = time.perf_counter() - t
     relevant = [str(q["qa_id"]) for q in dev]
+    per_query = [ranked_ids(searcher, str(q["question"]), qv) for q, qv in zip(dev, qvecs, strict=True)]
     by_method = {}
     for method in METHODS:
-        rankings = [
-            ranked_ids(searcher, str(q["question"]), qv, method) for q, qv in zip(dev, qvecs, strict=True)
-        ]
+        rankings = [r[method] for r in per_query]
         by_method[method] = {k: round(v, 4) for k, v in metrics(rankings, relevant).items()}
     best = max(by_method["bm25"]["ndcg@10"], by_method["dense"]["ndcg@10"])
     return {

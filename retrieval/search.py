@@ -10,7 +10,7 @@ in the settings switch to the plain methods (the benchmark reports them side by 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -107,22 +107,28 @@ def load_ranker(path: str = str(RANKER_PATH)) -> dict[str, Any]:
     return json.loads(Path(path).read_text())
 
 
+# Every feature means the same in any shop: scores relative to the query's own candidates (gaps to the best,
+# standardised, reciprocal ranks), agreement between the two methods, how much of the query a chunk covers, and
+# document-level evidence relative to the best candidate. Raw cosines, raw BM25 scores and raw lengths drift
+# between corpora (a longer catalog shifts every BM25 score), so none is used as it is.
 FEATURES = (
-    "dense",  # cosine similarity
     "dense_gap",  # cosine minus the best cosine among the candidates
     "dense_z",  # cosine standardised over the candidates
+    "dense_rrank",  # 1 / (1 + rank in the dense list)
     "bm25_norm",  # BM25 / best BM25 among the candidates
     "bm25_z",
-    "bm25_log",  # log(1 + BM25)
-    "dense_rrank",  # 1 / (1 + rank in the dense list)
     "bm25_rrank",
+    "in_both",  # the chunk is in both candidate lists (the methods agree)
     "overlap",  # fraction of query terms present in the chunk
-    "prf",  # cosine to the query moved towards its top dense neighbours (pseudo-relevance feedback)
-    "log_len",  # log of the chunk's token count
+    "idf_coverage",  # the same, each term weighted by its idf: rare terms count more
+    "prf_gap",  # cosine to the query moved towards its top dense neighbours (pseudo-relevance feedback), as a gap
+    "prf_z",
+    "len_rel",  # log token count minus the median over the candidates
     "yes_no_match",  # a yes/no question and a chunk that opens with yes/no
     "yes_no_doc",  # the chunk opens with yes/no (whatever the question)
-    "group_max",  # best cosine among candidates of the same group (product / document): document-level evidence
-    "group_mean",  # mean cosine of the candidates of the same group
+    "group_gap",  # best cosine among candidates of the same group (product / document) minus the best overall
+    "group_mean_gap",  # mean cosine of the candidates of the same group minus the best overall
+    "group_log_count",  # log of how many candidates the chunk's group has
 )
 
 
@@ -149,6 +155,21 @@ def _z(x: np.ndarray) -> np.ndarray:
     return (x - float(x.mean())) / sd if sd > 1e-9 else np.zeros_like(x)
 
 
+def _coverage(query: str, cand: np.ndarray, snap: Snapshot) -> tuple[np.ndarray, np.ndarray]:
+    """(fraction of query terms, idf-weighted fraction of query terms) each candidate contains."""
+    qterms = set(analyse(query))
+    if not qterms:
+        zeros = np.zeros(len(cand), dtype=np.float32)
+        return zeros, zeros
+    idf = {t: snap.bm25.idf(t) for t in qterms}
+    total = sum(idf.values()) or 1.0
+    sets = snap.bm25.token_sets
+    matched = [qterms & sets[i] for i in cand]
+    overlap = np.array([len(m) / len(qterms) for m in matched], dtype=np.float32)
+    weighted = np.array([sum(idf[t] for t in m) / total for m in matched], dtype=np.float32)
+    return overlap, weighted
+
+
 def candidate_features(
     query: str,
     qvec: np.ndarray,
@@ -165,39 +186,38 @@ def candidate_features(
     dense = vecs @ qvec
     bm = bm25_all[cand]
     top_dense = cand[np.argsort(-dense)[:prf_k]]
-    centroid = snap.vectors[top_dense].mean(axis=0)
-    q2 = qvec + prf_alpha * centroid
-    q2 = q2 / (np.linalg.norm(q2) + 1e-9)
-    prf = vecs @ q2
-    qterms = set(analyse(query))
-    sets = snap.bm25.token_sets
-    overlap = np.array(
-        [len(qterms & sets[i]) / len(qterms) if qterms else 0.0 for i in cand], dtype=np.float32
-    )
+    q2 = qvec + prf_alpha * snap.vectors[top_dense].mean(axis=0)
+    prf = vecs @ (q2 / (np.linalg.norm(q2) + 1e-9))
+    overlap, idf_cov = _coverage(query, cand, snap)
     length = np.log1p(snap.bm25.lengths[cand])
     yn_doc = snap.yes_no[cand].astype(np.float32)
-    yn_match = yn_doc * float(is_yes_no_question(query))
     _, inverse = np.unique(snap.group[cand], return_inverse=True)
     gmax = np.full(int(inverse.max()) + 1, -1.0, dtype=np.float64)
     np.maximum.at(gmax, inverse, dense)
-    gmean = np.bincount(inverse, weights=dense) / np.bincount(inverse)
-    nd, nb = len(dense_rank) + 1, len(bm25_rank) + 1
+    counts = np.bincount(inverse)
+    gmean = np.bincount(inverse, weights=dense) / counts
+    nd, nb = len(dense_rank), len(bm25_rank)
+    d_rank = np.array([dense_rank.get(int(i), nd) for i in cand], dtype=np.float32)
+    b_rank = np.array([bm25_rank.get(int(i), nb) for i in cand], dtype=np.float32)
+    best = float(dense.max())
     cols = [
-        dense,
-        dense - dense.max(),
+        dense - best,
         _z(dense),
+        1.0 / (1.0 + d_rank),
         bm / bm.max() if bm.max() > 0 else np.zeros_like(bm),
         _z(bm),
-        np.log1p(bm),
-        np.array([1.0 / (1 + dense_rank.get(int(i), nd)) for i in cand]),
-        np.array([1.0 / (1 + bm25_rank.get(int(i), nb)) for i in cand]),
+        1.0 / (1.0 + b_rank),
+        ((d_rank < nd) & (b_rank < nb)).astype(np.float32),
         overlap,
-        prf,
-        length,
-        yn_match,
+        idf_cov,
+        prf - prf.max(),
+        _z(prf),
+        length - np.median(length),
+        yn_doc * float(is_yes_no_question(query)),
         yn_doc,
-        gmax[inverse],
-        gmean[inverse],
+        gmax[inverse] - best,
+        gmean[inverse] - best,
+        np.log(counts[inverse]),
     ]
     return np.stack(cols, axis=1).astype(np.float32)
 
@@ -233,6 +253,13 @@ class HybridSearcher:
     ) -> list[Hit]:
         """The `k` best chunks; with `prefer_language`, chunks in that language first among equally relevant ones
         (then the fallback language's, see `RetrievalSettings.language_boost`)."""
+        present = self.snapshot.languages()
+        fallback = getattr(self.settings, "fallback_language", "en")
+        if prefer_language and prefer_language not in present and fallback in present and len(present) > 1:
+            # No page in the query's language: its evidence is the fallback language's. Searching only those pages
+            # gives the best of them; a Spanish question must not get German pages because both look "not English"
+            # to the embedder.
+            flt, prefer_language = replace(flt, language=flt.language or fallback), None
         rows, scores = self.ranked(query, qvec, flt)
         if prefer_language and rows:
             rows, scores = self._prefer(rows, scores, prefer_language)
@@ -262,17 +289,28 @@ class HybridSearcher:
 
     def ranked(self, query: str, qvec: np.ndarray, flt: SearchFilters) -> tuple[list[int], list[float]]:
         """Every candidate row, best first, with its score under the configured fusion."""
-        snap = self.snapshot
         dense_list, bm_list, bm_all = self.candidate_lists(query, qvec, flt)
+        return self.fuse(query, qvec, dense_list, bm_list, bm_all, self.fusion)
+
+    def fuse(
+        self,
+        query: str,
+        qvec: np.ndarray,
+        dense_list: list[int],
+        bm_list: list[int],
+        bm_all: np.ndarray,
+        fusion: str,
+    ) -> tuple[list[int], list[float]]:
+        """Candidate rows ranked by one fusion (``ranker``, ``rrf``, ``dense`` or ``bm25``), with their scores."""
         if not dense_list and not bm_list:
             return [], []
-        if self.fusion == "dense":
+        if fusion == "dense":
             rows = dense_list
-            scores = (snap.vectors[rows] @ qvec).tolist() if rows else []
-        elif self.fusion == "bm25":
+            scores = (self.snapshot.vectors[rows] @ qvec).tolist() if rows else []
+        elif fusion == "bm25":
             rows = bm_list
             scores = [float(bm_all[i]) for i in rows]
-        elif self.fusion == "rrf":
+        elif fusion == "rrf":
             fused: dict[int, float] = {}
             for lst in (dense_list, bm_list):
                 for r, i in enumerate(lst):
