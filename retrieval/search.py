@@ -1,10 +1,17 @@
-"""Hybrid search: dense (Chroma) + BM25 candidates, re-scored by a small linear ranker over both signals.
+"""Hybrid search: dense (Chroma) + BM25 candidates, re-scored by a small learned ranker over both signals.
 
 Why not plain reciprocal rank fusion: on real shop Q&A (bench/retrieval.py) RRF scored *below* dense alone, because
-BM25 is much weaker there and RRF gives both lists equal say. The ranker instead combines score-normalised dense and
-BM25 evidence with weights learned by logistic regression on training queries (odd qa_id rows of the Amazon Q&A
-data; development rows are never used) and shipped as data in `ranker.json`. `fusion="rrf"`, `"dense"` or `"bm25"`
-in the settings switch to the plain methods (the benchmark reports them side by side).
+BM25 is much weaker there and RRF gives both lists equal say. The ranker instead combines dense and BM25 evidence
+with weights learned by logistic regression on training queries (odd qa_id rows of the Amazon Appliances Q&A data;
+development rows are never used) and shipped as data in `ranker.json`. Its features are chosen to mean the same in
+any shop (scores relative to the query's own candidates, agreement between the methods, query-term coverage), so
+that weights learned on one corpus carry over to another (bench/retrieval.py checks a second category it never
+trains on). `fusion="rrf"`, `"dense"` or `"bm25"` in the settings switch to the plain methods (the benchmark reports
+them side by side).
+
+Language: chunks in the query's language rank before equally relevant chunks in other languages (a prior added in
+log-odds, `RetrievalSettings.language_boost`); when the index has no page in the query's language, only the
+fallback language's pages (English) are searched.
 """
 
 from __future__ import annotations
