@@ -145,10 +145,36 @@ class DraftOut(BaseModel):
     """One ad-copy variant: its fields (a text or a list of lines per field) and where each line came from."""
 
     variant: int
+    angle: str = ""  # benefit | feature | offer | audience
     fields: dict[str, Any]
+    # field -> one entry per line: its source (template | model | brief), the facts that back it, its pin
+    lines: dict[str, list[dict[str, Any]]] = Field(default_factory=dict)
     char_counts: dict[str, Any] = Field(default_factory=dict)
     sources: dict[str, Any] = Field(default_factory=dict)
     final_url: str | None = None
+
+
+class CampaignCandidate(BaseModel):
+    """A campaign brief a request may mean."""
+
+    id: str
+    name: str
+    products: list[str] = Field(default_factory=list)
+    segments: list[str] = Field(default_factory=list)
+    score: float = 0.0
+    reasons: list[str] = Field(default_factory=list)
+
+
+class CampaignMatches(ToolResult):
+    """The briefs a request names, best first: one (`best`), several (ask `question`), or none."""
+
+    request: str
+    candidates: list[CampaignCandidate] = Field(default_factory=list)
+    question: str = ""
+
+    @property
+    def best(self) -> CampaignCandidate | None:
+        return self.candidates[0] if len(self.candidates) == 1 else None
 
 
 class CopyDrafts(ToolResult):

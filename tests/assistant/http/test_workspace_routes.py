@@ -48,7 +48,7 @@ def test_draft_edit_approve_export_over_http(client: TestClient) -> None:
     check = client.post(
         f"/v1/drafts/{draft_id}/check", json={"field": "headlines", "text": "x" * 31}, headers=AUTH
     )
-    assert check.status_code == 200 and check.json()["problems"] == ["31 chars > 30"]
+    assert check.status_code == 200 and "31 chars > 30" in check.json()["problems"]
     bad = {"field": "headlines", "position": 1, "text": "Cheap boots", "seen_version": 1}
     assert client.post(f"/v1/drafts/{draft_id}/lines", json=bad, headers=AUTH).json()["version"] == 2
     refused = client.post(f"/v1/drafts/{draft_id}/decision", json={"status": "approved"}, headers=AUTH)
