@@ -22,7 +22,6 @@ class DraftLine(BaseModel):
     backing: list[str] = Field(default_factory=list)  # the facts (catalog, brief) the line rests on
     pin: int | None = None  # Google RSA: pinned to headline/description position N
     problems: list[str] = Field(default_factory=list)  # rules it breaks; a draft with any cannot be approved
-    warnings: list[str] = Field(default_factory=list)  # worth a look, not blocking (words the facts lack)
     max_chars: int | None = None
     label: str = ""  # "Headline 3", "SMS text"
 
@@ -91,7 +90,6 @@ class LineCheck(BaseModel):
     chars: int
     max_chars: int | None = None
     problems: list[str] = Field(default_factory=list)
-    warnings: list[str] = Field(default_factory=list)
     backing: list[str] = Field(default_factory=list)
 
     @property

@@ -145,7 +145,7 @@ def test_draft_edit_approve_export(app: LiveApp, page) -> None:
     bad = "Guaranteed lowest price on Talus boots. Reply STOP to opt out"
     editor.fill(bad)
     check = page.locator("#copy-line-check")
-    check.get_by_text("claim").first.wait_for()
+    check.get_by_text("⚠️").first.wait_for()  # a rule the line breaks, in generation's words
     assert f"{len(bad)} / 160" in check.inner_text()
     page.locator("#copy-save").click()
     page.locator("#copy-decision", has_text="cannot be approved until").wait_for()
