@@ -22,7 +22,9 @@ MARKETER_REQUEST = gr.Request(username="marketer")
 
 
 def test_numbers_read_as_people_write_them() -> None:
-    assert money(169.0, "EUR") == "169.00 EUR" and money(None, "EUR") == "" and money(1234.5, None) == "1,234.50"
+    assert (
+        money(169.0, "EUR") == "169.00 EUR" and money(None, "EUR") == "" and money(1234.5, None) == "1,234.50"
+    )
     assert percent(0.094) == "9.4%" and percent(0.25) == "25%" and percent(None) == ""
     assert [duration(s) for s in (5, 720, 3 * 3600 + 300, 2 * 86400 + 4 * 3600)] == [
         "5 s", "12 min", "3 h 05 min", "2 days 4 h",
@@ -52,7 +54,9 @@ def test_segment_and_recommendation_tables_use_words_not_field_names() -> None:
 
 def _record(draft_id: int, variant: int, texts: list[str], **extra) -> DraftRecord:
     lines = [
-        DraftLine(field="headlines", position=i, text=t, max_chars=30, label=f"Headline {i}", source="template")
+        DraftLine(
+            field="headlines", position=i, text=t, max_chars=30, label=f"Headline {i}", source="template"
+        )
         for i, t in enumerate(texts, 1)
     ]
     return DraftRecord(draft_id=draft_id, set_id=1, variant=variant, channel="google-rsa", skus=["FTW-001"],
@@ -64,7 +68,7 @@ def test_variants_side_by_side_name_the_angle_dim_shared_lines_and_escape_everyt
     two = _record(2, 2, ["Dry feet", "x" * 31], angle="offer")
     two.lines[1].problems = ["31 chars > 30"]
     html = variants_html([one, two], open_id=2)
-    assert "Angle: <span class=\"mka-angle\">benefit</span>" in html and ">offer<" in html
+    assert 'Angle: <span class="mka-angle">benefit</span>' in html and ">offer<" in html
     assert html.count("mka-line shared") == 2  # "Dry feet" is in both variants
     assert "&lt;b&gt;Trail&lt;/b&gt;" in html and "<b>Trail" not in html
     assert 'mka-card open" data-draft-id="2"' in html and "mka-count over" in html
@@ -87,7 +91,10 @@ def test_transcript_shows_who_said_what_escaped() -> None:
 def test_line_picker_and_live_check_text() -> None:
     record = _record(1, 1, ["Dry feet", "Trail ready", "Go far"])
     choices = line_choices(record, {"headlines": 15})
-    assert choices[0] == ("Headline 1: Dry feet", "headlines:1") and choices[-1] == ("＋ Add a headline", "headlines:4")
+    assert choices[0] == ("Headline 1: Dry feet", "headlines:1") and choices[-1] == (
+        "＋ Add a headline",
+        "headlines:4",
+    )
     assert parse_line("headlines:4") == ("headlines", 4) and parse_line(None) is None
     from assistant import LineCheck
 
@@ -110,7 +117,10 @@ def test_long_work_shows_its_step_and_elapsed_time(monkeypatch) -> None:
 
 
 def test_the_workspace_caller_is_the_logged_in_marketer() -> None:
-    assert workspace_caller(MARKETER_REQUEST).model_dump(include={"role", "user"}) == {"role": "marketer", "user": "marketer"}
+    assert workspace_caller(MARKETER_REQUEST).model_dump(include={"role", "user"}) == {
+        "role": "marketer",
+        "user": "marketer",
+    }
     assert workspace_caller(gr.Request(username=None)).role == "customer"
 
 
@@ -136,7 +146,9 @@ def test_errors_land_beside_their_field_and_typing_is_never_an_output(tab: CopyT
     empty = _last(tab.on_draft([], "sms", 1, "", "", None, "", {}, MARKETER_REQUEST))
     assert empty[c["products_error"]] == "⚠️ Pick at least one product."
     loyal = _last(tab.on_draft(["FTW-001"], "sms", 1, "", "Loyal", None, "", {}, MARKETER_REQUEST))
-    assert "choose one of: Champions, At risk, New" in loyal[c["segment_error"]] and loyal[c["form_error"]] == ""
+    assert (
+        "choose one of: Champions, At risk, New" in loyal[c["segment_error"]] and loyal[c["form_error"]] == ""
+    )
     unknown = _last(tab.on_draft(["NOPE-1"], "sms", 1, "", "", None, "", {}, MARKETER_REQUEST))
     assert "unknown product SKU" in unknown[c["products_error"]]
 
@@ -144,7 +156,9 @@ def test_errors_land_beside_their_field_and_typing_is_never_an_output(tab: CopyT
     assert done[c["progress"]].startswith("✓ Drafted 2 variant(s)")
     assert done[c["open"]].value == "1"  # the new drafts open...
     typing = {"draft_id": 1, "version": 1, "loaded": "the saved text"}
-    kept = _last(tab.on_draft(["FTW-001"], "sms", 1, "", "", "1", "my unsaved edit", typing, MARKETER_REQUEST))
+    kept = _last(
+        tab.on_draft(["FTW-001"], "sms", 1, "", "", "1", "my unsaved edit", typing, MARKETER_REQUEST)
+    )
     assert kept[c["open"]].value == "1" and "unsaved edit of draft #1 stays open" in kept[c["progress"]]
     for step in (empty, loyal, done, kept):  # ...but nothing the marketer types is ever written over
         assert not {c["line_text"], c["note"], c["products"], c["segment"]} & set(step)
