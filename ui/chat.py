@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
+import time
 from collections.abc import Callable, Iterator
+from queue import Empty, Queue
 from typing import Any
 
 import gradio as gr
@@ -16,6 +19,7 @@ from ui.formatting import format_reply
 log = logging.getLogger(__name__)
 
 CONCURRENCY = 8  # chat turns at once per page; more wait in Gradio's queue
+TICK_S = 1.5  # with no new text for this long, the answer shows that work goes on (and for how long)
 EXAMPLES_CUSTOMER = ["What is your return window?", "How long does shipping take?", "Do you ship abroad?"]
 EXAMPLES_MARKETER = ["Which customer segments do we have?", "Recommend products for customer C00002"]
 
@@ -46,14 +50,23 @@ def chat_stream(
         return
     before = [*history, {"role": "user", "content": message}]
     answer = ""
+    # The message box is cleared once, when the message is taken; later updates leave it alone, so what the user types
+    # while the answer is being written stays there.
+    keep = gr.skip()
 
-    def snapshot() -> list[dict[str, Any]]:
+    def snapshot(waited: float | None = None) -> list[dict[str, Any]]:
         # a fresh list each time: Gradio compares what a generator yields with what it sent before
-        return [*before, {"role": "assistant", "content": answer}]
+        wait = f"\n\n⏳ working… {waited:.0f} s" if waited is not None else ""
+        return [*before, {"role": "assistant", "content": answer + wait}]
 
     yield snapshot(), "", session_id, turn_map
     try:
-        for event in get_api().stream_turn(message, caller, session_id=session_id):
+        asked_in = session_id  # the turn's session, fixed before the loop learns the new one
+        turn = lambda: get_api().stream_turn(message, caller, session_id=asked_in)  # noqa: E731
+        for event, waited in with_ticks(turn):
+            if event is None:  # nothing new for a while (a tool or the model is working): say so
+                yield snapshot(waited), keep, session_id, turn_map
+                continue
             if event.type == "token":
                 answer += event.text
             elif event.type == "tool_call" and show_tools:
@@ -62,14 +75,43 @@ def chat_stream(
                 answer = format_reply(event.reply)
                 session_id = event.reply.session_id
                 turn_map = {**turn_map, str(len(before)): event.reply.turn_id}
-            yield snapshot(), "", session_id, turn_map
+            yield snapshot(), keep, session_id, turn_map
     except AssistantError as exc:
         answer = f"⚠️ {exc.message}"
-        yield snapshot(), "", session_id, turn_map
+        yield snapshot(), keep, session_id, turn_map
     except Exception:  # never a traceback in the page
         log.exception("chat turn failed")
         answer = "⚠️ Something went wrong on our side. Please try again."
-        yield snapshot(), "", session_id, turn_map
+        yield snapshot(), keep, session_id, turn_map
+
+
+def with_ticks(events: Callable[[], Iterator[Any]], every_s: float = TICK_S) -> Iterator[tuple[Any, float]]:
+    """(event, seconds since start) for each event of `events()`, run in a thread, and (None, seconds) whenever
+    `every_s` passes without one. Errors of the turn are raised here, in the caller's thread."""
+    queue: Queue[tuple[str, Any]] = Queue()
+
+    def produce() -> None:
+        try:
+            for event in events():
+                queue.put(("event", event))
+        except BaseException as exc:  # handed over, raised by the consumer
+            queue.put(("error", exc))
+        finally:
+            queue.put(("end", None))
+
+    started = time.monotonic()
+    threading.Thread(target=produce, daemon=True, name="chat-turn").start()
+    while True:
+        try:
+            kind, item = queue.get(timeout=every_s)
+        except Empty:
+            yield None, time.monotonic() - started
+            continue
+        if kind == "end":
+            return
+        if kind == "error":
+            raise item
+        yield item, time.monotonic() - started
 
 
 def _tool_trace(call: Any) -> dict[str, Any]:

@@ -20,6 +20,7 @@ class Caller(BaseModel):
     role: Role
     customer_id: str | None = None
     client: str | None = None  # client address, for rate limits and logs
+    user: str | None = None  # the marketer's login name (who drafted, approved or replied), when known
 
 
 class CitationOut(BaseModel):

@@ -183,6 +183,9 @@ class CopyDrafts(ToolResult):
     brief_id: str | None = None
     distinct_2: float | None = None
     drafts: list[DraftOut] = Field(default_factory=list)
+    draft_ids: list[int] = Field(
+        default_factory=list
+    )  # the stored drafts (one per variant), to open in the workspace
 
 
 def product_items(result: ToolResult | None) -> list[ProductInfo | RecommendedItem]:

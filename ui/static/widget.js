@@ -160,7 +160,9 @@
   function render() {
     log.textContent = "";
     addMessage("bot", cfg.greeting || t.greeting);
-    state.log.forEach(function (m) { addMessage(m.role, m.text, m.cites, m.error); });
+    state.log.forEach(function (m) {
+      if (m.role === "staff") showStaffReply(m); else addMessage(m.role, m.text, m.cites, m.error);
+    });
   }
 
   // ------------------------------------------------------------------------------------- SSE over fetch
@@ -294,6 +296,61 @@
   $(".cancel").addEventListener("click", function () { handoffBox.classList.remove("open"); });
   $(".do-handoff").addEventListener("click", requestHandoff);
 
+  // ------------------------------------------------------------------ replies from the shop's staff (handoffs)
+  // A person who took over the conversation answers from the workspace's inbox; the widget fetches those replies when
+  // it opens, every REPLY_POLL_MS while open, and on each page load. The last reply seen is remembered, so a reply
+  // shows once, and it joins the stored transcript so a reload shows it in place.
+  var REPLY_POLL_MS = 15000, REPLY_KEY = STORE_KEY + ":replies", replyTimer = null;
+  var STAFF = { en: "Our team", de: "Unser Team", fr: "Notre équipe" }[cfg.lang] || "Our team";
+  var staffStyle = document.createElement("style");
+  staffStyle.textContent = ".staff{align-self:flex-start;background:#fff5d6;border:1px solid #e8d48a;border-bottom-left-radius:4px}" +
+    ".staff .who{font-size:12px;font-weight:600;margin-bottom:2px}";
+  root.appendChild(staffStyle);
+
+  function lastReplyId() {
+    try { return parseInt(localStorage.getItem(REPLY_KEY + ":" + state.session_id), 10) || 0; } catch (e) { return 0; }
+  }
+  function showStaffReply(r) {
+    var el = addMessage("staff", r.text);
+    var who = document.createElement("div");
+    who.className = "who";
+    who.textContent = STAFF;
+    el.insertBefore(who, el.firstChild);
+    el.setAttribute("data-reply-id", r.reply_id);
+  }
+  var polling = null; // one poll at a time: a page load and an opening click must not show a reply twice
+  function pollReplies() {
+    if (!polling) polling = fetchReplies().finally(function () { polling = null; });
+    return polling;
+  }
+  async function fetchReplies() {
+    if (!state.session_id) return [];
+    var url = API + "/v1/sessions/" + encodeURIComponent(state.session_id) + "/replies?after=" + lastReplyId();
+    var headers = cfg.token ? { "X-Customer-Token": cfg.token } : {};
+    try {
+      var res = await fetch(url, { credentials: "omit", headers: headers });
+      if (!res.ok) return [];
+      var replies = (await res.json()).replies || [];
+      replies.forEach(function (r) {
+        showStaffReply(r);
+        state.log.push({ role: "staff", text: r.text, reply_id: r.reply_id });
+        try { localStorage.setItem(REPLY_KEY + ":" + state.session_id, String(r.reply_id)); } catch (e) { /* private mode */ }
+      });
+      if (replies.length) save();
+      return replies;
+    } catch (e) { return []; } // offline for a moment: the next poll tries again
+  }
+  $(".bubble").addEventListener("click", function () {
+    if (replyTimer) { clearInterval(replyTimer); replyTimer = null; }
+    if (panel.classList.contains("open")) {
+      log.scrollTop = log.scrollHeight; // a reply that came while the panel was closed is the last thing shown
+      pollReplies();
+      replyTimer = setInterval(function () {
+        if (panel.classList.contains("open")) pollReplies();
+      }, REPLY_POLL_MS);
+    }
+  });
+
   render();
   (document.body || document.documentElement).appendChild(host);
   window.MKAWidget = {
@@ -302,4 +359,6 @@
     reset: function () { state.session_id = null; state.log = []; save(); render(); },
     get sessionId() { return state.session_id; },
   };
+  window.MKAWidget.pollReplies = pollReplies;
+  pollReplies(); // replies that came while the customer was away show on this page load
 })();
