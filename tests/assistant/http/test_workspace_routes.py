@@ -40,7 +40,9 @@ def test_draft_edit_approve_export_over_http(client: TestClient) -> None:
     (draft_id,) = _draft(client, brief_id="winter-trail-2026")
     listed = client.get("/v1/drafts", params={"brief_id": "winter-trail-2026"}, headers=AUTH).json()
     # /v1/copy names its caller by role (its router does not pass the login name on); the workspace routes do
-    assert [d["draft_id"] for d in listed] == [draft_id] and listed[0]["asked_by"] == "marketer"
+    assert [d["draft_id"] for d in listed] == [draft_id] and listed[0][
+        "asked_by"
+    ] == "api-key"  # who: the API key (a login names its user)
     draft = client.get(f"/v1/drafts/{draft_id}", headers=AUTH).json()
     line = draft["lines"][0]
     assert {"text", "chars", "max_chars", "source", "backing", "pin", "problems", "label"} <= set(line)
