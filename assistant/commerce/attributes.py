@@ -190,10 +190,11 @@ def claim(product: Any, term: str, lex: Lexicon | None = None) -> Claim:
             verdict = _clause_verdict(clause, words, lex)
             if verdict is None:
                 continue
-            if field_name == "name" and verdict == "yes":
-                return _maybe_invert(Claim(term, "yes", sentence, field_name), inverted)
             if found is None or (verdict == "no" and found.polarity == "yes" and found.field != "name"):
                 found = Claim(term, verdict, sentence, field_name)
+            elif found.field == "name" and verdict == "yes" and field_name == "description":
+                # the name says it; a sentence of the description says it better
+                return _maybe_invert(Claim(term, "yes", sentence, field_name), inverted)
     return _maybe_invert(found or Claim(term, "unknown"), inverted)
 
 

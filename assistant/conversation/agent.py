@@ -76,6 +76,7 @@ class Agent:
                     self.services["embedder"],
                     skus=[p.sku for p in catalog] if catalog else (),
                     segments=_segment_names(),
+                    scorers=_catalog_scorers(catalog),
                 )
             return self._router
 
@@ -224,6 +225,14 @@ class Agent:
             action=turn.action,  # type: ignore[arg-type]
             intent=turn.intent,
         )
+
+
+def _catalog_scorers(catalog: Any) -> list[Any]:
+    """The catalog-query parser's nudge for the router, where the shop has a catalog."""
+    from assistant.conversation.catalog_query import parser_for
+
+    parser = parser_for(catalog)
+    return [parser.intent_bonus] if parser is not None else []
 
 
 def _segment_names() -> list[str]:

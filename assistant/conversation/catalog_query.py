@@ -16,7 +16,9 @@ English -> product names -> colours -> the kind -> what is left, which are descr
 from __future__ import annotations
 
 import re
+import threading
 import unicodedata
+import weakref
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -41,7 +43,8 @@ class ParsedQuery:
     confidence: float = 0.0
     language: str = "en"
     mentions: list[list[str]] = field(default_factory=list)  # the product groups named, in order
-    asked_kind: str | None = None  # the kind in the customer's words (for "we do not sell kayaks")
+    asked_kind: str | None = None  # the kind asked about, as the catalog or the lexicon names it
+    asked_words: str | None = None  # the same in the customer's own words ("Kajaks"), for the reply
 
 
 @dataclass
@@ -242,11 +245,13 @@ class CatalogQueryParser:
     def _translate_kinds(self, scan: _Scan) -> None:
         """Foreign and synonym kind words to the English kind, unless the catalog itself uses the word."""
         replaced = []
+        said = scan.flags.setdefault("said", {})
         for start, end, phrase in find_phrases(scan.text, self.lex.kinds):
             english = self.lex.kinds[phrase]
             as_is = tuple(singular(w) for w in phrase.split())
             if english != phrase and not self.index.is_kind(as_is):
                 replaced.append((start, end, english))
+                said.setdefault(english, phrase)
         for start, end, english in reversed(replaced):
             scan.text = scan.text[:start] + english + scan.text[end:]
 
@@ -263,11 +268,13 @@ class CatalogQueryParser:
         self, message: str, scan: _Scan, groups: list[list[str]], kind: str | None, leftovers: list[str]
     ) -> ParsedQuery:
         flags, args = scan.flags, dict(scan.args)
+        said = scan.flags.get("said", {})
         if kind is None:
-            unknown = [w for w in leftovers if w in self.lex.kinds]
+            unknown = [w for w in leftovers if self.lex.kind_of(w)]
             if unknown:
-                kind = unknown[0]
-                leftovers = [w for w in leftovers if w != kind]
+                said.setdefault(self.lex.kind_of(unknown[0]), unknown[0])
+                kind = self.lex.kind_of(unknown[0])
+                leftovers = [w for w in leftovers if w != unknown[0]]
         small_kind = self._small_kind(kind) if kind else []
         about = groups or ([small_kind] if small_kind else [])
         flat = [s for g in about for s in g]
@@ -313,8 +320,8 @@ class CatalogQueryParser:
         if kind and filters:
             return query("filter", 0.75, kind=kind, words=words)
         if kind and not self.index.products_of_kind(kind).skus:
-            return query("rank", 0.6, kind=kind)  # "do you sell kayaks?": say no, offer the closest
-        return ParsedQuery(None, asked_kind=kind)
+            return query("rank", 0.8, kind=kind)  # "do you sell kayaks?": say no, offer the closest
+        return ParsedQuery(None, asked_kind=kind, asked_words=said.get(kind, kind))
 
     def _small_kind(self, kind: str) -> list[str]:
         """The products of a kind the shop has only one to three of ("the carpet", "the crampons")."""
@@ -329,3 +336,18 @@ class CatalogQueryParser:
         answered = any(claim(self.index.products[s], term, self.lex).polarity != "unknown" for s in skus[:3])
         asks = bool(_YES_NO_START.search(message)) or message.strip().endswith("?")
         return 0.85 if (known or answered) and asks else 0.6 if known or answered else 0.3
+
+
+_PARSERS: weakref.WeakKeyDictionary[Any, CatalogQueryParser] = weakref.WeakKeyDictionary()
+_PARSERS_LOCK = threading.Lock()
+
+
+def parser_for(catalog: Any) -> CatalogQueryParser | None:
+    """The parser of this catalog (built once per catalog object), or None where the shop has no catalog."""
+    if catalog is None:
+        return None
+    with _PARSERS_LOCK:
+        parser = _PARSERS.get(catalog)
+        if parser is None:
+            parser = _PARSERS[catalog] = CatalogQueryParser(catalog)
+        return parser

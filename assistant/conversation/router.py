@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 import threading
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -25,6 +25,7 @@ EXAMPLES_PATH = Path(__file__).with_name("router_examples.yaml")
 INTENTS = (
     "service_question",
     "product_discovery",
+    "catalog_query",
     "ad_copy",
     "segment_analysis",
     "small_talk",
@@ -120,6 +121,11 @@ _NUDGES: list[tuple[str, re.Pattern[str], float]] = [
 ]
 
 
+# A scorer reads a message and returns score bonuses by intent (the catalog-query parser is one: it knows the shop's
+# product names and kinds, which the embedding does not).
+Scorer = Callable[[str], dict[str, float]]
+
+
 class Embedder(Protocol):
     """Anything that turns texts into L2-normalised vectors (`retrieval.embedding.get_embedder` returns one)."""
 
@@ -167,8 +173,10 @@ class Router:
         *,
         skus: Iterable[str] = (),
         segments: Iterable[str] = DEFAULT_SEGMENTS,
+        scorers: Iterable[Scorer] = (),
     ):
         self.embedder = embedder
+        self.scorers = list(scorers)
         self.examples = examples if examples is not None else load_examples()
         self._labels: list[str] = []
         self._matrix: np.ndarray | None = None
@@ -211,6 +219,10 @@ class Router:
                 out[intent] += bonus
         if "product_discovery" in out and self._find_skus(message):
             out["product_discovery"] += 0.12  # a SKU names a product
+        for scorer in self.scorers:
+            for intent, bonus in scorer(message).items():
+                if intent in out:
+                    out[intent] += bonus
         return out
 
     def route(self, message: str, history: list[dict[str, Any]] | None = None) -> Route:

@@ -51,6 +51,7 @@ def row(index: Any, sku: str) -> CatalogRow:
         colours=p.colours,
         weight_g=p.weight_g,
         compatible_with=p.compatible_with,
+        compatible_names=[index.products[s].name if s in index.products else s for s in p.compatible_with],
         figures={
             name: CatalogFigure(
                 attribute=f.attribute,
@@ -263,6 +264,7 @@ def query_catalog(
     groups, unresolved = resolve_products(index, products or [])
     result = CatalogQueryResult(
         operation=operation,
+        named=list(dict.fromkeys(s for g in groups for s in g)),
         unresolved=unresolved,
         filters={k: (v if k != "limits" else [x.model_dump() for x in v]) for k, v in args.items() if v},
     )
@@ -299,6 +301,8 @@ def _search(
     elif not skus:
         skus = list(index.products)
     passing, result.ignored_words = _filter(index, skus, args)
+    targets, _ = resolve_products(index, args["compatible_with"])
+    result.targets = [row(index, s) for g in targets for s in g][:3]
     if not kind and not groups and args["words"] and len(result.ignored_words) == len(args["words"]):
         # "the cheapest surfboard" in a shop without any: no kind, and no product described with the word
         result.kind, result.kind_known = " ".join(args["words"]), False

@@ -88,6 +88,7 @@ class CatalogRow(BaseModel):
     colours: list[str] = Field(default_factory=list)
     weight_g: int | None = None
     compatible_with: list[str] = Field(default_factory=list)
+    compatible_names: list[str] = Field(default_factory=list)  # the names of those SKUs, in the same order
     figures: dict[str, CatalogFigure] = Field(default_factory=dict)
     source: str = "catalog.csv"
     anchor: str = ""
@@ -134,6 +135,8 @@ class CatalogQueryResult(ToolResult):
     claims: list[ClaimAnswer] = Field(default_factory=list)
     fits: list[FitAnswer] = Field(default_factory=list)
     closest: list[CatalogRow] = Field(default_factory=list)
+    named: list[str] = Field(default_factory=list)  # SKUs of the products the query named
+    targets: list[CatalogRow] = Field(default_factory=list)  # the products results must be compatible with
     unresolved: list[str] = Field(default_factory=list)  # product names that matched nothing
 
 
