@@ -217,6 +217,7 @@ class CatalogIndex:
                 and word not in self.lex.generic_words
                 and word not in self.lex.stopwords
                 and singular(word) not in self.heads
+                and self.lex.kind_of(word) is None  # "bike" in "Kids Bike Helmet" is a kind, not a name
             )
         words = [w for w in run if not w.isdigit()]
         if not words or all(w in self.lex.stopwords for w in words):
@@ -250,7 +251,8 @@ class CatalogIndex:
                 weight = sum(math.log(1 + self._n / self.df[w]) for w in run if self.distinctive((w,)))
                 weight = weight or math.log(1 + self._n / max(1, min(self.df[w] for w in run)))
                 weight += sum(1.0 for w in run if w.isdigit())
-                if best is None or weight > best[2] + TIE:
+                # the longest run wins ("Lumen 900 Pro" over "900 Pro"), then the rarer one
+                if best is None or (j, weight) > (best[1] - best[0], best[2] + TIE):
                     best = (i, i + j, round(weight, 3))
         return best
 

@@ -112,6 +112,8 @@ class Lexicon:
     filters: dict[str, tuple[str, ...]]
     stock_words: tuple[str, ...]
     colour_words: tuple[str, ...]
+    sell_words: tuple[str, ...]
+    open_question_words: tuple[str, ...]
     size_words: tuple[str, ...]
     person_words: tuple[str, ...]
     number_words: dict[str, int]
@@ -201,6 +203,8 @@ def load_lexicon(path: Path = LEXICON_PATH) -> Lexicon:
         filters={key: _strings(words) for key, words in data["filters"].items()},
         stock_words=_strings(data.get("stock_words")),
         colour_words=_strings(data.get("colour_words")),
+        sell_words=_strings(data.get("sell_words")),
+        open_question_words=_strings(data.get("open_question_words")),
         size_words=_strings(data.get("size_words")),
         person_words=_strings(data.get("person_words")),
         number_words={normalize(str(k)): int(v) for k, v in (data.get("number_words") or {}).items()},

@@ -15,6 +15,7 @@ English -> product names -> colours -> the kind -> what is left, which are descr
 
 from __future__ import annotations
 
+import difflib
 import re
 import threading
 import unicodedata
@@ -22,6 +23,7 @@ import weakref
 from dataclasses import dataclass, field
 from typing import Any
 
+from assistant.commerce.attributes import claim
 from assistant.commerce.lexicon import Lexicon, find_phrases, guess_language, normalize, singular
 
 _NUMBER = r"-?\d+(?:[.,]\d+)?"
@@ -32,6 +34,7 @@ _YES_NO_START = re.compile(
     re.I,
 )
 DEFAULT_LIMIT = 5
+_LETTER_SIZE = re.compile(r"x{1,3}[sl]", re.I)  # "in XXL": a letter size the catalog uses
 
 
 @dataclass
@@ -103,6 +106,14 @@ class CatalogQueryParser:
         self._facts(scan)
         self._colours(scan)
         kind = self.index.find_kind(scan.words, scan.used)
+        if kind is None and len(mentions) == 1 and (scan.flags["sort"] or scan.args):
+            # "the lightest touring ski": words of one name that together name a kind are the kind
+            whole = self.index.find_kind(
+                scan.words, scan.used - set(range(mentions[0].start, mentions[0].end))
+            )
+            if whole is not None and whole[1] <= mentions[0].start < whole[2]:
+                scan.used -= set(range(mentions[0].start, mentions[0].end))
+                mentions, kind = [], whole
         asked_kind = None
         if kind is not None:
             asked_kind = kind[0]
@@ -201,10 +212,27 @@ class CatalogQueryParser:
             text = text[: size.start()] + " " * (size.end() - size.start()) + text[size.end() :]
         scan.text = text
         sort_words = [w for spec in self.lex.attributes for w in (*spec.low, *spec.high)]
-        scan.flags["sort"] = self._blank(scan, sort_words)
+        scan.flags["sort"] = self._blank(scan, sort_words) or self._misspelt(scan, sort_words)
         scan.flags["compat"] = self._blank(scan, list(self.lex.compat_words))
         scan.flags["compare"] = self._blank(scan, list(self.lex.compare_words))
         scan.flags["stock"] = self._blank(scan, list(self.lex.stock_words))
+        scan.flags["sell"] = self._blank(scan, list(self.lex.sell_words))
+        letters = [w for w in scan.text.split() if _LETTER_SIZE.fullmatch(w) and w in self._sizes()]
+        if letters and "size" not in scan.args:
+            scan.args["size"] = letters[0]
+            self._blank(scan, letters[:1])
+
+    def _misspelt(self, scan: _Scan, phrases: list[str]) -> list[str]:
+        """One-word phrases written with a typo ("cheepest", "ligthest"): same first letter, close spelling."""
+        single = [p for p in phrases if " " not in p]
+        for word in scan.text.split():
+            if len(word) >= 6 and word not in self.lex.stopwords:
+                close = difflib.get_close_matches(word, single, n=1, cutoff=0.8)
+                # a typo keeps the first letter and the length ("ligthest"); "schwer" is not "schwerer"
+                if close and close[0][0] == word[0] and abs(len(close[0]) - len(word)) <= 1:
+                    self._blank(scan, [word])
+                    return [close[0]]
+        return []
 
     def _limit(self, scan: _Scan) -> None:
         """ "the 3 lightest", "top 5", "drei günstigste": how many rows to show (before the sort words are blanked)."""
@@ -269,12 +297,18 @@ class CatalogQueryParser:
     ) -> ParsedQuery:
         flags, args = scan.flags, dict(scan.args)
         said = scan.flags.get("said", {})
+        sell_unknown = False
         if kind is None:
             unknown = [w for w in leftovers if self.lex.kind_of(w)]
             if unknown:
                 said.setdefault(self.lex.kind_of(unknown[0]), unknown[0])
                 kind = self.lex.kind_of(unknown[0])
                 leftovers = [w for w in leftovers if w != unknown[0]]
+            elif flags["sell"] and leftovers and not groups:
+                # "do you sell snowboards?": a word nobody listed, asked for as a product
+                kind = said.setdefault(" ".join(leftovers[:2]), " ".join(leftovers[:2]))
+                leftovers, sell_unknown = leftovers[2:], True
+        leftovers = [self._claim_word(w) for w in leftovers]
         small_kind = self._small_kind(kind) if kind else []
         about = groups or ([small_kind] if small_kind else [])
         flat = [s for g in about for s in g]
@@ -284,58 +318,67 @@ class CatalogQueryParser:
         words = [w for w in leftovers if w not in self.lex.generic_words or kind]
 
         def query(operation: str, confidence: float, **extra: Any) -> ParsedQuery:
+            arguments = {"operation": operation, **args, **extra}
             return ParsedQuery(
-                operation, {"operation": operation, **args, **extra}, confidence, asked_kind=kind
+                operation, arguments, confidence, asked_kind=kind, asked_words=said.get(kind, kind)
             )
 
+        yes_no = bool(_YES_NO_START.search(message))
         if flags["compat"]:
             if len(groups) >= 2:
                 return query("compatibility", 0.9, products=groups[0], compatible_with=groups[1])
-            if groups and small_kind and _YES_NO_START.search(message):
+            if groups and small_kind and yes_no:
                 # "does the carpet fit the Meadow 6?": the shop's one carpet, yes or no
                 return query("compatibility", 0.85, products=small_kind, compatible_with=groups[0])
             if groups and kind:
                 return query("filter", 0.85, kind=kind, compatible_with=groups[0], words=words)
-            if len(about) >= 2 or (about and not leftovers):
-                return query(
-                    "compatibility", 0.75, products=about[0], compatible_with=about[1:2] and about[1]
-                )
+            if about and not leftovers:
+                return query("compatibility", 0.75, products=about[0], compatible_with=[])
         several = len(about) >= 2 or (about and len(about[0]) >= 2 and flags["compare"])
         if flags["sort"] and (len(groups) >= 2 or (several and flags["compare"])):
             return query("rank", 0.9, products=flat, sort_by=flags["sort"][0])
         if flags["compare"] and several:
-            if leftovers and not flags["facts"]:
+            if leftovers and not flags["facts"] and yes_no:
                 return query("attribute", 0.8, products=flat, attribute=" ".join(leftovers))
             return query("compare", 0.9, products=flat)
         if flags["sort"]:
-            confidence = 0.9 if kind else 0.6
-            return query("rank", confidence, kind=kind, sort_by=flags["sort"][0], words=words)
+            return query("rank", 0.9 if kind else 0.6, kind=kind, sort_by=flags["sort"][0], words=words)
         if about and (flags["facts"] or (flags["stock"] and not kind)):
             return query("facts", 0.85, products=flat, attribute=(flags["facts"] or ["stock"])[0])
-        if about and leftovers:
+        if about and leftovers and (yes_no or not self._open_question(message)):
             term = " ".join(leftovers)
-            return query(
-                "attribute", self._claim_confidence(message, term, flat), products=flat, attribute=term
-            )
+            confidence = self._claim_confidence(yes_no, term, flat)
+            return query("attribute", confidence, products=flat, attribute=term)
         if kind and filters:
             return query("filter", 0.75, kind=kind, words=words)
         if kind and not self.index.products_of_kind(kind).skus:
-            return query("rank", 0.8, kind=kind)  # "do you sell kayaks?": say no, offer the closest
+            # "do you sell kayaks?": say no, offer the closest (less sure of a word only the sentence calls a kind)
+            return query("rank", 0.55 if sell_unknown else 0.8, kind=kind)
         return ParsedQuery(None, asked_kind=kind, asked_words=said.get(kind, kind))
+
+    def _open_question(self, message: str) -> bool:
+        first = normalize(message).split()[:2]
+        return bool(first) and (
+            first[0] in self.lex.open_question_words or " ".join(first) in self.lex.open_question_words
+        )
+
+    def _claim_word(self, word: str) -> str:
+        """A misspelt claim word as the lexicon spells it ("waterprof" -> "waterproof")."""
+        if word in self.lex.claim_terms or len(word) < 6:
+            return word
+        close = difflib.get_close_matches(word, list(self.lex.claim_terms), n=1, cutoff=0.85)
+        return close[0] if close and close[0][0] == word[0] else word
 
     def _small_kind(self, kind: str) -> list[str]:
         """The products of a kind the shop has only one to three of ("the carpet", "the crampons")."""
         skus = self.index.products_of_kind(kind).skus
         return skus if 0 < len(skus) <= 3 else []
 
-    def _claim_confidence(self, message: str, term: str, skus: list[str]) -> float:
+    def _claim_confidence(self, yes_no: bool, term: str, skus: list[str]) -> float:
         """A yes/no question about a word the lexicon knows, or one the rows use, is surely about the catalog."""
-        from assistant.commerce.attributes import claim
-
         known = normalize(term) in self.lex.claim_terms
         answered = any(claim(self.index.products[s], term, self.lex).polarity != "unknown" for s in skus[:3])
-        asks = bool(_YES_NO_START.search(message)) or message.strip().endswith("?")
-        return 0.85 if (known or answered) and asks else 0.6 if known or answered else 0.3
+        return 0.85 if (known or answered) and yes_no else 0.6 if known or answered else 0.3
 
 
 _PARSERS: weakref.WeakKeyDictionary[Any, CatalogQueryParser] = weakref.WeakKeyDictionary()
