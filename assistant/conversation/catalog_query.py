@@ -325,15 +325,9 @@ class CatalogQueryParser:
 
         yes_no = bool(_YES_NO_START.search(message))
         if flags["compat"]:
-            if len(groups) >= 2:
-                return query("compatibility", 0.9, products=groups[0], compatible_with=groups[1])
-            if groups and small_kind and yes_no:
-                # "does the carpet fit the Meadow 6?": the shop's one carpet, yes or no
-                return query("compatibility", 0.85, products=small_kind, compatible_with=groups[0])
-            if groups and kind:
-                return query("filter", 0.85, kind=kind, compatible_with=groups[0], words=words)
-            if about and not leftovers:
-                return query("compatibility", 0.75, products=about[0], compatible_with=[])
+            fit = self._fit_query(query, groups, small_kind, kind, yes_no, words, about, leftovers)
+            if fit is not None:
+                return fit
         several = len(about) >= 2 or (about and len(about[0]) >= 2 and flags["compare"])
         if flags["sort"] and (len(groups) >= 2 or (several and flags["compare"])):
             return query("rank", 0.9, products=flat, sort_by=flags["sort"][0])
@@ -355,6 +349,20 @@ class CatalogQueryParser:
             # "do you sell kayaks?": say no, offer the closest (less sure of a word only the sentence calls a kind)
             return query("rank", 0.55 if sell_unknown else 0.8, kind=kind)
         return ParsedQuery(None, asked_kind=kind, asked_words=said.get(kind, kind))
+
+    @staticmethod
+    def _fit_query(query, groups, small_kind, kind, yes_no, words, about, leftovers) -> ParsedQuery | None:  # noqa: ANN001
+        """A question with "fit", "work with", "passt": two products, a kind and a product, or one product."""
+        if len(groups) >= 2:
+            return query("compatibility", 0.9, products=groups[0], compatible_with=groups[1])
+        if groups and small_kind and yes_no:
+            # "does the carpet fit the Meadow 6?": the shop's one carpet, yes or no
+            return query("compatibility", 0.85, products=small_kind, compatible_with=groups[0])
+        if groups and kind:
+            return query("filter", 0.85, kind=kind, compatible_with=groups[0], words=words)
+        if about and not leftovers:
+            return query("compatibility", 0.75, products=about[0], compatible_with=[])
+        return None
 
     def _open_question(self, message: str) -> bool:
         first = normalize(message).split()[:2]
