@@ -104,6 +104,18 @@ def judge(case: dict[str, Any], parsed: Any, result: Any, text: str) -> tuple[bo
     return True, ""
 
 
+def _numbering() -> Any:
+    """A citation numberer like the turn's: the same row keeps its number."""
+    cited: list[str] = []
+
+    def cite(row: Any) -> int:
+        if row.sku not in cited:
+            cited.append(row.sku)
+        return cited.index(row.sku) + 1
+
+    return cite
+
+
 def run_direct(name: str) -> dict[str, Any]:
     """The direct part for one question set."""
     catalogs = {shop: Catalog.from_csv(path) for shop, path in SHOPS.items()}
@@ -118,10 +130,7 @@ def run_direct(name: str) -> dict[str, Any]:
         if parsed.operation:
             ctx = ToolContext(role="customer", services={"catalog": catalog})
             result = tool.run(ctx, parsed.arguments)
-            cited: list[str] = []
-            text = CatalogReply(
-                result, parsed.language, lambda row: cited.append(row.sku) or len(cited)
-            ).text(parsed.asked_words)
+            text = CatalogReply(result, parsed.language, _numbering()).text(parsed.asked_words)
         times.append((time.perf_counter() - started) * 1000)
         ok, why = judge(case, parsed, result, text)
         if ok and text:

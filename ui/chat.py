@@ -123,6 +123,7 @@ def chat_panel(
     chatbot = gr.Chatbot(
         value=[{"role": "assistant", "content": greeting}] if greeting else None,
         label="Assistant",
+        show_label=not greeting,  # the label would sit on top of the greeting
         height=480,
         elem_id=f"{elem_prefix}-chatbot",
         feedback_options=("Like", "Dislike"),

@@ -7,6 +7,7 @@ winner of a ranking, "Yes"/"No" for fit and attribute questions, the figure for 
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -38,6 +39,23 @@ def plural(word: str) -> str:
     if word.endswith("y") and word[-2:-1] not in "aeiou":
         return word[:-1] + "ies"
     return word + ("es" if word.endswith(("ch", "sh", "x", "z")) else "s")
+
+
+_LIST_ITEM = re.compile(r"^(?:[-*]|\d+\.)\s")
+
+
+def _blocks(lines: list[str]) -> str:
+    """Lines as Markdown blocks: a blank line before a list or a table that follows text, and after one (in
+    CommonMark a list starting at 2 cannot interrupt a paragraph, and a table needs its own block)."""
+    out: list[str] = []
+    for line in lines:
+        kind = "list" if _LIST_ITEM.match(line) else "table" if line.startswith("|") else "text"
+        before = out[-1] if out else ""
+        before_kind = "list" if _LIST_ITEM.match(before) else "table" if before.startswith("|") else "text"
+        if out and before and kind != before_kind:
+            out.append("")
+        out.append(line)
+    return "\n".join(out)
 
 
 class CatalogReply:
@@ -97,7 +115,7 @@ class CatalogReply:
             lines = render()
         if r.unresolved:
             lines.append(self.say("unresolved", names="”, “".join(r.unresolved)))
-        return "\n".join(line for line in lines if line)
+        return _blocks([line for line in lines if line])
 
     def _closest(self) -> list[str]:
         if not self.result.closest:
@@ -188,7 +206,7 @@ class CatalogReply:
         table.append(
             f"| {self.label('stock', header=True)} | " + " | ".join(self.stock(x) for x in rows) + " |"
         )
-        lines = [self.say("compare_lead"), "", *table]
+        lines = [self.say("compare_lead"), *table]
         if [a for a in r.compared if a != "price"] == []:
             lines.append(self.say("compare_only"))
         return lines

@@ -8,7 +8,10 @@ from bench.catalog import figures_ok, judge, load_questions, run_direct
 def test_every_question_has_an_operation_and_the_sets_do_not_overlap():
     dev, held = load_questions("dev"), load_questions("heldout")
     assert {q["q"].lower() for q in dev}.isdisjoint({q["q"].lower() for q in held})
-    assert all(q["op"] in {"rank", "filter", "compare", "compatibility", "attribute", "facts", "none"} for q in dev + held)
+    assert all(
+        q["op"] in {"rank", "filter", "compare", "compatibility", "attribute", "facts", "none"}
+        for q in dev + held
+    )
 
 
 def test_the_development_set_is_answered():

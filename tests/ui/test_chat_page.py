@@ -18,7 +18,9 @@ def test_html_in_a_reply_is_escaped_and_markdown_kept() -> None:
 
 def test_streamed_tokens_are_escaped_too(settings) -> None:
     bot = FakeAssistant(settings)
-    steps = list(chat_stream(lambda: bot, Caller(role="customer"), "<b>hi</b>", [], None, {}, show_tools=False))
+    steps = list(
+        chat_stream(lambda: bot, Caller(role="customer"), "<b>hi</b>", [], None, {}, show_tools=False)
+    )
     streaming = [step[0][-1]["content"] for step in steps[1:-1]]
     assert streaming and all("<b>" not in text for text in streaming)
     assert "&lt;b&gt;hi&lt;/b&gt;" in steps[-1][0][-1]["content"]

@@ -221,7 +221,8 @@
       } else if (!line.trim()) {
         i++;
       } else {
-        var para = [];
+        // the current line always belongs here (a half-streamed table row is text until its closing bar comes)
+        var para = [inline(esc(lines[i++]))];
         while (i < lines.length && lines[i].trim() && !/^\s*(\||\d+[.)]\s|[-*•]\s)/.test(lines[i])) para.push(inline(esc(lines[i++])));
         out.push("<p>" + para.join("<br>") + "</p>");
       }
@@ -458,6 +459,7 @@
       return addMessage(role, String(text));
     },
     reset: function () { state.session_id = null; state.log = []; save(); render(); },
+    renderMarkdown: renderMarkdown, // the reply formatter, for the shop's own tests
     get sessionId() { return state.session_id; },
     get lang() { return cfg.lang; },
   };

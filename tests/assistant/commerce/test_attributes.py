@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from assistant.commerce.attributes import claim, figures, number
@@ -32,10 +30,14 @@ def test_figures_come_from_columns_and_from_the_text_with_their_units(demo: Cata
     assert bag["weight"].value == 1250 and bag["weight"].field == "weight_g"
     assert bag["price"].text == "449.00 EUR"
     assert figures(demo.get("TNT-001"))["persons"].value == 2  # from the sizes column, "2 person"
-    assert figures(demo.get("TNT-001"))["waterproofing"].text == "3,000 mm"  # the flysheet, first rating given
+    assert (
+        figures(demo.get("TNT-001"))["waterproofing"].text == "3,000 mm"
+    )  # the flysheet, first rating given
     assert figures(demo.get("ACC-003"))["brightness"].value == 900
     assert figures(demo.get("SLP-007"))["r_value"].value == 4.2
-    assert figures(demo.get("HYD-004"))["capacity"].value == pytest.approx(0.6)  # "600 ml" in the name, in litres
+    assert figures(demo.get("HYD-004"))["capacity"].value == pytest.approx(
+        0.6
+    )  # "600 ml" in the name, in litres
 
 
 def test_figures_that_are_not_the_attribute_are_left_alone(demo: Catalog):

@@ -68,7 +68,9 @@ def test_product_names_are_found_in_the_customer_s_words(demo: Catalog, words: s
     assert [m.skus for m in demo.index.mentions(tokens(words))] == expected
 
 
-@pytest.mark.parametrize("words", ["which tent is the lightest", "do you sell bikes", "for members", "gluten free"])
+@pytest.mark.parametrize(
+    "words", ["which tent is the lightest", "do you sell bikes", "for members", "gluten free"]
+)
 def test_ordinary_words_name_no_product(demo: Catalog, words: str):
     assert demo.index.mentions(tokens(words)) == []
 
@@ -76,7 +78,10 @@ def test_ordinary_words_name_no_product(demo: Catalog, words: str):
 def test_another_shop_s_kinds_and_names(skis: Catalog):
     assert set(skis.index.products_of_kind("ski").skus) == {"SK-100", "SK-110", "SK-120"}
     assert skis.index.products_of_kind("touring ski").skus == ["SK-120"]
-    assert [m.skus for m in skis.index.mentions(tokens("powderhound vs featherlite"))] == [["SK-100"], ["SK-120"]]
+    assert [m.skus for m in skis.index.mentions(tokens("powderhound vs featherlite"))] == [
+        ["SK-100"],
+        ["SK-120"],
+    ]
 
 
 def test_colour_families_reach_the_catalog_s_colour_names(demo: Catalog):

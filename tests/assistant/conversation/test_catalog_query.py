@@ -36,7 +36,9 @@ def parser(catalog: Catalog) -> CatalogQueryParser:
 
 
 def run(catalog: Catalog, arguments: dict):
-    return all_tools()["query_catalog"].run(ToolContext(role="customer", services={"catalog": catalog}), arguments)
+    return all_tools()["query_catalog"].run(
+        ToolContext(role="customer", services={"catalog": catalog}), arguments
+    )
 
 
 # -- the parser ------------------------------------------------------------------------------------------------------
@@ -48,10 +50,22 @@ def run(catalog: Catalog, arguments: dict):
         ("¿cuál es el saco de dormir más cálido?", "rank", {"kind": "sleeping bag"}),
         ("the 3 cheapest sleeping bags", "rank", {"limit": 3}),
         ("tents under 2 kg", "filter", {"limits": [{"attribute": "weight", "at_most": 2000.0}]}),
-        ("jackets under 150 euros in blue", "filter", {"max_price": 150.0, "colour": "blue", "kind": "jacket"}),
-        ("sleeping bag for -10 °C", "filter", {"limits": [{"attribute": "comfort_temperature", "at_most": -10.0}]}),
+        (
+            "jackets under 150 euros in blue",
+            "filter",
+            {"max_price": 150.0, "colour": "blue", "kind": "jacket"},
+        ),
+        (
+            "sleeping bag for -10 °C",
+            "filter",
+            {"limits": [{"attribute": "comfort_temperature", "at_most": -10.0}]},
+        ),
         ("Ridgeback 2 vs Wisp 1", "compare", {"products": ["TNT-001", "TNT-008"]}),
-        ("does the Ridgeback 3 footprint fit the Ridgeback 3?", "compatibility", {"compatible_with": ["TNT-003"]}),
+        (
+            "does the Ridgeback 3 footprint fit the Ridgeback 3?",
+            "compatibility",
+            {"compatible_with": ["TNT-003"]},
+        ),
         ("which crampons fit the Cirque?", "filter", {"kind": "crampon", "compatible_with": ["FTW-004"]}),
         ("is the Scree Low waterproof?", "attribute", {"products": ["FTW-003"], "attribute": "waterproof"}),
         ("how much does the Wisp 1 weigh?", "facts", {"attribute": "weight"}),
@@ -67,7 +81,12 @@ def test_messages_become_structured_queries(parser, message, operation, expected
 
 @pytest.mark.parametrize(
     "message",
-    ["can I return worn boots?", "do you ship to Canada?", "and for Summit members?", "how do I wash my Summit jacket?"],
+    [
+        "can I return worn boots?",
+        "do you ship to Canada?",
+        "and for Summit members?",
+        "how do I wash my Summit jacket?",
+    ],
 )
 def test_other_questions_are_not_catalog_queries(parser, message):
     parsed = parser.parse(message)
@@ -101,14 +120,20 @@ def test_a_kind_the_shop_lacks_offers_the_closest(catalog):
 
 
 def test_fit_from_the_lists_and_from_what_the_rows_say(catalog):
-    yes = run(catalog, {"operation": "compatibility", "products": ["TNT-004"], "compatible_with": ["TNT-003"]})
+    yes = run(
+        catalog, {"operation": "compatibility", "products": ["TNT-004"], "compatible_with": ["TNT-003"]}
+    )
     assert yes.fits[0].fits and yes.fits[0].listed
-    no = run(catalog, {"operation": "compatibility", "products": ["TNT-007"], "compatible_with": ["Meadow 6"]})
+    no = run(
+        catalog, {"operation": "compatibility", "products": ["TNT-007"], "compatible_with": ["Meadow 6"]}
+    )
     assert not no.fits[0].fits and no.fits[0].sentence == "The Meadow 4 carpet does not fit this tent."
 
 
 def test_descriptive_words_filter_and_unknown_ones_are_reported(catalog):
-    result = run(catalog, {"operation": "rank", "kind": "jacket", "sort_by": "price", "words": ["waterproof", "zzz"]})
+    result = run(
+        catalog, {"operation": "rank", "kind": "jacket", "sort_by": "price", "words": ["waterproof", "zzz"]}
+    )
     assert result.ignored_words == ["zzz"]
     assert all("JKT-008" != r.sku for r in result.rows)  # the softshell is "not waterproof"
 
@@ -151,7 +176,9 @@ def test_the_figure_check_would_catch_an_invented_figure(catalog):
 
 
 def test_yes_no_answers_lead_with_yes_or_no_in_the_customer_s_language(catalog, parser):
-    assert reply(catalog, parser, "is the Scree Low waterproof?")[0].startswith("No. **Scree Low Hiking Shoe**")
+    assert reply(catalog, parser, "is the Scree Low waterproof?")[0].startswith(
+        "No. **Scree Low Hiking Shoe**"
+    )
     assert reply(catalog, parser, "Ist der Scree Low wasserdicht?")[0].startswith("Nein.")
     text = reply(catalog, parser, "Does the carpet fit the Meadow 6?")[0]
     assert text.startswith("No:") and "does not fit this tent" in text
@@ -189,7 +216,9 @@ def app(settings, catalog) -> Assistant:
 def test_a_catalog_turn_is_a_tool_call_with_cited_rows(app):
     answer = app.turn("cheapest tent", CUSTOMER)
     assert answer.intent == "catalog_query" and answer.tool_calls[0].name == "query_catalog"
-    assert answer.text.startswith("The cheapest tent we sell is the **Wisp 1 Ultralight Tent** (TNT-008): 329.00 EUR")
+    assert answer.text.startswith(
+        "The cheapest tent we sell is the **Wisp 1 Ultralight Tent** (TNT-008): 329.00 EUR"
+    )
     assert [c.anchor for c in answer.citations][:2] == ["TNT-008", "TNT-001"]
     assert answer.citations[0].url == "/docs/catalog.csv#TNT-008"
 
