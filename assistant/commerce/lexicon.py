@@ -145,7 +145,10 @@ class Lexicon:
 
 
 def _strings(values: object) -> tuple[str, ...]:
-    return tuple(normalize(str(v)) for v in (values or []) if str(v).strip())
+    items = list(values or [])  # type: ignore[call-overload]
+    if any(isinstance(v, bool) for v in items):
+        raise ValueError(f"a word list has a YAML boolean (quote yes, no, on, off): {items[:6]}")
+    return tuple(normalize(str(v)) for v in items if str(v).strip())
 
 
 def _attribute(name: str, spec: dict) -> AttributeSpec:

@@ -95,3 +95,11 @@ def test_a_malformed_lexicon_is_reported(tmp_path: Path):
     bad.write_text("kinds: {}\n", encoding="utf-8")
     with pytest.raises(ValueError, match="kinds"):
         load_lexicon(bad)
+
+
+def test_an_unquoted_no_in_a_word_list_is_reported(tmp_path: Path):
+    text = (REPO_ROOT / "assistant" / "commerce" / "catalog_lexicon.yaml").read_text(encoding="utf-8")
+    bad = tmp_path / "lexicon.yaml"
+    bad.write_text(text.replace('negation: [not, "no",', "negation: [not, no,"), encoding="utf-8")
+    with pytest.raises(ValueError, match="boolean"):
+        load_lexicon(bad)
