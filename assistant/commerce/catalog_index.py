@@ -138,6 +138,11 @@ class CatalogIndex:
 
     def products_of_kind(self, kind: str) -> KindMatch:
         """The products of kind `kind` (a word from the catalog or the lexicon); see the module docstring."""
+        found = self._kinds(normalize(kind))
+        return KindMatch(found.kind, list(found.skus), found.level)
+
+    @lru_cache(maxsize=2048)  # noqa: B019 - one index per catalog, kept for the process
+    def _kinds(self, kind: str) -> KindMatch:
         phrase = tuple(singular(t) for t in tokens(kind))
         family = self.family(kind)
         by_name = [s for s, t in self.terms.items() if any(_ends_with(t.core, f) for f in family)]

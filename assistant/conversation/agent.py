@@ -77,6 +77,7 @@ class Agent:
                     skus=[p.sku for p in catalog] if catalog else (),
                     segments=_segment_names(),
                     scorers=_catalog_scorers(catalog),
+                    shortcuts=_catalog_shortcuts(catalog),
                 )
             return self._router
 
@@ -238,6 +239,14 @@ def _catalog_scorers(catalog: Any) -> list[Any]:
 
     parser = parser_for(catalog)
     return [parser.intent_bonus] if parser is not None else []
+
+
+def _catalog_shortcuts(catalog: Any) -> list[Any]:
+    """Unmistakable catalog queries ("the lightest tent", "X vs Y") go to their handler without the embedding."""
+    from assistant.conversation.catalog_query import parser_for
+
+    parser = parser_for(catalog)
+    return [parser.decisive_intent] if parser is not None else []
 
 
 def _segment_names() -> list[str]:

@@ -15,6 +15,7 @@ English -> product names -> colours -> the kind -> what is left, which are descr
 
 from __future__ import annotations
 
+import copy
 import difflib
 import re
 import threading
@@ -34,6 +35,9 @@ _YES_NO_START = re.compile(
     re.I,
 )
 DEFAULT_LIMIT = 5
+DECISIVE = 0.9  # a parse this sure routes the turn without the embedding
+DECISIVE_CLAIM = 0.85
+PARSE_CACHE = 512  # the router and the handler read the same message: parse it once
 _LETTER_SIZE = re.compile(r"x{1,3}[sl]", re.I)  # "in XXL": a letter size the catalog uses
 
 
@@ -71,6 +75,8 @@ class CatalogQueryParser:
     def __init__(self, catalog: Any):
         self.index = catalog.index
         self.lex: Lexicon = self.index.lex
+        self._cache: dict[str, ParsedQuery] = {}
+        self._lock = threading.Lock()
         self._units = {u: spec.name for spec in self.lex.attributes for u in spec.units}
         number = rf"(?P<num>{_NUMBER})\s*(?P<unit>°\s*c|[^\W\d_]+)?"
         self._max = re.compile(rf"(?<!\w)(?:{_alternatives(self.lex.filters['max'])})\s+{number}")
@@ -92,7 +98,19 @@ class CatalogQueryParser:
 
     # -- the passes -----------------------------------------------------------------------------------------------
     def parse(self, message: str) -> ParsedQuery:
-        """The catalog query in `message` (see the module docstring)."""
+        """The catalog query in `message` (see the module docstring); the same message is parsed once."""
+        with self._lock:
+            cached = self._cache.get(message)
+        if cached is not None:
+            return copy.deepcopy(cached)
+        parsed = self._parse(message)
+        with self._lock:
+            self._cache[message] = parsed
+            while len(self._cache) > PARSE_CACHE:
+                self._cache.pop(next(iter(self._cache)))
+        return copy.deepcopy(parsed)
+
+    def _parse(self, message: str) -> ParsedQuery:
         scan = _Scan(text=self._prepare(message))
         self._numeric_filters(scan)
         scan.text = normalize(scan.text)
@@ -133,6 +151,18 @@ class CatalogQueryParser:
         """A nudge for the router: how much this message reads as a catalog query."""
         parsed = self.parse(message)
         return {"catalog_query": 0.3 * parsed.confidence} if parsed.operation else {}
+
+    def decisive_intent(self, message: str) -> str | None:
+        """ "catalog_query" for a message that can only be one (a ranking of a kind the shop has, a comparison or a fit
+        of named products), so the router may skip the embedding; None otherwise."""
+        parsed = self.parse(message)
+        if parsed.operation in ("rank", "compare", "compatibility") and parsed.confidence >= DECISIVE:
+            return "catalog_query"
+        if parsed.operation == "attribute" and parsed.confidence >= DECISIVE_CLAIM:
+            return (
+                "catalog_query"  # a yes/no question about a named product, in words the lexicon or row knows
+            )
+        return None
 
     @staticmethod
     def _prepare(message: str) -> str:

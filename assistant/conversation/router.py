@@ -122,8 +122,10 @@ _NUDGES: list[tuple[str, re.Pattern[str], float]] = [
 
 
 # A scorer reads a message and returns score bonuses by intent (the catalog-query parser is one: it knows the shop's
-# product names and kinds, which the embedding does not).
+# product names and kinds, which the embedding does not). A shortcut may name the intent outright, before any
+# embedding: a message that reads unmistakably as one task need not wait for the model.
 Scorer = Callable[[str], dict[str, float]]
+Shortcut = Callable[[str], str | None]
 
 
 class Embedder(Protocol):
@@ -174,9 +176,11 @@ class Router:
         skus: Iterable[str] = (),
         segments: Iterable[str] = DEFAULT_SEGMENTS,
         scorers: Iterable[Scorer] = (),
+        shortcuts: Iterable[Shortcut] = (),
     ):
         self.embedder = embedder
         self.scorers = list(scorers)
+        self.shortcuts = list(shortcuts)
         self.examples = examples if examples is not None else load_examples()
         self._labels: list[str] = []
         self._matrix: np.ndarray | None = None
@@ -227,6 +231,10 @@ class Router:
 
     def route(self, message: str, history: list[dict[str, Any]] | None = None) -> Route:
         """Route one message. A short follow-up that matches nothing well keeps the previous turn's intent."""
+        for shortcut in self.shortcuts:
+            intent = shortcut(message)
+            if intent in self.examples:
+                return Route(intent=intent, confidence=1.0, slots=self.slots(message), scores={intent: 1.0})
         scores = self.scores(message)
         ranked = sorted(scores.items(), key=lambda kv: -kv[1])
         intent, best = ranked[0]

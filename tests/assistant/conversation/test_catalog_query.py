@@ -226,3 +226,26 @@ def test_a_catalog_turn_is_a_tool_call_with_cited_rows(app):
 def test_a_message_that_is_no_catalog_query_goes_to_the_better_other_handler(app):
     answer = app.turn("what is your return window?", CUSTOMER)
     assert answer.intent == "service_question" and "30 days" in answer.text
+
+
+def test_unmistakable_catalog_queries_skip_the_embedding(parser):
+    assert parser.decisive_intent("Which tent is the lightest you sell?") == "catalog_query"
+    assert parser.decisive_intent("Ridgeback 2 vs Wisp 1") == "catalog_query"
+    assert parser.decisive_intent("is the Scree Low waterproof?") == "catalog_query"
+    for message in ("what is your return window?", "how much is the Bastion 2", "and for Summit members?"):
+        assert parser.decisive_intent(message) is None
+
+
+def test_a_router_shortcut_routes_without_embedding():
+    embedder = HashEmbedder()  # counts the texts it embeds
+    router = Router(
+        embedder, {"catalog_query": ["x"], "service_question": ["y"]}, shortcuts=[lambda m: "catalog_query"]
+    )
+    route = router.route("cheapest tent")
+    assert route.intent == "catalog_query" and embedder.calls == 0
+
+
+def test_the_same_message_is_parsed_once_and_callers_get_their_own_copy(parser):
+    first = parser.parse("cheapest tent")
+    first.arguments["kind"] = "changed"
+    assert parser.parse("cheapest tent").arguments["kind"] == "tent"
