@@ -38,7 +38,11 @@ def tokens(text: str) -> list[str]:
 
 
 def singular(word: str) -> str:
-    """A plural English noun as its singular, by the regular rules (both sides of a comparison go through this)."""
+    """A plural English noun as its singular: the lexicon's irregular plurals, else the regular rules (both sides of
+    a comparison go through this)."""
+    irregular = _irregular_plurals().get(word)
+    if irregular:
+        return irregular
     if len(word) <= 3 or not word.isalpha():
         return word
     if word.endswith("ies") and len(word) > 4:
@@ -48,6 +52,12 @@ def singular(word: str) -> str:
     if word.endswith("s") and not word.endswith(("ss", "us", "is")):
         return word[:-1]
     return word
+
+
+@cache
+def _irregular_plurals() -> dict[str, str]:
+    data = yaml.safe_load(LEXICON_PATH.read_text(encoding="utf-8")) or {}
+    return {str(k): str(v) for k, v in (data.get("irregular_plurals") or {}).items()}
 
 
 def singular_phrase(phrase: str) -> str:

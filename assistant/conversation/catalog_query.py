@@ -377,7 +377,7 @@ class CatalogQueryParser:
             return query("filter", 0.75, kind=kind, words=words)
         if kind and not self.index.products_of_kind(kind).skus:
             # "do you sell kayaks?": say no, offer the closest (less sure of a word only the sentence calls a kind)
-            return query("rank", 0.55 if sell_unknown else 0.8, kind=kind)
+            return query("rank", 0.55 if sell_unknown else 0.9, kind=kind)
         return ParsedQuery(None, asked_kind=kind, asked_words=said.get(kind, kind))
 
     @staticmethod
