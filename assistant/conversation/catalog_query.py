@@ -37,6 +37,7 @@ _YES_NO_START = re.compile(
 DEFAULT_LIMIT = 5
 DECISIVE = 0.9  # a parse this sure routes the turn without the embedding
 DECISIVE_CLAIM = 0.85
+DECISIVE_FACT = 0.75
 PARSE_CACHE = 512  # the router and the handler read the same message: parse it once
 _LETTER_SIZE = re.compile(r"x{1,3}[sl]", re.I)  # "in XXL": a letter size the catalog uses
 
@@ -52,6 +53,7 @@ class ParsedQuery:
     mentions: list[list[str]] = field(default_factory=list)  # the product groups named, in order
     asked_kind: str | None = None  # the kind asked about, as the catalog or the lexicon names it
     asked_words: str | None = None  # the same in the customer's own words ("Kajaks"), for the reply
+    leftovers: list[str] = field(default_factory=list)  # content words the query did not use
 
 
 @dataclass
@@ -143,6 +145,7 @@ class CatalogQueryParser:
         ]
         groups = [m.skus for m in mentions]
         parsed = self._decide(message, scan, groups, asked_kind, leftovers)
+        parsed.leftovers = [w for w in leftovers if w not in self.lex.generic_words]
         parsed.language = guess_language(message, self.lex)
         parsed.mentions = groups
         return parsed
@@ -158,10 +161,16 @@ class CatalogQueryParser:
         parsed = self.parse(message)
         if parsed.operation in ("rank", "compare", "compatibility") and parsed.confidence >= DECISIVE:
             return "catalog_query"
+        # a yes/no question about a named product in words the lexicon or its row knows; or a fact or a filter with
+        # nothing else in the words ("how heavy is the Bastion 2?", "tents under 2 kg")
         if parsed.operation == "attribute" and parsed.confidence >= DECISIVE_CLAIM:
-            return (
-                "catalog_query"  # a yes/no question about a named product, in words the lexicon or row knows
-            )
+            return "catalog_query"
+        if (
+            parsed.operation in ("facts", "filter")
+            and not parsed.leftovers
+            and parsed.confidence >= DECISIVE_FACT
+        ):
+            return "catalog_query"
         return None
 
     @staticmethod
@@ -197,7 +206,9 @@ class CatalogQueryParser:
         for pattern, key in ((self._max, "at_most"), (self._min, "at_least")):
             for match in pattern.finditer(scan.text):
                 name, value, stray = self._limit_for(match["num"], match["unit"])
-                bound(name, key, value)
+                # "under 100 for boots" is a price; "within 30 days" bounds something no catalog column holds
+                if stray is None or normalize(stray) in self.lex.stopwords:
+                    bound(name, key, value)
             scan.text = pattern.sub(lambda m: f" {self._stray(m)} ", scan.text)
         for match in self._for_temperature.finditer(scan.text):
             bound("comfort_temperature", "at_most", float(match["num"].replace(",", ".")))
@@ -368,7 +379,9 @@ class CatalogQueryParser:
         if flags["sort"]:
             return query("rank", 0.9 if kind else 0.6, kind=kind, sort_by=flags["sort"][0], words=words)
         if about and (flags["facts"] or (flags["stock"] and not kind)):
-            return query("facts", 0.85, products=flat, attribute=(flags["facts"] or ["stock"])[0])
+            # "how much is shipping for the Bastion 2?" asks about something else than the row's price
+            sure = 0.45 if [w for w in leftovers if w not in self.lex.generic_words] else 0.85
+            return query("facts", sure, products=flat, attribute=(flags["facts"] or ["stock"])[0])
         if about and leftovers and (yes_no or not self._open_question(message)):
             term = " ".join(leftovers)
             confidence = self._claim_confidence(yes_no, term, flat)

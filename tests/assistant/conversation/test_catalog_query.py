@@ -232,7 +232,12 @@ def test_unmistakable_catalog_queries_skip_the_embedding(parser):
     assert parser.decisive_intent("Which tent is the lightest you sell?") == "catalog_query"
     assert parser.decisive_intent("Ridgeback 2 vs Wisp 1") == "catalog_query"
     assert parser.decisive_intent("is the Scree Low waterproof?") == "catalog_query"
-    for message in ("what is your return window?", "how much is the Bastion 2", "and for Summit members?"):
+    assert parser.decisive_intent("how heavy is the Bastion 2?") == "catalog_query"
+    for message in (
+        "what is your return window?",
+        "how much is shipping for the Bastion 2?",
+        "and for Summit members?",
+    ):
         assert parser.decisive_intent(message) is None
 
 
@@ -249,3 +254,9 @@ def test_the_same_message_is_parsed_once_and_callers_get_their_own_copy(parser):
     first = parser.parse("cheapest tent")
     first.arguments["kind"] = "changed"
     assert parser.parse("cheapest tent").arguments["kind"] == "tent"
+
+
+def test_a_fact_about_something_else_is_not_the_row_s_figure(parser):
+    assert parser.parse("how much is the Bastion 2").confidence >= 0.85
+    assert parser.parse("how much is shipping for the Bastion 2?").confidence < 0.5
+    assert parser.parse("can I return boots within 30 days?").operation is None  # days are no price
