@@ -181,7 +181,7 @@ def run_routed(data_dir: Path) -> dict[str, Any]:
 
 def _routed_set(app: Any, caller: Any, cases: list[dict[str, Any]], rows: dict[str, str]) -> dict[str, Any]:
     intent_right, figures_right, times, baseline = 0, 0, [], {"scored": 0, "correct": 0}
-    misrouted = []
+    misrouted, timed = [], []
     for case in cases:
         started = time.perf_counter()
         reply = app.turn(case["q"], caller)
@@ -193,6 +193,7 @@ def _routed_set(app: Any, caller: Any, cases: list[dict[str, Any]], rows: dict[s
             misrouted.append({"q": case["q"], "intent": reply.intent})
         if reply.intent == "catalog_query":
             times.append(elapsed)
+            timed.append((round(elapsed, 1), case["q"]))
             figures_right += figures_ok(reply.text, rows)[0]
         if {"order", "set", "first_any"} & set(case):
             baseline["scored"] += 1
@@ -213,6 +214,7 @@ def _routed_set(app: Any, caller: Any, cases: list[dict[str, Any]], rows: dict[s
         "full_reply_ms": {"p50": round(statistics.median(times), 1), "p95": round(_p95(times), 1)}
         if times
         else {},
+        "slowest_ms": sorted(timed, reverse=True)[:5],
         "misrouted": misrouted,
         "baseline_search_products_order_or_set_correct": f"{baseline['correct']}/{baseline['scored']}",
     }
