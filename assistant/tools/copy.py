@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 from assistant.errors import AssistantError, BadInput, ConfigError, Unavailable
 from assistant.tools.base import ToolContext, tool
-from assistant.tools.results import CopyDrafts, DraftOut
+from assistant.tools.results import CampaignCandidate, CampaignMatches, CopyDrafts, DraftOut
 from generation import (
     BackendUnavailable,
     BadBrief,
@@ -180,3 +180,28 @@ def draft_copy(
     )
     result = run_draft(request, ctx.services.get("llm"))
     return copy_drafts(result, brief.id if brief else None, list(dict.fromkeys(skus)))
+
+
+@tool(roles={"marketer"})
+def find_campaign(ctx: ToolContext, request: str) -> CampaignMatches:
+    """Find the campaign brief a request names ("the spring campaign", "Alpine Summer", "for At-risk customers"):
+    one match, several (with the question which one), or none."""
+    settings = ctx.service("settings")
+    try:
+        found = resolve_brief(request, load_briefs(settings.demo_dir / "campaigns"))
+    except BadBrief as exc:
+        raise BadInput(exc.message) from exc
+    candidates = [
+        CampaignCandidate(
+            id=m.brief.id,
+            name=m.brief.name,
+            products=m.brief.products,
+            segments=m.brief.segments,
+            score=m.score,
+            reasons=m.reasons,
+        )
+        for m in found.candidates
+    ]
+    return CampaignMatches(
+        request=request, candidates=candidates, question=found.question() if found.ambiguous else ""
+    )

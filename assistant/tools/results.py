@@ -232,6 +232,29 @@ class DraftOut(BaseModel):
     final_url: str | None = None
 
 
+class CampaignCandidate(BaseModel):
+    """A campaign brief a request may mean."""
+
+    id: str
+    name: str
+    products: list[str] = Field(default_factory=list)
+    segments: list[str] = Field(default_factory=list)
+    score: float = 0.0
+    reasons: list[str] = Field(default_factory=list)
+
+
+class CampaignMatches(ToolResult):
+    """The briefs a request names, best first: one (`best`), several (ask `question`), or none."""
+
+    request: str
+    candidates: list[CampaignCandidate] = Field(default_factory=list)
+    question: str = ""
+
+    @property
+    def best(self) -> CampaignCandidate | None:
+        return self.candidates[0] if len(self.candidates) == 1 else None
+
+
 class CopyDrafts(ToolResult):
     channel: str
     skus: list[str]
