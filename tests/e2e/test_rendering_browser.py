@@ -5,6 +5,7 @@ tests/artifacts/screenshots/."""
 from __future__ import annotations
 
 import json
+import uuid
 
 import pytest
 
@@ -183,9 +184,10 @@ def test_chat_page_renders_markdown_greets_and_asks_for_a_contact_before_a_perso
 
     page.locator("#customer-handoff").click()
     page.locator("#customer-status", has_text="Please leave an email").wait_for()
-    page.locator("#customer-contact textarea, #customer-contact input").first.fill("lena@example.com")
+    email = f"lena-{uuid.uuid4().hex[:8]}@example.com"  # the e2e database outlives a test run
+    page.locator("#customer-contact textarea, #customer-contact input").first.fill(email)
     page.locator("#customer-handoff").click()
-    page.locator("#customer-status", has_text="lena@example.com").wait_for()
-    mine = [h for h in app.assistant.store.list_handoffs() if h["contact"] == "lena@example.com"]
+    page.locator("#customer-status", has_text=email).wait_for()
+    mine = [h for h in app.assistant.store.list_handoffs() if h["contact"] == email]
     assert len(mine) == 1
     screenshot(page, "chat-page-handoff")
