@@ -24,6 +24,7 @@ CUSTOMER_TOOLS = frozenset(
         "search_docs",
         "search_products",
         "get_product",
+        "query_catalog",
         "recommend_products",
         "similar_products",
         "request_handoff",

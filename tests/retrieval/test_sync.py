@@ -176,7 +176,9 @@ def test_a_manifest_change_reindexes_the_files_it_covers(tmp_path: Path, shop: P
     kb = _kb(tmp_path, fake_embedder)
     kb.sync([shop], progress=False)
     public = kb.search("discount trail running shoes", k=20, filters={"visibility": "public"}, language=None)
-    assert public and all(h.source != "campaigns/autumn.yaml" for h in public)  # briefs are internal by default
+    assert public and all(
+        h.source != "campaigns/autumn.yaml" for h in public
+    )  # briefs are internal by default
     before = fake_embedder.calls
     (shop / "campaigns" / "kb.yaml").write_text("defaults:\n  visibility: public\n")
     report = kb.sync([shop], progress=False)
