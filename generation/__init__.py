@@ -14,7 +14,16 @@ from generation.brief import (
     resolve_brief,
 )
 from generation.config import LLMSettings
-from generation.copywriter import CopyRequest, CopyResult, channel_specs, draft_copy, get_channel
+from generation.copywriter import (
+    CopyRequest,
+    CopyResult,
+    Draft,
+    Rules,
+    channel_specs,
+    draft_copy,
+    get_channel,
+    validate_draft,
+)
 from generation.errors import (
     BackendBusy,
     BackendError,
@@ -45,6 +54,7 @@ __all__ = [
     "CopyRequest",
     "CopyResult",
     "CopyValidationError",
+    "Draft",
     "GenerationError",
     "GroundedAnswer",
     "GuardResult",
@@ -52,6 +62,7 @@ __all__ = [
     "MalformedToolCall",
     "ModelLoadError",
     "ProductFacts",
+    "Rules",
     "ToolCall",
     "channel_specs",
     "check_claims",
@@ -72,4 +83,5 @@ __all__ = [
     "stream_answer",
     "to_csv",
     "to_json",
+    "validate_draft",
 ]

@@ -84,6 +84,8 @@ class Agent:
                     self.services["embedder"],
                     skus=[p.sku for p in catalog] if catalog else (),
                     segments=_segment_names(),
+                    scorers=_catalog_scorers(catalog),
+                    shortcuts=_catalog_shortcuts(catalog),
                 )
             return self._router
 
@@ -337,6 +339,22 @@ def _best_other(route: Route, exclude: set[str]) -> str:
     """The best-scoring intent outside `exclude` (a service question when nothing else scores)."""
     others = [(k, v) for k, v in route.scores.items() if k not in exclude]
     return max(others, key=lambda kv: kv[1])[0] if others else "service_question"
+
+
+def _catalog_scorers(catalog: Any) -> list[Any]:
+    """The catalog-query parser's nudge for the router, where the shop has a catalog."""
+    from assistant.conversation.catalog_query import parser_for
+
+    parser = parser_for(catalog)
+    return [parser.intent_bonus] if parser is not None else []
+
+
+def _catalog_shortcuts(catalog: Any) -> list[Any]:
+    """Unmistakable catalog queries ("the lightest tent", "X vs Y") go to their handler without the embedding."""
+    from assistant.conversation.catalog_query import parser_for
+
+    parser = parser_for(catalog)
+    return [parser.decisive_intent] if parser is not None else []
 
 
 def _segment_names() -> list[str]:

@@ -357,26 +357,6 @@ class ConversationStore:
             ).first()
         return None if row is None else {"handoff_id": int(row[0]), "contact": row[1], "reason": row[2]}
 
-    def update_handoff(self, handoff_id: int, contact: str | None = None, reason: str | None = None) -> None:
-        """Add contact details (where none were given) or more of the customer's words to an open handoff."""
-        if contact is not None and len(contact) > MAX_CONTACT_CHARS:
-            raise BadInput(f"contact details are longer than {MAX_CONTACT_CHARS} characters")
-        with self.engine.begin() as conn:
-            if contact:
-                conn.execute(
-                    text(
-                        "UPDATE chat_handoffs SET contact = :c WHERE id = :id AND (contact IS NULL OR contact = '')"
-                    ),
-                    {"c": contact.strip(), "id": handoff_id},
-                )
-            if reason and reason.strip():
-                conn.execute(
-                    text(
-                        "UPDATE chat_handoffs SET reason = substr(reason || ' / ' || :r, 1, 2000) WHERE id = :id"
-                    ),
-                    {"r": reason.strip(), "id": handoff_id},
-                )
-
     def list_handoffs(self, status: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
         """Handoff requests, newest first (optionally only those with `status`, e.g. "open")."""
         sql = "SELECT id, session_id, turn_id, contact, reason, status, created_at FROM chat_handoffs"

@@ -21,29 +21,30 @@ from assistant.tools.results import HandoffTicket
 @intent("handoff")
 def handoff(turn: Turn, route: Route, history: list[dict]) -> Iterator[TurnEvent]:
     turn.action = "handoff"
-    contact = route.slots.get("contact")
+    contact = (
+        route.slots.get("contact") or turn.caller.contact
+    )  # in the message, or in the page's contact field
     if route.slots.get("upset"):
         yield from turn.say(turn.phrase("handoff_upset") + " ")
-    reason = _reason(turn, history)
-    existing = turn.services["store"].open_handoff(turn.session_id) if "store" in turn.services else None
-    if existing is not None:
-        turn.services["store"].update_handoff(existing["handoff_id"], contact=contact, reason=turn.message)
-        turn.handoff_ids.append(existing["handoff_id"])
-        turn.outcome = "handoff"
-        yield from turn.say(turn.phrase("handoff_existing", ticket=existing["handoff_id"]))
-        return
-    if not contact and not turn.caller.customer_id:
+    store = turn.services.get("store")
+    existing = store.open_handoff(turn.session_id) if store is not None else None
+    if existing is None and not contact and not turn.caller.customer_id:
         turn.outcome = "awaiting_contact"
         yield from turn.say(turn.phrase("handoff_need_contact"))
         return
-    record = yield from turn.run_tool("request_handoff", {"reason": reason, "contact": contact})
+    # The handoff inbox folds a second request of the same conversation into the first.
+    record = yield from turn.run_tool(
+        "request_handoff", {"reason": _reason(turn, history), "contact": contact}
+    )
     if not (record.ok and isinstance(record.result, HandoffTicket)):
         yield from turn.say(turn.phrase("handoff_failed"))
         return
     ticket = record.result.handoff_id
     turn.handoff_ids.append(ticket)
     turn.outcome = "handoff"
-    if contact:
+    if existing is not None:
+        yield from turn.say(turn.phrase("handoff_existing", ticket=ticket))
+    elif contact:
         yield from turn.say(turn.phrase("handoff_created", ticket=ticket, contact=contact))
     else:
         yield from turn.say(turn.phrase("handoff_created_account", ticket=ticket))
