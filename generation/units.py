@@ -184,8 +184,14 @@ def evidence_units(evidence: Sequence[Any]) -> list[Unit]:
         text = str(_field(item, "text") or "")
         heading = str(_field(item, "heading") or "")
         title = str(_field(item, "title") or "")
-        if fields.get("row_fields"):  # a structured table row from the knowledge base
-            row = {str(k): clean_inline(str(v)) for k, v in fields["row_fields"].items() if v}
+        if fields.get("question") and fields.get("answer"):  # a structured FAQ unit from the knowledge base
+            units.append(
+                Unit(i, clean_inline(str(fields["answer"])), clean_inline(str(fields["question"])), "faq")
+            )
+            continue
+        cells = fields.get("row_fields") if isinstance(fields.get("row_fields"), dict) else fields
+        if cells and all(isinstance(v, str) for v in cells.values()):  # a structured table row: its cells
+            row = {str(k): clean_inline(str(v)) for k, v in cells.items() if v}
             units.append(Unit(i, render_row(row), heading.split(" > ")[-1] or title, "table_row", row))
             continue
         if fields.get("question") and fields.get("answer"):  # a structured FAQ unit
