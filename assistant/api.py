@@ -187,7 +187,20 @@ class Assistant(WorkspaceMethods):
     def request_handoff(
         self, caller: Caller, session_id: str, contact: str | None = None, reason: str | None = None
     ) -> int:
+        """One handoff per conversation: an open one is joined (the contact added), never duplicated; and never
+        without a way to reach the customer (`BadInput` without contact details for an anonymous customer)."""
         self.policy.require(caller, "handoff")
+        contact = (contact or "").strip() or caller.contact or None
+        self.store.get_session(session_id)  # an unknown conversation is a 404 before anything else
+        if (
+            contact is None
+            and caller.role == "customer"
+            and not caller.customer_id
+            and self.store.open_handoff(session_id) is None
+        ):
+            raise BadInput(
+                "contact details are needed, so that a person can reach you (an e-mail address or phone)"
+            )
         return self.handoff_inbox.request(
             session_id, contact, (reason or "").strip() or "asked to talk to a person"
         )

@@ -38,6 +38,8 @@ from generation.grounding import GroundedAnswer, resolve_mode, stream_answer
 from generation.guard import GuardResult, check_claims
 from generation.guard import check as check_figures
 from generation.llm import LLM, ChatResult, ToolCall
+from generation.question import kind_probe, named_entities, split_questions
+from generation.terms import english_terms
 from generation.toolcalls import MalformedToolCall
 
 __all__ = [
@@ -66,14 +68,18 @@ __all__ = [
     "check_claims",
     "check_figures",
     "draft_copy",
+    "english_terms",
     "find_brief",
     "get_channel",
     "get_llm",
     "load_brief",
+    "kind_probe",
     "load_briefs",
+    "named_entities",
     "resolve_backend",
     "resolve_brief",
     "resolve_mode",
+    "split_questions",
     "stream_answer",
     "to_csv",
     "to_json",

@@ -45,6 +45,8 @@ class Evidence:
     heading: str = (
         ""  # the heading path the chunk text starts with ("Returns and refunds > The 30-day window")
     )
+    language: str = ""  # the evidence's language (empty: the shop's default, English)
+    fields: dict[str, Any] | None = None  # a table row's cells or a FAQ unit's question and answer
 
 
 # The final state of a grounded answer: generation's own type, with `cited` holding the turn's evidence numbers.

@@ -121,6 +121,13 @@ _NUDGES: list[tuple[str, re.Pattern[str], float]] = [
 ]
 
 
+def names_marketer_task(message: str) -> bool:
+    """Whether `message` uses the words of a marketing task (ads, copy, segments, a customer id)."""
+    return any(
+        pattern.search(message) for intent, pattern, _ in _NUDGES if intent in ("ad_copy", "segment_analysis")
+    )
+
+
 # A scorer reads a message and returns score bonuses by intent (the catalog-query parser is one: it knows the shop's
 # product names and kinds, which the embedding does not). A shortcut may name the intent outright, before any
 # embedding: a message that reads unmistakably as one task need not wait for the model.

@@ -26,6 +26,10 @@ class DocHit(BaseModel):
     heading: str = ""
     score: float = 0.0
     text: str
+    language: str = ""  # the passage's language, where the index knows it
+    fields: dict[str, Any] = Field(
+        default_factory=dict
+    )  # a table row's cells or a FAQ unit's question and answer
 
 
 class DocSearch(ToolResult):

@@ -47,7 +47,7 @@ def ad_copy(turn: Turn, route: Route, history: list[dict]) -> Iterator[TurnEvent
             skus = [record.result.products[0].sku]
     if not skus:
         turn.action = "clarify"
-        yield from turn.say("Which product should the copy be about? Give me a SKU or describe the product.")
+        yield from turn.say(turn.phrase("clarify_copy"))
         return
     args = _draft_args(turn, slots, skus)
     if "draft_copy" in turn.policy.allowed_tools(turn.caller):

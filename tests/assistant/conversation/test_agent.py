@@ -91,7 +91,7 @@ class StubRouter(Router):
 class StubAnswerer:
     """Quotes the first evidence sentence, cites it: what an answerer does, without a model."""
 
-    def answer(self, question, evidence, history=()):
+    def answer(self, question, evidence, history=(), *, language="en"):
         ev = evidence[0]
         if "nothing" in question:
             yield Answer(text="", grounded=False, needs_handoff=True)
