@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from sqlalchemy import Connection, inspect, text
 
-VERSION = 3
+VERSION = 20
 
 
 def upgrade(conn: Connection) -> None:
