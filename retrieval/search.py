@@ -12,6 +12,10 @@ them side by side).
 Language: chunks in the query's language rank before equally relevant chunks in other languages (a prior added in
 log-odds, `RetrievalSettings.language_boost`); when the index has no page in the query's language, only the
 fallback language's pages (English) are searched.
+
+Headings: a chunk whose headings (or FAQ question) name the question's terms gets a prior in log-odds too
+(`RetrievalSettings.heading_boost`, retrieval/headings.py); chunks without headings (catalog rows, Q&A records) are
+ranked by the ranker alone.
 """
 
 from __future__ import annotations
