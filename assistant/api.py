@@ -22,7 +22,7 @@ from assistant.conversation.policy import Policy
 from assistant.conversation.reply import Caller, DoneEvent, Reply, TurnEvent
 from assistant.conversation.router import Router
 from assistant.conversation.turn import Answerer
-from assistant.documents import UploadResult, save_and_ingest
+from assistant.documents import UploadResult, UploadStore, save_and_ingest
 from assistant.errors import BadInput, NotTrained
 from assistant.services import Services, default_loaders
 from assistant.settings import Settings
@@ -153,7 +153,7 @@ class Assistant:
 
     def upload_document(self, caller: Caller, filename: str, data: bytes) -> UploadResult:
         self.policy.require(caller, "upload_document")
-        uploads = self.settings.data_dir / "uploads"
+        uploads = UploadStore(self.store.engine, self.settings.data_dir / "upload-cache")
         return save_and_ingest(
             self.services["kb"], uploads, filename, data, self.settings.limits.max_upload_bytes
         )

@@ -316,7 +316,9 @@ _UPSERT_ORDER_LINE = (
 )
 
 
-def _order_lines(frame: pd.DataFrame, cols: dict, report: ImportReport, default_currency: str) -> pd.DataFrame:
+def _order_lines(
+    frame: pd.DataFrame, cols: dict, report: ImportReport, default_currency: str
+) -> pd.DataFrame:
     """The file's usable order lines (the others counted in `report` by reason), indexed like `frame`."""
     order_id = frame[cols["order_id"]].str.strip()
     # The line number counts every line of an order in file order, good or bad, so it is stable across re-imports.

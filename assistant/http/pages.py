@@ -10,6 +10,7 @@ from typing import Any
 
 from fastapi import APIRouter, FastAPI, Form, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from assistant.errors import ConfigError, Unauthorized
 from assistant.http import docs_view
@@ -24,7 +25,13 @@ router = APIRouter()
 async def show_document(path: str, request: Request) -> Response:
     """A demo or uploaded document, rendered for people (citations link here)."""
     settings = app_state(request).settings
-    file = docs_view.resolve(path, [settings.demo_dir, settings.data_dir / "uploads"])
+    if path.startswith("uploads/"):  # uploads live in the database, shared by every app server
+        from assistant.documents import uploads_for
+
+        name = path.split("#", 1)[0].removeprefix("uploads/")
+        file = await run_in_threadpool(lambda: uploads_for(settings).view_file(name))
+    else:
+        file = docs_view.resolve(path, [settings.demo_dir])
     return docs_view.render(file, path)
 
 
