@@ -33,6 +33,9 @@ class LimitSettings(BaseSettings):
     max_upload_bytes: int = Field(default=10_000_000, ge=1024)
     rate_per_minute_session: int = Field(default=30, ge=1)
     rate_per_minute_client: int = Field(default=120, ge=1)
+    # Keep rate limits in the database as well, so that they hold across app servers; None: on for a database
+    # other than SQLite (several servers), off for SQLite (one server).
+    shared_limits: bool | None = None
 
 
 class Settings(BaseSettings):
