@@ -182,7 +182,9 @@ class Assistant:
     # -- the marketer's workspace -----------------------------------------------------------------------------------
     def segment_plot(self, caller: Caller) -> Path:
         self.policy.require(caller, "segment_plot")
-        path = self.settings.artifacts_dir / "segments.png"  # written by assistant.commerce.models.training
+        from assistant.commerce.models import published_dir
+
+        path = published_dir(self.settings.artifacts_dir) / "segments.png"  # written with the published set
         if not path.is_file():
             raise NotTrained(
                 "no segment plot yet: train the models with `mka model train` (or start with `make run`)"

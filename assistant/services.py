@@ -132,8 +132,12 @@ def default_loaders(settings: Settings, services: Services) -> dict[str, Callabl
             raise Unavailable(str(exc)) from exc
 
     def models() -> Any:
+        from functools import partial
+
         from assistant.commerce.models import load_models
 
-        return load_models(settings)
+        # A loader, not the models: tools call it per use (`tools.recommend.models_of`), so a newly published set is
+        # served from the next call on, and one call gets both models of the same set.
+        return partial(load_models, settings)
 
     return {"embedder": embedder, "kb": kb, "catalog": catalog, "llm": llm, "models": models}

@@ -54,6 +54,8 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 7860
     database_url: str | None = None  # default: sqlite:///<data_dir>/mka.db
+    # Trained model sets (default <data_dir>/artifacts); several app servers point this at one shared folder.
+    artifacts_path: Path | None = None
     # "module:function(settings) -> ASGI app" that `mka serve` runs: the API with the web pages (default), or
     # "assistant.http:create_app" for an API-only server.
     app_factory: str = "ui.server:create_server"
@@ -99,5 +101,5 @@ class Settings(BaseSettings):
 
     @cached_property
     def artifacts_dir(self) -> Path:
-        """Where trained recommender and segmentation artifacts live."""
-        return self.data_dir / "artifacts"
+        """Where trained recommender and segmentation artifacts live (published as versioned sets)."""
+        return self.artifacts_path or self.data_dir / "artifacts"
