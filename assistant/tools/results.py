@@ -145,7 +145,10 @@ class DraftOut(BaseModel):
     """One ad-copy variant: its fields (a text or a list of lines per field) and where each line came from."""
 
     variant: int
+    angle: str = ""  # benefit | feature | offer | audience
     fields: dict[str, Any]
+    # field -> one entry per line: its source (template | model | brief), the facts that back it, its pin
+    lines: dict[str, list[dict[str, Any]]] = Field(default_factory=dict)
     char_counts: dict[str, Any] = Field(default_factory=dict)
     sources: dict[str, Any] = Field(default_factory=dict)
     final_url: str | None = None
