@@ -14,6 +14,11 @@ class ChatRequest(BaseModel):
         default=True, description="Server-sent events (token, citation, tool_call, done) or one Reply."
     )
     customer_token: str | None = Field(default=None, description="The shop-signed customer token, if any.")
+    request_id: str | None = Field(
+        default=None,
+        max_length=100,
+        description="The client's id for this message: a retry with the same id, on any server, is stored once.",
+    )
 
 
 class CopyRequest(BaseModel):
