@@ -56,26 +56,47 @@ def small_shop(folder: Path, per_category: int = 3) -> Path:
     return folder
 
 
+DEPLOY_ENV = REPO / "deploy" / "app.env"
+# What differs between deploy/app.env and one machine: addresses and folders, and the LLM (no GPU, no vLLM here: the
+# bundled model runs in each server). Everything else in that file is used as it is.
+LOCAL_ONLY = (
+    "MKA_RETRIEVAL__CHROMA_HOST",
+    "MKA_RETRIEVAL__CHROMA_PORT",
+    "MKA_DATA_DIR",
+    "MKA_ARTIFACTS_PATH",
+)
+
+
+def deploy_env(path: Path = DEPLOY_ENV) -> dict[str, str]:
+    """The shared app-server settings of deploy/app.env (KEY=VALUE lines; # comments)."""
+    env = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if line and not line.startswith("#") and "=" in line:
+            key, value = line.split("=", 1)
+            env[key.strip()] = value.strip()
+    return env
+
+
 def server_env(
     database_url: str, chroma_port: int, data_dir: Path, artifacts: Path, demo_dir: Path, **extra: str
 ) -> dict[str, str]:
-    """The environment of one app server (the variables deploy/app.env sets, with loopback addresses)."""
-    env = {
-        "MKA_DATABASE_URL": database_url,
-        "MKA_RETRIEVAL__CHROMA_HOST": "127.0.0.1",
-        "MKA_RETRIEVAL__CHROMA_PORT": str(chroma_port),
-        "MKA_RETRIEVAL__REFRESH_INTERVAL_S": "2",
-        "MKA_DATA_DIR": str(data_dir),
-        "MKA_ARTIFACTS_PATH": str(artifacts),
-        "MKA_DEMO_DIR": str(demo_dir),
-        "MKA_APP_FACTORY": "assistant.http:create_app",
-        "MKA_MARKETER_API_KEYS": f'["{MARKETER_KEY}"]',
-        "HF_HUB_OFFLINE": "1",
-        "TRANSFORMERS_OFFLINE": "1",
-        "ANONYMIZED_TELEMETRY": "False",
-        "GRADIO_ANALYTICS_ENABLED": "False",
-        "TOKENIZERS_PARALLELISM": "false",
-    }
+    """The environment of one app server: deploy/app.env with loopback addresses, local folders, the bundled LLM."""
+    env = {k: v for k, v in deploy_env().items() if k not in LOCAL_ONLY and not k.startswith("MKA_LLM__")}
+    env.update(
+        {
+            "MKA_DATABASE_URL": database_url,
+            "MKA_RETRIEVAL__CHROMA_HOST": "127.0.0.1",
+            "MKA_RETRIEVAL__CHROMA_PORT": str(chroma_port),
+            "MKA_DATA_DIR": str(data_dir),
+            "MKA_ARTIFACTS_PATH": str(artifacts),
+            "MKA_DEMO_DIR": str(demo_dir),
+            # the API without the Gradio pages: the same routes the soak drives, a faster start
+            "MKA_APP_FACTORY": "assistant.http:create_app",
+            "MKA_MARKETER_API_KEYS": f'["{MARKETER_KEY}"]',
+            "TOKENIZERS_PARALLELISM": "false",
+        }
+    )
     env.update(extra)
     return env
 

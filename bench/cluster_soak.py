@@ -241,6 +241,9 @@ def upload_then_ask(cluster: Cluster, timeout_s: float = 60) -> dict[str, Any]:
     page = httpx.get(f"{b}/docs/uploads/{UPLOAD_NAME}", timeout=30)
     customer = _a_customer(cluster.database_url)
     recs = httpx.get(f"{b}/v1/customers/{customer}/recommendations", headers=MARKETER, timeout=60)
+    # a marketer logged in on A is logged in on B (the same session secret), and B shows the plot A's training drew
+    login = httpx.post(f"{a}/v1/login", json={"username": "marketer", "password": "demo"}, timeout=30)
+    plot = httpx.get(f"{b}/v1/segments/plot.png", cookies=login.cookies, timeout=30)
     return {
         "upload_status": uploaded.status_code,
         "cited_by_other_server": cited,
@@ -248,6 +251,7 @@ def upload_then_ask(cluster: Cluster, timeout_s: float = 60) -> dict[str, Any]:
         "questions_asked": asked,
         "page_on_other_server": page.status_code == 200 and "kraft paper" in page.text,
         "recommendations_on_other_server": recs.status_code == 200 and bool(recs.json().get("items")),
+        "login_valid_on_other_server": login.status_code == 200 and plot.status_code == 200,
     }
 
 
@@ -300,7 +304,15 @@ def run(sessions: int, duration: float, root: Path | None = None, out: Path | No
 
 def _report(sessions, duration, startup_s, agree, phases, survivor_alive) -> dict[str, Any]:
     one, two = phases["one_server"]["turns_per_s"], phases["two_servers"]["turns_per_s"]
-    ok = agree["cited_by_other_server"] and agree["page_on_other_server"] and survivor_alive
+    ok = survivor_alive and all(
+        agree[k]
+        for k in (
+            "cited_by_other_server",
+            "page_on_other_server",
+            "recommendations_on_other_server",
+            "login_valid_on_other_server",
+        )
+    )
     for phase in phases.values():
         db = phase["database"]
         ok = ok and phase["server_errors_5xx"] == 0 and phase["cross_session_leaks"] == 0

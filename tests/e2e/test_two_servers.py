@@ -28,6 +28,7 @@ def test_two_servers_agree_and_survive_a_kill(tmp_path):
     assert agree["cited_by_other_server"], detail
     assert agree["seconds_until_cited"] < 20, detail  # refresh interval 2 s; generous for two busy cores
     assert agree["page_on_other_server"] and agree["recommendations_on_other_server"], detail
+    assert agree["login_valid_on_other_server"], detail
     for name, phase in report["phases"].items():
         assert phase["server_errors_5xx"] == 0, (name, detail)
         assert phase["cross_session_leaks"] == 0 and phase["wrong_session_replies"] == 0, (name, detail)
