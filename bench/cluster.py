@@ -192,7 +192,9 @@ class Cluster:
         """Start everything; server 0 bootstraps the shop while the others start beside it."""
         root = Path(root)
         shop = small_shop(root / "shop")
-        postgres = PrivatePostgres.start(root / "postgres")
+        postgres = (
+            PrivatePostgres.start()
+        )  # its own temp dir: as root, the server runs as nobody, who needs access
         cluster = cls(root, postgres, postgres.create_database("mka"), start_chroma(root))
         try:
             for i in range(servers):

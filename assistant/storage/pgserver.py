@@ -9,7 +9,7 @@ For tests, benchmarks and a two-server setup on one machine; production points `
     python -m assistant.storage.pgserver stop DIR
 
 PostgreSQL refuses to run as root: when we are root, the server runs as `nobody` (through `runuser`), and its folder
-is handed to that user. Binaries come from `MKA_PG_BIN`, then Debian's `/usr/lib/postgresql/<n>/bin`, then the PATH
+is handed to that user (so a folder given to `start` must be reachable by `nobody`: not under a 0700 directory). Binaries come from `MKA_PG_BIN`, then Debian's `/usr/lib/postgresql/<n>/bin`, then the PATH
 (`scripts/install-postgres.sh` installs the package).
 """
 
