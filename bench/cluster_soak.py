@@ -226,6 +226,8 @@ def upload_then_ask(cluster: Cluster, timeout_s: float = 60) -> dict[str, Any]:
     import httpx
 
     a, b = cluster.servers[0].url, cluster.servers[1].url
+    # B answers one question first, so that the wait measured below is the refresh, not B's first turn ever
+    httpx.post(f"{b}/v1/chat", json={"message": "What is your return window?", "stream": False}, timeout=120)
     files = {"file": (UPLOAD_NAME, UPLOAD.encode(), "text/markdown")}
     uploaded = httpx.post(f"{a}/v1/documents", files=files, headers=MARKETER, timeout=120)
     uploaded.raise_for_status()

@@ -1,9 +1,8 @@
 """Conversation storage: sessions, turns with their tool calls and citations, feedback and handoff requests.
 
 SQL over `assistant.storage.db.get_engine(url)` that runs unchanged on SQLite and PostgreSQL (RETURNING and ON CONFLICT
-are in both; tables from migration 0002). Every write is one
-transaction; a turn and everything it produced are stored together or not at all, and a retried turn with the same
-`turn_key` is stored once. History therefore survives a restart: a new `ConversationStore` on the same URL sees it all.
+are in both; tables from migration 0002). Every write is one transaction; a turn and everything it produced are
+stored together or not at all, and a retried turn with the same `turn_key` is stored once, whichever server stores it. History therefore survives a restart: a new `ConversationStore` on the same URL sees it all.
 """
 
 from __future__ import annotations
