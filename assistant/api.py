@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from assistant.conversation.agent import Agent
 from assistant.conversation.policy import Policy
@@ -27,13 +27,29 @@ from assistant.errors import BadInput, NotTrained
 from assistant.services import Services, default_loaders
 from assistant.settings import Settings
 from assistant.storage.store import ConversationStore
+from assistant.workspace.api import WorkspaceAPI, WorkspaceMethods
+
+
+class BriefInfo(BaseModel):
+    """A campaign brief as the drafting form shows it."""
+
+    name: str = ""
+    segments: list[str] = Field(default_factory=list)
+    missing_segments: list[str] = Field(default_factory=list)  # named by the brief, absent from this shop
+    products: list[str] = Field(default_factory=list)
+    channels: list[str] = Field(default_factory=list)
 
 
 class CopyOptions(BaseModel):
-    """What a marketer can pick when drafting copy: channels with their field limits, and campaign briefs."""
+    """What a marketer can pick when drafting copy: channels with their field limits, campaign briefs, the shop's
+    segments (None before segmentation is trained), its products (SKU -> name) and its currency."""
 
     channels: dict[str, dict[str, int]]
     briefs: list[str]
+    brief_info: dict[str, BriefInfo] = Field(default_factory=dict)
+    segments: list[str] | None = None
+    products: dict[str, str] = Field(default_factory=dict)
+    currency: str = ""
 
 
 @runtime_checkable
@@ -52,7 +68,7 @@ class ChatAPI(Protocol):
 
 
 @runtime_checkable
-class AssistantAPI(ChatAPI, Protocol):
+class AssistantAPI(ChatAPI, WorkspaceAPI, Protocol):
     """Everything a front end may ask of the assistant."""
 
     def warm_up(self) -> None:
@@ -92,7 +108,7 @@ class AssistantAPI(ChatAPI, Protocol):
         ...
 
 
-class Assistant:
+class Assistant(WorkspaceMethods):
     """The application API over the turn loop, the tools, the store and the knowledge base. Thread-safe."""
 
     def __init__(
@@ -116,6 +132,7 @@ class Assistant:
         services.setdefault("engine", store.engine)
         self.services = services
         self.policy = policy or Policy()
+        self.install_workspace()  # drafts and the handoff inbox (assistant.workspace)
         self.agent = agent or Agent(settings, store, services, self.policy, router=router, answerer=answerer)
 
     @classmethod
@@ -170,8 +187,21 @@ class Assistant:
     def request_handoff(
         self, caller: Caller, session_id: str, contact: str | None = None, reason: str | None = None
     ) -> int:
+        """One handoff per conversation: an open one is joined (the contact added), never duplicated; and never
+        without a way to reach the customer (`BadInput` without contact details for an anonymous customer)."""
         self.policy.require(caller, "handoff")
-        return self.store.add_handoff(
+        contact = (contact or "").strip() or caller.contact or None
+        self.store.get_session(session_id)  # an unknown conversation is a 404 before anything else
+        if (
+            contact is None
+            and caller.role == "customer"
+            and not caller.customer_id
+            and self.store.open_handoff(session_id) is None
+        ):
+            raise BadInput(
+                "contact details are needed, so that a person can reach you (an e-mail address or phone)"
+            )
+        return self.handoff_inbox.request(
             session_id, contact, (reason or "").strip() or "asked to talk to a person"
         )
 
@@ -193,11 +223,37 @@ class Assistant:
 
     def copy_options(self, caller: Caller) -> CopyOptions:
         self.policy.require(caller, "copy_options")
-        from generation import channel_specs
+        from collections import Counter
+
+        from assistant.workspace.targets import missing_brief_segments, segment_names
+        from generation import BadBrief, channel_specs, load_brief
 
         channels = {
             name: {f.name: f.max_chars for f in spec.fields} for name, spec in channel_specs().items()
         }
         folder = self.settings.demo_dir / "campaigns"
-        briefs = sorted(p.stem for p in folder.glob("*.y*ml")) if folder.is_dir() else []
-        return CopyOptions(channels=channels, briefs=briefs)
+        segments = segment_names(self.services)
+        info = {}
+        for path in sorted(folder.glob("*.y*ml")) if folder.is_dir() else []:
+            try:
+                brief = load_brief(path)
+            except BadBrief:
+                continue  # a broken brief file is refused when it is picked, with the file and field named
+            info[path.stem] = BriefInfo(
+                name=brief.name,
+                segments=brief.segments,
+                missing_segments=missing_brief_segments(brief.segments, segments),
+                products=brief.products,
+                channels=list(brief.channels),
+            )
+        catalog = self.services.get("catalog")
+        products = {p.sku: p.name for p in catalog} if catalog is not None else {}
+        currencies = Counter(p.currency for p in catalog) if catalog is not None else Counter()
+        return CopyOptions(
+            channels=channels,
+            briefs=sorted(info),
+            brief_info=info,
+            segments=segments,
+            products=products,
+            currency=currencies.most_common(1)[0][0] if currencies else "",
+        )

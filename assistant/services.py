@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -55,6 +56,28 @@ class Services(dict):
         self._loaders.update(loaders)
 
 
+SMALL_BATCH = 64
+
+
+@contextmanager
+def _one_thread_for_small(n: int) -> Iterator[None]:
+    """Embed a turn's few texts on one thread: on 2 shared cores torch's thread pool makes a small batch 5-10x
+    slower under load (STACK.md: 423 ms against 34 ms per query). Big batches (indexing) keep every thread."""
+    if n > SMALL_BATCH:
+        yield
+        return
+    import torch
+
+    before = torch.get_num_threads()
+    if before != 1:
+        torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        if before != 1:
+            torch.set_num_threads(before)
+
+
 class CachedEmbedder:
     """An embedder with a bounded cache of recent texts.
 
@@ -77,7 +100,8 @@ class CachedEmbedder:
         with self._lock:
             missing = [t for t in dict.fromkeys(texts) if t not in self._cache]
         if missing:
-            fresh = np.asarray(self.inner.embed(missing), dtype=np.float32)
+            with _one_thread_for_small(len(missing)):
+                fresh = np.asarray(self.inner.embed(missing), dtype=np.float32)
             with self._lock:
                 for t, v in zip(missing, fresh, strict=True):
                     self._cache[t] = v

@@ -14,7 +14,16 @@ from generation.brief import (
     resolve_brief,
 )
 from generation.config import LLMSettings
-from generation.copywriter import CopyRequest, CopyResult, channel_specs, draft_copy, get_channel
+from generation.copywriter import (
+    CopyRequest,
+    CopyResult,
+    Draft,
+    Rules,
+    channel_specs,
+    draft_copy,
+    get_channel,
+    validate_draft,
+)
 from generation.errors import (
     BackendBusy,
     BackendError,
@@ -29,6 +38,8 @@ from generation.grounding import GroundedAnswer, resolve_mode, stream_answer
 from generation.guard import GuardResult, check_claims
 from generation.guard import check as check_figures
 from generation.llm import LLM, ChatResult, ToolCall
+from generation.question import kind_probe, named_entities, split_questions
+from generation.terms import english_terms
 from generation.toolcalls import MalformedToolCall
 
 __all__ = [
@@ -43,6 +54,7 @@ __all__ = [
     "CopyRequest",
     "CopyResult",
     "CopyValidationError",
+    "Draft",
     "GenerationError",
     "GroundedAnswer",
     "GuardResult",
@@ -50,20 +62,26 @@ __all__ = [
     "MalformedToolCall",
     "ModelLoadError",
     "ProductFacts",
+    "Rules",
     "ToolCall",
     "channel_specs",
     "check_claims",
     "check_figures",
     "draft_copy",
+    "english_terms",
     "find_brief",
     "get_channel",
     "get_llm",
     "load_brief",
+    "kind_probe",
     "load_briefs",
+    "named_entities",
     "resolve_backend",
     "resolve_brief",
     "resolve_mode",
+    "split_questions",
     "stream_answer",
     "to_csv",
     "to_json",
+    "validate_draft",
 ]

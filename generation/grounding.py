@@ -4,10 +4,11 @@ evidence, cites it as [n], speaks the user's language, and says plainly when the
 The bundled 135M model cannot be trusted with facts (told boots are waterproof, it said they are not), so correctness
 comes from code: extract, template, verify.
 
-1. Extract: the evidence sentences closest to the question (lexical match with synonyms, plus boosts when the question
-   asks "how long" / "how much" and a sentence holds a duration / price; optionally an embedding similarity).
-2. Template: the core answer is those sentences with their [n]; it is streamed at once (time to first token is the
-   time to score a few sentences, milliseconds).
+1. Compose (`generation.composer`): the evidence as answer units (sentences, table rows with their columns, FAQ
+   answers), the ones that answer picked, and the answer shaped by the question's type: yes/no first, the figure
+   first, conditions after, "not offered" with what is offered. It is streamed at once (milliseconds).
+2. Language: the caller says which language the customer writes in (`language=`); fixed phrases are in it, and
+   evidence in another language is quoted as it is, after a note saying so.
 3. Verify: in "rephrase" / "generate" mode the LLM's text must pass the guard (no figure absent from the evidence),
    keep the key figures, cite only existing evidence and not flip a negation; otherwise the extract is used.
 
@@ -19,32 +20,24 @@ comes from code: extract, template, verify.
 from __future__ import annotations
 
 import logging
-import math
 import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
-import yaml
-
+from generation.composer import Composition, compose
 from generation.config import LLMSettings
 from generation.errors import GenerationError
-from generation.guard import check, extract_facts, split_sentences
+from generation.guard import check, extract_facts
 from generation.llm import LLM, Message
+from generation.terms import grounded_data as _data
+from generation.terms import words as _words
 
 log = logging.getLogger(__name__)
 
-PROMPTS = Path(__file__).parent / "prompts" / "grounded.yaml"
 Embed = Callable[
     [list[str]], Any
 ]  # texts -> normalized vectors (np.ndarray), e.g. retrieval's Embedder.embed
-
-
-@lru_cache(maxsize=1)
-def _data() -> dict[str, Any]:
-    return yaml.safe_load(PROMPTS.read_text(encoding="utf-8"))
 
 
 @dataclass
@@ -76,173 +69,10 @@ def resolve_mode(settings: LLMSettings) -> str:
     return "extractive" if settings.backend != "openai" and settings.model == "bundled" else "generate"
 
 
-_WORD = re.compile(r"[\w'-]+", re.UNICODE)
-
-
-def _words(text: str) -> list[str]:
-    return [w.strip("'-") for w in _WORD.findall(text.lower()) if w.strip("'-")]
-
-
-def detect_language(text: str) -> str:
-    """ "en", "de", "fr" or "es" by counting marker words (greetings, function words); English when unsure."""
-    words = _words(text)
-    if any(ch in text for ch in "äöüß"):
-        words.append("ich")  # umlauts are strong German evidence in a short message
-    counts = {
-        lang: sum(w in set(markers) for w in words) for lang, markers in _data()["language_markers"].items()
-    }
-    best = max(counts.values())
-    if best == 0:
-        return "en"
-    winners = [lang for lang, c in counts.items() if c == best]
-    return "en" if "en" in winners or len(winners) > 1 else winners[0]
-
-
-def _stem(word: str) -> str:
-    # Very light stemming: enough for "returns"/"return", "shipping"/"ship", "delivered"/"deliver".
-    for suffix in ("ing", "ed", "es", "s"):
-        if len(word) > len(suffix) + 3 and word.endswith(suffix):
-            stem = word[: -len(suffix)]
-            # "shipping" -> "shipp" -> "ship", "stopped" -> "stop": undo the doubled final consonant.
-            if (
-                suffix in ("ing", "ed")
-                and len(stem) > 3
-                and stem[-1] == stem[-2]
-                and stem[-1] not in "aeiouls"
-            ):
-                stem = stem[:-1]
-            return stem
-    return word
-
-
-@lru_cache(maxsize=1)
-def _synonym_index() -> dict[str, int]:
-    index: dict[str, int] = {}
-    for group_id, group in enumerate(_data()["synonyms"]):
-        for term in group:
-            for w in _words(term):
-                index.setdefault(_stem(w), group_id)
-    return index
-
-
-def _terms(text: str) -> set[str]:
-    """Content terms of `text` (stopwords dropped, stemmed, synonyms mapped to one group key)."""
-    stop = set(_data()["stopwords"])
-    syn = _synonym_index()
-    out = set()
-    for w in _words(text):
-        if w in stop or w.isdigit():
-            continue
-        s = _stem(w)
-        out.add(f"syn{syn[s]}" if s in syn else s)
-    return out
-
-
 def _field(item: Any, name: str, default: Any = "") -> Any:
     if isinstance(item, dict):
         return item.get(name, default)
     return getattr(item, name, default)
-
-
-def _evidence_sentences(evidence: Sequence[Any]) -> list[tuple[int, str, str]]:
-    """(1-based index, sentence, title) for every usable sentence of every evidence item."""
-    out = []
-    for i, item in enumerate(evidence, start=1):
-        text = str(_field(item, "text") or "")
-        title = str(_field(item, "title") or "")
-        for line in text.splitlines():
-            line = (
-                re.sub(r"^\s*(?:#+|[-*+]|\d+[.)]|>)\s*", "", line).replace("**", "").replace("|", " ").strip()
-            )
-            for sentence in split_sentences(line):
-                if len(_words(sentence)) >= 3:  # headings and fragments are context, not answers
-                    out.append((i, sentence, title))
-    return out
-
-
-def _cue(question: str, kind: str) -> bool:
-    q = question.lower()
-    return any(re.search(rf"(?<!\w){re.escape(c)}(?!\w)", q) for c in _data()["cues"][kind])
-
-
-def select_sentences(
-    question: str,
-    evidence: Sequence[Any],
-    *,
-    k: int = 2,
-    embed: Embed | None = None,
-    language: str | None = None,
-) -> list[Selected]:
-    """The up to `k` evidence sentences that best answer `question`, best first; empty when nothing matches."""
-    language = language or detect_language(question)
-    candidates = _evidence_sentences(evidence)
-    q_terms = _terms(question)
-    if not candidates or not q_terms:
-        return []
-    # Rarer terms across the candidate sentences weigh more (idf over this small evidence set).
-    # A sentence inherits its section heading's terms: under "Return window", "You can return any item within 30
-    # days" answers "what is your return window?" although the sentence never says "window".
-    docs = [_terms(s) | _terms(title) for _, s, title in candidates]
-    n = len(docs)
-    idf = {t: math.log(1 + n / (1 + sum(t in d for d in docs))) + 0.5 for t in q_terms}
-    wants_duration, wants_price = _cue(question, "duration"), _cue(question, "price")
-    dense = None
-    if embed is not None:
-        try:
-            vectors = embed([question] + [s for _, s, _ in candidates])
-            dense = [float(v) for v in (vectors[1:] @ vectors[0])]
-        except Exception:  # an embedder problem must not cost the answer: lexical matching still works
-            log.exception("embedding evidence sentences failed; using lexical matching only")
-    scored = []
-    for pos, ((index, sentence, title), terms) in enumerate(zip(candidates, docs, strict=True)):
-        matched = q_terms & terms
-        lexical = sum(idf[t] for t in matched) / sum(idf.values())
-        title_match = 0.3 * len(q_terms & _terms(title)) / len(q_terms)
-        kinds = {f.kind for f in extract_facts(sentence)}
-        boost = 0.0
-        if wants_duration and "duration" in kinds:
-            boost += 0.35
-        if wants_price and "price" in kinds:
-            boost += 0.35
-        score = lexical + (title_match if matched else 0.0) + (boost if matched else 0.0)
-        if dense is not None:
-            score = 0.6 * score + 0.4 * max(0.0, dense[pos])
-        score -= 0.01 * (index - 1)  # retrieval order breaks ties
-        # Enough of the question must match (or the embedding be close): one shared word ("sell") is not an answer.
-        # Questions in another language than the evidence match fewer words, so the figure cue or the language
-        # lowers the bar.
-        if (
-            lexical >= 0.4
-            or (matched and (boost > 0 or language != "en"))
-            or (dense is not None and dense[pos] > 0.5)
-        ):
-            scored.append(Selected(index, sentence, score))
-    scored.sort(key=lambda s: -s.score)
-    if not scored:
-        return []
-    best = scored[0].score
-    picked: list[Selected] = []
-    for s in scored:
-        if len(picked) >= k or s.score < 0.6 * best:
-            break
-        if all(_terms(s.sentence) != _terms(p.sentence) for p in picked):
-            picked.append(s)
-    return picked
-
-
-def _with_citation(sentence: str, index: int) -> str:
-    sentence = sentence.strip()
-    if sentence and sentence[-1] in ".!?":
-        return f"{sentence[:-1]} [{index}]{sentence[-1]}"
-    return f"{sentence} [{index}]."
-
-
-def extractive_answer(picked: Sequence[Selected], language: str) -> tuple[str, list[int]]:
-    """The template answer: the picked sentences, each with its [n], after a short note when not in English."""
-    intro = _data()["phrases"].get(language, {}).get("quote_intro", "")
-    body = " ".join(_with_citation(p.sentence, p.index) for p in picked)
-    cited = sorted({p.index for p in picked})
-    return (f"{intro} {body}" if intro else body), cited
 
 
 _CITE = re.compile(r"\[(\d+)\]")
@@ -284,6 +114,50 @@ def _evidence_block(evidence: Sequence[Any], limit_chars: int = 1200) -> str:
     return "\n".join(lines)
 
 
+def quote(text: str, language: str, evidence_language: str = "en") -> str:
+    """Evidence text in a reply: as it is when the languages agree, else quoted after a note in the reply's language
+    (the bundled model cannot translate reliably; a capable one rephrases in "generate" mode)."""
+    intro = _data()["phrases"].get(language, {}).get("quote_intro", "")
+    if language == evidence_language or not intro:
+        return text
+    return f"{intro} “{text}”"
+
+
+def _evidence_language(evidence: Sequence[Any], cited: Sequence[int]) -> str:
+    """The language of the cited evidence (its `language` or `metadata["language"]`; English when not said)."""
+    langs = set()
+    for n in cited:
+        if 0 < n <= len(evidence):
+            item = evidence[n - 1]
+            meta = _field(item, "metadata", None) or {}
+            langs.add(
+                _field(item, "language", "")
+                or (meta.get("language") if isinstance(meta, dict) else "")
+                or "en"
+            )
+    return langs.pop() if len(langs) == 1 else "en"
+
+
+def localise(composition: Composition, evidence: Sequence[Any], language: str) -> str:
+    """The composed text for a reply in `language`: the composer's own lead stays, evidence is quoted if needed."""
+    ev_lang = _evidence_language(evidence, composition.cited)
+    if language == ev_lang:
+        return composition.text
+    lead, body = split_lead(composition.text, language)
+    quoted = quote(body, language, ev_lang)
+    return f"{lead} {quoted}".strip()
+
+
+def split_lead(text: str, language: str) -> tuple[str, str]:
+    """(the composer's localised opening, the evidence after it): "Nein." / "Nein, nach Kanada liefern wir nicht."."""
+    phrases = _data()["phrases"].get(language, _data()["phrases"]["en"])
+    for key in ("yes", "no"):
+        word = f"{phrases[key]}. "
+        if text.startswith(word):
+            return word.strip(), text[len(word) :]
+    return "", text
+
+
 def stream_answer(
     question: str,
     evidence: Sequence[Any],
@@ -293,30 +167,57 @@ def stream_answer(
     mode: str = "extractive",
     embed: Embed | None = None,
     max_tokens: int = 160,
+    language: str = "en",
 ) -> Iterator[str | GroundedAnswer]:
     """Yield the answer's text in pieces, then one final `GroundedAnswer` (always the last item).
 
-    `mode`: "extractive" (no LLM), "rephrase" or "generate" (need `llm`; verified, the extract is the fallback).
-    Evidence items need `.text` (and may have `.title`, `.source`, `.metadata`): retrieval `Hit`s or dicts.
+    `mode`: "extractive" (no LLM), "rephrase" or "generate" (need `llm`; verified, the composition is the fallback).
+    `language`: the customer's language (the caller detects it); the reply's fixed phrases are in it.
+    Evidence items need `.text` (and may have `.title`, `.heading`, `.fields`, `.language`): retrieval hits or dicts.
     """
     if mode not in {"extractive", "rephrase", "generate"}:
         raise GenerationError(f"unknown answer mode {mode!r}")
-    language = detect_language(question)
     data = _data()
-    picked = select_sentences(question, evidence, embed=embed, language=language)
-    if not picked:
+    composition = compose(question, evidence, language=language, embed=embed)
+    if composition is None:
         text = data["phrases"].get(language, data["phrases"]["en"])["not_found"]
         yield from _chunks(text)
         yield GroundedAnswer(
             text, [], grounded=False, needs_handoff=True, language=language, mode="not_found"
         )
         return
-    extract, cited = extractive_answer(picked, language)
+    extract, cited = localise(composition, evidence, language), composition.cited
+    picked = [Selected(u.index, u.text, 1.0) for u in composition.units]
     if mode == "extractive" or llm is None:
         yield from _chunks(extract)
         yield GroundedAnswer(extract, cited, language=language, mode="extractive")
         return
+    text = _model_answer(question, evidence, picked, llm, history, mode, max_tokens, language)
+    problems = verify(text, evidence, must_keep=picked)
+    if mode == "generate" and not _CITE.search(text):
+        problems.append("cites no evidence")
+    if problems:
+        log.info("LLM answer rejected (%s); using the composition", "; ".join(problems))
+        yield from _chunks(extract)
+        yield GroundedAnswer(extract, cited, language=language, mode="extractive")
+        return
+    used = sorted({int(n) for n in _CITE.findall(text)})
+    yield from _chunks(text)
+    yield GroundedAnswer(text, used, language=language, mode=mode)
 
+
+def _model_answer(
+    question: str,
+    evidence: Sequence[Any],
+    picked: Sequence[Selected],
+    llm: LLM,
+    history: Sequence[Message] | None,
+    mode: str,
+    max_tokens: int,
+    language: str,
+) -> str:
+    """The model's answer in "rephrase" or "generate" mode (empty when the model fails)."""
+    data = _data()
     language_name = data["language_names"].get(language, "English")
     if mode == "rephrase":
         messages: list[Message] = [
@@ -342,21 +243,11 @@ def stream_answer(
     try:
         text = llm.complete(messages, max_tokens=max_tokens, temperature=0).strip()
     except GenerationError:
-        log.exception("LLM failed while answering; using the extract")
-        text = ""
+        log.exception("LLM failed while answering; using the composition")
+        return ""
     if mode == "rephrase" and text and not _CITE.search(text):
-        text = f"{text.rstrip()} " + " ".join(f"[{i}]" for i in cited)
-    problems = verify(text, evidence, must_keep=picked)
-    if mode == "generate" and not _CITE.search(text):
-        problems.append("cites no evidence")
-    if problems:
-        log.info("LLM answer rejected (%s); using the extract", "; ".join(problems))
-        yield from _chunks(extract)
-        yield GroundedAnswer(extract, cited, language=language, mode="extractive")
-        return
-    used = sorted({int(n) for n in _CITE.findall(text)})
-    yield from _chunks(text)
-    yield GroundedAnswer(text, used, language=language, mode=mode)
+        text = f"{text.rstrip()} " + " ".join(f"[{p.index}]" for p in picked)
+    return text
 
 
 def answer(question: str, evidence: Sequence[Any], **kwargs: Any) -> GroundedAnswer:

@@ -30,3 +30,11 @@ class RetrievalSettings(BaseModel):
     # How often a search checks whether another process changed the index (its version token; one cheap read) and
     # rebuilds the in-memory BM25 snapshot if so. 0: every search; negative: never (one process owns the index).
     refresh_interval_s: float = 5.0
+    # Language-aware retrieval: chunks in the query's language (detected, or given) rank before equally relevant
+    # chunks in other languages, and the shop's fallback language before the rest. The boost is a prior in the
+    # ranker's log-odds (not learned: the training data has one language); a chunk much more relevant than any in
+    # the query's language still comes first, which is how a question gets English evidence when no page in its
+    # language answers it.
+    prefer_query_language: bool = True
+    language_boost: float = Field(default=1.5, ge=0.0, le=10.0)
+    fallback_language: str = "en"

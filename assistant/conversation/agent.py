@@ -24,14 +24,19 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
+from assistant.conversation import escalation, follow_up
 from assistant.conversation.answerer import GroundingAnswerer
+from assistant.conversation.capabilities import FILE_NAME as CAPABILITIES_FILE
+from assistant.conversation.capabilities import CapabilityMap
 from assistant.conversation.compose import Evidence
 from assistant.conversation.intents import handler_for
+from assistant.conversation.intents.product_discovery import RECOMMEND_WORDS
+from assistant.conversation.language import conversation_language, detect
 from assistant.conversation.policy import Policy
 from assistant.conversation.reply import Caller, DoneEvent, Reply, TokenEvent, TurnEvent
-from assistant.conversation.router import DEFAULT_SEGMENTS, Route, Router
+from assistant.conversation.router import DEFAULT_SEGMENTS, Route, Router, names_marketer_task
 from assistant.conversation.tool_calling import ToolCallingFailed, tool_calling_turn
-from assistant.conversation.turn import NO_EVIDENCE_TEXT, Answerer, Turn
+from assistant.conversation.turn import Answerer, Turn
 from assistant.errors import BadInput
 from assistant.services import Services
 from assistant.settings import Settings
@@ -40,6 +45,8 @@ from assistant.storage.store import ConversationStore
 log = logging.getLogger(__name__)
 
 MARKETER_INTENTS = frozenset({"ad_copy", "segment_analysis"})
+_REROUTABLE = frozenset({"product_discovery", "off_topic", "service_question"})
+HELP_PAGE_PROBE_K = 5
 CUSTOMER_MARKETER_INTENT_CONFIDENCE = 0.9
 WEAK_INTENT_SCORE = 0.35
 GUARD_EVIDENCE_CHARS = 20_000
@@ -64,6 +71,7 @@ class Agent:
         self.policy = policy
         self._router = router
         self._answerer = answerer
+        self._capabilities: CapabilityMap | None = None
         self._lock = threading.Lock()
 
     # -- lazily built parts ---------------------------------------------------------------------------------------
@@ -76,6 +84,8 @@ class Agent:
                     self.services["embedder"],
                     skus=[p.sku for p in catalog] if catalog else (),
                     segments=_segment_names(),
+                    scorers=_catalog_scorers(catalog),
+                    shortcuts=_catalog_shortcuts(catalog),
                 )
             return self._router
 
@@ -86,9 +96,21 @@ class Agent:
                 self._answerer = GroundingAnswerer(self.settings, self.services)
             return self._answerer
 
+    @property
+    def capabilities(self) -> CapabilityMap:
+        """The shop's capability map (`<demo_dir>/.assistant/capabilities.yaml`; none: an empty map)."""
+        with self._lock:
+            if self._capabilities is None:
+                self._capabilities = CapabilityMap.load(self.settings.demo_dir / CAPABILITIES_FILE)
+            return self._capabilities
+
     def warm_up(self) -> None:
-        """Load the embedder, index, catalog and router now (the service calls this at start-up)."""
+        """Load the embedder, index, catalog, router, language detector and capability map now (at start-up)."""
+        from assistant.conversation.language import warm_up as warm_language
+
+        warm_language()
         self.router.scores("hello")
+        self.capabilities.scores("hello", self.services["embedder"])
         self.services["kb"].search("returns", k=1)  # builds the in-memory BM25 snapshot
         warm = [Evidence(n=1, source="-", title="-", text="A warm-up sentence for the model.")]
         for _ in self.answerer.answer("warm up", warm):
@@ -114,6 +136,8 @@ class Agent:
             policy=self.policy,
             services=self.services,
             answerer=self.answerer,
+            language=detect(message, conversation_language(history)),
+            capabilities=self.capabilities,
         )
         for event in self._decide(turn, history):
             if isinstance(event, TokenEvent):
@@ -127,6 +151,7 @@ class Agent:
         yield DoneEvent(reply=self._store(turn, text, turn_key, started))
 
     def _decide(self, turn: Turn, history: list[dict]) -> Iterator[TurnEvent]:
+        turn.handoff_allowed = escalation.decide(turn.message, history, self._similar) is not None
         llm = self.services.get("llm") if self._llm_loaded_or_tool_capable() else None
         if llm is not None and getattr(llm, "supports_tools", False):
             try:
@@ -137,10 +162,84 @@ class Agent:
         yield from self._routed_turn(turn, history)
 
     def _routed_turn(self, turn: Turn, history: list[dict]) -> Iterator[TurnEvent]:
-        """The router picks the intent and slots; the intent's handler plans and runs the tools."""
+        """The router picks the intent and slots; the intent's handler plans and runs the tools.
+
+        A person is brought in only when `escalation` says so (asked, offer accepted, question repeated, upset), or
+        when the customer gives the contact details a handoff was waiting for; the router's own guess of "handoff"
+        ("help me delete my account") is answered instead, with a person offered where the shop's map says so.
+        """
         route = self._customer_safe(turn.caller, self.router.route(turn.message, history))
+        wanted = escalation.decide(turn.message, history, self._similar) if turn.handoff_allowed else None
+        awaiting = bool(history) and history[-1].get("outcome") == "awaiting_contact"
+        if wanted is not None or (awaiting and route.slots.get("contact")):
+            route.intent = "handoff"
+            route.slots["upset"] = wanted is not None and wanted.reason == "upset"
+        elif route.intent == "handoff":
+            route.intent = _best_other(route, exclude={"handoff"})
+        route = self._service_or_products(turn, route)
+        route = self._resolve_follow_up(turn, route, history)
         turn.intent = route.intent
         yield from handler_for(route.intent)(turn, route, history)
+
+    def _service_or_products(self, turn: Turn, route: Route) -> Route:
+        """A customer's request the shop's capability map knows is a service question; so is an unsure product or
+        off-topic guess whose best matches in the knowledge base are help pages, not products (the router's examples
+        are English; the knowledge base answers in any language it holds)."""
+        if turn.caller.role != "customer" or route.slots.get("skus"):
+            return route
+        if route.intent in MARKETER_INTENTS or route.intent == "small_talk":
+            # "i want a copy of my data" is no ad copy; "Wie lange sind Gutscheine gültig?" no greeting
+            if route.intent == "small_talk" and len(turn.message.split()) < 3:
+                return route
+            if turn.capability_for(turn.message) is not None or (
+                not names_marketer_task(turn.message) and self._help_pages_lead(turn.message, turn.language)
+            ):
+                route.intent = "service_question"
+            return route
+        if route.intent not in _REROUTABLE:
+            return route
+        if turn.capability_for(turn.message) is not None:
+            route.intent = "service_question"
+        elif route.intent == "product_discovery" and RECOMMEND_WORDS.search(turn.message):
+            return route
+        elif route.intent == "product_discovery" or turn.language != "en":
+            if self._help_pages_lead(turn.message, turn.language):
+                route.intent = "service_question"
+        return route
+
+    def _help_pages_lead(self, message: str, language: str) -> bool:
+        """Whether help pages, rather than products, are the knowledge base's best matches for `message`."""
+        from assistant.conversation.intents.service_question import search_query
+
+        try:
+            hits = self.services["kb"].search(search_query(message, language), k=HELP_PAGE_PROBE_K)
+        except Exception:  # the probe is a hint; the handlers report a broken index themselves
+            log.exception("knowledge-base probe failed")
+            return False
+        weights = [1.0 / (rank + 1) for rank in range(len(hits))]
+        pages = sum(
+            w for w, h in zip(weights, hits, strict=True) if (h.metadata or {}).get("doc_type") != "product"
+        )
+        return pages > sum(weights) / 2
+
+    @staticmethod
+    def _resolve_follow_up(turn: Turn, route: Route, history: list[dict]) -> Route:
+        """ "and how much is it?" -> the last product; "and for Summit members?" -> the last topic."""
+        if route.intent == "handoff" or not follow_up.is_follow_up(turn.message):
+            return route
+        products = follow_up.last_products(history)
+        if products and not route.slots.get("skus") and follow_up.PRODUCT_QUESTION.search(turn.message):
+            route.intent, route.slots["skus"] = "product_discovery", products[:1]
+            return route
+        topic = follow_up.last_topic(history)
+        if topic:
+            route.intent = "service_question"
+            turn.query = follow_up.resolve_topic(turn.message, history)
+        return route
+
+    def _similar(self, a: str, b: str) -> float:
+        vectors = self.services["embedder"].embed([a, b])
+        return float(vectors[0] @ vectors[1])
 
     @staticmethod
     def _customer_safe(caller: Caller, route: Route) -> Route:
@@ -196,7 +295,7 @@ class Agent:
         evidence = [ev.text for ev in turn.evidence] + [
             _as_text(c.result)[:GUARD_EVIDENCE_CHARS] for c in turn.tool_calls if c.ok
         ]
-        result = check(text, evidence, claims=True)
+        result = check(text, evidence, claims=turn.model_text)
         if result.ok:
             return text
         log.warning(
@@ -204,7 +303,7 @@ class Agent:
             [v.text for v in result.violations],
             result.claim_problems,
         )
-        return result.repaired_text.strip() or NO_EVIDENCE_TEXT
+        return result.repaired_text.strip() or turn.phrase("no_evidence")
 
     def _store(self, turn: Turn, text: str, turn_key: str | None, started: float) -> Reply:
         turn_id = self.store.add_turn(
@@ -219,6 +318,8 @@ class Agent:
             handoff_ids=turn.handoff_ids,
             first_token_ms=None if turn.first_token_at is None else (turn.first_token_at - started) * 1000,
             total_ms=(time.perf_counter() - started) * 1000,
+            outcome=turn.outcome,
+            language=turn.language,
         )
         return Reply(
             session_id=turn.session_id,
@@ -228,7 +329,32 @@ class Agent:
             tool_calls=turn.tool_calls,
             action=turn.action,  # type: ignore[arg-type]
             intent=turn.intent,
+            language=turn.language,
+            handoff_offered=turn.handoff_offered and turn.action != "handoff",
+            handoff_id=turn.handoff_ids[0] if turn.handoff_ids else None,
         )
+
+
+def _best_other(route: Route, exclude: set[str]) -> str:
+    """The best-scoring intent outside `exclude` (a service question when nothing else scores)."""
+    others = [(k, v) for k, v in route.scores.items() if k not in exclude]
+    return max(others, key=lambda kv: kv[1])[0] if others else "service_question"
+
+
+def _catalog_scorers(catalog: Any) -> list[Any]:
+    """The catalog-query parser's nudge for the router, where the shop has a catalog."""
+    from assistant.conversation.catalog_query import parser_for
+
+    parser = parser_for(catalog)
+    return [parser.intent_bonus] if parser is not None else []
+
+
+def _catalog_shortcuts(catalog: Any) -> list[Any]:
+    """Unmistakable catalog queries ("the lightest tent", "X vs Y") go to their handler without the embedding."""
+    from assistant.conversation.catalog_query import parser_for
+
+    parser = parser_for(catalog)
+    return [parser.decisive_intent] if parser is not None else []
 
 
 def _segment_names() -> list[str]:

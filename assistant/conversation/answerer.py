@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
 
-from assistant.conversation.compose import Answer, Evidence, paragraphs
+from assistant.conversation.compose import Answer, Evidence
 from assistant.services import Services
 from assistant.settings import Settings
 
@@ -30,7 +30,7 @@ class GroundingAnswerer:
         return self.services["embedder"].embed(texts)
 
     def answer(
-        self, question: str, evidence: list[Evidence], history: list[dict] = ()
+        self, question: str, evidence: list[Evidence], history: list[dict] = (), *, language: str = "en"
     ) -> Iterator[str | Answer]:
         from generation import GroundedAnswer, stream_answer
 
@@ -41,11 +41,9 @@ class GroundingAnswerer:
                 {"role": "user", "content": past["message"]},
                 {"role": "assistant", "content": past["reply"]},
             ]
-        # The extractor reads line by line: give it whole paragraphs without the repeated heading prefix.
-        readable = [replace(ev, text="\n".join(paragraphs(ev.text, ev.heading))) for ev in evidence]
         for part in stream_answer(
             question,
-            readable,
+            evidence,
             llm=llm,
             history=messages,
             mode=self.mode,
@@ -53,6 +51,7 @@ class GroundingAnswerer:
             # tens of milliseconds warm) so that paraphrases ("ship abroad" vs "other EU countries") still match.
             embed=self._embed,
             max_tokens=self.settings.llm.max_new_tokens,
+            language=language,
         ):
             if isinstance(part, GroundedAnswer):
                 numbers = [evidence[i - 1].n for i in part.cited if 0 < i <= len(evidence)]

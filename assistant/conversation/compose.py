@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from assistant.tools.results import (
+    CatalogQueryResult,
     CopyDrafts,
     CustomerSummary,
     DocSearch,
@@ -44,6 +45,8 @@ class Evidence:
     heading: str = (
         ""  # the heading path the chunk text starts with ("Returns and refunds > The 30-day window")
     )
+    language: str = ""  # the evidence's language (empty: the shop's default, English)
+    fields: dict[str, Any] | None = None  # a table row's cells or a FAQ unit's question and answer
 
 
 # The final state of a grounded answer: generation's own type, with `cited` holding the turn's evidence numbers.
@@ -169,6 +172,10 @@ def summary(name: str, args: dict[str, Any], result: ToolResult | None) -> str:
         return f"searched products for {result.query!r}: {len(result.products)} found"
     if isinstance(result, ProductInfo):
         return f"looked up {result.sku}"
+    if isinstance(result, CatalogQueryResult):
+        what = result.kind or ", ".join(r.sku for r in result.rows[:4]) or "the catalog"
+        order = f" by {result.sort_by} ({result.order})" if result.sort_by else ""
+        return f"catalog {result.operation} of {what}{order}: {result.total} product(s)"
     if isinstance(result, Recommendations):
         whom = result.customer_id or result.sku or "nobody in particular"
         return f"{len(result.items)} products for {whom}"

@@ -1,6 +1,8 @@
 """The structured reply of one turn and the events streamed while it is produced.
 
-Handoff, citations and tool calls are fields here, never parsed out of prose. The HTTP API sends the events as SSE
+Handoff, citations and tool calls are fields here, never parsed out of prose. `action` is "handoff" when the
+conversation goes to a person: `handoff_id` is set once it is stored; without one, the reply asks how to reach the
+customer (a widget shows its contact form) and the next message or `request_handoff` with the contact stores it. The HTTP API sends the events as SSE
 (`token`, `citation`, `tool_call`, `done`); `stream=false` returns the `Reply` whole.
 """
 
@@ -20,6 +22,9 @@ class Caller(BaseModel):
     role: Role
     customer_id: str | None = None
     client: str | None = None  # client address, for rate limits and logs
+    user: str | None = None  # the marketer's login name (who drafted, approved or replied), when known
+    # How a person can reach the caller (an e-mail or phone the page asked for), for a handoff made in this turn.
+    contact: str | None = Field(default=None, max_length=200)
 
 
 class CitationOut(BaseModel):
@@ -53,6 +58,9 @@ class Reply(BaseModel):
     tool_calls: list[ToolCallRecord] = Field(default_factory=list)
     action: Action = "answer"
     intent: str = ""
+    language: str = "en"  # the language the reply is written in (the customer's, detected)
+    handoff_offered: bool = False  # the reply offers a person (a UI may show a button); nothing was opened
+    handoff_id: int | None = None  # the handoff this turn opened or joined, if any
 
 
 class TokenEvent(BaseModel):

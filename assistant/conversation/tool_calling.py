@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from assistant.conversation.reply import TokenEvent, TurnEvent
-from assistant.conversation.turn import NO_EVIDENCE_TEXT, Turn
+from assistant.conversation.turn import Turn
 from assistant.security import sanitize_evidence
 from assistant.tools.results import DocSearch, HandoffTicket
 from generation import BackendBusy, MalformedToolCall
@@ -46,24 +46,32 @@ def tool_calling_turn(turn: Turn, history: list[dict], llm: Any, max_tokens: int
     except Exception as exc:  # the model server is down or answered nonsense: the router still knows the way
         log.exception("tool-calling model failed; routing this turn instead")
         raise ToolCallingFailed(str(exc)) from exc
-    turn.generated = True
     if not result.tool_calls:
-        yield from turn.say(result.text.strip() or NO_EVIDENCE_TEXT)
-        return
+        # A model that looks nothing up has nothing to ground its words in (the tiny model, asked as a tool-calling
+        # backend, writes "My team and I have been working tirelessly on our logo"): the router answers instead,
+        # from the shop's pages and catalog. Nothing has been said yet.
+        raise ToolCallingFailed("the model called no tool")
+    turn.generated = turn.model_text = True
     lines = []
     for call in result.tool_calls[:MAX_CALLS_PER_TURN]:
+        if call.name == "request_handoff" and not turn.handoff_allowed:
+            # A person is brought in when the customer wants one (conversation.escalation), not when a model
+            # guesses so: offer instead.
+            turn.handoff_offered = True
+            continue
         record = yield from turn.run_tool(call.name, call.arguments)
         if not record.ok:
             lines.append(f"{call.name}: {record.summary}")
             continue
         if isinstance(record.result, HandoffTicket):
-            turn.action = "handoff"
+            turn.action, turn.outcome = "handoff", "handoff"
             turn.handoff_ids.append(record.result.handoff_id)
         if isinstance(record.result, DocSearch):
             for hit in record.result.hits:
                 turn.cite_hit(hit)
         lines.append(f"{call.name}: {sanitize_evidence(_short(record.result))}")
     if turn.evidence:
+        turn.model_text = False  # the answerer writes this answer (and says when a model did)
         yield from turn.answer(list(turn.evidence), history)
         return
     messages.append(

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from assistant.conversation.compose import Answer, Evidence, chunks, plain_snippet, product_line, summary
+from assistant.conversation.phrases import phrase
 from assistant.conversation.policy import Policy
 from assistant.conversation.reply import (
     Caller,
@@ -30,20 +31,15 @@ from retrieval import IndexUnavailable
 
 log = logging.getLogger(__name__)
 
-NO_EVIDENCE_TEXT = (
-    "I could not find this in our help pages, so I would rather not guess. "
-    "Would you like me to pass your question to a member of our team?"
-)
-REFUSED_TEXT = (
-    "Sorry, that is not something I can do for you here: it is available to the shop's marketing team only."
-)
+NO_EVIDENCE_TEXT = phrase("no_evidence", "en")
+REFUSED_TEXT = phrase("refused", "en")
 
 
 class Answerer(Protocol):
     """Answers a question from numbered evidence: streamed text pieces, then one final `Answer`."""
 
     def answer(
-        self, question: str, evidence: list[Evidence], history: list[dict] = ()
+        self, question: str, evidence: list[Evidence], history: list[dict] = (), *, language: str = "en"
     ) -> Iterator[str | Answer]: ...
 
 
@@ -66,6 +62,39 @@ class Turn:
     handoff_ids: list[int] = field(default_factory=list)
     first_token_at: float | None = None
     generated: bool = False  # text came from an answerer or a model (guarded), not only from fixed templates
+    # A model wrote (part of) the text: its claims are checked too. Text composed by code from evidence units and the
+    # shop's data has its figures checked; its claims are the evidence's own (and "we do not deliver to Canada" is a
+    # conclusion from the list of destinations, which no sentence of the evidence states).
+    model_text: bool = False
+    language: str = "en"  # the customer's language: every fixed phrase of the reply is in it
+    query: str = ""  # the question with a follow-up resolved ("and for Summit members?" + the last topic)
+    outcome: str = (
+        "answered"  # answered | not_found | offered | awaiting_contact | handoff (stored with the turn)
+    )
+    handoff_offered: bool = False
+    handoff_allowed: bool = False  # the customer wants a person (conversation.escalation decided so)
+    capabilities: Any = None  # the shop's CapabilityMap (conversation.capabilities)
+
+    def capability_for(self, question: str) -> Any:
+        """The capability `question` asks for (what the chat cannot do itself, and where to go), if any."""
+        if self.capabilities is None or not self.capabilities.capabilities:
+            return None
+        match = self.capabilities.match(question, self.services["embedder"])
+        return None if match is None else match.capability
+
+    def __post_init__(self) -> None:
+        self.query = self.query or self.message
+
+    def phrase(self, key: str, **values: object) -> str:
+        """A fixed phrase in the customer's language."""
+        return phrase(key, self.language, **values)
+
+    def offer_person(self) -> Iterator[TurnEvent]:
+        """Offer a person (nothing is opened: the customer says yes, or asks, to be handed over)."""
+        self.handoff_offered = True
+        if self.outcome == "answered":
+            self.outcome = "offered"
+        yield from self.say("\n\n" + self.phrase("offer_person"))
 
     # -- tools ------------------------------------------------------------------------------------------------------
     def run_tool(self, name: str, arguments: dict[str, Any]) -> Iterator[TurnEvent]:
@@ -99,10 +128,7 @@ class Turn:
         return record
 
     def refused_or_failed(self, record: ToolCallRecord) -> Iterator[TurnEvent]:
-        if record.summary.startswith("refused"):
-            yield from self.say(REFUSED_TEXT)
-        else:
-            yield from self.say(f"Sorry, I could not do that: {record.summary}.")
+        yield from self.say(self.phrase("refused" if record.summary.startswith("refused") else "tool_failed"))
 
     # -- text and evidence -------------------------------------------------------------------------------------------
     def say(self, text: str) -> Iterator[TurnEvent]:
@@ -110,7 +136,15 @@ class Turn:
             yield TokenEvent(text=piece)
 
     def cite(
-        self, source: str, title: str, text: str, anchor: str = "", doc_type: str = "", heading: str = ""
+        self,
+        source: str,
+        title: str,
+        text: str,
+        anchor: str = "",
+        doc_type: str = "",
+        heading: str = "",
+        language: str = "",
+        fields: dict[str, Any] | None = None,
     ) -> Evidence:
         """Number a piece of evidence (the same source and anchor keep their number)."""
         for ev in self.evidence:
@@ -126,6 +160,8 @@ class Turn:
             anchor=anchor,
             doc_type=doc_type,
             heading=heading,
+            language=language,
+            fields=fields or None,
         )
         self.evidence.append(ev)
         return ev
@@ -133,7 +169,9 @@ class Turn:
     def cite_hit(self, hit: DocHit) -> Evidence:
         # "Returns and refunds > The 30-day return window" names the section better than the page title alone.
         title = hit.heading.replace(" > ", " › ") if hit.heading else hit.title
-        return self.cite(hit.source, title, hit.text, hit.anchor, hit.doc_type, hit.heading)
+        return self.cite(
+            hit.source, title, hit.text, hit.anchor, hit.doc_type, hit.heading, hit.language, hit.fields
+        )
 
     def emit_citation(self, ev: Evidence) -> Iterator[TurnEvent]:
         if any(c.n == ev.n for c in self.citations):
@@ -153,12 +191,17 @@ class Turn:
         for ev in self.evidence:
             yield from self.emit_citation(ev)
 
-    def answer(self, evidence: list[Evidence], history: list[dict]) -> Iterator[TurnEvent]:
-        """A grounded answer from `evidence`, streamed; citations for what it cites; an offer of a person if none."""
+    def answer(
+        self, evidence: list[Evidence], history: list[dict], question: str | None = None
+    ) -> Iterator[TurnEvent]:
+        """A grounded answer to `question` (the turn's query) from `evidence`, streamed; citations for what it cites;
+        when nothing answers it, says so and offers a person (outcome "not_found"). Returns whether it answered."""
         final: Answer | None = None
         if evidence:
             self.generated = True
-            for piece in self.answerer.answer(self.message, evidence, history):
+            for piece in self.answerer.answer(
+                question or self.query, evidence, history, language=self.language
+            ):
                 if isinstance(piece, str):
                     yield TokenEvent(text=piece)
                 else:
@@ -167,12 +210,14 @@ class Turn:
             if (
                 final is None or not final.text
             ):  # (a not-found answer already said so, in the caller's language)
-                yield from self.say(NO_EVIDENCE_TEXT)
-            return
+                yield from self.say(self.phrase("no_evidence"))
+            self.outcome, self.handoff_offered = "not_found", True
+            return False
         for n in final.cited:
             ev = next((e for e in evidence if e.n == n), None)
             if ev is not None:
                 yield from self.emit_citation(ev)
+        return True
 
     # -- products ---------------------------------------------------------------------------------------------------
     def render_products(

@@ -122,6 +122,7 @@ class Authenticator:
     def caller(self, request: Request, customer_token: str | None = None) -> Caller:
         """The caller of a chat request: a marketer if authenticated as one, else a (maybe identified) customer."""
         client = request.client.host if request.client else None
-        if self.marketer_from_request(request) is not None:
-            return Caller(role="marketer", client=client)
+        marketer = self.marketer_from_request(request)
+        if marketer is not None:
+            return Caller(role="marketer", client=client, user=marketer.username)
         return Caller(role="customer", customer_id=self.customer_id(customer_token), client=client)

@@ -39,8 +39,9 @@ async def recommendations(
     if not 1 <= k <= 50:
         raise BadInput("k must be between 1 and 50")
     state = app_state(request)
-    if state.auth.marketer_from_request(request) is not None:
-        caller = Caller(role="marketer", client=client_of(request))
+    marketer = state.auth.marketer_from_request(request)
+    if marketer is not None:
+        caller = Caller(role="marketer", client=client_of(request), user=marketer.username)
     else:
         token = customer_token or request.headers.get("x-customer-token")
         if not token:

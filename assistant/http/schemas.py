@@ -14,6 +14,11 @@ class ChatRequest(BaseModel):
         default=True, description="Server-sent events (token, citation, tool_call, done) or one Reply."
     )
     customer_token: str | None = Field(default=None, description="The shop-signed customer token, if any.")
+    contact: str | None = Field(
+        default=None,
+        max_length=200,
+        description="How a person can reach the customer (e-mail or phone), if given.",
+    )
     request_id: str | None = Field(
         default=None,
         max_length=100,

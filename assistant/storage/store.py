@@ -48,7 +48,8 @@ def _jsonable(value: Any) -> Any:
 
 _INSERT_TURN = text(
     "INSERT INTO chat_turns (session_id, turn_key, message, reply, action, intent, first_token_ms, total_ms, "
-    "created_at) VALUES (:sid, :key, :msg, :reply, :action, :intent, :ftm, :tm, :now) RETURNING id"
+    "created_at, outcome, language) VALUES (:sid, :key, :msg, :reply, :action, :intent, :ftm, :tm, :now, :outcome, "
+    ":language) RETURNING id"
 )
 _INSERT_TOOL_CALL = text(
     "INSERT INTO chat_tool_calls (turn_id, position, name, arguments, summary, ok, result) "
@@ -171,6 +172,8 @@ class ConversationStore:
         handoff_ids: list[int] | None = None,
         first_token_ms: float | None = None,
         total_ms: float | None = None,
+        outcome: str = "",
+        language: str = "",
     ) -> int:
         """Store one turn with its tool calls and citations in one transaction; return the turn id.
 
@@ -189,6 +192,8 @@ class ConversationStore:
             "ftm": first_token_ms,
             "tm": total_ms,
             "now": _now(),
+            "outcome": outcome,
+            "language": language,
         }
         try:
             with self.engine.begin() as conn:
@@ -223,8 +228,8 @@ class ConversationStore:
     def history(self, session_id: str, limit: int = 20) -> list[dict[str, Any]]:
         """The last `limit` turns of a session, oldest first, each with its tool calls and citations.
 
-        A turn is ``{"turn_id", "message", "reply", "action", "intent", "created_at", "tool_calls": [...],
-        "citations": [...]}``; tool calls and citations have the fields of `ToolCallRecord` and `CitationOut`.
+        A turn is ``{"turn_id", "message", "reply", "action", "intent", "created_at", "outcome", "language",
+        "tool_calls": [...], "citations": [...]}``; tool calls and citations have the fields of `ToolCallRecord` and `CitationOut`.
         """
         self.get_session(session_id)
         if limit <= 0:
@@ -232,7 +237,8 @@ class ConversationStore:
         with self.engine.connect() as conn:
             rows = conn.execute(
                 text(
-                    "SELECT id, message, reply, action, intent, created_at FROM chat_turns WHERE session_id = :sid "
+                    "SELECT id, message, reply, action, intent, created_at, outcome, language FROM chat_turns "
+                    "WHERE session_id = :sid "
                     "ORDER BY id DESC LIMIT :limit"
                 ),
                 {"sid": session_id, "limit": limit},
@@ -245,6 +251,8 @@ class ConversationStore:
                     "action": r[3],
                     "intent": r[4],
                     "created_at": r[5],
+                    "outcome": r[6],
+                    "language": r[7],
                     "tool_calls": [],
                     "citations": [],
                 }
@@ -351,6 +359,18 @@ class ConversationStore:
                     },
                 ).scalar_one()
             )
+
+    def open_handoff(self, session_id: str) -> dict[str, Any] | None:
+        """The session's open handoff, if it has one (a conversation goes to a person once)."""
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                text(
+                    "SELECT id, contact, reason FROM chat_handoffs WHERE session_id = :sid AND status = 'open' "
+                    "ORDER BY id LIMIT 1"
+                ),
+                {"sid": session_id},
+            ).first()
+        return None if row is None else {"handoff_id": int(row[0]), "contact": row[1], "reason": row[2]}
 
     def list_handoffs(self, status: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
         """Handoff requests, newest first (optionally only those with `status`, e.g. "open")."""

@@ -30,6 +30,8 @@ def _doc_hit(hit: Any) -> DocHit:
         heading=meta.get("heading", ""),
         score=round(float(hit.score), 4),
         text=hit.text,
+        language=str(meta.get("language") or ""),
+        fields=dict(getattr(hit, "fields", None) or {}),
     )
 
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Literal
 
-from assistant.errors import AssistantError, BadInput, ConfigError, Unavailable
+from assistant.errors import AssistantError, BadInput, ConfigError, InvalidChoice, Unavailable
 from assistant.tools.base import ToolContext, tool
-from assistant.tools.results import CopyDrafts, DraftOut
+from assistant.tools.results import CampaignCandidate, CampaignMatches, CopyDrafts, DraftOut
 from generation import (
     BackendUnavailable,
     BadBrief,
@@ -123,8 +123,10 @@ def resolve_campaign(campaigns_dir: Any, name: str) -> CampaignBrief:
         raise BadInput(exc.message) from exc
     if found.ambiguous:
         raise BadInput(found.question())
-    if found.best is None:
-        raise BadInput(f"no campaign brief matches {name!r}")
+    if found.best is None:  # nothing close: the briefs there are, by id
+        from assistant.workspace.targets import brief_ids
+
+        raise InvalidChoice("brief_id", name, brief_ids(campaigns_dir), what="campaign brief")
     return found.best
 
 
@@ -166,8 +168,10 @@ def draft_copy(
     spring campaign"); `segment` names the target customer segment.
     """
     from assistant.tools.recommend import engine_of
+    from assistant.workspace.targets import known_segment
 
     settings = ctx.service("settings")
+    segment = known_segment(ctx.services, segment)  # an unknown segment is refused with the shop's own list
     brief = resolve_campaign(settings.demo_dir / "campaigns", brief_id) if brief_id else None
     request = build_request(
         ctx.service("catalog"),
@@ -179,4 +183,33 @@ def draft_copy(
         sales_ranks=sales_ranks(engine_of(ctx)),
     )
     result = run_draft(request, ctx.services.get("llm"))
-    return copy_drafts(result, brief.id if brief else None, list(dict.fromkeys(skus)))
+    out = copy_drafts(result, brief.id if brief else None, list(dict.fromkeys(skus)))
+    book = ctx.services.get("drafts")  # the workspace's draft book: every door's drafts are kept as records
+    if book is not None:
+        out = book.record(out, asked_by=ctx.user or ctx.role, session_id=ctx.session_id, segment=segment)
+    return out
+
+
+@tool(roles={"marketer"})
+def find_campaign(ctx: ToolContext, request: str) -> CampaignMatches:
+    """Find the campaign brief a request names ("the spring campaign", "Alpine Summer", "for At-risk customers"):
+    one match, several (with the question which one), or none."""
+    settings = ctx.service("settings")
+    try:
+        found = resolve_brief(request, load_briefs(settings.demo_dir / "campaigns"))
+    except BadBrief as exc:
+        raise BadInput(exc.message) from exc
+    candidates = [
+        CampaignCandidate(
+            id=m.brief.id,
+            name=m.brief.name,
+            products=m.brief.products,
+            segments=m.brief.segments,
+            score=m.score,
+            reasons=m.reasons,
+        )
+        for m in found.candidates
+    ]
+    return CampaignMatches(
+        request=request, candidates=candidates, question=found.question() if found.ambiguous else ""
+    )

@@ -8,7 +8,7 @@ from collections.abc import Iterator, Sequence
 import pytest
 
 from generation.config import LLMSettings
-from generation.grounding import GroundedAnswer, answer, detect_language, resolve_mode, stream_answer, verify
+from generation.grounding import GroundedAnswer, answer, resolve_mode, stream_answer, verify
 from generation.llm import LLM
 from retrieval.types import Hit
 
@@ -53,21 +53,6 @@ class ScriptedLLM(LLM):
 
 
 @pytest.mark.parametrize(
-    ("text", "lang"),
-    [
-        ("Hello, what is your return window?", "en"),
-        ("Hallo, wie lange kann ich zurückgeben?", "de"),
-        ("Bonjour, quel est le délai de retour ?", "fr"),
-        ("Hola, ¿cuánto cuesta el envío?", "es"),
-        ("ok", "en"),
-        ("", "en"),
-    ],
-)
-def test_detect_language(text, lang):
-    assert detect_language(text) == lang
-
-
-@pytest.mark.parametrize(
     ("question", "index", "figure"),
     [
         ("what is your return window?", 1, "30 days"),
@@ -77,7 +62,7 @@ def test_detect_language(text, lang):
     ],
 )
 def test_extractive_answer_cites_the_right_evidence(question, index, figure):
-    result = answer(question, EVIDENCE)
+    result = answer(question, EVIDENCE, language="de" if "Rückgabe" in question else "en")
     assert result.grounded and not result.needs_handoff
     assert figure in result.text
     assert f"[{index}]" in result.text
@@ -85,9 +70,10 @@ def test_extractive_answer_cites_the_right_evidence(question, index, figure):
 
 
 def test_answers_in_the_users_language_frame():
-    result = answer("Bonjour, quel est le délai de retour ?", EVIDENCE)
+    result = answer("Bonjour, quel est le délai de retour ?", EVIDENCE, language="fr")
     assert result.language == "fr"
-    assert result.text.startswith("D'après nos informations")
+    assert result.text.startswith("Nos informations à ce sujet n'existent qu'en anglais")
+    assert "“" in result.text and "30 days" in result.text  # the English evidence is quoted, marked as such
 
 
 def test_no_evidence_or_unrelated_evidence_offers_a_human():
@@ -98,7 +84,7 @@ def test_no_evidence_or_unrelated_evidence_offers_a_human():
 
 
 def test_not_found_in_german():
-    result = answer("Verkaufen Sie Gutscheine?", [])
+    result = answer("Verkaufen Sie Gutscheine?", [], language="de")
     assert result.language == "de" and "Team" in result.text
 
 

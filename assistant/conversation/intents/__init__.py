@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
-import threading
 from collections.abc import Callable, Iterator
 
 from assistant.conversation.reply import TurnEvent
@@ -23,8 +22,7 @@ from assistant.conversation.turn import Turn
 IntentHandler = Callable[[Turn, Route, list[dict]], Iterator[TurnEvent]]
 _FALLBACK_INTENT = "off_topic"
 _HANDLERS: dict[str, IntentHandler] = {}
-_LOADED = threading.Event()
-_LOADING = threading.Lock()
+_LOADED = False
 
 
 def intent(name: str) -> Callable[[IntentHandler], IntentHandler]:
@@ -43,14 +41,11 @@ def intent(name: str) -> Callable[[IntentHandler], IntentHandler]:
 
 def handlers() -> dict[str, IntentHandler]:
     """Every registered handler by intent name (the modules of this package are imported on first use)."""
-    if not _LOADED.is_set():
-        # under a lock, and "loaded" only once every module is: the first turns of a fresh server arrive together,
-        # and a turn must not see the handlers registered so far (a KeyError for the fallback was a 500)
-        with _LOADING:
-            if not _LOADED.is_set():
-                for module in pkgutil.iter_modules(__path__):
-                    importlib.import_module(f"{__name__}.{module.name}")
-                _LOADED.set()
+    global _LOADED
+    if not _LOADED:  # not "if not _HANDLERS": importing one intent module early must not hide the others
+        for module in pkgutil.iter_modules(__path__):
+            importlib.import_module(f"{__name__}.{module.name}")
+        _LOADED = True
     return dict(_HANDLERS)
 
 

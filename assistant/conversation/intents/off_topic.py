@@ -12,7 +12,4 @@ from assistant.conversation.turn import Turn
 
 @intent("off_topic")
 def off_topic(turn: Turn, route: Route, history: list[dict]) -> Iterator[TurnEvent]:
-    yield from turn.say(
-        "Sorry, I can only help with our shop: products, orders, delivery, returns and warranty. "
-        "Is there anything there I can do for you?"
-    )
+    yield from turn.say(turn.phrase("off_topic"))

@@ -42,26 +42,29 @@ def product_discovery(turn: Turn, route: Route, history: list[dict]) -> Iterator
     if skus and _SIMILAR_WORDS.search(turn.message):
         record = yield from turn.run_tool("similar_products", {"sku": skus[0], "k": k})
         if record.ok:
-            yield from turn.render_products(product_items(record.result), f"Products similar to {skus[0]}:")
+            yield from turn.render_products(
+                product_items(record.result), turn.phrase("products_similar", sku=skus[0])
+            )
             return
     if skus:
         found = yield from _look_up(turn, skus[:3])
         if found:
-            yield from turn.render_products(found, "Here is what our catalog says:", details=True)
+            yield from turn.render_products(found, turn.phrase("products_details"), details=True)
             return
     target = slots.get("customer_id") if turn.caller.role == "marketer" else turn.caller.customer_id
     if target and (RECOMMEND_WORDS.search(turn.message) or is_vague(turn.message)):
         record = yield from turn.run_tool("recommend_products", {"customer_id": target, "k": k})
         if record.ok:
-            intro = "Picked for you:" if turn.caller.role == "customer" else f"Recommended for {target}:"
+            intro = (
+                turn.phrase("products_for_you")
+                if turn.caller.role == "customer"
+                else f"Recommended for {target}:"
+            )
             yield from turn.render_products(product_items(record.result), intro)
             return
     if is_vague(turn.message):
         turn.action = "clarify"
-        yield from turn.say(
-            "Happy to help you find something. What are you shopping for, and for what kind of trip or weather? "
-            "A budget helps too (for example: waterproof hiking boots under 150 EUR)."
-        )
+        yield from turn.say(turn.phrase("clarify_products"))
         return
     yield from _search(turn, slots, k)
 
@@ -82,9 +85,7 @@ def _search(turn: Turn, slots: dict[str, Any], k: int) -> Iterator[TurnEvent]:
     record = yield from turn.run_tool("search_products", args)
     products = product_items(record.result) if record.ok else []
     if not products:
-        yield from turn.say(
-            "I could not find a product matching that in our catalog. Could you describe it differently, "
-            "or shall I ask a member of our team?"
-        )
+        turn.outcome, turn.handoff_offered = "not_found", True
+        yield from turn.say(turn.phrase("no_product_match"))
         return
-    yield from turn.render_products(products, "These products match what you are looking for:")
+    yield from turn.render_products(products, turn.phrase("products_match"))

@@ -1,21 +1,103 @@
-"""Service questions (shipping, returns, payment, sizing...): search the help pages, answer from what was found."""
+"""Service questions (shipping, returns, payment, sizing...): what the shop's capability map says for requests the
+chat cannot fulfil itself ("where is my order"), else the help pages, answered by question type.
+
+Several questions in one message get one answer each; a follow-up ("and for Summit members?") is answered as the
+last topic plus its own words. Nothing found: say so and offer a person (offered, not opened).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
+from assistant.conversation.capabilities import Capability
+from assistant.conversation.compose import Evidence
 from assistant.conversation.intents import intent
-from assistant.conversation.reply import TurnEvent
+from assistant.conversation.reply import TokenEvent, TurnEvent
 from assistant.conversation.router import Route
 from assistant.conversation.turn import Turn
 from assistant.tools.results import DocSearch
 
-SEARCH_K = 4
+SEARCH_K = 6
+ENTITY_K = 3
+CAPABILITY_K = 8
+MAX_QUESTIONS = 3
 
 
 @intent("service_question")
 def service_question(turn: Turn, route: Route, history: list[dict]) -> Iterator[TurnEvent]:
-    record = yield from turn.run_tool("search_docs", {"query": turn.message, "k": SEARCH_K})
+    from generation import split_questions
+
+    questions = split_questions(turn.query)[:MAX_QUESTIONS] or [turn.query]
+    offer = False
+    outcomes = []
+    for n, question in enumerate(questions):
+        if n:
+            yield TokenEvent(text="\n\n")
+        match = turn.capability_for(question)
+        if match is not None:
+            turn.intent = "capability" if len(questions) == 1 else turn.intent
+            yield from _capability(turn, match, question)
+            offer = offer or match.offer_person
+            outcomes.append("answered")
+            continue
+        answered = yield from _from_help_pages(turn, question, history)
+        outcomes.append("answered" if answered else "not_found")
+    if "not_found" in outcomes and len(questions) > 1:
+        turn.outcome, turn.handoff_offered = "not_found", True
+    elif offer and turn.outcome == "answered":
+        yield from turn.offer_person()
+
+
+def search_query(question: str, language: str) -> str:
+    """What to search the help pages for: a question in another language than the pages (English here, until the
+    shop has pages in the customer's language) gets the English words of its shop vocabulary and the English names
+    of the places and ways to pay it names."""
+    from generation import english_terms, named_entities
+
+    if language == "en":
+        return question
+    extra = english_terms(question) + [e.name for e in named_entities(question)]
+    return f"{question} {' '.join(dict.fromkeys(extra))}".strip()
+
+
+def _from_help_pages(turn: Turn, question: str, history: list[dict]) -> Iterator[TurnEvent]:
+    from generation import english_terms, kind_probe, named_entities
+
+    query = search_query(question, turn.language)
+    record = yield from turn.run_tool("search_docs", {"query": query, "k": SEARCH_K})
     hits = record.result.hits if record.ok and isinstance(record.result, DocSearch) else []
+    named = named_entities(question)
+    if named and record.ok:
+        # Evidence about the very thing asked for ("the UK"): a page that lists it must be there before the
+        # answer may say it is not offered.
+        kinds = dict.fromkeys(e.type for e in named)
+        focus = " ".join([e.name for e in named] + [kind_probe(k) for k in kinds] + english_terms(question))
+        extra = yield from turn.run_tool("search_docs", {"query": focus, "k": ENTITY_K})
+        if extra.ok and isinstance(extra.result, DocSearch):
+            seen = {h.chunk_id for h in hits}
+            hits += [h for h in extra.result.hits if h.chunk_id not in seen]
     evidence = [turn.cite_hit(h) for h in hits]
-    yield from turn.answer(evidence, history)
+    outcome_before = turn.outcome
+    answered = yield from turn.answer(evidence, history, question)
+    if answered:
+        turn.outcome = outcome_before  # one sub-question's answer does not undo another's "not found"
+    return answered
+
+
+def _capability(turn: Turn, capability: Capability, question: str) -> Iterator[TurnEvent]:
+    """The capability's reply in the customer's language, cited from the help pages that back it."""
+    record = yield from turn.run_tool("search_docs", {"query": capability.query, "k": CAPABILITY_K})
+    hits = record.result.hits if record.ok and isinstance(record.result, DocSearch) else []
+    cited: list[Evidence] = []
+    for source in capability.sources:
+        hit = next((h for h in hits if h.source == source), None)
+        if hit is not None:
+            cited.append(turn.cite_hit(hit))
+    text, language = capability.reply_in(turn.language)
+    if language != turn.language:
+        text = f"{turn.phrase('in_english')} “{text}”"
+    marks = "".join(f" [{ev.n}]" for ev in cited)
+    turn.generated = True  # the shop's text is checked against the pages it cites, like any answer
+    yield from turn.say(text.rstrip(".") + marks + "." if marks else text)
+    for ev in cited:
+        yield from turn.emit_citation(ev)

@@ -75,7 +75,7 @@ def test_the_campaign_the_marketer_names(ctx):
     out = draft_copy.run(
         ctx, {"skus": ["FTW-004"], "channel": "meta", "variants": 1, "brief_id": "Alpine Summer"}
     )
-    assert out["brief_id"] == "alpine-summer-2027"
+    assert out.brief_id == "alpine-summer-2027"
     with pytest.raises(BadInput, match="Which campaign"):
         draft_copy.run(ctx, {"skus": ["FTW-004"], "channel": "meta", "brief_id": "for At-risk customers"})
 

@@ -1,0 +1,93 @@
+"""Follow-ups resolved against the conversation: "and how much is it?" (the last product), "and for Summit members?"
+(the last topic).
+
+A follow-up is a short message that leans on what came before: it opens with a joiner ("and", "what about", "und",
+"et", "y", "e") or points back ("it", "that one", "es", "ça", "lo"), and names no product or topic of its own. The
+last product is the first product the previous turns showed (from their stored tool results); the last topic is the
+previous service question, which the follow-up's words are added to.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+MAX_WORDS = 8
+_OPENERS = re.compile(
+    r"^\s*(and|also|plus|what about|how about|and what about|and if|what if|und|und wenn|und was ist mit|"
+    r"was ist mit|et|et si|et pour|y|y si|y para|e|e se|e per|anche)\b",
+    re.IGNORECASE,
+)
+_POINTERS = re.compile(
+    r"\b(it|its|it's|that|this|that one|this one|they|them|those|these|es|ihn|sie|das|dieser|diese|dieses|der|die|"
+    r"ça|cela|celui-ci|celle-ci|le|la|les|lo|los|las|esto|eso|este|esta|questo|questa|quello|quella|ne)\b",
+    re.IGNORECASE,
+)
+PRODUCT_QUESTION = re.compile(
+    r"\b(how much|price|cost|costs|weigh\w*|weight|heavy|light|waterproof|warm|size|sizes|colou?rs?|in stock|"
+    r"available|material|fit|fits|compatible|kostet|preis|gewicht|wasserdicht|größe|farbe|lager|combien|prix|"
+    r"poids|taille|couleur|cuánto|precio|peso|talla|color|quanto|prezzo|taglia|colore)\b",
+    re.IGNORECASE,
+)
+_SKU_SOURCES = (
+    "search_products",
+    "get_product",
+    "recommend_products",
+    "similar_products",
+    "compare_products",
+)
+
+
+def is_follow_up(message: str) -> bool:
+    """A short message that leans on the conversation (see the module docstring)."""
+    words = message.split()
+    if not words or len(words) > MAX_WORDS:
+        return False
+    return bool(_OPENERS.search(message) or _POINTERS.search(message))
+
+
+def last_products(history: list[dict[str, Any]]) -> list[str]:
+    """The SKUs the most recent turn that showed products showed, in the order shown."""
+    for past in reversed(history or []):
+        skus: list[str] = []
+        for call in past.get("tool_calls") or []:
+            if not call.get("ok") or call.get("name") not in _SKU_SOURCES:
+                continue
+            result = call.get("result") or {}
+            if result.get("sku"):
+                skus.append(result["sku"])
+            for key in ("products", "items"):
+                for item in result.get(key) or []:
+                    sku = item.get("sku") or item.get("item_id")
+                    if sku:
+                        skus.append(sku)
+        if skus:
+            return list(dict.fromkeys(skus))
+    return []
+
+
+def last_topic(history: list[dict[str, Any]]) -> str | None:
+    """The previous service question (itself resolved if it was a follow-up too), if the last turn was one."""
+    last = history[-1] if history else None
+    if last is None or last.get("intent") not in ("service_question", "capability"):
+        return None
+    return str(last.get("query") or last.get("message") or "") or None
+
+
+def resolve_topic(message: str, history: list[dict[str, Any]]) -> str:
+    """The question to answer: a follow-up joined to the last topic; any other message as it is.
+
+    When the follow-up names a thing of the kind the topic named ("do you ship to Canada?" -> "what about
+    Switzerland?"), it takes that thing's place instead of being added to it.
+    """
+    from generation import named_entities
+
+    topic = last_topic(history)
+    if not topic or not is_follow_up(message):
+        return message
+    rest = _OPENERS.sub("", message).strip()
+    for new in named_entities(rest):
+        for old in named_entities(topic):
+            if old.type == new.type and old.name != new.name:
+                return re.sub(re.escape(old.surface), new.surface, topic, count=1)
+    return f"{topic} {rest}"

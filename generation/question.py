@@ -1,0 +1,206 @@
+"""What a question asks, read by rules that hold in any shop: its type, the figure it wants, the things it names.
+
+- `question_type`: "yesno" ("do you ship to Canada", "kann ich mit PayPal zahlen?"), "figure" (how long / how much /
+  when / where: the answer leads with the figure), "list" (which / what options) or "open".
+- `wanted_figure`: "price", "duration", "time", "place" or "" (which kind of fact the answer should lead with).
+- `named_entities`: the destinations, ways to pay (`prompts/entities.yaml`) a text names, with their type and groups.
+- `is_negative`: whether a piece of evidence says no ("cannot be returned", "nicht", "ne ... pas").
+- `is_condition`: whether it states a condition or an exception ("only", "unless", "as long as", "außer").
+
+The cue words per language are data (`prompts/grounded.yaml`, `question_cues`); the logic is the same for all.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+PROMPTS = Path(__file__).parent / "prompts"
+_TOKEN = re.compile(r"[^\W_]+(?:[-'][^\W_]+)*", re.UNICODE)
+
+
+@lru_cache(maxsize=1)
+def _cues() -> dict[str, Any]:
+    return yaml.safe_load((PROMPTS / "grounded.yaml").read_text(encoding="utf-8"))["question_cues"]
+
+
+@lru_cache(maxsize=1)
+def entity_types() -> dict[str, Any]:
+    return yaml.safe_load((PROMPTS / "entities.yaml").read_text(encoding="utf-8"))["types"]
+
+
+def tokens(text: str) -> list[str]:
+    return [t.lower() for t in _TOKEN.findall(text)]
+
+
+def _has_phrase(text_lower: str, phrases: list[str]) -> bool:
+    return any(re.search(rf"(?<!\w){re.escape(p.lower())}(?!\w)", text_lower) for p in phrases)
+
+
+def _all(kind: str) -> list[str]:
+    return [w for words in _cues()[kind].values() for w in words]
+
+
+def strip_fillers(question: str) -> str:
+    """The question without a leading greeting or filler ("hi, quick question: do you ..." -> "do you ...")."""
+    text = question.strip()
+    fillers = sorted(_all("fillers"), key=len, reverse=True)
+    changed = True
+    while changed:
+        changed = False
+        for filler in fillers:
+            m = re.match(rf"^\s*{re.escape(filler)}(?!\w)[\s,.:;!-]*", text, re.IGNORECASE)
+            if m and m.end() < len(text):
+                text, changed = text[m.end() :], True
+    return text.lstrip("¿¡ ")
+
+
+def wanted_figure(question: str) -> str:
+    """The kind of figure the question asks for: "price", "duration", "time", "place" or ""."""
+    low = question.lower()
+    for kind in ("price", "duration", "time", "place"):
+        if _has_phrase(low, _all(kind)):
+            return kind
+    return ""
+
+
+def question_type(question: str) -> str:
+    """ "yesno", "figure", "list" or "open" (see the module docstring)."""
+    core = strip_fillers(question)
+    low = core.lower()
+    words = tokens(core)
+    if not words:
+        return "open"
+    if wanted_figure(core):
+        return "figure"
+    if _has_phrase(low, _all("list")):
+        return "list"
+    if words[0] in set(_all("yesno_starts")) or _has_phrase(low, _all("yesno_phrases")):
+        return "yesno"
+    asks = core.rstrip().endswith("?")
+    # "you ship to Austria?", "Liefert ihr nach Kanada?": a question without a question word that addresses someone
+    if asks and words[0] not in set(_all("wh_words")) and set(_all("pronouns")) & set(words[:3]):
+        return "yesno"
+    return "open"
+
+
+def is_negative(text: str) -> bool:
+    """True when `text` says no: a negation word ("not", "cannot", "nicht", "kein", "jamais") or "ne ... pas"."""
+    low = text.lower()
+    words = set(tokens(text))
+    if words & set(_all("negations")):
+        return True
+    return bool(re.search(r"\bn(?:e|')\s?\w+.*?\b(?:pas|jamais|plus|aucun)\b", low))
+
+
+def is_condition(text: str) -> bool:
+    """True when `text` states a condition or exception ("only", "unless", "as long as", "nur", "sauf")."""
+    return _has_phrase(text.lower(), _all("conditions"))
+
+
+@dataclass(frozen=True)
+class Entity:
+    """A thing a text names: its type ("country"), canonical name, the groups it belongs to, and the words used."""
+
+    type: str
+    name: str
+    groups: tuple[str, ...]
+    surface: str
+
+
+_ORDINARY_WORDS = frozenset({"us", "eu", "ue", "cod", "eps", "ch", "it"})
+
+
+def _alias_pattern(alias: str) -> re.Pattern[str]:
+    # Codes that are ordinary words too ("US"/"us", "EU"/"eu") match only in capitals; "usa" or "uk" in any case.
+    flags = 0 if alias.isupper() and alias.lower() in _ORDINARY_WORDS else re.IGNORECASE
+    return re.compile(rf"(?<![\w-]){re.escape(alias)}(?![\w-])", flags)
+
+
+@lru_cache(maxsize=1)
+def _gazetteer() -> list[tuple[re.Pattern[str], str, str, tuple[str, ...], bool]]:
+    """(pattern, type, canonical name, groups, is_group) for every alias, longest first."""
+    rows = []
+    for type_name, spec in entity_types().items():
+        for member in spec.get("members", []):
+            names = member["names"]
+            for alias in names:
+                rows.append((alias, type_name, names[0], tuple(member.get("groups", [])), False))
+        for group, aliases in (spec.get("groups") or {}).items():
+            for alias in aliases:
+                rows.append((alias, type_name, group, (group,), True))
+    rows.sort(key=lambda r: -len(r[0]))
+    return [(_alias_pattern(alias), t, name, groups, is_group) for alias, t, name, groups, is_group in rows]
+
+
+def named_entities(text: str, *, groups: bool = False) -> list[Entity]:
+    """The gazetteer's things named in `text`, left to right (with `groups`, also group names such as "EU")."""
+    taken: list[tuple[int, int]] = []
+    found: list[tuple[int, Entity]] = []
+    for pattern, type_name, name, member_groups, is_group in _gazetteer():
+        if is_group and not groups:
+            continue
+        for m in pattern.finditer(text):
+            if any(m.start() < e and s < m.end() for s, e in taken):
+                continue
+            taken.append(m.span())
+            found.append((m.start(), Entity(type_name, name, member_groups, m.group(0))))
+    found.sort(key=lambda pair: pair[0])
+    out: list[Entity] = []
+    for _, entity in found:
+        if all((e.type, e.name) != (entity.type, entity.name) for e in out):
+            out.append(entity)
+    return out
+
+
+def covers(mentions: list[Entity], entity: Entity) -> bool:
+    """Whether `mentions` (from the evidence, groups included) name `entity` itself or a group it belongs to."""
+    for m in mentions:
+        if m.type != entity.type:
+            continue
+        if m.name == entity.name or (set(m.groups) & set(entity.groups) and m.name in entity.groups):
+            return True
+    return False
+
+
+def split_questions(message: str) -> list[str]:
+    """Several questions in one message -> one string each ("how long is delivery? and can I pay by PayPal").
+
+    Splits after a question mark, and at "and"/"also"/"und"/"et"/"y"/"e" when a question word or a yes/no opener
+    follows; a single question comes back as it is.
+    """
+    parts: list[str] = []
+    for piece in (p.strip() for p in re.split(r"(?<=\?)\s+", message.strip())):
+        if not piece:
+            continue
+        if parts and (len(tokens(piece)) < 3 or len(tokens(parts[-1])) < 3):
+            parts[-1] = f"{parts[-1]} {piece}"  # "ship to ireland?? how long" is one question
+        else:
+            parts.append(piece)
+    joiners = "|".join(re.escape(j) for j in _all("joiners"))
+    openers = set(_all("wh_words")) | set(_all("yesno_starts"))
+    out: list[str] = []
+    for part in parts:
+        pieces = re.split(rf"(\s*,?\s*\b(?:{joiners})\b\s+)", part, flags=re.IGNORECASE)
+        current = pieces[0]
+        for sep, piece in zip(pieces[1::2], pieces[2::2], strict=False):
+            first = tokens(piece)[:1]
+            if first and first[0] in openers and len(tokens(current)) >= 3 and len(tokens(piece)) >= 3:
+                out.append(current.strip())
+                current = piece
+            else:
+                current = f"{current}{sep}{piece}"
+        out.append(current.strip())
+    return [q for q in out if tokens(q)]
+
+
+def kind_probe(type_name: str, size: int = 6) -> str:
+    """Words that find where the evidence lists things of this kind: the first members' names ("Austria Germany
+    France ..."), for a second search when a question names one."""
+    members = entity_types().get(type_name, {}).get("members", [])
+    return " ".join(m["names"][0] for m in members[:size])

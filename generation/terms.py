@@ -1,0 +1,89 @@
+"""Content terms for matching a question to evidence: lower-cased words, stopwords out, light stemming, synonyms
+folded into one key (`prompts/grounded.yaml`: `stopwords`, `synonyms`)."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+PROMPTS = Path(__file__).parent / "prompts" / "grounded.yaml"
+_WORD = re.compile(r"[\w'-]+", re.UNICODE)
+
+
+@lru_cache(maxsize=1)
+def grounded_data() -> dict[str, Any]:
+    return yaml.safe_load(PROMPTS.read_text(encoding="utf-8"))
+
+
+def words(text: str) -> list[str]:
+    return [w.strip("'-") for w in _WORD.findall(text.lower()) if w.strip("'-")]
+
+
+def stem(word: str) -> str:
+    # Very light stemming: enough for "returns"/"return", "shipping"/"ship", "delivered"/"deliver".
+    for suffix in ("ing", "ed", "es", "s"):
+        if len(word) > len(suffix) + 3 and word.endswith(suffix):
+            base = word[: -len(suffix)]
+            # "shipping" -> "shipp" -> "ship", "stopped" -> "stop": undo the doubled final consonant.
+            if (
+                suffix in ("ing", "ed")
+                and len(base) > 3
+                and base[-1] == base[-2]
+                and base[-1] not in "aeiouls"
+            ):
+                base = base[:-1]
+            return base
+    return word
+
+
+@lru_cache(maxsize=1)
+def _synonym_index() -> dict[str, int]:
+    index: dict[str, int] = {}
+    for group_id, group in enumerate(grounded_data()["synonyms"]):
+        for term in group:
+            for w in words(term):
+                index.setdefault(stem(w), group_id)
+    return index
+
+
+@lru_cache(maxsize=1)
+def _stopwords() -> frozenset[str]:
+    return frozenset(grounded_data()["stopwords"])
+
+
+def part_ok(word: str) -> bool:
+    return bool(word.strip("'"))
+
+
+@lru_cache(maxsize=8192)
+def terms(text: str) -> frozenset[str]:
+    """Content terms of `text` (stopwords dropped, stemmed, synonyms mapped to one group key)."""
+    stop = _stopwords()
+    syn = _synonym_index()
+    out = set()
+    for w in (part for word in words(text) for part in word.split("-")):  # "livrez-vous", "e-mail"
+        if not part_ok(w) or w in stop or w.isdigit():
+            continue
+        s = stem(w)
+        out.add(f"syn{syn[s]}" if s in syn else s)
+    return frozenset(out)
+
+
+@lru_cache(maxsize=1)
+def _group_heads() -> list[tuple[frozenset[str], str]]:
+    """Each synonym group's stemmed members and its first (English) member."""
+    return [
+        (frozenset(stem(w) for term in group for w in words(term)), group[0])
+        for group in grounded_data()["synonyms"]
+    ]
+
+
+def english_terms(text: str) -> list[str]:
+    """The English head word of every synonym group `text` uses ("Versand" -> "ship"): a question in another language
+    than the help pages still finds them (the shop's vocabulary across languages is data: `synonyms`)."""
+    found = {stem(w) for w in words(text)}
+    return [head for members, head in _group_heads() if members & found]

@@ -1,0 +1,209 @@
+"""Evidence in the shape of answers: each evidence item -> `Unit`s (sentences, list items, table rows, FAQ answers).
+
+A table row keeps its cells by column name, so an answer can lead with the one cell the question asks for ("Cost")
+and name the row by its label cells ("Austria, Germany — Standard"). A list item keeps the sentence that introduces
+its list ("Items we cannot take back unless faulty:"), because that sentence carries its polarity. A FAQ question
+("### Do I need an account to order?") is the heading of the answer under it.
+
+Evidence may come as Markdown (tables with pipes, ``#`` headings, ``-`` lists) or as the structured chunks of the
+knowledge base (``fields`` with ``row_fields`` for a table row, ``question``/``answer`` for a FAQ unit); both end up
+as the same units.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from generation.guard import split_sentences
+
+_TABLE_SEPARATOR = re.compile(r"^\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?$")
+_LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
+_HEADING = re.compile(r"^\s*(#{1,6})\s+(.*)$")
+_MIN_WORDS = 3
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One answer-sized piece of evidence item `index` (1-based)."""
+
+    index: int
+    text: str  # readable on its own: a sentence, or a table row rendered with its column names
+    heading: str = ""  # the section it sits under (or the FAQ question it answers)
+    kind: str = "prose"  # prose | list_item | table_row | faq
+    fields: dict[str, str] = field(default_factory=dict)  # a table row's cells by column name
+    lead: str = ""  # the sentence that introduces a list item's list
+    position: int = 0  # reading order within all units
+
+    @property
+    def label(self) -> str:
+        """A table row's first cell (what the row is about: "PayPal", "Austria, Germany")."""
+        return next(iter(self.fields.values()), "") if self.fields else ""
+
+
+def _field(item: Any, name: str, default: Any = "") -> Any:
+    if isinstance(item, dict):
+        return item.get(name, default)
+    return getattr(item, name, default)
+
+
+def clean_inline(text: str) -> str:
+    """Markdown emphasis and code marks out, whitespace folded."""
+    text = re.sub(r"\*\*|__|`", "", text)
+    return " ".join(text.split())
+
+
+def _cells(line: str) -> list[str]:
+    line = line.strip()
+    if line.startswith("|"):
+        line = line[1:]
+    if line.endswith("|"):
+        line = line[:-1]
+    return [clean_inline(c) for c in line.split("|")]
+
+
+def render_row(fields: dict[str, str]) -> str:
+    """A table row as one readable line: "PayPal: charged when you place the order" for two columns,
+    "Austria, Germany — Option: Standard; Cost: 4.95 EUR" for more."""
+    items = [(k, v) for k, v in fields.items() if v]
+    if not items:
+        return ""
+    (_, label), rest = items[0], items[1:]
+    if not rest:
+        return label
+    if len(fields) == 2:
+        return f"{label}: {with_unit(*rest[0])}"
+    return f"{label} — " + "; ".join(f"{_bare(k)}: {with_unit(k, v)}" for k, v in rest)
+
+
+_UNIT_IN_HEADER = re.compile(
+    r"^(.*?)\s*\((cm|mm|m|kg|g|l|ml|km|EUR|€|%|days|hours|years)\)\s*$", re.IGNORECASE
+)
+
+
+def _bare(column: str) -> str:
+    m = _UNIT_IN_HEADER.match(column)
+    return m.group(1) if m else column
+
+
+def with_unit(column: str, value: str) -> str:
+    """A cell under "Foot length (cm)" reads "27.3 cm": the unit travels with the figure."""
+    m = _UNIT_IN_HEADER.match(column)
+    if m and re.fullmatch(r"[\d.,\s–-]+", value.strip()):
+        return f"{value.strip()} {m.group(2)}"
+    return value
+
+
+class _Reader:
+    """Walks one evidence text line by line, keeping the heading, the open table and the open list's lead."""
+
+    def __init__(self, index: int, title: str, heading: str):
+        self.index = index
+        self.heading = heading.split(" > ")[-1] if heading else title
+        self.header: list[str] | None = None
+        self.lead = ""
+        self.units: list[Unit] = []
+        self.paragraph: list[str] = []
+        self.item: list[str] = []  # the open list item (its continuation lines join it)
+
+    def flush(self) -> None:
+        self.close_item()
+        text = " ".join(self.paragraph).strip()
+        self.paragraph = []
+        if not text:
+            return
+        sentences = split_sentences(clean_inline(text))
+        if self.heading.rstrip().endswith("?"):  # a FAQ answer is one unit: "Yes." belongs to what follows it
+            self.add(clean_inline(text), "faq")
+            self.lead = ""
+            return
+        for sentence in sentences:
+            if len(sentence.split()) >= _MIN_WORDS:
+                self.add(sentence, "prose")
+        # A paragraph that ends with a colon introduces the list that follows it.
+        self.lead = sentences[-1] if sentences and sentences[-1].endswith(":") else ""
+
+    def add(self, text: str, kind: str, fields: dict[str, str] | None = None, lead: str = "") -> None:
+        self.units.append(Unit(self.index, text, self.heading, kind, dict(fields or {}), lead))
+
+    def line(self, raw: str) -> None:
+        stripped = raw.strip()
+        if stripped.startswith("|"):
+            if self.paragraph or self.item:
+                self.flush()
+            self.table_line(stripped)
+            return
+        self.header = None
+        heading = _HEADING.match(stripped)
+        if not stripped or heading:
+            self.flush()
+            if heading:
+                self.heading, self.lead = clean_inline(heading.group(2)), ""
+            return
+        if _LIST_ITEM.match(stripped):
+            if self.paragraph:
+                self.flush()
+            self.close_item()
+            self.item = [_LIST_ITEM.sub("", stripped)]
+            return
+        if self.item:
+            self.item.append(stripped)
+            return
+        self.paragraph.append(stripped)
+
+    def close_item(self) -> None:
+        """One unit per sentence of the item; later sentences carry the item's first one as their lead."""
+        text, self.item = clean_inline(" ".join(self.item)), []
+        if not text:
+            return
+        sentences = split_sentences(text)
+        lead = self.lead or self.heading
+        for n, sentence in enumerate(sentences):
+            if len(sentence.split()) >= 2:
+                self.add(sentence, "list_item", lead=lead if n == 0 else f"{lead} {sentences[0]}")
+
+    def table_line(self, line: str) -> None:
+        if _TABLE_SEPARATOR.match(line):
+            return
+        cells = _cells(line)
+        if self.header is None:
+            self.header = [c or f"column {i + 1}" for i, c in enumerate(cells)]
+            return
+        fields = {name: cell for name, cell in zip(self.header, cells, strict=False) if cell}
+        if fields:
+            self.add(render_row(fields), "table_row", fields)
+
+
+def evidence_units(evidence: Sequence[Any]) -> list[Unit]:
+    """Every answer-sized unit of every evidence item, in reading order."""
+    units: list[Unit] = []
+    for i, item in enumerate(evidence, start=1):
+        fields = _field(item, "fields", None) or {}
+        text = str(_field(item, "text") or "")
+        heading = str(_field(item, "heading") or "")
+        title = str(_field(item, "title") or "")
+        if fields.get("question") and fields.get("answer"):  # a structured FAQ unit from the knowledge base
+            units.append(
+                Unit(i, clean_inline(str(fields["answer"])), clean_inline(str(fields["question"])), "faq")
+            )
+            continue
+        cells = fields.get("row_fields") if isinstance(fields.get("row_fields"), dict) else fields
+        if cells and all(isinstance(v, str) for v in cells.values()):  # a structured table row: its cells
+            row = {str(k): clean_inline(str(v)) for k, v in cells.items() if v}
+            units.append(Unit(i, render_row(row), heading.split(" > ")[-1] or title, "table_row", row))
+            continue
+        if fields.get("question") and fields.get("answer"):  # a structured FAQ unit
+            units.append(
+                Unit(i, clean_inline(str(fields["answer"])), clean_inline(str(fields["question"])), "faq")
+            )
+            continue
+        if heading and text.startswith(heading + ": "):
+            text = text[len(heading) + 2 :]
+        reader = _Reader(i, title, heading)
+        for line in text.splitlines():
+            reader.line(line)
+        reader.flush()
+        units += reader.units
+    return [Unit(u.index, u.text, u.heading, u.kind, u.fields, u.lead, pos) for pos, u in enumerate(units)]

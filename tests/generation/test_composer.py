@@ -1,0 +1,110 @@
+"""Answer composition by question type, on the demo shop's real policy pages (Markdown as the index stores it)."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.settings import REPO_ROOT
+from generation.composer import compose
+from generation.question import named_entities, question_type, split_questions, wanted_figure
+from generation.units import evidence_units
+
+POLICIES = REPO_ROOT / "data" / "demo" / "policies"
+
+
+def page(*names: str) -> list[dict]:
+    return [{"text": (POLICIES / f"{n}.md").read_text(encoding="utf-8"), "title": n} for n in names]
+
+
+def test_table_rows_become_facts_that_name_their_columns():
+    units = evidence_units(page("payment"))
+    rows = [u for u in units if u.kind == "table_row"]
+    assert "PayPal: charged when you place the order" in [u.text for u in rows]
+    shipping = [u for u in evidence_units(page("shipping")) if u.kind == "table_row"]
+    assert shipping[0].fields["Cost"].startswith("4.95 EUR") and shipping[0].label == "Austria, Germany"
+
+
+def test_list_items_keep_their_lead_and_faq_answers_their_question():
+    units = evidence_units(page("returns", "faq"))
+    socks = next(u for u in units if u.text.startswith("Opened hygiene items"))
+    assert socks.kind == "list_item" and "cannot take back" in socks.lead
+    faq = next(u for u in units if u.heading == "Do I need an account to order?")
+    assert faq.kind == "faq" and faq.text.startswith("No, you can check out as a guest")
+
+
+@pytest.mark.parametrize(
+    ("question", "kind", "figure"),
+    [
+        ("do you ship to canada", "yesno", ""),
+        ("Kann ich mit PayPal bezahlen?", "yesno", ""),
+        ("¿Puedo devolver unas botas usadas?", "yesno", ""),
+        ("Was kostet der Versand nach Deutschland?", "figure", "price"),
+        ("how lnog does it take, how long is the window", "figure", "duration"),
+        ("where is the innsbruck store", "figure", "place"),
+        ("which payment methods do you accept", "list", ""),
+        ("warranty on jackets?", "open", ""),  # a noun phrase with a question mark asks no yes or no
+    ],
+)
+def test_question_types(question, kind, figure):
+    assert question_type(question) == kind and wanted_figure(question) == figure
+
+
+def test_named_things_in_any_language_and_case():
+    assert [e.name for e in named_entities("Liefert ihr nach Kanada?")] == ["Canada"]
+    assert [e.name for e in named_entities("do u deliver to the usa")] == ["United States"]
+    assert named_entities("contact us about it") == []  # "us" is a word, "US" a country
+
+
+def test_several_questions_split_but_one_question_stays_whole():
+    assert split_questions("how long does delivery take and can i pay with paypal") == [
+        "how long does delivery take",
+        "can i pay with paypal",
+    ]
+    assert split_questions("ship to ireland?? how long") == ["ship to ireland?? how long"]
+    assert split_questions("black and white boots") == ["black and white boots"]
+
+
+def test_a_destination_not_listed_gets_a_plain_no_and_the_list_of_destinations():
+    answer = compose("Do you ship to Canada?", page("shipping"))
+    assert answer.kind == "not_offered"
+    assert answer.text.startswith("No, we do not deliver to Canada.")
+    assert "Switzerland, Norway, United Kingdom" in answer.text and "canister" not in answer.text.lower()
+
+
+def test_a_listed_destination_is_a_yes_from_its_row_not_from_an_exception():
+    answer = compose("do you ship to switzerland", page("shipping"))
+    assert answer.text.startswith("Yes.") and "14.95 EUR" in answer.text
+
+
+def test_an_unknown_way_to_pay_is_a_no_in_the_customers_language():
+    answer = compose("Posso pagare con Apple Pay?", page("payment"), language="it")
+    assert (
+        answer.text.startswith("No, Apple Pay non è tra i nostri metodi di pagamento.")
+        and "PayPal" in answer.text
+    )
+
+
+def test_yes_no_follows_the_polarity_of_the_answering_unit():
+    assert compose("can I return worn boots?", page("returns")).text.startswith("No.")
+    assert compose("can i return socks", page("returns")).text.startswith("No.")
+    assert compose("Can I pay with PayPal?", page("payment")).text.startswith("Yes. PayPal: charged")
+    assert compose("do you offer a lifetime warranty", page("warranty")).text.startswith("No.")
+
+
+def test_how_much_leads_with_the_figure_of_the_row_asked_about():
+    answer = compose("how much is shipping to germany", page("shipping"))
+    first = answer.text.splitlines()[0]
+    assert "Austria, Germany" in first and "4.95 EUR" in first and "14.95" not in answer.text
+    assert compose("how long is the warranty on tents", page("warranty")).text.startswith(
+        "Tents, backpacks and duffels: 5 years"
+    )
+
+
+def test_a_condition_of_the_same_section_follows_the_lead():
+    answer = compose("is return shipping free", page("returns"))
+    assert answer.text.startswith("Yes. In Austria and Germany the return label is free")
+    assert "6.95 EUR" in answer.text
+
+
+def test_nothing_that_answers_is_none():
+    assert compose("who designed your company logo?", page("shipping", "payment")) is None
