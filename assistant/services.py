@@ -156,12 +156,10 @@ def default_loaders(settings: Settings, services: Services) -> dict[str, Callabl
             raise Unavailable(str(exc)) from exc
 
     def models() -> Any:
-        from functools import partial
+        from assistant.commerce.models import PublishedModels
 
-        from assistant.commerce.models import load_models
-
-        # A loader, not the models: tools call it per use (`tools.recommend.models_of`), so a newly published set is
-        # served from the next call on, and one call gets both models of the same set.
-        return partial(load_models, settings)
+        # Not the models themselves: the published set, looked up per use, so that a newly published set is served
+        # from the next call on (`tools.recommend.models_of` calls it once and gets both models of one set).
+        return PublishedModels(settings)
 
     return {"embedder": embedder, "kb": kb, "catalog": catalog, "llm": llm, "models": models}

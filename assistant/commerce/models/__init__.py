@@ -13,10 +13,18 @@ from assistant.commerce.models.artifacts import published_dir
 from assistant.commerce.models.base import Recommendation, Recommender, Segmenter, SegmentProfile
 from assistant.commerce.models.recommender import RepeatAwareRecommender
 from assistant.commerce.models.segments import RFMSegmenter, rfm_table
-from assistant.commerce.models.training import Models, TrainReport, load_models, train_all, trained
+from assistant.commerce.models.training import (
+    Models,
+    PublishedModels,
+    TrainReport,
+    load_models,
+    train_all,
+    trained,
+)
 
 __all__ = [
     "Models",
+    "PublishedModels",
     "Recommendation",
     "Recommender",
     "RepeatAwareRecommender",

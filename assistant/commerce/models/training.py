@@ -154,6 +154,28 @@ def _load_set(root: Path, out: Path, stamps: list[Path]) -> Models:
         return models
 
 
+class PublishedModels:
+    """The published set, looked up on every use (what the services registry holds as "models").
+
+    Call it for one consistent `Models` (both models of the same set: `tools.recommend.models_of` does); reading
+    `.recommender` or `.segmenter` gets that model of the set published now. `NotTrained` when there is none.
+    """
+
+    def __init__(self, settings):
+        self.settings = settings
+
+    def __call__(self) -> Models:
+        return load_models(self.settings)
+
+    @property
+    def recommender(self) -> RepeatAwareRecommender:
+        return self().recommender
+
+    @property
+    def segmenter(self) -> RFMSegmenter:
+        return self().segmenter
+
+
 def trained(settings) -> bool:
     """Whether a complete set of models is published under `settings.artifacts_dir`."""
     out = published_dir(Path(settings.artifacts_dir))

@@ -106,3 +106,22 @@ def test_old_sets_are_pruned_and_an_unversioned_folder_still_loads(shared, tmp_p
     assert not trained(empty)
     with pytest.raises(NotTrained):
         load_models(empty)
+
+
+def test_the_services_registry_serves_the_set_published_now(shared):
+    from assistant.services import Services, default_loaders
+    from assistant.tools.base import ToolContext
+    from assistant.tools.recommend import models_of
+    from assistant.workspace.targets import segment_names
+
+    services = Services({})
+    services.add_loaders(default_loaders(shared, services))
+    services["settings"] = shared
+    ctx = ToolContext(role="marketer", services=services)
+    first_recommender, first_segmenter = models_of(ctx)
+    assert segment_names(services)  # read straight off the registry's entry
+    publish(shared.artifacts_dir, _next_set(shared))
+    recommender, segmenter = models_of(ctx)
+    assert recommender is not first_recommender and segmenter is not first_segmenter
+    assert segmenter.meta.get("retrained") == published_dir(shared.artifacts_dir).name
+    assert services["models"].segmenter is segmenter
