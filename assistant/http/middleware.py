@@ -9,7 +9,9 @@ What it installs, outermost first:
      (scripts, styles, fonts, images) are not counted, because one Gradio page load fetches dozens of them;
    - a body size limit checked on Content-Length before reading and again on the bytes actually streamed (a client can
      lie or send chunked) -> 413; `max_body_bytes` for everything but multipart uploads, which get `max_upload_bytes`;
-   - for JSON (and text) bodies: strict UTF-8, no NUL bytes, nesting depth at most `MAX_JSON_DEPTH`, valid JSON -> 400;
+   - for JSON (and text) bodies: strict UTF-8, no NUL bytes, nesting depth at most `MAX_JSON_DEPTH`, valid JSON, and
+     no string in it holding a lone surrogate or a NUL (valid JSON can carry ``"\ud800"``; it is not text) -> 400;
+   - a customer token in the query string -> 400 saying to use the X-Customer-Token header (URLs end up in logs);
    - security headers on every response (CSP that the Gradio pages and the widget work under, nosniff, Referrer-Policy,
      Permissions-Policy, and X-Frame-Options / frame-ancestors except on the frameable widget pages);
    - any exception that escapes the app: logged (redacted, with traceback) and answered 500 {"error": "internal error"}.
@@ -23,8 +25,10 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
+from urllib.parse import parse_qsl
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -46,6 +50,8 @@ Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 MAX_JSON_DEPTH = 32
+# Query parameters that would put a customer's credential into access logs, browser history and Referer headers.
+CREDENTIAL_QUERY_PARAMS = frozenset({"customer_token", "x-customer-token", "x_customer_token"})
 # Pages under these prefixes may be framed by the shop origins in `cors_origins` (the embeddable widget and its demo).
 FRAMEABLE_PREFIXES: tuple[str, ...] = ("/widget", "/demo/widget")
 _STATIC_SUFFIXES = (
@@ -110,6 +116,35 @@ def json_depth_exceeds(text: str, limit: int = MAX_JSON_DEPTH) -> bool:
     return False
 
 
+def json_text_problem(value: Any) -> str | None:
+    """Why a parsed JSON value is not text ("a string holds a lone surrogate U+D800"), or None. Iterative: the depth
+    was checked before parsing, but no recursion is needed either."""
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            found = _NOT_TEXT.search(item)
+            if found:
+                what = "a lone surrogate" if "\ud800" <= found.group() <= "\udfff" else "a NUL character"
+                return f"a string in it holds {what} (U+{ord(found.group()):04X}), which is not text"
+        elif isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+    return None
+
+
+_NOT_TEXT = re.compile("[\x00\ud800-\udfff]")
+
+
+def _credential_in_query(query_string: bytes) -> bool:
+    if not query_string:
+        return False
+    names = {k.lower() for k, _ in parse_qsl(query_string.decode("latin-1"), keep_blank_values=True)}
+    return bool(names & CREDENTIAL_QUERY_PARAMS)
+
+
 def _is_static(path: str) -> bool:
     return path.endswith(_STATIC_SUFFIXES) or any(part in path for part in _STATIC_PARTS)
 
@@ -172,6 +207,12 @@ class ProtectionMiddleware:
             if self.limiter is not None and not _is_static(path):
                 client = scope.get("client")
                 self.limiter.hit(client[0] if client else "unknown")
+            if _credential_in_query(scope.get("query_string", b"")):
+                raise _Rejected(
+                    400,
+                    "customer tokens are not accepted in the URL (it ends up in logs and browser history): "
+                    "send it in the X-Customer-Token header",
+                )
             receive = await self._guard_body(scope, receive)
             await self.app(scope, receive, send_with_headers)
         except RateLimited as exc:
@@ -247,9 +288,12 @@ class ProtectionMiddleware:
         if json_depth_exceeds(text, self.max_json_depth):
             raise _Rejected(400, f"JSON nested too deeply (at most {self.max_json_depth} levels)")
         try:
-            json.loads(text)
+            parsed = json.loads(text)
         except ValueError as exc:
             raise _Rejected(400, f"request body is not valid JSON: {exc}") from exc
+        problem = json_text_problem(parsed)
+        if problem:
+            raise _Rejected(400, f"request body refused: {problem}")
 
     def _counting_receive(self, receive: Receive, limit: int) -> Receive:
         seen = 0

@@ -15,7 +15,7 @@ from fastapi import Request
 
 from assistant.api import AssistantAPI
 from assistant.conversation.reply import Caller
-from assistant.http.auth import Authenticator
+from assistant.http.auth import CUSTOMER_TOKEN_HEADER, Authenticator
 from assistant.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -93,7 +93,7 @@ def marketer_route_caller(request: Request) -> Caller:
     state = app_state(request)
     if state.auth.marketer_from_request(request) is not None:
         return Caller(role="marketer", client=client_of(request))
-    token = request.headers.get("x-customer-token")
+    token = request.headers.get(CUSTOMER_TOKEN_HEADER)
     if token:
         return Caller(role="customer", customer_id=state.auth.customer_id(token), client=client_of(request))
     state.auth.require_marketer(request)  # raises Unauthorized with how to log in

@@ -174,6 +174,12 @@
     try { return { event: event, data: JSON.parse(data.join("\n")) }; } catch (e) { return null; }
   }
 
+  // The shop-signed token travels in a header only: never in the URL (logs, history) nor in the body.
+  function withToken(headers) {
+    if (cfg.token) headers["X-Customer-Token"] = cfg.token;
+    return headers;
+  }
+
   async function ask(message) {
     var el = addMessage("bot", "…");
     var textEl = el.querySelector(".text");
@@ -181,8 +187,8 @@
     var res = await fetch(API + "/v1/chat", {
       method: "POST",
       credentials: "omit", // a marketer's login cookie must never turn the widget into a marketer chat
-      headers: { "Content-Type": "application/json", Accept: "text/event-stream" },
-      body: JSON.stringify({ message: message, session_id: state.session_id, stream: true, customer_token: cfg.token }),
+      headers: withToken({ "Content-Type": "application/json", Accept: "text/event-stream" }),
+      body: JSON.stringify({ message: message, session_id: state.session_id, stream: true }),
     });
     if (!res.ok || !res.body) {
       var problem = t.error;
@@ -258,7 +264,7 @@
       var res = await fetch(API + "/v1/handoff", {
         method: "POST",
         credentials: "omit",
-        headers: { "Content-Type": "application/json" },
+        headers: withToken({ "Content-Type": "application/json" }), // the conversation is this customer's
         body: JSON.stringify({ session_id: state.session_id, contact: who || null, reason: "asked for a person in the widget" }),
       });
       var body = await res.json().catch(function () { return {}; });
