@@ -42,7 +42,8 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.soak
 
 fuzz: $(STAMP)
-	MKA_FUZZ_EXAMPLES=300 $(BIN)/pytest -q -p no:cacheprovider tests/security/test_fuzz_api.py
+	MKA_FUZZ_EXAMPLES=300 $(BIN)/pytest -q -p no:cacheprovider tests/security/test_fuzz_api.py \
+		tests/security/test_text_input.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

@@ -145,7 +145,7 @@ class Assistant:
         if isinstance(message, str):  # whatever door it came through, no model or tokenizer sees non-text
             check_text(message, "the message")
         events = self.agent.stream_turn(message, caller, session_id, turn_key=turn_key)
-        return events if caller.role == "marketer" else self._visible_citations(caller, events)
+        return self._visible_citations(caller, events)
 
     def _visible_citations(self, caller: Caller, events: Iterator[TurnEvent]) -> Iterator[TurnEvent]:
         """The turn's events without citations of documents `caller` may not open (and no links to missing ones).
@@ -209,10 +209,9 @@ class Assistant:
         return self._shelf().open(caller, path)
 
     def _shelf(self) -> DocumentShelf:
-        try:
-            kb = self.services.get("kb")
-        except Exception:  # an index that is down: the path rule still decides (see assistant.visibility)
-            kb = None
+        # The index's metadata once it is open (the server opens it at start-up); a page view never loads models, and
+        # until then the path rule decides (see assistant.visibility).
+        kb = self.services.get("kb") if self.services.loaded("kb") else None
         return DocumentShelf([self.settings.demo_dir, self.settings.data_dir / "uploads"], kb)
 
     # -- feedback and handoffs --------------------------------------------------------------------------------------
