@@ -33,6 +33,8 @@ class LimitSettings(BaseSettings):
     max_upload_bytes: int = Field(default=10_000_000, ge=1024)
     rate_per_minute_session: int = Field(default=30, ge=1)
     rate_per_minute_client: int = Field(default=120, ge=1)
+    # Each password check costs ~0.3 s of PBKDF2 on purpose: without its own limit, logins are a cheap CPU flood.
+    rate_per_minute_login: int = Field(default=10, ge=1)
     # Uploaded text documents (Markdown, text, CSV): a longer line is not prose but a blob (or an attack on the
     # tokenizer and the chunker).
     max_upload_line_chars: int = Field(default=50_000, ge=1000)

@@ -42,6 +42,7 @@ def visibility_of(
     if declared:
         return declared if declared in VISIBILITIES else INTERNAL  # a value nobody defined never opens a door
     folders = {part.lower() for part in PurePosixPath(source).parts[:-1]}
+    root = root or meta.get("root")  # every indexed chunk records the folder it was ingested from
     if root:
         folders.add(Path(root).name.lower())
     if meta.get("doc_type") in INTERNAL_DOC_TYPES or folders & INTERNAL_FOLDERS:

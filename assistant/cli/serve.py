@@ -47,7 +47,7 @@ def register(root: typer.Typer) -> None:
         settings.host = host or settings.host  # create_app checks the address it will really listen on
         try:
             refuse_demo_password_off_loopback(settings)  # before minutes of bootstrap, not after
-            err.print(ensure_secrets(settings).describe(), highlight=False)
+            typer.echo(ensure_secrets(settings).describe(), err=True)  # one line, never wrapped
             if bootstrap and settings.bootstrap_demo:
                 from assistant.bootstrap import prepare_demo
 

@@ -11,7 +11,7 @@ from fastapi.responses import FileResponse
 from assistant.conversation.reply import Caller
 from assistant.errors import BadInput, Unauthorized
 from assistant.http.auth import CUSTOMER_TOKEN_HEADER
-from assistant.http.schemas import CopyRequest
+from assistant.http.schemas import CopyRequest, PathName
 from assistant.http.state import app_state, client_of, marketer_route_caller
 
 router = APIRouter(tags=["marketer"])
@@ -32,7 +32,7 @@ async def draft_copy(body: CopyRequest, request: Request) -> Any:
 
 
 @router.get("/v1/customers/{customer_id}/recommendations")
-async def recommendations(customer_id: str, request: Request, k: int = 5) -> Any:
+async def recommendations(customer_id: PathName, request: Request, k: int = 5) -> Any:
     """Recommended products with reasons: for a marketer, or for the customer themselves with a valid token in the
     `X-Customer-Token` header (never in the URL: URLs end up in access logs)."""
     if not 1 <= k <= 50:
@@ -65,7 +65,7 @@ async def segments_plot(request: Request) -> FileResponse:
 
 
 @router.get("/v1/segments/{name}")
-async def segment(name: str, request: Request) -> Any:
+async def segment(name: PathName, request: Request) -> Any:
     """One segment's profile: size, RFM means, top categories (marketer only)."""
     return await _tool(request, marketer_route_caller(request), "segment_profile", {"segment": name})
 

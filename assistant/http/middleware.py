@@ -12,6 +12,7 @@ What it installs, outermost first:
    - for JSON (and text) bodies: strict UTF-8, no NUL bytes, nesting depth at most `MAX_JSON_DEPTH`, valid JSON, and
      no string in it holding a lone surrogate or a NUL (valid JSON can carry ``"\ud800"``; it is not text) -> 400;
    - a customer token in the query string -> 400 saying to use the X-Customer-Token header (URLs end up in logs);
+   - a URL whose path or query decodes to invalid UTF-8 or holds control characters -> 400;
    - security headers on every response (CSP that the Gradio pages and the widget work under, nosniff, Referrer-Policy,
      Permissions-Policy, and X-Frame-Options / frame-ancestors except on the frameable widget pages);
    - any exception that escapes the app: logged (redacted, with traceback) and answered 500 {"error": "internal error"}.
@@ -25,10 +26,8 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
-from urllib.parse import parse_qsl
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -37,6 +36,13 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.cors import CORSMiddleware
 
 from assistant.errors import AssistantError, RateLimited
+from assistant.http.input_guard import (
+    MAX_JSON_DEPTH,
+    credential_in_query,
+    json_depth_exceeds,
+    json_text_problem,
+    url_problem,
+)
 from assistant.http.ratelimit import RateLimiter
 from assistant.logging_setup import RedactingFilter
 
@@ -49,9 +55,6 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
-MAX_JSON_DEPTH = 32
-# Query parameters that would put a customer's credential into access logs, browser history and Referer headers.
-CREDENTIAL_QUERY_PARAMS = frozenset({"customer_token", "x-customer-token", "x_customer_token"})
 # Pages under these prefixes may be framed by the shop origins in `cors_origins` (the embeddable widget and its demo).
 FRAMEABLE_PREFIXES: tuple[str, ...] = ("/widget", "/demo/widget")
 _STATIC_SUFFIXES = (
@@ -90,59 +93,6 @@ _CSP_BASE = (
 def json_error(status: int, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
     """The one error body of the API: {"error": message}."""
     return JSONResponse({"error": message}, status_code=status, headers=headers)
-
-
-def json_depth_exceeds(text: str, limit: int = MAX_JSON_DEPTH) -> bool:
-    """True when the JSON text nests arrays/objects deeper than `limit` (scanned, not parsed: no recursion)."""
-    depth = 0
-    in_string = False
-    escaped = False
-    for ch in text:
-        if in_string:
-            if escaped:
-                escaped = False
-            elif ch == "\\":
-                escaped = True
-            elif ch == '"':
-                in_string = False
-        elif ch == '"':
-            in_string = True
-        elif ch in "[{":
-            depth += 1
-            if depth > limit:
-                return True
-        elif ch in "]}":
-            depth -= 1
-    return False
-
-
-def json_text_problem(value: Any) -> str | None:
-    """Why a parsed JSON value is not text ("a string holds a lone surrogate U+D800"), or None. Iterative: the depth
-    was checked before parsing, but no recursion is needed either."""
-    pending = [value]
-    while pending:
-        item = pending.pop()
-        if isinstance(item, str):
-            found = _NOT_TEXT.search(item)
-            if found:
-                what = "a lone surrogate" if "\ud800" <= found.group() <= "\udfff" else "a NUL character"
-                return f"a string in it holds {what} (U+{ord(found.group()):04X}), which is not text"
-        elif isinstance(item, dict):
-            pending.extend(item.keys())
-            pending.extend(item.values())
-        elif isinstance(item, list):
-            pending.extend(item)
-    return None
-
-
-_NOT_TEXT = re.compile("[\x00\ud800-\udfff]")
-
-
-def _credential_in_query(query_string: bytes) -> bool:
-    if not query_string:
-        return False
-    names = {k.lower() for k, _ in parse_qsl(query_string.decode("latin-1"), keep_blank_values=True)}
-    return bool(names & CREDENTIAL_QUERY_PARAMS)
 
 
 def _is_static(path: str) -> bool:
@@ -207,7 +157,10 @@ class ProtectionMiddleware:
             if self.limiter is not None and not _is_static(path):
                 client = scope.get("client")
                 self.limiter.hit(client[0] if client else "unknown")
-            if _credential_in_query(scope.get("query_string", b"")):
+            bad_url = url_problem(scope)
+            if bad_url:
+                raise _Rejected(400, bad_url)
+            if credential_in_query(scope.get("query_string", b"")):
                 raise _Rejected(
                     400,
                     "customer tokens are not accepted in the URL (it ends up in logs and browser history): "
@@ -425,6 +378,10 @@ def install_protections(
     # Per conversation: the chat endpoint calls `app.state.session_limiter.hit(session_id)` for a continued session.
     app.state.session_limiter = RateLimiter(
         limits.rate_per_minute_session, 60, what="messages in this conversation"
+    )
+    # Per address, for password logins (pages.py): slow hashes make a guessing flood a CPU flood too.
+    app.state.login_limiter = RateLimiter(
+        limits.rate_per_minute_login, 60, what="login attempts from this address"
     )
     app.add_exception_handler(AssistantError, _assistant_error)
     app.add_exception_handler(RequestValidationError, _validation_error)

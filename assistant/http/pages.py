@@ -15,7 +15,7 @@ from assistant.errors import ConfigError, Unauthorized
 from assistant.http import docs_view
 from assistant.http.auth import SESSION_COOKIE, SESSION_TTL_S, came_from_network, came_over_https
 from assistant.http.schemas import LoginRequest
-from assistant.http.state import app_state
+from assistant.http.state import app_state, client_of
 
 router = APIRouter()
 
@@ -41,6 +41,7 @@ async def login_form(
 ) -> Response:
     auth = app_state(request).auth
     target = safe_next(next)
+    _count_login(request)
     if not auth.check_password(username, password, local=not came_from_network(request)):
         return HTMLResponse(_login_html(target, "Wrong user name or password."), status_code=401)
     response = RedirectResponse(target, status_code=303)
@@ -52,6 +53,7 @@ async def login_form(
 async def login_json(body: LoginRequest, request: Request) -> Any:
     """Log a marketer in; the answer sets the session cookie the workspace uses."""
     auth = app_state(request).auth
+    _count_login(request)
     if not auth.check_password(body.username, body.password, local=not came_from_network(request)):
         raise Unauthorized("wrong user name or password")
     response = JSONResponse({"ok": True, "username": body.username})
@@ -94,6 +96,12 @@ def install_api_docs(app: FastAPI) -> None:
             swagger_css_url="/api-docs-assets/swagger-ui.css",
             swagger_favicon_url=favicon,
         )
+
+
+def _count_login(request: Request) -> None:
+    limiter = getattr(request.app.state, "login_limiter", None)  # installed by install_protections
+    if limiter is not None:
+        limiter.hit(client_of(request) or "unknown")  # RateLimited -> 429 with Retry-After
 
 
 def _secure(request: Request) -> bool:

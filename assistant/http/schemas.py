@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
+from fastapi import Path as PathParam
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from assistant.security import text_problem
@@ -23,12 +24,15 @@ def _text(value: str) -> str:
 
 
 Text = Annotated[str, AfterValidator(_text)]
+# A name in a URL path (a customer id, a segment): text, and short.
+PathName = Annotated[Text, PathParam(min_length=1, max_length=128)]
 # Session ids are the store's random hex; anything else cannot name a session.
 SessionId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
 
 
 class Request(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # strict: a wrong type is an error ("yes" is not a boolean, "1" not a turn id), never quietly coerced
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     @model_validator(mode="before")
     @classmethod

@@ -143,7 +143,8 @@ def search_products(
     if in_stock is not None:
         filters["in_stock"] = in_stock
     products = []
-    for hit in kb.search(query, k=k, filters=filters):
+    # The same visibility rule as documents: product rows from an upload are internal until marked public.
+    for hit in visible_hits(ctx.role, kb.search(query, k=k, filters={**filters, **search_filters(ctx.role)})):
         sku = (hit.metadata or {}).get("sku") or hit.anchor
         item = _product_info(ctx, sku, hit)
         if item is not None:

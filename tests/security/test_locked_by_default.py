@@ -169,3 +169,26 @@ def test_uploads_must_be_text(client: TestClient, settings: Settings) -> None:
     huge = client.post("/v1/documents", files={"file": ("faq.md", long_line)}, headers=marketer)
     assert huge.status_code == 400 and "line" in huge.json()["error"]
     assert not (settings.data_dir / "uploads" / "faq.md").exists()  # nothing refused is kept
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"message": "hi", "stream": "yes"},  # not a boolean
+        {"message": 123},
+        {"message": "hi", "session_id": "../../etc"},
+        {"message": "hi", "role": "marketer"},  # unknown fields are refused, not ignored
+    ],
+)
+def test_wrong_types_are_422_not_coerced(client: TestClient, body: dict) -> None:
+    response = client.post("/v1/chat", json=body)
+    assert response.status_code == 422, response.text
+    assert response.json()["error"]
+
+
+@pytest.mark.parametrize(
+    "path", ["/v1/segments/%00", "/v1/segments/" + "x" * 300, "/v1/customers/%ED%A0%80/recommendations"]
+)
+def test_names_in_urls_must_be_short_text(client: TestClient, path: str) -> None:
+    response = client.get(path, headers={"Authorization": f"Bearer {API_KEY}"})
+    assert response.status_code in (400, 404, 422), (response.status_code, response.text)
