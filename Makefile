@@ -40,6 +40,8 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.recommender
 	$(BIN)/python -m bench.service
 	$(BIN)/python -m bench.soak
+	$(BIN)/python -m bench.insights
+	$(BIN)/python -m bench.catalog
 
 fuzz: $(STAMP)
 	MKA_FUZZ_EXAMPLES=300 $(BIN)/pytest -q -p no:cacheprovider tests/security/test_fuzz_api.py \

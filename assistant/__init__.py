@@ -3,7 +3,7 @@
 Front ends (the HTTP layer in `assistant.http`, the Gradio pages in `ui`) use only these names.
 """
 
-from assistant.api import Assistant, AssistantAPI, ChatAPI, CopyOptions
+from assistant.api import Assistant, AssistantAPI, BriefInfo, ChatAPI, CopyOptions
 from assistant.conversation.reply import (
     Caller,
     CitationEvent,
@@ -21,6 +21,7 @@ from assistant.errors import (
     BadInput,
     ConfigError,
     Forbidden,
+    InvalidChoice,
     NotFound,
     NotTrained,
     RateLimited,
@@ -40,12 +41,27 @@ from assistant.tools.results import (
     SegmentList,
     SegmentMembers,
 )
+from assistant.workspace.api import WorkspaceAPI
+from assistant.workspace.types import (
+    DraftLine,
+    DraftRecord,
+    DraftVersion,
+    ExportFile,
+    InboxItem,
+    InboxMessage,
+    InsightGroup,
+    InsightReport,
+    LineCheck,
+    NearDocument,
+    StaffReply,
+)
 
 __all__ = [
     "Assistant",
     "AssistantAPI",
     "AssistantError",
     "BadInput",
+    "BriefInfo",
     "Caller",
     "ChatAPI",
     "CitationEvent",
@@ -56,8 +72,19 @@ __all__ = [
     "CustomerSummary",
     "DocSearch",
     "DoneEvent",
+    "DraftLine",
+    "DraftRecord",
+    "DraftVersion",
+    "ExportFile",
     "Forbidden",
     "HandoffTicket",
+    "InboxItem",
+    "InboxMessage",
+    "InsightGroup",
+    "InsightReport",
+    "InvalidChoice",
+    "LineCheck",
+    "NearDocument",
     "NotFound",
     "NotTrained",
     "ProductInfo",
@@ -69,6 +96,7 @@ __all__ = [
     "SegmentList",
     "SegmentMembers",
     "Settings",
+    "StaffReply",
     "TokenEvent",
     "ToolCallEvent",
     "ToolCallRecord",
@@ -76,4 +104,5 @@ __all__ = [
     "Unauthorized",
     "Unavailable",
     "UploadResult",
+    "WorkspaceAPI",
 ]

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from assistant.conversation.agent import Agent
 from assistant.conversation.policy import Policy
@@ -30,15 +30,31 @@ from assistant.services import Services, default_loaders
 from assistant.settings import Settings
 from assistant.storage.store import ConversationStore
 from assistant.visibility import DocumentShelf, ShelvedDocument, may_see
+from assistant.workspace.api import WorkspaceAPI, WorkspaceMethods
 
 log = logging.getLogger(__name__)
 
 
+class BriefInfo(BaseModel):
+    """A campaign brief as the drafting form shows it."""
+
+    name: str = ""
+    segments: list[str] = Field(default_factory=list)
+    missing_segments: list[str] = Field(default_factory=list)  # named by the brief, absent from this shop
+    products: list[str] = Field(default_factory=list)
+    channels: list[str] = Field(default_factory=list)
+
+
 class CopyOptions(BaseModel):
-    """What a marketer can pick when drafting copy: channels with their field limits, and campaign briefs."""
+    """What a marketer can pick when drafting copy: channels with their field limits, campaign briefs, the shop's
+    segments (None before segmentation is trained), its products (SKU -> name) and its currency."""
 
     channels: dict[str, dict[str, int]]
     briefs: list[str]
+    brief_info: dict[str, BriefInfo] = Field(default_factory=dict)
+    segments: list[str] | None = None
+    products: dict[str, str] = Field(default_factory=dict)
+    currency: str = ""
 
 
 @runtime_checkable
@@ -57,7 +73,7 @@ class ChatAPI(Protocol):
 
 
 @runtime_checkable
-class AssistantAPI(ChatAPI, Protocol):
+class AssistantAPI(ChatAPI, WorkspaceAPI, Protocol):
     """Everything a front end may ask of the assistant."""
 
     def warm_up(self) -> None:
@@ -101,7 +117,7 @@ class AssistantAPI(ChatAPI, Protocol):
         ...
 
 
-class Assistant:
+class Assistant(WorkspaceMethods):
     """The application API over the turn loop, the tools, the store and the knowledge base. Thread-safe."""
 
     def __init__(
@@ -125,6 +141,7 @@ class Assistant:
         services.setdefault("engine", store.engine)
         self.services = services
         self.policy = policy or Policy()
+        self.install_workspace()  # drafts and the handoff inbox (assistant.workspace)
         self.agent = agent or Agent(settings, store, services, self.policy, router=router, answerer=answerer)
 
     @classmethod
@@ -243,7 +260,7 @@ class Assistant:
         if contact is not None and not _looks_like_contact(contact):
             raise BadInput("the contact should be an email address or a phone number")
         self.store.require_session(session_id, caller.role, caller.customer_id)
-        return self.store.add_handoff(
+        return self.handoff_inbox.request(
             session_id, contact, (reason or "").strip() or "asked to talk to a person"
         )
 
@@ -263,14 +280,40 @@ class Assistant:
 
     def copy_options(self, caller: Caller) -> CopyOptions:
         self.policy.require(caller, "copy_options")
-        from generation import channel_specs
+        from collections import Counter
+
+        from assistant.workspace.targets import missing_brief_segments, segment_names
+        from generation import BadBrief, channel_specs, load_brief
 
         channels = {
             name: {f.name: f.max_chars for f in spec.fields} for name, spec in channel_specs().items()
         }
         folder = self.settings.demo_dir / "campaigns"
-        briefs = sorted(p.stem for p in folder.glob("*.y*ml")) if folder.is_dir() else []
-        return CopyOptions(channels=channels, briefs=briefs)
+        segments = segment_names(self.services)
+        info = {}
+        for path in sorted(folder.glob("*.y*ml")) if folder.is_dir() else []:
+            try:
+                brief = load_brief(path)
+            except BadBrief:
+                continue  # a broken brief file is refused when it is picked, with the file and field named
+            info[path.stem] = BriefInfo(
+                name=brief.name,
+                segments=brief.segments,
+                missing_segments=missing_brief_segments(brief.segments, segments),
+                products=brief.products,
+                channels=list(brief.channels),
+            )
+        catalog = self.services.get("catalog")
+        products = {p.sku: p.name for p in catalog} if catalog is not None else {}
+        currencies = Counter(p.currency for p in catalog) if catalog is not None else Counter()
+        return CopyOptions(
+            channels=channels,
+            briefs=sorted(info),
+            brief_info=info,
+            segments=segments,
+            products=products,
+            currency=currencies.most_common(1)[0][0] if currencies else "",
+        )
 
 
 def _looks_like_contact(contact: str) -> bool:

@@ -19,6 +19,18 @@ class BadInput(AssistantError):
     status_code = 400
 
 
+class InvalidChoice(BadInput):
+    """A value that is not one of the known ones (a segment, a brief, a channel): the message lists the valid ones, and
+    `field` names the input it concerns, so a form can show the error beside that field."""
+
+    def __init__(self, field: str, value: object, choices: list[str], what: str | None = None):
+        known = ", ".join(choices) if choices else "none yet"
+        super().__init__(f"unknown {what or field} {value!r}; choose one of: {known}")
+        self.field = field
+        self.value = value
+        self.choices = list(choices)
+
+
 class NotFound(AssistantError):
     """An unknown customer, product, segment, session or document."""
 

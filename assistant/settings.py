@@ -80,6 +80,11 @@ class Settings(BaseSettings):
     cors_origins: list[str] = Field(
         default_factory=lambda: ["http://127.0.0.1:7860", "http://localhost:7860"]
     )
+    # A help desk's URL that gets a POST (JSON) for every new handoff request; unset sends nothing. The call runs off
+    # the chat turn, with this timeout; a secret, if set, signs the body (header X-MKA-Signature: sha256=<hex HMAC>).
+    handoff_webhook_url: str | None = Field(default=None, pattern=r"^https?://")
+    handoff_webhook_timeout_s: float = Field(default=5.0, gt=0, le=60)
+    handoff_webhook_secret: SecretStr | None = None
 
     @classmethod
     def settings_customise_sources(

@@ -2,9 +2,10 @@
 
 Every document is ``public`` (customers may read it) or ``internal`` (the shop's staff only). The document's own
 metadata decides: retrieval stores a ``visibility`` on every chunk (from front matter or a ``kb.yaml`` manifest).
-Where a document does not say (an index built before that metadata existed, a file not indexed yet), the default is
-the same as retrieval's: campaign briefs and anything under an ``uploads``/``internal``/``campaigns`` folder are
-internal, everything else (policies, pages, the catalog) public. An unknown value counts as internal.
+Where a document does not say (an index built before that metadata existed, a file not indexed yet), retrieval's
+own default decides (`retrieval.default_visibility`): campaign briefs and anything under an ``uploads``,
+``internal`` or ``campaigns`` folder are internal, everything else (policies, pages, the catalog) public. An unknown
+value counts as internal.
 
 Marketers see everything; customers, identified or not, only public documents. Callers ask `may_see` (or
 `visible_hits` for search results and `DocumentShelf.open` for a page); nothing else decides.
@@ -15,7 +16,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any, Literal
 
 from assistant.conversation.reply import Caller
@@ -28,8 +29,6 @@ Visibility = Literal["public", "internal"]
 PUBLIC: Visibility = "public"
 INTERNAL: Visibility = "internal"
 VISIBILITIES = (PUBLIC, INTERNAL)
-INTERNAL_DOC_TYPES = frozenset({"campaign"})
-INTERNAL_FOLDERS = frozenset({"campaigns", "campaign", "uploads", "upload", "internal"})
 SEES_INTERNAL = frozenset({"marketer"})
 
 
@@ -37,17 +36,17 @@ def visibility_of(
     source: str, metadata: Mapping[str, Any] | None = None, root: str | Path | None = None
 ) -> Visibility:
     """The visibility of the document `source` (a path relative to its `root` folder) with this metadata."""
+    from retrieval import default_visibility
+
     meta = metadata or {}
     declared = meta.get("visibility")
     if declared:
         return declared if declared in VISIBILITIES else INTERNAL  # a value nobody defined never opens a door
-    folders = {part.lower() for part in PurePosixPath(source).parts[:-1]}
     root = root or meta.get("root")  # every indexed chunk records the folder it was ingested from
-    if root:
-        folders.add(Path(root).name.lower())
-    if meta.get("doc_type") in INTERNAL_DOC_TYPES or folders & INTERNAL_FOLDERS:
-        return INTERNAL
-    return PUBLIC
+    doc_type = str(meta.get("doc_type") or "")
+    return (
+        INTERNAL if default_visibility(source, doc_type, Path(root) if root else None) == INTERNAL else PUBLIC
+    )
 
 
 def may_see(caller: Caller | str, visibility: str) -> bool:
@@ -68,15 +67,13 @@ def visible_hits(caller: Caller | str, hits: Iterable[Any]) -> list[Any]:
 def search_filters(caller: Caller | str) -> dict[str, Any]:
     """Filters to pass to the knowledge base's search so that it returns only what `caller` may see.
 
-    Empty for marketers, and for customers while the index cannot filter on visibility yet (`visible_hits` still
-    applies the rule to the results, so this only saves work, never decides).
+    Empty for marketers. The index filters on the chunks' own ``visibility``; `visible_hits` applies the rule to the
+    results again, so a search that forgot the filter still shows a customer nothing internal.
     """
     role = caller if isinstance(caller, str) else caller.role
     if role in SEES_INTERNAL:
         return {}
-    from retrieval import SearchFilters
-
-    return {"visibility": PUBLIC} if "visibility" in SearchFilters.__dataclass_fields__ else {}
+    return {"visibility": PUBLIC}
 
 
 def _inside(root: Path, relative: str) -> tuple[Path, Path] | None:
@@ -146,6 +143,6 @@ class DocumentShelf:
             return None
         for info in infos:
             if info.source == source and (not info.root or Path(info.root).resolve() == root):
-                # `visibility` once the index records it per source; until then the indexed doc_type decides
-                return {"doc_type": info.doc_type, "visibility": getattr(info, "visibility", None)}
+                # the file's visibility as its chunks carry it; an older manifest without it: the indexed doc_type
+                return {"doc_type": info.doc_type, "visibility": info.visibility or None}
         return None

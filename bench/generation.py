@@ -1,15 +1,17 @@
 """Generation benchmark: LLM speed (transformers vs llama.cpp on the same GGUF) and headline drafting quality.
 
-    python -m bench.generation [--limit N] [--rows N] [--split valid|test]
+    python -m bench.generation [--limit N] [--rows N] [--split valid|test-curated] [--only copy] [--model-rows N]
 
 Writes bench/results/generation.json (+ generation.png) and prints a table.
 
 Speed: time to first token and decode tokens/s of `TransformersLLM` on the bundled model, beside llama.cpp
 (llama-cpp-python, the optional `llamacpp` extra) in the same run; "llama.cpp not installed" when it is absent.
-Copy: on website_headlines_slogans_jin2021 (valid.csv for development), draft a headline of at most 30 characters from
-each company description. Reports the validator pass rate of the shown drafts (target 100%), the rate of unsupported
-facts (figures or capitalised names absent from the description; target 0), ROUGE-L against the real headline beside
-the extractive baseline, the raw model's own pass rate, and seconds per draft.
+Copy: on website_headlines_slogans_jin2021 (valid.csv for development; test-curated.csv is held back, for the final
+figure only), draft a headline of at most 30 characters from each company description. Reports, for ours (the
+description's phrases ranked by the line scorer trained on valid.csv), ours+model (the model's sampled lines join the
+candidates, on the first --model-rows rows) and the extractive baseline of the same run: ROUGE-L against the real
+headline, the rate of shown lines within the limit, of lines with unsupported figures (guard) or facts (figures or
+capitalised names absent from the description), of fragments (ending in a function word, one word), seconds per draft.
 """
 
 from __future__ import annotations
@@ -34,27 +36,7 @@ SPEED_PROMPTS = [
 ]
 
 
-def _tokens(text: str) -> list[str]:
-    return re.findall(r"\w+", text.lower())
-
-
-def rouge_l(candidate: str, reference: str) -> float:
-    """ROUGE-L F1 over lowercased word tokens (longest common subsequence)."""
-    a, b = _tokens(candidate), _tokens(reference)
-    if not a or not b:
-        return 0.0
-    prev = [0] * (len(b) + 1)
-    for x in a:
-        cur = [0]
-        for j, y in enumerate(b, start=1):
-            cur.append(prev[j - 1] + 1 if x == y else max(prev[j], cur[j - 1]))
-        prev = cur
-    lcs = prev[-1]
-    if lcs == 0:
-        return 0.0
-    p, r = lcs / len(a), lcs / len(b)
-    return 2 * p * r / (p + r)
-
+from generation.line_scorer import rouge_l  # noqa: E402  (ROUGE-L F1: the scorer's training target, too)
 
 _COMMON = set(
     "a an the and or but for from with without to of in on at by as is are be your our my you we us it its all any "
@@ -63,10 +45,14 @@ _COMMON = set(
 )
 
 
+def check(text: str, source: str):
+    from generation.guard import check as guard_check
+
+    return guard_check(text, source)
+
+
 def unsupported(text: str, source: str) -> list[str]:
     """Figures (guard) and capitalised names in `text` that `source` does not contain."""
-    from generation.guard import check
-
     out = [v.text for v in check(text, source).violations]
     src = source.lower()
     for i, word in enumerate(re.findall(r"[A-Za-z][\w'&.-]*", text)):
@@ -77,154 +63,92 @@ def unsupported(text: str, source: str) -> list[str]:
     return out
 
 
-# -- speed ------------------------------------------------------------------------------------------------------------
-def _measure(stream_fn, prompts: list[str], max_tokens: int, count) -> dict[str, float]:
-    ttfts, rates = [], []
-    for prompt in prompts:
-        started = time.perf_counter()
-        first = None
-        pieces = []
-        for piece in stream_fn(prompt, max_tokens):
-            if first is None:
-                first = time.perf_counter()
-            pieces.append(piece)
-        end = time.perf_counter()
-        n = count(pieces)
-        ttfts.append((first or end) - started)
-        if n > 1 and first is not None and end > first:
-            rates.append((n - 1) / (end - first))
-    return {
-        "ttft_s": round(sorted(ttfts)[len(ttfts) // 2], 3),
-        "decode_tok_s": round(sum(rates) / len(rates), 1) if rates else 0.0,
-        "prompts": len(prompts),
-    }
-
-
-def bench_speed(llm: Any, max_tokens: int, prompts: list[str]) -> dict[str, Any]:
-    from generation.transformers_llm import bundled_model_path
-
-    def tf_stream(prompt, n):
-        return llm.stream([{"role": "user", "content": prompt}], max_tokens=n, temperature=0)
-
-    list(tf_stream("Hi", 4))  # warm-up
-    out: dict[str, Any] = {
-        "transformers": _measure(tf_stream, prompts, max_tokens, lambda p: llm.count_tokens("".join(p)))
-    }
-    out["transformers"]["device"] = getattr(llm, "device", "?")
-    out["transformers"]["load_s"] = round(getattr(llm, "load_seconds", 0.0), 2)
-    try:
-        from llama_cpp import Llama
-    except ImportError:
-        out["llama_cpp"] = {"status": "llama.cpp not installed (pip install -e '.[llamacpp]')"}
-        return out
-    started = time.perf_counter()
-    model = Llama(
-        model_path=str(bundled_model_path()),
-        n_ctx=2048,
-        n_threads=max(1, len(os.sched_getaffinity(0))),
-        verbose=False,
-    )
-    load_s = time.perf_counter() - started
-
-    def lc_stream(prompt, n):
-        for chunk in model.create_chat_completion(
-            [{"role": "user", "content": prompt}], max_tokens=n, temperature=0, stream=True
-        ):
-            piece = chunk["choices"][0]["delta"].get("content")
-            if piece:
-                yield piece
-
-    list(lc_stream("Hi", 4))
-    out["llama_cpp"] = _measure(lc_stream, prompts, max_tokens, lambda p: len(p))  # one chunk per token
-    out["llama_cpp"]["load_s"] = round(load_s, 2)
-    tf, lc = out["transformers"], out["llama_cpp"]
-    out["ratio_llama_cpp_over_transformers"] = {
-        "decode_tok_s": round(lc["decode_tok_s"] / tf["decode_tok_s"], 2) if tf["decode_tok_s"] else None,
-        "ttft": round(tf["ttft_s"] / lc["ttft_s"], 2)
-        if lc["ttft_s"]
-        else None,  # >1: llama.cpp answers sooner
-    }
-    return out
+# -- speed: bench/generation_speed.py -------------------------------------------------------------------------------
+from bench.generation_speed import bench_speed, speed_table  # noqa: E402
 
 
 # -- copy -------------------------------------------------------------------------------------------------------------
-def bench_copy(llm: Any, rows: int, split: str) -> dict[str, Any]:
+def _copy_rows(split: str, rows: int):
     import pandas as pd
-    from tqdm import tqdm
-
-    from generation.copywriter import FieldSpec, Rules, draft_headline, extractive_headline, llm_line_problems
 
     frame = pd.read_csv(DATA / f"{split}.csv")
-    frame = (
-        frame[frame["desc"].notna() & frame["output"].notna()].sample(frac=1.0, random_state=13).head(rows)
-    )
+    frame = frame[frame["desc"].notna() & frame["output"].notna()].sample(frac=1.0, random_state=13)
+    return frame.head(rows) if rows else frame
+
+
+def _copy_metrics(lines: list[tuple[str, str, str]], seconds: list[float]) -> dict[str, float]:
+    """(shown line, description, reference) per row -> the rates a marketer cares about."""
+    from generation.copy_rules import FieldSpec, Rules, fragment_problem
+
     spec = FieldSpec(name="headline", kind="text", label="headline", max_chars=30)
-    systems: dict[str, dict[str, list[float]]] = {
-        name: {"pass": [], "unsupported": [], "rouge_l": [], "seconds": [], "shown": []}
-        for name in ("ours", "extractive")
-    }
-    raw_pass, raw_len_ok, from_llm, examples = [], [], 0, []
-    for row in tqdm(frame.itertuples(), total=len(frame), desc="headlines", leave=False):
-        desc, ref = str(row.desc), str(row.output)
-        facts = desc.replace("<company>", "")
-        rules = Rules(facts=facts)
-        started = time.perf_counter()
-        ours, source, raw = draft_headline(desc, llm)
-        ours_s = time.perf_counter() - started
-        started = time.perf_counter()
-        base = extractive_headline(desc)
-        base_s = time.perf_counter() - started
-        from_llm += source == "llm"
-        raw_len_ok.append(float(0 < len(raw) <= 30))
-        raw_pass.append(
-            float(bool(raw) and not rules.problems(raw, spec) and not llm_line_problems(raw, rules))
-        )
-        for name, text, secs in (("ours", ours, ours_s), ("extractive", base, base_s)):
-            m = systems[name]
-            m["rouge_l"].append(rouge_l(text, ref))  # an empty (withheld) draft scores 0
-            m["seconds"].append(secs)
-            m["shown"].append(float(bool(text)))
-            if text:  # pass and fact rates are over the drafts a user would see
-                m["pass"].append(float(not rules.problems(text, spec)))
-                m["unsupported"].append(float(bool(unsupported(text, facts))))
-        if len(examples) < 8:
-            examples.append(
-                {
-                    "desc": desc[:160],
-                    "reference": ref,
-                    "ours": ours,
-                    "source": source,
-                    "raw_model": raw,
-                    "extractive": base,
-                }
-            )
-    n = len(frame)
+    shown = [(t, d, r) for t, d, r in lines if t]
 
     def mean(xs):
         return round(sum(xs) / len(xs), 4) if xs else 0.0
 
-    summary = {
-        name: {
-            "validator_pass_rate": mean(m["pass"]),
-            "unsupported_fact_rate": mean(m["unsupported"]),
-            "rouge_l": mean(m["rouge_l"]),
-            "seconds_per_draft": mean(m["seconds"]),
-            "shown_rate": mean(m["shown"]),
-        }
-        for name, m in systems.items()
+    return {
+        "rouge_l": mean([rouge_l(t, r) for t, _, r in lines]),  # an empty (withheld) line scores 0
+        "shown_rate": mean([float(bool(t)) for t, _, _ in lines]),
+        "within_limits_rate": mean([float(len(t) <= 30) for t, _, _ in shown]),
+        "validator_pass_rate": mean(
+            [float(not Rules(facts=d.replace("<company>", "")).problems(t, spec)) for t, d, _ in shown]
+        ),
+        "unsupported_figure_rate": mean([float(bool(check(t, d).violations)) for t, d, _ in shown]),
+        "unsupported_fact_rate": mean(
+            [float(bool(unsupported(t, d.replace("<company>", "")))) for t, d, _ in shown]
+        ),
+        "fragment_rate": mean([float(fragment_problem(t) is not None) for t, _, _ in shown]),
+        "seconds_per_draft": mean(seconds),
     }
-    summary["raw_model"] = {"validator_pass_rate": mean(raw_pass), "length_ok_rate": mean(raw_len_ok)}
-    summary["ours"]["model_line_used_rate"] = round(from_llm / n, 4) if n else 0.0
+
+
+def bench_copy(llm: Any, rows: int, split: str, model_rows: int = 40) -> dict[str, Any]:
+    """30-character headlines from company descriptions: ours (the description's phrases ranked by the trained line
+    scorer, no model), ours+model (the model's sampled lines join the candidates; first `model_rows` rows only, it is
+    slow on CPU) and the extractive baseline (the first clause that fits), all on the same rows."""
+    from tqdm import tqdm
+
+    from generation.headline import draft_headline, extractive_headline
+
+    frame = _copy_rows(split, rows)
+    out: dict[str, list] = {name: [] for name in ("ours", "ours+model", "extractive")}
+    secs: dict[str, list[float]] = {name: [] for name in out}
+    examples, model_used = [], 0
+    for i, row in enumerate(tqdm(frame.itertuples(), total=len(frame), desc="headlines", leave=False)):
+        desc, ref, topic = str(row.desc), str(row.output), str(row.industry)
+        started = time.perf_counter()
+        ours, _, _ = draft_headline(desc, None, topic=topic)
+        secs["ours"].append(time.perf_counter() - started)
+        started = time.perf_counter()
+        base = extractive_headline(desc)
+        secs["extractive"].append(time.perf_counter() - started)
+        out["ours"].append((ours, desc, ref))
+        out["extractive"].append((base, desc, ref))
+        if llm is not None and i < model_rows:
+            started = time.perf_counter()
+            with_model, source, raw = draft_headline(desc, llm, topic=topic)
+            secs["ours+model"].append(time.perf_counter() - started)
+            out["ours+model"].append((with_model, desc, ref))
+            model_used += source == "model"
+        if len(examples) < 10:
+            examples.append({"desc": desc[:160], "reference": ref, "ours": ours, "extractive": base})
+    systems = {name: _copy_metrics(lines, secs[name]) for name, lines in out.items() if lines}
+    if "ours+model" in systems:
+        systems["ours+model"]["rows"] = len(out["ours+model"])
+        systems["ours+model"]["model_line_used_rate"] = round(model_used / len(out["ours+model"]), 4)
+        same = [rouge_l(e[0], e[2]) for e in out["extractive"][: len(out["ours+model"])]]
+        systems["ours+model"]["extractive_rouge_l_same_rows"] = round(sum(same) / len(same), 4)
     ratio = (
-        summary["ours"]["rouge_l"] / summary["extractive"]["rouge_l"]
-        if summary["extractive"]["rouge_l"]
+        systems["ours"]["rouge_l"] / systems["extractive"]["rouge_l"]
+        if systems["extractive"]["rouge_l"]
         else None
     )
     return {
         "split": split,
-        "rows": n,
-        "systems": summary,
+        "rows": len(frame),
+        "systems": systems,
         "rouge_l_ratio_ours_over_extractive": round(ratio, 3) if ratio else None,
+        "scorer_trained_on": "valid.csv (generation/line_scorer.json); never on test-curated.csv",
         "examples": examples,
     }
 
@@ -240,24 +164,54 @@ def _plot(result: dict[str, Any], path: Path) -> None:
     fig, axes = plt.subplots(1, 2, figsize=(10, 3.5))
     systems = result["copy"]["systems"]
     names = ["ours", "extractive"]
-    metrics = ["validator_pass_rate", "unsupported_fact_rate", "rouge_l"]
+    metrics = ["within_limits_rate", "unsupported_figure_rate", "fragment_rate", "rouge_l"]
     for i, name in enumerate(names):
         axes[0].bar(
             [j + i * 0.38 for j in range(len(metrics))], [systems[name][m] for m in metrics], 0.38, label=name
         )
-    axes[0].set_xticks([j + 0.19 for j in range(len(metrics))], ["valid", "unsupported", "ROUGE-L"])
+    axes[0].set_xticks(
+        [j + 0.19 for j in range(len(metrics))], ["in limits", "unsupported", "fragments", "ROUGE-L"]
+    )
     axes[0].set_title(f"30-char headlines ({result['copy']['rows']} rows)")
     axes[0].legend()
     speed = result["speed"]
-    labels, values = ["transformers"], [speed["transformers"]["decode_tok_s"]]
-    if "decode_tok_s" in speed.get("llama_cpp", {}):
-        labels.append("llama.cpp")
-        values.append(speed["llama_cpp"]["decode_tok_s"])
-    axes[1].bar(labels, values, color=["tab:blue", "tab:green"][: len(values)])
+    names = [
+        n for n in ("transformers", "llamacpp_backend", "llama_cpp") if "decode_tok_s" in speed.get(n, {})
+    ]
+    values = [speed[n]["decode_tok_s"] for n in names]
+    axes[1].bar(names, values, color=["tab:blue", "tab:orange", "tab:green"][: len(values)])
     axes[1].set_title("decode tokens/s (bundled SmolLM2-135M)")
     fig.tight_layout()
     fig.savefig(path, dpi=100)
     plt.close(fig)
+
+
+def _print_copy(console: Any, result: dict[str, Any]) -> None:
+    from rich.table import Table
+
+    copy = Table(title=f"30-char headlines on {result['split']} ({result['rows']} rows)")
+    for c in (
+        "system",
+        "shown",
+        "within limits",
+        "unsupported figures",
+        "fragments",
+        "ROUGE-L (all)",
+        "s/draft",
+    ):
+        copy.add_column(c)
+    for name, m in result["systems"].items():
+        copy.add_row(
+            name + (f" ({m['rows']} rows)" if "rows" in m else ""),
+            f"{m['shown_rate']:.1%}",
+            f"{m['within_limits_rate']:.1%}",
+            f"{m['unsupported_figure_rate']:.1%}",
+            f"{m['fragment_rate']:.1%}",
+            f"{m['rouge_l']:.3f}",
+            f"{m['seconds_per_draft']:.3f}",
+        )
+    console.print(copy)
+    console.print(f"ROUGE-L ours / extractive: {result['rouge_l_ratio_ours_over_extractive']}")
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
@@ -265,7 +219,15 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument(
         "--limit", type=int, default=None, help="quick run: this many headline rows, short speed test"
     )
-    parser.add_argument("--rows", type=int, default=150, help="headline rows (default 150)")
+    parser.add_argument(
+        "--rows", type=int, default=150, help="headline rows (default 150; 0 = the whole split)"
+    )
+    parser.add_argument(
+        "--model-rows",
+        type=int,
+        default=40,
+        help="rows the model also drafts for (ours+model; slow on CPU; 0 = none)",
+    )
     parser.add_argument("--split", choices=["valid", "test-curated"], default="valid")
     parser.add_argument("--max-tokens", type=int, default=64)
     parser.add_argument("--out", type=Path, default=RESULTS / "generation.json")
@@ -277,56 +239,37 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     )
     args = parser.parse_args(argv)
     from rich.console import Console
-    from rich.markup import escape
-    from rich.table import Table
 
     from assistant.settings import Settings
-    from generation.llm import get_llm
+    from generation import get_llm
 
     settings = Settings()
     quick = args.limit is not None
-    llm = get_llm(settings.llm, settings.model_cache_dir)
+    # The speed part builds its own backends; the copy part needs the model only for its model rows.
+    llm = (
+        get_llm(settings.llm, settings.model_cache_dir)
+        if args.only != "speed" and args.model_rows > 0
+        else None
+    )
     result: dict[str, Any] = {"model": settings.llm.model, "quick": quick}
     if args.only and args.out.is_file():
         result = {**json.loads(args.out.read_text()), **result}
     if args.only != "copy":
         prompts = SPEED_PROMPTS[:1] if quick else SPEED_PROMPTS
-        result["speed"] = bench_speed(llm, 8 if quick else args.max_tokens, prompts)
+        result["speed"] = bench_speed(
+            settings.llm, settings.model_cache_dir, 8 if quick else args.max_tokens, prompts
+        )
     if args.only != "speed":
-        result["copy"] = bench_copy(llm, args.limit if quick else args.rows, args.split)
+        result["copy"] = bench_copy(llm, args.limit if quick else args.rows, args.split, args.model_rows)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2, ensure_ascii=False))
     _plot(result, args.out.with_suffix(".png"))
 
     console = Console()
-    speed = Table(title="LLM speed (same GGUF, same prompts)")
-    for c in ("backend", "TTFT s", "decode tok/s", "load s"):
-        speed.add_column(c)
-    for name in ("transformers", "llama_cpp"):
-        s = result["speed"][name]
-        if "status" in s:
-            speed.add_row(name, escape(s["status"]), "", "")
-        else:
-            speed.add_row(name, str(s["ttft_s"]), str(s["decode_tok_s"]), str(s.get("load_s", "")))
-    console.print(speed)
-    if "ratio_llama_cpp_over_transformers" in result["speed"]:
-        console.print(f"llama.cpp / transformers: {result['speed']['ratio_llama_cpp_over_transformers']}")
-    copy = Table(title=f"30-char headlines on {args.split} ({result['copy']['rows']} rows)")
-    for c in ("system", "shown", "valid (shown)", "unsupported facts (shown)", "ROUGE-L (all)", "s/draft"):
-        copy.add_column(c)
-    for name in ("ours", "extractive"):
-        m = result["copy"]["systems"][name]
-        copy.add_row(
-            name,
-            f"{m['shown_rate']:.1%}",
-            f"{m['validator_pass_rate']:.1%}",
-            f"{m['unsupported_fact_rate']:.1%}",
-            f"{m['rouge_l']:.3f}",
-            f"{m['seconds_per_draft']:.2f}",
-        )
-    raw = result["copy"]["systems"]["raw_model"]
-    copy.add_row("raw model (not shown)", "", f"{raw['validator_pass_rate']:.1%}", "", "", "")
-    console.print(copy)
+    if "speed" in result:  # absent when only the copy part ran into a new results file
+        console.print(speed_table(result["speed"]))
+    if "copy" in result:
+        _print_copy(console, result["copy"])
     console.print(f"results: {args.out}")
     return result
 

@@ -3,10 +3,29 @@
 Light to import: the backends (torch, httpx) load only when `get_llm` builds one.
 """
 
-from generation.brief import CampaignBrief, ProductFacts, find_brief, load_brief
+from generation.backends import get_llm, resolve_backend
+from generation.brief import (
+    BriefResolution,
+    CampaignBrief,
+    ProductFacts,
+    find_brief,
+    load_brief,
+    load_briefs,
+    resolve_brief,
+)
 from generation.config import LLMSettings
-from generation.copywriter import CopyRequest, CopyResult, channel_specs, draft_copy, get_channel
+from generation.copywriter import (
+    CopyRequest,
+    CopyResult,
+    Draft,
+    Rules,
+    channel_specs,
+    draft_copy,
+    get_channel,
+    validate_draft,
+)
 from generation.errors import (
+    BackendBusy,
     BackendError,
     BackendUnavailable,
     BadBrief,
@@ -16,36 +35,47 @@ from generation.errors import (
 )
 from generation.export import to_csv, to_json
 from generation.grounding import GroundedAnswer, resolve_mode, stream_answer
-from generation.guard import GuardResult
+from generation.guard import GuardResult, check_claims
 from generation.guard import check as check_figures
-from generation.llm import LLM, ChatResult, ToolCall, get_llm
+from generation.llm import LLM, ChatResult, ToolCall
+from generation.toolcalls import MalformedToolCall
 
 __all__ = [
     "LLM",
+    "BackendBusy",
     "BackendError",
     "BackendUnavailable",
     "BadBrief",
+    "BriefResolution",
     "CampaignBrief",
     "ChatResult",
     "CopyRequest",
     "CopyResult",
     "CopyValidationError",
+    "Draft",
     "GenerationError",
     "GroundedAnswer",
     "GuardResult",
     "LLMSettings",
+    "MalformedToolCall",
     "ModelLoadError",
     "ProductFacts",
+    "Rules",
     "ToolCall",
     "channel_specs",
+    "check_claims",
     "check_figures",
     "draft_copy",
     "find_brief",
     "get_channel",
     "get_llm",
     "load_brief",
+    "load_briefs",
+    "resolve_backend",
+    "resolve_brief",
     "resolve_mode",
     "stream_answer",
     "to_csv",
     "to_json",
+    "validate_draft",
 ]

@@ -23,7 +23,20 @@ class ModelLoadError(GenerationError):
 
 
 class BackendUnavailable(GenerationError):
-    """An LLM server is down, refused the connection, answered 5xx or timed out (the API maps this to 503)."""
+    """An LLM server is down, refused the connection, answered 5xx or timed out (the API maps this to 503).
+
+    `retry_after` (seconds) is set when the backend knows when to come back; None lets the API pick its default."""
+
+    def __init__(self, message: str, retry_after: int | None = None):
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class BackendBusy(BackendUnavailable):
+    """The local model's queue is full (`MKA_LLM__MAX_QUEUE` requests wait): 503 with Retry-After, nothing lost."""
+
+    def __init__(self, message: str, retry_after: int):
+        super().__init__(message, retry_after=retry_after)
 
 
 class BackendError(GenerationError):

@@ -1,4 +1,5 @@
-"""Export drafts: CSV that Google Ads Editor imports for responsive search ads, a plain CSV for other channels, JSON."""
+"""Export drafts: CSV that Google Ads Editor imports for responsive search ads (with pinning suggestions as "Headline N
+position" / "Description N position"), a plain CSV for other channels, and JSON with each line's source and backing."""
 
 from __future__ import annotations
 
@@ -10,8 +11,8 @@ from generation.copywriter import CopyResult, Draft
 
 RSA_COLUMNS = (
     ["Campaign", "Ad group", "Ad type"]
-    + [f"Headline {i}" for i in range(1, 16)]
-    + [f"Description {i}" for i in range(1, 5)]
+    + [c for i in range(1, 16) for c in (f"Headline {i}", f"Headline {i} position")]
+    + [c for i in range(1, 5) for c in (f"Description {i}", f"Description {i} position")]
     + ["Path 1", "Path 2", "Final URL"]
 )
 
@@ -31,10 +32,12 @@ def rsa_rows(result: CopyResult, campaign: str, ad_group: str) -> list[dict[str,
                 "Final URL": draft.final_url,
             }
         )
-        for i, text in enumerate(draft.fields["headlines"], start=1):
-            row[f"Headline {i}"] = text
-        for i, text in enumerate(draft.fields["descriptions"], start=1):
-            row[f"Description {i}"] = text
+        for field, column in (("headlines", "Headline"), ("descriptions", "Description")):
+            pins = [info.pin for info in draft.lines.get(field, [])]
+            for i, text in enumerate(draft.fields[field], start=1):
+                row[f"{column} {i}"] = text
+                pin = pins[i - 1] if i <= len(pins) else None
+                row[f"{column} {i} position"] = str(pin) if pin else ""
         rows.append(row)
     return rows
 
@@ -48,10 +51,12 @@ def to_csv(result: CopyResult, *, campaign: str = "Campaign", ad_group: str = "A
         writer.writerows(rsa_rows(result, campaign, ad_group))
         return buffer.getvalue()
     names = list(result.drafts[0].fields) if result.drafts else []
-    writer = csv.DictWriter(buffer, fieldnames=["Channel", "Variant", *names])
+    writer = csv.DictWriter(buffer, fieldnames=["Channel", "Variant", "Angle", *names])
     writer.writeheader()
     for draft in result.drafts:
-        writer.writerow({"Channel": draft.channel, "Variant": draft.variant, **_flat(draft)})
+        writer.writerow(
+            {"Channel": draft.channel, "Variant": draft.variant, "Angle": draft.angle, **_flat(draft)}
+        )
     return buffer.getvalue()
 
 
@@ -60,7 +65,7 @@ def _flat(draft: Draft) -> dict[str, str]:
 
 
 def to_json(result: CopyResult) -> str:
-    """The whole result (drafts, char counts, sources, distinct-2) as indented JSON."""
+    """The whole result (drafts with their angle, char counts, per-line source, backing and pins) as indented JSON."""
     payload = result.model_dump(mode="json")
     for out, draft in zip(payload["drafts"], result.drafts, strict=True):
         out["char_counts"] = draft.char_counts()

@@ -72,7 +72,8 @@ def resolve_mode(settings: LLMSettings) -> str:
     """The answer mode for these settings: "auto" means extractive for the bundled tiny model, generate otherwise."""
     if settings.answer_mode != "auto":
         return settings.answer_mode
-    return "extractive" if settings.backend == "transformers" and settings.model == "bundled" else "generate"
+    # The bundled 135M model cannot be trusted to phrase an answer, whichever local backend runs it.
+    return "extractive" if settings.backend != "openai" and settings.model == "bundled" else "generate"
 
 
 _WORD = re.compile(r"[\w'-]+", re.UNICODE)

@@ -21,7 +21,8 @@ from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResu
 from langchain_core.utils.function_calling import convert_to_openai_tool
 from pydantic import ConfigDict
 
-from generation.llm import LLM, Message
+# An OpenAI-style message, as `generation.llm.LLM` takes them (not imported: the seam imports this adapter).
+Message = dict[str, Any]
 
 
 def to_messages(messages: Sequence[BaseMessage]) -> list[Message]:
@@ -73,7 +74,7 @@ class LLMChatModel(BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> ChatResult:
-        llm: LLM = self.llm
+        llm = self.llm  # a generation.llm.LLM
         tools = kwargs.get("tools")
         if tools and llm.supports_tools:
             result = llm.chat(
@@ -97,7 +98,7 @@ class LLMChatModel(BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
-        llm: LLM = self.llm
+        llm = self.llm  # a generation.llm.LLM
         for piece in llm.stream(
             to_messages(messages), max_tokens=self.max_tokens, temperature=self.temperature, stop=stop
         ):

@@ -1,4 +1,4 @@
-"""The `LLM` seam: one small interface for every chat model backend, and the factory that picks one from settings.
+"""The `LLM` seam: one small interface for every chat model backend (`generation.backends.get_llm` picks one).
 
     llm = get_llm(settings.llm, settings.model_cache_dir)
     for piece in llm.stream([{"role": "user", "content": "Hi"}], max_tokens=20):
@@ -11,15 +11,12 @@ same list goes to a local model's chat template and to a `/v1/chat/completions` 
 from __future__ import annotations
 
 import logging
-import threading
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from generation.config import LLMSettings
 from generation.errors import BackendError
 
 if TYPE_CHECKING:
@@ -49,7 +46,8 @@ class ChatResult:
 
 
 class LLM(ABC):
-    """A chat model. Implementations: `TransformersLLM` (local) and `OpenAICompatibleLLM` (any chat-completions server).
+    """A chat model. Implementations: `TransformersLLM` (local), `LlamaCppLLM` (local GGUF through llama.cpp, optional)
+    and `OpenAICompatibleLLM` (any chat-completions server).
 
     `stream` is the one method to implement; `complete`, `chat` and `as_chat_model` build on it.
     `supports_tools` says whether `chat(messages, tools=...)` can return tool calls; `context_window` is in tokens.
@@ -166,25 +164,3 @@ def detect_device(preference: str = "auto") -> str:
     if preference == "cuda":
         log.warning("MKA_LLM__DEVICE=cuda but no CUDA device is available: falling back to CPU")
     return "cpu"
-
-
-_instances: dict[tuple[str, str], LLM] = {}
-_instances_lock = threading.Lock()
-
-
-def get_llm(settings: LLMSettings, cache_dir: Path) -> LLM:
-    """The shared `LLM` for these settings: one instance per settings per process (models are big; load once)."""
-    key = (settings.model_dump_json(), str(cache_dir))
-    with _instances_lock:
-        llm = _instances.get(key)
-        if llm is None:
-            if settings.backend == "openai":
-                from generation.openai_llm import OpenAICompatibleLLM
-
-                llm = OpenAICompatibleLLM(settings)
-            else:
-                from generation.transformers_llm import TransformersLLM
-
-                llm = TransformersLLM(settings, cache_dir=Path(settings.cache_dir or cache_dir))
-            _instances[key] = llm
-        return llm

@@ -17,6 +17,7 @@ import httpx
 from generation.config import LLMSettings
 from generation.errors import BackendError, BackendUnavailable
 from generation.llm import LLM, ChatResult, Message, ToolCall, apply_stop, check_messages
+from generation.toolcalls import MalformedToolCall
 
 log = logging.getLogger(__name__)
 
@@ -116,7 +117,8 @@ class OpenAICompatibleLLM(LLM):
         temperature: float | None = None,
     ) -> ChatResult:
         """One non-streamed answer; with `tools` (OpenAI function schemas or {"name","description","parameters"})
-        the server may answer with tool calls, returned as `ToolCall`s with parsed arguments."""
+        the server may answer with tool calls, returned as `ToolCall`s with parsed arguments. Raises
+        `MalformedToolCall` when a call's arguments are not JSON."""
         wire_tools = None
         if tools and self.supports_tools:
             wire_tools = [
@@ -141,9 +143,13 @@ class OpenAICompatibleLLM(LLM):
             raw = fn.get("arguments") or "{}"
             try:
                 args = json.loads(raw) if isinstance(raw, str) else dict(raw)
-            except json.JSONDecodeError:
-                log.warning("tool call %s with unparseable arguments %r dropped", fn.get("name"), raw)
-                continue
+            except (json.JSONDecodeError, TypeError, ValueError) as exc:
+                # The same signal as a local model's broken call: the caller handles this turn without tools.
+                raise MalformedToolCall(
+                    f"the model called {fn.get('name')!r} with arguments that are not JSON",
+                    raw=str(raw),
+                    calls=calls,
+                ) from exc
             calls.append(ToolCall(id=call.get("id") or f"call_{i}", name=fn.get("name", ""), arguments=args))
         return ChatResult(
             text=message.get("content") or "",

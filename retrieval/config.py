@@ -27,3 +27,11 @@ class RetrievalSettings(BaseModel):
     fusion: str = Field(default="ranker", pattern="^(ranker|rrf|dense|bm25)$")
     candidate_pool: int = Field(default=100, ge=10, le=1000)  # candidates taken from each of dense and BM25
     ranker_path: Path | None = None  # weights of the "ranker" fusion; default retrieval/ranker.json (shipped)
+    # Language-aware retrieval: chunks in the query's language (detected, or given) rank before equally relevant
+    # chunks in other languages, and the shop's fallback language before the rest. The boost is a prior in the
+    # ranker's log-odds (not learned: the training data has one language); a chunk much more relevant than any in
+    # the query's language still comes first, which is how a question gets English evidence when no page in its
+    # language answers it.
+    prefer_query_language: bool = True
+    language_boost: float = Field(default=1.5, ge=0.0, le=10.0)
+    fallback_language: str = "en"

@@ -50,8 +50,9 @@ def make_client(settings: RetrievalSettings, chroma_path: Path):
 def where_clause(filters: SearchFilters) -> dict[str, Any] | None:
     """The Chroma `where` filter equal to `SearchFilters.matches`."""
     conds: list[dict[str, Any]] = []
-    if filters.doc_type is not None:
-        conds.append({"doc_type": filters.doc_type})
+    for name in ("doc_type", "language", "visibility", "kind"):
+        if getattr(filters, name) is not None:
+            conds.append({name: getattr(filters, name)})
     if filters.category is not None:
         conds.append({"category_key": filters.category.lower()})
     if filters.min_price is not None:
@@ -105,6 +106,7 @@ class ChromaIndex:
             "ingested_at": info.ingested_at,
             "root": info.root,
             "scope": info.scope,
+            "visibility": info.visibility,
         }
         # the manifest needs no vectors, but a collection without an embedding function needs one per record
         self._call(self.manifest.upsert, ids=[source], embeddings=[[0.0]], metadatas=[meta])

@@ -8,6 +8,7 @@ hits = kb.search("return policy", k=5, filters={"doc_type": "policy"})
 from __future__ import annotations
 
 import hashlib
+import json
 import threading
 import time
 from datetime import UTC, datetime
@@ -21,12 +22,15 @@ from retrieval.config import RetrievalSettings
 from retrieval.embedding import Embedder, get_embedder
 from retrieval.errors import LoaderError
 from retrieval.index import ChromaIndex
+from retrieval.language import detect_language
 from retrieval.loaders import is_supported, load_file
+from retrieval.metadata import manifest_overrides
 from retrieval.search import HybridSearcher, Snapshot
 from retrieval.types import Hit, SearchFilters, SourceInfo, SyncReport
 
 # Bump when loaders or chunking change in a way that should re-index unchanged files.
-PIPELINE_VERSION = "1"
+# 2: structure-aware loaders (table rows, FAQ units, list items), language and visibility on every chunk.
+PIPELINE_VERSION = "2"
 
 
 class KnowledgeBase:
@@ -64,9 +68,14 @@ class KnowledgeBase:
         s = self.settings
         return f"|pipeline={PIPELINE_VERSION}|chunk={s.chunk_chars}/{s.chunk_overlap}|model={self._model_tag}".encode()
 
-    def _version(self, path: Path) -> str:
+    def _version(self, path: Path, root: Path | None = None) -> str:
+        """Content hash of a file as this pipeline reads it: its bytes, the pipeline settings and whatever the
+        folder manifests (``kb.yaml``) set for it, so that changing a manifest re-indexes the files it covers."""
         h = hashlib.sha256(path.read_bytes())
         h.update(self._pipeline_tag())
+        overrides = manifest_overrides(path, root or path.parent)
+        if overrides:
+            h.update(json.dumps(overrides, sort_keys=True).encode())
         return h.hexdigest()[:16]
 
     def sync(self, paths: list[Path], progress: bool = True) -> SyncReport:
@@ -140,9 +149,12 @@ class KnowledgeBase:
         scope: str = "dir",
     ) -> None:
         try:
-            version = self._version(path)
+            version = self._version(path, root)
         except OSError as exc:
             report.failed.append((source, f"cannot read file: {exc}"))
+            return
+        except LoaderError as exc:  # a folder manifest that cannot be read
+            report.failed.append((source, exc.reason))
             return
         previous = committed.get(source)
         if (
@@ -154,7 +166,7 @@ class KnowledgeBase:
             report.unchanged.append(source)
             return
         try:
-            docs = load_file(path, source)
+            docs = load_file(path, source, root)
         except LoaderError as exc:
             report.failed.append((exc.source, exc.reason))
             return
@@ -171,6 +183,7 @@ class KnowledgeBase:
             ingested_at=datetime.now(UTC).isoformat(timespec="seconds"),
             root=str(root),
             scope=scope,
+            visibility=_file_visibility(docs),
         )
         self.index.commit(source, info)
         self.index.delete_other_versions(source, version)
@@ -240,6 +253,9 @@ class KnowledgeBase:
     def _ensure_snapshot(self) -> HybridSearcher:
         with self._lock:
             if self._snapshot is None or self._searcher is None:
+                detect_language(
+                    "warm up the language detector"
+                )  # its model loads once (about 2 s), not mid-query
                 self._snapshot = Snapshot.load(self.index)
                 self._searcher = HybridSearcher(self._snapshot, self.index, self.settings)
             return self._searcher
@@ -250,8 +266,20 @@ class KnowledgeBase:
             self._snapshot = None
             self._searcher = None
 
-    def search(self, query: str, k: int = 5, filters: SearchFilters | dict | None = None) -> list[Hit]:
-        """The `k` best chunks for `query` (hybrid: dense + BM25, re-ranked), restricted by `filters`."""
+    def search(
+        self,
+        query: str,
+        k: int = 5,
+        filters: SearchFilters | dict | None = None,
+        *,
+        language: str | None = "auto",
+    ) -> list[Hit]:
+        """The `k` best chunks for `query` (hybrid: dense + BM25, re-ranked), restricted by `filters`.
+
+        `language` is the language to prefer: ``"auto"`` detects the query's (`detect_language`), a code such as
+        ``"de"`` prefers that one, None prefers none. Preferred chunks rank before equally relevant chunks in other
+        languages, and the fallback language (English) before the rest; `filters.language` restricts instead.
+        """
         flt = SearchFilters.coerce(filters)
         query = (query or "").strip()
         if not query or k <= 0:
@@ -259,8 +287,25 @@ class KnowledgeBase:
         searcher = self._ensure_snapshot()
         if searcher.snapshot.size == 0:
             return []
+        prefer = None
+        if self.settings.prefer_query_language and flt.language is None and language:
+            prefer = detect_language(query) if language == "auto" else language
         qvec = self.embedder.embed([query])[0]
-        return searcher.search(query, qvec, k, flt)
+        return searcher.search(query, qvec, k, flt, prefer_language=prefer)
+
+    def section(self, hit: Hit) -> list[Hit]:
+        """Every chunk of the hit's source under the same heading path, in document order (the whole table a row
+        belongs to, the other items of its list), so that an answer can use a unit's neighbours."""
+        searcher = self._ensure_snapshot()
+        snap = searcher.snapshot
+        heading = hit.metadata.get("heading")
+        rows = [
+            i
+            for i, m in enumerate(snap.metas)
+            if m.get("source") == hit.source and m.get("heading") == heading
+        ]
+        rows.sort(key=lambda i: snap.ids[i])  # ids end in the chunk's ordinal within its source version
+        return [searcher._hit(i, 1.0 if snap.ids[i] == hit.chunk_id else 0.0) for i in rows]
 
     def sources(self) -> list[SourceInfo]:
         """Every committed source with its type, chunk count, content hash and ingest time."""
@@ -273,6 +318,7 @@ class KnowledgeBase:
                 ingested_at=str(m.get("ingested_at", "")),
                 root=str(m.get("root", "")),
                 scope=str(m.get("scope", "dir")),
+                visibility=str(m.get("visibility", "")),
             )
             for s, m in self.index.committed().items()
         ]
@@ -287,3 +333,9 @@ class KnowledgeBase:
     def count(self) -> int:
         """Number of searchable (committed) chunks."""
         return sum(s.chunks for s in self.sources())
+
+
+def _file_visibility(docs: list) -> str:
+    """A file is as visible as its least visible document (a JSONL file's records may differ)."""
+    seen = {str(d.metadata.get("visibility", "")) for d in docs}
+    return "internal" if "internal" in seen else ("public" if "public" in seen else "")

@@ -73,6 +73,10 @@ class BM25Index:
         # per-text term sets and lengths, precomputed for the ranker's overlap and length features
         self.token_sets = [frozenset(t) for t in self.tokens]
         self.lengths = np.array([len(t) for t in self.tokens], dtype=np.float32)
+        self._df: dict[str, int] = {}
+        for terms in self.token_sets:
+            for t in terms:
+                self._df[t] = self._df.get(t, 0) + 1
         if texts:
             self._bm25 = bm25s.BM25(k1=k1, b=b)
             self._bm25.index(self.tokens, show_progress=False)
@@ -85,3 +89,7 @@ class BM25Index:
         if not q:
             return np.zeros(self.size, dtype=np.float32)
         return np.asarray(self._bm25.get_scores(q), dtype=np.float32)
+
+    def idf(self, term: str) -> float:
+        """Inverse document frequency of an analysed term, log(1 + N / (1 + df)): rare terms weigh more."""
+        return float(np.log1p(self.size / (1 + self._df.get(term, 0))))

@@ -15,7 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from retrieval.errors import LoaderError
-from retrieval.types import Document
+from retrieval.metadata import MANIFEST_NAME, finalize, manifest_overrides
+from retrieval.structure import html_to_blocks
+from retrieval.types import Block, Document
 
 CATALOG_REQUIRED = ("sku", "name", "category", "price")
 CATALOG_LIST_COLUMNS = ("sizes", "colours", "materials", "compatible_with")
@@ -32,9 +34,6 @@ SUPPORTED_SUFFIXES = (
     ".yaml",
     ".yml",
 )
-
-_HEADING_MD = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
-_FENCE = re.compile(r"^\s*(```|~~~)")
 
 
 def slugify(text: str) -> str:
@@ -196,99 +195,60 @@ def _check_unique_skus(docs: list[Document], source: str) -> None:
 
 # --- structured text ------------------------------------------------------------------------------------------
 
+_FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)", re.DOTALL)
+# keys of front matter (and of a folder's kb.yaml rules) that set document metadata
+DOCUMENT_KEYS = ("title", "language", "visibility", "doc_type")
 
-def _sections_from_headings(blocks: list[tuple[int, str] | str]) -> tuple[str, list[tuple[list[str], str]]]:
-    """Turn a flat list of (level, heading) and text blocks into (title, [(heading path, text)])."""
-    path: list[tuple[int, str]] = []
-    sections: list[tuple[list[str], str]] = []
-    buf: list[str] = []
-    title = ""
 
-    def flush() -> None:
-        text = "\n".join(buf).strip()
-        if text:
-            sections.append(([h for _, h in path], text))
-        buf.clear()
+def split_front_matter(text: str, source: str) -> tuple[dict[str, Any], str]:
+    """(front matter, body) of a Markdown file that opens with a ``---`` YAML block; ({}, text) otherwise."""
+    m = _FRONT_MATTER.match(text)
+    if not m:
+        return {}, text
+    import yaml
 
-    for block in blocks:
-        if isinstance(block, tuple):
-            flush()
-            level, heading = block
-            if not title and level == 1:
-                title = heading
-            while path and path[-1][0] >= level:
-                path.pop()
-            path.append((level, heading))
-        else:
-            buf.append(block)
-    flush()
-    if not title and path:
-        title = path[0][1]
-    return title, sections
+    try:
+        data = yaml.safe_load(m.group(1)) or {}
+    except yaml.YAMLError as exc:
+        raise LoaderError(source, f"front matter is not valid YAML: {exc}") from exc
+    if not isinstance(data, dict):
+        raise LoaderError(source, "front matter must be a mapping of keys to values")
+    if "lang" in data and "language" not in data:
+        data["language"] = data.pop("lang")
+    if "type" in data and "doc_type" not in data:
+        data["doc_type"] = data.pop("type")
+    return {k: str(v).strip() for k, v in data.items() if k in DOCUMENT_KEYS and v is not None}, text[
+        m.end() :
+    ]
 
 
 def load_markdown(path: Path, source: str) -> list[Document]:
-    """Sections split at ATX headings (``#`` .. ``######``); fenced code is never read as a heading."""
-    text = _read_text(path, source)
-    blocks: list[tuple[int, str] | str] = []
-    in_fence = False
-    for line in text.splitlines():
-        if _FENCE.match(line):
-            in_fence = not in_fence
-        m = None if in_fence else _HEADING_MD.match(line)
-        if m:
-            blocks.append((len(m.group(1)), m.group(2).strip()))
-        else:
-            blocks.append(line)
-    title, sections = _sections_from_headings(blocks)
-    return [_doc(source, title or Path(source).stem, sections)]
+    """Markdown (CommonMark with tables) read for its structure: headings, table rows, FAQ units, list items.
+
+    Optional YAML front matter sets ``title``, ``language``, ``visibility`` and ``doc_type``.
+    """
+    from markdown_it import MarkdownIt
+
+    front, body = split_front_matter(_read_text(path, source), source)
+    html = MarkdownIt("commonmark", {"html": True}).enable("table").render(body)
+    _, h1, _, blocks = html_to_blocks(f"<body>{html}</body>")
+    return [_doc(source, front.get("title") or h1 or Path(source).stem, blocks, front)]
 
 
 def load_html(path: Path, source: str) -> list[Document]:
-    """Visible text of the page, split at h1-h6; scripts, styles and navigation are dropped."""
-    from bs4 import BeautifulSoup
-
-    soup = BeautifulSoup(_read_text(path, source), "html.parser")
-    for tag in soup(["script", "style", "noscript", "nav", "template", "svg"]):
-        tag.decompose()
-    page_title = soup.title.get_text(" ", strip=True) if soup.title else ""
-    body = soup.body or soup
-    blocks: list[tuple[int, str] | str] = []
-    block_tags = ["h1", "h2", "h3", "h4", "h5", "h6", "p", "li", "td", "th", "dt", "dd", "pre", "blockquote"]
-    for el in body.find_all(block_tags):
-        # nested blocks (a <p> inside an <li>) are read once, by the outermost block
-        if el.find_parent(block_tags):
-            continue
-        text = el.get_text(" ", strip=True)
-        if not text:
-            continue
-        if el.name[0] == "h" and el.name[1:].isdigit():
-            blocks.append((int(el.name[1]), text))
-        else:
-            blocks.append(("- " if el.name == "li" else "") + text)
-    title, sections = _sections_from_headings(blocks)
-    return [_doc(source, page_title or title or Path(source).stem, sections)]
+    """Visible text of the page read for its structure (split at h1-h6; tables, FAQ, lists kept as units); scripts,
+    styles and navigation are dropped. ``<html lang>`` gives the document's language."""
+    page_title, h1, lang, blocks = html_to_blocks(_read_text(path, source))
+    meta = {"page_language": lang.split("-")[0].lower()} if lang else {}
+    return [_doc(source, page_title or h1 or Path(source).stem, blocks, meta)]
 
 
 def load_pdf(path: Path, source: str) -> list[Document]:
-    """Text of every page (pypdf); one section per page, headed "Page N"."""
-    from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
+    """A PDF read for its layout (pypdf): larger or bold lines are headings, aligned columns are tables."""
+    from retrieval.pdf import pdf_blocks
 
-    try:
-        reader = PdfReader(str(path))
-        pages = [(page.extract_text() or "").strip() for page in reader.pages]
-        meta_title = (reader.metadata.title if reader.metadata else None) or ""
-    except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
-        raise LoaderError(source, f"cannot read PDF: {exc}") from exc
-    except (
-        Exception
-    ) as exc:  # pypdf raises assorted errors on damaged files; any of them means "skip this file"
-        raise LoaderError(source, f"cannot read PDF ({type(exc).__name__}): {exc}") from exc
-    sections = [([f"Page {i + 1}"], text) for i, text in enumerate(pages) if text]
-    if not sections:
-        raise LoaderError(source, "PDF has no extractable text (scanned images are not supported)")
-    return [_doc(source, str(meta_title).strip() or Path(source).stem, sections)]
+    title, blocks = pdf_blocks(path, source)
+    return [_doc(source, title or Path(source).stem, blocks)]
 
 
 def load_text(path: Path, source: str) -> list[Document]:
@@ -301,8 +261,18 @@ def load_text(path: Path, source: str) -> list[Document]:
     return [_doc(source, title, [([], text)] if text else [])]
 
 
-def _doc(source: str, title: str, sections: list[tuple[list[str], str]]) -> Document:
-    return Document(source=source, title=title, doc_type=guess_doc_type(source), sections=sections)
+def _doc(
+    source: str,
+    title: str,
+    content: list[tuple[list[str], str]] | list[Block],
+    meta: dict[str, Any] | None = None,
+) -> Document:
+    meta = dict(meta or {})
+    doc_type = meta.pop("doc_type", "") or guess_doc_type(source)
+    meta.pop("title", None)
+    if content and isinstance(content[0], Block):
+        return Document(source=source, title=title, doc_type=doc_type, blocks=list(content), metadata=meta)
+    return Document(source=source, title=title, doc_type=doc_type, sections=list(content), metadata=meta)
 
 
 def load_records_jsonl(path: Path, source: str) -> list[Document]:
@@ -356,17 +326,22 @@ def _loader_for(path: Path) -> Callable[[Path, str], list[Document]] | None:
 
 
 def is_supported(path: Path) -> bool:
-    """Files a folder sync picks up: known suffixes; hidden files and READMEs (notes about the data) are skipped."""
+    """Files a folder sync picks up: known suffixes; hidden files, READMEs (notes about the data) and folder
+    manifests (``kb.yaml``) are skipped."""
     return (
         path.suffix.lower() in SUPPORTED_SUFFIXES
         and not path.name.startswith(".")
         and not path.name.upper().startswith("README")
+        and path.name != MANIFEST_NAME
     )
 
 
-def load_file(path: Path, source: str) -> list[Document]:
-    """Read one file into documents, choosing the loader by suffix. Raises `LoaderError` for anything unreadable."""
+def load_file(path: Path, source: str, root: Path | None = None) -> list[Document]:
+    """Read one file into documents, choosing the loader by suffix, with ``language`` and ``visibility`` set on
+    each (see `retrieval.metadata`; the ``kb.yaml`` manifests between `root` and the file apply). Raises
+    `LoaderError` for anything unreadable."""
     loader = _loader_for(path)
     if loader is None:
         raise LoaderError(source, f"unsupported file type {path.suffix or '(none)'}")
-    return loader(path, source)
+    overrides = manifest_overrides(path, root) if root is not None else {}
+    return finalize(loader(path, source), source, overrides, root)

@@ -1,16 +1,23 @@
-"""Hybrid search: dense (Chroma) + BM25 candidates, re-scored by a small linear ranker over both signals.
+"""Hybrid search: dense (Chroma) + BM25 candidates, re-scored by a small learned ranker over both signals.
 
 Why not plain reciprocal rank fusion: on real shop Q&A (bench/retrieval.py) RRF scored *below* dense alone, because
-BM25 is much weaker there and RRF gives both lists equal say. The ranker instead combines score-normalised dense and
-BM25 evidence with weights learned by logistic regression on training queries (odd qa_id rows of the Amazon Q&A
-data; development rows are never used) and shipped as data in `ranker.json`. `fusion="rrf"`, `"dense"` or `"bm25"`
-in the settings switch to the plain methods (the benchmark reports them side by side).
+BM25 is much weaker there and RRF gives both lists equal say. The ranker instead combines dense and BM25 evidence
+with weights learned by logistic regression on training queries (odd qa_id rows of the Amazon Appliances Q&A data;
+development rows are never used) and shipped as data in `ranker.json`. Its features are chosen to mean the same in
+any shop (scores relative to the query's own candidates, agreement between the methods, query-term coverage), so
+that weights learned on one corpus carry over to another (bench/retrieval.py checks a second category it never
+trains on). `fusion="rrf"`, `"dense"` or `"bm25"` in the settings switch to the plain methods (the benchmark reports
+them side by side).
+
+Language: chunks in the query's language rank before equally relevant chunks in other languages (a prior added in
+log-odds, `RetrievalSettings.language_boost`); when the index has no page in the query's language, only the
+fallback language's pages (English) are searched.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -37,6 +44,7 @@ class Snapshot:
     row: dict[str, int]
     group: np.ndarray  # int group id per row: the `group` metadata when present, else the source
     yes_no: np.ndarray  # bool per row: the text opens with a yes/no answer
+    language: np.ndarray  # the chunk's language code per row ("" when unknown)
 
     @property
     def size(self) -> int:
@@ -67,8 +75,12 @@ class Snapshot:
             dtype=np.int64,
         )
         yes_no = np.array([_opens_yes_no(t) for t in texts], dtype=bool)
+        language = np.array([str(m.get("language") or "") for m in metas], dtype=object)
         row = {cid: i for i, cid in enumerate(ids)}
-        return cls(ids, texts, metas, vectors, BM25Index(texts), row, group, yes_no)
+        return cls(ids, texts, metas, vectors, BM25Index(texts), row, group, yes_no, language)
+
+    def languages(self) -> set[str]:
+        return set(self.language.tolist())
 
 
 _YES_NO_OPENERS = frozenset("yes no yep nope yeah nah absolutely definitely correct".split())
@@ -102,22 +114,28 @@ def load_ranker(path: str = str(RANKER_PATH)) -> dict[str, Any]:
     return json.loads(Path(path).read_text())
 
 
+# Every feature means the same in any shop: scores relative to the query's own candidates (gaps to the best,
+# standardised, reciprocal ranks), agreement between the two methods, how much of the query a chunk covers, and
+# document-level evidence relative to the best candidate. Raw cosines, raw BM25 scores and raw lengths drift
+# between corpora (a longer catalog shifts every BM25 score), so none is used as it is.
 FEATURES = (
-    "dense",  # cosine similarity
     "dense_gap",  # cosine minus the best cosine among the candidates
     "dense_z",  # cosine standardised over the candidates
+    "dense_rrank",  # 1 / (1 + rank in the dense list)
     "bm25_norm",  # BM25 / best BM25 among the candidates
     "bm25_z",
-    "bm25_log",  # log(1 + BM25)
-    "dense_rrank",  # 1 / (1 + rank in the dense list)
     "bm25_rrank",
+    "in_both",  # the chunk is in both candidate lists (the methods agree)
     "overlap",  # fraction of query terms present in the chunk
-    "prf",  # cosine to the query moved towards its top dense neighbours (pseudo-relevance feedback)
-    "log_len",  # log of the chunk's token count
+    "idf_coverage",  # the same, each term weighted by its idf: rare terms count more
+    "prf_gap",  # cosine to the query moved towards its top dense neighbours (pseudo-relevance feedback), as a gap
+    "prf_z",
+    "len_rel",  # log token count minus the median over the candidates
     "yes_no_match",  # a yes/no question and a chunk that opens with yes/no
     "yes_no_doc",  # the chunk opens with yes/no (whatever the question)
-    "group_max",  # best cosine among candidates of the same group (product / document): document-level evidence
-    "group_mean",  # mean cosine of the candidates of the same group
+    "group_gap",  # best cosine among candidates of the same group (product / document) minus the best overall
+    "group_mean_gap",  # mean cosine of the candidates of the same group minus the best overall
+    "group_log_count",  # log of how many candidates the chunk's group has
 )
 
 
@@ -144,6 +162,21 @@ def _z(x: np.ndarray) -> np.ndarray:
     return (x - float(x.mean())) / sd if sd > 1e-9 else np.zeros_like(x)
 
 
+def _coverage(query: str, cand: np.ndarray, snap: Snapshot) -> tuple[np.ndarray, np.ndarray]:
+    """(fraction of query terms, idf-weighted fraction of query terms) each candidate contains."""
+    qterms = set(analyse(query))
+    if not qterms:
+        zeros = np.zeros(len(cand), dtype=np.float32)
+        return zeros, zeros
+    idf = {t: snap.bm25.idf(t) for t in qterms}
+    total = sum(idf.values()) or 1.0
+    sets = snap.bm25.token_sets
+    matched = [qterms & sets[i] for i in cand]
+    overlap = np.array([len(m) / len(qterms) for m in matched], dtype=np.float32)
+    weighted = np.array([sum(idf[t] for t in m) / total for m in matched], dtype=np.float32)
+    return overlap, weighted
+
+
 def candidate_features(
     query: str,
     qvec: np.ndarray,
@@ -160,39 +193,38 @@ def candidate_features(
     dense = vecs @ qvec
     bm = bm25_all[cand]
     top_dense = cand[np.argsort(-dense)[:prf_k]]
-    centroid = snap.vectors[top_dense].mean(axis=0)
-    q2 = qvec + prf_alpha * centroid
-    q2 = q2 / (np.linalg.norm(q2) + 1e-9)
-    prf = vecs @ q2
-    qterms = set(analyse(query))
-    sets = snap.bm25.token_sets
-    overlap = np.array(
-        [len(qterms & sets[i]) / len(qterms) if qterms else 0.0 for i in cand], dtype=np.float32
-    )
+    q2 = qvec + prf_alpha * snap.vectors[top_dense].mean(axis=0)
+    prf = vecs @ (q2 / (np.linalg.norm(q2) + 1e-9))
+    overlap, idf_cov = _coverage(query, cand, snap)
     length = np.log1p(snap.bm25.lengths[cand])
     yn_doc = snap.yes_no[cand].astype(np.float32)
-    yn_match = yn_doc * float(is_yes_no_question(query))
     _, inverse = np.unique(snap.group[cand], return_inverse=True)
     gmax = np.full(int(inverse.max()) + 1, -1.0, dtype=np.float64)
     np.maximum.at(gmax, inverse, dense)
-    gmean = np.bincount(inverse, weights=dense) / np.bincount(inverse)
-    nd, nb = len(dense_rank) + 1, len(bm25_rank) + 1
+    counts = np.bincount(inverse)
+    gmean = np.bincount(inverse, weights=dense) / counts
+    nd, nb = len(dense_rank), len(bm25_rank)
+    d_rank = np.array([dense_rank.get(int(i), nd) for i in cand], dtype=np.float32)
+    b_rank = np.array([bm25_rank.get(int(i), nb) for i in cand], dtype=np.float32)
+    best = float(dense.max())
     cols = [
-        dense,
-        dense - dense.max(),
+        dense - best,
         _z(dense),
+        1.0 / (1.0 + d_rank),
         bm / bm.max() if bm.max() > 0 else np.zeros_like(bm),
         _z(bm),
-        np.log1p(bm),
-        np.array([1.0 / (1 + dense_rank.get(int(i), nd)) for i in cand]),
-        np.array([1.0 / (1 + bm25_rank.get(int(i), nb)) for i in cand]),
+        1.0 / (1.0 + b_rank),
+        ((d_rank < nd) & (b_rank < nb)).astype(np.float32),
         overlap,
-        prf,
-        length,
-        yn_match,
+        idf_cov,
+        prf - prf.max(),
+        _z(prf),
+        length - np.median(length),
+        yn_doc * float(is_yes_no_question(query)),
         yn_doc,
-        gmax[inverse],
-        gmean[inverse],
+        gmax[inverse] - best,
+        gmean[inverse] - best,
+        np.log(counts[inverse]),
     ]
     return np.stack(cols, axis=1).astype(np.float32)
 
@@ -223,18 +255,69 @@ class HybridSearcher:
         order = np.argsort(-scores)[: self.pool]
         return [int(i) for i in order if np.isfinite(scores[i])]
 
-    def search(self, query: str, qvec: np.ndarray, k: int, flt: SearchFilters) -> list[Hit]:
+    def search(
+        self, query: str, qvec: np.ndarray, k: int, flt: SearchFilters, prefer_language: str | None = None
+    ) -> list[Hit]:
+        """The `k` best chunks; with `prefer_language`, chunks in that language first among equally relevant ones
+        (then the fallback language's, see `RetrievalSettings.language_boost`)."""
+        present = self.snapshot.languages()
+        fallback = getattr(self.settings, "fallback_language", "en")
+        if prefer_language and prefer_language not in present and fallback in present and len(present) > 1:
+            # No page in the query's language: its evidence is the fallback language's. Searching only those pages
+            # gives the best of them; a Spanish question must not get German pages because both look "not English"
+            # to the embedder.
+            flt, prefer_language = replace(flt, language=flt.language or fallback), None
+        rows, scores = self.ranked(query, qvec, flt)
+        if prefer_language and rows:
+            rows, scores = self._prefer(rows, scores, prefer_language)
+        return [self._hit(i, s) for i, s in zip(rows[:k], scores[:k], strict=False)]
+
+    def _prefer(self, rows: list[int], scores: list[float], language: str) -> tuple[list[int], list[float]]:
         snap = self.snapshot
+        present = snap.languages()
+        if len(present) < 2:
+            return rows, scores  # one language in the index: nothing to prefer
+        fallback = getattr(self.settings, "fallback_language", "en")
+        boost = float(getattr(self.settings, "language_boost", 1.5))
+        langs = snap.language[np.asarray(rows)]
+        tier = (langs == language).astype(np.float64)
+        if language != fallback:
+            tier += 0.5 * (langs == fallback)
+        if self.fusion == "ranker":
+            # scores are probabilities: move them in log-odds, where the ranker is linear
+            p = np.clip(np.asarray(scores, dtype=np.float64), 1e-9, 1 - 1e-9)
+            logit = np.log(p / (1 - p)) + boost * tier
+            order = np.argsort(-logit, kind="stable")
+            new_scores = (1.0 / (1.0 + np.exp(-logit[order]))).tolist()
+        else:  # the baselines' scores have no common scale: rank by tier, then by their own order
+            order = np.lexsort((np.arange(len(rows)), -tier))
+            new_scores = [scores[i] for i in order]
+        return [rows[i] for i in order], new_scores
+
+    def ranked(self, query: str, qvec: np.ndarray, flt: SearchFilters) -> tuple[list[int], list[float]]:
+        """Every candidate row, best first, with its score under the configured fusion."""
         dense_list, bm_list, bm_all = self.candidate_lists(query, qvec, flt)
+        return self.fuse(query, qvec, dense_list, bm_list, bm_all, self.fusion)
+
+    def fuse(
+        self,
+        query: str,
+        qvec: np.ndarray,
+        dense_list: list[int],
+        bm_list: list[int],
+        bm_all: np.ndarray,
+        fusion: str,
+    ) -> tuple[list[int], list[float]]:
+        """Candidate rows ranked by one fusion (``ranker``, ``rrf``, ``dense`` or ``bm25``), with their scores."""
         if not dense_list and not bm_list:
-            return []
-        if self.fusion == "dense":
+            return [], []
+        if fusion == "dense":
             rows = dense_list
-            scores = (snap.vectors[rows] @ qvec).tolist() if rows else []
-        elif self.fusion == "bm25":
+            scores = (self.snapshot.vectors[rows] @ qvec).tolist() if rows else []
+        elif fusion == "bm25":
             rows = bm_list
             scores = [float(bm_all[i]) for i in rows]
-        elif self.fusion == "rrf":
+        elif fusion == "rrf":
             fused: dict[int, float] = {}
             for lst in (dense_list, bm_list):
                 for r, i in enumerate(lst):
@@ -243,7 +326,7 @@ class HybridSearcher:
             scores = [fused[i] for i in rows]
         else:
             rows, scores = self._rank(query, qvec, dense_list, bm_list, bm_all)
-        return [self._hit(i, s) for i, s in zip(rows[:k], scores[:k], strict=False)]
+        return rows, [float(s) for s in scores]
 
     def candidates(
         self, query: str, qvec: np.ndarray, dense_list: list[int], bm_list: list[int], bm_all: np.ndarray

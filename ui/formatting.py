@@ -24,11 +24,19 @@ def citation_url(c: CitationOut) -> str:
     return f"/docs/{c.source.lstrip('/')}" + (f"#{c.anchor}" if c.anchor else "")
 
 
+def escape_html(text: str) -> str:
+    """Reply text with HTML's special characters as entities: the page renders the Markdown of a reply, never HTML
+    that a document or a model put into it (escape first, then let Markdown format)."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def format_reply(reply: Reply) -> str:
-    """The reply text followed by its numbered sources as Markdown links."""
-    text = reply.text.strip()
+    """The reply text (HTML escaped) followed by its numbered sources as Markdown links."""
+    text = escape_html(reply.text.strip())
     if reply.citations:
-        links = " · ".join(f"[{c.n}] [{c.title or c.source}]({citation_url(c)})" for c in reply.citations)
+        links = " · ".join(
+            f"[{c.n}] [{escape_html(c.title or c.source)}]({citation_url(c)})" for c in reply.citations
+        )
         text += f"\n\n**Sources:** {links}"
     return text
 

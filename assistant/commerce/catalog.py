@@ -9,10 +9,14 @@ from __future__ import annotations
 import csv
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, Field, ValidationError, field_validator
 
 from assistant.errors import BadInput, NotFound
+
+if TYPE_CHECKING:
+    from assistant.commerce.catalog_index import CatalogIndex
 
 REQUIRED_COLUMNS = ("sku", "name", "category", "price", "currency", "stock", "description")
 LIST_COLUMNS = ("sizes", "colours", "materials", "compatible_with")
@@ -53,6 +57,25 @@ class Product(BaseModel):
 
     def price_text(self) -> str:
         return f"{self.price:.2f} {self.currency}"
+
+    def row_text(self) -> str:
+        """The row as evidence, one field a line, in the same words as its record in the knowledge base: every figure
+        a reply gives about this product can be read here."""
+        lines = [
+            f"{self.name} (SKU {self.sku})",
+            f"Category: {self.category}" + (f" / {self.subcategory}" if self.subcategory else ""),
+            f"Price: {self.price_text()}",
+            f"In stock: {self.stock}" if self.in_stock else "Out of stock",
+        ]
+        for column in LIST_COLUMNS:
+            values = getattr(self, column)
+            if values:
+                lines.append(f"{column.replace('_', ' ').capitalize()}: {', '.join(values)}")
+        if self.weight_g is not None:
+            lines.append(f"Weight: {self.weight_g} g")
+        if self.description:
+            lines.append(self.description)
+        return "\n".join(lines)
 
 
 class Catalog:
@@ -108,3 +131,10 @@ class Catalog:
     @cached_property
     def categories(self) -> list[str]:
         return sorted({p.category for p in self._by_sku.values()})
+
+    @cached_property
+    def index(self) -> CatalogIndex:
+        """Kinds, names, colours and figures of the products, for catalog queries (built on first use)."""
+        from assistant.commerce.catalog_index import CatalogIndex
+
+        return CatalogIndex(list(self))

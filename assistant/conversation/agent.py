@@ -76,6 +76,8 @@ class Agent:
                     self.services["embedder"],
                     skus=[p.sku for p in catalog] if catalog else (),
                     segments=_segment_names(),
+                    scorers=_catalog_scorers(catalog),
+                    shortcuts=_catalog_shortcuts(catalog),
                 )
             return self._router
 
@@ -185,7 +187,8 @@ class Agent:
         return self.services.loaded("llm") or self.settings.llm.backend == "openai"
 
     def _guard(self, text: str, turn: Turn) -> str:
-        """Output guard: a sentence with a figure (price, days, percent, stock) the evidence does not hold is dropped.
+        """Output guard: a sentence with a figure (price, days, percent, stock) the evidence does not hold, or a claim
+        it contradicts or lacks ("waterproof" for a shoe the catalog calls "not waterproof"), is dropped.
 
         Composed replies pass by construction; this catches a model's invention on the LLM paths. Tokens already
         streamed cannot be unsent: the `DoneEvent`'s text is the one that counts (and the one stored).
@@ -195,10 +198,14 @@ class Agent:
         evidence = [ev.text for ev in turn.evidence] + [
             _as_text(c.result)[:GUARD_EVIDENCE_CHARS] for c in turn.tool_calls if c.ok
         ]
-        result = check(text, evidence)
+        result = check(text, evidence, claims=True)
         if result.ok:
             return text
-        log.warning("guard dropped unsupported figures: %s", [v.text for v in result.violations])
+        log.warning(
+            "guard dropped unsupported figures %s and claims %s",
+            [v.text for v in result.violations],
+            result.claim_problems,
+        )
         return result.repaired_text.strip() or NO_EVIDENCE_TEXT
 
     def _store(self, turn: Turn, text: str, turn_key: str | None, started: float) -> Reply:
@@ -224,6 +231,22 @@ class Agent:
             action=turn.action,  # type: ignore[arg-type]
             intent=turn.intent,
         )
+
+
+def _catalog_scorers(catalog: Any) -> list[Any]:
+    """The catalog-query parser's nudge for the router, where the shop has a catalog."""
+    from assistant.conversation.catalog_query import parser_for
+
+    parser = parser_for(catalog)
+    return [parser.intent_bonus] if parser is not None else []
+
+
+def _catalog_shortcuts(catalog: Any) -> list[Any]:
+    """Unmistakable catalog queries ("the lightest tent", "X vs Y") go to their handler without the embedding."""
+    from assistant.conversation.catalog_query import parser_for
+
+    parser = parser_for(catalog)
+    return [parser.decisive_intent] if parser is not None else []
 
 
 def _segment_names() -> list[str]:

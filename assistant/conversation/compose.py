@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from assistant.tools.results import (
+    CatalogQueryResult,
     CopyDrafts,
     CustomerSummary,
     DocSearch,
@@ -169,6 +170,10 @@ def summary(name: str, args: dict[str, Any], result: ToolResult | None) -> str:
         return f"searched products for {result.query!r}: {len(result.products)} found"
     if isinstance(result, ProductInfo):
         return f"looked up {result.sku}"
+    if isinstance(result, CatalogQueryResult):
+        what = result.kind or ", ".join(r.sku for r in result.rows[:4]) or "the catalog"
+        order = f" by {result.sort_by} ({result.order})" if result.sort_by else ""
+        return f"catalog {result.operation} of {what}{order}: {result.total} product(s)"
     if isinstance(result, Recommendations):
         whom = result.customer_id or result.sku or "nobody in particular"
         return f"{len(result.items)} products for {whom}"

@@ -24,6 +24,7 @@ CUSTOMER_TOOLS = frozenset(
         "search_docs",
         "search_products",
         "get_product",
+        "query_catalog",
         "recommend_products",
         "similar_products",
         "request_handoff",
@@ -40,6 +41,15 @@ ACTIONS: dict[str, frozenset[str]] = {
     "list_handoffs": frozenset({"marketer"}),
     "segment_plot": frozenset({"marketer"}),
     "copy_options": frozenset({"marketer"}),
+    # the workspace: stored drafts, exports, the handoff inbox, insights (assistant.workspace)
+    "list_drafts": frozenset({"marketer"}),
+    "edit_draft": frozenset({"marketer"}),
+    "decide_draft": frozenset({"marketer"}),
+    "more_like_this": frozenset({"marketer"}),
+    "export_drafts": frozenset({"marketer"}),
+    "work_handoffs": frozenset({"marketer"}),
+    "read_staff_replies": frozenset({"customer", "marketer"}),
+    "insights": frozenset({"marketer"}),
 }
 
 
@@ -92,7 +102,11 @@ class Policy:
         """Check, then run one tool for `caller`: the only way tools run. Returns (checked arguments, result)."""
         args = self.check(caller, name, arguments)
         context = ToolContext(
-            role=caller.role, customer_id=caller.customer_id, session_id=session_id, services=services
+            role=caller.role,
+            customer_id=caller.customer_id,
+            session_id=session_id,
+            services=services,
+            user=caller.user,
         )
         return args, self.tools[name].run(context, args)
 

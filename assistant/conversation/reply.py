@@ -20,6 +20,9 @@ class Caller(BaseModel):
     role: Role
     customer_id: str | None = None
     client: str | None = None  # client address, for rate limits and logs
+    user: str | None = None  # the marketer's login name (who drafted, approved or replied), when known
+    # How a person can reach the caller (an e-mail or phone the page asked for), for a handoff made in this turn.
+    contact: str | None = Field(default=None, max_length=200)
 
 
 class CitationOut(BaseModel):

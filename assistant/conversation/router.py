@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 import threading
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -25,6 +25,7 @@ EXAMPLES_PATH = Path(__file__).with_name("router_examples.yaml")
 INTENTS = (
     "service_question",
     "product_discovery",
+    "catalog_query",
     "ad_copy",
     "segment_analysis",
     "small_talk",
@@ -120,6 +121,13 @@ _NUDGES: list[tuple[str, re.Pattern[str], float]] = [
 ]
 
 
+# A scorer reads a message and returns score bonuses by intent (the catalog-query parser is one: it knows the shop's
+# product names and kinds, which the embedding does not). A shortcut may name the intent outright, before any
+# embedding: a message that reads unmistakably as one task need not wait for the model.
+Scorer = Callable[[str], dict[str, float]]
+Shortcut = Callable[[str], str | None]
+
+
 class Embedder(Protocol):
     """Anything that turns texts into L2-normalised vectors (`retrieval.embedding.get_embedder` returns one)."""
 
@@ -167,8 +175,12 @@ class Router:
         *,
         skus: Iterable[str] = (),
         segments: Iterable[str] = DEFAULT_SEGMENTS,
+        scorers: Iterable[Scorer] = (),
+        shortcuts: Iterable[Shortcut] = (),
     ):
         self.embedder = embedder
+        self.scorers = list(scorers)
+        self.shortcuts = list(shortcuts)
         self.examples = examples if examples is not None else load_examples()
         self._labels: list[str] = []
         self._matrix: np.ndarray | None = None
@@ -211,10 +223,18 @@ class Router:
                 out[intent] += bonus
         if "product_discovery" in out and self._find_skus(message):
             out["product_discovery"] += 0.12  # a SKU names a product
+        for scorer in self.scorers:
+            for intent, bonus in scorer(message).items():
+                if intent in out:
+                    out[intent] += bonus
         return out
 
     def route(self, message: str, history: list[dict[str, Any]] | None = None) -> Route:
         """Route one message. A short follow-up that matches nothing well keeps the previous turn's intent."""
+        for shortcut in self.shortcuts:
+            intent = shortcut(message)
+            if intent in self.examples:
+                return Route(intent=intent, confidence=1.0, slots=self.slots(message), scores={intent: 1.0})
         scores = self.scores(message)
         ranked = sorted(scores.items(), key=lambda kv: -kv[1])
         intent, best = ranked[0]

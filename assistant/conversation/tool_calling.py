@@ -16,6 +16,7 @@ from assistant.conversation.reply import TokenEvent, TurnEvent
 from assistant.conversation.turn import NO_EVIDENCE_TEXT, Turn
 from assistant.security import sanitize_evidence
 from assistant.tools.results import DocSearch, HandoffTicket
+from generation import BackendBusy, MalformedToolCall
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +38,11 @@ def tool_calling_turn(turn: Turn, history: list[dict], llm: Any, max_tokens: int
     tools = [t.json_schema for t in turn.policy.allowed_tools(turn.caller).values()]
     try:
         result = llm.chat(messages, tools=tools, max_tokens=max_tokens)
+    except MalformedToolCall as exc:  # the model began a call it could not finish: not an outage
+        log.warning("the model's tool call was malformed (%s); routing this turn instead", exc)
+        raise ToolCallingFailed(str(exc)) from exc
+    except BackendBusy:
+        raise  # the local model's queue is full: 503 with Retry-After, nothing lost
     except Exception as exc:  # the model server is down or answered nonsense: the router still knows the way
         log.exception("tool-calling model failed; routing this turn instead")
         raise ToolCallingFailed(str(exc)) from exc

@@ -201,7 +201,8 @@ class Authenticator:
         """The caller of a request: a marketer if authenticated as one, else a customer, identified by the
         ``X-Customer-Token`` header when it carries a valid token (Unauthorized for a bad or expired one)."""
         client = request.client.host if request.client else None
-        if self.marketer_from_request(request) is not None:
-            return Caller(role="marketer", client=client)
+        marketer = self.marketer_from_request(request)
+        if marketer is not None:
+            return Caller(role="marketer", client=client, user=marketer.username)
         token = request.headers.get(CUSTOMER_TOKEN_HEADER)
         return Caller(role="customer", customer_id=self.customer_id(token), client=client)

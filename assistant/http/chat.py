@@ -29,6 +29,8 @@ async def chat(body: ChatRequest, request: Request) -> Any:
     if len(message) > limit:
         raise BadInput(f"the message is longer than {limit} characters")
     caller = state.auth.caller(request)  # X-Customer-Token identifies a customer
+    if body.contact and body.contact.strip():
+        caller = caller.model_copy(update={"contact": body.contact.strip()})
     limiter = getattr(request.app.state, "session_limiter", None)  # installed by install_protections
     if body.session_id and limiter is not None:
         limiter.hit(body.session_id)  # RateLimited -> 429 with Retry-After

@@ -38,8 +38,9 @@ async def recommendations(customer_id: PathName, request: Request, k: int = 5) -
     if not 1 <= k <= 50:
         raise BadInput("k must be between 1 and 50")
     state = app_state(request)
-    if state.auth.marketer_from_request(request) is not None:
-        caller = Caller(role="marketer", client=client_of(request))
+    marketer = state.auth.marketer_from_request(request)
+    if marketer is not None:
+        caller = Caller(role="marketer", client=client_of(request), user=marketer.username)
     else:
         token = request.headers.get(CUSTOMER_TOKEN_HEADER)
         if not token:

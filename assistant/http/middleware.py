@@ -334,8 +334,9 @@ async def _backend_unavailable(_request: Request, exc: Exception) -> JSONRespons
         else ("its language model is not answering")
     )
     log.error("backend unavailable: %s", exc)
-    message = UNAVAILABLE_TEXT.format(what=what, retry=BACKEND_RETRY_AFTER_S)
-    return json_error(503, message, {"Retry-After": str(BACKEND_RETRY_AFTER_S)})
+    retry = int(getattr(exc, "retry_after", None) or BACKEND_RETRY_AFTER_S)  # a full model queue says when
+    message = UNAVAILABLE_TEXT.format(what=what, retry=retry)
+    return json_error(503, message, {"Retry-After": str(retry)})
 
 
 async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:

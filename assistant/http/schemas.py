@@ -52,6 +52,11 @@ class ChatRequest(Request):
     stream: bool = Field(
         default=True, description="Server-sent events (token, citation, tool_call, done) or one Reply."
     )
+    contact: Text | None = Field(
+        default=None,
+        max_length=200,
+        description="How a person can reach the customer (e-mail or phone), if given.",
+    )
 
 
 class CopyRequest(Request):

@@ -91,8 +91,9 @@ def marketer_route_caller(request: Request) -> Caller:
     Nobody at all -> 401 saying how to log in; a customer -> the application API's 403.
     """
     state = app_state(request)
-    if state.auth.marketer_from_request(request) is not None:
-        return Caller(role="marketer", client=client_of(request))
+    marketer = state.auth.marketer_from_request(request)
+    if marketer is not None:
+        return Caller(role="marketer", client=client_of(request), user=marketer.username)
     token = request.headers.get(CUSTOMER_TOKEN_HEADER)
     if token:
         return Caller(role="customer", customer_id=state.auth.customer_id(token), client=client_of(request))

@@ -31,6 +31,7 @@ class ToolContext:
     customer_id: str | None = None
     session_id: str | None = None
     services: dict[str, Any] = field(default_factory=dict)  # settings, knowledge base, models, llm, db engine
+    user: str | None = None  # the marketer's login name, when the door knows it (records who drafted)
 
     def service(self, name: str) -> Any:
         try:

@@ -1,16 +1,19 @@
 """The `draft_copy` tool (marketers only): catalog products + an optional campaign brief -> validated ad-copy drafts.
 
-Glue between the assistant and `generation.copywriter`: it turns catalog `Product`s into `ProductFacts`, finds the
-brief in ``<demo_dir>/campaigns``, and maps generation errors onto the assistant's error tree.
+Glue between the assistant and `generation.copywriter`: it turns catalog `Product`s into `ProductFacts` (with each
+product's 90-day sales rank from the order tables, the only backing for "best seller"), finds the brief in
+``<demo_dir>/campaigns`` by id or by what the marketer calls it, and maps generation errors onto the assistant's error
+tree.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any, Literal
 
-from assistant.errors import AssistantError, BadInput, ConfigError, Unavailable
+from assistant.errors import AssistantError, BadInput, ConfigError, InvalidChoice, Unavailable
 from assistant.tools.base import ToolContext, tool
-from assistant.tools.results import CopyDrafts, DraftOut
+from assistant.tools.results import CampaignCandidate, CampaignMatches, CopyDrafts, DraftOut
 from generation import (
     BackendUnavailable,
     BadBrief,
@@ -22,6 +25,8 @@ from generation import (
     ModelLoadError,
     ProductFacts,
     find_brief,
+    load_briefs,
+    resolve_brief,
 )
 from generation import draft_copy as _draft
 
@@ -50,13 +55,19 @@ def build_request(
     segment: str | None = None,
     tone: list[str] | None = None,
     final_url: str | None = None,
+    sales_ranks: dict[str, int] | None = None,
 ) -> CopyRequest:
-    """A `CopyRequest` from catalog SKUs (unknown SKU -> NotFound from the catalog; bad values -> BadInput)."""
+    """A `CopyRequest` from catalog SKUs (unknown SKU -> NotFound from the catalog; bad values -> BadInput).
+    `sales_ranks` (SKU -> rank over the last 90 days, 1 = top) backs "best seller" claims."""
     if not skus:
         raise BadInput("give at least one product SKU")
     if not 1 <= variants <= 10:
         raise BadInput("variants must be between 1 and 10")
-    products = [ProductFacts.model_validate(catalog.get(sku).model_dump()) for sku in dict.fromkeys(skus)]
+    ranks = sales_ranks or {}
+    products = [
+        ProductFacts.model_validate({**catalog.get(sku).model_dump(), "sales_rank_90d": ranks.get(sku)})
+        for sku in dict.fromkeys(skus)
+    ]
     try:
         return CopyRequest(
             products=products,
@@ -80,8 +91,47 @@ def run_draft(request: CopyRequest, llm: Any) -> CopyResult:
         raise generation_error(exc) from exc
 
 
+def sales_ranks(engine: Any, days: int = 90, today: dt.date | None = None) -> dict[str, int]:
+    """SKU -> rank by units sold over the last `days` days (1 = most); {} without a database or recent orders."""
+    if engine is None:
+        return {}
+    from sqlalchemy import text
+
+    since = ((today or dt.date.today()) - dt.timedelta(days=days)).isoformat()
+    query = text(
+        "SELECT sku, SUM(quantity) AS units FROM order_lines WHERE ordered_at >= :since "
+        "GROUP BY sku ORDER BY units DESC, sku"
+    )
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(query, {"since": since}).fetchall()
+    except Exception:  # no commerce tables yet: nothing backs a ranking
+        return {}
+    return {row[0]: i for i, row in enumerate(rows, start=1)}
+
+
+def resolve_campaign(campaigns_dir: Any, name: str) -> CampaignBrief:
+    """The brief a marketer names: its id, else what they call it ("the spring campaign", "Alpine Summer"); several
+    candidates -> BadInput asking which one."""
+    try:
+        return find_brief(campaigns_dir, name)
+    except BadBrief:
+        pass
+    try:
+        found = resolve_brief(name, load_briefs(campaigns_dir))
+    except BadBrief as exc:
+        raise BadInput(exc.message) from exc
+    if found.ambiguous:
+        raise BadInput(found.question())
+    if found.best is None:  # nothing close: the briefs there are, by id
+        from assistant.workspace.targets import brief_ids
+
+        raise InvalidChoice("brief_id", name, brief_ids(campaigns_dir), what="campaign brief")
+    return found.best
+
+
 def copy_drafts(result: CopyResult, brief_id: str | None, skus: list[str]) -> CopyDrafts:
-    """The drafter's result as the tool's typed result."""
+    """The drafter's result as the tool's typed result: each line with its source, backing and pin."""
     return CopyDrafts(
         channel=result.channel,
         skus=skus,
@@ -90,7 +140,9 @@ def copy_drafts(result: CopyResult, brief_id: str | None, skus: list[str]) -> Co
         drafts=[
             DraftOut(
                 variant=d.variant,
+                angle=d.angle,
                 fields=d.fields,
+                lines={k: [info.model_dump() for info in v] for k, v in d.lines.items()},
                 char_counts=d.char_counts(),
                 sources=d.sources,
                 final_url=d.final_url,
@@ -112,17 +164,52 @@ def draft_copy(
     """Draft ad copy for products on one channel (google-rsa, meta, email, sms, x), checked against the channel's
     limits and the campaign brief's rules.
 
-    `brief_id` names a campaign brief (e.g. "trail-running-season-2027"); `segment` names the target customer segment.
+    `brief_id` names a campaign brief by id (e.g. "trail-running-season-2027") or as the marketer calls it ("the
+    spring campaign"); `segment` names the target customer segment.
     """
+    from assistant.tools.recommend import engine_of
+    from assistant.workspace.targets import known_segment
+
     settings = ctx.service("settings")
-    brief = None
-    if brief_id:
-        try:
-            brief = find_brief(settings.demo_dir / "campaigns", brief_id)
-        except BadBrief as exc:
-            raise BadInput(exc.message) from exc
+    segment = known_segment(ctx.services, segment)  # an unknown segment is refused with the shop's own list
+    brief = resolve_campaign(settings.demo_dir / "campaigns", brief_id) if brief_id else None
     request = build_request(
-        ctx.service("catalog"), skus, channel, variants=variants, brief=brief, segment=segment
+        ctx.service("catalog"),
+        skus,
+        channel,
+        variants=variants,
+        brief=brief,
+        segment=segment,
+        sales_ranks=sales_ranks(engine_of(ctx)),
     )
     result = run_draft(request, ctx.services.get("llm"))
-    return copy_drafts(result, brief_id, list(dict.fromkeys(skus)))
+    out = copy_drafts(result, brief.id if brief else None, list(dict.fromkeys(skus)))
+    book = ctx.services.get("drafts")  # the workspace's draft book: every door's drafts are kept as records
+    if book is not None:
+        out = book.record(out, asked_by=ctx.user or ctx.role, session_id=ctx.session_id, segment=segment)
+    return out
+
+
+@tool(roles={"marketer"})
+def find_campaign(ctx: ToolContext, request: str) -> CampaignMatches:
+    """Find the campaign brief a request names ("the spring campaign", "Alpine Summer", "for At-risk customers"):
+    one match, several (with the question which one), or none."""
+    settings = ctx.service("settings")
+    try:
+        found = resolve_brief(request, load_briefs(settings.demo_dir / "campaigns"))
+    except BadBrief as exc:
+        raise BadInput(exc.message) from exc
+    candidates = [
+        CampaignCandidate(
+            id=m.brief.id,
+            name=m.brief.name,
+            products=m.brief.products,
+            segments=m.brief.segments,
+            score=m.score,
+            reasons=m.reasons,
+        )
+        for m in found.candidates
+    ]
+    return CampaignMatches(
+        request=request, candidates=candidates, question=found.question() if found.ambiguous else ""
+    )

@@ -12,6 +12,9 @@ def request_handoff(ctx: ToolContext, reason: str, contact: str | None = None) -
     """Ask for a human: the shop's staff get this conversation and contact the caller (e-mail or phone, if given)."""
     if not ctx.session_id:
         raise BadInput("a handoff needs a conversation (session) to hand over")
-    store = ctx.service("store")
-    handoff_id = store.add_handoff(ctx.session_id, contact, reason)
+    inbox = ctx.services.get("inbox")  # folds a second request of the same conversation into the first
+    if inbox is not None:
+        handoff_id = inbox.request(ctx.session_id, contact, reason)
+    else:
+        handoff_id = ctx.service("store").add_handoff(ctx.session_id, contact, reason)
     return HandoffTicket(handoff_id=handoff_id, contact=contact)

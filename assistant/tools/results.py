@@ -6,7 +6,7 @@ and the reply composer and the workspace tables read its attributes. Field names
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -60,6 +60,84 @@ class ProductSearch(ToolResult):
     query: str
     filters: dict[str, Any] = Field(default_factory=dict)
     products: list[ProductInfo] = Field(default_factory=list)
+
+
+class CatalogFigure(BaseModel):
+    """One number the catalog gives for a product, with its unit and the words of the row it was read from."""
+
+    attribute: str  # a lexicon attribute: price, weight, comfort_temperature, capacity, brightness, ...
+    label: str  # what it is called in the reply's language ("weight", "Komforttemperatur")
+    value: float
+    unit: str
+    text: str  # as the row writes it: "720 g", "comfort -4 °C", "3,000 mm"
+    field: str  # the column it came from: price, weight_g, sizes, name, materials, description
+
+
+class CatalogRow(BaseModel):
+    """A product as a catalog query returns it: the row's facts and the figures the query used."""
+
+    sku: str
+    name: str
+    category: str = ""
+    subcategory: str = ""
+    price: float
+    currency: str
+    stock: int
+    in_stock: bool
+    sizes: list[str] = Field(default_factory=list)
+    colours: list[str] = Field(default_factory=list)
+    weight_g: int | None = None
+    compatible_with: list[str] = Field(default_factory=list)
+    compatible_names: list[str] = Field(default_factory=list)  # the names of those SKUs, in the same order
+    figures: dict[str, CatalogFigure] = Field(default_factory=dict)
+    source: str = "catalog.csv"
+    anchor: str = ""
+    text: str = ""  # the whole row, one field a line: the evidence every figure of the reply is in
+
+
+class ClaimAnswer(BaseModel):
+    """Whether a product's row says it is (or does) something: yes, no or unknown, and the words that say so."""
+
+    sku: str
+    term: str
+    polarity: Literal["yes", "no", "unknown"]
+    sentence: str = ""
+    field: str = ""
+
+
+class FitAnswer(BaseModel):
+    """Whether product `sku` works with product `other`, as the catalog's compatible_with lists and texts say."""
+
+    sku: str
+    other: str
+    fits: bool
+    listed: bool  # one of the two rows lists the other in compatible_with
+    sentence: str = (
+        ""  # a sentence of either row about the pair ("The Meadow 4 carpet does not fit this tent.")
+    )
+
+
+class CatalogQueryResult(ToolResult):
+    """The answer to a structured catalog query (`query_catalog`): rows in answer order, and what was asked."""
+
+    operation: Literal["rank", "filter", "compare", "compatibility", "attribute", "facts"]
+    kind: str | None = None  # the kind of product asked about, as the catalog names it
+    kind_level: str = "none"  # what matched the kind: name, subcategory, category, or none
+    kind_known: bool = True  # False: the shop sells nothing of that kind (`closest` has what comes nearest)
+    sort_by: str | None = None  # the attribute the rows are ordered by
+    order: Literal["asc", "desc"] = "asc"
+    filters: dict[str, Any] = Field(default_factory=dict)  # the filters applied, as given
+    ignored_words: list[str] = Field(default_factory=list)  # words no product of the kind is described with
+    rows: list[CatalogRow] = Field(default_factory=list)
+    without_figure: list[CatalogRow] = Field(default_factory=list)  # of the kind, but no figure to sort by
+    total: int = 0  # how many products matched before `limit`
+    compared: list[str] = Field(default_factory=list)  # attributes every compared product has, side by side
+    claims: list[ClaimAnswer] = Field(default_factory=list)
+    fits: list[FitAnswer] = Field(default_factory=list)
+    closest: list[CatalogRow] = Field(default_factory=list)
+    named: list[str] = Field(default_factory=list)  # SKUs of the products the query named
+    targets: list[CatalogRow] = Field(default_factory=list)  # the products results must be compatible with
+    unresolved: list[str] = Field(default_factory=list)  # product names that matched nothing
 
 
 class RecommendedItem(BaseModel):
@@ -145,10 +223,36 @@ class DraftOut(BaseModel):
     """One ad-copy variant: its fields (a text or a list of lines per field) and where each line came from."""
 
     variant: int
+    angle: str = ""  # benefit | feature | offer | audience
     fields: dict[str, Any]
+    # field -> one entry per line: its source (template | model | brief), the facts that back it, its pin
+    lines: dict[str, list[dict[str, Any]]] = Field(default_factory=dict)
     char_counts: dict[str, Any] = Field(default_factory=dict)
     sources: dict[str, Any] = Field(default_factory=dict)
     final_url: str | None = None
+
+
+class CampaignCandidate(BaseModel):
+    """A campaign brief a request may mean."""
+
+    id: str
+    name: str
+    products: list[str] = Field(default_factory=list)
+    segments: list[str] = Field(default_factory=list)
+    score: float = 0.0
+    reasons: list[str] = Field(default_factory=list)
+
+
+class CampaignMatches(ToolResult):
+    """The briefs a request names, best first: one (`best`), several (ask `question`), or none."""
+
+    request: str
+    candidates: list[CampaignCandidate] = Field(default_factory=list)
+    question: str = ""
+
+    @property
+    def best(self) -> CampaignCandidate | None:
+        return self.candidates[0] if len(self.candidates) == 1 else None
 
 
 class CopyDrafts(ToolResult):
@@ -157,6 +261,9 @@ class CopyDrafts(ToolResult):
     brief_id: str | None = None
     distinct_2: float | None = None
     drafts: list[DraftOut] = Field(default_factory=list)
+    draft_ids: list[int] = Field(
+        default_factory=list
+    )  # the stored drafts (one per variant), to open in the workspace
 
 
 def product_items(result: ToolResult | None) -> list[ProductInfo | RecommendedItem]:
@@ -167,4 +274,11 @@ def product_items(result: ToolResult | None) -> list[ProductInfo | RecommendedIt
         return list(result.items)
     if isinstance(result, ProductInfo):
         return [result]
+    return []
+
+
+def catalog_rows(result: ToolResult | None) -> list[CatalogRow]:
+    """The rows a catalog query answered with, then the closest products it offered instead."""
+    if isinstance(result, CatalogQueryResult):
+        return [*result.rows, *result.closest]
     return []

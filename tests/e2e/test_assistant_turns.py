@@ -91,8 +91,8 @@ def test_time_to_first_token_is_low(assistant):
 def test_rephrase_mode_with_the_real_bundled_model(assistant_shop):
     """The tiny model rephrases the extract; the verifier keeps the facts (or falls back to the extract)."""
     from assistant.settings import Settings
+    from generation import get_llm
     from generation.config import LLMSettings
-    from generation.llm import get_llm
 
     settings = assistant_shop.model_copy(update={"llm": LLMSettings(answer_mode="rephrase")})
     bot = Assistant.from_settings(settings)

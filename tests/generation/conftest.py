@@ -12,8 +12,9 @@ import pytest
 import uvicorn
 
 from assistant.settings import Settings
+from generation.backends import get_llm
 from generation.config import LLMSettings
-from generation.llm import LLM, ToolCall, get_llm
+from generation.llm import LLM, ToolCall
 from generation.openai_llm import OpenAICompatibleLLM
 from generation.openai_server import create_app
 
@@ -28,7 +29,14 @@ def model_cache_dir() -> Path:
 @pytest.fixture(scope="session")
 def local_llm(model_cache_dir: Path) -> LLM:
     """The real bundled SmolLM2 through transformers (one instance for the whole session)."""
-    return get_llm(LLMSettings(), model_cache_dir)
+    return get_llm(LLMSettings(backend="transformers"), model_cache_dir)
+
+
+@pytest.fixture(scope="session")
+def llamacpp_llm() -> LLM:
+    """The bundled GGUF through llama.cpp (skipped where the optional `llamacpp` extra is not installed)."""
+    pytest.importorskip("llama_cpp", reason="the llamacpp extra is not installed")
+    return get_llm(LLMSettings(backend="llamacpp"), Path("."))
 
 
 def _free_port() -> int:

@@ -149,13 +149,14 @@ def test_bad_model_lines_are_rejected_and_good_ones_kept():
 
 
 def test_an_overlong_model_line_is_cut_at_a_clause_not_mid_word():
-    llm = ScriptedLLM("Waterproof hiking boots: built for day hikes on rough paths")
+    # (singular: the ad is about one boot; "Waterproof hiking boots" is rejected as a plural for one product)
+    llm = ScriptedLLM("Waterproof hiking boot: built for day hikes on rough paths")
     heads = (
         draft_copy(CopyRequest(products=[BOOT], channel="google-rsa", variants=1), llm=llm)
         .drafts[0]
         .fields["headlines"]
     )
-    assert "Waterproof hiking boots" in heads
+    assert "Waterproof hiking boot" in heads
 
 
 def test_distinct_n():
@@ -172,7 +173,9 @@ def test_exports():
     )
     rows = list(csv.DictReader(io.StringIO(to_csv(result, campaign="Spring", ad_group="Boots"))))
     assert list(rows[0]) == RSA_COLUMNS and len(rows) == 2
-    assert rows[0]["Campaign"] == "Spring" and rows[0]["Headline 1"] and rows[0]["Headline 15"] == ""
+    # every RSA draft fills Google's best-practice 15 headlines and 4 descriptions; the name is pinned to position 1
+    assert rows[0]["Campaign"] == "Spring" and rows[0]["Headline 1"] and rows[0]["Headline 15"]
+    assert rows[0]["Description 4"] and "1" in [rows[0][f"Headline {i} position"] for i in range(1, 16)]
     assert rows[0]["Final URL"] == "https://shop.example.com/p/FTW-001"
     data = json.loads(to_json(result))
     assert data["drafts"][0]["char_counts"]["headlines"][0] == len(

@@ -90,3 +90,64 @@ def test_number_words_alone_are_not_figures():
 def test_find_terms_whole_words_only():
     assert find_terms("The CHEAPEST boots, guaranteed!", ["cheapest", "guarantee", "best"]) == ["cheapest"]
     assert find_terms("eco-friendly wax", ["eco-friendly", "eco"]) == ["eco-friendly", "eco"]
+
+
+@pytest.mark.parametrize(
+    ("output", "evidence"),
+    [
+        (
+            "40% off these boots.",
+            "Sizes: 40, 41, 42, 43, 44, 45, 46, 47. Price: 169.00 EUR",
+        ),  # a size is no discount
+        ("12% off today.", "Drift Water Shoe (SKU FTW-012). Price: 45.00 EUR"),  # nor are a SKU's digits
+        ("Now 47 EUR.", "Sizes 40-47. Price: 169.00 EUR"),  # nor a price
+        ("Delivered in 48h.", "Delivery takes 3 to 5 working days."),
+        ("Half price this week.", "Price: 169.00 EUR"),
+        ("Only one hundred and nine euros.", "Price: 119.00 EUR"),
+        ("Sizes 38 to 48.", "sizes 38, 39, 40, 41, 42, 43, 44, 45, 46"),
+    ],
+)
+def test_figures_need_a_figure_of_the_same_kind(output, evidence):
+    assert not check(output, evidence).ok
+
+
+@pytest.mark.parametrize(
+    ("output", "evidence"),
+    [
+        ("Delivered in 48h.", "Delivery takes 2 days."),
+        ("Only one hundred and nineteen euros.", "Price: 119.00 EUR"),
+        ("Half price this week.", "Spring sale: 50% off all jackets."),
+        ("Fuel every 30 to 45 minutes.", "Fuel every 30 to 45 minutes on long runs."),
+        (
+            "It costs 169 EUR.",
+            "{'sku': 'FTW-001', 'price': 169.0, 'currency': 'EUR', 'stock': 34}",
+        ),  # tool result
+    ],
+)
+def test_figures_of_the_same_kind_pass(output, evidence):
+    assert check(output, evidence).ok
+
+
+EVIDENCE = [
+    "Scree Low Hiking Shoe (SKU FTW-003). The open mesh upper is not waterproof, so wet grass will soak through.",
+    "Talus Mid Waterproof Hiking Boot (SKU FTW-001). A waterproof, breathable membrane.",
+    "Shipping is free for orders over 50 EUR. Returns within 30 days.",
+]
+
+
+@pytest.mark.parametrize(
+    ("answer", "ok"),
+    [
+        ("The Scree Low is waterproof [1].", False),
+        ("The Scree Low is not waterproof [1].", True),
+        ("The Talus Mid is waterproof [2].", True),
+        ("Der Scree Low ist wasserdicht [1].", False),
+        ("Shipping is free over 50 EUR [3].", True),
+        ("Returns are free too [3].", False),
+        ("The Talus Mid is our best seller [2].", False),
+    ],
+)
+def test_chat_claims_keep_their_polarity_and_their_product(answer, ok):
+    result = check(answer, EVIDENCE, claims=True)
+    assert result.ok is ok, result.claim_problems
+    assert (result.repaired_text == answer) is ok

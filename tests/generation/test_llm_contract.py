@@ -1,5 +1,5 @@
-"""The same contract for both backends: the local transformers model and the OpenAI-compatible client pointed at a
-real local HTTP server."""
+"""The same contract for every backend: the local transformers model, llama.cpp on the same GGUF (where the extra is
+installed) and the OpenAI-compatible client pointed at a real local HTTP server."""
 
 from __future__ import annotations
 
@@ -13,9 +13,12 @@ pytestmark = pytest.mark.slow
 QUESTION = [{"role": "user", "content": "What is the capital of France? Answer in one word."}]
 
 
-@pytest.fixture(params=["transformers", "openai"])
+BACKENDS = {"transformers": "local_llm", "openai": "remote_llm", "llamacpp": "llamacpp_llm"}
+
+
+@pytest.fixture(params=list(BACKENDS))
 def llm(request) -> LLM:
-    return request.getfixturevalue("local_llm" if request.param == "transformers" else "remote_llm")
+    return request.getfixturevalue(BACKENDS[request.param])
 
 
 def test_stream_yields_text_pieces_and_complete_matches(llm: LLM):
@@ -61,3 +64,38 @@ def test_bad_messages_are_rejected_clearly(llm: LLM):
 
     with pytest.raises(GenerationError, match="role"):
         llm.complete([{"role": "wizard", "content": "hi"}], max_tokens=3)
+
+
+def test_tool_support_comes_from_the_template(local_llm, llamacpp_llm):
+    # SmolLM2's ChatML template ignores tools: both local backends say so, and chat(tools=...) answers in text
+    weather = {
+        "name": "get_weather",
+        "description": "Weather",
+        "parameters": {"type": "object", "properties": {}},
+    }
+    for llm in (local_llm, llamacpp_llm):
+        assert llm.supports_tools is False
+        result = llm.chat(QUESTION, tools=[weather], max_tokens=8, temperature=0)
+        assert result.tool_calls == [] and "Paris" in result.text
+
+
+def test_auto_backend_is_llama_cpp_for_a_gguf_only_where_its_extra_is_installed(monkeypatch) -> None:
+    import importlib.util
+
+    from generation.backends import resolve_backend
+    from generation.config import LLMSettings
+
+    real_find_spec = importlib.util.find_spec
+    for installed in (True, False):
+        monkeypatch.setattr(
+            importlib.util,
+            "find_spec",
+            lambda name, *a, _i=installed: (
+                (object() if _i else None) if name == "llama_cpp" else real_find_spec(name, *a)
+            ),
+        )
+        expected = "llamacpp" if installed else "transformers"
+        assert resolve_backend(LLMSettings()) == expected
+        assert resolve_backend(LLMSettings(model="/models/x.gguf")) == expected
+        assert resolve_backend(LLMSettings(model="/models/safetensors-folder")) == "transformers"
+    assert resolve_backend(LLMSettings(backend="openai")) == "openai"

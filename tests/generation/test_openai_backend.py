@@ -101,3 +101,37 @@ def test_unreachable_server_is_backend_unavailable():
         port = s.getsockname()[1]  # closed again when the block ends: nothing listens there
     with pytest.raises(BackendUnavailable, match="unreachable"):
         _client(f"http://127.0.0.1:{port}/v1").complete("hi")
+
+
+def test_a_tool_call_with_broken_arguments_is_malformed_not_dropped():
+    import httpx
+
+    from generation.toolcalls import MalformedToolCall
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        message = {
+            "role": "assistant",
+            "content": None,
+            "tool_calls": [
+                {
+                    "id": "a",
+                    "type": "function",
+                    "function": {"name": "get_weather", "arguments": '{"city": "Paris"}'},
+                },
+                {
+                    "id": "b",
+                    "type": "function",
+                    "function": {"name": "get_weather", "arguments": '{"city": '},
+                },
+            ],
+        }
+        return httpx.Response(200, json={"choices": [{"message": message, "finish_reason": "tool_calls"}]})
+
+    llm = OpenAICompatibleLLM(
+        LLMSettings(backend="openai", model="m", base_url="http://llm.invalid/v1"),
+        transport=httpx.MockTransport(answer),
+    )
+    with pytest.raises(MalformedToolCall, match="not JSON") as caught:
+        llm.chat([{"role": "user", "content": "weather?"}], tools=[WEATHER_TOOL])
+    assert [c.arguments for c in caught.value.calls] == [{"city": "Paris"}]
+    assert caught.value.raw == '{"city": '

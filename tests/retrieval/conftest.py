@@ -109,3 +109,42 @@ def fake_embedder() -> CountingEmbedder:
 def real_embedder():
     """The bundled all-MiniLM-L6-v2, loaded once for the whole session."""
     return get_embedder(RetrievalSettings())
+
+
+def write_table_pdf(path: Path) -> Path:
+    """A real two-page PDF laid out as a help page: a title, section headings in a larger font, prose, a table whose
+    columns are drawn at fixed x positions (as table PDFs are), a bold question with its answer, and a list."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.backends.backend_pdf import PdfPages
+
+    table = [
+        ("Payment method", "When you are charged", "Fee"),
+        ("PayPal", "when you place the order", "none"),
+        ("Visa, Mastercard", "when your order ships", "none"),
+        ("Klarna invoice", "within 30 days of delivery", "1.50 EUR"),
+    ]
+    with plt.rc_context({"pdf.fonttype": 42}), PdfPages(path) as pdf:
+        fig = plt.figure(figsize=(8.27, 11.69))
+        fig.text(0.08, 0.94, "Payment and delivery", fontsize=20)
+        fig.text(0.08, 0.90, "Ways to pay", fontsize=14)
+        fig.text(0.08, 0.87, "We accept the payment methods below in the online shop.", fontsize=10)
+        for i, row in enumerate(table):
+            for x, cell in zip((0.08, 0.36, 0.72), row, strict=True):
+                fig.text(x, 0.83 - i * 0.025, cell, fontsize=10)
+        fig.text(0.08, 0.70, "Can I pay in instalments?", fontsize=10, weight="bold")
+        fig.text(0.08, 0.68, "Yes, with Klarna instalments on orders from 150 EUR; the first", fontsize=10)
+        fig.text(0.08, 0.665, "instalment is due after 30 days.", fontsize=10)
+        pdf.savefig(fig)
+        plt.close(fig)
+        fig = plt.figure(figsize=(8.27, 11.69))
+        fig.text(0.08, 0.94, "Delivery", fontsize=14)
+        fig.text(0.08, 0.91, "Parcels leave our warehouse within one business day.", fontsize=10)
+        fig.text(0.08, 0.88, "- Austria and Germany: 2-4 business days", fontsize=10)
+        fig.text(0.08, 0.86, "- Other EU countries: 3-6 business days", fontsize=10)
+        fig.text(0.08, 0.83, "3", fontsize=8)  # a page number: not content
+        pdf.savefig(fig)
+        plt.close(fig)
+    return path

@@ -55,7 +55,9 @@ def test_jsonl_records(tmp_path: Path) -> None:
     ]
     (tmp_path / "faq.jsonl").write_text("\n".join(lines))
     docs = load_file(tmp_path / "faq.jsonl", "faq.jsonl")
-    assert [d.anchor for d in docs] == ["q1", "q2"] and docs[0].metadata == {"asin": "B01"}
+    assert [d.anchor for d in docs] == ["q1", "q2"]
+    # every document also carries its language and visibility (one language per file unless a record says so)
+    assert docs[0].metadata == {"asin": "B01", "language": "en", "visibility": "public"}
 
 
 def test_markdown_sections_keep_heading_path(tmp_path: Path) -> None:

@@ -170,3 +170,22 @@ def test_chroma_server_down_raises_index_unavailable(tmp_path: Path, fake_embedd
     settings = RetrievalSettings(chroma_host="127.0.0.1", chroma_port=port)
     with pytest.raises(IndexUnavailable, match=f"127.0.0.1:{port}"):
         KnowledgeBase.open(settings, tmp_path / "unused", fake_embedder)
+
+
+def test_a_manifest_change_reindexes_the_files_it_covers(tmp_path: Path, shop: Path, fake_embedder) -> None:
+    kb = _kb(tmp_path, fake_embedder)
+    kb.sync([shop], progress=False)
+    public = kb.search("discount trail running shoes", k=20, filters={"visibility": "public"}, language=None)
+    assert public and all(
+        h.source != "campaigns/autumn.yaml" for h in public
+    )  # briefs are internal by default
+    before = fake_embedder.calls
+    (shop / "campaigns" / "kb.yaml").write_text("defaults:\n  visibility: public\n")
+    report = kb.sync([shop], progress=False)
+    assert report.updated == ["campaigns/autumn.yaml"] and "campaigns/kb.yaml" not in report.added
+    assert fake_embedder.calls == before  # same chunk texts: the stored vectors are reused
+    hits = kb.search("discount trail running shoes", k=20, filters={"visibility": "public"}, language=None)
+    assert any(h.source == "campaigns/autumn.yaml" and h.visibility == "public" for h in hits)
+    (shop / "campaigns" / "kb.yaml").write_text("defaults: [not, a, mapping]\n")
+    failed = dict(kb.sync([shop], progress=False).failed)
+    assert "entries must be mappings" in failed["campaigns/autumn.yaml"]

@@ -30,6 +30,7 @@ MARKETER = Caller(role="marketer")
         ("campaigns/alpine.yaml", {}, None, "internal"),
         ("briefs/alpine.yaml", {"doc_type": "campaign"}, None, "internal"),
         ("faq.md", {}, "/srv/var/uploads", "internal"),  # uploads are internal by default
+        ("faq.md", {"root": "/srv/var/uploads"}, None, "internal"),  # the chunk's recorded root counts
         ("internal/pricing.md", {"doc_type": "policy"}, None, "internal"),
         ("campaigns/teaser.md", {"visibility": "public"}, None, "public"),  # the document's own word wins
         ("policies/draft.md", {"visibility": "internal"}, None, "internal"),
@@ -108,11 +109,17 @@ class Hit:
 
 
 class SearchKB:
+    """An index that records the filters it was given and ignores the visibility one (as an index built before
+    chunks carried it would match nothing; here it matches everything, so the rule on the results must decide)."""
+
     def __init__(self, hits: list[Hit]):
         self.hits = hits
+        self.filters: list[dict] = []
 
     def search(self, query: str, k: int = 5, filters: Any = None) -> list[Hit]:
         wanted = dict(filters or {})
+        self.filters.append(dict(wanted))
+        wanted.pop("visibility", None)
         return [h for h in self.hits if all(h.metadata.get(key) == v for key, v in wanted.items())][:k]
 
 
@@ -122,13 +129,17 @@ def test_search_docs_applies_the_same_rule() -> None:
         Hit("2", "policies/staff.md", "staff discount 40%", {"doc_type": "policy", "visibility": "internal"}),
         Hit("3", "faq.md", "uploaded faq", {"doc_type": "other"}),  # no visibility key: path rule (public)
     ]
-    ctx = {"services": {"kb": SearchKB(hits)}}
+    kb = SearchKB(hits)
+    ctx = {"services": {"kb": kb}}
     customer = search_docs.run(ToolContext(role="customer", **ctx), {"query": "discount", "k": 5})
     assert {h.source for h in customer.hits} == {"policies/returns.md", "faq.md"}
+    assert all(f.get("visibility") == "public" for f in kb.filters)  # the index is asked for public ones only
     asked = search_docs.run(ToolContext(role="customer", **ctx), {"query": "x", "doc_type": "policy"})
     assert {h.source for h in asked.hits} == {"policies/returns.md"}
+    kb.filters.clear()
     marketer = search_docs.run(ToolContext(role="marketer", **ctx), {"query": "discount", "k": 5})
     assert "policies/staff.md" in {h.source for h in marketer.hits}
+    assert not any("visibility" in f for f in kb.filters)
 
 
 class CitingAgent:

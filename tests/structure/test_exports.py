@@ -10,11 +10,13 @@ import pytest
 
 FACES = {
     "assistant": [
-        "Assistant", "AssistantAPI", "AssistantError", "BadInput", "Caller", "ChatAPI", "CitationEvent",
+        "Assistant", "AssistantAPI", "AssistantError", "BadInput", "BriefInfo", "Caller", "ChatAPI", "CitationEvent",
         "CitationOut", "ConfigError", "CopyDrafts", "CopyOptions", "CustomerSummary", "DocSearch", "DoneEvent",
-        "Forbidden", "HandoffTicket", "NotFound", "NotTrained", "ProductInfo", "ProductSearch", "RateLimited",
-        "Recommendations", "Reply", "SegmentDetail", "SegmentList", "SegmentMembers", "Settings", "TokenEvent",
-        "ToolCallEvent", "ToolCallRecord", "TurnEvent", "Unauthorized", "Unavailable", "UploadResult",
+        "DraftLine", "DraftRecord", "DraftVersion", "ExportFile", "Forbidden", "HandoffTicket", "InboxItem",
+        "InboxMessage", "InsightGroup", "InsightReport", "InvalidChoice", "LineCheck", "NearDocument", "NotFound",
+        "NotTrained", "ProductInfo", "ProductSearch", "RateLimited", "Recommendations", "Reply", "SegmentDetail",
+        "SegmentList", "SegmentMembers", "Settings", "StaffReply", "TokenEvent", "ToolCallEvent", "ToolCallRecord",
+        "TurnEvent", "Unauthorized", "Unavailable", "UploadResult", "WorkspaceAPI",
     ],
     "assistant.http": ["AppState", "Authenticator", "Marketer", "create_app", "state_of"],
     "assistant.tools": ["Tool", "ToolContext", "ToolResult", "all_tools", "tool", "tools_for"],

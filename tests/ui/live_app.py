@@ -51,13 +51,13 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _serve_shop(port: int, app_url: str) -> str:
+def _serve_shop(port: int, app_url: str, lang: str = "de") -> str:
     """A fake shop on its own origin: a static page that embeds the widget with one script tag."""
     root = Path(tempfile.mkdtemp(prefix="mka-shop-"))
     (root / "index.html").write_text(
         "<!doctype html><html><head><meta charset='utf-8'><title>Other shop</title></head>"
         "<body><h1>Another shop</h1>"
-        f"<script src='{app_url}/widget.js' data-color='#7a1f5c' data-position='left' data-lang='de'></script>"
+        f"<script src='{app_url}/widget.js' data-color='#7a1f5c' data-position='left' data-lang='{lang}'></script>"
         "</body></html>",
         encoding="utf-8",
     )
@@ -84,6 +84,11 @@ def live_app() -> LiveApp:
     server = LocalServer(create_server(settings, assistant))
     atexit.register(server.close)
     return LiveApp(server.url, settings, assistant, _serve_shop(shop_port, server.url))
+
+
+def serve_refused_shop(app: LiveApp, lang: str) -> str:
+    """A shop page on an origin the app does not allow (not in MKA_CORS_ORIGINS) that embeds the widget."""
+    return _serve_shop(_free_port(), app.url, lang)
 
 
 @cache

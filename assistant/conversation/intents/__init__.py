@@ -22,6 +22,7 @@ from assistant.conversation.turn import Turn
 IntentHandler = Callable[[Turn, Route, list[dict]], Iterator[TurnEvent]]
 _FALLBACK_INTENT = "off_topic"
 _HANDLERS: dict[str, IntentHandler] = {}
+_LOADED = False
 
 
 def intent(name: str) -> Callable[[IntentHandler], IntentHandler]:
@@ -40,9 +41,11 @@ def intent(name: str) -> Callable[[IntentHandler], IntentHandler]:
 
 def handlers() -> dict[str, IntentHandler]:
     """Every registered handler by intent name (the modules of this package are imported on first use)."""
-    if not _HANDLERS:
+    global _LOADED
+    if not _LOADED:  # not "if not _HANDLERS": importing one intent module early must not hide the others
         for module in pkgutil.iter_modules(__path__):
             importlib.import_module(f"{__name__}.{module.name}")
+        _LOADED = True
     return dict(_HANDLERS)
 
 

@@ -13,7 +13,9 @@ from assistant.tools.results import HandoffTicket
 
 @intent("handoff")
 def handoff(turn: Turn, route: Route, history: list[dict]) -> Iterator[TurnEvent]:
-    contact = route.slots.get("contact")
+    contact = (
+        route.slots.get("contact") or turn.caller.contact
+    )  # in the message, or in the page's contact field
     record = yield from turn.run_tool("request_handoff", {"reason": turn.message, "contact": contact})
     turn.action = "handoff"
     if record.ok and isinstance(record.result, HandoffTicket):

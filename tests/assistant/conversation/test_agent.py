@@ -225,10 +225,11 @@ def test_forged_tool_calls_from_a_model_are_refused_and_recorded(assistant):
 def test_compound_marketer_request_profiles_the_segment_then_drafts(assistant):
     reply = assistant.turn("draft 3 Google ads for our best product for the At-risk segment", MARKETER)
     names = [c.name for c in reply.tool_calls]
-    assert names == ["segment_profile", "draft_copy"]
-    assert reply.tool_calls[0].arguments == {"segment": "At risk"}
-    assert reply.tool_calls[1].arguments == {"skus": ["TNT-001"], "channel": "google-rsa", "variants": 3}
-    assert len(reply.tool_calls[1].result.drafts) == 3
+    # several briefs target At risk, but the request asks for the segment's best product, not a campaign
+    assert names == ["find_campaign", "segment_profile", "draft_copy"]
+    assert reply.tool_calls[1].arguments == {"segment": "At risk"}
+    assert reply.tool_calls[2].arguments == {"skus": ["TNT-001"], "channel": "google-rsa", "variants": 3}
+    assert len(reply.tool_calls[2].result.drafts) == 3
     assert "TNT-001 headline 2" in reply.text and reply.intent == "ad_copy"
     assert reply.text.startswith(
         "Drafting 3 google-rsa variant(s) for TNT-001, aimed at the At risk segment:"

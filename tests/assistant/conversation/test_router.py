@@ -22,7 +22,7 @@ HELD_OUT = [
     ("got any cheap backpacks under 50?", "product_discovery"),
     ("what do you recommend for a beginner climber?", "product_discovery"),
     ("show me something similar to the alpine jacket", "product_discovery"),
-    ("which sleeping bag is warmest?", "product_discovery"),
+    ("which sleeping bag is warmest?", "catalog_query"),
     ("do you sell headlamps?", "product_discovery"),
     ("ich brauche neue Laufschuhe", "product_discovery"),
     ("¿tienen chaquetas impermeables?", "product_discovery"),

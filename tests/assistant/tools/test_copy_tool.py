@@ -69,3 +69,24 @@ def test_schema_offered_to_models():
     assert schema["name"] == "draft_copy"
     assert schema["parameters"]["properties"]["skus"]["type"] == "array"
     assert set(schema["parameters"]["required"]) == {"skus", "channel"}
+
+
+def test_the_campaign_the_marketer_names(ctx):
+    out = draft_copy.run(
+        ctx, {"skus": ["FTW-004"], "channel": "meta", "variants": 1, "brief_id": "Alpine Summer"}
+    )
+    assert out.brief_id == "alpine-summer-2027"
+    with pytest.raises(BadInput, match="Which campaign"):
+        draft_copy.run(ctx, {"skus": ["FTW-004"], "channel": "meta", "brief_id": "for At-risk customers"})
+
+
+def test_best_seller_only_with_a_sales_rank(ctx):
+    from assistant.tools.copy import build_request
+    from generation.copy_rules import Rules, get_channel
+
+    spec = get_channel("google-rsa").fields[0]
+    plain = Rules(build_request(ctx.service("catalog"), ["FTW-001"], "google-rsa"))
+    ranked = Rules(
+        build_request(ctx.service("catalog"), ["FTW-001"], "google-rsa", sales_ranks={"FTW-001": 2})
+    )
+    assert plain.problems("Our best seller", spec) and not ranked.problems("Our best seller", spec)

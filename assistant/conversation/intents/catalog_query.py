@@ -1,0 +1,61 @@
+"""Catalog questions answered as queries: "which tent is the lightest you sell?", "Ridgeback 2 vs Wisp 1", "does the
+footprint fit the Ridgeback 3?", "is the Scree Low waterproof?".
+
+The message is parsed into a structured query (`assistant.conversation.catalog_query`), run as the `query_catalog`
+tool through the policy, and the typed result is written out by `catalog_reply` with every figure cited to its row.
+A message that does not read as a catalog query after all goes to the product or service handler instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from assistant.conversation.catalog_query import ParsedQuery, parser_for
+from assistant.conversation.catalog_reply import CatalogReply
+from assistant.conversation.intents import handler_for, intent
+from assistant.conversation.reply import TurnEvent
+from assistant.conversation.router import Route
+from assistant.conversation.turn import Turn
+from assistant.tools.results import CatalogQueryResult, CatalogRow
+
+MIN_CONFIDENCE = (
+    0.5  # below: the words name a product but ask nothing the catalog answers ("for Summit members?")
+)
+
+
+def reply_language(turn: Turn, parsed: ParsedQuery) -> str:
+    """The language detected for the turn where the turn loop has one, else the parser's guess."""
+    return getattr(turn, "language", None) or parsed.language or "en"
+
+
+@intent("catalog_query")
+def catalog_query(turn: Turn, route: Route, history: list[dict]) -> Iterator[TurnEvent]:
+    parser = parser_for(turn.services.get("catalog"))
+    parsed = parser.parse(turn.message) if parser is not None else None
+    if parsed is None or parsed.operation is None or parsed.confidence < MIN_CONFIDENCE:
+        yield from _elsewhere(turn, route, history)
+        return
+    record = yield from turn.run_tool("query_catalog", parsed.arguments)
+    if not record.ok or not isinstance(record.result, CatalogQueryResult):
+        yield from turn.refused_or_failed(record)
+        return
+    yield from answer(turn, record.result, parsed)
+
+
+def answer(turn: Turn, result: CatalogQueryResult, parsed: ParsedQuery) -> Iterator[TurnEvent]:
+    """Say the result, citing each row it uses, in the customer's language."""
+
+    def cite(row: CatalogRow) -> int:
+        return turn.cite(row.source, row.name, row.text, row.anchor, "product").n
+
+    text = CatalogReply(result, reply_language(turn, parsed), cite).text(parsed.asked_words)
+    yield from turn.say(text)
+    yield from turn.emit_citations()
+
+
+def _elsewhere(turn: Turn, route: Route, history: list[dict]) -> Iterator[TurnEvent]:
+    """Not a catalog query after all: the better of the product and service handlers takes the turn."""
+    scores = route.scores or {}
+    name = max(("product_discovery", "service_question"), key=lambda intent: scores.get(intent, 0.0))
+    turn.intent = name
+    yield from handler_for(name)(turn, route, history)
