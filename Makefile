@@ -40,6 +40,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.recommender
 	$(BIN)/python -m bench.service
 	$(BIN)/python -m bench.soak
+	$(BIN)/python -m bench.attacks
 	$(BIN)/python -m bench.insights
 	$(BIN)/python -m bench.catalog
 

@@ -96,3 +96,11 @@ def test_rotate_secrets_warns_when_the_environment_still_wins(monkeypatch, data_
     result = runner.invoke(app, ["admin", "rotate-secrets"])
     assert result.exit_code == 0
     assert "MKA_SESSION_SECRET is set and still wins" in result.output
+
+
+def test_serve_refuses_a_network_address_with_the_demo_password(monkeypatch, data_dir):
+    monkeypatch.delenv("MKA_MARKETER_PASSWORD_HASH", raising=False)
+    result = runner.invoke(app, ["serve", "--host", "0.0.0.0", "--no-bootstrap"])
+    assert result.exit_code == 1
+    assert "MKA_MARKETER_PASSWORD_HASH" in result.output and "refusing to serve on 0.0.0.0" in result.output
+    assert not (data_dir / "secrets.json").exists()  # refused before anything was prepared
