@@ -194,13 +194,11 @@ async def close(handoff_id: RecordId, request: Request) -> Any:
 
 
 @router.get("/v1/sessions/{session_id}/replies")
-async def staff_replies(
-    session_id: str, request: Request, after: int = 0, customer_token: str | None = None
-) -> Any:
-    """The staff's replies in this conversation with an id above `after` (the widget polls this)."""
+async def staff_replies(session_id: str, request: Request, after: int = 0) -> Any:
+    """The staff's replies in this conversation with an id above `after` (the widget polls this); the customer's
+    token goes in the X-Customer-Token header."""
     state = app_state(request)
-    token = customer_token or request.headers.get("x-customer-token")
-    caller = state.auth.caller(request, token)
+    caller = state.auth.caller(request)
     replies = await _run(request, lambda: state.api.staff_replies(caller, session_id, max(0, after)))
     return {"replies": replies}
 
