@@ -196,6 +196,7 @@ class KnowledgeBase:
             ingested_at=datetime.now(UTC).isoformat(timespec="seconds"),
             root=str(root),
             scope=scope,
+            visibility=_file_visibility(docs),
         )
         self.index.commit(source, info)
         self.index.delete_other_versions(source, version)
@@ -265,8 +266,12 @@ class KnowledgeBase:
     def _ensure_snapshot(self) -> HybridSearcher:
         with self._lock:
             if self._snapshot is None or self._searcher is None:
-                detect_language("warm up the language detector")  # its model loads once (about 2 s), not mid-query
-                version = self.index.version()  # read first: a change committed meanwhile shows up as a newer one
+                detect_language(
+                    "warm up the language detector"
+                )  # its model loads once (about 2 s), not mid-query
+                version = (
+                    self.index.version()
+                )  # read first: a change committed meanwhile shows up as a newer one
                 self._install(Snapshot.load(self.index), version)
             assert self._searcher is not None
             return self._searcher
@@ -387,6 +392,7 @@ class KnowledgeBase:
                 ingested_at=str(m.get("ingested_at", "")),
                 root=str(m.get("root", "")),
                 scope=str(m.get("scope", "dir")),
+                visibility=str(m.get("visibility", "")),
             )
             for s, m in self.index.committed().items()
         ]
@@ -401,3 +407,9 @@ class KnowledgeBase:
     def count(self) -> int:
         """Number of searchable (committed) chunks."""
         return sum(s.chunks for s in self.sources())
+
+
+def _file_visibility(docs: list) -> str:
+    """A file is as visible as its least visible document (a JSONL file's records may differ)."""
+    seen = {str(d.metadata.get("visibility", "")) for d in docs}
+    return "internal" if "internal" in seen else ("public" if "public" in seen else "")
