@@ -168,10 +168,17 @@ class Assistant(WorkspaceMethods):
         """The turn's events without citations of documents `caller` may not open (and no links to missing ones).
 
         Search already keeps internal documents from customers; this is the last check before anything leaves."""
-        shelf = self._shelf()
+        uploads = self._uploads()
+        shelf = self._shelf(uploads)
         checked: dict[int, CitationOut | None] = {}
+        mirrored = False
 
         def allowed(citation: CitationOut) -> CitationOut | None:
+            nonlocal mirrored
+            if not mirrored and (citation.source or "").startswith("uploads/"):
+                with uploads.lock:  # an upload made on another server: its page exists here once mirrored
+                    uploads.mirror()
+                mirrored = True
             if citation.n not in checked:
                 checked[citation.n] = self._citation_for(caller, shelf, citation)
             return checked[citation.n]
