@@ -272,12 +272,7 @@ class Assistant(WorkspaceMethods):
         contact = (contact or "").strip() or caller.contact or None
         # the conversation is the caller's (an unknown one is a 404) before anything else is decided
         self.store.require_session(session_id, caller.role, caller.customer_id)
-        if (
-            contact is None
-            and caller.role == "customer"
-            and not caller.customer_id
-            and self.store.open_handoff(session_id) is None
-        ):
+        if contact is None and not caller.customer_id:
             raise BadInput(
                 "a handoff needs a way to reach you: give a contact (an email address or a phone number)"
             )

@@ -3,9 +3,9 @@ application API for the caller the request names (the policy refuses a customer)
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, File, Query, Request, UploadFile
+from fastapi import APIRouter, File, Request, UploadFile
 from fastapi.responses import FileResponse
 
 from assistant.conversation.reply import Caller
@@ -32,9 +32,7 @@ async def draft_copy(body: CopyRequest, request: Request) -> Any:
 
 
 @router.get("/v1/customers/{customer_id}/recommendations")
-async def recommendations(
-    customer_id: PathName, request: Request, k: Annotated[int, Query(ge=1, le=100)] = 5
-) -> Any:
+async def recommendations(customer_id: PathName, request: Request, k: int = 5) -> Any:
     """Recommended products with reasons: for a marketer, or for the customer themselves with a valid token in the
     `X-Customer-Token` header (never in the URL: URLs end up in access logs)."""
     if not 1 <= k <= 50:

@@ -44,6 +44,9 @@ def api_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
         '<html><head><title>About</title></head><body><h2>Our story</h2><p onclick="evil()">Hi</p>'
         "<script>alert(1)</script></body></html>"
     )
+    (demo / "catalog.csv").write_text(
+        'sku,name,description\nFTW-001,Talus Boot,"Waterproof, <b>breathable</b>"\n\nFTW-002,Talus W,Lighter\n'
+    )
     (root / "secret.txt").write_text("do not serve")
     return Settings(
         data_dir=root / "var",
@@ -380,6 +383,13 @@ def test_documents_render_with_anchors_and_without_scripts(client: TestClient) -
     for bad in ("../secret.txt", "policies/../../secret.txt", "nope.md", ""):
         assert client.get(f"/docs/{bad}").status_code in (404, 200 if bad == "" else 404)
     assert "do not serve" not in client.get("/docs/..%2Fsecret.txt").text
+
+
+def test_the_catalog_renders_as_a_table_whose_rows_are_citation_anchors(client: TestClient) -> None:
+    page = client.get("/docs/catalog.csv")
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    assert "<th>sku</th>" in page.text and '<tr id="FTW-001"><td>FTW-001</td>' in page.text
+    assert "<pre>" not in page.text
 
 
 # ----------------------------------------------------------------------------------------------- pages and CORS
