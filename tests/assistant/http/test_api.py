@@ -44,6 +44,9 @@ def api_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
         '<html><head><title>About</title></head><body><h2>Our story</h2><p onclick="evil()">Hi</p>'
         "<script>alert(1)</script></body></html>"
     )
+    (demo / "catalog.csv").write_text(
+        'sku,name,description\nFTW-001,Talus Boot,"Waterproof, <b>breathable</b>"\n\nFTW-002,Talus W,Lighter\n'
+    )
     (root / "secret.txt").write_text("do not serve")
     return Settings(
         data_dir=root / "var",
@@ -150,7 +153,8 @@ def test_chat_without_stream_returns_the_reply_and_keeps_the_session(client: Tes
         ({}, 422, "message"),
         ({"message": "boom-bad"}, 400, "not allowed"),
         ({"message": "hi", "session_id": "nope"}, 404, "unknown session"),
-        ({"message": "hi", "customer_token": "forged.1.abc"}, 401, "token"),
+        # Customer tokens travel in the X-Customer-Token header only (issue 12): one in the body is refused.
+        ({"message": "hi", "customer_token": "forged.1.abc"}, 422, "X-Customer-Token header"),
     ],
 )
 def test_chat_errors_are_json_with_a_message(
@@ -159,6 +163,11 @@ def test_chat_errors_are_json_with_a_message(
     response = client.post("/v1/chat", json=body)
     assert response.status_code == status, response.text
     assert fragment in response.json()["error"]
+
+
+def test_a_forged_customer_token_in_the_header_is_401(client: TestClient) -> None:
+    response = client.post("/v1/chat", json={"message": "hi"}, headers={"X-Customer-Token": "forged.1.abc"})
+    assert response.status_code == 401 and "token" in response.json()["error"]
 
 
 def test_an_internal_error_never_shows_a_traceback(client: TestClient) -> None:
@@ -172,7 +181,9 @@ def test_signed_customer_token_identifies_the_customer(
     client: TestClient, fake: FakeAssistant, api_settings
 ) -> None:
     token = sign_customer("C-42", api_settings.widget_secret.get_secret_value())
-    response = client.post("/v1/chat", json={"message": "who am i", "stream": False, "customer_token": token})
+    response = client.post(
+        "/v1/chat", json={"message": "who am i", "stream": False}, headers={"X-Customer-Token": token}
+    )
     assert response.status_code == 200
     message, caller, _ = fake.calls[-1]
     assert message == "who am i" and caller.role == "customer" and caller.customer_id == "C-42"
@@ -234,7 +245,11 @@ def test_feedback_and_handoff_are_stored(client: TestClient, fake: FakeAssistant
     )
     assert handoff.status_code == 200
     assert fake.store.list_handoffs()[0]["contact"] == "ann@example.com"
-    assert client.post("/v1/handoff", json={"session_id": "nope"}).status_code == 404
+    nowhere = {"session_id": "nope", "contact": "ann@example.com"}
+    assert client.post("/v1/handoff", json=nowhere).status_code == 404
+    # An anonymous customer must leave a way to be reached (issue 12).
+    no_contact = client.post("/v1/handoff", json={"session_id": reply["session_id"], "contact": " "})
+    assert no_contact.status_code == 400 and "contact" in no_contact.json()["error"]
 
 
 # ------------------------------------------------------------------------------------------------- marketer API
@@ -311,9 +326,14 @@ def test_recommendations_for_a_marketer_or_the_customer_themselves(
     )
     assert own.status_code == 200 and fake_tools[-1][1].role == "customer"
     other = client.get(
-        "/v1/customers/C-1/recommendations", params={"customer_token": sign_customer("C-2", secret)}
+        "/v1/customers/C-1/recommendations", headers={"X-Customer-Token": sign_customer("C-2", secret)}
     )
     assert other.status_code == 403
+    # A token in the URL would land in access logs: refused, saying where it goes (issue 12).
+    in_url = client.get(
+        "/v1/customers/C-1/recommendations", params={"customer_token": sign_customer("C-1", secret)}
+    )
+    assert in_url.status_code == 400 and "X-Customer-Token header" in in_url.json()["error"]
     assert client.get("/v1/customers/C-1/recommendations").status_code == 401
     assert (
         client.get("/v1/customers/C-1/recommendations", params={"k": 0}, headers=marketer()).status_code
@@ -329,15 +349,25 @@ def test_upload_saves_and_ingests_checked_files(
     assert client.post("/v1/documents", files=files).status_code == 401
     response = client.post("/v1/documents", files=files, headers=marketer())
     assert response.status_code == 200, response.text
-    saved = api_settings.data_dir / "uploads" / "new_policy.md"
-    assert saved.read_text().startswith("# Gift wrap") and fake.services["kb"].synced[-1] == [saved]
+    assert response.json()["saved"] == "uploads/new_policy.md"
+    # indexed from the server's mirror of the uploads table, in the uploads/ namespace
+    root = api_settings.data_dir / "upload-cache" / "index"
+    assert fake.services["kb"].synced[-1] == [root]
+    assert (root / "uploads" / "new_policy.md").read_text().startswith("# Gift wrap")
     exe = client.post(
         "/v1/documents", files={"file": ("x.exe", b"MZ..", "application/octet-stream")}, headers=marketer()
     )
     assert exe.status_code == 400 and "unsupported file type" in exe.json()["error"]
     empty = client.post("/v1/documents", files={"file": ("e.txt", b"  ", "text/plain")}, headers=marketer())
     assert empty.status_code == 400
-    assert client.get("/docs/new_policy.md").status_code == 200  # uploads are citable too
+    # From the database, on any server; internal by default (issue 12): marketers open them, anyone else gets a 404.
+    page = client.get("/docs/uploads/new_policy.md", headers=marketer())
+    assert page.status_code == 200 and "Gift wrap" in page.text
+    assert client.get("/docs/uploads/new_policy.md").status_code == 404
+    assert (
+        client.get("/docs/new_policy.md", headers=marketer()).status_code == 404
+    )  # not the shop's own namespace
+    assert client.get("/docs/uploads/missing.md", headers=marketer()).status_code == 404
 
 
 def test_documents_render_with_anchors_and_without_scripts(client: TestClient) -> None:
@@ -353,6 +383,13 @@ def test_documents_render_with_anchors_and_without_scripts(client: TestClient) -
     for bad in ("../secret.txt", "policies/../../secret.txt", "nope.md", ""):
         assert client.get(f"/docs/{bad}").status_code in (404, 200 if bad == "" else 404)
     assert "do not serve" not in client.get("/docs/..%2Fsecret.txt").text
+
+
+def test_the_catalog_renders_as_a_table_whose_rows_are_citation_anchors(client: TestClient) -> None:
+    page = client.get("/docs/catalog.csv")
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    assert "<th>sku</th>" in page.text and '<tr id="FTW-001"><td>FTW-001</td>' in page.text
+    assert "<pre>" not in page.text
 
 
 # ----------------------------------------------------------------------------------------------- pages and CORS
