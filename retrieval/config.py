@@ -38,3 +38,7 @@ class RetrievalSettings(BaseModel):
     prefer_query_language: bool = True
     language_boost: float = Field(default=1.5, ge=0.0, le=10.0)
     fallback_language: str = "en"
+    # Heading evidence (retrieval/headings.py): a chunk whose headings (or FAQ question) contain the question's terms,
+    # weighted by idf, gets up to this much in the ranker's log-odds (times the squared fraction covered). A prior, not learned: the training corpus has
+    # no headings. Chunks without headings are unaffected.
+    heading_boost: float = Field(default=3.0, ge=0.0, le=10.0)

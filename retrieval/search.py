@@ -12,6 +12,10 @@ them side by side).
 Language: chunks in the query's language rank before equally relevant chunks in other languages (a prior added in
 log-odds, `RetrievalSettings.language_boost`); when the index has no page in the query's language, only the
 fallback language's pages (English) are searched.
+
+Headings: a chunk whose headings (or FAQ question) name the question's terms gets a prior in log-odds too
+(`RetrievalSettings.heading_boost`, retrieval/headings.py); chunks without headings (catalog rows, Q&A records) are
+ranked by the ranker alone.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from typing import Any
 import numpy as np
 
 from retrieval.config import RetrievalSettings
+from retrieval.headings import heading_match, label_terms
 from retrieval.index import ChromaIndex, where_clause
 from retrieval.lexical import BM25Index, analyse
 from retrieval.types import Hit, SearchFilters
@@ -46,6 +51,9 @@ class Snapshot:
     group: np.ndarray  # int group id per row: the `group` metadata when present, else the source
     yes_no: np.ndarray  # bool per row: the text opens with a yes/no answer
     language: np.ndarray  # the chunk's language code per row ("" when unknown)
+    labels: list[
+        frozenset[str]
+    ]  # analysed terms of the chunk's headings and FAQ question (retrieval/headings.py)
 
     @property
     def size(self) -> int:
@@ -78,7 +86,8 @@ class Snapshot:
         yes_no = np.array([_opens_yes_no(t) for t in texts], dtype=bool)
         language = np.array([str(m.get("language") or "") for m in metas], dtype=object)
         row = {cid: i for i, cid in enumerate(ids)}
-        return cls(ids, texts, metas, vectors, BM25Index(texts), row, group, yes_no, language)
+        labels = [label_terms(m) for m in metas]
+        return cls(ids, texts, metas, vectors, BM25Index(texts), row, group, yes_no, language, labels)
 
     def languages(self) -> set[str]:
         return set(self.language.tolist())
@@ -248,6 +257,7 @@ class HybridSearcher:
         self.pool = getattr(settings, "candidate_pool", 100)
         self.fusion = getattr(settings, "fusion", "ranker")
         self.ranker_path = str(getattr(settings, "ranker_path", None) or RANKER_PATH)
+        self.heading_boost = float(getattr(settings, "heading_boost", 0.0))
 
     def _dense_candidates(self, qvec: np.ndarray, flt: SearchFilters, mask: np.ndarray | None) -> list[int]:
         snap = self.snapshot
@@ -385,6 +395,10 @@ class HybridSearcher:
         if len(cand) == 0:
             return [], []
         raw = ranker_scores(feats, load_ranker(self.ranker_path))
+        if self.heading_boost:
+            # a section the question names by its heading: a prior in log-odds (see retrieval/headings.py)
+            snap = self.snapshot
+            raw = raw + self.heading_boost * heading_match(query, cand, snap.labels, snap.bm25.idf)
         prob = 1.0 / (1.0 + np.exp(-raw))
         order = np.argsort(-raw, kind="stable")
         return [int(cand[i]) for i in order], [float(prob[i]) for i in order]
