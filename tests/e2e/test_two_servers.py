@@ -8,6 +8,7 @@ no lost or doubled turn in the database; after kill -9 of one server the other k
 from __future__ import annotations
 
 import json
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -22,7 +23,11 @@ def test_two_servers_agree_and_survive_a_kill(tmp_path):
         pytest.skip(str(exc)) if not _required() else pytest.fail(str(exc))
     from bench.cluster_soak import run
 
-    report = run(sessions=6, duration=6.0, root=tmp_path / "cluster", out=tmp_path / "cluster.json")
+    kwargs = dict(sessions=6, duration=6.0, root=tmp_path / "cluster", out=tmp_path / "cluster.json")
+    # In its own thread: the browser tests' sync Playwright keeps an event loop running in the main thread for the
+    # rest of the test session, and the soak's asyncio.run must not nest in it.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        report = pool.submit(run, **kwargs).result()
     detail = json.dumps(report, indent=1)[:6000]
     agree = report["agreement"]
     assert agree["cited_by_other_server"], detail
