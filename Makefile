@@ -41,11 +41,13 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.service
 	$(BIN)/python -m bench.soak
 	$(BIN)/python -m bench.assistant
+	$(BIN)/python -m bench.attacks
 	$(BIN)/python -m bench.insights
 	$(BIN)/python -m bench.catalog
 
 fuzz: $(STAMP)
-	MKA_FUZZ_EXAMPLES=300 $(BIN)/pytest -q -p no:cacheprovider tests/security/test_fuzz_api.py
+	MKA_FUZZ_EXAMPLES=300 $(BIN)/pytest -q -p no:cacheprovider tests/security/test_fuzz_api.py \
+		tests/security/test_text_input.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

@@ -11,6 +11,7 @@ through `Policy.require`), whichever door the call came through.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
@@ -19,15 +20,19 @@ from pydantic import BaseModel, Field
 
 from assistant.conversation.agent import Agent
 from assistant.conversation.policy import Policy
-from assistant.conversation.reply import Caller, DoneEvent, Reply, TurnEvent
+from assistant.conversation.reply import Caller, CitationEvent, CitationOut, DoneEvent, Reply, TurnEvent
 from assistant.conversation.router import Router
 from assistant.conversation.turn import Answerer
 from assistant.documents import UploadResult, save_and_ingest
-from assistant.errors import BadInput, NotTrained
+from assistant.errors import BadInput, NotFound, NotTrained
+from assistant.security import check_text, check_upload_text
 from assistant.services import Services, default_loaders
 from assistant.settings import Settings
 from assistant.storage.store import ConversationStore
+from assistant.visibility import DocumentShelf, ShelvedDocument, may_see
 from assistant.workspace.api import WorkspaceAPI, WorkspaceMethods
+
+log = logging.getLogger(__name__)
 
 
 class BriefInfo(BaseModel):
@@ -81,6 +86,10 @@ class AssistantAPI(ChatAPI, WorkspaceAPI, Protocol):
 
     def upload_document(self, caller: Caller, filename: str, data: bytes) -> UploadResult:
         """Save and index a shop document (marketers)."""
+        ...
+
+    def open_document(self, caller: Caller, path: str) -> ShelvedDocument:
+        """The document file `path` names, if `caller` may read it (`assistant.visibility`); NotFound otherwise."""
         ...
 
     def add_feedback(
@@ -150,7 +159,44 @@ class Assistant(WorkspaceMethods):
         self, message: str, caller: Caller, session_id: str | None = None, turn_key: str | None = None
     ) -> Iterator[TurnEvent]:
         self.policy.require(caller, "chat")
-        return self.agent.stream_turn(message, caller, session_id, turn_key=turn_key)
+        if isinstance(message, str):  # whatever door it came through, no model or tokenizer sees non-text
+            check_text(message, "the message")
+        events = self.agent.stream_turn(message, caller, session_id, turn_key=turn_key)
+        return self._visible_citations(caller, events)
+
+    def _visible_citations(self, caller: Caller, events: Iterator[TurnEvent]) -> Iterator[TurnEvent]:
+        """The turn's events without citations of documents `caller` may not open (and no links to missing ones).
+
+        Search already keeps internal documents from customers; this is the last check before anything leaves."""
+        shelf = self._shelf()
+        checked: dict[int, CitationOut | None] = {}
+
+        def allowed(citation: CitationOut) -> CitationOut | None:
+            if citation.n not in checked:
+                checked[citation.n] = self._citation_for(caller, shelf, citation)
+            return checked[citation.n]
+
+        for event in events:
+            if isinstance(event, CitationEvent):
+                kept = allowed(event.citation)
+                if kept is not None:
+                    yield CitationEvent(citation=kept)
+            elif isinstance(event, DoneEvent):
+                citations = [c for c in (allowed(c) for c in event.reply.citations) if c is not None]
+                yield DoneEvent(reply=event.reply.model_copy(update={"citations": citations}))
+            else:
+                yield event
+
+    @staticmethod
+    def _citation_for(caller: Caller, shelf: DocumentShelf, citation: CitationOut) -> CitationOut | None:
+        try:
+            doc = shelf.find(citation.url.removeprefix("/docs/") if citation.url else citation.source)
+        except NotFound:
+            return citation.model_copy(update={"url": None})  # evidence without a page: no dead link
+        if may_see(caller, doc.visibility):
+            return citation
+        log.warning("dropped a citation of internal document %s from a %s's reply", doc.source, caller.role)
+        return None
 
     def turn(
         self, message: str, caller: Caller, session_id: str | None = None, turn_key: str | None = None
@@ -170,10 +216,20 @@ class Assistant(WorkspaceMethods):
 
     def upload_document(self, caller: Caller, filename: str, data: bytes) -> UploadResult:
         self.policy.require(caller, "upload_document")
+        check_upload_text(filename or "", data, max_line_chars=self.settings.limits.max_upload_line_chars)
         uploads = self.settings.data_dir / "uploads"
         return save_and_ingest(
             self.services["kb"], uploads, filename, data, self.settings.limits.max_upload_bytes
         )
+
+    def open_document(self, caller: Caller, path: str) -> ShelvedDocument:
+        return self._shelf().open(caller, path)
+
+    def _shelf(self) -> DocumentShelf:
+        # The index's metadata once it is open (the server opens it at start-up); a page view never loads models, and
+        # until then the path rule decides (see assistant.visibility).
+        kb = self.services.get("kb") if self.services.loaded("kb") else None
+        return DocumentShelf([self.settings.demo_dir, self.settings.data_dir / "uploads"], kb)
 
     # -- feedback and handoffs --------------------------------------------------------------------------------------
     def add_feedback(
@@ -182,6 +238,11 @@ class Assistant(WorkspaceMethods):
         self.policy.require(caller, "feedback")
         if rating not in (1, -1):
             raise BadInput("rating must be 1 (thumbs up) or -1 (thumbs down)")
+        if comment is not None:
+            check_text(comment, "the comment")
+        self.store.require_session(
+            session_id, caller.role, caller.customer_id
+        )  # only on one's own conversation
         self.store.add_feedback(session_id, turn_id, rating, comment)
 
     def request_handoff(
@@ -190,8 +251,12 @@ class Assistant(WorkspaceMethods):
         """One handoff per conversation: an open one is joined (the contact added), never duplicated; and never
         without a way to reach the customer (`BadInput` without contact details for an anonymous customer)."""
         self.policy.require(caller, "handoff")
+        for value, what in ((contact, "the contact"), (reason, "the reason")):
+            if value is not None:
+                check_text(value, what)
         contact = (contact or "").strip() or caller.contact or None
-        self.store.get_session(session_id)  # an unknown conversation is a 404 before anything else
+        # the conversation is the caller's (an unknown one is a 404) before anything else is decided
+        self.store.require_session(session_id, caller.role, caller.customer_id)
         if (
             contact is None
             and caller.role == "customer"
@@ -199,8 +264,10 @@ class Assistant(WorkspaceMethods):
             and self.store.open_handoff(session_id) is None
         ):
             raise BadInput(
-                "contact details are needed, so that a person can reach you (an e-mail address or phone)"
+                "a handoff needs a way to reach you: give a contact (an email address or a phone number)"
             )
+        if contact is not None and not _looks_like_contact(contact):
+            raise BadInput("the contact should be an email address or a phone number")
         return self.handoff_inbox.request(
             session_id, contact, (reason or "").strip() or "asked to talk to a person"
         )
@@ -255,3 +322,11 @@ class Assistant(WorkspaceMethods):
             products=products,
             currency=currencies.most_common(1)[0][0] if currencies else "",
         )
+
+
+def _looks_like_contact(contact: str) -> bool:
+    """An email address (something@something.tld) or a phone number (at least 6 digits); staff must be able to use it."""
+    if "@" in contact:
+        local, _, domain = contact.rpartition("@")
+        return bool(local) and "." in domain.strip(".") and " " not in domain
+    return sum(ch.isdigit() for ch in contact) >= 6

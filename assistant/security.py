@@ -8,6 +8,8 @@
 - Every comparison of a secret goes through `hmac.compare_digest`, so timing does not reveal how much matched.
 - `sanitize_evidence` neutralises chat-template tokens and role markers in retrieved text before it enters a prompt:
   a document must never be able to close the system turn and open one of its own.
+- `text_problem` / `check_text` / `check_upload_text` refuse input that is not text (lone surrogates, NUL and other
+  control characters, over-long lines, invalid UTF-8) before any model, tokenizer or index sees it.
 """
 
 from __future__ import annotations
@@ -49,6 +51,9 @@ def hash_password(password: str, *, iterations: int = PBKDF2_ITERATIONS) -> str:
     """Hash `password` with PBKDF2-HMAC-SHA256 and a random salt; return ``pbkdf2_sha256$iters$salt$hash``."""
     if not isinstance(password, str) or not password:
         raise BadInput("the password must not be empty")
+    problem = text_problem(password)
+    if problem:
+        raise BadInput(f"the password {problem}")
     if len(password) > MAX_PASSWORD_CHARS:
         raise BadInput(f"the password is longer than {MAX_PASSWORD_CHARS} characters")
     if iterations < _MIN_ITERATIONS:
@@ -62,6 +67,8 @@ def verify_password(password: str, hashed: str) -> bool:
     """True when `password` matches `hashed` (as written by `hash_password`). A malformed hash never matches."""
     if not isinstance(password, str) or not isinstance(hashed, str) or len(password) > MAX_PASSWORD_CHARS:
         return False
+    if text_problem(password) is not None:
+        return False  # hash_password never accepted such a password, so it cannot match
     try:
         algorithm, iterations_text, salt_text, digest_text = hashed.split("$")
         iterations = int(iterations_text)
@@ -104,6 +111,8 @@ def verify_customer_token(token: str, secret: str, now: float | None = None) -> 
         raise Unauthorized("missing customer token")
     if len(token) > 4096:
         raise Unauthorized("malformed customer token: too long")
+    if not token.isascii() or not token.isprintable():
+        raise Unauthorized("malformed customer token: only base64url, digits and dots belong in it")
     parts = token.split(".")
     if len(parts) != 3:
         raise Unauthorized("malformed customer token: expected three dot-separated parts")
@@ -183,3 +192,55 @@ def quote_evidence(text: str, max_chars: int = 4000) -> str:
     """Sanitised evidence, cut to `max_chars`, for putting between the prompt's evidence delimiters."""
     cleaned = sanitize_evidence(text)
     return cleaned if len(cleaned) <= max_chars else cleaned[: max_chars - 1] + "…"
+
+
+# ------------------------------------------------------------------------------------------------ text, not bytes
+# C0 controls other than tab, newline and carriage return; DEL; C1 controls. They are invisible, end strings in C code,
+# and can hide tokens from a person reviewing a conversation or a document.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+TEXT_UPLOAD_SUFFIXES = (".md", ".markdown", ".txt", ".csv", ".html", ".htm", ".json")
+LINE_LIMITED_SUFFIXES = (".md", ".markdown", ".txt", ".csv")  # HTML and JSON may be minified onto one line
+
+
+def text_problem(value: str, *, max_line_chars: int | None = None) -> str | None:
+    """Why `value` is not acceptable text ("contains a lone surrogate U+D800 at character 3"), or None when it is.
+
+    Lone surrogates are not characters (valid JSON can still carry one as ``"\\ud800"``; no UTF-8 encoder accepts
+    it); control characters other than tab and line breaks are not text either. Never echoes the value itself.
+    """
+    found = _SURROGATE.search(value)
+    if found:
+        return f"contains a lone surrogate U+{ord(found.group()):04X} at character {found.start()} (not text)"
+    found = _CONTROL.search(value)
+    if found:
+        return f"contains the control character U+{ord(found.group()):04X} at character {found.start()}"
+    if max_line_chars is not None:
+        for number, line in enumerate(value.splitlines(), start=1):
+            if len(line) > max_line_chars:
+                return f"has a line of {len(line)} characters (line {number}); the limit is {max_line_chars}"
+    return None
+
+
+def check_text(value: str, what: str, *, max_line_chars: int | None = None) -> str:
+    """`value` when it is text; BadInput naming `what` and the reason otherwise."""
+    problem = text_problem(value, max_line_chars=max_line_chars)
+    if problem:
+        raise BadInput(f"{what} {problem}")
+    return value
+
+
+def check_upload_text(filename: str, data: bytes, *, max_line_chars: int) -> None:
+    """BadInput unless an uploaded text document (by its suffix) is UTF-8 text with sane lines; PDFs pass through
+    (their loader reads the binary format)."""
+    suffix = ("." + filename.rsplit(".", 1)[-1].lower()) if "." in filename else ""
+    if suffix not in TEXT_UPLOAD_SUFFIXES:
+        return
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise BadInput(
+            f"{filename} is not UTF-8 text (invalid byte at offset {exc.start}); save it as UTF-8 and upload again"
+        ) from exc
+    limit = max_line_chars if suffix in LINE_LIMITED_SUFFIXES else None
+    check_text(text, filename, max_line_chars=limit)

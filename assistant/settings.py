@@ -33,6 +33,11 @@ class LimitSettings(BaseSettings):
     max_upload_bytes: int = Field(default=10_000_000, ge=1024)
     rate_per_minute_session: int = Field(default=30, ge=1)
     rate_per_minute_client: int = Field(default=120, ge=1)
+    # Each password check costs ~0.3 s of PBKDF2 on purpose: without its own limit, logins are a cheap CPU flood.
+    rate_per_minute_login: int = Field(default=10, ge=1)
+    # Uploaded text documents (Markdown, text, CSV): a longer line is not prose but a blob (or an attack on the
+    # tokenizer and the chunker).
+    max_upload_line_chars: int = Field(default=50_000, ge=1000)
 
 
 class Settings(BaseSettings):
@@ -63,8 +68,15 @@ class Settings(BaseSettings):
     # A PBKDF2 hash as written by `mka admin hash-password`; unset means the demo password "demo" (warned at start).
     marketer_password_hash: SecretStr | None = None
     marketer_api_keys: list[SecretStr] = Field(default_factory=list)
-    widget_secret: SecretStr = SecretStr("change-me-demo-widget-secret")
-    session_secret: SecretStr = SecretStr("change-me-demo-session-secret")
+    # No defaults on purpose: unset secrets are generated on first start into <data_dir>/secrets.json (mode 0600)
+    # and reused from there (`assistant.secret_store.ensure_secrets`); MKA_WIDGET_SECRET / MKA_SESSION_SECRET win.
+    widget_secret: SecretStr | None = None
+    session_secret: SecretStr | None = None
+    # The login cookie gets `Secure` when the request came over HTTPS (directly, or per X-Forwarded-Proto from one of
+    # `trusted_proxies`), or always when this is on.
+    secure_cookies: bool = False
+    # Addresses of reverse proxies whose X-Forwarded-Proto / X-Forwarded-For are believed; nobody else's are.
+    trusted_proxies: list[str] = Field(default_factory=list)
     cors_origins: list[str] = Field(
         default_factory=lambda: ["http://127.0.0.1:7860", "http://localhost:7860"]
     )

@@ -11,7 +11,8 @@ Public interface (what `assistant/` calls):
     detect_language(text) -> "en" | "de" | "fr" | "es" | "it"
 
 Every hit's metadata holds `kind` (prose | table_row | faq | list_item | product), `heading_path`, `language` and
-`visibility` (public | internal); `Hit.fields` gives a table row's cells by column or a FAQ unit's question/answer.
+`visibility` (public | internal; `default_visibility(source, doc_type, root)` when a document does not say, and
+`SourceInfo.visibility` per file); `Hit.fields` gives a table row's cells by column or a FAQ unit's question/answer.
 """
 
 from retrieval.config import RetrievalSettings
@@ -20,6 +21,7 @@ from retrieval.errors import IndexUnavailable, LoaderError, ModelMissing, Retrie
 from retrieval.kb import KnowledgeBase
 from retrieval.language import SUPPORTED_LANGUAGES, detect_language
 from retrieval.loaders import slugify
+from retrieval.metadata import default_visibility
 from retrieval.types import Block, Chunk, Citation, Document, Hit, SearchFilters, SourceInfo, SyncReport
 
 __all__ = [
@@ -40,6 +42,7 @@ __all__ = [
     "SentenceTransformerEmbedder",
     "SourceInfo",
     "SyncReport",
+    "default_visibility",
     "detect_language",
     "get_embedder",
     "slugify",

@@ -106,6 +106,7 @@ class ChromaIndex:
             "ingested_at": info.ingested_at,
             "root": info.root,
             "scope": info.scope,
+            "visibility": info.visibility,
         }
         # the manifest needs no vectors, but a collection without an embedding function needs one per record
         self._call(self.manifest.upsert, ids=[source], embeddings=[[0.0]], metadatas=[meta])

@@ -183,6 +183,7 @@ class KnowledgeBase:
             ingested_at=datetime.now(UTC).isoformat(timespec="seconds"),
             root=str(root),
             scope=scope,
+            visibility=_file_visibility(docs),
         )
         self.index.commit(source, info)
         self.index.delete_other_versions(source, version)
@@ -317,6 +318,7 @@ class KnowledgeBase:
                 ingested_at=str(m.get("ingested_at", "")),
                 root=str(m.get("root", "")),
                 scope=str(m.get("scope", "dir")),
+                visibility=str(m.get("visibility", "")),
             )
             for s, m in self.index.committed().items()
         ]
@@ -331,3 +333,9 @@ class KnowledgeBase:
     def count(self) -> int:
         """Number of searchable (committed) chunks."""
         return sum(s.chunks for s in self.sources())
+
+
+def _file_visibility(docs: list) -> str:
+    """A file is as visible as its least visible document (a JSONL file's records may differ)."""
+    seen = {str(d.metadata.get("visibility", "")) for d in docs}
+    return "internal" if "internal" in seen else ("public" if "public" in seen else "")

@@ -224,6 +224,9 @@ class SourceInfo:
     ingested_at: str  # ISO 8601, UTC
     root: str = ""  # absolute folder the source path is relative to
     scope: str = "dir"  # "dir" when ingested as part of a folder, "file" when the file was ingested alone
+    # public | internal: the file's visibility as its chunks carry it (internal when any record of it is); "" in
+    # manifests written before it was recorded
+    visibility: str = ""
 
 
 @dataclass

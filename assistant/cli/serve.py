@@ -40,8 +40,14 @@ def register(root: typer.Typer) -> None:
         """Run the HTTP API, the web pages and the widget (prepares the demo shop on first start)."""
         import uvicorn
 
+        from assistant.http.auth import refuse_demo_password_off_loopback
+        from assistant.secret_store import ensure_secrets
+
         settings = Settings()
+        settings.host = host or settings.host  # create_app checks the address it will really listen on
         try:
+            refuse_demo_password_off_loopback(settings)  # before minutes of bootstrap, not after
+            typer.echo(ensure_secrets(settings).describe(), err=True)  # one line, never wrapped
             if bootstrap and settings.bootstrap_demo:
                 from assistant.bootstrap import prepare_demo
 
@@ -50,4 +56,15 @@ def register(root: typer.Typer) -> None:
         except AssistantError as exc:
             err.print(f"[red]{exc.message}[/]")
             raise typer.Exit(1) from exc
-        uvicorn.run(app, host=host or settings.host, port=port or settings.port, log_level="info")
+        proxies = settings.trusted_proxies
+        uvicorn.run(
+            app,
+            host=settings.host,
+            port=port or settings.port,
+            log_level="info",
+            # X-Forwarded-For/-Proto only from our own proxies: anyone else could pick their address (and dodge the
+            # per-address rate limit) or claim HTTPS. uvicorn's own default trusts 127.0.0.1.
+            proxy_headers=bool(proxies),
+            forwarded_allow_ips=",".join(proxies) if proxies else None,
+            server_header=False,
+        )

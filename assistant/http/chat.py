@@ -19,7 +19,8 @@ router = APIRouter(tags=["chat"])
 @router.post("/v1/chat", response_model=Reply)
 async def chat(body: ChatRequest, request: Request) -> Any:
     """One turn. With `stream` (default) the answer comes as SSE events `token`, `citation`, `tool_call` and a last
-    `done` carrying the whole Reply; with `stream=false` the Reply is returned as JSON."""
+    `done` carrying the whole Reply; with `stream=false` the Reply is returned as JSON. A shop-signed customer token
+    goes in the `X-Customer-Token` header. A session continues only for the caller who started it."""
     state = app_state(request)
     message = body.message.strip()
     if not message:
@@ -27,7 +28,7 @@ async def chat(body: ChatRequest, request: Request) -> Any:
     limit = state.settings.limits.max_message_chars
     if len(message) > limit:
         raise BadInput(f"the message is longer than {limit} characters")
-    caller = state.auth.caller(request, body.customer_token)
+    caller = state.auth.caller(request)  # X-Customer-Token identifies a customer
     if body.contact and body.contact.strip():
         caller = caller.model_copy(update={"contact": body.contact.strip()})
     limiter = getattr(request.app.state, "session_limiter", None)  # installed by install_protections
@@ -50,7 +51,7 @@ async def chat(body: ChatRequest, request: Request) -> Any:
 
 @router.post("/v1/feedback")
 async def feedback(body: FeedbackRequest, request: Request) -> Any:
-    """Thumbs up (1) or down (-1) on one turn of a session."""
+    """Thumbs up (1) or down (-1) on one turn of the caller's own session."""
     state = app_state(request)
     caller = state.auth.caller(request)
     await state.in_worker(
@@ -61,7 +62,8 @@ async def feedback(body: FeedbackRequest, request: Request) -> Any:
 
 @router.post("/v1/handoff")
 async def handoff(body: HandoffRequest, request: Request) -> Any:
-    """Ask for a person: the session is queued for the shop's staff with the contact given."""
+    """Ask for a person: the caller's own session is queued for the shop's staff with the contact given (needed
+    unless the customer token identifies the customer)."""
     state = app_state(request)
     caller = state.auth.caller(request)
     handoff_id = await state.in_worker(

@@ -1,6 +1,7 @@
 """Shop documents rendered for people at /docs/<path>, the target of every citation link.
 
-Headings get the same slugs the retrieval loaders give chunk anchors (`retrieval.loaders.slugify`), so
+Which file a path names, and whether the caller may open it, is `assistant.visibility`'s business (the application
+API's `open_document`); this module only renders. Headings get the same slugs the retrieval loaders give chunk anchors (`retrieval.loaders.slugify`), so
 ``/docs/policies/returns.md#return-window`` lands on the cited section. Documents are shop content, but uploads come
 from people: scripts and event handlers are stripped and a strict Content-Security-Policy goes with every page.
 """
@@ -15,7 +16,6 @@ from bs4 import BeautifulSoup
 from fastapi.responses import FileResponse, HTMLResponse, Response
 from markdown_it import MarkdownIt
 
-from assistant.errors import NotFound
 from retrieval import slugify
 
 CSP = (
@@ -27,18 +27,6 @@ _PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{ti
 :target{{background:#fff6c8}} pre{{white-space:pre-wrap;background:#f4f6f5;padding:1rem;border-radius:8px}}
 table{{border-collapse:collapse}} td,th{{border:1px solid #ccd;padding:.3rem .5rem}} nav a{{color:#0b6e4f}}</style>
 </head><body><nav><a href="/">Home</a> / {crumb}</nav><article>{body}</article></body></html>"""
-
-
-def resolve(path: str, roots: list[Path]) -> Path:
-    """The file `path` names inside one of `roots`; NotFound for anything else (including ``..`` escapes)."""
-    clean = path.split("#", 1)[0].strip("/")
-    if clean:
-        for root in roots:
-            base = root.resolve()
-            candidate = (base / clean).resolve()
-            if candidate.is_relative_to(base) and candidate.is_file():
-                return candidate
-    raise NotFound(f"no document named {path!r}")
 
 
 def _markdown(text: str) -> str:
@@ -67,10 +55,13 @@ def _clean_html(text: str) -> tuple[str, str]:
     return title, "".join(str(child) for child in body.children)
 
 
-def render(file: Path, path: str) -> Response:
-    """The document as an HTML page (Markdown, HTML, JSON, text) or as itself (PDF)."""
+def render(file: Path, path: str, *, private: bool = False) -> Response:
+    """The document as an HTML page (Markdown, HTML, JSON, text) or as itself (PDF). A `private` (internal) one
+    must not be kept by shared caches."""
     suffix = file.suffix.lower()
     headers = {"Content-Security-Policy": CSP, "X-Content-Type-Options": "nosniff"}
+    if private:
+        headers["Cache-Control"] = "private, no-store"
     if suffix == ".pdf":
         return FileResponse(file, media_type="application/pdf", headers=headers)
     text = file.read_text(encoding="utf-8", errors="replace")

@@ -10,7 +10,8 @@ from fastapi.responses import FileResponse
 
 from assistant.conversation.reply import Caller
 from assistant.errors import BadInput, Unauthorized
-from assistant.http.schemas import CopyRequest
+from assistant.http.auth import CUSTOMER_TOKEN_HEADER
+from assistant.http.schemas import CopyRequest, PathName
 from assistant.http.state import app_state, client_of, marketer_route_caller
 
 router = APIRouter(tags=["marketer"])
@@ -31,11 +32,9 @@ async def draft_copy(body: CopyRequest, request: Request) -> Any:
 
 
 @router.get("/v1/customers/{customer_id}/recommendations")
-async def recommendations(
-    customer_id: str, request: Request, k: int = 5, customer_token: str | None = None
-) -> Any:
-    """Recommended products with reasons: for a marketer, or for the customer themselves with a valid token
-    (query `customer_token` or header `X-Customer-Token`)."""
+async def recommendations(customer_id: PathName, request: Request, k: int = 5) -> Any:
+    """Recommended products with reasons: for a marketer, or for the customer themselves with a valid token in the
+    `X-Customer-Token` header (never in the URL: URLs end up in access logs)."""
     if not 1 <= k <= 50:
         raise BadInput("k must be between 1 and 50")
     state = app_state(request)
@@ -43,9 +42,11 @@ async def recommendations(
     if marketer is not None:
         caller = Caller(role="marketer", client=client_of(request), user=marketer.username)
     else:
-        token = customer_token or request.headers.get("x-customer-token")
+        token = request.headers.get(CUSTOMER_TOKEN_HEADER)
         if not token:
-            raise Unauthorized("send a marketer API key, or the customer's own token")
+            raise Unauthorized(
+                "send a marketer API key, or the customer's own token in the X-Customer-Token header"
+            )
         caller = Caller(role="customer", customer_id=state.auth.customer_id(token), client=client_of(request))
     return await _tool(request, caller, "recommend_products", {"customer_id": customer_id, "k": k})
 
@@ -65,7 +66,7 @@ async def segments_plot(request: Request) -> FileResponse:
 
 
 @router.get("/v1/segments/{name}")
-async def segment(name: str, request: Request) -> Any:
+async def segment(name: PathName, request: Request) -> Any:
     """One segment's profile: size, RFM means, top categories (marketer only)."""
     return await _tool(request, marketer_route_caller(request), "segment_profile", {"segment": name})
 

@@ -9,7 +9,10 @@ What it installs, outermost first:
      (scripts, styles, fonts, images) are not counted, because one Gradio page load fetches dozens of them;
    - a body size limit checked on Content-Length before reading and again on the bytes actually streamed (a client can
      lie or send chunked) -> 413; `max_body_bytes` for everything but multipart uploads, which get `max_upload_bytes`;
-   - for JSON (and text) bodies: strict UTF-8, no NUL bytes, nesting depth at most `MAX_JSON_DEPTH`, valid JSON -> 400;
+   - for JSON (and text) bodies: strict UTF-8, no NUL bytes, nesting depth at most `MAX_JSON_DEPTH`, valid JSON, and
+     no string in it holding a lone surrogate or a NUL (valid JSON can carry ``"\ud800"``; it is not text) -> 400;
+   - a customer token in the query string -> 400 saying to use the X-Customer-Token header (URLs end up in logs);
+   - a URL whose path or query decodes to invalid UTF-8 or holds control characters -> 400;
    - security headers on every response (CSP that the Gradio pages and the widget work under, nosniff, Referrer-Policy,
      Permissions-Policy, and X-Frame-Options / frame-ancestors except on the frameable widget pages);
    - any exception that escapes the app: logged (redacted, with traceback) and answered 500 {"error": "internal error"}.
@@ -33,6 +36,13 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.cors import CORSMiddleware
 
 from assistant.errors import AssistantError, RateLimited
+from assistant.http.input_guard import (
+    MAX_JSON_DEPTH,
+    credential_in_query,
+    json_depth_exceeds,
+    json_text_problem,
+    url_problem,
+)
 from assistant.http.ratelimit import RateLimiter
 from assistant.logging_setup import RedactingFilter
 
@@ -45,7 +55,6 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
-MAX_JSON_DEPTH = 32
 # Pages under these prefixes may be framed by the shop origins in `cors_origins` (the embeddable widget and its demo).
 FRAMEABLE_PREFIXES: tuple[str, ...] = ("/widget", "/demo/widget")
 _STATIC_SUFFIXES = (
@@ -84,30 +93,6 @@ _CSP_BASE = (
 def json_error(status: int, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
     """The one error body of the API: {"error": message}."""
     return JSONResponse({"error": message}, status_code=status, headers=headers)
-
-
-def json_depth_exceeds(text: str, limit: int = MAX_JSON_DEPTH) -> bool:
-    """True when the JSON text nests arrays/objects deeper than `limit` (scanned, not parsed: no recursion)."""
-    depth = 0
-    in_string = False
-    escaped = False
-    for ch in text:
-        if in_string:
-            if escaped:
-                escaped = False
-            elif ch == "\\":
-                escaped = True
-            elif ch == '"':
-                in_string = False
-        elif ch == '"':
-            in_string = True
-        elif ch in "[{":
-            depth += 1
-            if depth > limit:
-                return True
-        elif ch in "]}":
-            depth -= 1
-    return False
 
 
 def _is_static(path: str) -> bool:
@@ -172,6 +157,15 @@ class ProtectionMiddleware:
             if self.limiter is not None and not _is_static(path):
                 client = scope.get("client")
                 self.limiter.hit(client[0] if client else "unknown")
+            bad_url = url_problem(scope)
+            if bad_url:
+                raise _Rejected(400, bad_url)
+            if credential_in_query(scope.get("query_string", b"")):
+                raise _Rejected(
+                    400,
+                    "customer tokens are not accepted in the URL (it ends up in logs and browser history): "
+                    "send it in the X-Customer-Token header",
+                )
             receive = await self._guard_body(scope, receive)
             await self.app(scope, receive, send_with_headers)
         except RateLimited as exc:
@@ -247,9 +241,12 @@ class ProtectionMiddleware:
         if json_depth_exceeds(text, self.max_json_depth):
             raise _Rejected(400, f"JSON nested too deeply (at most {self.max_json_depth} levels)")
         try:
-            json.loads(text)
+            parsed = json.loads(text)
         except ValueError as exc:
             raise _Rejected(400, f"request body is not valid JSON: {exc}") from exc
+        problem = json_text_problem(parsed)
+        if problem:
+            raise _Rejected(400, f"request body refused: {problem}")
 
     def _counting_receive(self, receive: Receive, limit: int) -> Receive:
         seen = 0
@@ -382,6 +379,10 @@ def install_protections(
     # Per conversation: the chat endpoint calls `app.state.session_limiter.hit(session_id)` for a continued session.
     app.state.session_limiter = RateLimiter(
         limits.rate_per_minute_session, 60, what="messages in this conversation"
+    )
+    # Per address, for password logins (pages.py): slow hashes make a guessing flood a CPU flood too.
+    app.state.login_limiter = RateLimiter(
+        limits.rate_per_minute_login, 60, what="login attempts from this address"
     )
     app.add_exception_handler(AssistantError, _assistant_error)
     app.add_exception_handler(RequestValidationError, _validation_error)

@@ -13,19 +13,21 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 
 from assistant.errors import ConfigError, Unauthorized
 from assistant.http import docs_view
-from assistant.http.auth import SESSION_COOKIE, SESSION_TTL_S
+from assistant.http.auth import SESSION_COOKIE, SESSION_TTL_S, came_from_network, came_over_https
 from assistant.http.schemas import LoginRequest
-from assistant.http.state import app_state
+from assistant.http.state import app_state, client_of
 
 router = APIRouter()
 
 
 @router.get("/docs/{path:path}", include_in_schema=False)
 async def show_document(path: str, request: Request) -> Response:
-    """A demo or uploaded document, rendered for people (citations link here)."""
-    settings = app_state(request).settings
-    file = docs_view.resolve(path, [settings.demo_dir, settings.data_dir / "uploads"])
-    return docs_view.render(file, path)
+    """A demo or uploaded document, rendered for people (citations link here). Internal documents (campaign briefs,
+    uploads) open for marketers only; anyone else gets the same 404 as for a document that does not exist."""
+    state = app_state(request)
+    caller = state.auth.caller(request)
+    doc = await state.in_worker(lambda: state.api.open_document(caller, path))
+    return docs_view.render(doc.path, path, private=doc.visibility != "public")
 
 
 @router.get("/login", include_in_schema=False)
@@ -39,10 +41,11 @@ async def login_form(
 ) -> Response:
     auth = app_state(request).auth
     target = safe_next(next)
-    if not auth.check_password(username, password):
+    _count_login(request)
+    if not auth.check_password(username, password, local=not came_from_network(request)):
         return HTMLResponse(_login_html(target, "Wrong user name or password."), status_code=401)
     response = RedirectResponse(target, status_code=303)
-    _set_session(response, auth.issue_session(username))
+    _set_session(request, response, auth.issue_session(username))
     return response
 
 
@@ -50,17 +53,19 @@ async def login_form(
 async def login_json(body: LoginRequest, request: Request) -> Any:
     """Log a marketer in; the answer sets the session cookie the workspace uses."""
     auth = app_state(request).auth
-    if not auth.check_password(body.username, body.password):
+    _count_login(request)
+    if not auth.check_password(body.username, body.password, local=not came_from_network(request)):
         raise Unauthorized("wrong user name or password")
     response = JSONResponse({"ok": True, "username": body.username})
-    _set_session(response, auth.issue_session(body.username))
+    _set_session(request, response, auth.issue_session(body.username))
     return response
 
 
 @router.api_route("/logout", methods=["GET", "POST"], include_in_schema=False)
-async def logout() -> Response:
+async def logout(request: Request) -> Response:
     response = RedirectResponse("/", status_code=303)
-    response.delete_cookie(SESSION_COOKIE, path="/")
+    secure = _secure(request)
+    response.delete_cookie(SESSION_COOKIE, path="/", secure=secure, httponly=True, samesite="lax")
     return response
 
 
@@ -93,8 +98,28 @@ def install_api_docs(app: FastAPI) -> None:
         )
 
 
-def _set_session(response: Response, value: str) -> None:
-    response.set_cookie(SESSION_COOKIE, value, max_age=SESSION_TTL_S, httponly=True, samesite="lax", path="/")
+def _count_login(request: Request) -> None:
+    limiter = getattr(request.app.state, "login_limiter", None)  # installed by install_protections
+    if limiter is not None:
+        limiter.hit(client_of(request) or "unknown")  # RateLimited -> 429 with Retry-After
+
+
+def _secure(request: Request) -> bool:
+    settings = app_state(request).settings
+    return settings.secure_cookies or came_over_https(request, settings)
+
+
+def _set_session(request: Request, response: Response, value: str) -> None:
+    # HttpOnly: no script reads it; SameSite=Lax: other sites' forms cannot post with it; Secure over HTTPS.
+    response.set_cookie(
+        SESSION_COOKIE,
+        value,
+        max_age=SESSION_TTL_S,
+        httponly=True,
+        samesite="lax",
+        secure=_secure(request),
+        path="/",
+    )
 
 
 def safe_next(target: str) -> str:

@@ -1,47 +1,106 @@
-"""Request bodies of the HTTP API (their JSON schemas are the OpenAPI page's)."""
+"""Request bodies of the HTTP API (their JSON schemas are the OpenAPI page's).
+
+Every string in a request is `Text` (or an id with a pattern): a lone surrogate, a NUL or another control character
+is a 422 naming the field, before any route, model or tokenizer sees it. Unknown fields are refused too, so a
+misspelt option (or a token in the body, which belongs in the ``X-Customer-Token`` header) is an error, not ignored.
+"""
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field
+from fastapi import Path as PathParam
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+
+from assistant.security import text_problem
 
 
-class ChatRequest(BaseModel):
-    message: str = Field(description="What the user asks.")
-    session_id: str | None = Field(default=None, description="Continue this conversation; omit to start one.")
+def _text(value: str) -> str:
+    # Lengths are each field's max_length (and the message's limit in settings); lines matter in uploads.
+    problem = text_problem(value)
+    if problem:
+        raise ValueError(problem)
+    return value
+
+
+Text = Annotated[str, AfterValidator(_text)]
+# A name in a URL path (a customer id, a segment): text, and short.
+PathName = Annotated[Text, PathParam(min_length=1, max_length=128)]
+# Session ids are the store's random hex; anything else cannot name a session.
+SessionId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
+
+
+class Request(BaseModel):
+    # strict: a wrong type is an error ("yes" is not a boolean, "1" not a turn id), never quietly coerced
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_token_in_body(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "customer_token" in data:
+            raise ValueError(
+                "send the customer token in the X-Customer-Token header, not in the request body"
+            )
+        return data
+
+
+class ChatRequest(Request):
+    message: Text = Field(max_length=20_000, description="What the user asks.")
+    session_id: SessionId | None = Field(
+        default=None, description="Continue this conversation; omit to start one."
+    )
     stream: bool = Field(
         default=True, description="Server-sent events (token, citation, tool_call, done) or one Reply."
     )
-    customer_token: str | None = Field(default=None, description="The shop-signed customer token, if any.")
-    contact: str | None = Field(
+    contact: Text | None = Field(
         default=None,
         max_length=200,
         description="How a person can reach the customer (e-mail or phone), if given.",
     )
 
 
-class CopyRequest(BaseModel):
-    skus: list[str] = Field(min_length=1, description="Products the copy is about.")
-    channel: str = Field(description="google-rsa | meta | email | sms | x (generation/channels.yaml)")
+class CopyRequest(Request):
+    skus: list[Annotated[Text, Field(min_length=1, max_length=64)]] = Field(
+        min_length=1, max_length=50, description="Products the copy is about."
+    )
+    channel: Text = Field(
+        max_length=40, description="google-rsa | meta | email | sms | x (generation/channels.yaml)"
+    )
     variants: int = Field(default=3, ge=1, le=10)
-    brief_id: str | None = Field(default=None, description="A campaign brief, e.g. 'winter-trail-2026'.")
-    segment: str | None = Field(default=None, description="The customer segment the copy is for.")
+    brief_id: Text | None = Field(
+        default=None, max_length=200, description="A campaign brief, e.g. 'winter-trail-2026'."
+    )
+    segment: Text | None = Field(
+        default=None, max_length=200, description="The customer segment the copy is for."
+    )
 
 
-class FeedbackRequest(BaseModel):
-    session_id: str
-    turn_id: int
+class FeedbackRequest(Request):
+    session_id: SessionId
+    turn_id: int = Field(ge=1, le=2**62)
     rating: Literal[1, -1]
-    comment: str | None = Field(default=None, max_length=2000)
+    comment: Text | None = Field(default=None, max_length=2000)
 
 
-class HandoffRequest(BaseModel):
-    session_id: str
-    contact: str | None = Field(default=None, max_length=200)
-    reason: str | None = Field(default=None, max_length=2000)
+class HandoffRequest(Request):
+    session_id: SessionId
+    contact: Text | None = Field(
+        default=None,
+        max_length=200,
+        description="How the shop's staff can reach you (email or phone); needed unless the shop identified you.",
+    )
+    reason: Text | None = Field(default=None, max_length=2000)
 
 
-class LoginRequest(BaseModel):
-    username: str
-    password: str
+class LoginRequest(Request):
+    username: Text = Field(max_length=200)
+    password: Text = Field(max_length=1024)
+
+
+REQUEST_MODELS: tuple[type[Request], ...] = (
+    ChatRequest,
+    CopyRequest,
+    FeedbackRequest,
+    HandoffRequest,
+    LoginRequest,
+)

@@ -15,7 +15,7 @@ from fastapi import Request
 
 from assistant.api import AssistantAPI
 from assistant.conversation.reply import Caller
-from assistant.http.auth import Authenticator
+from assistant.http.auth import CUSTOMER_TOKEN_HEADER, Authenticator
 from assistant.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -94,7 +94,7 @@ def marketer_route_caller(request: Request) -> Caller:
     marketer = state.auth.marketer_from_request(request)
     if marketer is not None:
         return Caller(role="marketer", client=client_of(request), user=marketer.username)
-    token = request.headers.get("x-customer-token")
+    token = request.headers.get(CUSTOMER_TOKEN_HEADER)
     if token:
         return Caller(role="customer", customer_id=state.auth.customer_id(token), client=client_of(request))
     state.auth.require_marketer(request)  # raises Unauthorized with how to log in

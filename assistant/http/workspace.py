@@ -4,9 +4,9 @@ polls, and insights. Each calls one method of the application API, which checks 
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Path, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
@@ -16,6 +16,9 @@ from assistant.workspace.drafts import UNSET
 from assistant.workspace.types import ExportFile
 
 router = APIRouter(tags=["workspace"])
+
+# A record id the database can hold: a larger number is a 422, not an integer overflow inside the driver.
+RecordId = Annotated[int, Path(ge=1, le=2**63 - 1, description="The record's id.")]
 
 
 class LineEdit(BaseModel):
@@ -33,7 +36,7 @@ class LineEdit(BaseModel):
         default=False, description="Change the pin (to `pin`, or none) as well as the text."
     )
     seen_version: int | None = Field(
-        default=None, description="The version edited; refused if it changed since."
+        default=None, ge=0, le=2**63 - 1, description="The version edited; refused if it changed since."
     )
 
 
@@ -99,28 +102,28 @@ async def list_drafts(
 
 
 @router.get("/v1/drafts/{draft_id}")
-async def get_draft(draft_id: int, request: Request) -> Any:
+async def get_draft(draft_id: RecordId, request: Request) -> Any:
     """One draft: every line with its character count, source, backing facts, pin and problems; every version."""
     caller, api = _marketer(request), app_state(request).api
     return await _run(request, lambda: api.get_draft(caller, draft_id))
 
 
 @router.get("/v1/drafts/{draft_id}/variants")
-async def draft_variants(draft_id: int, request: Request) -> Any:
+async def draft_variants(draft_id: RecordId, request: Request) -> Any:
     """The variants drafted together with this one, with their angles."""
     caller, api = _marketer(request), app_state(request).api
     return await _run(request, lambda: api.draft_variants(caller, draft_id))
 
 
 @router.post("/v1/drafts/{draft_id}/check")
-async def check_line(draft_id: int, body: LineText, request: Request) -> Any:
+async def check_line(draft_id: RecordId, body: LineText, request: Request) -> Any:
     """Check a line under the draft's rules (the same as generation's) without saving it."""
     caller, api = _marketer(request), app_state(request).api
     return await _run(request, lambda: api.check_draft_line(caller, draft_id, body.field, body.text))
 
 
 @router.post("/v1/drafts/{draft_id}/lines")
-async def edit_line(draft_id: int, body: LineEdit, request: Request) -> Any:
+async def edit_line(draft_id: RecordId, body: LineEdit, request: Request) -> Any:
     """Save a line as the draft's next version (an approved draft goes back to review)."""
     caller, api = _marketer(request), app_state(request).api
     pin = body.pin if body.set_pin else UNSET
@@ -133,14 +136,14 @@ async def edit_line(draft_id: int, body: LineEdit, request: Request) -> Any:
 
 
 @router.post("/v1/drafts/{draft_id}/decision")
-async def decide(draft_id: int, body: Decision, request: Request) -> Any:
+async def decide(draft_id: RecordId, body: Decision, request: Request) -> Any:
     """Approve (refused while a line breaks a rule), reject, or send back to draft; who and when are kept."""
     caller, api = _marketer(request), app_state(request).api
     return await _run(request, lambda: api.decide_draft(caller, draft_id, body.status, body.note))
 
 
 @router.post("/v1/drafts/{draft_id}/more-like-this")
-async def more_like_this(draft_id: int, body: MoreLikeThis, request: Request) -> Any:
+async def more_like_this(draft_id: RecordId, body: MoreLikeThis, request: Request) -> Any:
     """Draft again from one line: new stored drafts whose lines are closest to it."""
     caller, api = _marketer(request), app_state(request).api
     return await _run(
@@ -165,39 +168,37 @@ async def inbox(request: Request, status: str = "open") -> Any:
 
 
 @router.get("/v1/handoffs/{handoff_id}")
-async def inbox_item(handoff_id: int, request: Request) -> Any:
+async def inbox_item(handoff_id: RecordId, request: Request) -> Any:
     """One request with the customer's contact and the conversation's transcript."""
     caller, api = _marketer(request), app_state(request).api
     return await _run(request, lambda: api.inbox_item(caller, handoff_id))
 
 
 @router.post("/v1/handoffs/{handoff_id}/assign")
-async def assign(handoff_id: int, body: Assignment, request: Request) -> Any:
+async def assign(handoff_id: RecordId, body: Assignment, request: Request) -> Any:
     caller, api = _marketer(request), app_state(request).api
     return await _run(request, lambda: api.assign_handoff(caller, handoff_id, body.assignee))
 
 
 @router.post("/v1/handoffs/{handoff_id}/reply")
-async def reply(handoff_id: int, body: StaffText, request: Request) -> Any:
+async def reply(handoff_id: RecordId, body: StaffText, request: Request) -> Any:
     """Answer the customer: their widget shows the reply on its next poll or page load."""
     caller, api = _marketer(request), app_state(request).api
     return await _run(request, lambda: api.reply_handoff(caller, handoff_id, body.text))
 
 
 @router.post("/v1/handoffs/{handoff_id}/close")
-async def close(handoff_id: int, request: Request) -> Any:
+async def close(handoff_id: RecordId, request: Request) -> Any:
     caller, api = _marketer(request), app_state(request).api
     return await _run(request, lambda: api.close_handoff(caller, handoff_id))
 
 
 @router.get("/v1/sessions/{session_id}/replies")
-async def staff_replies(
-    session_id: str, request: Request, after: int = 0, customer_token: str | None = None
-) -> Any:
-    """The staff's replies in this conversation with an id above `after` (the widget polls this)."""
+async def staff_replies(session_id: str, request: Request, after: int = 0) -> Any:
+    """The staff's replies in this conversation with an id above `after` (the widget polls this); the customer's
+    token goes in the X-Customer-Token header."""
     state = app_state(request)
-    token = customer_token or request.headers.get("x-customer-token")
-    caller = state.auth.caller(request, token)
+    caller = state.auth.caller(request)
     replies = await _run(request, lambda: state.api.staff_replies(caller, session_id, max(0, after)))
     return {"replies": replies}
 

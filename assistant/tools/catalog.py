@@ -12,11 +12,11 @@ from typing import Any, Literal
 from assistant.errors import NotFound
 from assistant.tools.base import ToolContext, tool
 from assistant.tools.results import DocHit, DocSearch, DocUnit, ProductInfo, ProductSearch
+from assistant.visibility import search_filters, visible_hits
 
 DocType = Literal["policy", "page", "campaign", "other"]
 MAX_K = 20
-CUSTOMER_DOC_TYPES = frozenset({"policy", "page", "other"})  # not "campaign": briefs are internal
-MARKETER_DOC_TYPES = frozenset({"policy", "page", "campaign", "other"})
+SEARCHED_DOC_TYPES = frozenset({"policy", "page", "campaign", "other"})  # products: search_products
 SECTION_KINDS = frozenset({"table_row", "list_item"})  # units that are read with the rest of their section
 MAX_SECTION_UNITS = 30
 
@@ -52,7 +52,7 @@ def _unit(hit: Any, retrieved: bool) -> DocUnit:
     )
 
 
-def _with_sections(kb: Any, hits: list[Any]) -> list[DocHit]:
+def _with_sections(kb: Any, hits: list[Any], role: str) -> list[DocHit]:
     """The hits with every table row and list item widened to its whole section (the table, the list), once per
     section at the rank of its best unit: "which delivery options" needs every row, "not to Canada" every
     destination, and one row of a table rarely answers alone."""
@@ -69,9 +69,12 @@ def _with_sections(kb: Any, hits: list[Any]) -> list[DocHit]:
             if hit.chunk_id in positions:
                 merged.units[positions[hit.chunk_id]].retrieved = True
             continue
-        members = [m for m in kb.section(hit) if (m.metadata or {}).get("kind") != "product"][
-            :MAX_SECTION_UNITS
+        # The section's other units pass the same visibility rule as the hit (one file, one visibility, but the
+        # rule is checked where evidence enters, not assumed).
+        members = [
+            m for m in visible_hits(role, kb.section(hit)) if (m.metadata or {}).get("kind") != "product"
         ]
+        members = members[:MAX_SECTION_UNITS]
         if not any(m.chunk_id == hit.chunk_id for m in members):
             members = [hit, *members][:MAX_SECTION_UNITS]
         units = [_unit(m, m.chunk_id == hit.chunk_id) for m in members]
@@ -93,24 +96,27 @@ def search_docs(ctx: ToolContext, query: str, k: int = 4, doc_type: DocType | No
     """
     kb = ctx.service("kb")
     k = max(1, min(MAX_K, k))
-    # Campaign briefs and other internal documents are for the marketing team; customers see help pages only.
-    visible = CUSTOMER_DOC_TYPES if ctx.role == "customer" else MARKETER_DOC_TYPES
-    if doc_type is not None and doc_type not in visible:
-        doc_type = "policy"
+    # Who may see what is one rule (assistant.visibility): customers get public documents only, so campaign briefs
+    # and uploads (internal by default) never become a customer's evidence.
+    visible = search_filters(ctx.role)
     if doc_type is not None:
-        hits = kb.search(query, k=k, filters={"doc_type": doc_type})
+        hits = visible_hits(ctx.role, kb.search(query, k=k, filters={**visible, "doc_type": doc_type}))
     else:
-        # One filter value per search: take a wider unfiltered list and keep the visible kinds (search_products has
+        # One filter value per search: take a wider unfiltered list and keep the document kinds (search_products has
         # the products); when products crowd everything out (a question in another language, say), top up from the
         # policies.
-        hits = [h for h in kb.search(query, k=k * 3) if (h.metadata or {}).get("doc_type") in visible][:k]
+        wide = [h for h in kb.search(query, k=k * 3, filters=visible) if _searched(h)]
+        hits = visible_hits(ctx.role, wide)[:k]
         if len(hits) < k:
             seen = {h.chunk_id for h in hits}
-            hits += [
-                h for h in kb.search(query, k=k, filters={"doc_type": "policy"}) if h.chunk_id not in seen
-            ]
+            policies = kb.search(query, k=k, filters={**visible, "doc_type": "policy"})
+            hits += [h for h in visible_hits(ctx.role, policies) if h.chunk_id not in seen]
             hits = hits[:k]
-    return DocSearch(query=query, hits=_with_sections(kb, hits))
+    return DocSearch(query=query, hits=_with_sections(kb, hits, ctx.role))
+
+
+def _searched(hit: Any) -> bool:
+    return (hit.metadata or {}).get("doc_type") in SEARCHED_DOC_TYPES
 
 
 def _catalog(ctx: ToolContext) -> Any | None:
@@ -192,7 +198,8 @@ def search_products(
     if in_stock is not None:
         filters["in_stock"] = in_stock
     products = []
-    for hit in kb.search(query, k=k, filters=filters):
+    # The same visibility rule as documents: product rows from an upload are internal until marked public.
+    for hit in visible_hits(ctx.role, kb.search(query, k=k, filters={**filters, **search_filters(ctx.role)})):
         sku = (hit.metadata or {}).get("sku") or hit.anchor
         item = _product_info(ctx, sku, hit)
         if item is not None:

@@ -59,7 +59,7 @@ def policy_hit(anchor: str, text: str, source: str = "policies/returns.md") -> H
         text=f"{heading}: {text}",
         source=source,
         score=1.0,
-        metadata={"doc_type": "policy", "heading": heading},
+        metadata={"doc_type": "policy", "heading": heading, "visibility": "public"},
         title="Returns and refunds",
         anchor=anchor,
     )
@@ -82,7 +82,7 @@ def product_hit(p: Product, stale_price: float | None = None) -> Hit:
         source="catalog.csv",
         score=1.0,
         metadata={"doc_type": "product", "sku": p.sku, "category": p.category, "price": stale_price or p.price,
-                  "currency": p.currency, "stock": p.stock, "in_stock": p.stock > 0},
+                  "currency": p.currency, "stock": p.stock, "in_stock": p.stock > 0, "visibility": "public"},
         title=p.name,
         anchor=p.sku,
     )  # fmt: skip

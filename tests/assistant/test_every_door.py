@@ -65,8 +65,9 @@ def test_the_chat_door(app: Assistant) -> None:
 def test_the_http_door(app: Assistant) -> None:
     from assistant.http import create_app
 
+    http = create_app(app.settings, app)  # generates the widget secret the shop signs with
     customer = {"X-Customer-Token": sign_customer("C1", app.settings.widget_secret.get_secret_value())}
-    with TestClient(create_app(app.settings, app)) as client:
+    with TestClient(http) as client:
         assert client.get("/v1/segments", headers=customer).status_code == 403
         assert client.get("/v1/segments/plot.png", headers=customer).status_code == 403
         assert client.get("/v1/segments").status_code == 401  # nobody at all: told how to log in

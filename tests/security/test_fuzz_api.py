@@ -5,12 +5,18 @@ router path, so no LLM runs). Each generated request is sent twice: anonymously 
 marketer endpoints are fuzzed past their authentication. 503 is allowed only with Retry-After (a model not trained
 yet is a documented, temporary state); any other 5xx fails.
 
+Schemathesis only generates strings a UTF-8 codec can encode, so it never sends a lone surrogate (valid JSON as
+``"\ud800"``); each generated JSON body is therefore sent a third time with every string in it spoiled (a lone
+surrogate, a NUL or an escape character appended), which must be a 400 or 422 with a message.
+
 `make fuzz` runs the same test with many more examples: MKA_FUZZ_EXAMPLES=300.
 """
 
 from __future__ import annotations
 
 import atexit
+import itertools
+import json
 import os
 import shutil
 import tempfile
@@ -18,6 +24,7 @@ from pathlib import Path
 
 import pytest
 import schemathesis
+from fastapi.testclient import TestClient
 from hypothesis import HealthCheck
 from hypothesis import settings as hyp_settings
 from pydantic import SecretStr
@@ -62,6 +69,7 @@ class _OneLifespan:
 
 APP = _fuzz_app()
 schema = schemathesis.openapi.from_asgi("/openapi.json", APP)
+APP_CLIENT = TestClient(APP, raise_server_exceptions=False)
 
 
 @pytest.fixture(scope="module")
@@ -82,6 +90,37 @@ def _check(response, case, who: str) -> None:
         assert isinstance(body.get("error"), str) and body["error"], where
 
 
+_SPOILERS = itertools.cycle(["\ud800", "\udfff", "\x00", "\x1b", "\x7f"])
+
+
+def _spoil(value):
+    """`value` with every string in it given a character that is not text."""
+    if isinstance(value, str):
+        return value + next(_SPOILERS)
+    if isinstance(value, list):
+        return [_spoil(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _spoil(v) for k, v in value.items()}
+    return value
+
+
+def _check_spoiled(case) -> None:
+    body = case.body if isinstance(case.body, dict) and case.method.upper() == "POST" else None
+    if body is None or not any(isinstance(v, str | list) for v in body.values()):
+        return
+    raw = json.dumps(_spoil(body))  # ensure_ascii: the surrogate travels as a \udXXX escape
+    for headers in ({}, {"Authorization": f"Bearer {API_KEY}"}):
+        response = APP_CLIENT.request(
+            case.method,
+            case.formatted_path,
+            content=raw,
+            headers={"content-type": "application/json", **headers},
+        )
+        where = f"{case.method} {case.formatted_path} spoiled: {response.status_code} {response.text[:300]!r}"
+        assert response.status_code in (400, 413, 422), where
+        assert response.json().get("error"), where
+
+
 @pytest.mark.slow
 @schema.parametrize()
 @hyp_settings(
@@ -94,3 +133,4 @@ def _check(response, case, who: str) -> None:
 def test_no_server_errors(case, warm_assistant):
     _check(case.call(timeout=120), case, "anonymous")
     _check(case.call(headers={"Authorization": f"Bearer {API_KEY}"}, timeout=120), case, "marketer")
+    _check_spoiled(case)

@@ -306,6 +306,12 @@
     try { return { event: event, data: JSON.parse(data.join("\n")) }; } catch (e) { return null; }
   }
 
+  // The shop-signed token travels in a header only: never in the URL (logs, history) nor in the body.
+  function withToken(headers) {
+    if (cfg.token) headers["X-Customer-Token"] = cfg.token;
+    return headers;
+  }
+
   async function ask(message) {
     var el = addMessage("bot", "");
     el.querySelector(".text").innerHTML = '<span class="typing">' + esc(t.typing) + "</span>";
@@ -314,9 +320,9 @@
       res = await fetch(API + "/v1/chat", {
         method: "POST",
         credentials: "omit", // a marketer's login cookie must never turn the widget into a marketer chat
-        headers: { "Content-Type": "application/json", Accept: "text/event-stream" },
+        headers: withToken({ "Content-Type": "application/json", Accept: "text/event-stream" }),
         body: JSON.stringify({
-          message: message, session_id: state.session_id, stream: true, customer_token: cfg.token,
+          message: message, session_id: state.session_id, stream: true,
           contact: contact.value.trim() || null, // a handoff this turn makes can then reach the customer
         }),
       });
@@ -405,7 +411,7 @@
         res = await fetch(API + "/v1/handoff", {
           method: "POST",
           credentials: "omit",
-          headers: { "Content-Type": "application/json" },
+          headers: withToken({ "Content-Type": "application/json" }), // the conversation is this customer's
           body: JSON.stringify({ session_id: state.session_id, contact: who, reason: "asked for a person in the widget" }),
         });
       } catch (e) {

@@ -42,7 +42,11 @@ def handoff(turn: Turn, route: Route, history: list[dict]) -> Iterator[TurnEvent
     ticket = record.result.handoff_id
     turn.handoff_ids.append(ticket)
     turn.outcome = "handoff"
-    if existing is not None:
+    if existing is not None and route.slots.get(
+        "contact"
+    ):  # a new address in this message: say where they will write
+        yield from turn.say(turn.phrase("handoff_existing_contact", ticket=ticket, contact=contact))
+    elif existing is not None:
         yield from turn.say(turn.phrase("handoff_existing", ticket=ticket))
     elif contact:
         yield from turn.say(turn.phrase("handoff_created", ticket=ticket, contact=contact))

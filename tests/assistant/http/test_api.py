@@ -150,7 +150,8 @@ def test_chat_without_stream_returns_the_reply_and_keeps_the_session(client: Tes
         ({}, 422, "message"),
         ({"message": "boom-bad"}, 400, "not allowed"),
         ({"message": "hi", "session_id": "nope"}, 404, "unknown session"),
-        ({"message": "hi", "customer_token": "forged.1.abc"}, 401, "token"),
+        # Customer tokens travel in the X-Customer-Token header only (issue 12): one in the body is refused.
+        ({"message": "hi", "customer_token": "forged.1.abc"}, 422, "X-Customer-Token header"),
     ],
 )
 def test_chat_errors_are_json_with_a_message(
@@ -159,6 +160,11 @@ def test_chat_errors_are_json_with_a_message(
     response = client.post("/v1/chat", json=body)
     assert response.status_code == status, response.text
     assert fragment in response.json()["error"]
+
+
+def test_a_forged_customer_token_in_the_header_is_401(client: TestClient) -> None:
+    response = client.post("/v1/chat", json={"message": "hi"}, headers={"X-Customer-Token": "forged.1.abc"})
+    assert response.status_code == 401 and "token" in response.json()["error"]
 
 
 def test_an_internal_error_never_shows_a_traceback(client: TestClient) -> None:
@@ -172,7 +178,9 @@ def test_signed_customer_token_identifies_the_customer(
     client: TestClient, fake: FakeAssistant, api_settings
 ) -> None:
     token = sign_customer("C-42", api_settings.widget_secret.get_secret_value())
-    response = client.post("/v1/chat", json={"message": "who am i", "stream": False, "customer_token": token})
+    response = client.post(
+        "/v1/chat", json={"message": "who am i", "stream": False}, headers={"X-Customer-Token": token}
+    )
     assert response.status_code == 200
     message, caller, _ = fake.calls[-1]
     assert message == "who am i" and caller.role == "customer" and caller.customer_id == "C-42"
@@ -234,7 +242,11 @@ def test_feedback_and_handoff_are_stored(client: TestClient, fake: FakeAssistant
     )
     assert handoff.status_code == 200
     assert fake.store.list_handoffs()[0]["contact"] == "ann@example.com"
-    assert client.post("/v1/handoff", json={"session_id": "nope"}).status_code == 404
+    nowhere = {"session_id": "nope", "contact": "ann@example.com"}
+    assert client.post("/v1/handoff", json=nowhere).status_code == 404
+    # An anonymous customer must leave a way to be reached (issue 12).
+    no_contact = client.post("/v1/handoff", json={"session_id": reply["session_id"], "contact": " "})
+    assert no_contact.status_code == 400 and "contact" in no_contact.json()["error"]
 
 
 # ------------------------------------------------------------------------------------------------- marketer API
@@ -311,9 +323,14 @@ def test_recommendations_for_a_marketer_or_the_customer_themselves(
     )
     assert own.status_code == 200 and fake_tools[-1][1].role == "customer"
     other = client.get(
-        "/v1/customers/C-1/recommendations", params={"customer_token": sign_customer("C-2", secret)}
+        "/v1/customers/C-1/recommendations", headers={"X-Customer-Token": sign_customer("C-2", secret)}
     )
     assert other.status_code == 403
+    # A token in the URL would land in access logs: refused, saying where it goes (issue 12).
+    in_url = client.get(
+        "/v1/customers/C-1/recommendations", params={"customer_token": sign_customer("C-1", secret)}
+    )
+    assert in_url.status_code == 400 and "X-Customer-Token header" in in_url.json()["error"]
     assert client.get("/v1/customers/C-1/recommendations").status_code == 401
     assert (
         client.get("/v1/customers/C-1/recommendations", params={"k": 0}, headers=marketer()).status_code
@@ -337,7 +354,9 @@ def test_upload_saves_and_ingests_checked_files(
     assert exe.status_code == 400 and "unsupported file type" in exe.json()["error"]
     empty = client.post("/v1/documents", files={"file": ("e.txt", b"  ", "text/plain")}, headers=marketer())
     assert empty.status_code == 400
-    assert client.get("/docs/new_policy.md").status_code == 200  # uploads are citable too
+    # Uploads are internal by default (issue 12): marketers open them, anyone else gets a 404.
+    assert client.get("/docs/new_policy.md", headers=marketer()).status_code == 200
+    assert client.get("/docs/new_policy.md").status_code == 404
 
 
 def test_documents_render_with_anchors_and_without_scripts(client: TestClient) -> None:

@@ -107,7 +107,11 @@ def test_help_desk_pulls_replies_and_the_widget_reads_them(client: TestClient) -
     sid = app.store.create_session("customer", "C00003")
     app.store.add_turn(sid, message="Where is my parcel?", reply="Let me find a person for you.")
     # the widget's handoff form: the request lands in the inbox (folded with the chat's own request, if any)
-    created = client.post("/v1/handoff", json={"session_id": sid, "contact": "gus@example.com"})
+    created = client.post(
+        "/v1/handoff",
+        json={"session_id": sid, "contact": "gus@example.com"},
+        headers={"X-Customer-Token": token},
+    )
     assert created.status_code == 200
     hid = created.json()["handoff_id"]
 
@@ -125,8 +129,10 @@ def test_help_desk_pulls_replies_and_the_widget_reads_them(client: TestClient) -
     assert [r["text"] for r in widget.json()["replies"]] == ["It left our depot today."]
     after = widget.json()["replies"][0]["reply_id"]
     assert client.get(
-        f"/v1/sessions/{sid}/replies", params={"after": after, "customer_token": token}
+        f"/v1/sessions/{sid}/replies", params={"after": after}, headers={"X-Customer-Token": token}
     ).json() == {"replies": []}
+    in_url = client.get(f"/v1/sessions/{sid}/replies", params={"customer_token": token})
+    assert in_url.status_code == 400  # tokens only in the header (issue 12)
     assert client.get(f"/v1/sessions/{sid}/replies").status_code == 403  # anonymous is not C00003
     assert client.post(f"/v1/handoffs/{hid}/close", headers=AUTH).json()["status"] == "closed"
     assert client.get("/v1/handoffs", headers=AUTH).json() == []

@@ -31,7 +31,8 @@ def test_search_docs_leaves_out_product_records():
     assert out.hits and all(h.doc_type == "policy" for h in out.hits)
     assert out.hits[0].heading.startswith("Returns and refunds")
     search_docs.run(_ctx(kb=kb), {"query": "return", "doc_type": "policy", "k": 2})
-    assert kb.queries[-1] == ("return", {"doc_type": "policy"})
+    # a customer's searches ask the index for public documents only (assistant.visibility)
+    assert kb.queries[-1] == ("return", {"doc_type": "policy", "visibility": "public"})
     with pytest.raises(BadInput):
         search_docs.run(_ctx(kb=kb), {"query": "x", "doc_type": "secret"})
 
@@ -45,7 +46,12 @@ def test_search_products_uses_catalog_prices_and_filters():
     out = search_products.run(
         _ctx(kb=kb, catalog=demo_catalog()), {"query": "waterproof", "in_stock": True, "max_price": 200}
     )
-    assert kb.queries[-1][1] == {"doc_type": "product", "max_price": 200.0, "in_stock": True}
+    assert kb.queries[-1][1] == {
+        "doc_type": "product",
+        "max_price": 200.0,
+        "in_stock": True,
+        "visibility": "public",
+    }
     assert out.filters == {"max_price": 200.0, "in_stock": True}
 
 
