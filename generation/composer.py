@@ -111,7 +111,16 @@ def score_units(
     idf = {t: math.log(1 + n / (1 + sum(t in d for d in docs))) + 0.5 for t in q_terms}
     total = sum(idf.values())
     figure = wanted_figure(question)
-    lexical = [sum(idf[t] for t in q_terms & doc) / total for doc in docs]
+    # A thing the question names that no unit mentions ("bitcoin") is still what the question is about: the units
+    # that list others of its kind (the ways to pay) are credited with it, for they answer that it is not among them.
+    absent = {e.type for e in asked if e.surface and terms(e.surface) <= named}
+    lists_kind = {p for p, u in enumerate(units) if absent and any(m.type in absent for m in _mentions(u))}
+    named_weight = (math.log(1 + n) + 0.5) * len(named) if lists_kind else 0.0
+    lexical = [
+        (sum(idf[t] for t in q_terms & doc) + (named_weight if p in lists_kind else 0.0))
+        / (total + named_weight)
+        for p, doc in enumerate(docs)
+    ]
     # Only units that share a word with the question can answer it, so only the best of those are embedded: an
     # embedding call costs tens of milliseconds per sentence on 2 busy cores.
     candidates = sorted((p for p, m in enumerate(lexical) if m > 0), key=lambda p: -lexical[p])[
@@ -125,7 +134,7 @@ def score_units(
     for pos, (unit, matched) in enumerate(zip(units, lexical, strict=True)):
         if not matched and not (unit.kind == "table_row" and unit.label.lower() in question_tokens):
             continue
-        score = matched
+        score = matched + _structure_bonus(unit, q_terms, idf, total + named_weight)
         kinds = {f.kind for f in extract_facts(unit.text)}
         has_figure = bool(figure and FIGURE_KINDS.get(figure, set()) & kinds and matched)
         if has_figure:
@@ -164,11 +173,31 @@ def score_units(
     return out
 
 
+def _structure_bonus(unit: Unit, q_terms: frozenset[str], idf: dict[str, float], total: float) -> float:
+    """What the unit's place in its document says about it answering: a section the question names (the headings
+    below the page title: "Balance and lost cards" for "check my gift card balance"); a unit that came along with its
+    section rather than being found; a list item that only repeats what the question names while its list's lead is
+    about something else ("Gas canisters" in the list of items that cannot be returned, for sending them)."""
+    bonus = 0.0
+    named_section = terms(unit.section_name) & q_terms
+    if named_section:
+        bonus += 0.25 * sum(idf[t] for t in named_section) / total
+    if not unit.retrieved:
+        bonus -= 0.05
+    if unit.kind == "list_item" and terms(unit.text) <= q_terms and not terms(unit.lead) & q_terms:
+        bonus -= 0.25
+    return bonus
+
+
 def _dense(question: str, units: Sequence[Unit], embed: Embed | None) -> list[float] | None:
     if embed is None:
         return None
     try:
-        vectors = embed([question] + [f"{u.heading}: {u.text}" if u.heading else u.text for u in units])
+        # The whole heading path: "Returns and refunds > Items we cannot take back" says what a bare item is about.
+        vectors = embed(
+            [question]
+            + [f"{u.path or u.heading}: {u.text}" if u.path or u.heading else u.text for u in units]
+        )
         return [float(v) for v in (vectors[1:] @ vectors[0])]
     except Exception:  # an embedder problem must not cost the answer: lexical matching still works
         log.exception("embedding evidence units failed; using lexical matching only")
@@ -245,11 +274,16 @@ def _not_offered(
         kinds = {m.name for u in alternatives for m in _mentions(u) if m.type == entity.type}
         if len(kinds) < 2:
             continue
-        rows = [
+        rows = [u for u in alternatives if u.kind == "table_row" and _labels_type(u, entity.type)]
+        # The table a relevant row belongs to is read whole: every way to pay it lists, not only those that matched.
+        tables = {(u.index, u.heading) for u in rows}
+        rows += [
             u
-            for u in alternatives
+            for u in units
             if u.kind == "table_row"
-            and any(m.type == entity.type for m in named_entities(u.label, groups=True))
+            and (u.index, u.heading) in tables
+            and u not in rows
+            and _labels_type(u, entity.type)
         ]
         thing = entity.surface if entity.surface[:1].isupper() else entity.name
         spec = entity_types().get(entity.type, {})

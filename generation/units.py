@@ -37,6 +37,13 @@ class Unit:
     lead: str = ""  # the sentence that introduces a list item's list
     position: int = 0  # reading order within all units
     retrieved: bool = True  # the search found this unit itself (False: it came along with its section)
+    path: str = ""  # the whole heading path ("Gift cards > Balance and lost cards"): the page and its section
+
+    @property
+    def section_name(self) -> str:
+        """The headings below the page's own title: what names this section among the page's others."""
+        parts = self.path.split(" > ")
+        return " ".join(parts[1:]) if len(parts) > 1 else ""
 
     @property
     def label(self) -> str:
@@ -214,6 +221,16 @@ def _structured(
 
 
 def _item_units(index: int, item: Any) -> list[Unit]:
+    heading = str(_field(item, "heading") or "")
+    root = heading or str(_field(item, "title") or "")
+    leaf = root.split(" > ")[-1]
+    return [
+        replace(u, path=root if u.heading in ("", leaf) else f"{root} > {u.heading}")
+        for u in _units_of(index, item)
+    ]
+
+
+def _units_of(index: int, item: Any) -> list[Unit]:
     fields = _field(item, "fields", None) or {}
     text = str(_field(item, "text") or "")
     heading = str(_field(item, "heading") or "")
