@@ -85,7 +85,8 @@ def _phrase(language: str, key: str) -> str:
 
 
 def _unit_terms(unit: Unit) -> frozenset[str]:
-    return terms(unit.text) | terms(unit.heading) | terms(unit.lead)
+    # The whole heading path: the page's title ("Gift cards") is what every one of its sentences is about.
+    return terms(unit.text) | terms(unit.heading) | terms(unit.lead) | terms(unit.path)
 
 
 def _mentions(unit: Unit) -> list[Entity]:
@@ -179,9 +180,12 @@ def _structure_bonus(unit: Unit, q_terms: frozenset[str], idf: dict[str, float],
     section rather than being found; a list item that only repeats what the question names while its list's lead is
     about something else ("Gas canisters" in the list of items that cannot be returned, for sending them)."""
     bonus = 0.0
-    named_section = terms(unit.section_name) & q_terms
+    page = unit.path.split(" > ")[0]
+    named_section = (terms(unit.section_name) - terms(page)) & q_terms
     if named_section:
-        bonus += 0.25 * sum(idf[t] for t in named_section) / total
+        # By count, not rarity: a word the whole page shares ("warranty" on the warranty page) still names the
+        # section that has it in its own heading.
+        bonus += 0.25 * len(named_section) / len(q_terms)
     if not unit.retrieved:
         bonus -= 0.05
     if unit.kind == "list_item" and terms(unit.text) <= q_terms and not terms(unit.lead) & q_terms:

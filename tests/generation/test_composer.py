@@ -108,3 +108,11 @@ def test_a_condition_of_the_same_section_follows_the_lead():
 
 def test_nothing_that_answers_is_none():
     assert compose("who designed your company logo?", page("shipping", "payment")) is None
+
+
+def test_every_stopword_is_a_word():
+    # YAML reads a bare `on` as true: a stopword list must hold strings only.
+    from generation.terms import grounded_data, terms
+
+    assert all(isinstance(w, str) for w in grounded_data()["stopwords"])
+    assert "on" not in terms("warranty on jackets")
