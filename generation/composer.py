@@ -103,19 +103,22 @@ def score_units(
     # A thing the question names that no unit mentions (nor a group it belongs to: France is an EU country) is left
     # out of the words to match, so that a destination no page lists does not hide the pages that list the others.
     docs = [_unit_terms(u) for u in units]
+    own = [
+        terms(u.text) | terms(u.heading) | terms(u.lead) for u in units
+    ]  # rarity is judged without the path
     vocabulary = frozenset().union(*docs)
     named = frozenset(t for e in asked for t in terms(e.surface) if t not in vocabulary)
     q_terms = terms(question) - named or terms(question)
     if not q_terms:
         return []
     n = len(docs)
-    idf = {t: math.log(1 + n / (1 + sum(t in d for d in docs))) + 0.5 for t in q_terms}
+    idf = {t: math.log(1 + n / (1 + sum(t in d for d in own))) + 0.5 for t in q_terms}
     total = sum(idf.values())
     figure = wanted_figure(question)
     # A thing the question names that no unit mentions ("bitcoin") is still what the question is about: the units
     # that list others of its kind (the ways to pay) are credited with it, for they answer that it is not among them.
     absent = {e.type for e in asked if e.surface and terms(e.surface) <= named}
-    lists_kind = {p for p, u in enumerate(units) if absent and any(m.type in absent for m in _mentions(u))}
+    lists_kind = {p for p, u in enumerate(units) if absent and _lists_kind(u, absent)}
     named_weight = (math.log(1 + n) + 0.5) * len(named) if lists_kind else 0.0
     lexical = [
         (sum(idf[t] for t in q_terms & doc) + (named_weight if p in lists_kind else 0.0))
@@ -172,6 +175,14 @@ def score_units(
             out.append(Scored(unit, score, matched))
     out.sort(key=lambda s: -s.score)
     return out
+
+
+def _lists_kind(unit: Unit, types: set[str]) -> bool:
+    """Whether the unit enumerates things of these types: a table row labelled with one ("PayPal: ..."), or a
+    sentence naming two or more ("Visa, Mastercard, PayPal")."""
+    if unit.kind == "table_row" and any(_labels_type(unit, t) for t in types):
+        return True
+    return any(len({m.name for m in _mentions(unit) if m.type == t}) >= 2 for t in types)
 
 
 def _structure_bonus(unit: Unit, q_terms: frozenset[str], idf: dict[str, float], total: float) -> float:
@@ -278,7 +289,12 @@ def _not_offered(
         kinds = {m.name for u in alternatives for m in _mentions(u) if m.type == entity.type}
         if len(kinds) < 2:
             continue
+        # A table whose rows are labelled with this kind of thing enumerates it, whether or not its rows matched
+        # the question's other words ("do you take bitcoin": the ways-to-pay table).
         rows = [u for u in alternatives if u.kind == "table_row" and _labels_type(u, entity.type)]
+        rows = rows or [
+            u for u in units if u.kind == "table_row" and _labels_type(u, entity.type) and u.retrieved
+        ]
         # The table a relevant row belongs to is read whole: every way to pay it lists, not only those that matched.
         tables = {(u.index, u.heading) for u in rows}
         rows += [
