@@ -349,7 +349,8 @@ def compose(
     qtype, figure = question_type(question), wanted_figure(question)
     lead = _lead_unit(ranked, figure)
     picked = [lead, *_followers(lead, relevant, question, figure, qtype)]
-    lines = [_render(u, figure, question if n == 0 else "") for n, u in enumerate(picked)]
+    shown_leads: set[str] = set()
+    lines = [_render(u, figure, question if n == 0 else "", shown_leads) for n, u in enumerate(picked)]
     kind = "figure" if figure else ("list" if qtype == "list" else "extract")
     if len(picked) > 1 and all(u.kind == "table_row" for u in picked):
         text = "\n".join(f"- {_cite(line, u.index)}" for line, u in zip(lines, picked, strict=True))
@@ -405,8 +406,29 @@ def _followers(lead: Unit, relevant: Sequence[Scored], question: str, figure: st
     return out
 
 
-def _render(unit: Unit, figure: str, question: str = "") -> str:
+MAX_LEAD_WORDS = 12
+
+
+def _render(unit: Unit, figure: str, question: str = "", shown_leads: set[str] | None = None) -> str:
     text = _figure_line(unit, figure) if figure else unit.text
+    lead = unit.lead.rstrip(" :")
+    # A list item is read with the lead of its list ("Items we cannot take back unless faulty: Gas canisters"), once
+    # per answer: the lead says what the list is, and its polarity.
+    if (
+        unit.kind == "list_item"
+        and shown_leads is not None
+        and lead
+        and lead not in shown_leads
+        and len(lead.split()) <= MAX_LEAD_WORDS
+        and not terms(lead) <= terms(text)
+        and (
+            len(text.split()) < 6 or unit.lead.endswith(":")
+        )  # a bare item, or a list with a lead-in sentence
+    ):
+        shown_leads.add(lead)
+        return f"{lead}: {text}"
+    if unit.kind == "list_item" and shown_leads is not None and lead in shown_leads:
+        return text
     heading = unit.heading.rstrip(":")
     # A section that names what the sentence is about ("Graz (flagship and repair workshop)") goes with it when
     # the sentence itself does not say it.
