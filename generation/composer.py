@@ -337,7 +337,7 @@ def compose(
     The text is in `language` where it is the composer's own (yes/no, "not offered"); evidence is quoted as it is
     (the caller marks it as quoted when its language differs).
     """
-    units = evidence_units(evidence)
+    units = _in_reply_language(evidence_units(evidence), evidence, language)
     ranked = score_units(question, units, embed=embed, language=language)
     if not ranked:
         return None
@@ -363,6 +363,21 @@ def compose(
         kind = _polarity(lead)
         text = f"{_phrase(language, kind)}. {text}"
     return Composition(text, sorted({u.index for u in picked}), kind, picked)
+
+
+def _in_reply_language(units: list[Unit], evidence: Sequence[Any], language: str) -> list[Unit]:
+    """The units of the evidence in the reply's language, else in the shop's default (English): the same page in
+    two languages gives every fact twice, and a Spanish question is not answered in German."""
+
+    def lang(unit: Unit) -> str:
+        item = evidence[unit.index - 1]
+        value = item.get("language") if isinstance(item, dict) else getattr(item, "language", "")
+        return str(value or "en")
+
+    present = {lang(u) for u in units}
+    preferred = language if language in present else "en"
+    kept = [u for u in units if lang(u) == preferred]
+    return kept or units
 
 
 def _lead_unit(ranked: Sequence[Scored], figure: str) -> Unit:

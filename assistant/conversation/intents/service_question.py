@@ -18,7 +18,7 @@ from assistant.conversation.turn import Turn
 from assistant.tools.results import DocSearch
 
 SEARCH_K = 6
-ENTITY_K = 3
+ENTITY_K = 5
 CAPABILITY_K = 8
 MAX_QUESTIONS = 3
 
