@@ -31,6 +31,7 @@ from generation.guard import extract_facts
 from generation.question import (
     Entity,
     covers,
+    cue_phrases,
     entity_types,
     is_condition,
     is_negative,
@@ -107,8 +108,10 @@ def score_units(
         terms(u.text) | terms(u.heading) | terms(u.lead) for u in units
     ]  # rarity is judged without the path
     vocabulary = frozenset().union(*docs)
-    named = frozenset(t for e in asked for t in terms(e.surface) if t not in vocabulary)
-    q_terms = terms(question) - named or terms(question)
+    mentions = [_mentions(u) for u in units] if asked else []
+    covered = [e for e in asked if any(covers(m, e) for m in mentions)]  # "United Kingdom" names "UK"
+    named = frozenset(t for e in asked if e not in covered for t in terms(e.surface) if t not in vocabulary)
+    q_terms = terms(question) - named - _cue_terms(question) or terms(question)
     if not q_terms:
         return []
     n = len(docs)
@@ -120,6 +123,13 @@ def score_units(
     absent = {e.type for e in asked if e.surface and terms(e.surface) <= named}
     lists_kind = {p for p, u in enumerate(units) if absent and _lists_kind(u, absent)}
     named_weight = (math.log(1 + n) + 0.5) * len(named) if lists_kind else 0.0
+    if (
+        asked
+    ):  # a unit that names the asked thing by another of its names ("United Kingdom" for "UK") matches it
+        docs = [
+            doc | frozenset(t for e in covered if covers(m, e) for t in terms(e.surface))
+            for m, doc in zip(mentions, docs, strict=True)
+        ]
     lexical = [
         (sum(idf[t] for t in q_terms & doc) + (named_weight if p in lists_kind else 0.0))
         / (total + named_weight)
@@ -175,6 +185,21 @@ def score_units(
             out.append(Scored(unit, score, matched))
     out.sort(key=lambda s: -s.score)
     return out
+
+
+def _cue_terms(question: str) -> frozenset[str]:
+    """The words of a two-word cue that says which figure is wanted ("how long", "wie lange"): they say what kind
+    of answer, not what it is about, and no sentence of the answer has them."""
+    figure = wanted_figure(question)
+    if not figure:
+        return frozenset()
+    low = question.lower()
+    phrases = [
+        p
+        for p in cue_phrases(figure)
+        if len(p.split()) == 2 and re.search(rf"(?<!\w){re.escape(p)}(?!\w)", low)
+    ]
+    return frozenset(t for p in phrases for t in terms(p))
 
 
 def _lists_kind(unit: Unit, types: set[str]) -> bool:
