@@ -111,11 +111,15 @@ def score_units(
     mentions = [_mentions(u) for u in units] if asked else []
     covered = [e for e in asked if any(covers(m, e) for m in mentions)]  # "United Kingdom" names "UK"
     named = frozenset(t for e in asked if e not in covered for t in terms(e.surface) if t not in vocabulary)
-    q_terms = terms(question) - named - _cue_terms(question) or terms(question)
+    q_terms = terms(question) - named or terms(question)
     if not q_terms:
         return []
     n = len(docs)
-    idf = {t: math.log(1 + n / (1 + sum(t in d for d in own))) + 0.5 for t in q_terms}
+    cues = _cue_terms(question)
+    idf = {
+        t: (math.log(1 + n / (1 + sum(t in d for d in own))) + 0.5) * (0.3 if t in cues else 1.0)
+        for t in q_terms
+    }
     total = sum(idf.values())
     figure = wanted_figure(question)
     # A thing the question names that no unit mentions ("bitcoin") is still what the question is about: the units
@@ -189,7 +193,8 @@ def score_units(
 
 def _cue_terms(question: str) -> frozenset[str]:
     """The words of a two-word cue that says which figure is wanted ("how long", "wie lange"): they say what kind
-    of answer, not what it is about, and no sentence of the answer has them."""
+    of answer, not what it is about, and few sentences of the answer have them (a FAQ's question may), so they
+    weigh little."""
     figure = wanted_figure(question)
     if not figure:
         return frozenset()
