@@ -134,10 +134,16 @@ def score_units(
             doc | frozenset(t for e in covered if covers(m, e) for t in terms(e.surface))
             for m, doc in zip(mentions, docs, strict=True)
         ]
+    # A later sentence of a list item reads with the item's first sentence as its lead; words only the lead has
+    # count a quarter, so that it does not outrank the sentence that says them.
+    carried = [_carried_terms(u) for u in units]
     lexical = [
-        (sum(idf[t] for t in q_terms & doc) + (named_weight if p in lists_kind else 0.0))
+        (
+            sum(idf[t] * (0.25 if t in weak else 1.0) for t in q_terms & doc)
+            + (named_weight if p in lists_kind else 0.0)
+        )
         / (total + named_weight)
-        for p, doc in enumerate(docs)
+        for p, (doc, weak) in enumerate(zip(docs, carried, strict=True))
     ]
     # Only units that share a word with the question can answer it, so only the best of those are embedded: an
     # embedding call costs tens of milliseconds per sentence on 2 busy cores.
@@ -191,6 +197,12 @@ def score_units(
     return out
 
 
+def _carried_terms(unit: Unit) -> frozenset[str]:
+    if unit.kind != "list_item" or not unit.lead.startswith(unit.heading) or unit.lead == unit.heading:
+        return frozenset()
+    return terms(unit.lead) - terms(unit.text) - terms(unit.heading)
+
+
 def _cue_terms(question: str) -> frozenset[str]:
     """The words of a two-word cue that says which figure is wanted ("how long", "wie lange"): they say what kind
     of answer, not what it is about, and few sentences of the answer have them (a FAQ's question may), so they
@@ -229,6 +241,8 @@ def _structure_bonus(unit: Unit, q_terms: frozenset[str], idf: dict[str, float],
         bonus += 0.25 * len(named_section) / len(q_terms)
     if not unit.retrieved:
         bonus -= 0.05
+    if _carried_terms(unit):
+        bonus -= 0.1  # a later sentence of a list item leans on its first one: it follows, it does not lead
     if unit.kind == "list_item" and terms(unit.text) <= q_terms and not terms(unit.lead) & q_terms:
         bonus -= 0.25
     return bonus
