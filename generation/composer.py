@@ -29,9 +29,7 @@ from typing import Any
 
 from generation.guard import extract_facts
 from generation.question import (
-    Entity,
     covers,
-    cue_phrases,
     entity_types,
     is_condition,
     is_negative,
@@ -41,6 +39,16 @@ from generation.question import (
     wanted_figure,
 )
 from generation.terms import grounded_data, terms
+from generation.unit_context import (
+    carried_terms,
+    cue_terms,
+    in_reply_language,
+    labels_type,
+    lists_kind,
+    mentions_of,
+    structure_bonus,
+    unit_terms,
+)
 from generation.units import Unit, evidence_units
 
 log = logging.getLogger(__name__)
@@ -85,15 +93,6 @@ def _phrase(language: str, key: str) -> str:
     return phrases.get(language, phrases["en"]).get(key) or phrases["en"][key]
 
 
-def _unit_terms(unit: Unit) -> frozenset[str]:
-    # The whole heading path: the page's title ("Gift cards") is what every one of its sentences is about.
-    return terms(unit.text) | terms(unit.heading) | terms(unit.lead) | terms(unit.path)
-
-
-def _mentions(unit: Unit) -> list[Entity]:
-    return named_entities(f"{unit.text} {unit.lead}", groups=True)
-
-
 def score_units(
     question: str, units: Sequence[Unit], *, embed: Embed | None = None, language: str = "en"
 ) -> list[Scored]:
@@ -103,19 +102,19 @@ def score_units(
         return []
     # A thing the question names that no unit mentions (nor a group it belongs to: France is an EU country) is left
     # out of the words to match, so that a destination no page lists does not hide the pages that list the others.
-    docs = [_unit_terms(u) for u in units]
+    docs = [unit_terms(u) for u in units]
     own = [
         terms(u.text) | terms(u.heading) | terms(u.lead) for u in units
     ]  # rarity is judged without the path
     vocabulary = frozenset().union(*docs)
-    mentions = [_mentions(u) for u in units] if asked else []
+    mentions = [mentions_of(u) for u in units] if asked else []
     covered = [e for e in asked if any(covers(m, e) for m in mentions)]  # "United Kingdom" names "UK"
     named = frozenset(t for e in asked if e not in covered for t in terms(e.surface) if t not in vocabulary)
     q_terms = terms(question) - named or terms(question)
     if not q_terms:
         return []
     n = len(docs)
-    cues = _cue_terms(question)
+    cues = cue_terms(question)
     idf = {
         t: (math.log(1 + n / (1 + sum(t in d for d in own))) + 0.5) * (0.3 if t in cues else 1.0)
         for t in q_terms
@@ -125,8 +124,8 @@ def score_units(
     # A thing the question names that no unit mentions ("bitcoin") is still what the question is about: the units
     # that list others of its kind (the ways to pay) are credited with it, for they answer that it is not among them.
     absent = {e.type for e in asked if e.surface and terms(e.surface) <= named}
-    lists_kind = {p for p, u in enumerate(units) if absent and _lists_kind(u, absent)}
-    named_weight = (math.log(1 + n) + 0.5) * len(named) if lists_kind else 0.0
+    listing = {p for p, u in enumerate(units) if absent and lists_kind(u, absent)}
+    named_weight = (math.log(1 + n) + 0.5) * len(named) if listing else 0.0
     if (
         asked
     ):  # a unit that names the asked thing by another of its names ("United Kingdom" for "UK") matches it
@@ -136,11 +135,11 @@ def score_units(
         ]
     # A later sentence of a list item reads with the item's first sentence as its lead; words only the lead has
     # count a quarter, so that it does not outrank the sentence that says them.
-    carried = [_carried_terms(u) for u in units]
+    carried = [carried_terms(u) for u in units]
     lexical = [
         (
             sum(idf[t] * (0.25 if t in weak else 1.0) for t in q_terms & doc)
-            + (named_weight if p in lists_kind else 0.0)
+            + (named_weight if p in listing else 0.0)
         )
         / (total + named_weight)
         for p, (doc, weak) in enumerate(zip(docs, carried, strict=True))
@@ -158,7 +157,7 @@ def score_units(
     for pos, (unit, matched) in enumerate(zip(units, lexical, strict=True)):
         if not matched and not (unit.kind == "table_row" and unit.label.lower() in question_tokens):
             continue
-        score = matched + _structure_bonus(unit, q_terms, idf, total + named_weight)
+        score = matched + structure_bonus(unit, q_terms, idf, total + named_weight)
         kinds = {f.kind for f in extract_facts(unit.text)}
         has_figure = bool(figure and FIGURE_KINDS.get(figure, set()) & kinds and matched)
         if has_figure:
@@ -175,7 +174,7 @@ def score_units(
             score += 0.4  # the row the question names ("EU 43" -> the row labelled 43)
         score -= 0.002 * unit.position  # earlier in the page comes first among equals
         if asked and matched:
-            mentions = _mentions(unit)
+            mentions = mentions_of(unit)
             if any(covers(mentions, e) for e in asked):
                 score += 0.35 if unit.kind == "table_row" else 0.2
             elif any(m.type == e.type for m in mentions for e in asked):
@@ -195,57 +194,6 @@ def score_units(
             out.append(Scored(unit, score, matched))
     out.sort(key=lambda s: -s.score)
     return out
-
-
-def _carried_terms(unit: Unit) -> frozenset[str]:
-    if unit.kind != "list_item" or not unit.lead.startswith(unit.heading) or unit.lead == unit.heading:
-        return frozenset()
-    return terms(unit.lead) - terms(unit.text) - terms(unit.heading)
-
-
-def _cue_terms(question: str) -> frozenset[str]:
-    """The words of a two-word cue that says which figure is wanted ("how long", "wie lange"): they say what kind
-    of answer, not what it is about, and few sentences of the answer have them (a FAQ's question may), so they
-    weigh little."""
-    figure = wanted_figure(question)
-    if not figure:
-        return frozenset()
-    low = question.lower()
-    phrases = [
-        p
-        for p in cue_phrases(figure)
-        if len(p.split()) == 2 and re.search(rf"(?<!\w){re.escape(p)}(?!\w)", low)
-    ]
-    return frozenset(t for p in phrases for t in terms(p))
-
-
-def _lists_kind(unit: Unit, types: set[str]) -> bool:
-    """Whether the unit enumerates things of these types: a table row labelled with one ("PayPal: ..."), or a
-    sentence naming two or more ("Visa, Mastercard, PayPal")."""
-    if unit.kind == "table_row" and any(_labels_type(unit, t) for t in types):
-        return True
-    return any(len({m.name for m in _mentions(unit) if m.type == t}) >= 2 for t in types)
-
-
-def _structure_bonus(unit: Unit, q_terms: frozenset[str], idf: dict[str, float], total: float) -> float:
-    """What the unit's place in its document says about it answering: a section the question names (the headings
-    below the page title: "Balance and lost cards" for "check my gift card balance"); a unit that came along with its
-    section rather than being found; a list item that only repeats what the question names while its list's lead is
-    about something else ("Gas canisters" in the list of items that cannot be returned, for sending them)."""
-    bonus = 0.0
-    page = unit.path.split(" > ")[0]
-    named_section = (terms(unit.section_name) - terms(page)) & q_terms
-    if named_section:
-        # By count, not rarity: a word the whole page shares ("warranty" on the warranty page) still names the
-        # section that has it in its own heading.
-        bonus += 0.25 * len(named_section) / len(q_terms)
-    if not unit.retrieved:
-        bonus -= 0.05
-    if _carried_terms(unit):
-        bonus -= 0.1  # a later sentence of a list item leans on its first one: it follows, it does not lead
-    if unit.kind == "list_item" and terms(unit.text) <= q_terms and not terms(unit.lead) & q_terms:
-        bonus -= 0.25
-    return bonus
 
 
 def _dense(question: str, units: Sequence[Unit], embed: Embed | None) -> list[float] | None:
@@ -321,23 +269,23 @@ def _not_offered(
     asked = named_entities(question)
     if not asked or not relevant:
         return None
-    everything = [m for u in units for m in _mentions(u)]
+    everything = [m for u in units for m in mentions_of(u)]
     for entity in asked:
         if covers(everything, entity):
             continue
         alternatives = [
             s.unit
             for s in relevant
-            if any(m.type == entity.type and m.name != entity.name for m in _mentions(s.unit))
+            if any(m.type == entity.type and m.name != entity.name for m in mentions_of(s.unit))
         ]
-        kinds = {m.name for u in alternatives for m in _mentions(u) if m.type == entity.type}
+        kinds = {m.name for u in alternatives for m in mentions_of(u) if m.type == entity.type}
         if len(kinds) < 2:
             continue
         # A table whose rows are labelled with this kind of thing enumerates it, whether or not its rows matched
         # the question's other words ("do you take bitcoin": the ways-to-pay table).
-        rows = [u for u in alternatives if u.kind == "table_row" and _labels_type(u, entity.type)]
+        rows = [u for u in alternatives if u.kind == "table_row" and labels_type(u, entity.type)]
         rows = rows or [
-            u for u in units if u.kind == "table_row" and _labels_type(u, entity.type) and u.retrieved
+            u for u in units if u.kind == "table_row" and labels_type(u, entity.type) and u.retrieved
         ]
         # The table a relevant row belongs to is read whole: every way to pay it lists, not only those that matched.
         tables = {(u.index, u.heading) for u in rows}
@@ -347,7 +295,7 @@ def _not_offered(
             if u.kind == "table_row"
             and (u.index, u.heading) in tables
             and u not in rows
-            and _labels_type(u, entity.type)
+            and labels_type(u, entity.type)
         ]
         thing = entity.surface if entity.surface[:1].isupper() else entity.name
         spec = entity_types().get(entity.type, {})
@@ -369,10 +317,6 @@ def _not_offered(
     return None
 
 
-def _labels_type(unit: Unit, type_name: str) -> bool:
-    return any(m.type == type_name for m in named_entities(unit.label, groups=True))
-
-
 def compose(
     question: str, evidence: Sequence[Any], *, language: str = "en", embed: Embed | None = None
 ) -> Composition | None:
@@ -381,7 +325,7 @@ def compose(
     The text is in `language` where it is the composer's own (yes/no, "not offered"); evidence is quoted as it is
     (the caller marks it as quoted when its language differs).
     """
-    units = _in_reply_language(evidence_units(evidence), evidence, language)
+    units = in_reply_language(evidence_units(evidence), evidence, language)
     ranked = score_units(question, units, embed=embed, language=language)
     if not ranked:
         return None
@@ -402,26 +346,11 @@ def compose(
         text = " ".join(_cite(line, u.index) for line, u in zip(lines, picked, strict=True))
     sure = 0.5 if language == "en" else 0.25  # another language shares fewer words with the pages
     asked = named_entities(question)
-    about_it = all(covers(_mentions(lead), e) for e in asked)  # no "yes" from a unit about other places
+    about_it = all(covers(mentions_of(lead), e) for e in asked)  # no "yes" from a unit about other places
     if qtype == "yesno" and about_it and best.matched >= sure and not _says_yes_or_no(lead.text):
         kind = _polarity(lead)
         text = f"{_phrase(language, kind)}. {text}"
     return Composition(text, sorted({u.index for u in picked}), kind, picked)
-
-
-def _in_reply_language(units: list[Unit], evidence: Sequence[Any], language: str) -> list[Unit]:
-    """The units of the evidence in the reply's language, else in the shop's default (English): the same page in
-    two languages gives every fact twice, and a Spanish question is not answered in German."""
-
-    def lang(unit: Unit) -> str:
-        item = evidence[unit.index - 1]
-        value = item.get("language") if isinstance(item, dict) else getattr(item, "language", "")
-        return str(value or "en")
-
-    present = {lang(u) for u in units}
-    preferred = language if language in present else "en"
-    kept = [u for u in units if lang(u) == preferred]
-    return kept or units
 
 
 def _lead_unit(ranked: Sequence[Scored], figure: str) -> Unit:
@@ -444,7 +373,7 @@ def _followers(lead: Unit, relevant: Sequence[Scored], question: str, figure: st
             u = s.unit
             if u is lead or u.kind != "table_row" or u.index != lead.index or u.heading != lead.heading:
                 continue
-            if asked and not any(covers(_mentions(u), e) for e in asked):
+            if asked and not any(covers(mentions_of(u), e) for e in asked):
                 continue
             if len(out) + 1 >= MAX_ROWS:
                 break
