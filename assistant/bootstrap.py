@@ -242,7 +242,7 @@ class _DemoSteps:
         return _Plan(fp, run, db_file is None or Path(db_file).exists())
 
     def _models(self) -> _Plan:
-        from assistant.commerce.models import train_all
+        from assistant.commerce.models import train_all, trained
 
         fp = _hash_files(
             [self.catalog_csv, self.customers_csv, self.orders_csv], extra=f"models|{self.settings.db_url}"
@@ -251,11 +251,7 @@ class _DemoSteps:
         def run() -> str:
             return _describe(train_all(self.settings, progress=self.progress))
 
-        art = Path(self.settings.artifacts_dir)
-        # the files `load_models` needs; a folder with anything else in it is not a trained model
-        present = (art / "recommender" / "recommender.json").is_file() and (
-            art / "segments" / "segments.json"
-        ).is_file()
+        present = trained(self.settings)  # a published set: the files `load_models` needs
         return _Plan(fp, self._adopt_or("models", run, present), present)
 
 

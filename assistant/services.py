@@ -156,8 +156,10 @@ def default_loaders(settings: Settings, services: Services) -> dict[str, Callabl
             raise Unavailable(str(exc)) from exc
 
     def models() -> Any:
-        from assistant.commerce.models import load_models
+        from assistant.commerce.models import PublishedModels
 
-        return load_models(settings)
+        # Not the models themselves: the published set, looked up per use, so that a newly published set is served
+        # from the next call on (`tools.recommend.models_of` calls it once and gets both models of one set).
+        return PublishedModels(settings)
 
     return {"embedder": embedder, "kb": kb, "catalog": catalog, "llm": llm, "models": models}

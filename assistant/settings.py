@@ -33,6 +33,9 @@ class LimitSettings(BaseSettings):
     max_upload_bytes: int = Field(default=10_000_000, ge=1024)
     rate_per_minute_session: int = Field(default=30, ge=1)
     rate_per_minute_client: int = Field(default=120, ge=1)
+    # Keep rate limits in the database as well, so that they hold across app servers; None: on for a database
+    # other than SQLite (several servers), off for SQLite (one server).
+    shared_limits: bool | None = None
     # Each password check costs ~0.3 s of PBKDF2 on purpose: without its own limit, logins are a cheap CPU flood.
     rate_per_minute_login: int = Field(default=10, ge=1)
     # Uploaded text documents (Markdown, text, CSV): a longer line is not prose but a blob (or an attack on the
@@ -56,6 +59,8 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 7860
     database_url: str | None = None  # default: sqlite:///<data_dir>/mka.db
+    # Trained model sets (default <data_dir>/artifacts); several app servers point this at one shared folder.
+    artifacts_path: Path | None = None
     # "module:function(settings) -> ASGI app" that `mka serve` runs: the API with the web pages (default), or
     # "assistant.http:create_app" for an API-only server.
     app_factory: str = "ui.server:create_server"
@@ -113,5 +118,5 @@ class Settings(BaseSettings):
 
     @cached_property
     def artifacts_dir(self) -> Path:
-        """Where trained recommender and segmentation artifacts live."""
-        return self.data_dir / "artifacts"
+        """Where trained recommender and segmentation artifacts live (published as versioned sets)."""
+        return self.artifacts_path or self.data_dir / "artifacts"

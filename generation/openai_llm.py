@@ -124,7 +124,11 @@ class OpenAICompatibleLLM(LLM):
             wire_tools = [
                 t if t.get("type") == "function" else {"type": "function", "function": t} for t in tools
             ]
-        payload = self._payload(messages, max_tokens, temperature, tools=wire_tools)
+        # tool_choice "auto" is OpenAI's default when tools are sent, but llama.cpp's server (llama-cpp-python) ignores
+        # the tools unless it is said explicitly; spelling it out gives the same behaviour on every server.
+        payload = self._payload(
+            messages, max_tokens, temperature, tools=wire_tools, tool_choice="auto" if wire_tools else None
+        )
         try:
             response = self._client.post("chat/completions", json=payload)
         except httpx.TimeoutException as exc:

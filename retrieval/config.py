@@ -27,6 +27,9 @@ class RetrievalSettings(BaseModel):
     fusion: str = Field(default="ranker", pattern="^(ranker|rrf|dense|bm25)$")
     candidate_pool: int = Field(default=100, ge=10, le=1000)  # candidates taken from each of dense and BM25
     ranker_path: Path | None = None  # weights of the "ranker" fusion; default retrieval/ranker.json (shipped)
+    # How often a search checks whether another process changed the index (its version token; one cheap read) and
+    # rebuilds the in-memory BM25 snapshot if so. 0: every search; negative: never (one process owns the index).
+    refresh_interval_s: float = 5.0
     # Language-aware retrieval: chunks in the query's language (detected, or given) rank before equally relevant
     # chunks in other languages, and the shop's fallback language before the rest. The boost is a prior in the
     # ranker's log-odds (not learned: the training data has one language); a chunk much more relevant than any in

@@ -5,10 +5,16 @@ A new version's chunks (whose ids contain the version) are added first, then the
 the old version's chunks are deleted. Readers only trust chunks whose version is the committed one, so a sync killed
 at any point leaves the previous version searchable; the next sync re-adds the same ids (upsert: no duplicates) and
 removes leftovers.
+
+A third collection (`<name>__state`) holds the index's version: a token every commit and removal replaces, so another
+process sharing the index (app servers on one Chroma server) sees with one cheap read that its in-memory snapshot is
+stale.
 """
 
 from __future__ import annotations
 
+import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -89,6 +95,7 @@ class ChromaIndex:
                 name, embedding_function=None, metadata={"hnsw:space": "cosine"}
             )
             self.manifest = self.client.get_or_create_collection(f"{name}__manifest", embedding_function=None)
+            self.state = self.client.get_or_create_collection(f"{name}__state", embedding_function=None)
         except Exception as exc:
             raise IndexUnavailable(f"cannot open Chroma collection {name!r}: {exc}") from exc
 
@@ -110,9 +117,24 @@ class ChromaIndex:
         }
         # the manifest needs no vectors, but a collection without an embedding function needs one per record
         self._call(self.manifest.upsert, ids=[source], embeddings=[[0.0]], metadatas=[meta])
+        self.bump_version()
 
     def uncommit(self, source: str) -> None:
         self._call(self.manifest.delete, ids=[source])
+        self.bump_version()
+
+    # --- version ----------------------------------------------------------------------------------------------
+    def version(self) -> str:
+        """The index's version token ("" for an index no process has changed since versions were kept)."""
+        got = self._call(self.state.get, ids=["version"], include=["metadatas"])
+        metas = got.get("metadatas") or []
+        return str((metas[0] or {}).get("token", "")) if metas else ""
+
+    def bump_version(self) -> str:
+        """Give the index a new version token (after any change of what is committed)."""
+        token = f"{time.time_ns()}-{uuid.uuid4().hex[:8]}"
+        self._call(self.state.upsert, ids=["version"], embeddings=[[0.0]], metadatas=[{"token": token}])
+        return token
 
     # --- chunks ---------------------------------------------------------------------------------------------
     def add(self, chunks: list[Chunk], vectors: np.ndarray, version: str, root: str) -> None:

@@ -3,6 +3,11 @@
 kb = KnowledgeBase.open(settings.retrieval, settings.chroma_path)
 report = kb.sync([settings.demo_dir])
 hits = kb.search("return policy", k=5, filters={"doc_type": "policy"})
+
+Several processes may share one index (app servers on a Chroma server). Each keeps its own in-memory snapshot (texts,
+vectors, BM25); a search checks the index's version token at most every `refresh_interval_s` and rebuilds the
+snapshot when another process changed the index, at once when Chroma returns a hit the snapshot lacks. Searches keep
+using the old snapshot while a new one is built.
 """
 
 from __future__ import annotations
@@ -46,6 +51,14 @@ class KnowledgeBase:
         self._snapshot: Snapshot | None = None
         self._searcher: HybridSearcher | None = None
         self._lock = threading.RLock()
+        self._refresh_lock = threading.Lock()  # one rebuild at a time; searches go on with the old snapshot
+        self._snapshot_version = ""  # the index version the snapshot was built at
+        self._generation = (
+            0  # bumped whenever the snapshot is dropped, so a slow rebuild never undoes a newer one
+        )
+        self._checked_at = 0.0
+        self._forced_at = 0.0
+        self._stale_hint = False
 
     @classmethod
     def open(
@@ -134,7 +147,7 @@ class KnowledgeBase:
                             committed.pop(source)
             self._sweep_orphans()
             if report.changed or self._snapshot is None:
-                self._snapshot = None  # rebuilt (with BM25) on the next search
+                self._drop_snapshot()  # rebuilt (with BM25) on the next search
         report.seconds = time.perf_counter() - started
         return report
 
@@ -256,15 +269,68 @@ class KnowledgeBase:
                 detect_language(
                     "warm up the language detector"
                 )  # its model loads once (about 2 s), not mid-query
-                self._snapshot = Snapshot.load(self.index)
-                self._searcher = HybridSearcher(self._snapshot, self.index, self.settings)
+                version = (
+                    self.index.version()
+                )  # read first: a change committed meanwhile shows up as a newer one
+                self._install(Snapshot.load(self.index), version)
+            assert self._searcher is not None
             return self._searcher
 
-    def refresh(self) -> None:
-        """Forget the in-memory BM25 snapshot (call after another process synced the same index)."""
+    def _install(self, snapshot: Snapshot, version: str) -> None:
+        self._snapshot = snapshot
+        self._searcher = HybridSearcher(snapshot, self.index, self.settings, on_unknown=self._on_unknown)
+        self._snapshot_version = version
+        self._checked_at = time.monotonic()
+
+    def _drop_snapshot(self) -> None:
         with self._lock:
             self._snapshot = None
             self._searcher = None
+            self._generation += 1
+
+    def _on_unknown(self, _count: int) -> None:
+        self._stale_hint = True
+
+    def version(self) -> str:
+        """The index's version token: it changes whenever any process commits or removes a source (one cheap read)."""
+        return self.index.version()
+
+    def refresh(self) -> None:
+        """Forget the in-memory BM25 snapshot now (it is rebuilt on the next search)."""
+        self._drop_snapshot()
+
+    def refresh_if_moved(self, force: bool = False) -> bool:
+        """Rebuild the snapshot if the index's version moved since it was built; True when it did.
+
+        Checked at most every `refresh_interval_s` (never when negative) unless `force` (then at most once a second:
+        leftovers of an interrupted sync also look like unknown hits, and must not cost a read per search).
+        """
+        interval = float(getattr(self.settings, "refresh_interval_s", 5.0))
+        if self._searcher is None or (interval < 0 and not force):
+            return False
+        return self._rebuild_if_moved(1.0 if force else interval, force)
+
+    def _rebuild_if_moved(self, min_gap_s: float, forced: bool) -> bool:
+        now = time.monotonic()
+        if now - (self._forced_at if forced else self._checked_at) < min_gap_s:
+            return False
+        if not self._refresh_lock.acquire(blocking=False):
+            return False  # another thread is rebuilding; this search uses the current snapshot
+        try:
+            self._checked_at = now
+            self._forced_at = now if forced else self._forced_at
+            generation = self._generation
+            version = self.index.version()
+            if version == self._snapshot_version:
+                return False
+            snapshot = Snapshot.load(self.index)
+            with self._lock:
+                if generation != self._generation:
+                    return False  # a local sync dropped the snapshot meanwhile: the next search builds a newer one
+                self._install(snapshot, version)
+            return True
+        finally:
+            self._refresh_lock.release()
 
     def search(
         self,
@@ -284,14 +350,22 @@ class KnowledgeBase:
         query = (query or "").strip()
         if not query or k <= 0:
             return []
+        self.refresh_if_moved()
         searcher = self._ensure_snapshot()
-        if searcher.snapshot.size == 0:
+        # nothing indexed yet (this server started first): look again on every search, reads are cheap
+        if searcher.snapshot.size == 0 and not self._rebuild_if_moved(0.0, forced=True):
             return []
         prefer = None
         if self.settings.prefer_query_language and flt.language is None and language:
             prefer = detect_language(query) if language == "auto" else language
         qvec = self.embedder.embed([query])[0]
-        return searcher.search(query, qvec, k, flt, prefer_language=prefer)
+        hits = self._ensure_snapshot().search(query, qvec, k, flt, prefer_language=prefer)
+        if self._stale_hint:
+            # Chroma knows chunks the snapshot lacks: another server indexed something; do not wait for the interval
+            self._stale_hint = False
+            if self.refresh_if_moved(force=True):
+                hits = self._ensure_snapshot().search(query, qvec, k, flt, prefer_language=prefer)
+        return hits
 
     def section(self, hit: Hit) -> list[Hit]:
         """Every chunk of the hit's source under the same heading path, in document order (the whole table a row

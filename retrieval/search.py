@@ -17,6 +17,7 @@ fallback language's pages (English) are searched.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
@@ -232,10 +233,18 @@ def candidate_features(
 class HybridSearcher:
     """Runs one query against a snapshot: candidates from Chroma (dense) and BM25, then fusion or the ranker."""
 
-    def __init__(self, snapshot: Snapshot, index: ChromaIndex | None, settings: RetrievalSettings) -> None:
+    def __init__(
+        self,
+        snapshot: Snapshot,
+        index: ChromaIndex | None,
+        settings: RetrievalSettings,
+        on_unknown: Callable[[int], None] | None = None,
+    ) -> None:
         self.snapshot = snapshot
         self.index = index
         self.settings = settings
+        # called with the number of dense hits the snapshot does not hold (another process added them, most likely)
+        self.on_unknown = on_unknown
         self.pool = getattr(settings, "candidate_pool", 100)
         self.fusion = getattr(settings, "fusion", "ranker")
         self.ranker_path = str(getattr(settings, "ranker_path", None) or RANKER_PATH)
@@ -248,6 +257,8 @@ class HybridSearcher:
             n = min(self.pool + 20, max(self.index.count_raw(), 1))
             ids, _ = self.index.query(qvec, n, where_clause(flt))
             rows = [snap.row[c] for c in ids if c in snap.row]
+            if len(rows) < len(ids) and self.on_unknown is not None:
+                self.on_unknown(len(ids) - len(rows))
             return rows[: self.pool]
         scores = snap.vectors @ qvec
         if mask is not None:

@@ -33,3 +33,37 @@ def shared_data() -> Path:
             f"../shared/data is missing (looked in {SHARED_DATA}); CI runs with ../shared beside the clone"
         )
     return SHARED_DATA
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """One private PostgreSQL server (initdb + pg_ctl in a temp dir, loopback, free port) for the test session.
+
+    Skipped where PostgreSQL is not installed, unless MKA_REQUIRE_POSTGRES=1 (`make test` sets it after installing
+    the package), where a missing server is a failure.
+    """
+    from assistant.storage.pgserver import PostgresMissing, PrivatePostgres
+
+    try:
+        server = PrivatePostgres.start()
+    except PostgresMissing as exc:
+        if os.environ.get("MKA_REQUIRE_POSTGRES") == "1":
+            pytest.fail(str(exc))
+        pytest.skip(str(exc))
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request, tmp_path: Path) -> str:
+    """A fresh, empty database on each engine the service supports: a SQLite file, then a real PostgreSQL database."""
+    from assistant.storage.db import forget_engine
+
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'db' / 'mka.db'}"
+    else:
+        import uuid
+
+        url = request.getfixturevalue("postgres_server").create_database(f"t_{uuid.uuid4().hex[:12]}")
+    yield url
+    forget_engine(url)  # its pooled connections: a long session must not run the server out of connections

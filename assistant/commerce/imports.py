@@ -287,6 +287,39 @@ def import_orders(
     cols = _columns(frame, ORDER_REQUIRED + ("currency", "name", "country"), mapping, path)
     _require(cols, ORDER_REQUIRED, path, frame)
     report = ImportReport("orders", str(path), rows_read=len(frame))
+    lines = _order_lines(frame, cols, report, default_currency)
+    with engine.begin() as conn:
+        # Known customers and products keep what their own files said; only unknown ones get a minimal row.
+        _executemany(conn, _INSERT_NEW_CUSTOMER, _minimal_customers(frame, cols, lines))
+        _executemany(conn, _INSERT_NEW_PRODUCT, _minimal_products(frame, cols, lines))
+        before = _count(conn, "order_lines")
+        _executemany(conn, _UPSERT_ORDER_LINE, lines.to_dict("records"))
+        report.new = _count(conn, "order_lines") - before
+    report.imported = len(lines)
+    return report
+
+
+_INSERT_NEW_CUSTOMER = (
+    "INSERT INTO customers (customer_id, email, name, country, signup_date) "
+    "VALUES (:customer_id, :email, :name, :country, :signup_date) ON CONFLICT (customer_id) DO NOTHING"
+)
+_INSERT_NEW_PRODUCT = (
+    "INSERT INTO products (sku, name, category, subcategory, price, currency, description) "
+    "VALUES (:sku, :name, :category, :subcategory, :price, :currency, :description) ON CONFLICT (sku) DO NOTHING"
+)
+_UPSERT_ORDER_LINE = (
+    "INSERT INTO order_lines (order_id, line_no, customer_id, sku, quantity, unit_price, currency, ordered_at) "
+    "VALUES (:order_id, :line_no, :customer_id, :sku, :quantity, :unit_price, :currency, :ordered_at) "
+    "ON CONFLICT (order_id, line_no) DO UPDATE SET customer_id = excluded.customer_id, sku = excluded.sku, "
+    "quantity = excluded.quantity, unit_price = excluded.unit_price, currency = excluded.currency, "
+    "ordered_at = excluded.ordered_at"
+)
+
+
+def _order_lines(
+    frame: pd.DataFrame, cols: dict, report: ImportReport, default_currency: str
+) -> pd.DataFrame:
+    """The file's usable order lines (the others counted in `report` by reason), indexed like `frame`."""
     order_id = frame[cols["order_id"]].str.strip()
     # The line number counts every line of an order in file order, good or bad, so it is stable across re-imports.
     line_no = order_id.groupby(order_id, sort=False).cumcount()
@@ -300,7 +333,6 @@ def import_orders(
         if "currency" in cols
         else pd.Series(default_currency, index=frame.index)
     )
-
     reason = pd.Series([None] * len(frame), dtype=object, index=frame.index)
     _mark(reason, order_id == "", "missing_order_id")
     _mark(reason, order_id.str.startswith(CANCEL_PREFIX), "cancellation")
@@ -312,8 +344,7 @@ def import_orders(
     _mark(reason, when.isna(), "bad_date")
     _mark(reason, ~currency.str.match(r"^[A-Z]{3}$"), "bad_currency")
     good = _finish(report, reason, order_id + "/" + sku).to_numpy()
-
-    lines = pd.DataFrame(
+    return pd.DataFrame(
         {
             "order_id": order_id[good],
             "line_no": line_no[good].astype(int),
@@ -325,9 +356,12 @@ def import_orders(
             "ordered_at": when[good].dt.strftime("%Y-%m-%d %H:%M:%S"),
         }
     )
+
+
+def _minimal_customers(frame: pd.DataFrame, cols: dict, lines: pd.DataFrame) -> list[dict]:
     customers = lines.drop_duplicates("customer_id", keep="last")
     country = frame.loc[customers.index, cols["country"]].str.strip() if "country" in cols else None
-    customer_rows = [
+    return [
         {
             "customer_id": c,
             "email": None,
@@ -337,9 +371,12 @@ def import_orders(
         }
         for i, c in zip(customers.index, customers.customer_id, strict=True)
     ]
+
+
+def _minimal_products(frame: pd.DataFrame, cols: dict, lines: pd.DataFrame) -> list[dict]:
     products = lines.drop_duplicates("sku", keep="last")
     names = frame.loc[products.index, cols["name"]].str.strip() if "name" in cols else products.sku
-    product_rows = [
+    return [
         {
             "sku": s,
             "name": n or s,
@@ -351,34 +388,6 @@ def import_orders(
         }
         for s, n, p, cur in zip(products.sku, names, products.unit_price, products.currency, strict=True)
     ]
-    with engine.begin() as conn:
-        # Known customers and products keep what their own files said; only unknown ones get a minimal row.
-        _executemany(
-            conn,
-            "INSERT INTO customers (customer_id, email, name, country, signup_date) "
-            "VALUES (:customer_id, :email, :name, :country, :signup_date) ON CONFLICT (customer_id) DO NOTHING",
-            customer_rows,
-        )
-        _executemany(
-            conn,
-            "INSERT INTO products (sku, name, category, subcategory, price, currency, description) "
-            "VALUES (:sku, :name, :category, :subcategory, :price, :currency, :description) "
-            "ON CONFLICT (sku) DO NOTHING",
-            product_rows,
-        )
-        before = _count(conn, "order_lines")
-        _executemany(
-            conn,
-            "INSERT INTO order_lines (order_id, line_no, customer_id, sku, quantity, unit_price, currency, ordered_at) "
-            "VALUES (:order_id, :line_no, :customer_id, :sku, :quantity, :unit_price, :currency, :ordered_at) "
-            "ON CONFLICT (order_id, line_no) DO UPDATE SET customer_id = excluded.customer_id, sku = excluded.sku, "
-            "quantity = excluded.quantity, unit_price = excluded.unit_price, currency = excluded.currency, "
-            "ordered_at = excluded.ordered_at",
-            lines.to_dict("records"),
-        )
-        report.new = _count(conn, "order_lines") - before
-    report.imported = len(lines)
-    return report
 
 
 def load_order_lines(engine: Engine) -> pd.DataFrame:

@@ -36,9 +36,12 @@ async def chat(body: ChatRequest, request: Request) -> Any:
         limiter.hit(body.session_id)  # RateLimited -> 429 with Retry-After
     api = state.api
     if not body.stream:
-        return await state.in_worker(lambda: api.turn(message, caller, session_id=body.session_id))
+        return await state.in_worker(
+            lambda: api.turn(message, caller, session_id=body.session_id, turn_key=body.request_id)
+        )
     first, queue, stop = await start_events(
-        state.executor, lambda: api.stream_turn(message, caller, session_id=body.session_id)
+        state.executor,
+        lambda: api.stream_turn(message, caller, session_id=body.session_id, turn_key=body.request_id),
     )
     if isinstance(first, BaseException):
         raise first

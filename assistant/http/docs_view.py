@@ -8,7 +8,9 @@ from people: scripts and event handlers are stripped and a strict Content-Securi
 
 from __future__ import annotations
 
+import csv
 import html
+import io
 import json
 from pathlib import Path
 
@@ -25,7 +27,7 @@ _PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{ti
 <meta name="viewport" content="width=device-width,initial-scale=1">
 <style>body{{font:16px/1.55 system-ui,sans-serif;max-width:48rem;margin:2rem auto;padding:0 1rem;color:#1d2521}}
 :target{{background:#fff6c8}} pre{{white-space:pre-wrap;background:#f4f6f5;padding:1rem;border-radius:8px}}
-table{{border-collapse:collapse}} td,th{{border:1px solid #ccd;padding:.3rem .5rem}} nav a{{color:#0b6e4f}}</style>
+article{{overflow-x:auto}} table{{border-collapse:collapse;font-size:14px}} td,th{{border:1px solid #ccd;padding:.3rem .5rem}} nav a{{color:#0b6e4f}}</style>
 </head><body><nav><a href="/">Home</a> / {crumb}</nav><article>{body}</article></body></html>"""
 
 
@@ -71,6 +73,8 @@ def render(file: Path, path: str, *, private: bool = False) -> Response:
     elif suffix in {".html", ".htm"}:
         found, body = _clean_html(text)
         title = found or title
+    elif suffix == ".csv":
+        body = _csv_table(text)
     elif suffix == ".json":
         try:
             text = json.dumps(json.loads(text), indent=2, ensure_ascii=False)
@@ -81,3 +85,27 @@ def render(file: Path, path: str, *, private: bool = False) -> Response:
         body = f"<pre>{html.escape(text)}</pre>"
     page = _PAGE.format(title=html.escape(title), crumb=html.escape(path), body=body)
     return HTMLResponse(page, headers=headers)
+
+
+CSV_ROWS_SHOWN = 5000
+
+
+def _csv_table(text: str) -> str:
+    """A CSV file as a table whose rows carry their first cell (a SKU, an id) as the anchor citations link to:
+    `/docs/catalog.csv#FTW-001` lands on that product's row."""
+    rows = csv.reader(io.StringIO(text))
+    header = next(rows, [])
+    out = ["<table><thead><tr>", *(f"<th>{html.escape(h)}</th>" for h in header), "</tr></thead><tbody>"]
+    shown = 0
+    for row in rows:
+        if not any(cell.strip() for cell in row):
+            continue
+        if shown == CSV_ROWS_SHOWN:
+            out.append(f'<tr><td colspan="{len(header) or 1}">... more rows in the file</td></tr>')
+            break
+        anchor = html.escape(row[0].strip(), quote=True) if row else ""
+        cells = "".join(f"<td>{html.escape(cell)}</td>" for cell in row)
+        out.append(f'<tr id="{anchor}">{cells}</tr>' if anchor else f"<tr>{cells}</tr>")
+        shown += 1
+    out.append("</tbody></table>")
+    return "".join(out)

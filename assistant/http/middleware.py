@@ -43,7 +43,7 @@ from assistant.http.input_guard import (
     json_text_problem,
     url_problem,
 )
-from assistant.http.ratelimit import RateLimiter
+from assistant.http.ratelimit import Limiter, RateLimiter, make_limiter
 from assistant.logging_setup import RedactingFilter
 
 log = logging.getLogger("assistant.http")
@@ -121,7 +121,7 @@ class ProtectionMiddleware:
         *,
         max_body_bytes: int,
         max_upload_bytes: int,
-        limiter: RateLimiter | None,
+        limiter: Limiter | None,
         frame_origins: Iterable[str] = (),
         frameable_prefixes: Iterable[str] = FRAMEABLE_PREFIXES,
         max_json_depth: int = MAX_JSON_DEPTH,
@@ -374,11 +374,14 @@ def install_protections(
     redirect or 401 from an app's own middleware, and a 500 from Starlette's error middleware, still get the headers.
     """
     limits = settings.limits
-    limiter = RateLimiter(limits.rate_per_minute_client, 60, what="requests from this address")
+    # Per process, and in the database too when several servers share it (see assistant.http.ratelimit).
+    limiter = make_limiter(
+        settings, "client", limits.rate_per_minute_client, what="requests from this address"
+    )
     app.state.client_limiter = limiter
     # Per conversation: the chat endpoint calls `app.state.session_limiter.hit(session_id)` for a continued session.
-    app.state.session_limiter = RateLimiter(
-        limits.rate_per_minute_session, 60, what="messages in this conversation"
+    app.state.session_limiter = make_limiter(
+        settings, "session", limits.rate_per_minute_session, what="messages in this conversation"
     )
     # Per address, for password logins (pages.py): slow hashes make a guessing flood a CPU flood too.
     app.state.login_limiter = RateLimiter(

@@ -57,6 +57,11 @@ class ChatRequest(Request):
         max_length=200,
         description="How a person can reach the customer (e-mail or phone), if given.",
     )
+    request_id: Text | None = Field(
+        default=None,
+        max_length=100,
+        description="The client's id for this message: a retry with the same id, on any server, is stored once.",
+    )
 
 
 class CopyRequest(Request):

@@ -6,11 +6,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from assistant.conversation.reply import Caller
+from assistant.http.schemas import PathName, Text
+from assistant.http.schemas import Request as Body
 from assistant.http.state import app_state, marketer_route_caller
 from assistant.workspace.drafts import UNSET
 from assistant.workspace.types import ExportFile
@@ -19,16 +21,17 @@ router = APIRouter(tags=["workspace"])
 
 # A record id the database can hold: a larger number is a 422, not an integer overflow inside the driver.
 RecordId = Annotated[int, Path(ge=1, le=2**63 - 1, description="The record's id.")]
+SessionIdPath = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
 
 
-class LineEdit(BaseModel):
-    field: str = Field(
+class LineEdit(Body):
+    field: Text = Field(
         description="The channel's field: headlines, descriptions, primary_text, subject, text, ..."
     )
     position: int = Field(
         default=1, ge=1, le=50, description="1-based line of the field; count + 1 adds a line."
     )
-    text: str = Field(max_length=2000, description="The new text; empty removes the line.")
+    text: Text = Field(max_length=2000, description="The new text; empty removes the line.")
     pin: int | None = Field(
         default=None, ge=1, le=3, description="RSA: pin to this position (headlines 1-3)."
     )
@@ -40,30 +43,30 @@ class LineEdit(BaseModel):
     )
 
 
-class LineText(BaseModel):
-    field: str
-    text: str = Field(max_length=2000)
+class LineText(Body):
+    field: Text
+    text: Text = Field(max_length=2000)
 
 
-class Decision(BaseModel):
+class Decision(Body):
     status: Literal["approved", "rejected", "draft"]
-    note: str | None = Field(default=None, max_length=2000)
+    note: Text | None = Field(default=None, max_length=2000)
 
 
-class MoreLikeThis(BaseModel):
-    field: str
+class MoreLikeThis(Body):
+    field: Text
     position: int = Field(default=1, ge=1, le=50)
     variants: int = Field(default=2, ge=1, le=5)
 
 
-class Assignment(BaseModel):
-    assignee: str | None = Field(
+class Assignment(Body):
+    assignee: Text | None = Field(
         default=None, max_length=100, description="Omit to take the request yourself."
     )
 
 
-class StaffText(BaseModel):
-    text: str = Field(min_length=1, max_length=4000)
+class StaffText(Body):
+    text: Text = Field(min_length=1, max_length=4000)
 
 
 def _marketer(request: Request) -> Caller:
@@ -152,7 +155,7 @@ async def more_like_this(draft_id: RecordId, body: MoreLikeThis, request: Reques
 
 
 @router.get("/v1/exports/{brief_id}")
-async def export(brief_id: str, request: Request, channel: str | None = None) -> Response:
+async def export(brief_id: PathName, request: Request, channel: str | None = None) -> Response:
     """The approved drafts of a brief ("none": without one): Google Ads Editor CSV (google-rsa), Meta bulk-upload CSV
     (meta), e-mail, SMS or X CSV; without `channel`, a ZIP with one file per channel."""
     caller, api = _marketer(request), app_state(request).api
@@ -194,7 +197,9 @@ async def close(handoff_id: RecordId, request: Request) -> Any:
 
 
 @router.get("/v1/sessions/{session_id}/replies")
-async def staff_replies(session_id: str, request: Request, after: int = 0) -> Any:
+async def staff_replies(
+    session_id: SessionIdPath, request: Request, after: Annotated[int, Query(ge=0, le=2**63 - 1)] = 0
+) -> Any:
     """The staff's replies in this conversation with an id above `after` (the widget polls this); the customer's
     token goes in the X-Customer-Token header."""
     state = app_state(request)

@@ -1,8 +1,8 @@
 """Conversation storage: sessions, turns with their tool calls and citations, feedback and handoff requests.
 
-SQLAlchemy Core over `assistant.storage.db.get_engine(url)` (SQLite by default, tables from migration 0002). Every write is one
-transaction; a turn and everything it produced are stored together or not at all, and a retried turn with the same
-`turn_key` is stored once. History therefore survives a restart: a new `ConversationStore` on the same URL sees it all.
+SQL over `assistant.storage.db.get_engine(url)` that runs unchanged on SQLite and PostgreSQL (RETURNING and ON CONFLICT
+are in both; tables from migration 0002). Every write is one transaction; a turn and everything it produced are
+stored together or not at all, and a retried turn with the same `turn_key` is stored once, whichever server stores it. History therefore survives a restart: a new `ConversationStore` on the same URL sees it all.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import Engine, text
+from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import IntegrityError
 
 from assistant.errors import BadInput, Forbidden, NotFound
@@ -44,6 +44,47 @@ def _jsonable(value: Any) -> Any:
     if hasattr(value, "tolist"):  # numpy scalars and arrays
         return value.tolist()
     return str(value)
+
+
+_INSERT_TURN = text(
+    "INSERT INTO chat_turns (session_id, turn_key, message, reply, action, intent, first_token_ms, total_ms, "
+    "created_at, outcome, language) VALUES (:sid, :key, :msg, :reply, :action, :intent, :ftm, :tm, :now, :outcome, "
+    ":language) RETURNING id"
+)
+_INSERT_TOOL_CALL = text(
+    "INSERT INTO chat_tool_calls (turn_id, position, name, arguments, summary, ok, result) "
+    "VALUES (:tid, :pos, :name, :args, :summary, :ok, :result)"
+)
+_INSERT_CITATION = text(
+    "INSERT INTO chat_citations (turn_id, n, source, title, anchor, url, snippet) "
+    "VALUES (:tid, :n, :source, :title, :anchor, :url, :snippet)"
+)
+
+
+def _insert_turn_parts(
+    conn: Connection, turn_id: int, tool_calls: list[BaseModel], citations: list[BaseModel]
+) -> None:
+    """The tool calls and citations of one turn (in the turn's transaction)."""
+    calls = [
+        {
+            "tid": turn_id,
+            "pos": position,
+            "name": call.name,
+            "args": _dump(call.arguments),
+            "summary": call.summary,
+            "ok": int(call.ok),
+            "result": _dump(call.result),
+        }
+        for position, call in enumerate(tool_calls)
+    ]
+    cited = [
+        {"tid": turn_id, **cit.model_dump(include={"n", "source", "title", "anchor", "url", "snippet"})}
+        for cit in citations
+    ]
+    if calls:
+        conn.execute(_INSERT_TOOL_CALL, calls)
+    if cited:
+        conn.execute(_INSERT_CITATION, cited)
 
 
 @dataclass(frozen=True)
@@ -137,59 +178,27 @@ class ConversationStore:
         """Store one turn with its tool calls and citations in one transaction; return the turn id.
 
         With a `turn_key` (a client's request id), storing the same turn again returns the first turn's id and writes
-        nothing. `handoff_ids` (handoffs requested during this turn) are linked to it.
+        nothing, also when two servers store it at the same moment (the unique key decides; the loser reads the
+        winner's id). `handoff_ids` (handoffs requested during this turn) are linked to it.
         """
         self.get_session(session_id)  # NotFound before anything is written
-        now = _now()
+        row = {
+            "sid": session_id,
+            "key": turn_key,
+            "msg": message,
+            "reply": reply,
+            "action": action,
+            "intent": intent,
+            "ftm": first_token_ms,
+            "tm": total_ms,
+            "now": _now(),
+            "outcome": outcome,
+            "language": language,
+        }
         try:
             with self.engine.begin() as conn:
-                turn_id = conn.execute(
-                    text(
-                        "INSERT INTO chat_turns (session_id, turn_key, message, reply, action, intent, "
-                        "first_token_ms, total_ms, created_at, outcome, language) VALUES (:sid, :key, :msg, :reply, "
-                        ":action, :intent, :ftm, :tm, :now, :outcome, :language) RETURNING id"
-                    ),
-                    {
-                        "sid": session_id,
-                        "key": turn_key,
-                        "msg": message,
-                        "reply": reply,
-                        "action": action,
-                        "intent": intent,
-                        "ftm": first_token_ms,
-                        "tm": total_ms,
-                        "now": now,
-                        "outcome": outcome,
-                        "language": language,
-                    },
-                ).scalar_one()
-                for position, call in enumerate(tool_calls or []):
-                    conn.execute(
-                        text(
-                            "INSERT INTO chat_tool_calls (turn_id, position, name, arguments, summary, ok, result) "
-                            "VALUES (:tid, :pos, :name, :args, :summary, :ok, :result)"
-                        ),
-                        {
-                            "tid": turn_id,
-                            "pos": position,
-                            "name": call.name,
-                            "args": _dump(call.arguments),
-                            "summary": call.summary,
-                            "ok": int(call.ok),
-                            "result": _dump(call.result),
-                        },
-                    )
-                for cit in citations or []:
-                    conn.execute(
-                        text(
-                            "INSERT INTO chat_citations (turn_id, n, source, title, anchor, url, snippet) "
-                            "VALUES (:tid, :n, :source, :title, :anchor, :url, :snippet)"
-                        ),
-                        {
-                            "tid": turn_id,
-                            **cit.model_dump(include={"n", "source", "title", "anchor", "url", "snippet"}),
-                        },
-                    )
+                turn_id = int(conn.execute(_INSERT_TURN, row).scalar_one())
+                _insert_turn_parts(conn, turn_id, tool_calls or [], citations or [])
                 for hid in handoff_ids or []:
                     conn.execute(
                         text("UPDATE chat_handoffs SET turn_id = :tid WHERE id = :hid AND session_id = :sid"),
@@ -197,20 +206,24 @@ class ConversationStore:
                     )
                 conn.execute(
                     text("UPDATE chat_sessions SET updated_at = :now WHERE id = :sid"),
-                    {"now": now, "sid": session_id},
+                    {"now": row["now"], "sid": session_id},
                 )
         except IntegrityError:
-            if turn_key is None:
-                raise
-            with self.engine.connect() as conn:
-                existing = conn.execute(
-                    text("SELECT id FROM chat_turns WHERE session_id = :sid AND turn_key = :key"),
-                    {"sid": session_id, "key": turn_key},
-                ).scalar()
+            existing = self._turn_with_key(session_id, turn_key)
             if existing is None:
                 raise
-            return int(existing)
-        return int(turn_id)
+            return existing
+        return turn_id
+
+    def _turn_with_key(self, session_id: str, turn_key: str | None) -> int | None:
+        if turn_key is None:
+            return None
+        with self.engine.connect() as conn:
+            found = conn.execute(
+                text("SELECT id FROM chat_turns WHERE session_id = :sid AND turn_key = :key"),
+                {"sid": session_id, "key": turn_key},
+            ).scalar()
+        return None if found is None else int(found)
 
     def history(self, session_id: str, limit: int = 20) -> list[dict[str, Any]]:
         """The last `limit` turns of a session, oldest first, each with its tool calls and citations.
@@ -293,12 +306,14 @@ class ConversationStore:
             ).first()
             if found is None:
                 raise NotFound(f"turn {turn_id} is not part of session {session_id!r}")
-            conn.execute(text("DELETE FROM chat_feedback WHERE turn_id = :tid"), {"tid": turn_id})
+            # an upsert, not delete + insert: two votes on one turn arriving at two servers at once must not collide
             return int(
                 conn.execute(
                     text(
                         "INSERT INTO chat_feedback (session_id, turn_id, rating, comment, created_at) "
-                        "VALUES (:sid, :tid, :rating, :comment, :now) RETURNING id"
+                        "VALUES (:sid, :tid, :rating, :comment, :now) ON CONFLICT (turn_id) DO UPDATE SET "
+                        "rating = excluded.rating, comment = excluded.comment, created_at = excluded.created_at "
+                        "RETURNING id"
                     ),
                     {"sid": session_id, "tid": turn_id, "rating": rating, "comment": comment, "now": _now()},
                 ).scalar_one()

@@ -106,7 +106,7 @@ def test_workspace_indexes_uploads(app: LiveApp, page, tmp_path) -> None:
     page.locator("#docs-file input[type=file]").set_input_files(str(doc))
     page.locator("#docs-go").click()
     page.locator("#docs-status", has_text="Saved and indexed").wait_for()
-    assert httpx.get(f"{app.url}/docs/gift-wrapping.md").status_code == 200
+    assert httpx.get(f"{app.url}/docs/uploads/gift-wrapping.md").status_code == 200
     hits = app.assistant.services["kb"].search("gift wrap recycled paper", k=3)
     assert any("gift-wrapping.md" in h.source for h in hits)
 

@@ -135,3 +135,25 @@ def test_a_tool_call_with_broken_arguments_is_malformed_not_dropped():
         llm.chat([{"role": "user", "content": "weather?"}], tools=[WEATHER_TOOL])
     assert [c.arguments for c in caught.value.calls] == [{"city": "Paris"}]
     assert caught.value.raw == '{"city": '
+
+
+def test_tools_are_sent_with_tool_choice_auto():
+    # llama.cpp's server ignores `tools` unless `tool_choice` is given (tests/backends checks it on the real one)
+    import json
+
+    import httpx
+
+    sent: list[dict] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        sent.append(json.loads(request.content))
+        message = {"role": "assistant", "content": "ok"}
+        return httpx.Response(
+            200, json={"choices": [{"index": 0, "message": message, "finish_reason": "stop"}]}
+        )
+
+    llm = OpenAICompatibleLLM(LLMSettings(backend="openai", model="m"), transport=httpx.MockTransport(answer))
+    llm.chat([{"role": "user", "content": "weather in Lyon?"}], tools=[WEATHER_TOOL])
+    llm.chat([{"role": "user", "content": "hello"}])
+    assert sent[0]["tool_choice"] == "auto" and sent[0]["tools"][0]["function"]["name"] == "get_weather"
+    assert "tool_choice" not in sent[1] and "tools" not in sent[1]

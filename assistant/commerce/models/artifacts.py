@@ -2,13 +2,22 @@
 
 A reader never sees a half-written file: each file is written beside its target under a temporary name and renamed
 over it (os.replace is atomic on POSIX and Windows).
+
+The models are published as a set: training writes a new folder `<root>/versions/<version>/` (recommender, segments,
+plot), then switches the pointer file `<root>/CURRENT` to it in one atomic rename. A reader resolves the pointer
+once and loads everything from that one folder, so it never pairs a new recommender with an old segmenter, and app
+servers sharing `<root>` pick up the next version at their next load. A root without a pointer is read as it is (the
+layout before versioned sets).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import tempfile
+import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -57,3 +66,45 @@ def load_json(path: Path) -> Any:
     if not path.is_file():
         raise NotTrained(f"model artifact {path} is missing: run `mka model train`")
     return json.loads(path.read_text(encoding="utf-8"))
+
+
+POINTER = "CURRENT"
+VERSIONS = "versions"
+KEEP_VERSIONS = 3  # the published set and two before it (a server may still be reading the previous one)
+
+
+def new_version_dir(root: Path) -> Path:
+    """A fresh, empty folder for the next set of artifacts (named by time, so versions sort in order)."""
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+    folder = Path(root) / VERSIONS / f"{stamp}-{uuid.uuid4().hex[:6]}"
+    folder.mkdir(parents=True)
+    return folder
+
+
+def publish(root: Path, version_dir: Path) -> None:
+    """Make `version_dir` (made by `new_version_dir`) the published set: one atomic switch of the pointer."""
+    root, version_dir = Path(root), Path(version_dir)
+    if version_dir.parent != root / VERSIONS or not version_dir.is_dir():
+        raise ValueError(f"{version_dir} is not a version folder of {root}")
+    payload = version_dir.name.encode("utf-8")
+    _atomic_write(root / POINTER, lambda fh: fh.write(payload))
+    _prune(root, keep=version_dir.name)
+
+
+def published_dir(root: Path) -> Path:
+    """The folder of the published set: the version `CURRENT` names, else `root` itself (unversioned layout)."""
+    root = Path(root)
+    try:
+        name = (root / POINTER).read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        return root
+    if not name or "/" in name or name.startswith("."):
+        raise NotTrained(f"the artifact pointer {root / POINTER} is damaged: run `mka model train`")
+    return root / VERSIONS / name
+
+
+def _prune(root: Path, keep: str) -> None:
+    # only sets older than the published one: a newer folder may be a training run that has not published yet
+    older = sorted(p for p in (root / VERSIONS).iterdir() if p.is_dir() and p.name < keep)
+    for folder in older[: max(0, len(older) - (KEEP_VERSIONS - 1))]:
+        shutil.rmtree(folder, ignore_errors=True)

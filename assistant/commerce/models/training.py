@@ -1,7 +1,9 @@
 """Train every model from the database (`train_all`) and load the trained artifacts once per process (`load_models`).
 
-Artifacts live under `settings.artifacts_dir`: recommender/ (npz + json), segments/ (npz + json) and segments.png.
-Training writes each file atomically, so a server loading models meanwhile sees the old set or the new one.
+Artifacts live under `settings.artifacts_dir`, published as a set (`assistant.commerce.models.artifacts`): each training
+run writes recommender/ (npz + json), segments/ (npz + json) and segments.png into a new version folder, then switches
+the `CURRENT` pointer to it. `load_models` follows the pointer on every call (one small file read) and reloads when it
+moved, so every server sharing the folder serves the new set from its next request on, never half of one.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from pathlib import Path
 import pandas as pd
 from rich.console import Console
 
+from assistant.commerce.models.artifacts import new_version_dir, publish, published_dir
 from assistant.commerce.models.content import make_encoder
 from assistant.commerce.models.recommender import RepeatAwareRecommender
 from assistant.commerce.models.segments import RFMSegmenter, rfm_table
@@ -47,7 +50,8 @@ class Models:
 
     recommender: RepeatAwareRecommender
     segmenter: RFMSegmenter
-    artifacts_dir: Path
+    artifacts_dir: Path  # the version folder they were loaded from
+    version: str = ""
 
 
 def train_all(settings, progress: bool = True, content: str = "auto") -> TrainReport:
@@ -86,11 +90,12 @@ def train_all(settings, progress: bool = True, content: str = "auto") -> TrainRe
         {name: [r.item_id for r in recommender.for_segment(name, 5)] for name in recommender.segment_names}
     )
 
-    out = Path(settings.artifacts_dir)
+    root = Path(settings.artifacts_dir)
+    out = new_version_dir(root)
     recommender.save(out / "recommender")
     segmenter.save(out / "segments")
     segmenter.plot(out / "segments.png", rfm_table(lines, as_of))
-    _cache.clear()
+    publish(root, out)  # the one switch: from here on every reader loads this set
     report = TrainReport(
         customers=int(lines["customer_id"].nunique()),
         items=len(recommender.items),
@@ -113,24 +118,67 @@ class _Null:
         return False
 
 
-_cache: dict[str, tuple[float, Models]] = {}
+_cache: dict[str, Models] = {}
 _lock = threading.Lock()
 
 
 def load_models(settings) -> Models:
-    """The trained models under `settings.artifacts_dir`, loaded once and reloaded when training rewrote them.
-    Raises `NotTrained` when there are none."""
-    out = Path(settings.artifacts_dir)
-    stamps = [out / "recommender" / "recommender.json", out / "segments" / "segments.json"]
-    if not all(path.is_file() for path in stamps):
-        raise NotTrained(f"no trained models in {out}: run `mka model train`")
-    stamp = max(path.stat().st_mtime for path in stamps)
+    """The published models under `settings.artifacts_dir`, loaded once per version (the pointer is read on every
+    call, so a new set is picked up at once). Raises `NotTrained` when there are none."""
+    root = Path(settings.artifacts_dir)
+    for attempt in range(3):
+        out = published_dir(root)
+        stamps = [out / "recommender" / "recommender.json", out / "segments" / "segments.json"]
+        if not all(path.is_file() for path in stamps):
+            raise NotTrained(f"no trained models in {root}: run `mka model train`")
+        try:
+            return _load_set(root, out, stamps)
+        except (NotTrained, FileNotFoundError):
+            # the set was pruned while we read it (several newer ones were published meanwhile): follow the pointer
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _load_set(root: Path, out: Path, stamps: list[Path]) -> Models:
+    # unversioned folders are rewritten in place: their files' times tell a retrained set apart
+    key = f"{out}|{max(path.stat().st_mtime_ns for path in stamps)}"
     with _lock:
-        hit = _cache.get(str(out))
-        if hit and hit[0] == stamp:
-            return hit[1]
+        hit = _cache.get(str(root))
+        if hit is not None and hit.version == key:
+            return hit
         models = Models(
-            RepeatAwareRecommender.load(out / "recommender"), RFMSegmenter.load(out / "segments"), out
+            RepeatAwareRecommender.load(out / "recommender"), RFMSegmenter.load(out / "segments"), out, key
         )
-        _cache[str(out)] = (stamp, models)
+        _cache[str(root)] = models
         return models
+
+
+class PublishedModels:
+    """The published set, looked up on every use (what the services registry holds as "models").
+
+    Call it for one consistent `Models` (both models of the same set: `tools.recommend.models_of` does); reading
+    `.recommender` or `.segmenter` gets that model of the set published now. `NotTrained` when there is none.
+    """
+
+    def __init__(self, settings):
+        self.settings = settings
+
+    def __call__(self) -> Models:
+        return load_models(self.settings)
+
+    @property
+    def recommender(self) -> RepeatAwareRecommender:
+        return self().recommender
+
+    @property
+    def segmenter(self) -> RFMSegmenter:
+        return self().segmenter
+
+
+def trained(settings) -> bool:
+    """Whether a complete set of models is published under `settings.artifacts_dir`."""
+    out = published_dir(Path(settings.artifacts_dir))
+    return (out / "recommender" / "recommender.json").is_file() and (
+        out / "segments" / "segments.json"
+    ).is_file()

@@ -1,4 +1,5 @@
-"""Import of orders, customers and products: good and bad rows, cancellations, mapping, idempotent re-import."""
+"""Import of orders, customers and products: good and bad rows, cancellations, mapping, idempotent re-import; on SQLite
+and on a real PostgreSQL server (the upserts are ON CONFLICT on both)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from assistant.commerce.imports import (
     load_order_lines,
 )
 from assistant.errors import BadInput, NotFound
+from assistant.settings import Settings
 from assistant.storage.db import get_engine
 
 ORDERS = """order_id,customer_id,sku,quantity,unit_price,currency,ordered_at
@@ -30,6 +32,12 @@ A7,c3,SKU-3,1,0,EUR,2026-02-03
 A8,c3,SKU-3,1,5.00,EUR,not a date
 A9,c3,SKU-3,1,5.00,EURO,2026-02-03
 """
+
+
+@pytest.fixture
+def settings(tmp_path: Path, database_url: str) -> Settings:
+    """The shared fixture's settings, on each database engine in turn."""
+    return Settings(data_dir=tmp_path / "var", database_url=database_url, _env_file=None)
 
 
 def write(tmp_path: Path, name: str, body: str) -> Path:

@@ -44,6 +44,9 @@ def api_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
         '<html><head><title>About</title></head><body><h2>Our story</h2><p onclick="evil()">Hi</p>'
         "<script>alert(1)</script></body></html>"
     )
+    (demo / "catalog.csv").write_text(
+        'sku,name,description\nFTW-001,Talus Boot,"Waterproof, <b>breathable</b>"\n\nFTW-002,Talus W,Lighter\n'
+    )
     (root / "secret.txt").write_text("do not serve")
     return Settings(
         data_dir=root / "var",
@@ -346,17 +349,25 @@ def test_upload_saves_and_ingests_checked_files(
     assert client.post("/v1/documents", files=files).status_code == 401
     response = client.post("/v1/documents", files=files, headers=marketer())
     assert response.status_code == 200, response.text
-    saved = api_settings.data_dir / "uploads" / "new_policy.md"
-    assert saved.read_text().startswith("# Gift wrap") and fake.services["kb"].synced[-1] == [saved]
+    assert response.json()["saved"] == "uploads/new_policy.md"
+    # indexed from the server's mirror of the uploads table, in the uploads/ namespace
+    root = api_settings.data_dir / "upload-cache" / "index"
+    assert fake.services["kb"].synced[-1] == [root]
+    assert (root / "uploads" / "new_policy.md").read_text().startswith("# Gift wrap")
     exe = client.post(
         "/v1/documents", files={"file": ("x.exe", b"MZ..", "application/octet-stream")}, headers=marketer()
     )
     assert exe.status_code == 400 and "unsupported file type" in exe.json()["error"]
     empty = client.post("/v1/documents", files={"file": ("e.txt", b"  ", "text/plain")}, headers=marketer())
     assert empty.status_code == 400
-    # Uploads are internal by default (issue 12): marketers open them, anyone else gets a 404.
-    assert client.get("/docs/new_policy.md", headers=marketer()).status_code == 200
-    assert client.get("/docs/new_policy.md").status_code == 404
+    # From the database, on any server; internal by default (issue 12): marketers open them, anyone else gets a 404.
+    page = client.get("/docs/uploads/new_policy.md", headers=marketer())
+    assert page.status_code == 200 and "Gift wrap" in page.text
+    assert client.get("/docs/uploads/new_policy.md").status_code == 404
+    assert (
+        client.get("/docs/new_policy.md", headers=marketer()).status_code == 404
+    )  # not the shop's own namespace
+    assert client.get("/docs/uploads/missing.md", headers=marketer()).status_code == 404
 
 
 def test_documents_render_with_anchors_and_without_scripts(client: TestClient) -> None:
@@ -372,6 +383,13 @@ def test_documents_render_with_anchors_and_without_scripts(client: TestClient) -
     for bad in ("../secret.txt", "policies/../../secret.txt", "nope.md", ""):
         assert client.get(f"/docs/{bad}").status_code in (404, 200 if bad == "" else 404)
     assert "do not serve" not in client.get("/docs/..%2Fsecret.txt").text
+
+
+def test_the_catalog_renders_as_a_table_whose_rows_are_citation_anchors(client: TestClient) -> None:
+    page = client.get("/docs/catalog.csv")
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    assert "<th>sku</th>" in page.text and '<tr id="FTW-001"><td>FTW-001</td>' in page.text
+    assert "<pre>" not in page.text
 
 
 # ----------------------------------------------------------------------------------------------- pages and CORS

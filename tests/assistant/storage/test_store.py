@@ -1,4 +1,5 @@
-"""Conversation storage on real SQLite: persistence across restarts, once-only turns, feedback, handoffs, ownership."""
+"""Conversation storage on real SQLite and a real PostgreSQL server: persistence across restarts, once-only turns,
+feedback, handoffs, ownership."""
 
 from __future__ import annotations
 
@@ -7,12 +8,13 @@ from sqlalchemy import create_engine
 
 from assistant.conversation.reply import CitationOut, ToolCallRecord
 from assistant.errors import BadInput, Forbidden, NotFound
+from assistant.storage.db import normalize_url
 from assistant.storage.store import ConversationStore
 
 
 @pytest.fixture
-def store(settings) -> ConversationStore:
-    return ConversationStore.from_url(settings.db_url)
+def store(database_url) -> ConversationStore:
+    return ConversationStore.from_url(database_url)
 
 
 def _turn(store: ConversationStore, sid: str, message: str = "hi", **kw) -> int:
@@ -35,12 +37,12 @@ def _turn(store: ConversationStore, sid: str, message: str = "hi", **kw) -> int:
     )
 
 
-def test_history_survives_a_restart(store, settings):
+def test_history_survives_a_restart(store, database_url):
     sid = store.create_session("customer", "C00042")
     first = _turn(store, sid, "what is your return window?")
     _turn(store, sid, "and for boots?")
     # A new engine and store on the same file: what a restarted server sees.
-    restarted = ConversationStore(create_engine(settings.db_url))
+    restarted = ConversationStore(create_engine(normalize_url(database_url)))
     info = restarted.get_session(sid)
     assert (info.role, info.customer_id, info.turns) == ("customer", "C00042", 2)
     history = restarted.history(sid, limit=10)
@@ -125,3 +127,42 @@ def test_a_session_belongs_to_one_caller(store):
         store.get_session("missing")
     with pytest.raises(BadInput):
         store.create_session("admin")
+
+
+def test_two_servers_storing_the_same_turn_store_it_once(database_url):
+    # Two stores on two engines (two app servers) get the same retried request at the same moment.
+    from concurrent.futures import ThreadPoolExecutor
+
+    servers = [ConversationStore(create_engine(normalize_url(database_url))) for _ in range(2)]
+    ConversationStore.from_url(database_url)  # migrated
+    sid = servers[0].create_session("customer")
+    try:
+        for attempt in range(5):
+            key = f"k{attempt}"
+            with ThreadPoolExecutor(4) as pool:
+                ids = list(
+                    pool.map(lambda i, key=key: _turn(servers[i % 2], sid, "hi", turn_key=key), range(4))
+                )
+            assert len(set(ids)) == 1
+        assert servers[1].get_session(sid).turns == 5
+        assert all(len(t["tool_calls"]) == 1 for t in servers[0].history(sid, 10))
+    finally:
+        for server in servers:
+            server.engine.dispose()
+
+
+def test_two_servers_voting_on_one_turn_keep_one_vote(database_url):
+    from concurrent.futures import ThreadPoolExecutor
+
+    store = ConversationStore.from_url(database_url)
+    servers = [ConversationStore(create_engine(normalize_url(database_url))) for _ in range(2)]
+    sid = store.create_session("customer")
+    tid = _turn(store, sid)
+    try:
+        with ThreadPoolExecutor(6) as pool:
+            list(pool.map(lambda i: servers[i % 2].add_feedback(sid, tid, 1 if i % 2 else -1), range(6)))
+        rows = store.feedback(sid)
+        assert len(rows) == 1 and rows[0]["rating"] in (1, -1)
+    finally:
+        for server in servers:
+            server.engine.dispose()

@@ -43,9 +43,9 @@ def test_an_anonymous_request_without_contact_is_refused(app: Assistant) -> None
 def test_one_item_per_conversation_with_contact_and_transcript(app: Assistant) -> None:
     customer = Caller(role="customer")
     sid = _conversation(app, customer)
-    # the widget's form sends the contact, then the chat turn asks for a person again: one request, not two
-    hid = app.request_handoff(customer, sid, "bo@example.com", "asked to talk to a person")
-    assert app.request_handoff(customer, sid, None, "asked for a person in the widget") == hid
+    # the chat turn asks for a person, then the widget's form sends the contact: one request, not two
+    hid = app.handoff_inbox.request(sid, None, "asked to talk to a person")  # the chat turn's tool
+    assert app.request_handoff(customer, sid, "bo@example.com", "asked for a person in the widget") == hid
     (item,) = app.inbox(MARKETER)
     assert item.handoff_id == hid and item.contact == "bo@example.com" and item.status == "open"
     assert item.reasons == ["asked to talk to a person; asked for a person in the widget"]
@@ -149,8 +149,8 @@ def test_the_webhook_posts_signed_json_for_each_new_request_only(settings, help_
     app = _hooked(settings, url)
     customer = Caller(role="customer")
     sid = _conversation(app, customer)
-    hid = app.request_handoff(customer, sid, "eve@example.com", "asked to talk to a person")
-    app.request_handoff(customer, sid, None, "widget form")  # folded: no second event
+    hid = app.handoff_inbox.request(sid, None, "asked to talk to a person")  # the chat turn's tool
+    app.request_handoff(customer, sid, "eve@example.com", "widget form")  # folded: no second event
     _wait_for(lambda: app.inbox_item(MARKETER, hid).webhook_status is not None)
     assert len(desk.received) == 1
     headers, body = desk.received[0]
@@ -181,6 +181,6 @@ def test_a_slow_help_desk_never_holds_up_the_chat_turn(settings, help_desk) -> N
 def test_an_unreachable_help_desk_is_recorded_not_raised(settings) -> None:
     app = _hooked(settings, "http://127.0.0.1:9/nothing-listens-here", timeout_s=1.0)
     customer = Caller(role="customer")
-    hid = app.request_handoff(customer, _conversation(app, customer), "gus@example.com", "asked for a person")
+    hid = app.handoff_inbox.request(_conversation(app, customer), None, "asked for a person")
     _wait_for(lambda: app.inbox_item(MARKETER, hid).webhook_status is not None)
     assert app.inbox_item(MARKETER, hid).webhook_status.startswith("failed: ")

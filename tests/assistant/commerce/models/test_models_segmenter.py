@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from assistant.commerce.models import RFMSegmenter, load_models, rfm_table, train_all
+from assistant.commerce.models import RFMSegmenter, load_models, published_dir, rfm_table, train_all
 from assistant.commerce.models.segments import PROTOTYPES
 from assistant.errors import NotFound, NotTrained
 from tests.assistant.commerce.models.uci_slice import trained_settings
@@ -34,7 +34,7 @@ def test_segments_are_named_uniquely_and_profiled():
 def test_artifacts_written_atomically_and_loadable_without_pickle():
     settings = trained_settings()
     out = settings.artifacts_dir
-    assert (out / "segments.png").stat().st_size > 10_000
+    assert (published_dir(out) / "segments.png").stat().st_size > 10_000
     assert not list(out.rglob("*.tmp"))
     for npz in out.rglob("*.npz"):
         with np.load(npz, allow_pickle=False) as data:
