@@ -95,7 +95,10 @@ def _patterns() -> list[tuple[str, re.Pattern[str]]]:
         ("measure", re.compile(rf"(?:{num}{rng})?{num}\s?{measure}".replace("(?P<num>", "(?P<lo>", 1), re.I)),
         (
             "label",
-            re.compile(rf"(?P<label>[A-Za-z][\w ()/%-]{{0,40}}?)['\"]?\s*[:=]\s*['\"]?(?P<num>{_DIGITS})"),
+            # A label and its value share a line: "Next, by price:" over a numbered list labels no price "2".
+            re.compile(
+                rf"(?P<label>[A-Za-z][\w ()/%-]{{0,40}}?)['\"]?[ \t]*[:=][ \t]*['\"]?(?P<num>{_DIGITS})"
+            ),
         ),
         # Number words alone are no figure ("one of our best"); digits are.
         # "#1" and "No. 1" are rankings (generation/claims.py), not figures.

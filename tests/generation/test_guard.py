@@ -162,3 +162,9 @@ def test_a_bare_number_is_backed_by_the_same_number_shown_with_its_unit():
     assert not check(
         "The gap is 1.5 mm.", evidence
     ).ok  # a figure with another unit still needs its own backing
+
+
+def test_a_label_does_not_reach_over_a_line_break():
+    text = "Next, by price:\n\n2. **Ridgeback 2** (TNT-001): 399.00 EUR"
+    assert not [f for f in extract_facts(text) if f.kind == "price" and f.value == 2]
+    assert [f for f in extract_facts("price: 399") if f.kind == "price"]
