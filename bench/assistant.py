@@ -40,7 +40,14 @@ BASELINE_REF = "9a3fff8"  # the last released commit (before the rooms issue)
 HELD_OUT_SHARE = 3  # of 10: ids whose crc32 % 10 is below this are held out
 SERVICE_SOURCES = ("policies/", "pages/")
 _QUOTED = re.compile(r"“[^”]*”|«[^»]*»|„[^“”]*[“”]|\"[^\"]*\"")
+_LANGUAGE_FOLDER = re.compile(r"(^|/)(?:en|de|fr|es|it)/")
 _NOISE = re.compile(r"\[\d+\]|\*\*[^*]+\*\*|\S+@\S+|https?://\S+|\b[A-Z]{2,4}-\d{2,4}\b|[\d.,:+/%€-]+")
+
+
+def document_of(source: str) -> str:
+    """The document a cited source is a version of: a translation in a language folder ("policies/de/returns.md")
+    is the same document as the page it translates ("policies/returns.md")."""
+    return _LANGUAGE_FOLDER.sub(r"\1", source)
 
 
 def split_of(item_id: str) -> str:
@@ -105,7 +112,7 @@ def score(item: dict[str, Any], reply: dict[str, Any]) -> dict[str, Any]:
     text = reply["text"]
     missing = [f for f in item["must"] if not _fact_ok(text, f)]
     forbidden = [f for f in item["not"] if _fact_ok(text, f)]
-    source_ok = not item["src"] or any(s in reply["sources"] for s in item["src"])
+    source_ok = not item["src"] or any(document_of(c) in item["src"] for c in reply["sources"])
     handed_off = reply["action"] == "handoff" or reply["handoffs"] > 0
     if item["act"] == "handoff":
         action_ok = reply["action"] == "handoff"

@@ -29,7 +29,6 @@ from typing import Any
 
 from generation.guard import extract_facts
 from generation.question import (
-    Entity,
     covers,
     entity_types,
     is_condition,
@@ -40,6 +39,16 @@ from generation.question import (
     wanted_figure,
 )
 from generation.terms import grounded_data, terms
+from generation.unit_context import (
+    carried_terms,
+    cue_terms,
+    in_reply_language,
+    labels_type,
+    lists_kind,
+    mentions_of,
+    structure_bonus,
+    unit_terms,
+)
 from generation.units import Unit, evidence_units
 
 log = logging.getLogger(__name__)
@@ -84,14 +93,6 @@ def _phrase(language: str, key: str) -> str:
     return phrases.get(language, phrases["en"]).get(key) or phrases["en"][key]
 
 
-def _unit_terms(unit: Unit) -> frozenset[str]:
-    return terms(unit.text) | terms(unit.heading) | terms(unit.lead)
-
-
-def _mentions(unit: Unit) -> list[Entity]:
-    return named_entities(f"{unit.text} {unit.lead}", groups=True)
-
-
 def score_units(
     question: str, units: Sequence[Unit], *, embed: Embed | None = None, language: str = "en"
 ) -> list[Scored]:
@@ -101,17 +102,48 @@ def score_units(
         return []
     # A thing the question names that no unit mentions (nor a group it belongs to: France is an EU country) is left
     # out of the words to match, so that a destination no page lists does not hide the pages that list the others.
-    docs = [_unit_terms(u) for u in units]
+    docs = [unit_terms(u) for u in units]
+    own = [
+        terms(u.text) | terms(u.heading) | terms(u.lead) for u in units
+    ]  # rarity is judged without the path
     vocabulary = frozenset().union(*docs)
-    named = frozenset(t for e in asked for t in terms(e.surface) if t not in vocabulary)
+    mentions = [mentions_of(u) for u in units] if asked else []
+    covered = [e for e in asked if any(covers(m, e) for m in mentions)]  # "United Kingdom" names "UK"
+    named = frozenset(t for e in asked if e not in covered for t in terms(e.surface) if t not in vocabulary)
     q_terms = terms(question) - named or terms(question)
     if not q_terms:
         return []
     n = len(docs)
-    idf = {t: math.log(1 + n / (1 + sum(t in d for d in docs))) + 0.5 for t in q_terms}
+    cues = cue_terms(question)
+    idf = {
+        t: (math.log(1 + n / (1 + sum(t in d for d in own))) + 0.5) * (0.3 if t in cues else 1.0)
+        for t in q_terms
+    }
     total = sum(idf.values())
     figure = wanted_figure(question)
-    lexical = [sum(idf[t] for t in q_terms & doc) / total for doc in docs]
+    # A thing the question names that no unit mentions ("bitcoin") is still what the question is about: the units
+    # that list others of its kind (the ways to pay) are credited with it, for they answer that it is not among them.
+    absent = {e.type for e in asked if e.surface and terms(e.surface) <= named}
+    listing = {p for p, u in enumerate(units) if absent and lists_kind(u, absent)}
+    named_weight = (math.log(1 + n) + 0.5) * len(named) if listing else 0.0
+    if (
+        asked
+    ):  # a unit that names the asked thing by another of its names ("United Kingdom" for "UK") matches it
+        docs = [
+            doc | frozenset(t for e in covered if covers(m, e) for t in terms(e.surface))
+            for m, doc in zip(mentions, docs, strict=True)
+        ]
+    # A later sentence of a list item reads with the item's first sentence as its lead; words only the lead has
+    # count a quarter, so that it does not outrank the sentence that says them.
+    carried = [carried_terms(u) for u in units]
+    lexical = [
+        (
+            sum(idf[t] * (0.25 if t in weak else 1.0) for t in q_terms & doc)
+            + (named_weight if p in listing else 0.0)
+        )
+        / (total + named_weight)
+        for p, (doc, weak) in enumerate(zip(docs, carried, strict=True))
+    ]
     # Only units that share a word with the question can answer it, so only the best of those are embedded: an
     # embedding call costs tens of milliseconds per sentence on 2 busy cores.
     candidates = sorted((p for p, m in enumerate(lexical) if m > 0), key=lambda p: -lexical[p])[
@@ -125,7 +157,7 @@ def score_units(
     for pos, (unit, matched) in enumerate(zip(units, lexical, strict=True)):
         if not matched and not (unit.kind == "table_row" and unit.label.lower() in question_tokens):
             continue
-        score = matched
+        score = matched + structure_bonus(unit, q_terms, idf, total + named_weight)
         kinds = {f.kind for f in extract_facts(unit.text)}
         has_figure = bool(figure and FIGURE_KINDS.get(figure, set()) & kinds and matched)
         if has_figure:
@@ -142,7 +174,7 @@ def score_units(
             score += 0.4  # the row the question names ("EU 43" -> the row labelled 43)
         score -= 0.002 * unit.position  # earlier in the page comes first among equals
         if asked and matched:
-            mentions = _mentions(unit)
+            mentions = mentions_of(unit)
             if any(covers(mentions, e) for e in asked):
                 score += 0.35 if unit.kind == "table_row" else 0.2
             elif any(m.type == e.type for m in mentions for e in asked):
@@ -168,7 +200,11 @@ def _dense(question: str, units: Sequence[Unit], embed: Embed | None) -> list[fl
     if embed is None:
         return None
     try:
-        vectors = embed([question] + [f"{u.heading}: {u.text}" if u.heading else u.text for u in units])
+        # The whole heading path: "Returns and refunds > Items we cannot take back" says what a bare item is about.
+        vectors = embed(
+            [question]
+            + [f"{u.path or u.heading}: {u.text}" if u.path or u.heading else u.text for u in units]
+        )
         return [float(v) for v in (vectors[1:] @ vectors[0])]
     except Exception:  # an embedder problem must not cost the answer: lexical matching still works
         log.exception("embedding evidence units failed; using lexical matching only")
@@ -233,23 +269,33 @@ def _not_offered(
     asked = named_entities(question)
     if not asked or not relevant:
         return None
-    everything = [m for u in units for m in _mentions(u)]
+    everything = [m for u in units for m in mentions_of(u)]
     for entity in asked:
         if covers(everything, entity):
             continue
         alternatives = [
             s.unit
             for s in relevant
-            if any(m.type == entity.type and m.name != entity.name for m in _mentions(s.unit))
+            if any(m.type == entity.type and m.name != entity.name for m in mentions_of(s.unit))
         ]
-        kinds = {m.name for u in alternatives for m in _mentions(u) if m.type == entity.type}
+        kinds = {m.name for u in alternatives for m in mentions_of(u) if m.type == entity.type}
         if len(kinds) < 2:
             continue
-        rows = [
+        # A table whose rows are labelled with this kind of thing enumerates it, whether or not its rows matched
+        # the question's other words ("do you take bitcoin": the ways-to-pay table).
+        rows = [u for u in alternatives if u.kind == "table_row" and labels_type(u, entity.type)]
+        rows = rows or [
+            u for u in units if u.kind == "table_row" and labels_type(u, entity.type) and u.retrieved
+        ]
+        # The table a relevant row belongs to is read whole: every way to pay it lists, not only those that matched.
+        tables = {(u.index, u.heading) for u in rows}
+        rows += [
             u
-            for u in alternatives
+            for u in units
             if u.kind == "table_row"
-            and any(m.type == entity.type for m in named_entities(u.label, groups=True))
+            and (u.index, u.heading) in tables
+            and u not in rows
+            and labels_type(u, entity.type)
         ]
         thing = entity.surface if entity.surface[:1].isupper() else entity.name
         spec = entity_types().get(entity.type, {})
@@ -271,10 +317,6 @@ def _not_offered(
     return None
 
 
-def _labels_type(unit: Unit, type_name: str) -> bool:
-    return any(m.type == type_name for m in named_entities(unit.label, groups=True))
-
-
 def compose(
     question: str, evidence: Sequence[Any], *, language: str = "en", embed: Embed | None = None
 ) -> Composition | None:
@@ -283,7 +325,7 @@ def compose(
     The text is in `language` where it is the composer's own (yes/no, "not offered"); evidence is quoted as it is
     (the caller marks it as quoted when its language differs).
     """
-    units = evidence_units(evidence)
+    units = in_reply_language(evidence_units(evidence), evidence, language)
     ranked = score_units(question, units, embed=embed, language=language)
     if not ranked:
         return None
@@ -295,7 +337,8 @@ def compose(
     qtype, figure = question_type(question), wanted_figure(question)
     lead = _lead_unit(ranked, figure)
     picked = [lead, *_followers(lead, relevant, question, figure, qtype)]
-    lines = [_render(u, figure, question if n == 0 else "") for n, u in enumerate(picked)]
+    shown_leads: set[str] = set()
+    lines = [_render(u, figure, question if n == 0 else "", shown_leads) for n, u in enumerate(picked)]
     kind = "figure" if figure else ("list" if qtype == "list" else "extract")
     if len(picked) > 1 and all(u.kind == "table_row" for u in picked):
         text = "\n".join(f"- {_cite(line, u.index)}" for line, u in zip(lines, picked, strict=True))
@@ -303,7 +346,7 @@ def compose(
         text = " ".join(_cite(line, u.index) for line, u in zip(lines, picked, strict=True))
     sure = 0.5 if language == "en" else 0.25  # another language shares fewer words with the pages
     asked = named_entities(question)
-    about_it = all(covers(_mentions(lead), e) for e in asked)  # no "yes" from a unit about other places
+    about_it = all(covers(mentions_of(lead), e) for e in asked)  # no "yes" from a unit about other places
     if qtype == "yesno" and about_it and best.matched >= sure and not _says_yes_or_no(lead.text):
         kind = _polarity(lead)
         text = f"{_phrase(language, kind)}. {text}"
@@ -330,7 +373,7 @@ def _followers(lead: Unit, relevant: Sequence[Scored], question: str, figure: st
             u = s.unit
             if u is lead or u.kind != "table_row" or u.index != lead.index or u.heading != lead.heading:
                 continue
-            if asked and not any(covers(_mentions(u), e) for e in asked):
+            if asked and not any(covers(mentions_of(u), e) for e in asked):
                 continue
             if len(out) + 1 >= MAX_ROWS:
                 break
@@ -351,8 +394,29 @@ def _followers(lead: Unit, relevant: Sequence[Scored], question: str, figure: st
     return out
 
 
-def _render(unit: Unit, figure: str, question: str = "") -> str:
+MAX_LEAD_WORDS = 12
+
+
+def _render(unit: Unit, figure: str, question: str = "", shown_leads: set[str] | None = None) -> str:
     text = _figure_line(unit, figure) if figure else unit.text
+    lead = unit.lead.rstrip(" :")
+    # A list item is read with the lead of its list ("Items we cannot take back unless faulty: Gas canisters"), once
+    # per answer: the lead says what the list is, and its polarity.
+    if (
+        unit.kind == "list_item"
+        and shown_leads is not None
+        and lead
+        and lead not in shown_leads
+        and len(lead.split()) <= MAX_LEAD_WORDS
+        and not terms(lead) <= terms(text)
+        and (
+            len(text.split()) < 6 or unit.lead.endswith(":")
+        )  # a bare item, or a list with a lead-in sentence
+    ):
+        shown_leads.add(lead)
+        return f"{lead}: {text}"
+    if unit.kind == "list_item" and shown_leads is not None and lead in shown_leads:
+        return text
     heading = unit.heading.rstrip(":")
     # A section that names what the sentence is about ("Graz (flagship and repair workshop)") goes with it when
     # the sentence itself does not say it.

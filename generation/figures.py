@@ -95,7 +95,10 @@ def _patterns() -> list[tuple[str, re.Pattern[str]]]:
         ("measure", re.compile(rf"(?:{num}{rng})?{num}\s?{measure}".replace("(?P<num>", "(?P<lo>", 1), re.I)),
         (
             "label",
-            re.compile(rf"(?P<label>[A-Za-z][\w ()/%-]{{0,40}}?)['\"]?\s*[:=]\s*['\"]?(?P<num>{_DIGITS})"),
+            # A label and its value share a line: "Next, by price:" over a numbered list labels no price "2".
+            re.compile(
+                rf"(?P<label>[A-Za-z][\w ()/%-]{{0,40}}?)['\"]?[ \t]*[:=][ \t]*['\"]?(?P<num>{_DIGITS})"
+            ),
         ),
         # Number words alone are no figure ("one of our best"); digits are.
         # "#1" and "No. 1" are rankings (generation/claims.py), not figures.
@@ -248,13 +251,30 @@ def _facts_of(kind: str, m: re.Match[str], text: str) -> list[Fact]:
 
 def supports(evidence: Fact, claim: Fact) -> bool:
     """Whether the evidence figure backs the claimed one: the same value and a compatible kind and unit."""
-    if abs(evidence.value - claim.value) > 1e-6 * max(1.0, abs(claim.value)):
-        return False
     if claim.kind == "number":
-        return True  # a bare number claims little ("sizes 40 to 47"); any figure of that value backs it
+        # A bare number claims little ("sizes 40 to 47"): any figure of that value backs it, its value as the
+        # evidence shows it included ("1 to 1.5 cm" is stored as 10-15 mm, and still backs "1.5").
+        return _same(evidence.value, claim.value) or any(
+            _same(v, claim.value) for v in _shown_values(evidence)
+        )
+    if not _same(evidence.value, claim.value):
+        return False
     if evidence.kind not in _data()["backed_by"][claim.kind]:
         return False
     return not evidence.unit or not claim.unit or evidence.unit == claim.unit
+
+
+def _same(a: float, b: float) -> bool:
+    return abs(a - b) <= 1e-6 * max(1.0, abs(b))
+
+
+_SHOWN_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+
+
+def _shown_values(fact: Fact) -> list[float]:
+    """The numbers as written in a figure's text, before its unit was normalised ("1.5 cm" -> 1.5, not 15 mm)."""
+    values = (parse_number(m.group(0)) for m in _SHOWN_NUMBER.finditer(fact.text))
+    return [v for v in values if v is not None]
 
 
 def unsupported(text: str, evidence: list[Fact], *, bare_numbers: bool = True) -> list[Fact]:

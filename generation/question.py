@@ -46,6 +46,11 @@ def _all(kind: str) -> list[str]:
     return [w for words in _cues()[kind].values() for w in words]
 
 
+def cue_phrases(kind: str) -> list[str]:
+    """The phrases, in every language, that ask for a figure of this kind ("how long", "wie lange")."""
+    return [p.lower() for p in _all(kind)]
+
+
 def strip_fillers(question: str) -> str:
     """The question without a leading greeting or filler ("hi, quick question: do you ..." -> "do you ...")."""
     text = question.strip()

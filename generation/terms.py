@@ -45,9 +45,20 @@ def _synonym_index() -> dict[str, int]:
     index: dict[str, int] = {}
     for group_id, group in enumerate(grounded_data()["synonyms"]):
         for term in group:
-            for w in words(term):
-                index.setdefault(stem(w), group_id)
+            if len(words(term)) == 1:  # phrases ("send back") are matched whole: "send" alone is shipping
+                index.setdefault(stem(words(term)[0]), group_id)
     return index
+
+
+@lru_cache(maxsize=1)
+def _synonym_phrases() -> list[tuple[re.Pattern[str], int]]:
+    """The synonyms of several words ("send back", "money back", "geld zurück") with their group."""
+    return [
+        (re.compile(r"\b" + r"\s+".join(map(re.escape, words(term))) + r"\b"), group_id)
+        for group_id, group in enumerate(grounded_data()["synonyms"])
+        for term in group
+        if len(words(term)) > 1
+    ]
 
 
 @lru_cache(maxsize=1)
@@ -70,6 +81,8 @@ def terms(text: str) -> frozenset[str]:
             continue
         s = stem(w)
         out.add(f"syn{syn[s]}" if s in syn else s)
+    low = text.lower()
+    out.update(f"syn{group_id}" for pattern, group_id in _synonym_phrases() if pattern.search(low))
     return frozenset(out)
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from generation.guard import split_sentences
@@ -36,6 +36,14 @@ class Unit:
     fields: dict[str, str] = field(default_factory=dict)  # a table row's cells by column name
     lead: str = ""  # the sentence that introduces a list item's list
     position: int = 0  # reading order within all units
+    retrieved: bool = True  # the search found this unit itself (False: it came along with its section)
+    path: str = ""  # the whole heading path ("Gift cards > Balance and lost cards"): the page and its section
+
+    @property
+    def section_name(self) -> str:
+        """The headings below the page's own title: what names this section among the page's others."""
+        parts = self.path.split(" > ")
+        return " ".join(parts[1:]) if len(parts) > 1 else ""
 
     @property
     def label(self) -> str:
@@ -176,34 +184,86 @@ class _Reader:
             self.add(render_row(fields), "table_row", fields)
 
 
+def _structured(
+    index: int, kind: str, text: str, fields: dict[str, Any], lead: str, heading: str, title: str
+) -> list[Unit] | None:
+    """The units of one structured chunk of the knowledge base (a FAQ unit, a table row, a list item); None for
+    anything else (prose and plain Markdown are read line by line)."""
+    leaf = heading.split(" > ")[-1] if heading else title
+    if fields.get("question") and fields.get("answer"):
+        return [
+            Unit(index, clean_inline(str(fields["answer"])), clean_inline(str(fields["question"])), "faq")
+        ]
+    cells = fields.get("row_fields") if isinstance(fields.get("row_fields"), dict) else fields
+    if cells and all(isinstance(v, str) for v in cells.values()) and kind in ("", "table_row"):
+        row = {str(k): clean_inline(str(v)) for k, v in cells.items() if v}
+        return [Unit(index, render_row(row), leaf, "table_row", row)]
+    if kind == "list_item" and text.strip():
+        # The list's lead carries its polarity: "Items we cannot take back unless faulty" (the heading, when the
+        # list has no lead-in sentence) makes "Gift cards" a no.
+        item_lead = clean_inline(lead) or leaf
+        own = clean_inline(text)
+        if lead and own.startswith(clean_inline(lead)):
+            own = own[len(clean_inline(lead)) :].strip()
+        sentences = split_sentences(own)
+        return [
+            Unit(
+                index,
+                sentence,
+                leaf,
+                "list_item",
+                lead=item_lead if n == 0 else f"{item_lead} {sentences[0]}",
+            )
+            for n, sentence in enumerate(sentences)
+            if len(sentence.split()) >= 2 or n == 0
+        ]
+    return None
+
+
+def _item_units(index: int, item: Any) -> list[Unit]:
+    heading = str(_field(item, "heading") or "")
+    root = heading or str(_field(item, "title") or "")
+    leaf = root.split(" > ")[-1]
+    return [
+        replace(u, path=root if u.heading in ("", leaf) else f"{root} > {u.heading}")
+        for u in _units_of(index, item)
+    ]
+
+
+def _units_of(index: int, item: Any) -> list[Unit]:
+    fields = _field(item, "fields", None) or {}
+    text = str(_field(item, "text") or "")
+    heading = str(_field(item, "heading") or "")
+    title = str(_field(item, "title") or "")
+    parts = _field(item, "units", None) or ()
+    if parts:  # a whole section (a table, a list): each of its units as the index stored it
+        out: list[Unit] = []
+        for part in parts:
+            kind = str(_field(part, "kind") or "prose")
+            own = str(_field(part, "text") or "")
+            found = _structured(
+                index, kind, own, _field(part, "fields", None) or {}, str(_field(part, "lead") or ""), heading,
+                title,
+            ) or _read(index, own, heading, title)  # fmt: skip
+            retrieved = bool(_field(part, "retrieved", False))
+            out += [replace(u, retrieved=retrieved) for u in found]
+        return out
+    kind = str(_field(item, "kind") or "")
+    if heading and text.startswith(heading + ": "):
+        text = text[len(heading) + 2 :]
+    found = _structured(index, kind, text, fields, str(_field(item, "lead") or ""), heading, title)
+    return found if found is not None else _read(index, text, heading, title)
+
+
+def _read(index: int, text: str, heading: str, title: str) -> list[Unit]:
+    reader = _Reader(index, title, heading)
+    for line in text.splitlines():
+        reader.line(line)
+    reader.flush()
+    return reader.units
+
+
 def evidence_units(evidence: Sequence[Any]) -> list[Unit]:
     """Every answer-sized unit of every evidence item, in reading order."""
-    units: list[Unit] = []
-    for i, item in enumerate(evidence, start=1):
-        fields = _field(item, "fields", None) or {}
-        text = str(_field(item, "text") or "")
-        heading = str(_field(item, "heading") or "")
-        title = str(_field(item, "title") or "")
-        if fields.get("question") and fields.get("answer"):  # a structured FAQ unit from the knowledge base
-            units.append(
-                Unit(i, clean_inline(str(fields["answer"])), clean_inline(str(fields["question"])), "faq")
-            )
-            continue
-        cells = fields.get("row_fields") if isinstance(fields.get("row_fields"), dict) else fields
-        if cells and all(isinstance(v, str) for v in cells.values()):  # a structured table row: its cells
-            row = {str(k): clean_inline(str(v)) for k, v in cells.items() if v}
-            units.append(Unit(i, render_row(row), heading.split(" > ")[-1] or title, "table_row", row))
-            continue
-        if fields.get("question") and fields.get("answer"):  # a structured FAQ unit
-            units.append(
-                Unit(i, clean_inline(str(fields["answer"])), clean_inline(str(fields["question"])), "faq")
-            )
-            continue
-        if heading and text.startswith(heading + ": "):
-            text = text[len(heading) + 2 :]
-        reader = _Reader(i, title, heading)
-        for line in text.splitlines():
-            reader.line(line)
-        reader.flush()
-        units += reader.units
-    return [Unit(u.index, u.text, u.heading, u.kind, u.fields, u.lead, pos) for pos, u in enumerate(units)]
+    units = [u for i, item in enumerate(evidence, start=1) for u in _item_units(i, item)]
+    return [replace(u, position=pos) for pos, u in enumerate(units)]

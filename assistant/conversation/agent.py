@@ -45,7 +45,8 @@ from assistant.storage.store import ConversationStore
 log = logging.getLogger(__name__)
 
 MARKETER_INTENTS = frozenset({"ad_copy", "segment_analysis"})
-_REROUTABLE = frozenset({"product_discovery", "off_topic", "service_question"})
+_REROUTABLE = frozenset({"product_discovery", "catalog_query", "off_topic", "service_question"})
+UNSURE_OFF_TOPIC = 0.4  # an off-topic guess below this confidence is checked against the help pages
 HELP_PAGE_PROBE_K = 5
 CUSTOMER_MARKETER_INTENT_CONFIDENCE = 0.9
 WEAK_INTENT_SCORE = 0.35
@@ -187,22 +188,28 @@ class Agent:
         are English; the knowledge base answers in any language it holds)."""
         if turn.caller.role != "customer" or route.slots.get("skus"):
             return route
+        if route.intent == "small_talk" and len(turn.message.split()) < 3:
+            return route
+        # A shortcut of the catalog parser ("the lightest tent", "X vs Y") named its intent outright.
+        shortcut = route.intent == "catalog_query" and set(route.scores) == {"catalog_query"}
+        if not shortcut and turn.capability_for(turn.message) is not None:
+            route.intent = "service_question"  # "pls remove all my data": the shop's map knows where to go
+            return route
         if route.intent in MARKETER_INTENTS or route.intent == "small_talk":
             # "i want a copy of my data" is no ad copy; "Wie lange sind Gutscheine gültig?" no greeting
-            if route.intent == "small_talk" and len(turn.message.split()) < 3:
-                return route
-            if turn.capability_for(turn.message) is not None or (
-                not names_marketer_task(turn.message) and self._help_pages_lead(turn.message, turn.language)
-            ):
+            if not names_marketer_task(turn.message) and self._help_pages_lead(turn.message, turn.language):
                 route.intent = "service_question"
             return route
-        if route.intent not in _REROUTABLE:
+        if route.intent not in _REROUTABLE or shortcut:
             return route
-        if turn.capability_for(turn.message) is not None:
-            route.intent = "service_question"
-        elif route.intent == "product_discovery" and RECOMMEND_WORDS.search(turn.message):
+        if route.intent == "product_discovery" and RECOMMEND_WORDS.search(turn.message):
             return route
-        elif route.intent == "product_discovery" or turn.language != "en":
+        unsure_off_topic = route.intent == "off_topic" and route.confidence < UNSURE_OFF_TOPIC
+        if (
+            route.intent in ("product_discovery", "catalog_query")
+            or unsure_off_topic
+            or turn.language != "en"
+        ):
             if self._help_pages_lead(turn.message, turn.language):
                 route.intent = "service_question"
         return route

@@ -47,6 +47,10 @@ class Evidence:
     )
     language: str = ""  # the evidence's language (empty: the shop's default, English)
     fields: dict[str, Any] | None = None  # a table row's cells or a FAQ unit's question and answer
+    kind: str = ""  # the unit's kind (prose | table_row | faq | list_item), or "section" when `units` is set
+    lead: str = ""  # a list item's lead-in ("Items we cannot take back unless faulty")
+    # A whole table or list: its units (kind, text, fields, lead, retrieved).
+    units: tuple[dict[str, Any], ...] = ()
 
 
 # The final state of a grounded answer: generation's own type, with `cited` holding the turn's evidence numbers.

@@ -19,6 +19,7 @@ MIN_CONFIDENCE = 0.7  # normalised over the supported languages
 MIN_LETTERS = 12  # shorter messages keep the conversation's language unless the detector is very sure
 SURE = 0.95
 _LETTERS = re.compile(r"[^\W\d_]+")
+_INVERTED = re.compile("[¿¡]")
 _LOCK = threading.Lock()
 _IDENTIFIER: list[Any] = []
 
@@ -52,6 +53,8 @@ def detect(message: str, previous: str | None = None) -> str:
     if letters < 4:  # a SKU, "ok", "hi": nothing to go on
         return fallback
     lang, prob = scores(text.lower())
+    if _INVERTED.search(message) and not (lang != "es" and prob >= SURE):
+        return "es"  # "¿" and "¡" open a question or an exclamation in Spanish only; the detector never sees them
     if (
         letters < MIN_LETTERS
     ):  # "ok", "danke": keep the conversation's language unless the detector is very sure

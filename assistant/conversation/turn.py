@@ -74,13 +74,16 @@ class Turn:
     handoff_offered: bool = False
     handoff_allowed: bool = False  # the customer wants a person (conversation.escalation decided so)
     capabilities: Any = None  # the shop's CapabilityMap (conversation.capabilities)
+    _capability_matches: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def capability_for(self, question: str) -> Any:
         """The capability `question` asks for (what the chat cannot do itself, and where to go), if any."""
         if self.capabilities is None or not self.capabilities.capabilities:
             return None
-        match = self.capabilities.match(question, self.services["embedder"])
-        return None if match is None else match.capability
+        if question not in self._capability_matches:  # the agent and the handler both ask: embed once
+            match = self.capabilities.match(question, self.services["embedder"])
+            self._capability_matches[question] = None if match is None else match.capability
+        return self._capability_matches[question]
 
     def __post_init__(self) -> None:
         self.query = self.query or self.message
@@ -145,10 +148,13 @@ class Turn:
         heading: str = "",
         language: str = "",
         fields: dict[str, Any] | None = None,
+        kind: str = "",
+        lead: str = "",
+        units: tuple[dict[str, Any], ...] = (),
     ) -> Evidence:
-        """Number a piece of evidence (the same source and anchor keep their number)."""
+        """Number a piece of evidence (the same passage keeps its number; two units under one heading get two)."""
         for ev in self.evidence:
-            if ev.source == source and ev.anchor == anchor:
+            if ev.source == source and ev.anchor == anchor and (doc_type == "product" or ev.text == text):
                 return ev
         ev = Evidence(
             n=len(self.evidence) + 1,
@@ -162,6 +168,17 @@ class Turn:
             heading=heading,
             language=language,
             fields=fields or None,
+            kind=kind,
+            lead=lead,
+            units=tuple(
+                {
+                    **u,
+                    "text": sanitize_evidence(u.get("text", "")),
+                    "lead": sanitize_evidence(u.get("lead", "")),
+                    "fields": {k: sanitize_evidence(str(v)) for k, v in (u.get("fields") or {}).items()},
+                }
+                for u in units
+            ),
         )
         self.evidence.append(ev)
         return ev
@@ -170,7 +187,17 @@ class Turn:
         # "Returns and refunds > The 30-day return window" names the section better than the page title alone.
         title = hit.heading.replace(" > ", " › ") if hit.heading else hit.title
         return self.cite(
-            hit.source, title, hit.text, hit.anchor, hit.doc_type, hit.heading, hit.language, hit.fields
+            hit.source,
+            title,
+            hit.text,
+            hit.anchor,
+            hit.doc_type,
+            hit.heading,
+            hit.language,
+            hit.fields,
+            hit.kind,
+            hit.lead,
+            tuple(u.model_dump() for u in hit.units),
         )
 
     def emit_citation(self, ev: Evidence) -> Iterator[TurnEvent]:

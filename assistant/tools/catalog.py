@@ -11,12 +11,14 @@ from typing import Any, Literal
 
 from assistant.errors import NotFound
 from assistant.tools.base import ToolContext, tool
-from assistant.tools.results import DocHit, DocSearch, ProductInfo, ProductSearch
+from assistant.tools.results import DocHit, DocSearch, DocUnit, ProductInfo, ProductSearch
 from assistant.visibility import search_filters, visible_hits
 
 DocType = Literal["policy", "page", "campaign", "other"]
 MAX_K = 20
 SEARCHED_DOC_TYPES = frozenset({"policy", "page", "campaign", "other"})  # products: search_products
+SECTION_KINDS = frozenset({"table_row", "list_item"})  # units that are read with the rest of their section
+MAX_SECTION_UNITS = 30
 
 
 def _doc_hit(hit: Any) -> DocHit:
@@ -32,7 +34,58 @@ def _doc_hit(hit: Any) -> DocHit:
         text=hit.text,
         language=str(meta.get("language") or ""),
         fields=dict(getattr(hit, "fields", None) or {}),
+        kind=str(meta.get("kind") or ""),
+        lead=str(meta.get("lead") or ""),
     )
+
+
+def _unit(hit: Any, retrieved: bool) -> DocUnit:
+    """A chunk as a unit of its section: its own text (no heading prefix, no lead), kind, cells and lead."""
+    meta = dict(hit.metadata or {})
+    heading, lead = str(meta.get("heading") or ""), str(meta.get("lead") or "")
+    text = hit.text[len(heading) + 2 :] if heading and hit.text.startswith(heading + ": ") else hit.text
+    if lead and text.startswith(lead):
+        text = text[len(lead) :].strip()
+    fields = dict(getattr(hit, "fields", None) or {})
+    return DocUnit(
+        kind=str(meta.get("kind") or "prose"), text=text, fields=fields, lead=lead, retrieved=retrieved
+    )
+
+
+def _with_sections(kb: Any, hits: list[Any], role: str) -> list[DocHit]:
+    """The hits with every table row and list item widened to its whole section (the table, the list), once per
+    section at the rank of its best unit: "which delivery options" needs every row, "not to Canada" every
+    destination, and one row of a table rarely answers alone."""
+    out: list[DocHit] = []
+    sections: dict[tuple[str, str], tuple[DocHit, dict[str, int]]] = {}
+    for hit in hits:
+        meta = hit.metadata or {}
+        if meta.get("kind") not in SECTION_KINDS or not hasattr(kb, "section"):
+            out.append(_doc_hit(hit))
+            continue
+        key = (hit.source, str(meta.get("heading") or ""))
+        if key in sections:
+            merged, positions = sections[key]
+            if hit.chunk_id in positions:
+                merged.units[positions[hit.chunk_id]].retrieved = True
+            continue
+        # The section's other units pass the same visibility rule as the hit (one file, one visibility, but the
+        # rule is checked where evidence enters, not assumed).
+        members = [
+            m for m in visible_hits(role, kb.section(hit)) if (m.metadata or {}).get("kind") != "product"
+        ]
+        members = members[:MAX_SECTION_UNITS]
+        if not any(m.chunk_id == hit.chunk_id for m in members):
+            members = [hit, *members][:MAX_SECTION_UNITS]
+        units = [_unit(m, m.chunk_id == hit.chunk_id) for m in members]
+        merged = _doc_hit(hit)
+        merged.kind, merged.lead, merged.units = "section", "", units
+        bullet = {"table_row": "- ", "list_item": "- "}
+        body = "\n".join(bullet.get(u.kind, "") + (f"{u.lead} " if u.lead else "") + u.text for u in units)
+        merged.text = f"{key[1]}:\n{body}" if key[1] else body
+        sections[key] = (merged, {m.chunk_id: i for i, m in enumerate(members)})
+        out.append(merged)
+    return out
 
 
 @tool(roles={"customer", "marketer"})
@@ -59,7 +112,7 @@ def search_docs(ctx: ToolContext, query: str, k: int = 4, doc_type: DocType | No
             policies = kb.search(query, k=k, filters={**visible, "doc_type": "policy"})
             hits += [h for h in visible_hits(ctx.role, policies) if h.chunk_id not in seen]
             hits = hits[:k]
-    return DocSearch(query=query, hits=[_doc_hit(h) for h in hits])
+    return DocSearch(query=query, hits=_with_sections(kb, hits, ctx.role))
 
 
 def _searched(hit: Any) -> bool:

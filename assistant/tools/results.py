@@ -15,8 +15,18 @@ class ToolResult(BaseModel):
     """Base of every tool result."""
 
 
+class DocUnit(BaseModel):
+    """One unit of a section (a table row, a list item, a FAQ answer, a run of prose), as the index stored it."""
+
+    kind: str = "prose"  # prose | table_row | faq | list_item
+    text: str  # the unit's own text, without the heading prefix
+    fields: dict[str, Any] = Field(default_factory=dict)  # a table row's cells by column name
+    lead: str = ""  # the sentence (or heading) that introduces a list item's list
+    retrieved: bool = False  # the search returned this unit itself (not only its section)
+
+
 class DocHit(BaseModel):
-    """One passage of the shop's documents."""
+    """One passage of the shop's documents: one unit, or a whole section (a table, a list) when `units` is set."""
 
     chunk_id: str
     source: str
@@ -30,6 +40,9 @@ class DocHit(BaseModel):
     fields: dict[str, Any] = Field(
         default_factory=dict
     )  # a table row's cells or a FAQ unit's question and answer
+    kind: str = ""  # the unit's kind (see `DocUnit.kind`); "section" when `units` holds a whole table or list
+    lead: str = ""  # a list item's lead (see `DocUnit.lead`)
+    units: list[DocUnit] = Field(default_factory=list)  # the section's units in document order
 
 
 class DocSearch(ToolResult):

@@ -108,3 +108,39 @@ def test_a_condition_of_the_same_section_follows_the_lead():
 
 def test_nothing_that_answers_is_none():
     assert compose("who designed your company logo?", page("shipping", "payment")) is None
+
+
+def test_every_stopword_is_a_word():
+    # YAML reads a bare `on` as true: a stopword list must hold strings only.
+    from generation.terms import grounded_data, terms
+
+    assert all(isinstance(w, str) for w in grounded_data()["stopwords"])
+    assert "on" not in terms("warranty on jackets")
+
+
+def test_a_way_to_pay_no_page_names_is_answered_from_the_whole_table():
+    answer = compose("do you take bitcoin", page("payment"))
+    assert answer.kind == "not_offered" and answer.text.startswith("No")
+    assert "PayPal" in answer.text and "Klarna invoice" in answer.text and "Bank transfer" in answer.text
+
+
+def test_a_bare_list_item_is_read_with_the_lead_of_its_list():
+    answer = compose("can I return gas canisters", page("returns"))
+    assert answer.text.startswith("No.")
+    assert "Items we cannot take back unless faulty: Gas canisters" in answer.text
+
+
+def test_another_name_of_the_asked_place_matches_its_row():
+    answer = compose("how long does delivery take to the UK", page("shipping"))
+    assert "5-8 business days" in answer.text.split("[")[0]
+
+
+def test_units_in_the_reply_language_are_preferred_to_a_translation_in_a_third():
+    en = {
+        "text": "| Method | Notes |\n|---|---|\n| PayPal | charged when you place the order |",
+        "title": "Payment",
+    }
+    de = {"text": "| Zahlungsart | Hinweise |\n|---|---|\n| PayPal | Belastung bei Bestellung |", "title": "Zahlung",
+          "language": "de"}  # fmt: skip
+    assert compose("¿Aceptan PayPal?", [de, en], language="es").cited == [2]
+    assert compose("Kann ich mit PayPal zahlen?", [de, en], language="de").cited == [1]

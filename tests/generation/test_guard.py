@@ -151,3 +151,20 @@ def test_chat_claims_keep_their_polarity_and_their_product(answer, ok):
     result = check(answer, EVIDENCE, claims=True)
     assert result.ok is ok, result.claim_problems
     assert (result.repaired_text == answer) is ok
+
+
+def test_a_bare_number_is_backed_by_the_same_number_shown_with_its_unit():
+    # "1 to 1.5 cm" is held as 10-15 mm; the bare "1.5" of a reply is still the page's figure.
+    evidence = "Leave a thumb's width (1 to 1.5 cm) between your longest toe and the boot."
+    assert check("Leave 1.5 between toe and boot.", evidence).ok
+    assert check("The gap is 1 to 1.5 cm.", evidence).ok
+    assert not check("Leave 2.5 between toe and boot.", evidence).ok
+    assert not check(
+        "The gap is 1.5 mm.", evidence
+    ).ok  # a figure with another unit still needs its own backing
+
+
+def test_a_label_does_not_reach_over_a_line_break():
+    text = "Next, by price:\n\n2. **Ridgeback 2** (TNT-001): 399.00 EUR"
+    assert not [f for f in extract_facts(text) if f.kind == "price" and f.value == 2]
+    assert [f for f in extract_facts("price: 399") if f.kind == "price"]

@@ -18,7 +18,7 @@ from assistant.conversation.turn import Turn
 from assistant.tools.results import DocSearch
 
 SEARCH_K = 6
-ENTITY_K = 3
+ENTITY_K = 5
 CAPABILITY_K = 8
 MAX_QUESTIONS = 3
 
@@ -86,7 +86,10 @@ def _from_help_pages(turn: Turn, question: str, history: list[dict]) -> Iterator
 
 def _capability(turn: Turn, capability: Capability, question: str) -> Iterator[TurnEvent]:
     """The capability's reply in the customer's language, cited from the help pages that back it."""
-    record = yield from turn.run_tool("search_docs", {"query": capability.query, "k": CAPABILITY_K})
+    # The shop's own reply is what must be backed: searching with it finds the rows that hold its phone numbers and
+    # addresses, beside the passages the capability's query names.
+    query = f"{capability.query} {capability.reply_in('en')[0]}"
+    record = yield from turn.run_tool("search_docs", {"query": query, "k": CAPABILITY_K})
     hits = record.result.hits if record.ok and isinstance(record.result, DocSearch) else []
     cited: list[Evidence] = []
     for source in capability.sources:

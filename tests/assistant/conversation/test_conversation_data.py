@@ -103,6 +103,12 @@ def test_language_is_detected_and_kept_over_short_messages():
     assert detect("FTW-001") == "en"
 
 
+def test_inverted_marks_say_spanish_in_a_short_question():
+    # The detector reads letters only; "¿" and "¡" are Spanish punctuation.
+    assert detect("¿Aceptan PayPal?") == "es"
+    assert detect("¡Hola!") == "es"
+
+
 def test_follow_ups_resolve_against_the_last_topic_and_product():
     history = [{"message": "do you ship to Canada?", "intent": "service_question", "tool_calls": []}]
     assert follow_up.resolve_topic("what about Switzerland?", history) == "do you ship to Switzerland?"
