@@ -141,8 +141,16 @@ class DocumentShelf:
                 "cannot read the index's sources; /docs pages fall back to the path rule", exc_info=True
             )
             return None
+        mine = {r.resolve() for r in self.roots}
+        elsewhere = None
         for info in infos:
-            if info.source == source and (not info.root or Path(info.root).resolve() == root):
+            if info.source != source:
+                continue
+            indexed_at = Path(info.root).resolve() if info.root else None
+            if indexed_at is None or indexed_at == root:
                 # the file's visibility as its chunks carry it; an older manifest without it: the indexed doc_type
                 return {"doc_type": info.doc_type, "visibility": info.visibility or None}
-        return None
+            if indexed_at not in mine and source.startswith("uploads/"):
+                # indexed by another app server from its own mirror of the shared uploads: the same document
+                elsewhere = {"doc_type": info.doc_type, "visibility": info.visibility or None}
+        return elsewhere

@@ -14,6 +14,7 @@ once and pick the shop up through the shared engines (database, Chroma, artifact
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
 import signal
 import subprocess
@@ -197,8 +198,13 @@ class Cluster:
         )  # its own temp dir: as root, the server runs as nobody, who needs access
         cluster = cls(root, postgres, postgres.create_database("mka"), start_chroma(root))
         try:
+            # Every server signs and checks logins and customer tokens with the same secrets (deploy/.env sets them).
+            shared = {
+                "MKA_SESSION_SECRET": secrets.token_urlsafe(32),
+                "MKA_WIDGET_SECRET": secrets.token_urlsafe(32),
+            }
             for i in range(servers):
-                cluster.servers.append(cluster._start_server(i, shop, bootstrap=i == 0, **env))
+                cluster.servers.append(cluster._start_server(i, shop, bootstrap=i == 0, **{**shared, **env}))
             for server in cluster.servers:
                 _wait(server, "/healthz", lambda r: r.json().get("ready"), timeout_s)
         except BaseException:

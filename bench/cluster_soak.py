@@ -39,8 +39,9 @@ from bench.soak import WORDS, _parse_sse, _pct
 RESULTS = Path(__file__).resolve().parent / "results"
 MARKETER = {"Authorization": f"Bearer {MARKETER_KEY}"}
 UPLOAD_NAME = "gift-wrapping.md"
+# Uploads are internal unless they say otherwise (issue 12); this one is meant for customers.
 UPLOAD = (
-    "# Gift wrapping\n\n## Gift wrap service\n\n"
+    "---\nvisibility: public\n---\n# Gift wrapping\n\n## Gift wrap service\n\n"
     "We gift-wrap any order in recycled kraft paper with a hand-written card for 4 EUR per parcel.\n"
 )
 
