@@ -25,7 +25,7 @@ from generation.naming import head_noun, is_plural_thing, model_name, short_name
 from generation.truth import RequestTruth
 
 if TYPE_CHECKING:
-    from generation.copywriter import CopyRequest, Draft
+    from generation.copy_types import CopyRequest, Draft
 
 SPECS = Path(__file__).parent / "channels.yaml"
 

@@ -14,15 +14,13 @@ that back it. A draft that still fails raises `CopyValidationError`: nothing bro
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import re
 from collections.abc import Sequence
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 
-from generation.brief import CampaignBrief, Channel, ProductFacts
 from generation.copy_rules import (
     ChannelSpec,
     FieldSpec,
@@ -34,6 +32,7 @@ from generation.copy_rules import (
     prompts,
     validate_draft,
 )
+from generation.copy_types import CopyRequest, CopyResult, Draft, LineInfo
 from generation.errors import CopyValidationError, GenerationError
 from generation.guard import split_sentences
 from generation.llm import LLM
@@ -56,59 +55,6 @@ __all__ = [
     "llm_line_problems",
     "validate_draft",
 ]
-
-
-class CopyRequest(BaseModel):
-    """What to draft. `tone` overrides the brief's tone; `segment` / `audience` steer wording only. `today` is the
-    day "new" is measured from (a product added within 90 days of it may be called new)."""
-
-    products: list[ProductFacts] = Field(min_length=1)
-    channel: Channel
-    brief: CampaignBrief | None = None
-    audience: str | None = None
-    segment: str | None = None
-    tone: list[str] = Field(default_factory=list)
-    variants: int = Field(default=3, ge=1, le=10)
-    final_url: str = "https://shop.example.com/"
-    today: dt.date = Field(default_factory=dt.date.today)
-    samples: int = Field(default=2, ge=1, le=8)  # model calls per field when a model drafts
-
-
-class LineInfo(BaseModel):
-    """One shown line: where it came from, the facts that back it, and a pinning suggestion (RSA)."""
-
-    text: str
-    source: str  # template | model | brief
-    backing: list[str] = Field(default_factory=list)
-    pin: int | None = None
-
-
-class Draft(BaseModel):
-    """One variant for one channel: field values (a string, or a list of lines), its angle, and per line where it
-    came from and what backs it."""
-
-    channel: Channel
-    variant: int
-    angle: str = "benefit"
-    fields: dict[str, str | list[str]]
-    sources: dict[str, str] = Field(default_factory=dict)  # field -> "template" | "model" | "brief" | "mixed"
-    lines: dict[str, list[LineInfo]] = Field(default_factory=dict)
-    final_url: str = ""
-
-    def char_counts(self) -> dict[str, int | list[int]]:
-        return {k: [len(x) for x in v] if isinstance(v, list) else len(v) for k, v in self.fields.items()}
-
-    def texts(self) -> list[str]:
-        return [t for v in self.fields.values() for t in (v if isinstance(v, list) else [v])]
-
-
-class CopyResult(BaseModel):
-    channel: Channel
-    drafts: list[Draft]
-    distinct_2: float  # unique word bigrams / all bigrams across the drafts (1.0 = no repetition)
-    llm_lines_kept: int = 0
-    llm_lines_rejected: int = 0
-    rejections: list[str] = Field(default_factory=list)  # why lines were dropped (first few), for the curious
 
 
 def distinct_n(texts: Sequence[str], n: int = 2) -> float:

@@ -20,7 +20,7 @@ from generation.guard import split_sentences
 from generation.naming import is_plural_thing, model_name, short_name, type_phrase
 
 if TYPE_CHECKING:
-    from generation.copywriter import CopyRequest
+    from generation.copy_types import CopyRequest
 
 # attribute families a template may name as benefits, in the order they sell (claims.yaml holds their forms)
 BENEFITS = ["waterproof", "windproof", "breathable", "insulated", "lightweight", "packable", "quick-drying",
