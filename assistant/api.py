@@ -11,6 +11,7 @@ through `Policy.require`), whichever door the call came through.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Iterator
 from pathlib import Path
@@ -171,15 +172,10 @@ class Assistant(WorkspaceMethods):
         uploads = self._uploads()
         shelf = self._shelf(uploads)
         checked: dict[int, CitationOut | None] = {}
-        mirrored = False
 
         def allowed(citation: CitationOut) -> CitationOut | None:
-            nonlocal mirrored
-            if not mirrored and (citation.source or "").startswith("uploads/"):
-                with uploads.lock:  # an upload made on another server: its page exists here once mirrored
-                    uploads.mirror()
-                mirrored = True
             if citation.n not in checked:
+                self._refresh_upload(uploads, citation.source or "")
                 checked[citation.n] = self._citation_for(caller, shelf, citation)
             return checked[citation.n]
 
@@ -231,11 +227,17 @@ class Assistant(WorkspaceMethods):
 
     def open_document(self, caller: Caller, path: str) -> ShelvedDocument:
         uploads = self._uploads()
-        if path.strip("/").startswith("uploads/"):
-            # Uploads live in the database, shared by every app server: this server's mirror catches up first.
-            with uploads.lock:
-                uploads.mirror()
+        self._refresh_upload(uploads, path)
         return self._shelf(uploads).open(caller, path)
+
+    @staticmethod
+    def _refresh_upload(uploads: UploadStore, path: str) -> None:
+        """Uploads live in the database, shared by every app server: an upload made on another one gets its copy here
+        before its page is shown or cited (an unknown one stays unknown: the shelf answers 404)."""
+        clean = path.split("#", 1)[0].strip("/")
+        if clean.startswith("uploads/"):
+            with contextlib.suppress(NotFound), uploads.lock:
+                uploads.view_file(clean.removeprefix("uploads/"))
 
     def _uploads(self) -> UploadStore:
         return UploadStore(self.store.engine, self.settings.data_dir / "upload-cache")

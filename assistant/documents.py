@@ -135,17 +135,23 @@ class UploadStore:
         return self.index_root
 
     def view_file(self, name: str) -> Path:
-        """A local file with the upload's current bytes, for rendering (`NotFound` for an unknown name)."""
+        """This server's copy of the upload `name` (in the index mirror), brought up to date with the database: one
+        row, not the whole set, so a page view or a citation costs one small query. `NotFound` for an unknown name
+        (and a copy the database no longer holds is removed)."""
         try:
             known = safe_name(name) == name
         except BadInput:
             known = False
         if not known:
             raise NotFound(f"no uploaded document named {name!r}")
-        data = self.get(name)
-        path = self.cache_root / "view" / name
-        if not path.is_file() or path.read_bytes() != data:
-            _atomic_write(path, data)
+        path = self.index_root / NAMESPACE / name
+        with self.engine.connect() as conn:
+            digest = conn.execute(text("SELECT sha256 FROM uploads WHERE name = :n"), {"n": name}).scalar()
+        if digest is None:
+            path.unlink(missing_ok=True)
+            raise NotFound(f"no uploaded document named {name!r}")
+        if not path.is_file() or _sha256(path.read_bytes()) != digest:
+            _atomic_write(path, self.get(name))
         return path
 
 
