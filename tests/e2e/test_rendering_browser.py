@@ -9,7 +9,7 @@ import uuid
 
 import pytest
 
-from tests.ui.live_app import LiveApp, browser, live_app, screenshot, serve_refused_shop
+from tests.ui.live_app import LiveApp, customer_page, live_app, screenshot, serve_refused_shop
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 TIMEOUT_MS = 120_000
@@ -25,11 +25,8 @@ def app() -> LiveApp:
 
 @pytest.fixture
 def page(app: LiveApp):
-    context = browser().new_context(viewport={"width": 1200, "height": 800})
-    page = context.new_page()
-    page.set_default_timeout(TIMEOUT_MS)
-    yield page
-    context.close()
+    with customer_page(TIMEOUT_MS) as page:
+        yield page
 
 
 def sse(*events: tuple[str, dict]) -> str:

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from tests.ui.live_app import LiveApp, browser, live_app, screenshot
+from tests.ui.live_app import LiveApp, customer_page, live_app, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 TIMEOUT_MS = 120_000  # a first answer on two busy CPU cores
@@ -19,11 +19,8 @@ def app() -> LiveApp:
 
 @pytest.fixture
 def page(app: LiveApp):
-    context = browser().new_context(viewport={"width": 1200, "height": 800})
-    page = context.new_page()
-    page.set_default_timeout(TIMEOUT_MS)
-    yield page
-    context.close()
+    with customer_page(TIMEOUT_MS) as page:
+        yield page
 
 
 def test_widget_streams_a_cited_answer_and_hands_off(app: LiveApp, page) -> None:

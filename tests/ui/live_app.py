@@ -14,6 +14,8 @@ import shutil
 import socket
 import tempfile
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -107,6 +109,18 @@ def browser() -> Any:
 
     atexit.register(close)
     return instance
+
+
+@contextmanager
+def customer_page(timeout_ms: int, width: int = 1200, height: int = 800) -> Iterator[Any]:
+    """A page in a fresh browser context (no cookies: a customer's visit), closed afterwards."""
+    context = browser().new_context(viewport={"width": width, "height": height})
+    page = context.new_page()
+    page.set_default_timeout(timeout_ms)
+    try:
+        yield page
+    finally:
+        context.close()
 
 
 def screenshot(page: Any, name: str) -> Path:
