@@ -12,12 +12,15 @@ A label gives a bare number its kind: "Return window (days): 30", "'price': 169.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import yaml
+
+from generation.patterns import alternation
 
 DATA = Path(__file__).parent / "figures.yaml"
 
@@ -40,7 +43,7 @@ class Fact:
 
 
 def _alt(words: list[str] | dict[str, Any]) -> str:
-    return "|".join(sorted((re.escape(w) for w in words), key=len, reverse=True))
+    return alternation(str(w) for w in words)
 
 
 @lru_cache(maxsize=1)
@@ -202,10 +205,16 @@ def _is_discount(text: str, start: int, end: int) -> bool:
 def extract_facts(text: str) -> list[Fact]:
     """Every checkable figure in `text`, left to right; each character belongs to at most one fact. A range ("2-3
     days", "20-35 L") gives one fact per end."""
+    return list(_extract_facts(text))
+
+
+# Help pages and catalog rows come back turn after turn; their figures are read once (Fact is frozen).
+@lru_cache(maxsize=8192)
+def _extract_facts(text: str) -> tuple[Fact, ...]:
     taken: list[tuple[int, int]] = []
     facts: list[Fact] = []
     for kind, pattern in _patterns():
-        for m in pattern.finditer(text):
+        for m in _matches(kind, pattern, text):
             start, end = m.span()
             if any(start < e and s < end for s, e in taken):
                 continue
@@ -214,7 +223,19 @@ def extract_facts(text: str) -> list[Fact]:
                 taken.append((start, end))
                 facts += found
     facts.sort(key=lambda f: f.start)
-    return facts
+    return tuple(facts)
+
+
+_LABELLED_LINE = re.compile(r"[^\n]*[:=][ \t]*['\"]?\d[^\n]*")
+
+
+def _matches(kind: str, pattern: re.Pattern[str], text: str) -> Iterator[re.Match[str]]:
+    if kind != "label":
+        yield from pattern.finditer(text)
+        return
+    # A label and its value share a line: the (costly) label pattern runs only on lines with ":" or "=" before a digit.
+    for line in _LABELLED_LINE.finditer(text):
+        yield from pattern.finditer(text, line.start(), line.end())
 
 
 def _facts_of(kind: str, m: re.Match[str], text: str) -> list[Fact]:

@@ -102,7 +102,8 @@ def check(
     """Check every figure of `text` against `evidence` (one text or several); with `claims=True` its claims too.
     `bare_numbers=False` ignores plain numbers without a unit (e.g. "3 colours" counted from a list)."""
     texts = _texts(evidence)
-    known = extract_facts("\n".join(texts))
+    # one text at a time: each is read once, then cached
+    known = [fact for t in texts for fact in extract_facts(t)]
     violations = unsupported(text, known, bare_numbers=bare_numbers)
     problems = check_claims(text, texts) if claims else []
     if not violations and not problems:
