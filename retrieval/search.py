@@ -79,10 +79,7 @@ class Snapshot:
         cls, ids: list[str], texts: list[str], metas: list[dict[str, Any]], vectors: np.ndarray
     ) -> Snapshot:
         keys: dict[str, int] = {}
-        group = np.array(
-            [keys.setdefault(str(m.get("group") or m.get("source", "")), len(keys)) for m in metas],
-            dtype=np.int64,
-        )
+        group = np.array([keys.setdefault(group_key(m), len(keys)) for m in metas], dtype=np.int64)
         yes_no = np.array([_opens_yes_no(t) for t in texts], dtype=bool)
         language = np.array([str(m.get("language") or "") for m in metas], dtype=object)
         row = {cid: i for i, cid in enumerate(ids)}
@@ -150,12 +147,19 @@ FEATURES = (
 
 
 def expand(feats: np.ndarray, model: dict[str, Any]) -> np.ndarray:
-    """Standardised features plus, for a quadratic model, every pairwise product of them (i <= j)."""
+    """Standardised features plus, for a quadratic model, every pairwise product of them (i <= j).
+
+    With `clip` in the model, the products are taken of the standardised features clipped to +-clip: a shop whose
+    numbers lie far outside the training data (a help page with 40 chunks among the candidates, where a product had
+    two answers) then moves the score by a bounded amount, instead of squaring its way past the candidate that both
+    methods rank first. The linear terms keep the unclipped values, so the ranking stays monotone at the extremes.
+    """
     z = (feats - np.asarray(model["mean"], dtype=np.float32)) / np.asarray(model["scale"], dtype=np.float32)
     if not model.get("quadratic"):
         return z
+    zc = np.clip(z, -float(model["clip"]), float(model["clip"])) if model.get("clip") else z
     iu = np.triu_indices(z.shape[1])
-    return np.concatenate([z, (z[:, :, None] * z[:, None, :])[:, iu[0], iu[1]]], axis=1)
+    return np.concatenate([z, (zc[:, :, None] * zc[:, None, :])[:, iu[0], iu[1]]], axis=1)
 
 
 def ranker_scores(feats: np.ndarray, model: dict[str, Any]) -> np.ndarray:
@@ -237,6 +241,22 @@ def candidate_features(
         np.log(counts[inverse]),
     ]
     return np.stack(cols, axis=1).astype(np.float32)
+
+
+_RECORD_FILES = (".csv", ".json", ".jsonl")
+
+
+def group_key(meta: dict[str, Any]) -> str:
+    """The document a chunk belongs to, for the ranker's group features: the metadata's own `group` where it has
+    one, else its source file; a row of a catalog or records file is a document of its own (the ranker learnt
+    "candidates of the same document" on products, and 182 catalog rows in one group are not that)."""
+    if meta.get("group"):
+        return str(meta["group"])
+    source = str(meta.get("source", ""))
+    anchor = str(meta.get("anchor") or "")
+    if anchor and source.lower().endswith(_RECORD_FILES):
+        return f"{source}#{anchor}"
+    return source
 
 
 class HybridSearcher:
