@@ -56,6 +56,9 @@ class Settings(BaseSettings):
     data_dir: Path = REPO_ROOT / "var"
     demo_dir: Path = REPO_ROOT / "data" / "demo"
     bootstrap_demo: bool = True
+    # After start-up, read the public help pages ahead in a background thread (embed their units once), so the first
+    # questions about them cost a search and a lookup. Off in the test suite, where servers come and go by the dozen.
+    read_ahead: bool = True
     host: str = "127.0.0.1"
     port: int = 7860
     database_url: str | None = None  # default: sqlite:///<data_dir>/mka.db

@@ -13,6 +13,7 @@ from generation.brief import (
     load_briefs,
     resolve_brief,
 )
+from generation.composer import read_ahead
 from generation.config import LLMSettings
 from generation.copywriter import (
     CopyRequest,
@@ -38,7 +39,7 @@ from generation.grounding import GroundedAnswer, resolve_mode, stream_answer
 from generation.guard import GuardResult, check_claims
 from generation.guard import check as check_figures
 from generation.llm import LLM, ChatResult, ToolCall
-from generation.question import kind_probe, named_entities, split_questions
+from generation.question import kind_probe, named_entities, only_fillers, split_questions
 from generation.terms import english_terms
 from generation.toolcalls import MalformedToolCall
 
@@ -74,6 +75,8 @@ __all__ = [
     "get_llm",
     "load_brief",
     "kind_probe",
+    "read_ahead",
+    "only_fillers",
     "load_briefs",
     "named_entities",
     "resolve_backend",

@@ -172,6 +172,10 @@ def score_units(
         label_hit = unit.kind == "table_row" and unit.label.lower() in question_tokens
         if label_hit:
             score += 0.4  # the row the question names ("EU 43" -> the row labelled 43)
+        elif has_figure and _row_holds_figure(unit, figure, q_terms):
+            score += (
+                0.3  # "how long is the warranty on jackets": the jackets row's warranty period, not a story
+            )
         score -= 0.002 * unit.position  # earlier in the page comes first among equals
         if asked and matched:
             mentions = mentions_of(unit)
@@ -196,15 +200,29 @@ def score_units(
     return out
 
 
+def _dense_text(unit: Unit) -> str:
+    # The whole heading path: "Returns and refunds > Items we cannot take back" says what a bare item is about.
+    return f"{unit.path or unit.heading}: {unit.text}" if unit.path or unit.heading else unit.text
+
+
+def read_ahead(evidence: Sequence[Any], embed: Embed, batch: int = 64) -> int:
+    """Read `evidence` the way `score_units` will (its units' embeddings, figures and names), so that the first
+    questions about it do not pay for that; the number of units read. A caching `embed` keeps the vectors."""
+    units = evidence_units(evidence)
+    texts = list(dict.fromkeys(_dense_text(u) for u in units))
+    for start in range(0, len(texts), batch):
+        embed(texts[start : start + batch])
+    for unit in units:
+        extract_facts(unit.text)
+        mentions_of(unit)
+    return len(units)
+
+
 def _dense(question: str, units: Sequence[Unit], embed: Embed | None) -> list[float] | None:
     if embed is None:
         return None
     try:
-        # The whole heading path: "Returns and refunds > Items we cannot take back" says what a bare item is about.
-        vectors = embed(
-            [question]
-            + [f"{u.path or u.heading}: {u.text}" if u.path or u.heading else u.text for u in units]
-        )
+        vectors = embed([question] + [_dense_text(u) for u in units])
         return [float(v) for v in (vectors[1:] @ vectors[0])]
     except Exception:  # an embedder problem must not cost the answer: lexical matching still works
         log.exception("embedding evidence units failed; using lexical matching only")
@@ -231,6 +249,16 @@ def _wanted_column(unit: Unit, figure: str) -> str | None:
         if kinds & {f.kind for f in extract_facts(unit.fields[name])}:
             return name
     return None
+
+
+def _row_holds_figure(unit: Unit, figure: str, q_terms: frozenset[str]) -> bool:
+    """A table row whose first cell the question names in part ("jackets" of "Jackets and trousers") and whose
+    column for the wanted figure holds one: the row states the asked figure as a fact, not in passing."""
+    if unit.kind != "table_row" or not terms(unit.label) & q_terms:
+        return False
+    column = _wanted_column(unit, figure)
+    kinds = FIGURE_KINDS.get(figure, set())
+    return column is not None and bool(kinds & {f.kind for f in extract_facts(unit.fields[column])})
 
 
 def _figure_line(unit: Unit, figure: str) -> str:

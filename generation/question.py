@@ -13,12 +13,14 @@ The cue words per language are data (`prompts/grounded.yaml`, `question_cues`); 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import yaml
+
+from generation.patterns import alternation
 
 PROMPTS = Path(__file__).parent / "prompts"
 _TOKEN = re.compile(r"[^\W_]+(?:[-'][^\W_]+)*", re.UNICODE)
@@ -63,6 +65,13 @@ def strip_fillers(question: str) -> str:
             if m and m.end() < len(text):
                 text, changed = text[m.end() :], True
     return text.lstrip("¿¡ ")
+
+
+def only_fillers(message: str) -> bool:
+    """True when `message` is greetings and fillers only ("Hallo, guten Tag", "hi there, good morning"): it asks
+    nothing the help pages could answer."""
+    core = strip_fillers(message).strip(" \t\n,.:;!?-¿¡").lower()
+    return bool(core) and core in set(_all("fillers"))
 
 
 def wanted_figure(question: str) -> str:
@@ -121,46 +130,62 @@ class Entity:
 _ORDINARY_WORDS = frozenset({"us", "eu", "ue", "cod", "eps", "ch", "it"})
 
 
-def _alias_pattern(alias: str) -> re.Pattern[str]:
-    # Codes that are ordinary words too ("US"/"us", "EU"/"eu") match only in capitals; "usa" or "uk" in any case.
-    flags = 0 if alias.isupper() and alias.lower() in _ORDINARY_WORDS else re.IGNORECASE
-    return re.compile(rf"(?<![\w-]){re.escape(alias)}(?![\w-])", flags)
+@dataclass(frozen=True)
+class _Alias:
+    entity: Entity  # what the alias names (its `surface` is filled in where a text uses it)
+    is_group: bool
+    exact_case: str  # codes that are ordinary words too ("US"/"us") count only in capitals; "" = any case
 
 
 @lru_cache(maxsize=1)
-def _gazetteer() -> list[tuple[re.Pattern[str], str, str, tuple[str, ...], bool]]:
-    """(pattern, type, canonical name, groups, is_group) for every alias, longest first."""
-    rows = []
+def _aliases() -> dict[str, list[_Alias]]:
+    """Every alias, lower-cased, to what it may name (in the gazetteer's order)."""
+    rows: dict[str, list[_Alias]] = {}
+
+    def add(alias: str, entity: Entity, is_group: bool) -> None:
+        rows.setdefault(alias.lower(), []).append(_Alias(entity, is_group, _exact_case(alias)))
+
     for type_name, spec in entity_types().items():
         for member in spec.get("members", []):
             names = member["names"]
             for alias in names:
-                rows.append((alias, type_name, names[0], tuple(member.get("groups", [])), False))
+                add(alias, Entity(type_name, names[0], tuple(member.get("groups", [])), ""), False)
         for group, aliases in (spec.get("groups") or {}).items():
             for alias in aliases:
-                rows.append((alias, type_name, group, (group,), True))
-    rows.sort(key=lambda r: -len(r[0]))
-    return [(_alias_pattern(alias), t, name, groups, is_group) for alias, t, name, groups, is_group in rows]
+                add(alias, Entity(type_name, group, (group,), ""), True)
+    return rows
+
+
+def _exact_case(alias: str) -> str:
+    return alias if alias.isupper() and alias.lower() in _ORDINARY_WORDS else ""
+
+
+@lru_cache(maxsize=2)
+def _alias_pattern(groups: bool) -> re.Pattern[str]:
+    """One pattern for all aliases (longest first at each place), so a text is scanned once, not once per alias."""
+    words = [w for w, rows in _aliases().items() if groups or any(not r.is_group for r in rows)]
+    return re.compile(rf"(?<![\w-])(?:{alternation(words)})(?![\w-])", re.IGNORECASE)
 
 
 def named_entities(text: str, *, groups: bool = False) -> list[Entity]:
     """The gazetteer's things named in `text`, left to right (with `groups`, also group names such as "EU")."""
-    taken: list[tuple[int, int]] = []
-    found: list[tuple[int, Entity]] = []
-    for pattern, type_name, name, member_groups, is_group in _gazetteer():
-        if is_group and not groups:
-            continue
-        for m in pattern.finditer(text):
-            if any(m.start() < e and s < m.end() for s, e in taken):
-                continue
-            taken.append(m.span())
-            found.append((m.start(), Entity(type_name, name, member_groups, m.group(0))))
-    found.sort(key=lambda pair: pair[0])
+    return list(_named_entities(text, groups))
+
+
+# Evidence units come back turn after turn; the names in each are read once (Entity is frozen).
+@lru_cache(maxsize=8192)
+def _named_entities(text: str, groups: bool) -> tuple[Entity, ...]:
     out: list[Entity] = []
-    for _, entity in found:
-        if all((e.type, e.name) != (entity.type, entity.name) for e in out):
-            out.append(entity)
-    return out
+    for m in _alias_pattern(groups).finditer(text):
+        surface = m.group(0)
+        for alias in _aliases()[surface.lower()]:
+            if (alias.is_group and not groups) or (alias.exact_case and surface != alias.exact_case):
+                continue
+            entity = replace(alias.entity, surface=surface)
+            if all((e.type, e.name) != (entity.type, entity.name) for e in out):
+                out.append(entity)
+            break
+    return tuple(out)
 
 
 def covers(mentions: list[Entity], entity: Entity) -> bool:
@@ -204,8 +229,10 @@ def split_questions(message: str) -> list[str]:
     return [q for q in out if tokens(q)]
 
 
-def kind_probe(type_name: str, size: int = 6) -> str:
+def kind_probe(type_name: str, size: int = 6, *, every_name: bool = False) -> str:
     """Words that find where the evidence lists things of this kind: the first members' names ("Austria Germany
-    France ..."), for a second search when a question names one."""
-    members = entity_types().get(type_name, {}).get("members", [])
-    return " ".join(m["names"][0] for m in members[:size])
+    France ..."), for a second search when a question names one; `every_name` adds their other names ("Österreich",
+    "Autriche"), which find the same list on the shop's pages in other languages."""
+    members = entity_types().get(type_name, {}).get("members", [])[:size]
+    names = [n for m in members for n in (m["names"] if every_name else m["names"][:1])]
+    return " ".join(dict.fromkeys(names))

@@ -367,6 +367,14 @@ class KnowledgeBase:
                 hits = self._ensure_snapshot().search(query, qvec, k, flt, prefer_language=prefer)
         return hits
 
+    def chunks(self, filters: SearchFilters | dict | None = None) -> list[Hit]:
+        """Every committed chunk that passes `filters`, in index order (what a warm-up reads ahead of the first
+        question)."""
+        flt = SearchFilters.coerce(filters)
+        searcher = self._ensure_snapshot()
+        metas = searcher.snapshot.metas
+        return [searcher._hit(i, 0.0) for i, m in enumerate(metas) if flt.is_empty() or flt.matches(m)]
+
     def section(self, hit: Hit) -> list[Hit]:
         """Every chunk of the hit's source under the same heading path, in document order (the whole table a row
         belongs to, the other items of its list), so that an answer can use a unit's neighbours."""

@@ -9,6 +9,8 @@ os.environ["TRANSFORMERS_OFFLINE"] = "1"
 os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
 os.environ["ANONYMIZED_TELEMETRY"] = "False"
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+# Servers start by the dozen here: the help pages are read ahead only where a test asks for it.
+os.environ.setdefault("MKA_READ_AHEAD", "false")
 
 from pathlib import Path  # noqa: E402
 

@@ -41,10 +41,13 @@ from assistant.errors import BadInput
 from assistant.services import Services
 from assistant.settings import Settings
 from assistant.storage.store import ConversationStore
+from assistant.visibility import search_filters, visible_hits
+from generation import only_fillers
 
 log = logging.getLogger(__name__)
 
 MARKETER_INTENTS = frozenset({"ad_copy", "segment_analysis"})
+HELP_PAGE_TYPES = frozenset({"policy", "page"})  # what customers ask about (campaign briefs are marketers')
 _REROUTABLE = frozenset({"product_discovery", "catalog_query", "off_topic", "service_question"})
 UNSURE_OFF_TOPIC = 0.4  # an off-topic guess below this confidence is checked against the help pages
 HELP_PAGE_PROBE_K = 5
@@ -74,6 +77,7 @@ class Agent:
         self._answerer = answerer
         self._capabilities: CapabilityMap | None = None
         self._lock = threading.Lock()
+        self.reading_ahead: threading.Thread | None = None  # the help pages read ahead after warm_up
 
     # -- lazily built parts ---------------------------------------------------------------------------------------
     @property
@@ -116,6 +120,33 @@ class Agent:
         warm = [Evidence(n=1, source="-", title="-", text="A warm-up sentence for the model.")]
         for _ in self.answerer.answer("warm up", warm):
             pass
+        if self.settings.read_ahead:
+            self.reading_ahead = threading.Thread(
+                target=self.read_help_pages_ahead, name="read-ahead", daemon=True
+            )
+            self.reading_ahead.start()
+
+    def read_help_pages_ahead(self) -> None:
+        """Embed and read the public help pages' units now: a customer's first question about a page then costs a
+        search and a lookup, not tens of milliseconds of embedding per sentence on 2 busy cores."""
+        from assistant.tools.catalog import with_sections
+        from generation import read_ahead
+
+        started = time.perf_counter()
+        kb = self.services["kb"]
+        if not hasattr(kb, "chunks"):
+            return
+        try:
+            hits = [
+                h
+                for h in visible_hits("customer", kb.chunks(search_filters("customer")))
+                if (h.metadata or {}).get("doc_type") in HELP_PAGE_TYPES
+            ]
+            units = read_ahead(with_sections(kb, hits, "customer"), self.services["embedder"].embed)
+        except Exception:  # reading ahead saves time later; it must never keep the service from starting
+            log.exception("reading the help pages ahead failed; the first questions will read them instead")
+            return
+        log.info("read %d help-page units ahead in %.1f s", units, time.perf_counter() - started)
 
     # -- one turn ---------------------------------------------------------------------------------------------------
     def stream_turn(
@@ -186,10 +217,11 @@ class Agent:
         """A customer's request the shop's capability map knows is a service question; so is an unsure product or
         off-topic guess whose best matches in the knowledge base are help pages, not products (the router's examples
         are English; the knowledge base answers in any language it holds)."""
-        if turn.caller.role != "customer" or route.slots.get("skus"):
+        # A handoff here is the escalation rule's (asked, accepted, repeated, upset): no capability answer overrides it
+        if turn.caller.role != "customer" or route.slots.get("skus") or route.intent == "handoff":
             return route
-        if route.intent == "small_talk" and len(turn.message.split()) < 3:
-            return route
+        if route.intent == "small_talk" and (len(turn.message.split()) < 3 or only_fillers(turn.message)):
+            return route  # "Hallo, guten Tag" is a greeting in any language, whatever the help pages hold
         # A shortcut of the catalog parser ("the lightest tent", "X vs Y") named its intent outright.
         shortcut = route.intent == "catalog_query" and set(route.scores) == {"catalog_query"}
         if not shortcut and turn.capability_for(turn.message) is not None:
@@ -204,6 +236,11 @@ class Agent:
             return route
         if route.intent == "product_discovery" and RECOMMEND_WORDS.search(turn.message):
             return route
+        if route.intent == "product_discovery" and self._asks_about_named_product(turn.message):
+            # "does the Meadow 6 take longer to arrive?" wants an answer, not a list of products: the catalog
+            # handler answers from the row, or passes it to the help pages
+            route.intent = "catalog_query"
+            return route
         unsure_off_topic = route.intent == "off_topic" and route.confidence < UNSURE_OFF_TOPIC
         if (
             route.intent in ("product_discovery", "catalog_query")
@@ -213,6 +250,18 @@ class Agent:
             if self._help_pages_lead(turn.message, turn.language):
                 route.intent = "service_question"
         return route
+
+    def _kind_finder(self) -> Any:
+        """The catalog's kinds of product, found in a list of words ("tents"), or None without a catalog."""
+        catalog = self.services.get("catalog")
+        index = getattr(catalog, "index", None)
+        return (lambda words: index.find_kind(words, set())) if index is not None else None
+
+    def _asks_about_named_product(self, message: str) -> bool:
+        from assistant.conversation.catalog_query import parser_for
+
+        parser = parser_for(self.services.get("catalog"))
+        return parser is not None and parser.is_question_about(parser.parse(message), message)
 
     def _help_pages_lead(self, message: str, language: str) -> bool:
         """Whether help pages, rather than products, are the knowledge base's best matches for `message`."""
@@ -229,8 +278,7 @@ class Agent:
         )
         return pages > sum(weights) / 2
 
-    @staticmethod
-    def _resolve_follow_up(turn: Turn, route: Route, history: list[dict]) -> Route:
+    def _resolve_follow_up(self, turn: Turn, route: Route, history: list[dict]) -> Route:
         """ "and how much is it?" -> the last product; "and for Summit members?" -> the last topic."""
         if route.intent == "handoff" or not follow_up.is_follow_up(turn.message):
             return route
@@ -241,7 +289,7 @@ class Agent:
         topic = follow_up.last_topic(history)
         if topic:
             route.intent = "service_question"
-            turn.query = follow_up.resolve_topic(turn.message, history)
+            turn.query = follow_up.resolve_topic(turn.message, history, self._kind_finder())
         return route
 
     def _similar(self, a: str, b: str) -> float:

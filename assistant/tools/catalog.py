@@ -15,6 +15,7 @@ from assistant.tools.results import DocHit, DocSearch, DocUnit, ProductInfo, Pro
 from assistant.visibility import search_filters, visible_hits
 
 DocType = Literal["policy", "page", "campaign", "other"]
+Language = Literal["en", "de", "fr", "es", "it"]
 MAX_K = 20
 SEARCHED_DOC_TYPES = frozenset({"policy", "page", "campaign", "other"})  # products: search_products
 SECTION_KINDS = frozenset({"table_row", "list_item"})  # units that are read with the rest of their section
@@ -52,7 +53,7 @@ def _unit(hit: Any, retrieved: bool) -> DocUnit:
     )
 
 
-def _with_sections(kb: Any, hits: list[Any], role: str) -> list[DocHit]:
+def with_sections(kb: Any, hits: list[Any], role: str) -> list[DocHit]:
     """The hits with every table row and list item widened to its whole section (the table, the list), once per
     section at the rank of its best unit: "which delivery options" needs every row, "not to Canada" every
     destination, and one row of a table rarely answers alone."""
@@ -89,30 +90,40 @@ def _with_sections(kb: Any, hits: list[Any], role: str) -> list[DocHit]:
 
 
 @tool(roles={"customer", "marketer"})
-def search_docs(ctx: ToolContext, query: str, k: int = 4, doc_type: DocType | None = None) -> DocSearch:
+def search_docs(
+    ctx: ToolContext,
+    query: str,
+    k: int = 4,
+    doc_type: DocType | None = None,
+    language: Language | None = None,
+) -> DocSearch:
     """Search the shop's help pages and policies (returns, shipping, warranty, payment, care, sizing) for a question.
 
-    Without `doc_type`, every kind of document except product records is searched.
+    Without `doc_type`, every kind of document except product records is searched. `language` prefers pages in that
+    language (default: the query's own).
     """
     kb = ctx.service("kb")
     k = max(1, min(MAX_K, k))
     # Who may see what is one rule (assistant.visibility): customers get public documents only, so campaign briefs
     # and uploads (internal by default) never become a customer's evidence.
     visible = search_filters(ctx.role)
+    prefer = language or "auto"  # "auto": the knowledge base prefers the query's own language
     if doc_type is not None:
-        hits = visible_hits(ctx.role, kb.search(query, k=k, filters={**visible, "doc_type": doc_type}))
+        hits = visible_hits(
+            ctx.role, kb.search(query, k=k, filters={**visible, "doc_type": doc_type}, language=prefer)
+        )
     else:
         # One filter value per search: take a wider unfiltered list and keep the document kinds (search_products has
         # the products); when products crowd everything out (a question in another language, say), top up from the
         # policies.
-        wide = [h for h in kb.search(query, k=k * 3, filters=visible) if _searched(h)]
+        wide = [h for h in kb.search(query, k=k * 3, filters=visible, language=prefer) if _searched(h)]
         hits = visible_hits(ctx.role, wide)[:k]
         if len(hits) < k:
             seen = {h.chunk_id for h in hits}
-            policies = kb.search(query, k=k, filters={**visible, "doc_type": "policy"})
+            policies = kb.search(query, k=k, filters={**visible, "doc_type": "policy"}, language=prefer)
             hits += [h for h in visible_hits(ctx.role, policies) if h.chunk_id not in seen]
             hits = hits[:k]
-    return DocSearch(query=query, hits=_with_sections(kb, hits, ctx.role))
+    return DocSearch(query=query, hits=with_sections(kb, hits, ctx.role))
 
 
 def _searched(hit: Any) -> bool:
