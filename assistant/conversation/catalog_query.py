@@ -54,6 +54,7 @@ class ParsedQuery:
     asked_kind: str | None = None  # the kind asked about, as the catalog or the lexicon names it
     asked_words: str | None = None  # the same in the customer's own words ("Kajaks"), for the reply
     leftovers: list[str] = field(default_factory=list)  # content words the query did not use
+    shopping: bool = False  # "do you sell / have / carry ...": asks for products, not about one
 
 
 @dataclass
@@ -148,7 +149,13 @@ class CatalogQueryParser:
         parsed.leftovers = [w for w in leftovers if w not in self.lex.generic_words]
         parsed.language = guess_language(message, self.lex)
         parsed.mentions = groups
+        parsed.shopping = bool(scan.flags["sell"])
         return parsed
+
+    @staticmethod
+    def is_question_about(parsed: ParsedQuery, message: str) -> bool:
+        """A yes/no question about products the message names ("does the Meadow 6 take longer to arrive?")."""
+        return bool(parsed.mentions) and not parsed.shopping and bool(_YES_NO_START.search(message))
 
     def intent_bonus(self, message: str) -> dict[str, float]:
         """A nudge for the router: how much this message reads as a catalog query."""
@@ -366,6 +373,10 @@ class CatalogQueryParser:
 
         yes_no = bool(_YES_NO_START.search(message))
         if flags["compat"]:
+            if len(groups) == 1 and kind and self._is_kind_of(groups[0], kind):
+                # "does the Meadow 6 tent take longer to arrive": the kind only says what the named product is, so
+                # no kind of product is asked to fit it; the help pages (the compatibility guide) answer
+                return ParsedQuery(None, asked_kind=kind, asked_words=said.get(kind, kind))
             fit = self._fit_query(query, groups, small_kind, kind, yes_no, words, about, leftovers)
             if fit is not None:
                 return fit
@@ -382,6 +393,9 @@ class CatalogQueryParser:
             # "how much is shipping for the Bastion 2?" asks about something else than the row's price
             sure = 0.45 if [w for w in leftovers if w not in self.lex.generic_words] else 0.85
             return query("facts", sure, products=flat, attribute=(flags["facts"] or ["stock"])[0])
+        if about and "size" in args and not flags["facts"]:
+            # "does the Talus Mid come in size 44?": the named product's sizes answer it
+            return query("facts", 0.85, products=flat, attribute="sizes")
         if about and leftovers and (yes_no or not self._open_question(message)):
             term = " ".join(leftovers)
             confidence = self._claim_confidence(yes_no, term, flat)
@@ -419,6 +433,10 @@ class CatalogQueryParser:
             return word
         close = difflib.get_close_matches(word, list(self.lex.claim_terms), n=1, cutoff=0.85)
         return close[0] if close and close[0][0] == word[0] else word
+
+    def _is_kind_of(self, skus: list[str], kind: str) -> bool:
+        own = set(self.index.products_of_kind(kind).skus)
+        return bool(skus) and set(skus) <= own
 
     def _small_kind(self, kind: str) -> list[str]:
         """The products of a kind the shop has only one to three of ("the carpet", "the crampons")."""

@@ -10,6 +10,7 @@ previous service question, which the follow-up's words are added to.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 MAX_WORDS = 8
@@ -74,11 +75,14 @@ def last_topic(history: list[dict[str, Any]]) -> str | None:
     return str(last.get("query") or last.get("message") or "") or None
 
 
-def resolve_topic(message: str, history: list[dict[str, Any]]) -> str:
+def resolve_topic(
+    message: str, history: list[dict[str, Any]], find_kind: Callable[[list[str]], Any] | None = None
+) -> str:
     """The question to answer: a follow-up joined to the last topic; any other message as it is.
 
     When the follow-up names a thing of the kind the topic named ("do you ship to Canada?" -> "what about
-    Switzerland?"), it takes that thing's place instead of being added to it.
+    Switzerland?"), or a kind of product where the topic named another ("warranty on jackets?" -> "what about
+    tents?", with `find_kind` the catalog's kinds), it takes that thing's place instead of being added to it.
     """
     from generation import named_entities
 
@@ -90,4 +94,22 @@ def resolve_topic(message: str, history: list[dict[str, Any]]) -> str:
         for old in named_entities(topic):
             if old.type == new.type and old.name != new.name:
                 return re.sub(re.escape(old.surface), new.surface, topic, count=1)
+    if find_kind is not None:
+        new_kind, old_kind = _kind_words(rest, find_kind), _kind_words(topic, find_kind)
+        if new_kind and old_kind and new_kind[0] != old_kind[0]:
+            pattern = r"\W+".join(re.escape(w) for w in old_kind[1])
+            return re.sub(rf"(?i)(?<!\w){pattern}(?!\w)", " ".join(new_kind[1]), topic, count=1)
     return f"{topic} {rest}"
+
+
+_WORD = re.compile(r"[^\W_]+(?:[-'][^\W_]+)*")
+
+
+def _kind_words(text: str, find_kind: Callable[[list[str]], Any]) -> tuple[str, list[str]] | None:
+    """(the kind, the words of `text` that name it) for the catalog kind `text` names, if any."""
+    words = _WORD.findall(text)
+    found = find_kind([w.lower() for w in words])
+    if not found:
+        return None
+    kind, start, end = found
+    return kind, words[start:end]

@@ -37,7 +37,7 @@ class FakeKB:
         self.hits = hits
         self.queries: list[tuple[str, dict | None]] = []
 
-    def search(self, query, k=5, filters=None):
+    def search(self, query, k=5, filters=None, *, language="auto"):  # KnowledgeBase.search's signature
         self.queries.append((query, filters))
         flt = SearchFilters.coerce(filters)
         q = set(re.findall(r"\w+", query.lower()))

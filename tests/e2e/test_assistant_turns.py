@@ -104,3 +104,16 @@ def test_rephrase_mode_with_the_real_bundled_model(assistant_shop):
             final = event.reply
     assert final is not None and "30" in final.text
     assert any(c.source == "policies/returns.md" for c in final.citations)
+
+
+def test_help_pages_read_ahead_leave_only_the_question_to_embed(assistant_shop):
+    bot = Assistant.from_settings(assistant_shop.model_copy(update={"read_ahead": True}))
+    bot.warm_up()
+    bot.agent.reading_ahead.join(timeout=120)
+    assert not bot.agent.reading_ahead.is_alive()
+    embedder = bot.agent.services["embedder"].inner
+    before = embedder.calls
+    reply = bot.turn("how many days do I have to send something back?", CUSTOMER)
+    assert "30 days" in reply.text
+    # the question (and its search query) are new; every unit of the returns page was embedded ahead
+    assert embedder.calls - before <= 2

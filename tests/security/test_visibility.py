@@ -116,7 +116,9 @@ class SearchKB:
         self.hits = hits
         self.filters: list[dict] = []
 
-    def search(self, query: str, k: int = 5, filters: Any = None) -> list[Hit]:
+    def search(
+        self, query: str, k: int = 5, filters: Any = None, *, language: str | None = "auto"
+    ) -> list[Hit]:
         wanted = dict(filters or {})
         self.filters.append(dict(wanted))
         wanted.pop("visibility", None)

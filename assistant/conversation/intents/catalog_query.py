@@ -33,7 +33,10 @@ def catalog_query(turn: Turn, route: Route, history: list[dict]) -> Iterator[Tur
     parser = parser_for(turn.services.get("catalog"))
     parsed = parser.parse(turn.message) if parser is not None else None
     if parsed is None or parsed.operation is None or parsed.confidence < MIN_CONFIDENCE:
-        yield from _elsewhere(turn, route, history)
+        # A yes/no question about a named product that its row cannot answer is a question for the help pages,
+        # never a list of "products that match"
+        asks = parsed is not None and parser.is_question_about(parsed, turn.message)
+        yield from _elsewhere(turn, route, history, service=asks)
         return
     record = yield from turn.run_tool("query_catalog", parsed.arguments)
     if not record.ok or not isinstance(record.result, CatalogQueryResult):
@@ -53,9 +56,16 @@ def answer(turn: Turn, result: CatalogQueryResult, parsed: ParsedQuery) -> Itera
     yield from turn.emit_citations()
 
 
-def _elsewhere(turn: Turn, route: Route, history: list[dict]) -> Iterator[TurnEvent]:
-    """Not a catalog query after all: the better of the product and service handlers takes the turn."""
+def _elsewhere(
+    turn: Turn, route: Route, history: list[dict], *, service: bool = False
+) -> Iterator[TurnEvent]:
+    """Not a catalog query after all: the better of the product and service handlers takes the turn (the service
+    handler where `service` says so)."""
     scores = route.scores or {}
-    name = max(("product_discovery", "service_question"), key=lambda intent: scores.get(intent, 0.0))
+    name = (
+        "service_question"
+        if service
+        else max(("product_discovery", "service_question"), key=lambda intent: scores.get(intent, 0.0))
+    )
     turn.intent = name
     yield from handler_for(name)(turn, route, history)

@@ -71,8 +71,15 @@ def _from_help_pages(turn: Turn, question: str, history: list[dict]) -> Iterator
         # Evidence about the very thing asked for ("the UK"): a page that lists it must be there before the
         # answer may say it is not offered.
         kinds = dict.fromkeys(e.type for e in named)
-        focus = " ".join([e.name for e in named] + [kind_probe(k) for k in kinds] + english_terms(question))
-        extra = yield from turn.run_tool("search_docs", {"query": focus, "k": ENTITY_K})
+        # In the customer's language where the shop has pages in it: the list of alternatives must be on the page
+        # the answer quotes (a German question is answered from the German shipping table, not the English one).
+        other = turn.language != "en"
+        words = [e.name for e in named] + [e.surface for e in named if other]
+        words += [kind_probe(k, every_name=other) for k in kinds] + english_terms(question)
+        args = {"query": " ".join(dict.fromkeys(words)), "k": ENTITY_K}
+        extra = yield from turn.run_tool(
+            "search_docs", {**args, "language": turn.language} if other else args
+        )
         if extra.ok and isinstance(extra.result, DocSearch):
             seen = {h.chunk_id for h in hits}
             hits += [h for h in extra.result.hits if h.chunk_id not in seen]

@@ -260,3 +260,22 @@ def test_a_fact_about_something_else_is_not_the_row_s_figure(parser):
     assert parser.parse("how much is the Bastion 2").confidence >= 0.85
     assert parser.parse("how much is shipping for the Bastion 2?").confidence < 0.5
     assert parser.parse("can I return boots within 30 days?").operation is None  # days are no price
+
+
+def test_a_kind_that_only_names_the_product_asks_nothing_it_fits(parser):
+    # "tent" says what the Meadow 6 is; nothing is asked to fit it, so the help pages take the question
+    parsed = parser.parse("does the meadow 6 tent take longer to arrive")
+    assert parsed.operation is None
+    assert parser.is_question_about(parsed, "does the meadow 6 tent take longer to arrive")
+    assert parser.parse("which sleeping mats fit the ridgeback 2 tent").operation == "filter"
+
+
+def test_a_size_of_a_named_product_is_answered_from_its_sizes(parser):
+    parsed = parser.parse("does the talus mid come in size 44?")
+    assert parsed.operation == "facts" and parsed.arguments["attribute"] == "sizes"
+    assert set(parsed.arguments["products"]) == {"FTW-001", "FTW-002"}
+
+
+def test_asking_whether_the_shop_sells_something_is_shopping_not_a_question_about_a_product(parser):
+    parsed = parser.parse("do you sell waterproof hiking boots?")
+    assert parsed.shopping and not parser.is_question_about(parsed, "do you sell waterproof hiking boots?")

@@ -122,3 +122,33 @@ def test_follow_ups_resolve_against_the_last_topic_and_product():
         {"name": "get_product", "ok": True, "result": {"sku": "FTW-003"}}]}]  # fmt: skip
     assert follow_up.last_products(shown) == ["FTW-003"]
     assert follow_up.is_follow_up("and how much is it?")
+
+
+@pytest.fixture(scope="module")
+def catalog_index():
+    from assistant.commerce.catalog import Catalog
+    from assistant.settings import REPO_ROOT
+
+    return Catalog.from_csv(REPO_ROOT / "data" / "demo" / "catalog.csv").index
+
+
+def test_a_follow_up_naming_another_kind_of_product_takes_its_place(catalog_index):
+    history = [
+        {"message": "how long is the warranty on jackets", "intent": "service_question", "tool_calls": []}
+    ]
+    find = lambda words: catalog_index.find_kind(words, set())  # noqa: E731
+    assert follow_up.resolve_topic("what about tents?", history, find) == "how long is the warranty on tents"
+    # without the catalog's kinds the words are added to the topic, as before
+    assert follow_up.resolve_topic("what about tents?", history).endswith("jackets tents?")
+    # a follow-up that names no kind keeps the topic
+    assert follow_up.resolve_topic("and for Summit members?", history, find).endswith("for Summit members?")
+
+
+def test_a_greeting_alone_is_no_question():
+    from generation import only_fillers
+
+    assert only_fillers("hello, good morning!")
+    assert only_fillers("Hallo, guten Tag")
+    assert only_fillers("Bonjour !")
+    assert not only_fillers("Hallo, kann ich mit PayPal zahlen?")
+    assert not only_fillers("")
