@@ -84,22 +84,46 @@ def _norm(text: str) -> str:
     return " ".join(text.replace("’", "'").replace("\u00a0", " ").lower().split())
 
 
+_DECIMAL_POINT = re.compile(r"(?<=\d)\.(?=\d{1,2}(?!\d))")
+
+
+_COMPOUND_UNIT = re.compile(r"(?<!\w)(\d+)-(year|month|week|day|hour)(?!\w)", re.IGNORECASE)
+
+
+def _plain_units(text: str) -> str:
+    return _COMPOUND_UNIT.sub(lambda m: f"{m.group(1)} {m.group(2)}s", text)
+
+
 def has_fact(text: str, fact: str) -> bool:
-    """`fact` in `text`, case-insensitive, as whole words ("No" does not match "Norway")."""
-    return re.search(rf"(?<!\w){re.escape(_norm(fact))}(?!\w)", _norm(text)) is not None
+    """`fact` in `text`, case-insensitive, as whole words ("No" does not match "Norway"). A figure counts in any
+    of its notations: "4.95 EUR" is the fact a German reply writes as "4,95 EUR", "3 years" the one in "a 3-year
+    warranty"."""
+    text, fact = _plain_units(text), _plain_units(fact)
+    forms = {fact, _DECIMAL_POINT.sub(",", fact)}
+    return any(re.search(rf"(?<!\w){re.escape(_norm(f))}(?!\w)", _norm(text)) is not None for f in forms)
 
 
 def _fact_ok(text: str, fact: Any) -> bool:
     return any(has_fact(text, f) for f in fact) if isinstance(fact, list) else has_fact(text, fact)
 
 
+# Fewer words of its own ("No.") say nothing about a reply's language; the quote decides then.
+MIN_OWN_WORDS = 3
+
+
 def reply_language(text: str) -> str:
-    """The language of the reply's own words: quoted evidence, citations, names, SKUs and figures left out."""
+    """The language of the reply's own words: quoted evidence, citations, names, SKUs and figures left out (unless
+    the reply has too few words of its own to tell)."""
     from assistant.conversation.language import scores
 
-    own = _NOISE.sub(" ", _QUOTED.sub(" ", text))
-    letters = " ".join(re.findall(r"[^\W\d_]+", own))
-    return scores(letters.lower())[0] if letters.strip() else "?"
+    own = _letters(_QUOTED.sub(" ", text))
+    if len(own.split()) < MIN_OWN_WORDS:
+        own = _letters(text)
+    return scores(own.lower())[0] if own.strip() else "?"
+
+
+def _letters(text: str) -> str:
+    return " ".join(re.findall(r"[^\W\d_]+", _NOISE.sub(" ", text)))
 
 
 def score(item: dict[str, Any], reply: dict[str, Any]) -> dict[str, Any]:
@@ -235,6 +259,45 @@ def _print(report: dict[str, Any]) -> None:
             print(f"{name:9s} {split:9s} n={s.get('n', 0):3d} " + " ".join(f"{k}={s.get(k)}" for k in keys))
 
 
+def plot(report: dict[str, Any], path: Path) -> None:
+    """Per split, each system's share of correct replies, replies in the question's language and unrequested
+    handoffs; beside them the service questions' p95 time to a full reply."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    systems = list(report["systems"])
+    splits = ("dev", "held-out", "all")
+    metrics = (
+        ("correct", "correct"),
+        ("language_match", "language"),
+        ("unrequested_handoffs", "unrequested handoff"),
+    )
+    fig, axes = plt.subplots(1, 2, figsize=(13, 4.2), gridspec_kw={"width_ratios": [3, 1]})
+    width = 0.8 / (len(systems) * len(metrics))
+    x = range(len(splits))
+    for i, name in enumerate(systems):
+        for j, (key, label) in enumerate(metrics):
+            offset = (i * len(metrics) + j) * width - 0.4 + width / 2
+            values = [report["systems"][name][split].get(key) or 0.0 for split in splits]
+            axes[0].bar([v + offset for v in x], values, width, label=f"{name}: {label}")
+    axes[0].set_xticks(list(x), splits)
+    axes[0].axhline(0.9, color="grey", linestyle=":", linewidth=1)
+    axes[0].set_ylim(0, 1.05)
+    axes[0].set_title(f"{report['questions']} questions (dotted: the 90% target)")
+    axes[0].legend(
+        fontsize=7, ncol=len(systems) * len(metrics), loc="upper center", bbox_to_anchor=(0.5, -0.1)
+    )
+    p95 = [report["systems"][name]["all"].get("service_ms_p95") or 0.0 for name in systems]
+    axes[1].bar(systems, p95, color="tab:gray")
+    axes[1].axhline(300, color="red", linestyle=":", linewidth=1)
+    axes[1].set_title("service p95 ms (target 300)")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--split", choices=["dev", "held-out", "all"], default="all")
@@ -272,6 +335,7 @@ def main() -> None:
     report["load_average"] = os.getloadavg()
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    plot(report, args.out.with_suffix(".png"))
     _print(report)
     print(f"wrote {args.out}")
 

@@ -78,11 +78,24 @@ def run(questions: list[dict[str, Any]], data_dir: Path, out: Path, llm_base_url
     index_s = time.perf_counter() - started
     assistant = _assistant_class().from_settings(settings)
     assistant.warm_up()
+    started = time.perf_counter()
+    reading = getattr(getattr(assistant, "agent", None), "reading_ahead", None)
+    if (
+        reading is not None
+    ):  # a server reads its help pages ahead right after start-up; questions come after that
+        reading.join()
+    read_ahead_s = time.perf_counter() - started
     caller = _caller_class()(role="customer")
     with out.open("w", encoding="utf-8") as fh:
         fh.write(
             json.dumps(
-                {"meta": {"index_s": round(index_s, 1), "failed": list(getattr(report, "failed", []))}}
+                {
+                    "meta": {
+                        "index_s": round(index_s, 1),
+                        "read_ahead_s": round(read_ahead_s, 1),
+                        "failed": list(getattr(report, "failed", [])),
+                    }
+                }
             )
             + "\n"
         )

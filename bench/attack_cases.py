@@ -19,7 +19,7 @@ from typing import Any
 import yaml
 
 from assistant.security import sign_customer
-from bench.attacks import DEMO, Probe, Run, Server
+from bench.attack_harness import DEMO, Probe, Run, Server
 
 OLD_SESSION_SECRET = "change-me-demo-session-secret"  # the defaults the source shipped before issue 12
 OLD_WIDGET_SECRET = "change-me-demo-widget-secret"

@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from bench.attack_cases import JSON, _customer, _marketer, _reply
-from bench.attacks import Attempt, Probe, Run
+from bench.attack_harness import Attempt, Probe, Run
 
 
 # ------------------------------------------------------------------------------------ uploaded documents

@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bench.cluster import MARKETER_KEY, Cluster
+from bench.cluster_nodes import MARKETER_KEY, Cluster
 from bench.soak import WORDS, _parse_sse, _pct
 
 RESULTS = Path(__file__).resolve().parent / "results"
