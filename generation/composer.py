@@ -173,9 +173,8 @@ def score_units(
         if label_hit:
             score += 0.4  # the row the question names ("EU 43" -> the row labelled 43)
         elif has_figure and _row_holds_figure(unit, figure, q_terms):
-            score += (
-                0.3  # "how long is the warranty on jackets": the jackets row's warranty period, not a story
-            )
+            # "how long is the warranty on jackets": the jackets row's warranty period, not a story
+            score += 0.3
         score -= 0.002 * unit.position  # earlier in the page comes first among equals
         if asked and matched:
             mentions = mentions_of(unit)

@@ -71,7 +71,12 @@ def only_fillers(message: str) -> bool:
     """True when `message` is greetings and fillers only ("Hallo, guten Tag", "hi there, good morning"): it asks
     nothing the help pages could answer."""
     core = strip_fillers(message).strip(" \t\n,.:;!?-¿¡").lower()
-    return bool(core) and core in set(_all("fillers"))
+    return bool(core) and core in _filler_set()
+
+
+@lru_cache(maxsize=1)
+def _filler_set() -> frozenset[str]:
+    return frozenset(w.lower() for w in _all("fillers"))
 
 
 def wanted_figure(question: str) -> str:
