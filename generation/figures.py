@@ -189,7 +189,9 @@ def _unit(kind: str, groups: dict[str, str]) -> tuple[str, float]:
         unit, factor = d["durations"][re.sub(r"\s+", " ", groups["unit"].lower())]
         return unit, float(factor)
     if kind == "measure":
-        unit, factor = d["measures"][groups["unit"].lower().rstrip(".")]
+        # "in." is a key of its own ("in" alone is a word); "cm." is "cm" at the end of a sentence
+        raw = groups["unit"].lower()
+        unit, factor = d["measures"].get(raw) or d["measures"][raw.rstrip(".")]
         return unit, float(factor)
     return "", 1.0
 

@@ -66,3 +66,13 @@ def test_cached_figures_and_names_come_back_as_new_lists() -> None:
 def test_labels_are_read_only_on_their_own_line() -> None:
     facts = extract_facts("Weight (g): 720\nNext, by price\n2. Wisp 1")
     assert [(f.kind, f.value) for f in facts if f.kind == "measure"] == [("measure", 720.0)]
+
+
+@pytest.mark.parametrize(
+    ("text", "value", "unit"),
+    [("The strap is 2 in. wide", 2.0, "in"), ("it fits 3 in.", 3.0, "in"), ("a 30 cm. pole", 300.0, "mm")],
+)
+def test_a_unit_with_a_full_stop_is_read_with_or_without_it(text: str, value: float, unit: str) -> None:
+    # "in." once raised KeyError('in') in the copywriter's claim check: the full stop was stripped first
+    (fact,) = extract_facts(text)
+    assert (fact.kind, fact.value, fact.unit) == ("measure", value, unit)
