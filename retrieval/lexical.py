@@ -65,11 +65,21 @@ class BM25Index:
     """A bm25s index over a fixed list of texts; `scores(query)` gives one score per text (0 when no term matches)."""
 
     def __init__(self, texts: list[str], k1: float = 1.2, b: float = 0.75) -> None:
+        self._build([analyse(t) for t in texts], k1, b)
+
+    @classmethod
+    def from_tokens(cls, tokens: list[list[str]], k1: float = 1.2, b: float = 0.75) -> BM25Index:
+        """An index over texts that are already analysed (the ranker's whole-document index joins chunk tokens)."""
+        index = cls.__new__(cls)
+        index._build(tokens, k1, b)
+        return index
+
+    def _build(self, tokens: list[list[str]], k1: float, b: float) -> None:
         import bm25s
 
-        self.size = len(texts)
+        self.size = len(tokens)
         self._bm25 = None
-        self.tokens = [analyse(t) for t in texts]
+        self.tokens = tokens
         # per-text term sets and lengths, precomputed for the ranker's overlap and length features
         self.token_sets = [frozenset(t) for t in self.tokens]
         self.lengths = np.array([len(t) for t in self.tokens], dtype=np.float32)
@@ -77,7 +87,7 @@ class BM25Index:
         for terms in self.token_sets:
             for t in terms:
                 self._df[t] = self._df.get(t, 0) + 1
-        if texts:
+        if tokens:
             self._bm25 = bm25s.BM25(k1=k1, b=b)
             self._bm25.index(self.tokens, show_progress=False)
             self._vocab = self._bm25.vocab_dict
@@ -89,6 +99,10 @@ class BM25Index:
         if not q:
             return np.zeros(self.size, dtype=np.float32)
         return np.asarray(self._bm25.get_scores(q), dtype=np.float32)
+
+    def knows(self, term: str) -> bool:
+        """Whether any text holds the analysed term (one no text holds cannot tell texts apart)."""
+        return term in self._df
 
     def idf(self, term: str) -> float:
         """Inverse document frequency of an analysed term, log(1 + N / (1 + df)): rare terms weigh more."""

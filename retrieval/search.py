@@ -3,10 +3,10 @@
 Why not plain reciprocal rank fusion: on real shop Q&A (bench/retrieval.py) RRF scored *below* dense alone, because
 BM25 is much weaker there and RRF gives both lists equal say. The ranker instead combines dense and BM25 evidence
 with weights learned by logistic regression on training queries (odd qa_id rows of the Amazon Appliances Q&A data;
-development rows are never used) and shipped as data in `ranker.json`. Its features are chosen to mean the same in
-any shop (scores relative to the query's own candidates, agreement between the methods, query-term coverage), so
-that weights learned on one corpus carry over to another (bench/retrieval.py checks a second category it never
-trains on). `fusion="rrf"`, `"dense"` or `"bm25"` in the settings switch to the plain methods (the benchmark reports
+development rows are never used) and shipped as data in `ranker.json`. Its features (retrieval/features.py) are chosen to
+mean the same in any shop (scores relative to the query's own candidates, agreement between the methods, query-term
+coverage, evidence from the chunk's whole document), so that weights learned on one corpus carry over to another
+(bench/retrieval.py checks a second category it never trains on). `fusion="rrf"`, `"dense"` or `"bm25"` in the settings switch to the plain methods (the benchmark reports
 them side by side).
 
 Language: chunks in the query's language rank before equally relevant chunks in other languages (a prior added in
@@ -30,9 +30,10 @@ from typing import Any
 import numpy as np
 
 from retrieval.config import RetrievalSettings
+from retrieval.features import FEATURES, DocumentEvidence, candidate_features, opens_yes_no
 from retrieval.headings import heading_match, label_terms
 from retrieval.index import ChromaIndex, where_clause
-from retrieval.lexical import BM25Index, analyse
+from retrieval.lexical import BM25Index
 from retrieval.types import Hit, SearchFilters
 
 RANKER_PATH = Path(__file__).with_name("ranker.json")
@@ -54,6 +55,7 @@ class Snapshot:
     labels: list[
         frozenset[str]
     ]  # analysed terms of the chunk's headings and FAQ question (retrieval/headings.py)
+    evidence: DocumentEvidence  # whole-document centroids, BM25 and hub density (retrieval/features.py)
 
     @property
     def size(self) -> int:
@@ -80,70 +82,22 @@ class Snapshot:
     ) -> Snapshot:
         keys: dict[str, int] = {}
         group = np.array([keys.setdefault(group_key(m), len(keys)) for m in metas], dtype=np.int64)
-        yes_no = np.array([_opens_yes_no(t) for t in texts], dtype=bool)
+        yes_no = np.array([opens_yes_no(t) for t in texts], dtype=bool)
         language = np.array([str(m.get("language") or "") for m in metas], dtype=object)
         row = {cid: i for i, cid in enumerate(ids)}
         labels = [label_terms(m) for m in metas]
-        return cls(ids, texts, metas, vectors, BM25Index(texts), row, group, yes_no, language, labels)
+        bm25 = BM25Index(texts)
+        evidence = DocumentEvidence.build(vectors, group, bm25.tokens)
+        return cls(ids, texts, metas, vectors, bm25, row, group, yes_no, language, labels, evidence)
 
     def languages(self) -> set[str]:
         return set(self.language.tolist())
-
-
-_YES_NO_OPENERS = frozenset("yes no yep nope yeah nah absolutely definitely correct".split())
-_YES_NO_QUESTION = frozenset(
-    "is are am was were do does did can could will would should shall has have had may might must wont isnt doesnt "
-    "cant dont arent".split()
-)
-
-
-def _first_word(text: str) -> str:
-    for tok in text.lower().split():
-        word = "".join(ch for ch in tok if ch.isalpha())
-        if word:
-            return word
-    return ""
-
-
-def _opens_yes_no(text: str) -> bool:
-    # a heading prefix ("A > B: ...") is skipped: the answer starts after it
-    body = text.split(": ", 1)[1] if ": " in text[:120] and " > " in text[:120] else text
-    return _first_word(body) in _YES_NO_OPENERS
-
-
-def is_yes_no_question(query: str) -> bool:
-    return _first_word(query) in _YES_NO_QUESTION
 
 
 @lru_cache(maxsize=4)
 def load_ranker(path: str = str(RANKER_PATH)) -> dict[str, Any]:
     """Feature names, scaling and weights of the learned linear ranker (see bench/retrieval.py --train)."""
     return json.loads(Path(path).read_text())
-
-
-# Every feature means the same in any shop: scores relative to the query's own candidates (gaps to the best,
-# standardised, reciprocal ranks), agreement between the two methods, how much of the query a chunk covers, and
-# document-level evidence relative to the best candidate. Raw cosines, raw BM25 scores and raw lengths drift
-# between corpora (a longer catalog shifts every BM25 score), so none is used as it is.
-FEATURES = (
-    "dense_gap",  # cosine minus the best cosine among the candidates
-    "dense_z",  # cosine standardised over the candidates
-    "dense_rrank",  # 1 / (1 + rank in the dense list)
-    "bm25_norm",  # BM25 / best BM25 among the candidates
-    "bm25_z",
-    "bm25_rrank",
-    "in_both",  # the chunk is in both candidate lists (the methods agree)
-    "overlap",  # fraction of query terms present in the chunk
-    "idf_coverage",  # the same, each term weighted by its idf: rare terms count more
-    "prf_gap",  # cosine to the query moved towards its top dense neighbours (pseudo-relevance feedback), as a gap
-    "prf_z",
-    "len_rel",  # log token count minus the median over the candidates
-    "yes_no_match",  # a yes/no question and a chunk that opens with yes/no
-    "yes_no_doc",  # the chunk opens with yes/no (whatever the question)
-    "group_gap",  # best cosine among candidates of the same group (product / document) minus the best overall
-    "group_mean_gap",  # mean cosine of the candidates of the same group minus the best overall
-    "group_log_count",  # log of how many candidates the chunk's group has
-)
 
 
 def expand(feats: np.ndarray, model: dict[str, Any]) -> np.ndarray:
@@ -169,78 +123,6 @@ def ranker_scores(feats: np.ndarray, model: dict[str, Any]) -> np.ndarray:
             "retrieval/ranker.json was trained on other features; re-train: python -m bench.retrieval --train"
         )
     return expand(feats, model) @ np.asarray(model["coef"], dtype=np.float32) + float(model["intercept"])
-
-
-def _z(x: np.ndarray) -> np.ndarray:
-    sd = float(x.std())
-    return (x - float(x.mean())) / sd if sd > 1e-9 else np.zeros_like(x)
-
-
-def _coverage(query: str, cand: np.ndarray, snap: Snapshot) -> tuple[np.ndarray, np.ndarray]:
-    """(fraction of query terms, idf-weighted fraction of query terms) each candidate contains."""
-    qterms = set(analyse(query))
-    if not qterms:
-        zeros = np.zeros(len(cand), dtype=np.float32)
-        return zeros, zeros
-    idf = {t: snap.bm25.idf(t) for t in qterms}
-    total = sum(idf.values()) or 1.0
-    sets = snap.bm25.token_sets
-    matched = [qterms & sets[i] for i in cand]
-    overlap = np.array([len(m) / len(qterms) for m in matched], dtype=np.float32)
-    weighted = np.array([sum(idf[t] for t in m) / total for m in matched], dtype=np.float32)
-    return overlap, weighted
-
-
-def candidate_features(
-    query: str,
-    qvec: np.ndarray,
-    cand: np.ndarray,
-    snap: Snapshot,
-    bm25_all: np.ndarray,
-    dense_rank: dict[int, int],
-    bm25_rank: dict[int, int],
-    prf_k: int = 5,
-    prf_alpha: float = 0.7,
-) -> np.ndarray:
-    """Feature matrix (len(cand) x len(FEATURES)) for candidate rows `cand` of the snapshot."""
-    vecs = snap.vectors[cand]
-    dense = vecs @ qvec
-    bm = bm25_all[cand]
-    top_dense = cand[np.argsort(-dense)[:prf_k]]
-    q2 = qvec + prf_alpha * snap.vectors[top_dense].mean(axis=0)
-    prf = vecs @ (q2 / (np.linalg.norm(q2) + 1e-9))
-    overlap, idf_cov = _coverage(query, cand, snap)
-    length = np.log1p(snap.bm25.lengths[cand])
-    yn_doc = snap.yes_no[cand].astype(np.float32)
-    _, inverse = np.unique(snap.group[cand], return_inverse=True)
-    gmax = np.full(int(inverse.max()) + 1, -1.0, dtype=np.float64)
-    np.maximum.at(gmax, inverse, dense)
-    counts = np.bincount(inverse)
-    gmean = np.bincount(inverse, weights=dense) / counts
-    nd, nb = len(dense_rank), len(bm25_rank)
-    d_rank = np.array([dense_rank.get(int(i), nd) for i in cand], dtype=np.float32)
-    b_rank = np.array([bm25_rank.get(int(i), nb) for i in cand], dtype=np.float32)
-    best = float(dense.max())
-    cols = [
-        dense - best,
-        _z(dense),
-        1.0 / (1.0 + d_rank),
-        bm / bm.max() if bm.max() > 0 else np.zeros_like(bm),
-        _z(bm),
-        1.0 / (1.0 + b_rank),
-        ((d_rank < nd) & (b_rank < nb)).astype(np.float32),
-        overlap,
-        idf_cov,
-        prf - prf.max(),
-        _z(prf),
-        length - np.median(length),
-        yn_doc * float(is_yes_no_question(query)),
-        yn_doc,
-        gmax[inverse] - best,
-        gmean[inverse] - best,
-        np.log(counts[inverse]),
-    ]
-    return np.stack(cols, axis=1).astype(np.float32)
 
 
 _RECORD_FILES = (".csv", ".json", ".jsonl")
