@@ -78,10 +78,6 @@ class DocumentEvidence:
             joined[g].extend(toks)
         return cls(centroids, BM25Index.from_tokens(joined), hub_density(vectors, group))
 
-    def bm25_scores(self, query: str) -> np.ndarray:
-        """BM25 of the query against every group's whole text (zeros when no term is in the index)."""
-        return self.bm25.scores(query) if self.bm25.size else np.zeros(0, dtype=np.float32)
-
 
 def hub_density(vectors: np.ndarray, group: np.ndarray, k: int = HUB_NEIGHBOURS) -> np.ndarray:
     """Mean cosine of each chunk to its `k` nearest chunks of OTHER groups (a sample of at most `HUB_SAMPLE`).
@@ -174,8 +170,7 @@ def _group_columns(
     best = float(dense.max())
     evidence = snap.evidence
     centroid = evidence.centroids[group] @ qvec
-    doc_bm = evidence.bm25_scores(query)
-    doc_bm = doc_bm[group] if len(doc_bm) else np.zeros(len(cand), dtype=np.float32)
+    doc_bm = evidence.bm25.scores(query)[group]  # one score per group (candidates imply at least one)
     density = evidence.density[cand]
     hub = dense - 0.5 * density
     return [

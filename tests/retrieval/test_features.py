@@ -37,7 +37,7 @@ def test_document_evidence_sees_the_whole_document():
     tokens = [["tent", "pole"], ["weight"], ["boot"]]
     ev = DocumentEvidence.build(vectors, np.array([0, 0, 1]), tokens)
     assert np.allclose(ev.centroids[0], _unit([[1, 1, 0]])[0]) and np.allclose(ev.centroids[1], [0, 0, 1])
-    scores = ev.bm25_scores("tent weight")  # the first document holds both terms, in two chunks
+    scores = ev.bm25.scores("tent weight")  # the first document holds both terms, in two chunks
     assert scores.shape == (2,) and scores[0] > 0 and scores[1] == 0
 
 
