@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from generation.guard import extract_facts
+from generation.lead import LEAD_MIN, best_support
 from generation.question import (
     covers,
     entity_types,
@@ -84,8 +85,13 @@ class Composition:
 
     text: str
     cited: list[int] = field(default_factory=list)
-    kind: str = "extract"  # yes | no | not_offered | figure | list | extract
+    kind: str = "extract"  # yes | no | not_offered | figure | list | extract | quote
     units: list[Unit] = field(default_factory=list)
+    confidence: float = 1.0  # how surely the units state what was asked (`generation.lead`)
+    opening: str = (
+        ""  # the composer's own words before the evidence ("No.", "Here is what our ... page says:")
+    )
+    closing: str = ""  # and after it (the offer of a person under a quote)
 
 
 def _phrase(language: str, key: str) -> str:
@@ -283,11 +289,6 @@ def _says_yes_or_no(text: str) -> bool:
     return bool(first) and first[0] in yes_no
 
 
-def _polarity(unit: Unit) -> str:
-    negative = is_negative(unit.text) or (unit.kind == "list_item" and is_negative(unit.lead))
-    return "no" if negative else "yes"
-
-
 def _not_offered(
     question: str, units: Sequence[Unit], relevant: Sequence[Scored], language: str
 ) -> Composition | None:
@@ -363,21 +364,47 @@ def compose(
         return negative
     qtype, figure = question_type(question), wanted_figure(question)
     lead = _lead_unit(ranked, figure)
+    confidence, kind = 1.0, "figure" if figure else ("list" if qtype == "list" else "extract")
+    if qtype == "yesno" or figure:
+        # A yes, a no or a figure leads only when a unit states what was asked, about the asked thing.
+        found = best_support(question, [s.unit for s in ranked if s.score >= 0.3 * best.score], units)
+        confidence = found.confidence if found else 0.0
+        if found and confidence >= LEAD_MIN and (qtype == "yesno" or _holds(found.unit, figure)):
+            lead = found.unit
+            kind = found.polarity if qtype == "yesno" and not _says_yes_or_no(lead.text) else kind
+        elif qtype == "yesno" or not _holds(lead, figure):
+            kind = "quote"
+    if (
+        lead is not ranked[0].unit
+    ):  # a lead chosen for what it states brings its own section, not the top unit's
+        relevant = [s for s in relevant if (s.unit.index, s.unit.heading) == (lead.index, lead.heading)]
     picked = [lead, *_followers(lead, relevant, question, figure, qtype)]
     shown_leads: set[str] = set()
     lines = [_render(u, figure, question if n == 0 else "", shown_leads) for n, u in enumerate(picked)]
-    kind = "figure" if figure else ("list" if qtype == "list" else "extract")
     if len(picked) > 1 and all(u.kind == "table_row" for u in picked):
-        text = "\n".join(f"- {_cite(line, u.index)}" for line, u in zip(lines, picked, strict=True))
+        body = "\n".join(f"- {_cite(line, u.index)}" for line, u in zip(lines, picked, strict=True))
     else:
-        text = " ".join(_cite(line, u.index) for line, u in zip(lines, picked, strict=True))
-    sure = 0.5 if language == "en" else 0.25  # another language shares fewer words with the pages
-    asked = named_entities(question)
-    about_it = all(covers(mentions_of(lead), e) for e in asked)  # no "yes" from a unit about other places
-    if qtype == "yesno" and about_it and best.matched >= sure and not _says_yes_or_no(lead.text):
-        kind = _polarity(lead)
-        text = f"{_phrase(language, kind)}. {text}"
-    return Composition(text, sorted({u.index for u in picked}), kind, picked)
+        body = " ".join(_cite(line, u.index) for line, u in zip(lines, picked, strict=True))
+    opening = closing = ""
+    if kind in ("yes", "no"):
+        opening = f"{_phrase(language, kind)}."
+    elif kind == "quote":
+        opening = _phrase(language, "page_says").format(page=_page_name(lead))
+        closing = _phrase(language, "quote_offer")
+    text = " ".join(t for t in (opening, body, closing) if t)
+    cited = sorted({u.index for u in picked})
+    return Composition(text, cited, kind, picked, confidence, opening, closing)
+
+
+def _holds(unit: Unit, figure: str) -> bool:
+    """`unit` states a figure of the kind asked for (a place needs no figure)."""
+    kinds = FIGURE_KINDS.get(figure, set())
+    return not kinds or bool(kinds & {f.kind for f in extract_facts(unit.text)})
+
+
+def _page_name(unit: Unit) -> str:
+    """The page a unit is on, as its readers know it: the first heading of its path, else its own heading."""
+    return (unit.path.split(" > ")[0] if unit.path else unit.heading).strip() or unit.heading
 
 
 def _lead_unit(ranked: Sequence[Scored], figure: str) -> Unit:

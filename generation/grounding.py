@@ -143,6 +143,10 @@ def localise(composition: Composition, evidence: Sequence[Any], language: str) -
     ev_lang = _evidence_language(evidence, composition.cited)
     if language == ev_lang:
         return composition.text
+    if composition.opening or composition.closing:
+        body = composition.text.removeprefix(composition.opening).removesuffix(composition.closing).strip()
+        parts = (composition.opening, quote(body, language, ev_lang), composition.closing)
+        return " ".join(p for p in parts if p)
     lead, body = split_lead(composition.text, language)
     quoted = quote(body, language, ev_lang)
     return f"{lead} {quoted}".strip()

@@ -95,11 +95,16 @@ def question_type(question: str) -> str:
     words = tokens(core)
     if not words:
         return "open"
+    yes_no = words[0] in set(_all("yesno_starts")) or _has_phrase(low, _all("yesno_phrases"))
+    # "do you price match amazon?" asks yes or no though it names a price; "can you tell me how long it takes" and
+    # "Was kostet der Versand?" (German "was" is "what") do not
+    if yes_no and not set(_all("wh_words")) & set(words):
+        return "yesno"
     if wanted_figure(core):
         return "figure"
     if _has_phrase(low, _all("list")):
         return "list"
-    if words[0] in set(_all("yesno_starts")) or _has_phrase(low, _all("yesno_phrases")):
+    if yes_no:
         return "yesno"
     asks = core.rstrip().endswith("?")
     # "you ship to Austria?", "Liefert ihr nach Kanada?": a question without a question word that addresses someone

@@ -102,8 +102,25 @@ def test_how_much_leads_with_the_figure_of_the_row_asked_about():
 
 def test_a_condition_of_the_same_section_follows_the_lead():
     answer = compose("is return shipping free", page("returns"))
-    assert answer.text.startswith("Yes. In Austria and Germany the return label is free")
-    assert "6.95 EUR" in answer.text
+    assert "In Austria and Germany the return label is free" in answer.text
+    assert "6.95 EUR" in answer.text  # the exception, from the same list item
+
+
+def test_no_yes_or_no_from_a_unit_that_names_the_thing_but_not_what_is_asked_of_it():
+    answer = compose("is there a lifetime guarantee on your down jackets?", page("warranty"))
+    assert answer.text.startswith("No.") and "lifetime guarantee" in answer.text
+    answer = compose("do you repair ropes or harnesses?", page("warranty"))
+    assert answer.text.startswith("No. We never repair them")  # the pronoun reads with the sentence before it
+    answer = compose("do you give a discount on repairs to students?", page("warranty"))
+    assert answer is None or not answer.text.startswith(("Yes", "No"))
+
+
+def test_an_unsure_yes_no_quotes_the_page_and_offers_a_person():
+    answer = compose("do you price match amazon?", page("price-match-and-promotions"))
+    assert answer.kind == "quote" and answer.confidence < 0.75
+    assert answer.text.startswith("Here is what our") and "our team" in answer.text
+    german = compose("Gleicht ihr Preise von Amazon an?", page("price-match-and-promotions"), language="de")
+    assert german is None or not german.text.startswith(("Ja", "Nein"))
 
 
 def test_nothing_that_answers_is_none():

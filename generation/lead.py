@@ -1,0 +1,127 @@
+"""How sure a composed answer may be: whether a unit of evidence states what a question asks, about the asked thing.
+
+A "Yes." or "No." is only as good as the sentence under it, and a figure only as good as the row it comes from. The
+composer used to lead with the polarity of whatever unit ranked first ("is there a lifetime guarantee on your down
+jackets?" -> "Yes. Down jacket patch: 12 EUR"). A unit now *supports* a lead when
+
+1. it states the question's predicate in its own words: the question's content terms, weighted by how rare they are
+   in the evidence, are covered by the unit's own text, its list's lead and, for a sentence that points back with a
+   pronoun ("We never repair them."), the sentence before it; the page's headings alone do not count, except for
+   a row of a table that enumerates the asked kind of thing (the PayPal row of "Ways to pay");
+2. it states every term of the question, or nearly all of its weight (`NEAR_ALL`): weighting alone lets the asked
+   things outweigh what is asked of them, and "Harnesses and ropes are personal protective equipment" says nothing
+   about repairing them;
+3. it is about the asked thing: a destination or way to pay the question names is mentioned by the unit or its
+   context. A unit that denies something of everything ("not ... on any product") covers the things it does not
+   name.
+
+The confidence is the covered share of the question's weight, halved when a term is left out, zero about another
+thing. Below `LEAD_MIN` the composer does not lead: it quotes the section under its page's name instead. The bar is
+high on purpose: a sentence that names the asked things but not what is asked of them ("Harnesses and ropes are
+personal protective equipment" for "do you repair ropes?") covers most of the weight and still says nothing.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+from generation.question import covers, is_negative, named_entities, tokens
+from generation.terms import grounded_data, terms
+from generation.unit_context import labels_type, mentions_of
+from generation.units import Unit
+
+LEAD_MIN = 0.75  # support a yes/no or figure lead needs
+NEAR_ALL = 0.85  # a unit covering this share may leave out a minor term ("guys", "offer")
+PART = 0.5  # confidence factor for a unit that leaves out a term of the question worth more than 1 - NEAR_ALL
+CANDIDATES = 12  # ranked units examined for support
+UNIVERSAL_MIN = 0.4  # share a sentence about everything ("any product") must state itself
+
+
+@dataclass(frozen=True)
+class Support:
+    """How well `unit` answers a question: its confidence (0-1), polarity and what it was judged on."""
+
+    unit: Unit
+    confidence: float
+    polarity: str  # "yes" | "no"
+    share: float  # the question's term weight the unit's own words cover
+    about: bool  # it is about the asked things
+    direct: float  # the share its own sentence covers, without its list lead or context (breaks ties)
+
+
+@lru_cache(maxsize=1)
+def _pointers() -> frozenset[str]:
+    return frozenset(w.lower() for w in grounded_data().get("pointer_words", []))
+
+
+@lru_cache(maxsize=1)
+def _universals() -> tuple[str, ...]:
+    return tuple(p.lower() for p in grounded_data().get("universal_phrases", []))
+
+
+def context_of(unit: Unit, units: Sequence[Unit]) -> str:
+    """The sentence a pronoun in `unit` points back to: the unit just before it in the same section."""
+    if unit.kind not in ("prose", "list_item") or not set(tokens(unit.text)) & _pointers():
+        return ""
+    before = [
+        u for u in units if u.index == unit.index and u.heading == unit.heading and u.position < unit.position
+    ]
+    return max(before, key=lambda u: u.position).text if before else ""
+
+
+def speaks_of_everything(text: str) -> bool:
+    low = f" {' '.join(tokens(text))} "
+    return any(f" {p} " in low for p in _universals())
+
+
+def question_weights(question: str, units: Sequence[Unit]) -> dict[str, float]:
+    """The question's content terms with their rarity among the units' own words (the idf of `score_units`)."""
+    q_terms = terms(question)
+    own = [terms(u.text) | terms(u.lead) | terms(u.heading) for u in units]
+    n = max(len(own), 1)
+    return {t: math.log(1 + n / (1 + sum(t in d for d in own))) + 0.5 for t in q_terms}
+
+
+def support(question: str, unit: Unit, units: Sequence[Unit], weights: dict[str, float]) -> Support:
+    """How well `unit` (read with its list lead and pronoun context) answers `question`."""
+    context = context_of(unit, units)
+    asked = named_entities(question)
+    own_text = " ".join(t for t in (unit.lead, context, unit.text) if t)
+    if unit.kind == "table_row" and asked and all(labels_type(unit, e.type) for e in asked):
+        # A row of a table that enumerates the asked kind of thing ("Ways to pay": PayPal, Klarna...) says what its
+        # headings say of the thing its label names: the PayPal row of "Ways to pay" states that one can pay so.
+        own_text = f"{unit.path or unit.heading} {own_text}"
+    own = terms(own_text)
+    total = sum(weights.values()) or 1.0
+    share = sum(w for t, w in weights.items() if t in own) / total
+    negative = is_negative(unit.text) or (unit.kind == "list_item" and is_negative(unit.lead))
+    # "We do not offer a lifetime guarantee on any product" denies it of every product, the asked one included. A
+    # positive rule about every item ("you can return any item within 30 days") still has to state what was asked.
+    everything = negative and speaks_of_everything(unit.text) and share >= UNIVERSAL_MIN
+    if everything:
+        share = 1.0
+    mentions = mentions_of(unit) + (named_entities(context, groups=True) if context else [])
+    about = everything or all(covers(mentions, e) for e in asked)
+    whole = everything or share >= NEAR_ALL or all(t in own for t in weights)
+    confidence = share * (1.0 if whole else PART) * (1.0 if about else 0.0)
+    direct = sum(w for t, w in weights.items() if t in terms(unit.text)) / total
+    return Support(unit, round(confidence, 3), "no" if negative else "yes", share, about, direct)
+
+
+def best_support(question: str, ranked: Sequence[Unit], units: Sequence[Unit]) -> Support | None:
+    """The best-supported of the first ranked units (ties to the better-ranked one); None without units."""
+    if not ranked:
+        return None
+    weights = question_weights(question, units)
+    if not weights:
+        return None
+    candidates = list(ranked[:CANDIDATES])
+    shown = {u.text for u in candidates}
+    # A sentence that points back to a candidate ("We never repair them.") shares few words with the question on
+    # its own, so the ranking may have left it out: it is read with the candidate it points to.
+    candidates += [u for u in units if u not in candidates and context_of(u, units) in shown]
+    found = [support(question, u, units, weights) for u in candidates]
+    return max(found, key=lambda s: (s.confidence, round(s.direct, 3), -candidates.index(s.unit)))
