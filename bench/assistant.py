@@ -205,7 +205,15 @@ def run_checkout(
     """Run the questions through the checkout at `tree` in its own process; its replies by id."""
     work.mkdir(parents=True, exist_ok=True)
     qfile, out = work / "questions.json", work / "replies.jsonl"
-    qfile.write_text(json.dumps([{"id": q["id"], "turns": q["turns"]} for q in questions]), encoding="utf-8")
+    qfile.write_text(
+        json.dumps(
+            [
+                {"id": q["id"], "turns": q["turns"], "every_turn": q.get("every_turn", False)}
+                for q in questions
+            ]
+        ),
+        encoding="utf-8",
+    )
     runner = work / "runner.py"  # the same runner for both checkouts, outside either one
     shutil.copy(RUNNER, runner)
     env = {**os.environ, "PYTHONPATH": str(tree), "MKA_DEMO_DIR": str(tree / "data" / "demo")}

@@ -111,13 +111,13 @@ def run(questions: list[dict[str, Any]], data_dir: Path, out: Path, llm_base_url
                     break
                 elapsed = (time.perf_counter() - t0) * 1000
                 session = reply.session_id
-                if n < len(turns) - 1:
+                if n < len(turns) - 1 and not item.get("every_turn"):
                     continue
                 handoffs = [h for h in assistant.store.list_handoffs() if h["session_id"] == session]
                 fh.write(
                     json.dumps(
                         {
-                            "id": item["id"],
+                            "id": f"{item['id']}#{n}" if item.get("every_turn") else item["id"],
                             "text": reply.text,
                             "action": reply.action,
                             "intent": reply.intent,
@@ -125,6 +125,9 @@ def run(questions: list[dict[str, Any]], data_dir: Path, out: Path, llm_base_url
                             "sources": [c.source for c in reply.citations],
                             "evidence": _evidence_text(reply.tool_calls),
                             "handoffs": len(handoffs),
+                            "outcome": getattr(reply, "outcome", None),
+                            "confidence": getattr(reply, "confidence", None),
+                            "turn": n,
                             "ms": round(elapsed, 1),
                         }
                     )

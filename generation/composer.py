@@ -367,7 +367,12 @@ def compose(
     confidence, kind = 1.0, "figure" if figure else ("list" if qtype == "list" else "extract")
     if qtype == "yesno" or figure:
         # A yes, a no or a figure leads only when a unit states what was asked, about the asked thing.
-        found = best_support(question, [s.unit for s in ranked if s.score >= 0.3 * best.score], units)
+        found = best_support(
+            question,
+            [s.unit for s in ranked if s.score >= 0.3 * best.score],
+            units,
+            cross_language=_cross_language(units, evidence, language),
+        )
         confidence = found.confidence if found else 0.0
         if found and confidence >= LEAD_MIN and (qtype == "yesno" or _holds(found.unit, figure)):
             lead = found.unit
@@ -394,6 +399,15 @@ def compose(
     text = " ".join(t for t in (opening, body, closing) if t)
     cited = sorted({u.index for u in picked})
     return Composition(text, cited, kind, picked, confidence, opening, closing)
+
+
+def _cross_language(units: Sequence[Unit], evidence: Sequence[Any], language: str) -> bool:
+    """The units are in another language than the question (English pages for a Spanish question)."""
+    if not units:
+        return False
+    item = evidence[units[0].index - 1]
+    value = item.get("language") if isinstance(item, dict) else getattr(item, "language", "")
+    return str(value or "en") != language
 
 
 def _holds(unit: Unit, figure: str) -> bool:
@@ -464,7 +478,9 @@ def _render(unit: Unit, figure: str, question: str = "", shown_leads: set[str] |
         and len(lead.split()) <= MAX_LEAD_WORDS
         and not terms(lead) <= terms(text)
         and (
-            len(text.split()) < 6 or unit.lead.endswith(":")
+            len(text.split()) < 6
+            or unit.lead.endswith(":")
+            or (is_negative(lead) and not is_negative(text))  # the lead says no: "cannot take back: food"
         )  # a bare item, or a list with a lead-in sentence
     ):
         shown_leads.add(lead)

@@ -50,6 +50,8 @@ class GroundedAnswer:
     needs_handoff: bool = False
     language: str = "en"
     mode: str = "extractive"  # how the text was made: extractive | rephrase | generate | not_found
+    kind: str = "extract"  # the composition's shape: yes | no | figure | quote | not_offered | list | extract
+    confidence: float = 1.0  # how surely the evidence states what was asked (`generation.lead`)
 
 
 @dataclass(frozen=True)
@@ -192,9 +194,10 @@ def stream_answer(
         return
     extract, cited = localise(composition, evidence, language), composition.cited
     picked = [Selected(u.index, u.text, 1.0) for u in composition.units]
+    shape = {"kind": composition.kind, "confidence": composition.confidence}
     if mode == "extractive" or llm is None:
         yield from _chunks(extract)
-        yield GroundedAnswer(extract, cited, language=language, mode="extractive")
+        yield GroundedAnswer(extract, cited, language=language, mode="extractive", **shape)
         return
     text = _model_answer(question, evidence, picked, llm, history, mode, max_tokens, language)
     problems = verify(text, evidence, must_keep=picked)
@@ -203,11 +206,11 @@ def stream_answer(
     if problems:
         log.info("LLM answer rejected (%s); using the composition", "; ".join(problems))
         yield from _chunks(extract)
-        yield GroundedAnswer(extract, cited, language=language, mode="extractive")
+        yield GroundedAnswer(extract, cited, language=language, mode="extractive", **shape)
         return
     used = sorted({int(n) for n in _CITE.findall(text)})
     yield from _chunks(text)
-    yield GroundedAnswer(text, used, language=language, mode=mode)
+    yield GroundedAnswer(text, used, language=language, mode=mode, **shape)
 
 
 def _model_answer(

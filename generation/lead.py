@@ -6,7 +6,8 @@ jackets?" -> "Yes. Down jacket patch: 12 EUR"). A unit now *supports* a lead whe
 
 1. it states the question's predicate in its own words: the question's content terms, weighted by how rare they are
    in the evidence, are covered by the unit's own text, its list's lead and, for a sentence that points back with a
-   pronoun ("We never repair them."), the sentence before it; the page's headings alone do not count, except for
+   pronoun ("We never repair them."), the sentence before it (a sentence that states the question by itself but
+   points back to another subject, "They cannot go to Switzerland" after "Gas canisters...", is about that one); the page's headings alone do not count, except for
    a row of a table that enumerates the asked kind of thing (the PayPal row of "Ways to pay");
 2. it states every term of the question, or nearly all of its weight (`NEAR_ALL`): weighting alone lets the asked
    things outweigh what is asked of them, and "Harnesses and ropes are personal protective equipment" says nothing
@@ -29,7 +30,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from generation.question import covers, is_negative, named_entities, tokens
-from generation.terms import grounded_data, terms
+from generation.terms import grounded_data, phrase_words, terms
 from generation.unit_context import labels_type, mentions_of
 from generation.units import Unit
 
@@ -64,7 +65,7 @@ def _universals() -> tuple[str, ...]:
 
 def context_of(unit: Unit, units: Sequence[Unit]) -> str:
     """The sentence a pronoun in `unit` points back to: the unit just before it in the same section."""
-    if unit.kind not in ("prose", "list_item") or not set(tokens(unit.text)) & _pointers():
+    if unit.kind not in ("prose", "list_item") or not _points_back(unit.text):
         return ""
     before = [
         u for u in units if u.index == unit.index and u.heading == unit.heading and u.position < unit.position
@@ -72,24 +73,46 @@ def context_of(unit: Unit, units: Sequence[Unit]) -> str:
     return max(before, key=lambda u: u.position).text if before else ""
 
 
+def _points_back(text: str) -> bool:
+    low = f" {' '.join(tokens(text))} "
+    return bool(set(tokens(text)) & _pointers()) or any(f" {p} " in low for p in _pointer_phrases())
+
+
+@lru_cache(maxsize=1)
+def _pointer_phrases() -> tuple[str, ...]:
+    return tuple(p.lower() for p in grounded_data().get("pointer_phrases", []))
+
+
 def speaks_of_everything(text: str) -> bool:
     low = f" {' '.join(tokens(text))} "
     return any(f" {p} " in low for p in _universals())
 
 
-def question_weights(question: str, units: Sequence[Unit]) -> dict[str, float]:
-    """The question's content terms with their rarity among the units' own words (the idf of `score_units`)."""
-    q_terms = terms(question)
+def question_weights(
+    question: str, units: Sequence[Unit], *, cross_language: bool = False
+) -> dict[str, float]:
+    """The question's content terms with their rarity among the units' own words (the idf of `score_units`).
+
+    The words of a synonym phrase ("send back") count once, as the phrase. Asked in another language than the
+    evidence, a word no unit has is taken for one the shop's vocabulary does not translate, not for a missing part
+    of the question (in the evidence's own language it is exactly that: "lifetime" in "lifetime guarantee")."""
+    q_terms = terms(question) - phrase_words(question)
     own = [terms(u.text) | terms(u.lead) | terms(u.heading) for u in units]
     n = max(len(own), 1)
-    return {t: math.log(1 + n / (1 + sum(t in d for d in own))) + 0.5 for t in q_terms}
+    weights = {t: math.log(1 + n / (1 + sum(t in d for d in own))) + 0.5 for t in q_terms}
+    if cross_language:
+        known = frozenset().union(*own) if own else frozenset()
+        weights = {t: w for t, w in weights.items() if t in known}
+    return weights
 
 
 def support(question: str, unit: Unit, units: Sequence[Unit], weights: dict[str, float]) -> Support:
     """How well `unit` (read with its list lead and pronoun context) answers `question`."""
     context = context_of(unit, units)
     asked = named_entities(question)
-    own_text = " ".join(t for t in (unit.lead, context, unit.text) if t)
+    # A FAQ answer reads with the question it answers ("Do you sell spare parts?" over "Yes: filter cartridges...").
+    question_of = unit.heading if unit.kind == "faq" else ""
+    own_text = " ".join(t for t in (question_of, unit.lead, context, unit.text) if t)
     if unit.kind == "table_row" and asked and all(labels_type(unit, e.type) for e in asked):
         # A row of a table that enumerates the asked kind of thing ("Ways to pay": PayPal, Klarna...) says what its
         # headings say of the thing its label names: the PayPal row of "Ways to pay" states that one can pay so.
@@ -108,14 +131,24 @@ def support(question: str, unit: Unit, units: Sequence[Unit], weights: dict[str,
     whole = everything or share >= NEAR_ALL or all(t in own for t in weights)
     confidence = share * (1.0 if whole else PART) * (1.0 if about else 0.0)
     direct = sum(w for t, w in weights.items() if t in terms(unit.text)) / total
+    if context and direct >= share - 1e-9 and not everything:
+        # The sentence states the question by itself, yet points back to another subject ("They cannot go to
+        # Switzerland" after "Gas canisters...", "does not apply in that period"): it is about that subject.
+        confidence *= PART
     return Support(unit, round(confidence, 3), "no" if negative else "yes", share, about, direct)
 
 
-def best_support(question: str, ranked: Sequence[Unit], units: Sequence[Unit]) -> Support | None:
-    """The best-supported of the first ranked units (ties to the better-ranked one); None without units."""
+def best_support(
+    question: str, ranked: Sequence[Unit], units: Sequence[Unit], *, cross_language: bool = False
+) -> Support | None:
+    """The best-ranked unit that supports a lead, else the best-supported one (to quote); None without units.
+
+    Ranking decides among units that each state the whole question: the composer's score knows which one the
+    question names ("Switzerland" labels the row), and a sentence about another subject (gas canisters) ranks
+    lower than the row about the destination."""
     if not ranked:
         return None
-    weights = question_weights(question, units)
+    weights = question_weights(question, units, cross_language=cross_language)
     if not weights:
         return None
     candidates = list(ranked[:CANDIDATES])
@@ -124,4 +157,7 @@ def best_support(question: str, ranked: Sequence[Unit], units: Sequence[Unit]) -
     # its own, so the ranking may have left it out: it is read with the candidate it points to.
     candidates += [u for u in units if u not in candidates and context_of(u, units) in shown]
     found = [support(question, u, units, weights) for u in candidates]
+    leading = [s for s in found if s.confidence >= LEAD_MIN]
+    if leading:
+        return leading[0]
     return max(found, key=lambda s: (s.confidence, round(s.direct, 3), -candidates.index(s.unit)))

@@ -86,6 +86,17 @@ def terms(text: str) -> frozenset[str]:
     return frozenset(out)
 
 
+def phrase_words(text: str) -> frozenset[str]:
+    """The terms that words of a synonym phrase in `text` give on their own ("send" of "send back" is shipping, and
+    "back"): the phrase's group key already stands for them."""
+    low = text.lower()
+    found: set[str] = set()
+    for pattern, group_id in _synonym_phrases():
+        for m in pattern.finditer(low):
+            found |= {t for w in words(m.group(0)) for t in terms(w)} - {f"syn{group_id}"}
+    return frozenset(found)
+
+
 @lru_cache(maxsize=1)
 def _group_heads() -> list[tuple[frozenset[str], str]]:
     """Each synonym group's stemmed members and its first (English) member."""

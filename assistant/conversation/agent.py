@@ -387,6 +387,8 @@ class Agent:
             language=turn.language,
             handoff_offered=turn.handoff_offered and turn.action != "handoff",
             handoff_id=turn.handoff_ids[0] if turn.handoff_ids else None,
+            outcome=turn.outcome,
+            confidence=turn.confidence,
         )
 
 

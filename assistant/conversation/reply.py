@@ -61,6 +61,9 @@ class Reply(BaseModel):
     language: str = "en"  # the language the reply is written in (the customer's, detected)
     handoff_offered: bool = False  # the reply offers a person (a UI may show a button); nothing was opened
     handoff_id: int | None = None  # the handoff this turn opened or joined, if any
+    # answered | quoted (a section quoted: not sure it answers) | not_found | offered | awaiting_contact | handoff
+    outcome: str = "answered"
+    confidence: float | None = None  # how surely the evidence states what was asked; None: no composed answer
 
 
 class TokenEvent(BaseModel):

@@ -68,8 +68,10 @@ class Turn:
     model_text: bool = False
     language: str = "en"  # the customer's language: every fixed phrase of the reply is in it
     query: str = ""  # the question with a follow-up resolved ("and for Summit members?" + the last topic)
-    outcome: str = (
-        "answered"  # answered | not_found | offered | awaiting_contact | handoff (stored with the turn)
+    # answered | quoted (a section quoted, not sure it answers) | not_found | offered | awaiting_contact | handoff
+    outcome: str = "answered"  # (stored with the turn)
+    confidence: float | None = (
+        None  # the least sure answer shape of the turn (`generation.lead`); None: no answer
     )
     handoff_offered: bool = False
     handoff_allowed: bool = False  # the customer wants a person (conversation.escalation decided so)
@@ -219,27 +221,45 @@ class Turn:
             yield from self.emit_citation(ev)
 
     def answer(
-        self, evidence: list[Evidence], history: list[dict], question: str | None = None
+        self,
+        evidence: list[Evidence],
+        history: list[dict],
+        question: str | None = None,
+        *,
+        part: bool = False,
     ) -> Iterator[TurnEvent]:
         """A grounded answer to `question` (the turn's query) from `evidence`, streamed; citations for what it cites;
-        when nothing answers it, says so and offers a person (outcome "not_found"). Returns whether it answered."""
+        when nothing answers it, says so and offers a person (outcome "not_found"). Returns whether it answered.
+
+        `part`: the question is one of several in the message. Its answer is held until it is known to be one, so
+        that a part the pages do not answer gets one line naming it, never a lead beside "I couldn't find that"."""
         final: Answer | None = None
+        held: list[str] = []
         if evidence:
             self.generated = True
             for piece in self.answerer.answer(
                 question or self.query, evidence, history, language=self.language
             ):
-                if isinstance(piece, str):
+                if isinstance(piece, str) and part:
+                    held.append(piece)
+                elif isinstance(piece, str):
                     yield TokenEvent(text=piece)
                 else:
                     final = piece
         if final is None or not final.grounded or not final.cited:
-            if (
+            if part:
+                yield from self.say(self.phrase("part_not_found", part=_short(question or self.query)))
+            elif (
                 final is None or not final.text
             ):  # (a not-found answer already said so, in the caller's language)
                 yield from self.say(self.phrase("no_evidence"))
             self.outcome, self.handoff_offered = "not_found", True
             return False
+        for piece in held:
+            yield TokenEvent(text=piece)
+        self.confidence = min(self.confidence if self.confidence is not None else 1.0, final.confidence)
+        if final.kind == "quote":  # the section is quoted with an offer of a person (the composer's closing)
+            self.outcome, self.handoff_offered = "quoted", True
         for n in final.cited:
             ev = next((e for e in evidence if e.n == n), None)
             if ev is not None:
@@ -283,3 +303,9 @@ def _product_facts(item: ProductInfo | RecommendedItem, catalog: Any) -> dict[st
         own = {**product.model_dump(), "in_stock": product.in_stock, **own}
     own["sku"] = sku
     return own
+
+
+def _short(question: str, limit: int = 80) -> str:
+    """A question as a reply names it: trimmed to a phrase, its closing punctuation off."""
+    text = " ".join(question.split()).rstrip(" ?!.")
+    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"

@@ -40,7 +40,7 @@ def service_question(turn: Turn, route: Route, history: list[dict]) -> Iterator[
             offer = offer or match.offer_person
             outcomes.append("answered")
             continue
-        answered = yield from _from_help_pages(turn, question, history)
+        answered = yield from _from_help_pages(turn, question, history, part=len(questions) > 1)
         outcomes.append("answered" if answered else "not_found")
     if "not_found" in outcomes and len(questions) > 1:
         turn.outcome, turn.handoff_offered = "not_found", True
@@ -60,7 +60,9 @@ def search_query(question: str, language: str) -> str:
     return f"{question} {' '.join(dict.fromkeys(extra))}".strip()
 
 
-def _from_help_pages(turn: Turn, question: str, history: list[dict]) -> Iterator[TurnEvent]:
+def _from_help_pages(
+    turn: Turn, question: str, history: list[dict], *, part: bool = False
+) -> Iterator[TurnEvent]:
     from generation import english_terms, kind_probe, named_entities
 
     query = search_query(question, turn.language)
@@ -85,7 +87,7 @@ def _from_help_pages(turn: Turn, question: str, history: list[dict]) -> Iterator
             hits += [h for h in extra.result.hits if h.chunk_id not in seen]
     evidence = [turn.cite_hit(h) for h in hits]
     outcome_before = turn.outcome
-    answered = yield from turn.answer(evidence, history, question)
+    answered = yield from turn.answer(evidence, history, question, part=part)
     if answered:
         turn.outcome = outcome_before  # one sub-question's answer does not undo another's "not found"
     return answered
