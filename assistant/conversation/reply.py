@@ -48,6 +48,21 @@ class ToolCallRecord(BaseModel):
     result: Any = None  # structured result (recommendations, drafts, profiles) for UIs to render
 
 
+class About(BaseModel):
+    """What a reply talked about, stored with its turn so that the next turn's follow-ups resolve against it.
+
+    `products`: the SKUs shown, in the order shown (the lead first); `kind`: the kind of product asked about;
+    `topic`: the question answered (a service question, with an earlier follow-up resolved); `section`: the heading
+    of the first section cited; `query`: the catalog query's arguments (operation, sort, filters: the constraints).
+    """
+
+    products: list[str] = Field(default_factory=list)
+    kind: str | None = None
+    topic: str = ""
+    section: str = ""
+    query: dict[str, Any] = Field(default_factory=dict)
+
+
 class Reply(BaseModel):
     """The whole answer of one turn."""
 
@@ -61,6 +76,7 @@ class Reply(BaseModel):
     language: str = "en"  # the language the reply is written in (the customer's, detected)
     handoff_offered: bool = False  # the reply offers a person (a UI may show a button); nothing was opened
     handoff_id: int | None = None  # the handoff this turn opened or joined, if any
+    about: About = Field(default_factory=About)  # what the reply talked about (for follow-ups)
 
 
 class TokenEvent(BaseModel):
