@@ -32,6 +32,7 @@ _SKU_SOURCES = (
     "recommend_products",
     "similar_products",
     "compare_products",
+    "query_catalog",
 )
 
 
@@ -52,7 +53,7 @@ def shown_products(tool_calls: list[dict[str, Any]]) -> list[str]:
         result = call.get("result") or {}
         if result.get("sku"):
             skus.append(result["sku"])
-        for key in ("products", "items"):
+        for key in ("products", "items", "rows"):
             for item in result.get(key) or []:
                 sku = item.get("sku") or item.get("item_id")
                 if sku:

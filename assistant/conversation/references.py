@@ -119,11 +119,16 @@ def resolve(message: str, history: list[dict[str, Any]], parser: Any) -> Resolut
     if not shown or not message.strip() or len(message.split()) > MAX_WORDS:
         return None
     own = parser.parse(message)
-    if own.mentions or own.asked_kind:
-        return _same_question(message, own, about, parser)
     text = normalize(message)
     p = pointers()
     picked, rest, pointed = _pointed(text, shown, p)
+    if own.mentions and pointed:
+        fits = bool(find_phrases(text, list(parser.lex.compat_words)))
+        both = _with_named(own, picked or shown[:1], fits)  # "does it fit the Ridgeback 2?"
+        if both is not None:
+            return both
+    if own.mentions or own.asked_kind:
+        return _same_question(message, own, about)
     if picked is None or (len(picked) == len(shown) and len(shown) < 2):
         # a ranking or a variant looks among everything shown (a ranking among the last list of several, when the
         # last reply was about one of them); anything else is about the product led with
@@ -142,7 +147,22 @@ def resolve(message: str, history: list[dict[str, Any]], parser: Any) -> Resolut
     return None
 
 
-def _same_question(message: str, own: Any, about: dict[str, Any], parser: Any) -> Resolution | None:
+def _with_named(own: Any, picked: list[str], fits: bool) -> Resolution | None:
+    """A follow-up that points at a product shown and names another: "does it fit the Ridgeback 2?" (`fits`: does
+    the one shown fit it), "is it lighter than the Wisp 1?" (a ranking of both)."""
+    named = list(dict.fromkeys(s for group in own.mentions for s in group))
+    if fits and not own.arguments.get("compatible_with"):
+        arguments = {"operation": "compatibility", "products": picked, "compatible_with": named}
+    elif own.operation in ("rank", "compare"):
+        kept = {k: v for k, v in own.arguments.items() if k != "kind"}
+        arguments = {**kept, "products": list(dict.fromkeys([*picked, *named]))}
+    else:
+        return None
+    own.operation, own.arguments, own.confidence = arguments["operation"], arguments, 0.85
+    return Resolution(products=arguments["products"], parsed=own)
+
+
+def _same_question(message: str, own: Any, about: dict[str, Any]) -> Resolution | None:
     """ "what about the Talus Mid?" after "is the Scree Low waterproof?": the last question, asked of the new product
     (or, after a search, the same search for the new kind). None when the message asks its own question."""
     from assistant.conversation.follow_up import is_follow_up

@@ -211,3 +211,25 @@ def test_the_pointer_words_cover_five_languages():
     data = references.pointers()
     for word in ("second", "zweite", "deuxième", "segundo", "secondo"):
         assert data.ordinals[word] == 2
+
+
+def test_a_follow_up_that_points_and_names_another_product(parser):
+    resolved = references.resolve("does it fit the Crag boot?", shown("BAG-2"), parser)
+    assert resolved.parsed.arguments == {
+        "operation": "compatibility",
+        "products": ["BAG-2"],
+        "compatible_with": ["BOOT-M", "BOOT-W"],
+    }
+    lighter = references.resolve("is it lighter than the Ridge bag?", shown("BAG-2"), parser)
+    assert lighter.parsed.operation == "rank" and set(lighter.parsed.arguments["products"]) == {
+        "BAG-2",
+        "BAG-3",
+    }
+
+
+def test_an_article_that_is_also_a_pointer_does_not_hide_what_about(parser):
+    history = shown(
+        "BOOT-U", query={"operation": "attribute", "products": ["BOOT-U"], "attribute": "waterproof"}
+    )
+    resolved = references.resolve("und was ist mit dem Crag?", history, parser)
+    assert resolved.parsed.arguments["products"] == ["BOOT-M", "BOOT-W"]
