@@ -3,8 +3,7 @@ about (`about_of`, stored with the turn). Follow-ups about the products shown ar
 
 A follow-up is a short message that leans on what came before: it opens with a joiner ("and", "what about", "und",
 "et", "y", "e") or points back ("it", "that one", "es", "ça", "lo"), and names no product or topic of its own. The
-last product is the first product the previous turns showed (from their stored tool results); the last topic is the
-previous service question, which the follow-up's words are added to.
+last topic is the previous service question (its reply's `About.topic`), which the follow-up's words are added to.
 """
 
 from __future__ import annotations
