@@ -112,13 +112,14 @@ def figures(product: Any, lex: Lexicon | None = None) -> dict[str, Figure]:
 
 
 def stem(word: str) -> str:
-    """A rough English stem, enough to meet "washable" with "wash" and "viruses" with "virus"."""
+    """A rough English stem, enough to meet "washable" with "wash", "viruses" with "virus" and "remove" with
+    "removes" (a final silent "e" goes, as the suffixes take it: remov-es, remov-ing)."""
     for suffix in _SUFFIXES:
         if word.endswith(suffix) and len(word) - len(suffix) >= 4:
             if suffix == "s" and word.endswith(("ss", "us", "is")):
                 return word
             return word[: -len(suffix)]
-    return word
+    return word[:-1] if word.endswith("e") and len(word) >= 6 else word
 
 
 def claim_words(term: str, lex: Lexicon | None = None) -> tuple[list[str], bool]:

@@ -331,6 +331,25 @@ class CatalogIndex:
 
         return [s for s in group if not accessory(s)] or group
 
+    # -- who a product is for, and its variants ----------------------------------------------------------------
+    def gender_of(self, sku: str) -> str | None:
+        """Who the product is made for as its name or category says ("(Men's)" -> men, "Kids" -> kids); None: anyone."""
+        p = self.products[sku]
+        for word in tokens(f"{p.name} {p.category} {p.subcategory}"):
+            if word in self.lex.genders:
+                return self.lex.genders[word]
+        return None
+
+    def variants(self, sku: str) -> list[str]:
+        """The product and its siblings: the products whose names are the same once the words saying who they are for
+        are taken out ("Talus Mid ... Boot (Men's)" and "(Women's)"), this product first."""
+
+        def base(name: str) -> tuple[str, ...]:
+            return tuple(w for w in tokens(name) if w not in self.lex.genders)
+
+        own = base(self.products[sku].name)
+        return [sku, *(s for s, p in self.products.items() if s != sku and base(p.name) == own)]
+
     # -- colours and sizes ----------------------------------------------------------------------------------------
     def colour_values(self, word: str) -> list[str]:
         """The catalog's colour names a customer's colour word covers ("blue" -> Navy, Cobalt, Blue ...)."""

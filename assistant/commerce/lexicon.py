@@ -134,6 +134,7 @@ class Lexicon:
     negation: frozenset[str]
     contrast: frozenset[str]
     colours: dict[str, frozenset[str]]  # family -> its words
+    genders: dict[str, str] = field(default_factory=dict)  # any word (normalised) -> men | women | kids
     languages: tuple[str, ...] = field(default=("en",))
 
     def attribute(self, name: str) -> AttributeSpec:
@@ -205,7 +206,13 @@ def load_lexicon(path: Path = LEXICON_PATH) -> Lexicon:
         for claim, words in (data.get("claim_terms") or {}).items()
         for word in (*_strings(words), normalize(str(claim)))
     }
+    genders = {
+        normalize(str(word)): str(gender)
+        for gender, words in (data.get("genders") or {}).items()
+        for word in _strings(words)
+    }
     return Lexicon(
+        genders=genders,
         kinds=kinds,
         kind_language=kind_language,
         stopwords=frozenset().union(*by_language.values()),

@@ -24,7 +24,7 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-from assistant.conversation import escalation, follow_up
+from assistant.conversation import escalation, follow_up, references
 from assistant.conversation.answerer import GroundingAnswerer
 from assistant.conversation.capabilities import FILE_NAME as CAPABILITIES_FILE
 from assistant.conversation.capabilities import CapabilityMap
@@ -279,12 +279,21 @@ class Agent:
         return pages > sum(weights) / 2
 
     def _resolve_follow_up(self, turn: Turn, route: Route, history: list[dict]) -> Route:
-        """ "and how much is it?" -> the last product; "and for Summit members?" -> the last topic."""
-        if route.intent == "handoff" or not follow_up.is_follow_up(turn.message):
+        """ "is it in stock?", "the second one", "which one is lighter", "in blue?" -> the products the last reply
+        showed (`references`); "and for Summit members?" -> the last topic."""
+        if route.intent == "handoff" or route.intent in MARKETER_INTENTS:
             return route
-        products = follow_up.last_products(history)
-        if products and not route.slots.get("skus") and follow_up.PRODUCT_QUESTION.search(turn.message):
-            route.intent, route.slots["skus"] = "product_discovery", products[:1]
+        from assistant.conversation.catalog_query import parser_for
+
+        parser = parser_for(self.services.get("catalog"))
+        resolved = references.resolve(turn.message, history, parser) if parser is not None else None
+        if resolved is not None:
+            if resolved.show:
+                route.intent, route.slots["skus"] = "product_discovery", resolved.show
+            else:
+                route.intent, route.slots["parsed"] = "catalog_query", resolved.parsed
+            return route
+        if not follow_up.is_follow_up(turn.message):
             return route
         topic = follow_up.last_topic(history)
         if topic:
@@ -361,6 +370,7 @@ class Agent:
         return result.repaired_text.strip() or turn.phrase("no_evidence")
 
     def _store(self, turn: Turn, text: str, turn_key: str | None, started: float) -> Reply:
+        about = follow_up.about_of(turn)
         turn_id = self.store.add_turn(
             turn.session_id,
             message=turn.message,
@@ -375,6 +385,7 @@ class Agent:
             total_ms=(time.perf_counter() - started) * 1000,
             outcome=turn.outcome,
             language=turn.language,
+            about=about.model_dump(exclude_defaults=True),
         )
         return Reply(
             session_id=turn.session_id,
@@ -389,6 +400,7 @@ class Agent:
             handoff_id=turn.handoff_ids[0] if turn.handoff_ids else None,
             outcome=turn.outcome,
             confidence=turn.confidence,
+            about=about,
         )
 
 

@@ -24,37 +24,20 @@ import weakref
 from dataclasses import dataclass, field
 from typing import Any
 
-from assistant.commerce.attributes import claim
 from assistant.commerce.lexicon import Lexicon, find_phrases, guess_language, normalize, singular
+from assistant.conversation.catalog_decision import (  # noqa: F401  (ParsedQuery: the parser's result type)
+    _YES_NO_START,
+    DECISIVE_CLAIM,
+    ParsedQuery,
+    QueryDecision,
+)
 
 _NUMBER = r"-?\d+(?:[.,]\d+)?"
 _CURRENCY = {"€": " eur ", "$": " usd ", "£": " gbp "}
-_YES_NO_START = re.compile(
-    r"^\s*(is|are|does|do|can|will|would|has|have|did|ist|sind|hat|haben|kann|passt|passen|est|sont|a|peut|"
-    r"es|son|tiene|puede|sirve|è|ha|può|sono)\b",
-    re.I,
-)
-DEFAULT_LIMIT = 5
 DECISIVE = 0.9  # a parse this sure routes the turn without the embedding
-DECISIVE_CLAIM = 0.85
 DECISIVE_FACT = 0.75
 PARSE_CACHE = 512  # the router and the handler read the same message: parse it once
 _LETTER_SIZE = re.compile(r"x{1,3}[sl]", re.I)  # "in XXL": a letter size the catalog uses
-
-
-@dataclass
-class ParsedQuery:
-    """A message read as a catalog query: `operation` None means it is not one."""
-
-    operation: str | None
-    arguments: dict[str, Any] = field(default_factory=dict)
-    confidence: float = 0.0
-    language: str = "en"
-    mentions: list[list[str]] = field(default_factory=list)  # the product groups named, in order
-    asked_kind: str | None = None  # the kind asked about, as the catalog or the lexicon names it
-    asked_words: str | None = None  # the same in the customer's own words ("Kajaks"), for the reply
-    leftovers: list[str] = field(default_factory=list)  # content words the query did not use
-    shopping: bool = False  # "do you sell / have / carry ...": asks for products, not about one
 
 
 @dataclass
@@ -72,13 +55,13 @@ def _alternatives(phrases: tuple[str, ...]) -> str:
     return "|".join(re.escape(p) for p in sorted(phrases, key=len, reverse=True))
 
 
-class CatalogQueryParser:
+class CatalogQueryParser(QueryDecision):
     """Reads catalog questions against one catalog (its `index`). Thread-safe: it keeps no state between calls."""
 
     def __init__(self, catalog: Any):
         self.index = catalog.index
         self.lex: Lexicon = self.index.lex
-        self._cache: dict[str, ParsedQuery] = {}
+        self._cache: dict[tuple[str, tuple[str, ...]], ParsedQuery] = {}
         self._lock = threading.Lock()
         self._units = {u: spec.name for spec in self.lex.attributes for u in spec.units}
         number = rf"(?P<num>{_NUMBER})\s*(?P<unit>°\s*c|[^\W\d_]+)?"
@@ -100,20 +83,25 @@ class CatalogQueryParser:
         )
 
     # -- the passes -----------------------------------------------------------------------------------------------
-    def parse(self, message: str) -> ParsedQuery:
-        """The catalog query in `message` (see the module docstring); the same message is parsed once."""
+    def parse(self, message: str, context: list[str] | None = None) -> ParsedQuery:
+        """The catalog query in `message` (see the module docstring); the same message is parsed once.
+
+        `context`: the products the conversation is about (a follow-up's "it", "which one", "in blue?"): a message
+        that names no product and no kind of its own asks about them.
+        """
+        key = (message, tuple(context or ()))
         with self._lock:
-            cached = self._cache.get(message)
+            cached = self._cache.get(key)
         if cached is not None:
             return copy.deepcopy(cached)
-        parsed = self._parse(message)
+        parsed = self._parse(message, list(context or ()))
         with self._lock:
-            self._cache[message] = parsed
+            self._cache[key] = parsed
             while len(self._cache) > PARSE_CACHE:
                 self._cache.pop(next(iter(self._cache)))
         return copy.deepcopy(parsed)
 
-    def _parse(self, message: str) -> ParsedQuery:
+    def _parse(self, message: str, context: list[str]) -> ParsedQuery:
         scan = _Scan(text=self._prepare(message))
         self._numeric_filters(scan)
         scan.text = normalize(scan.text)
@@ -126,6 +114,7 @@ class CatalogQueryParser:
             scan.used |= set(range(m.start, m.end))
         self._facts(scan)
         self._colours(scan)
+        self._gender(scan)
         kind = self.index.find_kind(scan.words, scan.used)
         if kind is None and len(mentions) == 1 and (scan.flags["sort"] or scan.args):
             # "the lightest touring ski": words of one name that together name a kind are the kind
@@ -145,6 +134,8 @@ class CatalogQueryParser:
             if i not in scan.used and w not in self.lex.stopwords and not w.isdigit() and len(w) > 1
         ]
         groups = [m.skus for m in mentions]
+        if context and not groups and kind is None:
+            groups, scan.flags["context"] = [context], True
         parsed = self._decide(message, scan, groups, asked_kind, leftovers)
         parsed.leftovers = [w for w in leftovers if w not in self.lex.generic_words]
         parsed.language = guess_language(message, self.lex)
@@ -339,115 +330,13 @@ class CatalogQueryParser:
                 scan.used.add(i)
                 return
 
-    # -- what the message asks ------------------------------------------------------------------------------------
-    def _decide(
-        self, message: str, scan: _Scan, groups: list[list[str]], kind: str | None, leftovers: list[str]
-    ) -> ParsedQuery:
-        flags, args = scan.flags, dict(scan.args)
-        said = scan.flags.get("said", {})
-        sell_unknown = False
-        if kind is None:
-            unknown = [w for w in leftovers if self.lex.kind_of(w)]
-            if unknown:
-                said.setdefault(self.lex.kind_of(unknown[0]), unknown[0])
-                kind = self.lex.kind_of(unknown[0])
-                leftovers = [w for w in leftovers if w != unknown[0]]
-            elif flags["sell"] and leftovers and not groups:
-                # "do you sell snowboards?": a word nobody listed, asked for as a product
-                kind = said.setdefault(" ".join(leftovers[:2]), " ".join(leftovers[:2]))
-                leftovers, sell_unknown = leftovers[2:], True
-        leftovers = [self._claim_word(w) for w in leftovers]
-        small_kind = self._small_kind(kind) if kind else []
-        about = groups or ([small_kind] if small_kind else [])
-        flat = [s for g in about for s in g]
-        filters = bool(flags["stock"] or {"max_price", "min_price", "limits", "colour", "size"} & set(args))
-        if flags["stock"] and (kind or not about):
-            args["in_stock"] = True
-        words = [w for w in leftovers if w not in self.lex.generic_words or kind]
-
-        def query(operation: str, confidence: float, **extra: Any) -> ParsedQuery:
-            arguments = {"operation": operation, **args, **extra}
-            return ParsedQuery(
-                operation, arguments, confidence, asked_kind=kind, asked_words=said.get(kind, kind)
-            )
-
-        yes_no = bool(_YES_NO_START.search(message))
-        if flags["compat"]:
-            if len(groups) == 1 and kind and self._is_kind_of(groups[0], kind):
-                # "does the Meadow 6 tent take longer to arrive": the kind only says what the named product is, so
-                # no kind of product is asked to fit it; the help pages (the compatibility guide) answer
-                return ParsedQuery(None, asked_kind=kind, asked_words=said.get(kind, kind))
-            fit = self._fit_query(query, groups, small_kind, kind, yes_no, words, about, leftovers)
-            if fit is not None:
-                return fit
-        several = len(about) >= 2 or (about and len(about[0]) >= 2 and flags["compare"])
-        if flags["sort"] and (len(groups) >= 2 or (several and flags["compare"])):
-            return query("rank", 0.9, products=flat, sort_by=flags["sort"][0])
-        if flags["compare"] and several:
-            if leftovers and not flags["facts"] and yes_no:
-                return query("attribute", 0.8, products=flat, attribute=" ".join(leftovers))
-            return query("compare", 0.9, products=flat)
-        if flags["sort"]:
-            return query("rank", 0.9 if kind else 0.6, kind=kind, sort_by=flags["sort"][0], words=words)
-        if about and (flags["facts"] or (flags["stock"] and not kind)):
-            # "how much is shipping for the Bastion 2?" asks about something else than the row's price
-            sure = 0.45 if [w for w in leftovers if w not in self.lex.generic_words] else 0.85
-            return query("facts", sure, products=flat, attribute=(flags["facts"] or ["stock"])[0])
-        if about and "size" in args and not flags["facts"]:
-            # "does the Talus Mid come in size 44?": the named product's sizes answer it
-            return query("facts", 0.85, products=flat, attribute="sizes")
-        if about and leftovers and (yes_no or not self._open_question(message)):
-            term = " ".join(leftovers)
-            confidence = self._claim_confidence(yes_no, term, flat)
-            return query("attribute", confidence, products=flat, attribute=term)
-        if kind and filters:
-            return query("filter", 0.75, kind=kind, words=words)
-        if kind and not self.index.products_of_kind(kind).skus:
-            # "do you sell kayaks?": say no, offer the closest (less sure of a word only the sentence calls a kind)
-            return query("rank", 0.55 if sell_unknown else 0.9, kind=kind)
-        return ParsedQuery(None, asked_kind=kind, asked_words=said.get(kind, kind))
-
-    @staticmethod
-    def _fit_query(query, groups, small_kind, kind, yes_no, words, about, leftovers) -> ParsedQuery | None:  # noqa: ANN001
-        """A question with "fit", "work with", "passt": two products, a kind and a product, or one product."""
-        if len(groups) >= 2:
-            return query("compatibility", 0.9, products=groups[0], compatible_with=groups[1])
-        if groups and small_kind and yes_no:
-            # "does the carpet fit the Meadow 6?": the shop's one carpet, yes or no
-            return query("compatibility", 0.85, products=small_kind, compatible_with=groups[0])
-        if groups and kind:
-            return query("filter", 0.85, kind=kind, compatible_with=groups[0], words=words)
-        if about and not leftovers:
-            return query("compatibility", 0.75, products=about[0], compatible_with=[])
-        return None
-
-    def _open_question(self, message: str) -> bool:
-        first = normalize(message).split()[:2]
-        return bool(first) and (
-            first[0] in self.lex.open_question_words or " ".join(first) in self.lex.open_question_words
-        )
-
-    def _claim_word(self, word: str) -> str:
-        """A misspelt claim word as the lexicon spells it ("waterprof" -> "waterproof")."""
-        if word in self.lex.claim_terms or len(word) < 6:
-            return word
-        close = difflib.get_close_matches(word, list(self.lex.claim_terms), n=1, cutoff=0.85)
-        return close[0] if close and close[0][0] == word[0] else word
-
-    def _is_kind_of(self, skus: list[str], kind: str) -> bool:
-        own = set(self.index.products_of_kind(kind).skus)
-        return bool(skus) and set(skus) <= own
-
-    def _small_kind(self, kind: str) -> list[str]:
-        """The products of a kind the shop has only one to three of ("the carpet", "the crampons")."""
-        skus = self.index.products_of_kind(kind).skus
-        return skus if 0 < len(skus) <= 3 else []
-
-    def _claim_confidence(self, yes_no: bool, term: str, skus: list[str]) -> float:
-        """A yes/no question about a word the lexicon knows, or one the rows use, is surely about the catalog."""
-        known = normalize(term) in self.lex.claim_terms
-        answered = any(claim(self.index.products[s], term, self.lex).polarity != "unknown" for s in skus[:3])
-        return 0.85 if (known or answered) and yes_no else 0.6 if known or answered else 0.3
+    def _gender(self, scan: _Scan) -> None:
+        """ "for men", "the women's one", "für Damen": who the product is for (a filter, never a dropped word)."""
+        for i, word in enumerate(scan.words):
+            if i not in scan.used and word in self.lex.genders:
+                scan.args["gender"] = self.lex.genders[word]
+                scan.used.add(i)
+                return
 
 
 _PARSERS: weakref.WeakKeyDictionary[Any, CatalogQueryParser] = weakref.WeakKeyDictionary()

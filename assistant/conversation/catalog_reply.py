@@ -89,8 +89,11 @@ class CatalogReply:
         return f"{row.price:.2f} {row.currency}"
 
     def facts(self, row: CatalogRow, attributes: list[str]) -> str:
-        """The row's figures for `attributes`, its price and its stock, comma-separated."""
+        """The row's figures for `attributes`, the colours or sizes a filter asked for, its price and its stock."""
         bits = [row.figures[a].text for a in attributes if a in row.figures and a != "price"]
+        for asked, listed in (("colour", row.colours), ("size", row.sizes)):
+            if self.result.filters.get(asked) and listed:
+                bits.append(f"{self.label(asked + 's')} {' | '.join(listed)}")
         return ", ".join([*bits, self.money(row), self.stock(row)])
 
     def line(self, row: CatalogRow, attributes: list[str], number: int | None = None) -> str:
@@ -246,7 +249,9 @@ class CatalogReply:
             row = by_sku[answer.sku]
             values = {"name": row.name, "sku": row.sku, "n": self.cite(row)}
             if answer.polarity == "unknown":
-                lines.append(self.say("claim_unknown", term=answer.term, **values))
+                # what the description does say, and that it does not say this
+                key = "claim_unknown_said" if answer.sentence else "claim_unknown"
+                lines.append(self.say(key, term=answer.term, sentence=answer.sentence, **values))
             else:
                 key = "claim_yes" if answer.polarity == "yes" else "claim_no"
                 lines.append(self.say(key, sentence=answer.sentence, **values))
@@ -260,11 +265,14 @@ class CatalogReply:
         lines = []
         for row in r.rows:
             if attribute == "price":
-                value = self.money(row)
+                value = f"{self.money(row)}, {self.stock(row)}"
             elif attribute == "stock":
-                value = self.stock(row)
+                values = {"name": row.name, "sku": row.sku, "value": self.stock(row), "n": self.cite(row)}
+                lines.append(self.say("fact_stock", **values))
+                continue
             elif attribute in ("colours", "sizes"):
-                value = ", ".join(getattr(row, attribute)) or "—"
+                # sizes of a product that is out of stock: say so beside them
+                value = f"{', '.join(getattr(row, attribute)) or '—'} ({self.stock(row)})"
             elif attribute in row.figures:
                 value = row.figures[attribute].text
             else:

@@ -1,10 +1,9 @@
-"""Follow-ups resolved against the conversation: "and how much is it?" (the last product), "and for Summit members?"
-(the last topic).
+"""Follow-ups resolved against the conversation: "and for Summit members?" (the last topic); what each reply was
+about (`about_of`, stored with the turn). Follow-ups about the products shown are `conversation.references`'.
 
 A follow-up is a short message that leans on what came before: it opens with a joiner ("and", "what about", "und",
 "et", "y", "e") or points back ("it", "that one", "es", "ça", "lo"), and names no product or topic of its own. The
-last product is the first product the previous turns showed (from their stored tool results); the last topic is the
-previous service question, which the follow-up's words are added to.
+last topic is the previous service question (its reply's `About.topic`), which the follow-up's words are added to.
 """
 
 from __future__ import annotations
@@ -12,6 +11,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from typing import Any
+
+from assistant.conversation.reply import About
 
 MAX_WORDS = 8
 _OPENERS = re.compile(
@@ -24,18 +25,13 @@ _POINTERS = re.compile(
     r"ça|cela|celui-ci|celle-ci|le|la|les|lo|los|las|esto|eso|este|esta|questo|questa|quello|quella|ne)\b",
     re.IGNORECASE,
 )
-PRODUCT_QUESTION = re.compile(
-    r"\b(how much|price|cost|costs|weigh\w*|weight|heavy|light|waterproof|warm|size|sizes|colou?rs?|in stock|"
-    r"available|material|fit|fits|compatible|kostet|preis|gewicht|wasserdicht|größe|farbe|lager|combien|prix|"
-    r"poids|taille|couleur|cuánto|precio|peso|talla|color|quanto|prezzo|taglia|colore)\b",
-    re.IGNORECASE,
-)
 _SKU_SOURCES = (
     "search_products",
     "get_product",
     "recommend_products",
     "similar_products",
     "compare_products",
+    "query_catalog",
 )
 
 
@@ -47,24 +43,44 @@ def is_follow_up(message: str) -> bool:
     return bool(_OPENERS.search(message) or _POINTERS.search(message))
 
 
+def shown_products(tool_calls: list[dict[str, Any]]) -> list[str]:
+    """The SKUs that a turn's product tools returned, in the order shown."""
+    skus: list[str] = []
+    for call in tool_calls:
+        if not call.get("ok") or call.get("name") not in _SKU_SOURCES:
+            continue
+        result = call.get("result") or {}
+        if result.get("sku"):
+            skus.append(result["sku"])
+        for key in ("products", "items", "rows"):
+            for item in result.get(key) or []:
+                sku = item.get("sku") or item.get("item_id")
+                if sku:
+                    skus.append(sku)
+    return list(dict.fromkeys(skus))
+
+
 def last_products(history: list[dict[str, Any]]) -> list[str]:
-    """The SKUs the most recent turn that showed products showed, in the order shown."""
+    """The SKUs the most recent turn that showed products showed, in the order shown (its `about`, or for turns
+    stored before replies recorded one, its tool results)."""
     for past in reversed(history or []):
-        skus: list[str] = []
-        for call in past.get("tool_calls") or []:
-            if not call.get("ok") or call.get("name") not in _SKU_SOURCES:
-                continue
-            result = call.get("result") or {}
-            if result.get("sku"):
-                skus.append(result["sku"])
-            for key in ("products", "items"):
-                for item in result.get(key) or []:
-                    sku = item.get("sku") or item.get("item_id")
-                    if sku:
-                        skus.append(sku)
+        skus = (past.get("about") or {}).get("products") or shown_products(past.get("tool_calls") or [])
         if skus:
-            return list(dict.fromkeys(skus))
+            return list(skus)
     return []
+
+
+def about_of(turn: Any) -> About:
+    """What the turn's reply was about: what its handler recorded, completed from the turn (the products its tools
+    showed, the question it answered, the first section it cited)."""
+    about = turn.about.model_copy(deep=True)
+    if not about.products:
+        about.products = shown_products([c.model_dump() for c in turn.tool_calls])
+    if not about.topic and turn.intent in ("service_question", "capability"):
+        about.topic = turn.query
+    if not about.section and turn.citations:
+        about.section = turn.citations[0].title
+    return about
 
 
 def last_topic(history: list[dict[str, Any]]) -> str | None:
@@ -72,7 +88,8 @@ def last_topic(history: list[dict[str, Any]]) -> str | None:
     last = history[-1] if history else None
     if last is None or last.get("intent") not in ("service_question", "capability"):
         return None
-    return str(last.get("query") or last.get("message") or "") or None
+    topic = (last.get("about") or {}).get("topic")
+    return str(topic or last.get("query") or last.get("message") or "") or None
 
 
 def resolve_topic(

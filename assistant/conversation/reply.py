@@ -48,6 +48,21 @@ class ToolCallRecord(BaseModel):
     result: Any = None  # structured result (recommendations, drafts, profiles) for UIs to render
 
 
+class About(BaseModel):
+    """What a reply talked about, stored with its turn so that the next turn's follow-ups resolve against it.
+
+    `products`: the SKUs shown, in the order shown (the lead first); `kind`: the kind of product asked about;
+    `topic`: the question answered (a service question, with an earlier follow-up resolved); `section`: the heading
+    of the first section cited; `query`: the catalog query's arguments (operation, sort, filters: the constraints).
+    """
+
+    products: list[str] = Field(default_factory=list)
+    kind: str | None = None
+    topic: str = ""
+    section: str = ""
+    query: dict[str, Any] = Field(default_factory=dict)
+
+
 class Reply(BaseModel):
     """The whole answer of one turn."""
 
@@ -64,6 +79,7 @@ class Reply(BaseModel):
     # answered | quoted (a section quoted: not sure it answers) | not_found | offered | awaiting_contact | handoff
     outcome: str = "answered"
     confidence: float | None = None  # how surely the evidence states what was asked; None: no composed answer
+    about: About = Field(default_factory=About)  # what the reply talked about (for follow-ups)
 
 
 class TokenEvent(BaseModel):

@@ -16,6 +16,7 @@ from assistant.conversation.compose import Answer, Evidence, chunks, plain_snipp
 from assistant.conversation.phrases import phrase
 from assistant.conversation.policy import Policy
 from assistant.conversation.reply import (
+    About,
     Caller,
     CitationEvent,
     CitationOut,
@@ -76,6 +77,8 @@ class Turn:
     handoff_offered: bool = False
     handoff_allowed: bool = False  # the customer wants a person (conversation.escalation decided so)
     capabilities: Any = None  # the shop's CapabilityMap (conversation.capabilities)
+    # what the reply is about (handlers fill it; follow_up.about_of completes it)
+    about: About = field(default_factory=About)
     _capability_matches: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def capability_for(self, question: str) -> Any:

@@ -48,8 +48,8 @@ def _jsonable(value: Any) -> Any:
 
 _INSERT_TURN = text(
     "INSERT INTO chat_turns (session_id, turn_key, message, reply, action, intent, first_token_ms, total_ms, "
-    "created_at, outcome, language) VALUES (:sid, :key, :msg, :reply, :action, :intent, :ftm, :tm, :now, :outcome, "
-    ":language) RETURNING id"
+    "created_at, outcome, language, about) VALUES (:sid, :key, :msg, :reply, :action, :intent, :ftm, :tm, :now, "
+    ":outcome, :language, :about) RETURNING id"
 )
 _INSERT_TOOL_CALL = text(
     "INSERT INTO chat_tool_calls (turn_id, position, name, arguments, summary, ok, result) "
@@ -174,6 +174,7 @@ class ConversationStore:
         total_ms: float | None = None,
         outcome: str = "",
         language: str = "",
+        about: dict[str, Any] | None = None,
     ) -> int:
         """Store one turn with its tool calls and citations in one transaction; return the turn id.
 
@@ -194,6 +195,7 @@ class ConversationStore:
             "now": _now(),
             "outcome": outcome,
             "language": language,
+            "about": json.dumps(about) if about else "",
         }
         try:
             with self.engine.begin() as conn:
@@ -228,8 +230,8 @@ class ConversationStore:
     def history(self, session_id: str, limit: int = 20) -> list[dict[str, Any]]:
         """The last `limit` turns of a session, oldest first, each with its tool calls and citations.
 
-        A turn is ``{"turn_id", "message", "reply", "action", "intent", "created_at", "outcome", "language",
-        "tool_calls": [...], "citations": [...]}``; tool calls and citations have the fields of `ToolCallRecord` and `CitationOut`.
+        A turn is ``{"turn_id", "message", "reply", "action", "intent", "created_at", "outcome", "language", "about",
+        "tool_calls": [...], "citations": [...]}`` (`about`: the reply's `About` as a dict, {} for older turns); tool calls and citations have the fields of `ToolCallRecord` and `CitationOut`.
         """
         self.get_session(session_id)
         if limit <= 0:
@@ -237,7 +239,7 @@ class ConversationStore:
         with self.engine.connect() as conn:
             rows = conn.execute(
                 text(
-                    "SELECT id, message, reply, action, intent, created_at, outcome, language FROM chat_turns "
+                    "SELECT id, message, reply, action, intent, created_at, outcome, language, about FROM chat_turns "
                     "WHERE session_id = :sid "
                     "ORDER BY id DESC LIMIT :limit"
                 ),
@@ -253,6 +255,7 @@ class ConversationStore:
                     "created_at": r[5],
                     "outcome": r[6],
                     "language": r[7],
+                    "about": json.loads(r[8]) if r[8] else {},
                     "tool_calls": [],
                     "citations": [],
                 }

@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
-from assistant.commerce.attributes import claim, sentences_of, stem
+from assistant.commerce.attributes import Claim, claim, sentences_of, stem
 from assistant.commerce.lexicon import AttributeSpec, find_phrases, normalize, tokens
 from assistant.errors import NotFound
 from assistant.tools.base import ToolContext, tool
@@ -119,6 +119,9 @@ def _filter(index: Any, skus: list[str], args: dict[str, Any]) -> tuple[list[str
         out = [s for s in out if wanted & {normalize(c) for c in index.products[s].colours}]
     if args.get("size"):
         out = [s for s in out if _has_size(index.products[s].sizes, args["size"])]
+    if args.get("gender"):
+        # a product that names no one it is for is for anyone; one made for someone else is not
+        out = [s for s in out if index.gender_of(s) in (None, args["gender"])]
     if args.get("compatible_with"):
         groups, _ = resolve_products(index, args["compatible_with"])
         others = {o for g in groups for o in g}
@@ -233,6 +236,7 @@ def query_catalog(
     colour: str | None = None,
     size: str | None = None,
     in_stock: bool | None = None,
+    gender: Literal["men", "women", "kids"] | None = None,
     compatible_with: list[str] | None = None,
     attribute: str | None = None,
     words: list[str] | None = None,
@@ -240,7 +244,8 @@ def query_catalog(
 ) -> CatalogQueryResult:
     """Answer a catalog question as a query over the product rows: rank a kind of product by an attribute (lightest,
     cheapest, warmest, brightest, largest), filter by price, colour, size, stock or compatibility, compare products
-    side by side, say whether one product fits another, or whether a product is (or has) something.
+    side by side, say whether one product fits another, or whether a product is (or has) something. `gender` keeps
+    products made for men, women or kids (and those made for anyone).
 
     `kind` is a kind of product in the customer's words ("tent", "sleeping bags"); `products` are product names or
     SKUs; `sort_by` an attribute name (price, weight, capacity, comfort_temperature, brightness ...) or a word such as
@@ -258,6 +263,7 @@ def query_catalog(
         "colour": colour,
         "size": size,
         "in_stock": in_stock,
+        "gender": gender,
         "compatible_with": compatible_with or [],
         "words": words or [],
     }
@@ -347,7 +353,42 @@ def _about_products(
 
 
 def _claim(index: Any, sku: str, term: str) -> ClaimAnswer:
-    found = claim(index.products[sku], term, index.lex)
-    return ClaimAnswer(
-        sku=sku, term=found.term, polarity=found.polarity, sentence=found.sentence, field=found.field
+    """Whether the product's own row states `term`, with its polarity; the catalog's claim reader first, then
+    generation's (its attribute families know other words and languages for the same claim). Unknown: the sentence
+    of the description nearest the question, so the reply can say what the row does say."""
+    product = index.products[sku]
+    found = claim(product, term, index.lex)
+    if found.polarity == "unknown":
+        found = _family_claim(product, term) or found
+    sentence = found.sentence or (
+        _nearest_sentence(product.description, term) if found.polarity == "unknown" else ""
     )
+    return ClaimAnswer(
+        sku=sku, term=found.term, polarity=found.polarity, sentence=sentence, field=found.field
+    )
+
+
+def _family_claim(product: Any, term: str) -> Claim | None:
+    """The first sentence of the row that backs `term` (yes) or states its opposite (no), by generation's claim
+    reader; None when no sentence says either."""
+    from generation import check_claims
+
+    unbacked = check_claims(term, [])
+    if not unbacked:
+        return None  # the words asked hold no claim generation knows
+    for sentence in [product.name, *sentences_of(product.description)]:
+        problems = check_claims(term, [sentence])
+        if not problems:
+            return Claim(term, "yes", sentence, "description")
+        if len(problems) == len(unbacked) and problems != unbacked:
+            return Claim(term, "no", sentence, "description")  # contradicted, not merely unstated
+    return None
+
+
+def _nearest_sentence(description: str, term: str) -> str:
+    """The description's sentence sharing most word stems with `term` (the first one when none shares any)."""
+    wanted = {stem(w) for w in tokens(term) if len(w) >= 3}
+    sentences = sentences_of(description)
+    if not sentences:
+        return ""
+    return max(sentences, key=lambda s: len(wanted & {stem(w) for w in tokens(s)}))

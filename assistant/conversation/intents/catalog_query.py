@@ -31,7 +31,8 @@ def reply_language(turn: Turn, parsed: ParsedQuery) -> str:
 @intent("catalog_query")
 def catalog_query(turn: Turn, route: Route, history: list[dict]) -> Iterator[TurnEvent]:
     parser = parser_for(turn.services.get("catalog"))
-    parsed = parser.parse(turn.message) if parser is not None else None
+    # a follow-up ("which one is lighter") arrives read against the products shown (conversation.references)
+    parsed = route.slots.get("parsed") or (parser.parse(turn.message) if parser is not None else None)
     if parsed is None or parsed.operation is None or parsed.confidence < MIN_CONFIDENCE:
         # A yes/no question about a named product that its row cannot answer is a question for the help pages,
         # never a list of "products that match"
@@ -52,6 +53,12 @@ def answer(turn: Turn, result: CatalogQueryResult, parsed: ParsedQuery) -> Itera
         return turn.cite(row.source, row.name, row.text, row.anchor, "product").n
 
     text = CatalogReply(result, reply_language(turn, parsed), cite).text(parsed.asked_words)
+    turn.about.products = [row.sku for row in [*result.rows, *result.without_figure, *result.closest]]
+    turn.about.kind = result.kind or parsed.asked_kind
+    turn.about.query = dict(parsed.arguments)
+    if result.ignored_words:
+        # a constraint the catalog cannot apply is asked about, never silently dropped
+        turn.action = "clarify"
     yield from turn.say(text)
     yield from turn.emit_citations()
 

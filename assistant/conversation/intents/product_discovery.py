@@ -38,7 +38,7 @@ def is_vague(message: str) -> bool:
 def product_discovery(turn: Turn, route: Route, history: list[dict]) -> Iterator[TurnEvent]:
     slots = route.slots
     k = min(int(slots.get("count") or 5), MAX_PRODUCTS)
-    skus = slots.get("skus") or []
+    skus = slots.get("skus") or _named(turn)
     if skus and _SIMILAR_WORDS.search(turn.message):
         record = yield from turn.run_tool("similar_products", {"sku": skus[0], "k": k})
         if record.ok:
@@ -67,6 +67,15 @@ def product_discovery(turn: Turn, route: Route, history: list[dict]) -> Iterator
         yield from turn.say(turn.phrase("clarify_products"))
         return
     yield from _search(turn, slots, k)
+
+
+def _named(turn: Turn) -> list[str]:
+    """The products the message names ("tell me about the Ridgeback 2 tent"), when it names one group of them."""
+    from assistant.conversation.catalog_query import parser_for
+
+    parser = parser_for(turn.services.get("catalog"))
+    mentions = parser.parse(turn.message).mentions if parser is not None else []
+    return list(mentions[0]) if len(mentions) == 1 else []
 
 
 def _look_up(turn: Turn, skus: list[str]) -> Iterator[TurnEvent]:
