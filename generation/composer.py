@@ -24,14 +24,13 @@ import logging
 import math
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 from generation.guard import extract_facts
 from generation.lead import LEAD_MIN, best_support
+from generation.not_offered import not_offered
 from generation.question import (
     covers,
-    entity_types,
     is_condition,
     is_negative,
     named_entities,
@@ -39,12 +38,23 @@ from generation.question import (
     tokens,
     wanted_figure,
 )
-from generation.terms import grounded_data, terms
+from generation.rendering import (
+    FIGURE_KINDS,
+    Composition,
+    Scored,
+    cite,
+    holds,
+    page_name,
+    phrase,
+    render,
+    row_holds_figure,
+    says_yes_or_no,
+)
+from generation.terms import terms
 from generation.unit_context import (
     carried_terms,
     cue_terms,
     in_reply_language,
-    labels_type,
     lists_kind,
     mentions_of,
     structure_bonus,
@@ -60,43 +70,6 @@ _PLACE = re.compile(
     re.UNICODE,
 )
 DENSE_CANDIDATES = 16  # units embedded per question (the best lexical matches)
-FIGURE_KINDS = {"price": {"price"}, "duration": {"duration"}, "time": {"duration", "number"}, "place": set()}
-# Column names that say what a table column holds, for leading with the cell a question asks for.
-COLUMN_WORDS = {
-    "price": ("cost", "price", "fee", "kosten", "preis", "gebühr", "prix", "coût", "frais", "precio", "coste",
-              "prezzo", "costo"),
-    "duration": ("time", "period", "kept", "valid", "duration", "zeit", "dauer", "frist", "délai", "durée",
-                 "plazo", "tiempo", "durata", "tempo"),
-    "time": ("hours", "time", "opening", "zeiten", "öffnung", "horaires", "horario", "orari"),
-    "place": ("address", "adresse", "dirección", "indirizzo", "location", "store"),
-}  # fmt: skip
-
-
-@dataclass(frozen=True)
-class Scored:
-    unit: Unit
-    score: float
-    matched: float  # share of the question's term weight the unit (with its heading) covers
-
-
-@dataclass
-class Composition:
-    """The composed answer: text with [n] citations, the evidence numbers it cites, and how it was composed."""
-
-    text: str
-    cited: list[int] = field(default_factory=list)
-    kind: str = "extract"  # yes | no | not_offered | figure | list | extract | quote
-    units: list[Unit] = field(default_factory=list)
-    confidence: float = 1.0  # how surely the units state what was asked (`generation.lead`)
-    opening: str = (
-        ""  # the composer's own words before the evidence ("No.", "Here is what our ... page says:")
-    )
-    closing: str = ""  # and after it (the offer of a person under a quote)
-
-
-def _phrase(language: str, key: str) -> str:
-    phrases = grounded_data()["phrases"]
-    return phrases.get(language, phrases["en"]).get(key) or phrases["en"][key]
 
 
 def score_units(
@@ -178,7 +151,7 @@ def score_units(
         label_hit = unit.kind == "table_row" and unit.label.lower() in question_tokens
         if label_hit:
             score += 0.4  # the row the question names ("EU 43" -> the row labelled 43)
-        elif has_figure and _row_holds_figure(unit, figure, q_terms):
+        elif has_figure and row_holds_figure(unit, figure, q_terms):
             # "how long is the warranty on jackets": the jackets row's warranty period, not a story
             score += 0.3
         score -= 0.002 * unit.position  # earlier in the page comes first among equals
@@ -234,117 +207,6 @@ def _dense(question: str, units: Sequence[Unit], embed: Embed | None) -> list[fl
         return None
 
 
-def _cite(text: str, index: int) -> str:
-    text = text.strip()
-    if text and text[-1] in ".!?:":
-        return f"{text[:-1]} [{index}]{text[-1]}" if text[-1] != ":" else f"{text[:-1]} [{index}]."
-    return f"{text} [{index}]."
-
-
-def _wanted_column(unit: Unit, figure: str) -> str | None:
-    """The column of a table row that holds what the question asks for (by its name, else by its figures)."""
-    if unit.kind != "table_row" or not figure:
-        return None
-    names = list(unit.fields)
-    for name in names[1:]:
-        if any(w in name.lower() for w in COLUMN_WORDS.get(figure, ())):
-            return name
-    kinds = FIGURE_KINDS.get(figure, set())
-    for name in names[1:]:
-        if kinds & {f.kind for f in extract_facts(unit.fields[name])}:
-            return name
-    return None
-
-
-def _row_holds_figure(unit: Unit, figure: str, q_terms: frozenset[str]) -> bool:
-    """A table row whose first cell the question names in part ("jackets" of "Jackets and trousers") and whose
-    column for the wanted figure holds one: the row states the asked figure as a fact, not in passing."""
-    if unit.kind != "table_row" or not terms(unit.label) & q_terms:
-        return False
-    column = _wanted_column(unit, figure)
-    kinds = FIGURE_KINDS.get(figure, set())
-    return column is not None and bool(kinds & {f.kind for f in extract_facts(unit.fields[column])})
-
-
-def _figure_line(unit: Unit, figure: str) -> str:
-    """A unit that leads with the figure: a row's wanted cell after its label, a sentence after its figure."""
-    column = _wanted_column(unit, figure)
-    if column is not None:
-        label_columns = [k for k in unit.fields if k != column and not _column_kind(k)]
-        label = " — ".join(unit.fields[k] for k in label_columns)
-        extra = [f"{k}: {unit.fields[k]}" for k in unit.fields if k != column and k not in label_columns]
-        line = f"{label}: {unit.fields[column]}" if label else unit.fields[column]
-        return line + (f" ({'; '.join(extra)})" if extra else "")
-    return unit.text  # a sentence is quoted whole: the lead unit was chosen for holding the figure
-
-
-def _column_kind(name: str) -> str:
-    low = name.lower()
-    return next((kind for kind, words in COLUMN_WORDS.items() if any(w in low for w in words)), "")
-
-
-def _says_yes_or_no(text: str) -> bool:
-    first = tokens(text)[:1]
-    yes_no = {str(p.get(k, "")).lower() for p in grounded_data()["phrases"].values() for k in ("yes", "no")}
-    return bool(first) and first[0] in yes_no
-
-
-def _not_offered(
-    question: str, units: Sequence[Unit], relevant: Sequence[Scored], language: str
-) -> Composition | None:
-    """ "No, we do not deliver to Canada. We deliver to: ..." when the question names something the evidence lists
-    the alternatives of but not it. Only the relevant units count, so an unrelated page's mentions cannot say no."""
-    asked = named_entities(question)
-    if not asked or not relevant:
-        return None
-    everything = [m for u in units for m in mentions_of(u)]
-    for entity in asked:
-        if covers(everything, entity):
-            continue
-        alternatives = [
-            s.unit
-            for s in relevant
-            if any(m.type == entity.type and m.name != entity.name for m in mentions_of(s.unit))
-        ]
-        kinds = {m.name for u in alternatives for m in mentions_of(u) if m.type == entity.type}
-        if len(kinds) < 2:
-            continue
-        # A table whose rows are labelled with this kind of thing enumerates it, whether or not its rows matched
-        # the question's other words ("do you take bitcoin": the ways-to-pay table).
-        rows = [u for u in alternatives if u.kind == "table_row" and labels_type(u, entity.type)]
-        rows = rows or [
-            u for u in units if u.kind == "table_row" and labels_type(u, entity.type) and u.retrieved
-        ]
-        # The table a relevant row belongs to is read whole: every way to pay it lists, not only those that matched.
-        tables = {(u.index, u.heading) for u in rows}
-        rows += [
-            u
-            for u in units
-            if u.kind == "table_row"
-            and (u.index, u.heading) in tables
-            and u not in rows
-            and labels_type(u, entity.type)
-        ]
-        thing = entity.surface if entity.surface[:1].isupper() else entity.name
-        spec = entity_types().get(entity.type, {})
-        if rows:  # the table enumerates this kind of thing: name the rows by their labels
-            lead = spec.get("not_offered", {}).get(language) or spec["not_offered"]["en"]
-            offered = spec.get("offered", {}).get(language) or spec["offered"]["en"]
-            labels: dict[str, int] = {}
-            for row in sorted(rows, key=lambda u: u.position):
-                labels.setdefault(row.label, row.index)
-            items = [f"{label} [{index}]" for label, index in labels.items()]
-            text = f"{lead.format(thing=thing)} {offered} " + "; ".join(items) + "."
-            return Composition(text, sorted(set(labels.values())), "not_offered", rows)
-        best = [u for u in alternatives if u.kind == "table_row"][:2]
-        if not best:  # prose that happens to name some places is no list of what is offered: answer normally
-            continue
-        lead = _phrase(language, "not_offered").format(thing=thing)
-        body = " ".join(_cite(u.text, u.index) for u in best)
-        return Composition(f"{lead} {body}", sorted({u.index for u in best}), "not_offered", list(best))
-    return None
-
-
 def compose(
     question: str, evidence: Sequence[Any], *, language: str = "en", embed: Embed | None = None
 ) -> Composition | None:
@@ -359,43 +221,45 @@ def compose(
         return None
     best = ranked[0]
     relevant = [s for s in ranked if s.score >= 0.55 * best.score]
-    negative = _not_offered(question, units, relevant, language)
+    negative = not_offered(question, units, relevant, language)
     if negative is not None:
         return negative
     qtype, figure = question_type(question), wanted_figure(question)
     lead = _lead_unit(ranked, figure)
     confidence, kind = 1.0, "figure" if figure else ("list" if qtype == "list" else "extract")
+    cross = _cross_language(units, evidence, language)
     if qtype == "yesno" or figure:
         # A yes, a no or a figure leads only when a unit states what was asked, about the asked thing.
         found = best_support(
             question,
             [s.unit for s in ranked if s.score >= 0.3 * best.score],
             units,
-            cross_language=_cross_language(units, evidence, language),
+            cross_language=cross,
         )
         confidence = found.confidence if found else 0.0
-        if found and confidence >= LEAD_MIN and (qtype == "yesno" or _holds(found.unit, figure)):
+        if found and confidence >= LEAD_MIN and (qtype == "yesno" or holds(found.unit, figure)):
             lead = found.unit
-            kind = found.polarity if qtype == "yesno" and not _says_yes_or_no(lead.text) else kind
-        elif qtype == "yesno" or not _holds(lead, figure):
+            kind = found.polarity if qtype == "yesno" and not says_yes_or_no(lead.text) else kind
+        elif qtype == "yesno" or not holds(lead, figure):
             kind = "quote"
     if (
         lead is not ranked[0].unit
     ):  # a lead chosen for what it states brings its own section, not the top unit's
         relevant = [s for s in relevant if (s.unit.index, s.unit.heading) == (lead.index, lead.heading)]
-    picked = [lead, *_followers(lead, relevant, question, figure, qtype)]
+    # Evidence in another language is quoted, and one quoted sentence is what a reader in that language can take in.
+    picked = [lead] if cross else [lead, *_followers(lead, relevant, question, figure, qtype)]
     shown_leads: set[str] = set()
-    lines = [_render(u, figure, question if n == 0 else "", shown_leads) for n, u in enumerate(picked)]
+    lines = [render(u, figure, question if n == 0 else "", shown_leads) for n, u in enumerate(picked)]
     if len(picked) > 1 and all(u.kind == "table_row" for u in picked):
-        body = "\n".join(f"- {_cite(line, u.index)}" for line, u in zip(lines, picked, strict=True))
+        body = "\n".join(f"- {cite(line, u.index)}" for line, u in zip(lines, picked, strict=True))
     else:
-        body = " ".join(_cite(line, u.index) for line, u in zip(lines, picked, strict=True))
+        body = " ".join(cite(line, u.index) for line, u in zip(lines, picked, strict=True))
     opening = closing = ""
     if kind in ("yes", "no"):
-        opening = f"{_phrase(language, kind)}."
+        opening = f"{phrase(language, kind)}."
     elif kind == "quote":
-        opening = _phrase(language, "page_says").format(page=_page_name(lead))
-        closing = _phrase(language, "quote_offer")
+        opening = phrase(language, "page_says").format(page=page_name(lead))
+        closing = phrase(language, "quote_offer")
     text = " ".join(t for t in (opening, body, closing) if t)
     cited = sorted({u.index for u in picked})
     return Composition(text, cited, kind, picked, confidence, opening, closing)
@@ -408,17 +272,6 @@ def _cross_language(units: Sequence[Unit], evidence: Sequence[Any], language: st
     item = evidence[units[0].index - 1]
     value = item.get("language") if isinstance(item, dict) else getattr(item, "language", "")
     return str(value or "en") != language
-
-
-def _holds(unit: Unit, figure: str) -> bool:
-    """`unit` states a figure of the kind asked for (a place needs no figure)."""
-    kinds = FIGURE_KINDS.get(figure, set())
-    return not kinds or bool(kinds & {f.kind for f in extract_facts(unit.text)})
-
-
-def _page_name(unit: Unit) -> str:
-    """The page a unit is on, as its readers know it: the first heading of its path, else its own heading."""
-    return (unit.path.split(" > ")[0] if unit.path else unit.heading).strip() or unit.heading
 
 
 def _lead_unit(ranked: Sequence[Scored], figure: str) -> Unit:
@@ -460,44 +313,3 @@ def _followers(lead: Unit, relevant: Sequence[Scored], question: str, figure: st
         elif not same_section and s.score >= 0.9 * relevant[0].score and not out:
             out.append(u)
     return out
-
-
-MAX_LEAD_WORDS = 12
-
-
-def _render(unit: Unit, figure: str, question: str = "", shown_leads: set[str] | None = None) -> str:
-    text = _figure_line(unit, figure) if figure else unit.text
-    lead = unit.lead.rstrip(" :")
-    # A list item is read with the lead of its list ("Items we cannot take back unless faulty: Gas canisters"), once
-    # per answer: the lead says what the list is, and its polarity.
-    if (
-        unit.kind == "list_item"
-        and shown_leads is not None
-        and lead
-        and lead not in shown_leads
-        and len(lead.split()) <= MAX_LEAD_WORDS
-        and not terms(lead) <= terms(text)
-        and (
-            len(text.split()) < 6
-            or unit.lead.endswith(":")
-            or (is_negative(lead) and not is_negative(text))  # the lead says no: "cannot take back: food"
-        )  # a bare item, or a list with a lead-in sentence
-    ):
-        shown_leads.add(lead)
-        return f"{lead}: {text}"
-    if unit.kind == "list_item" and shown_leads is not None and lead in shown_leads:
-        return text
-    heading = unit.heading.rstrip(":")
-    # A section that names what the sentence is about ("Graz (flagship and repair workshop)") goes with it when
-    # the sentence itself does not say it.
-    if (
-        unit.kind == "prose"
-        and heading
-        and not heading.endswith("?")
-        and len(heading.split()) <= 6
-        and heading.lower() not in text.lower()
-        and question
-        and (terms(heading) & terms(question) or figure == "place")
-    ):
-        return f"{heading}: {text}"
-    return text

@@ -117,3 +117,21 @@ def test_help_pages_read_ahead_leave_only_the_question_to_embed(assistant_shop):
     assert "30 days" in reply.text
     # the question (and its search query) are new; every unit of the returns page was embedded ahead
     assert embedder.calls - before <= 2
+
+
+def test_an_unsure_yes_no_quotes_the_page_and_says_so(assistant):
+    # The warranty page says "We do not offer a lifetime guarantee on any product": a no, about every product.
+    reply = assistant.turn("is there a lifetime guarantee on your down jackets?", CUSTOMER)
+    assert reply.text.startswith("No.") and "lifetime guarantee" in reply.text
+    assert reply.outcome == "answered" and reply.confidence is not None and reply.confidence >= 0.75
+    # Nothing states whether a price match covers a marketplace seller by that name: the page is quoted, unled.
+    reply = assistant.turn("do you price match a shop in Vienna called Bergwelt?", CUSTOMER)
+    assert not reply.text.startswith(("Yes", "No"))
+    assert reply.outcome in ("quoted", "not_found") and reply.handoff_offered
+
+
+def test_a_part_the_pages_do_not_answer_is_named_beside_the_part_they_do(assistant):
+    reply = assistant.turn("what is your return window? and who designed your company logo?", CUSTOMER)
+    assert "30 days" in reply.text
+    assert "company logo" in reply.text and "I couldn't find" not in reply.text
+    assert reply.handoff_offered
