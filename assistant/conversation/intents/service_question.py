@@ -84,11 +84,33 @@ def _from_help_pages(turn: Turn, question: str, history: list[dict]) -> Iterator
             seen = {h.chunk_id for h in hits}
             hits += [h for h in extra.result.hits if h.chunk_id not in seen]
     evidence = [turn.cite_hit(h) for h in hits]
+    worked_out = yield from _case_answer(turn, question, evidence)
+    if worked_out:
+        return True
     outcome_before = turn.outcome
     answered = yield from turn.answer(evidence, history, question)
     if answered:
         turn.outcome = outcome_before  # one sub-question's answer does not undo another's "not found"
     return answered
+
+
+def _case_answer(turn: Turn, question: str, evidence: list[Evidence]) -> Iterator[TurnEvent]:
+    """The customer's own case worked out from the shop's facts in `evidence` (the result, the rule, its source), or a
+    question back for a value the rule needs; False when no rule of the evidence fits the question."""
+    from generation import answer_case
+
+    found = answer_case(question, evidence, turn.language)
+    if found is None:
+        return False
+    text = " ".join(turn.phrase(key, **values) for key, values in found.lines)
+    if found.clarify:
+        turn.action = "clarify"
+        yield from turn.say(text)
+        return True
+    cited = evidence[found.evidence - 1]
+    yield from turn.say(f"{text}\n{turn.phrase('case_rule')} {found.rule} [{cited.n}]")
+    yield from turn.emit_citation(cited)
+    return True
 
 
 def _capability(turn: Turn, capability: Capability, question: str) -> Iterator[TurnEvent]:
