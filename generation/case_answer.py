@@ -19,6 +19,7 @@ the figures and names are the page's own.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -133,7 +134,7 @@ def _destination_price(case: Case, tables: list[FactTable]) -> CaseAnswer | None
     if not rows:
         return None  # a destination the table does not list: the "not offered" answer says so
     # several rows for one destination (Standard, Express): the ones whose other cells the question names
-    chosen = [r for r in rows if _names_cell(case, r, table)] or rows
+    chosen = _rows_named(case, rows, table) or rows
     price_col, time_col = _price_column(table), _time_column(table)
     lines = []
     for row in chosen[:3]:
@@ -141,7 +142,7 @@ def _destination_price(case: Case, tables: list[FactTable]) -> CaseAnswer | None
         if line is None:
             return None
         lines.append(line)
-    rule = " ".join(render_row(r.cells) for r in chosen[:3])
+    rule = _rows_rule(chosen[:3])
     used = {
         "destination": case.places[0].name,
         "order_value": case.order_value.text if case.order_value else "",
@@ -149,9 +150,21 @@ def _destination_price(case: Case, tables: list[FactTable]) -> CaseAnswer | None
     return CaseAnswer(tuple(lines), rule, chosen[0].evidence, score, used=used)
 
 
-def _names_cell(case: Case, row: FactRow, table: FactTable) -> bool:
-    others = [v for c, v in row.cells.items() if c != table.key_column]
-    return any(set(tokens(v)) & case.words - {"standard"} for v in others[:1])
+def _rows_named(case: Case, rows: list[FactRow], table: FactTable) -> list[FactRow]:
+    """The rows among `rows` that the question picks by a word only they have in a label cell ("express")."""
+    labels = [
+        c
+        for c in table.columns[1:]
+        if not price_of(rows[0].cells.get(c, ""))[0] and not span_of(rows[0].cells.get(c, ""))
+    ]
+
+    def own_words(row: FactRow) -> set[str]:
+        # a qualifier in brackets ("(order by 14:00)") is no name of the row
+        return {w for c in labels for w in tokens(re.sub(r"\([^)]*\)", " ", row.cells.get(c, "")))}
+
+    words = [own_words(r) for r in rows]
+    shared = set.intersection(*words) if words else set()
+    return [r for r, w in zip(rows, words, strict=True) if (w - shared) & case.words]
 
 
 def _price_line(case: Case, row: FactRow, price_col: str, time_col: str, table: FactTable):
@@ -213,7 +226,9 @@ def _size(case: Case, tables: list[FactTable]) -> CaseAnswer | None:
     charts = [(t, c) for t in tables for c in t.range_columns() if t.spans(c)[0][1].unit in ("cm", "mm", "m")]
     if not charts:
         return None
-    named = [(t, c) for t, c in charts if set(tokens(_bare(c))) & case.words]
+    # the columns the question names with the most words ("hand width" over "hand length")
+    named_by = [len(set(tokens(_bare(c))) & case.words) for _, c in charts]
+    named = [tc for tc, n in zip(charts, named_by, strict=True) if n and n == max(named_by)]
     if not named and len(charts) > 1:
         options = ", ".join(dict.fromkeys(_bare(c) for _, c in charts))
         line = ("case_ask_measure", {"measure": case.measures[0].text, "options": options})
@@ -257,8 +272,14 @@ def _chart_line(measure: Measure, table: FactTable, column: str) -> CaseAnswer:
                 {**values, "size": row.key, "range": span.text},
             )
             rows = [row]
-    rule = " ".join(render_row(r.cells) for r in rows)
+    rule = _rows_rule(rows)
     return CaseAnswer((line,), rule, rows[0].evidence, 1.0, used={"measure": measure.text, "column": column})
+
+
+def _rows_rule(rows: list[FactRow]) -> str:
+    """The rows an answer used, as the page's own facts (one per line when there are several)."""
+    lines = [render_row(r.cells) for r in rows]
+    return lines[0] if len(lines) == 1 else "".join(f"\n- {line}" for line in lines)
 
 
 def _bare(column: str) -> str:

@@ -297,13 +297,24 @@ def read_opening_hours(unit: Unit) -> OpeningHours | None:
 def read_rules(units: Sequence[Unit]) -> tuple[list[CutOff], list[OpeningHours]]:
     """The cut-offs and opening hours the evidence's sentences state."""
     cutoffs, hours = [], []
-    for unit in units:
+    for n, unit in enumerate(units):
         if unit.kind == "table_row":
             continue
         cutoff = read_cutoff(unit)
         if cutoff is not None:
-            cutoffs.append(cutoff)
+            cutoffs.append(_with_next_day_rule(cutoff, unit, units[n + 1 : n + 2]))
         opening = read_opening_hours(unit)
         if opening is not None:
             hours.append(opening)
     return cutoffs, hours
+
+
+def _with_next_day_rule(cutoff: CutOff, unit: Unit, following: Sequence[Unit]) -> CutOff:
+    """The cut-off's text with the sentence after it when that one, under the same heading, is about business days
+    too ("Orders placed later ... leave on the next business day"): the answer cites the whole rule it applied."""
+    nxt = following[0] if following else None
+    if nxt is None or nxt.index != unit.index or nxt.heading != unit.heading or nxt.kind == "table_row":
+        return cutoff
+    if not re.search(_pattern(words().business_day), nxt.text.lower()):
+        return cutoff
+    return CutOff(cutoff.at, f"{cutoff.text} {nxt.text}", cutoff.evidence)
