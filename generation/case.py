@@ -43,6 +43,9 @@ class Case:
     weekday: int | None = None  # 0 = Monday
     clock: time | None = None
     measures: list[Measure] = field(default_factory=list)
+    asks: str = (
+        ""  # the kind of figure the question asks for ("price", "duration", "time"; see `wanted_figure`)
+    )
 
     @property
     def given(self) -> bool:

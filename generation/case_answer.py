@@ -37,7 +37,7 @@ from generation.facts import (
     span_of,
     weekday_name,
 )
-from generation.question import named_entities, tokens
+from generation.question import named_entities, tokens, wanted_figure
 from generation.units import evidence_units, render_row
 
 # Only the best-ranked evidence items may carry a case answer: a table further down was found for other words.
@@ -65,6 +65,7 @@ def answer_case(question: str, evidence: Sequence[Any], language: str = "en") ->
     case = read_case(question, language)
     if not case.given:
         return None
+    case.asks = wanted_figure(question)
     units = [u for u in evidence_units(evidence) if u.index <= TOP_EVIDENCE]
     tables = read_tables(units)
     cutoffs, hours = read_rules(units)
@@ -125,7 +126,9 @@ def _destination_price(case: Case, tables: list[FactTable]) -> CaseAnswer | None
     priced = [
         t for t in tables if _price_column(t) and any(named_entities(r.key, groups=True) for r in t.rows)
     ]
-    if not priced or not (case.places or case.order_value):
+    # a price and delivery time answer a question about them, or one that gives its order value ("do you ship gas
+    # canisters to Italy?" is not asking what it costs)
+    if not priced or not (case.order_value or (case.places and case.asks in ("price", "duration"))):
         return None
     table = priced[0]
     if not case.places:

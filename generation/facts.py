@@ -54,20 +54,22 @@ def words() -> FactWords:
     return FactWords.model_validate(yaml.safe_load(DATA.read_text(encoding="utf-8")))
 
 
-@lru_cache(maxsize=1)
-def weekday_names() -> dict[str, int]:
-    """Weekday names in every answered language (dateparser's locale data) -> 0 (Monday) .. 6; abbreviations of
-    fewer than four letters are left out, they are ordinary words too ("so", "do", "sat")."""
+@lru_cache(maxsize=16)
+def weekday_names(short: bool = False, language: str = "") -> dict[str, int]:
+    """Weekday names (dateparser's locale data) -> 0 (Monday) .. 6, in `language` or in every answered language.
+    Abbreviations of fewer than four letters ("Mo", "Sat") only with `short`: alone they are ordinary words too ("so",
+    "do", "sat"), so they are read only where opening hours follow them, one language at a time ("Di" is Tuesday in
+    German and Sunday in French)."""
     from dateparser.languages.loader import default_loader
 
     keys = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
     out: dict[str, int] = {}
-    for lang in LANGUAGES:
+    for lang in [language] if language else LANGUAGES:
         info = default_loader.get_locale(lang).info
         for day, key in enumerate(keys):
             for name in info.get(key, []):
-                if len(name) >= 4:
-                    out[name.lower()] = day
+                if short or len(name) >= 4:
+                    out[name.lower().rstrip(".")] = day
     return out
 
 
@@ -271,27 +273,34 @@ def read_cutoff(unit: Unit) -> CutOff | None:
     return CutOff(time(int(m.group("h")), int(m.group("m"))), unit.text, unit.index)
 
 
-def _day_pattern() -> str:
-    return rf"(?<!\w)({alternation(weekday_names())})(?!\w)"
-
-
-def read_opening_hours(unit: Unit) -> OpeningHours | None:
-    """Opening hours in a sentence: "Monday to Friday 10:00-19:00, Saturday 09:00-18:00" (any answered language)."""
-    names = weekday_names()
-    day = _day_pattern()
+@lru_cache(maxsize=8)
+def _hours_pattern(language: str) -> re.Pattern[str]:
+    day = rf"(?<!\w)({alternation(weekday_names(True, language))})\.?(?!\w)"
     span = rf"{day}(?:\s*(?:{alternation(words().day_span)})\s*{day})?"
     hours = r"(\d{1,2})[:.](\d{2})\s*(?:-|–|to|bis)\s*(\d{1,2})[:.](\d{2})"
+    return re.compile(rf"{span}\s*:?\s*{hours}", re.IGNORECASE)
+
+
+def _hours_in(text: str, language: str) -> dict[int, tuple[time, time]]:
+    names = weekday_names(True, language)
     days: dict[int, tuple[time, time]] = {}
-    for m in re.finditer(rf"{span}\s*:?\s*{hours}", unit.text, re.IGNORECASE):
+    for m in _hours_pattern(language).finditer(text):
         first = names[m.group(1).lower()]
         last = names[m.group(2).lower()] if m.group(2) else first
         opens = time(int(m.group(3)), int(m.group(4)))
         closes = time(int(m.group(5)) % 24, int(m.group(6)))
         for d in range(first, last + 1):
             days[d] = (opens, closes)
+    return days
+
+
+def read_opening_hours(unit: Unit, subject: str = "") -> OpeningHours | None:
+    """Opening hours in a sentence or cell: "Monday to Friday 10:00-19:00, Saturday 09:00-18:00", "Mo-Fr 10:00-19:00
+    Uhr", of `subject` (default: the heading above them); read in the language whose weekday names cover most days."""
+    days = max((_hours_in(unit.text, lang) for lang in LANGUAGES), key=len)
     if not days:
         return None
-    return OpeningHours(unit.heading, days, unit.text, unit.index)
+    return OpeningHours(subject or unit.heading, days, unit.text, unit.index)
 
 
 def read_rules(units: Sequence[Unit]) -> tuple[list[CutOff], list[OpeningHours]]:
@@ -299,6 +308,7 @@ def read_rules(units: Sequence[Unit]) -> tuple[list[CutOff], list[OpeningHours]]
     cutoffs, hours = [], []
     for n, unit in enumerate(units):
         if unit.kind == "table_row":
+            hours += _row_hours(unit)
             continue
         cutoff = read_cutoff(unit)
         if cutoff is not None:
@@ -318,3 +328,13 @@ def _with_next_day_rule(cutoff: CutOff, unit: Unit, following: Sequence[Unit]) -
     if not re.search(_pattern(words().business_day), nxt.text.lower()):
         return cutoff
     return CutOff(cutoff.at, f"{cutoff.text} {nxt.text}", cutoff.evidence)
+
+
+def _row_hours(unit: Unit) -> list[OpeningHours]:
+    """Opening hours in a table row's cells, of what the row's first cell names ("Innsbruck", "Phone")."""
+    out = []
+    for column, cell in list(unit.fields.items())[1:]:
+        found = read_opening_hours(Unit(unit.index, cell, unit.heading), subject=unit.label)
+        if found is not None:
+            out.append(OpeningHours(found.subject, found.days, f"{unit.label}: {column}: {cell}", unit.index))
+    return out

@@ -142,3 +142,18 @@ def test_a_measurement_without_its_name_is_asked_about():
 def test_html_chart_in_inches():
     found = answer_case("hand width 7 inches, which glove size?", [html_section(CHART_HTML)])
     assert found.lines[0][1]["size"] == "7"  # 17.8 cm
+
+
+def test_a_destination_alone_answers_only_a_question_about_price_or_time():
+    assert answer_case("do you ship gas canisters to Belgium?", [DELIVERY]) is None
+    assert lines(answer_case("how long does delivery to Belgium take?", [DELIVERY])) == ["case_price_threshold"]
+
+
+def test_opening_hours_in_a_table_row_belong_to_the_rows_key():
+    html = """<h2>Filialen</h2><table><tr><th>Filiale</th><th>Öffnungszeiten</th></tr>
+    <tr><td>Linz</td><td>Mo-Fr 09:00-18:00 Uhr, Sa 09:00-13:00 Uhr</td></tr>
+    <tr><td>Wels</td><td>Di-Sa 10:00-17:00 Uhr</td></tr></table>"""
+    found = answer_case("Hat Wels am Montag offen?", [html_section(html)], "de")
+    assert found.lines[0] == ("case_closed", {"place": "Wels", "day": "Montag"})
+    found = answer_case("Wann hat Linz am Samstag offen?", [html_section(html)], "de")
+    assert found.lines[0][1]["closes"] == "13:00"
