@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 from generation.case import Case, Measure, read_case
 from generation.facts import (
@@ -55,9 +55,14 @@ class CaseAnswer:
     evidence: int
     confidence: float
     clarify: bool = False
-    used: dict[str, Any] = field(
-        default_factory=dict
-    )  # the case values the answer used (for the turn's record)
+    # the case values the answer used (for the turn's record)
+    used: dict[str, Any] = field(default_factory=dict)
+
+    # the values that are the page's own words (a row's label, a delivery time, a heading): quoted as they stand where
+    # the page is in another language than the customer's
+    PAGE_WORDS: ClassVar[frozenset[str]] = frozenset(
+        {"row", "time", "place", "size", "range", "column", "options", "lower", "upper"}
+    )
 
 
 def answer_case(question: str, evidence: Sequence[Any], language: str = "en") -> CaseAnswer | None:

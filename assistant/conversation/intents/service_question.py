@@ -102,13 +102,24 @@ def _case_answer(turn: Turn, question: str, evidence: list[Evidence]) -> Iterato
     found = answer_case(question, evidence, turn.language)
     if found is None:
         return False
-    text = " ".join(turn.phrase(key, **values) for key, values in found.lines)
+    cited = evidence[found.evidence - 1]
+    # a page in another language than the customer's is quoted as it stands, and said to be so
+    foreign = (cited.language or "en") != turn.language
+    text = " ".join(
+        turn.phrase(
+            key, **{k: f"“{v}”" if foreign and k in found.PAGE_WORDS else v for k, v in values.items()}
+        )
+        for key, values in found.lines
+    )
     if found.clarify:
         turn.action = "clarify"
         yield from turn.say(text)
         return True
-    cited = evidence[found.evidence - 1]
-    yield from turn.say(f"{text}\n{turn.phrase('case_rule')} {found.rule} [{cited.n}]")
+    if foreign:
+        rule = f"{turn.phrase('in_english')} “{found.rule.strip()}”"
+    else:
+        rule = f"{turn.phrase('case_rule')} {found.rule}"
+    yield from turn.say(f"{text}\n{rule} [{cited.n}]")
     yield from turn.emit_citation(cited)
     return True
 
