@@ -81,9 +81,13 @@ def spelled_numbers(text: str, language: str) -> str:
 
 
 def _weekday(text: str) -> int | None:
-    names = weekday_names()
-    m = re.search(rf"(?<!\w)({alternation(names)})(?!\w)", text.lower())
-    return names[m.group(1)] if m else None
+    m = _weekday_pattern().search(text.lower())
+    return weekday_names()[m.group(1)] if m else None
+
+
+@lru_cache(maxsize=1)
+def _weekday_pattern() -> re.Pattern[str]:
+    return re.compile(rf"(?<!\w)({alternation(weekday_names())})(?!\w)")
 
 
 @lru_cache(maxsize=1)

@@ -73,7 +73,8 @@ def answer_case(question: str, evidence: Sequence[Any], language: str = "en") ->
     case.asks = wanted_figure(question)
     units = [u for u in evidence_units(evidence) if u.index <= TOP_EVIDENCE]
     tables = read_tables(units)
-    cutoffs, hours = read_rules(units)
+    # rules about days and times are read only for a case that gives a day or a time
+    cutoffs, hours = read_rules(units) if case.weekday is not None or case.clock else ([], [])
     found = [
         _destination_price(case, tables),
         _dispatch(case, cutoffs, language),

@@ -32,6 +32,7 @@ DATA = Path(__file__).with_name("facts.yaml")
 LANGUAGES = ("en", "de", "fr", "es", "it")
 _NUM = r"\d+(?:[.,]\d+)?"
 _CLOCK = r"(?P<h>[01]?\d|2[0-3])[:.h](?P<m>[0-5]\d)"
+_CLOCK_RANGE = re.compile(r"\d[:.]\d\d\s*(?:-|–|to|bis)\s*\d")
 
 
 class FactWords(BaseModel):
@@ -87,6 +88,13 @@ def _pattern(phrases: Sequence[str]) -> str:
     return rf"(?<![\w]){alternation(p.lower() for p in phrases)}(?![\w])"
 
 
+@lru_cache(maxsize=32)
+def _vocab_pattern(name: str, kind: str = "", after: str = "") -> re.Pattern[str]:
+    """The words of one vocabulary list (`kind` picks one of a dict's lists), followed by `after`; compiled once."""
+    listed = getattr(words(), name)
+    return re.compile(_pattern(listed[kind] if kind else listed) + after)
+
+
 @lru_cache(maxsize=1)
 def _currency_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
     names = {n.lower(): code for code, ns in words().currencies.items() for n in ns}
@@ -139,8 +147,8 @@ def price_of(cell: str) -> tuple[Money | None, Money | None]:
     (4.95 EUR, 75 EUR); "free" -> (0, None); a cell without money -> (None, None)."""
     low = cell.lower()
     vocab = words()
-    threshold_at = [m.end() for m in re.finditer(_pattern(vocab.threshold), low)]
-    is_free = re.search(_pattern(vocab.free), low) is not None
+    threshold_at = [m.end() for m in _vocab_pattern("threshold").finditer(low)]
+    is_free = _vocab_pattern("free").search(low) is not None
     price: Money | None = None
     threshold: Money | None = None
     for pos, money in find_money(cell):
@@ -170,8 +178,8 @@ def span_of(cell: str, column: str = "") -> Span | None:
         return None
     rest = m.group("rest").lower()
     unit = ""
-    for kind, names in words().durations.items():
-        if rest and re.fullmatch(_pattern(names), rest):
+    for kind in words().durations:
+        if rest and _vocab_pattern("durations", kind).fullmatch(rest):
             unit = kind
             break
     if rest and not unit:
@@ -264,10 +272,9 @@ def read_cutoff(unit: Unit) -> CutOff | None:
     """A dispatch cut-off in a rule sentence: a clock time after "before"/"vor"/"avant" in a sentence that names
     business days."""
     low = unit.text.lower()
-    vocab = words()
-    if not re.search(_pattern(vocab.business_day), low):
+    if not _vocab_pattern("business_day").search(low):
         return None
-    m = re.search(rf"{_pattern(vocab.cutoff)}\s*{_CLOCK}", low)
+    m = _vocab_pattern("cutoff", after=rf"\s*{_CLOCK}").search(low)
     if not m:
         return None
     return CutOff(time(int(m.group("h")), int(m.group("m"))), unit.text, unit.index)
@@ -297,6 +304,8 @@ def _hours_in(text: str, language: str) -> dict[int, tuple[time, time]]:
 def read_opening_hours(unit: Unit, subject: str = "") -> OpeningHours | None:
     """Opening hours in a sentence or cell: "Monday to Friday 10:00-19:00, Saturday 09:00-18:00", "Mo-Fr 10:00-19:00
     Uhr", of `subject` (default: the heading above them); read in the language whose weekday names cover most days."""
+    if not _CLOCK_RANGE.search(unit.text):
+        return None  # most sentences hold no hours: no need to try five languages' weekday names on them
     days = max((_hours_in(unit.text, lang) for lang in LANGUAGES), key=len)
     if not days:
         return None
@@ -325,7 +334,7 @@ def _with_next_day_rule(cutoff: CutOff, unit: Unit, following: Sequence[Unit]) -
     nxt = following[0] if following else None
     if nxt is None or nxt.index != unit.index or nxt.heading != unit.heading or nxt.kind == "table_row":
         return cutoff
-    if not re.search(_pattern(words().business_day), nxt.text.lower()):
+    if not _vocab_pattern("business_day").search(nxt.text.lower()):
         return cutoff
     return CutOff(cutoff.at, f"{cutoff.text} {nxt.text}", cutoff.evidence)
 
