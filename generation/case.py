@@ -12,10 +12,10 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass, field
-from datetime import time
+from datetime import date, time, timedelta
 from functools import lru_cache
 
-from generation.facts import Money, find_money, weekday_names, words
+from generation.facts import LANGUAGES, Money, find_money, weekday_names, words
 from generation.patterns import alternation
 from generation.question import Entity, named_entities, tokens
 
@@ -55,15 +55,16 @@ class Case:
         )
 
 
-def read_case(question: str, language: str = "en") -> Case:
-    """The case values `question` gives (see the module docs); those it does not give stay empty."""
+def read_case(question: str, language: str = "en", today: date | None = None) -> Case:
+    """The case values `question` gives (see the module docs); those it does not give stay empty. "today",
+    "yesterday", "tomorrow" are weekdays counted from `today` (default: the server's date)."""
     text = spelled_numbers(question, language)
     money = find_money(text)
     return Case(
         words=set(tokens(text)),
         order_value=money[0][1] if money else None,
         places=[e for e in named_entities(text) if e.type == "country"],
-        weekday=_weekday(text),
+        weekday=_weekday(text, today or date.today()),
         clock=_clock(text),
         measures=_measures(text),
     )
@@ -80,9 +81,31 @@ def spelled_numbers(text: str, language: str) -> str:
         return text
 
 
-def _weekday(text: str) -> int | None:
+def _weekday(text: str, today: date) -> int | None:
     m = _weekday_pattern().search(text.lower())
-    return weekday_names()[m.group(1)] if m else None
+    if m:
+        return weekday_names()[m.group(1)]
+    for offset in (0, -1, 1):  # "today at 3 pm" before a "tomorrow" that may be a morning ("heute Morgen")
+        if _relative_day_pattern(offset).search(text):
+            return (today + timedelta(days=offset)).weekday()
+    return None
+
+
+@lru_cache(maxsize=3)
+def _relative_day_pattern(offset: int) -> re.Pattern[str]:
+    """ "today" / "yesterday" / "tomorrow" in every answered language (dateparser's locale data). Words that are a
+    part of the day too are left out: "mañana" (this morning), and German "Morgen" counts only written small."""
+    from dateparser.languages.loader import default_loader
+
+    key = {0: "0 day ago", -1: "1 day ago", 1: "in 1 day"}[offset]
+    names = {
+        n for lang in LANGUAGES for n in default_loader.get_locale(lang).info["relative-type"].get(key, [])
+    }
+    names -= {"till date", "mañana"}
+    case_sensitive = {"morgen"} & names
+    rest = alternation(n.lower() for n in names - case_sensitive)
+    small = "|".join(case_sensitive)
+    return re.compile(rf"(?<!\w)(?:(?i:{rest}){'|' + small if small else ''})(?!\w)")
 
 
 @lru_cache(maxsize=1)

@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any, ClassVar
 
 from generation.case import Case, Measure, read_case
@@ -65,9 +66,11 @@ class CaseAnswer:
     )
 
 
-def answer_case(question: str, evidence: Sequence[Any], language: str = "en") -> CaseAnswer | None:
+def answer_case(
+    question: str, evidence: Sequence[Any], language: str = "en", today: date | None = None
+) -> CaseAnswer | None:
     """The customer's case answered from `evidence`, or asked for; None when no rule of the evidence fits it."""
-    case = read_case(question, language)
+    case = read_case(question, language, today)
     if not case.given:
         return None
     case.asks = wanted_figure(question)

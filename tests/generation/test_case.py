@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import time
+from datetime import date, time
 
 import pytest
 
@@ -146,7 +146,9 @@ def test_html_chart_in_inches():
 
 def test_a_destination_alone_answers_only_a_question_about_price_or_time():
     assert answer_case("do you ship gas canisters to Belgium?", [DELIVERY]) is None
-    assert lines(answer_case("how long does delivery to Belgium take?", [DELIVERY])) == ["case_price_threshold"]
+    assert lines(answer_case("how long does delivery to Belgium take?", [DELIVERY])) == [
+        "case_price_threshold"
+    ]
 
 
 def test_opening_hours_in_a_table_row_belong_to_the_rows_key():
@@ -157,3 +159,23 @@ def test_opening_hours_in_a_table_row_belong_to_the_rows_key():
     assert found.lines[0] == ("case_closed", {"place": "Wels", "day": "Montag"})
     found = answer_case("Wann hat Linz am Samstag offen?", [html_section(html)], "de")
     assert found.lines[0][1]["closes"] == "13:00"
+
+
+@pytest.mark.parametrize(
+    "question, language, weekday",
+    [
+        ("I ordered today at 3 pm", "en", 0),
+        ("Ich habe heute Morgen um 9 Uhr bestellt", "de", 0),  # "Morgen" is the morning here, not tomorrow
+        ("Habt ihr morgen offen?", "de", 1),
+        ("commandé hier à 15h", "fr", 6),
+    ],
+)
+def test_today_yesterday_and_tomorrow_are_weekdays_counted_from_today(question, language, weekday):
+    monday = date(2026, 12, 7)
+    assert read_case(question, language, today=monday).weekday == weekday
+
+
+def test_an_order_placed_today_after_the_cut_off_on_a_friday():
+    friday = date(2026, 12, 11)
+    found = answer_case("I ordered today at 4 pm, when does it ship?", [DISPATCH], today=friday)
+    assert found.lines[0][1]["day"] == "Friday" and found.lines[0][1]["leaves"] == "Monday"
