@@ -167,7 +167,12 @@ def _to_cm(value: float, unit: str) -> float:
 
 
 @lru_cache(maxsize=1)
-def _registry():  # pint's registry takes a moment to build: once, and only when a length is asked about
+def _registry():  # once, and only when a length is asked about
     import pint
 
-    return pint.UnitRegistry()
+    registry = pint.UnitRegistry(
+        None
+    )  # only the lengths of `facts.yaml`: pint's full registry takes a second
+    for definition in words().length_definitions:
+        registry.define(definition)
+    return registry

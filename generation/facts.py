@@ -47,6 +47,7 @@ class FactWords(BaseModel):
     day_span: list[str]
     clock: dict[str, list[str]]
     lengths: dict[str, str]
+    length_definitions: list[str]
 
 
 @lru_cache(maxsize=1)
