@@ -82,3 +82,15 @@ def test_german_case_answer_in_german_from_the_german_page(assistant):
     first = reply.text.splitlines()[0]
     assert "6,95 EUR" in first and "Bestellwert" in first and "Werktage" in first
     assert reply.citations[0].source == "policies/de/shipping.md"
+
+
+def test_a_page_in_another_language_is_quoted_as_it_stands(assistant):
+    reply = assistant.turn("Quanto costa la spedizione in Italia per un ordine di 60 euro?", CUSTOMER)
+    first = reply.text.splitlines()[0]
+    assert "6.95 EUR" in first and "60 euro" in first and "“3-6 business days”" in first
+    assert "solo in inglese" in reply.text and reply.citations[0].source == "policies/shipping.md"
+
+
+def test_a_measurement_without_its_name_is_asked_about(assistant):
+    reply = assistant.turn("I'm 112 cm, which size?", CUSTOMER)
+    assert reply.action == "clarify" and "Chest" in reply.text and not reply.citations
