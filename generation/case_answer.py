@@ -150,7 +150,7 @@ def _destination_price(case: Case, tables: list[FactTable]) -> CaseAnswer | None
     price_col, time_col = _price_column(table), _time_column(table)
     lines = []
     for row in chosen[:3]:
-        line = _price_line(case, row, price_col, time_col, table)
+        line = _price_line(case, row, price_col, time_col)
         if line is None:
             return None
         lines.append(line)
@@ -179,7 +179,8 @@ def _rows_named(case: Case, rows: list[FactRow], table: FactTable) -> list[FactR
     return [r for r, w in zip(rows, words, strict=True) if (w - shared) & case.words]
 
 
-def _price_line(case: Case, row: FactRow, price_col: str, time_col: str, table: FactTable):
+def _price_line(case: Case, row: FactRow, price_col: str, time_col: str) -> tuple[str, dict[str, str]] | None:
+    """The row's price for the customer's order value (free above the row's threshold) and its delivery time."""
     price, threshold = price_of(row.cells.get(price_col, ""))
     if price is None:
         return None
@@ -190,8 +191,8 @@ def _price_line(case: Case, row: FactRow, price_col: str, time_col: str, table: 
         values["threshold"] = threshold.text
         if case.order_value is None:
             key = "case_price_threshold"
-        elif case.order_value.amount == threshold.amount:
-            return None  # "over 75" or "from 75"? the page decides, not us
+        elif case.order_value.amount == threshold.amount or case.order_value.currency != threshold.currency:
+            return None  # "over 75" or "from 75"? 75 CHF against 75 EUR? the page decides, not us
         else:
             values["value"] = case.order_value.text
             key = "case_price_free" if case.order_value.amount > threshold.amount else "case_price_below"

@@ -179,3 +179,7 @@ def test_an_order_placed_today_after_the_cut_off_on_a_friday():
     friday = date(2026, 12, 11)
     found = answer_case("I ordered today at 4 pm, when does it ship?", [DISPATCH], today=friday)
     assert found.lines[0][1]["day"] == "Friday" and found.lines[0][1]["leaves"] == "Monday"
+
+
+def test_an_order_value_in_another_currency_than_the_threshold_is_not_compared():
+    assert answer_case("delivery to Belgium for a 70 CHF order?", [DELIVERY]) is None
