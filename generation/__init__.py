@@ -13,6 +13,7 @@ from generation.brief import (
     load_briefs,
     resolve_brief,
 )
+from generation.case_answer import CaseAnswer, answer_case
 from generation.composer import read_ahead
 from generation.config import LLMSettings
 from generation.copywriter import (
@@ -45,6 +46,8 @@ from generation.toolcalls import MalformedToolCall
 
 __all__ = [
     "LLM",
+    "CaseAnswer",
+    "answer_case",
     "BackendBusy",
     "BackendError",
     "BackendUnavailable",

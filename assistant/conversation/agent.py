@@ -112,6 +112,7 @@ class Agent:
     def warm_up(self) -> None:
         """Load the embedder, index, catalog, router, language detector and capability map now (at start-up)."""
         from assistant.conversation.language import warm_up as warm_language
+        from generation import answer_case
 
         warm_language()
         self.router.scores("hello")
@@ -120,6 +121,8 @@ class Agent:
         warm = [Evidence(n=1, source="-", title="-", text="A warm-up sentence for the model.")]
         for _ in self.answerer.answer("warm up", warm):
             pass
+        # the case reader's libraries (dateparser's locale data, text2num, pint) load on first use: a second, once
+        answer_case("ordered Friday 3 pm, chest 44 inches, sixty euros", warm)
         if self.settings.read_ahead:
             self.reading_ahead = threading.Thread(
                 target=self.read_help_pages_ahead, name="read-ahead", daemon=True

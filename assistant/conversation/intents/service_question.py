@@ -86,11 +86,44 @@ def _from_help_pages(
             seen = {h.chunk_id for h in hits}
             hits += [h for h in extra.result.hits if h.chunk_id not in seen]
     evidence = [turn.cite_hit(h) for h in hits]
+    worked_out = yield from _case_answer(turn, question, evidence)
+    if worked_out:
+        return True
     outcome_before = turn.outcome
     answered = yield from turn.answer(evidence, history, question, part=part)
     if answered:
         turn.outcome = outcome_before  # one sub-question's answer does not undo another's "not found"
     return answered
+
+
+def _case_answer(turn: Turn, question: str, evidence: list[Evidence]) -> Iterator[TurnEvent]:
+    """The customer's own case worked out from the shop's facts in `evidence` (the result, the rule, its source), or a
+    question back for a value the rule needs; False when no rule of the evidence fits the question."""
+    from generation import answer_case
+
+    found = answer_case(question, evidence, turn.language)
+    if found is None:
+        return False
+    cited = evidence[found.evidence - 1]
+    # a page in another language than the customer's is quoted as it stands, and said to be so
+    foreign = (cited.language or "en") != turn.language
+    text = " ".join(
+        turn.phrase(
+            key, **{k: f"“{v}”" if foreign and k in found.PAGE_WORDS else v for k, v in values.items()}
+        )
+        for key, values in found.lines
+    )
+    if found.clarify:
+        turn.action = "clarify"
+        yield from turn.say(text)
+        return True
+    if foreign:
+        rule = f"{turn.phrase('in_english')} “{found.rule.strip()}”"
+    else:
+        rule = f"{turn.phrase('case_rule')} {found.rule}"
+    yield from turn.say(f"{text}\n{rule} [{cited.n}]")
+    yield from turn.emit_citation(cited)
+    return True
 
 
 def _capability(turn: Turn, capability: Capability, question: str) -> Iterator[TurnEvent]:
