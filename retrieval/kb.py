@@ -8,6 +8,11 @@ Several processes may share one index (app servers on a Chroma server). Each kee
 vectors, BM25); a search checks the index's version token at most every `refresh_interval_s` and rebuilds the
 snapshot when another process changed the index, at once when Chroma returns a hit the snapshot lacks. Searches keep
 using the old snapshot while a new one is built.
+
+The index records the model its vectors come from; syncing or searching it with another model raises
+`IndexModelMismatch` (the scores would be noise). With `crosslingual_model` set, a second knowledge base over the
+same files (the "channel", its own collection, the multilingual model) is synced alongside, and questions in a
+language the main model does not read are searched there; its chunks have the same ids as the main index's.
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ import numpy as np
 
 from retrieval.chunking import chunk_documents
 from retrieval.config import RetrievalSettings
-from retrieval.embedding import Embedder, get_embedder
+from retrieval.embedding import Embedder, get_embedder, model_name
 from retrieval.errors import LoaderError
 from retrieval.index import ChromaIndex
 from retrieval.language import detect_language
@@ -41,13 +46,25 @@ PIPELINE_VERSION = "2"
 class KnowledgeBase:
     """The shop's knowledge: documents on disk, chunks and vectors in Chroma, a BM25 index in memory."""
 
-    def __init__(self, settings: RetrievalSettings, index: ChromaIndex, embedder: Embedder | None) -> None:
+    def __init__(
+        self,
+        settings: RetrievalSettings,
+        index: ChromaIndex,
+        embedder: Embedder | None,
+        *,
+        channel: KnowledgeBase | None = None,
+        version_tag: str | None = None,
+    ) -> None:
         self.settings = settings
         self.index = index
         self._embedder = embedder
         # Fixed at open: a file's version must not depend on whether the model happened to be loaded yet (a sync
         # killed midway would otherwise redo the files it had finished).
-        self._model_tag = getattr(embedder, "name", None) or settings.embedding_model
+        self.model_name = getattr(embedder, "name", None) or model_name(settings.embedding_model)
+        # what a file's version is hashed with: the main index's model, also for the channel, so that both hold
+        # the same chunk ids (a hit of either can be looked up in the other)
+        self._model_tag = version_tag or self.model_name
+        self.channel = channel
         self._snapshot: Snapshot | None = None
         self._searcher: HybridSearcher | None = None
         self._lock = threading.RLock()
@@ -66,9 +83,14 @@ class KnowledgeBase:
     ) -> KnowledgeBase:
         """Open (or create) the index at `chroma_path`, or on the Chroma server when `settings.chroma_host` is set.
 
-        The embedder is loaded on first use when not given (`get_embedder(settings)`, cached per process).
+        The embedder is loaded on first use when not given (`get_embedder(settings)`, cached per process); so is the
+        cross-lingual channel's, when `settings.crosslingual_model` names one other than the main model.
         """
-        return cls(settings, ChromaIndex(settings, Path(chroma_path)), embedder)
+        kb = cls(settings, ChromaIndex(settings, Path(chroma_path)), embedder)
+        other = settings.channel_settings()
+        if other is not None and model_name(other.embedding_model) != kb.model_name:
+            kb.channel = cls(other, ChromaIndex(other, Path(chroma_path)), None, version_tag=kb._model_tag)
+        return kb
 
     @property
     def embedder(self) -> Embedder:
@@ -100,6 +122,7 @@ class KnowledgeBase:
         started = time.perf_counter()
         report = SyncReport()
         with self._lock:
+            self.index.check_model(self.model_name, recording=True)
             committed = self.index.committed()
             for raw in paths:
                 path = Path(raw).expanduser().resolve()
@@ -148,6 +171,8 @@ class KnowledgeBase:
             self._sweep_orphans()
             if report.changed or self._snapshot is None:
                 self._drop_snapshot()  # rebuilt (with BM25) on the next search
+        if self.channel is not None:  # the same files and chunks; its failures are the main sync's too
+            self.channel.sync(paths, progress)
         report.seconds = time.perf_counter() - started
         return report
 
@@ -269,6 +294,7 @@ class KnowledgeBase:
                 detect_language(
                     "warm up the language detector"
                 )  # its model loads once (about 2 s), not mid-query
+                self.index.check_model(self.model_name, recording=False)
                 version = (
                     self.index.version()
                 )  # read first: a change committed meanwhile shows up as a newer one
@@ -298,6 +324,8 @@ class KnowledgeBase:
     def refresh(self) -> None:
         """Forget the in-memory BM25 snapshot now (it is rebuilt on the next search)."""
         self._drop_snapshot()
+        if self.channel is not None:
+            self.channel.refresh()
 
     def refresh_if_moved(self, force: bool = False) -> bool:
         """Rebuild the snapshot if the index's version moved since it was built; True when it did.
@@ -350,6 +378,8 @@ class KnowledgeBase:
         query = (query or "").strip()
         if not query or k <= 0:
             return []
+        if self._crosslingual(query):
+            return self.channel.search(query, k, flt, language=language)
         self.refresh_if_moved()
         searcher = self._ensure_snapshot()
         # nothing indexed yet (this server started first): look again on every search, reads are cheap
@@ -366,6 +396,15 @@ class KnowledgeBase:
             if self.refresh_if_moved(force=True):
                 hits = self._ensure_snapshot().search(query, qvec, k, flt, prefer_language=prefer)
         return hits
+
+    def _crosslingual(self, query: str) -> bool:
+        """The question is in a language the main model does not read, and the channel holds what the index holds
+        (an index synced before the channel existed has an empty one until its next sync)."""
+        if self.channel is None or detect_language(query) in self.settings.embedding_languages:
+            return False
+        self.channel.refresh_if_moved()
+        own = self._ensure_snapshot().snapshot.size
+        return self.channel._ensure_snapshot().snapshot.size >= own > 0
 
     def chunks(self, filters: SearchFilters | dict | None = None) -> list[Hit]:
         """Every committed chunk that passes `filters`, in index order (what a warm-up reads ahead of the first
