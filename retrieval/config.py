@@ -18,14 +18,24 @@ class RetrievalSettings(BaseModel):
     embedding_model: str = "bundled"
     # The cross-lingual channel: the same chunks embedded a second time by a multilingual model, in a collection of
     # their own (`<collection>__<model>`). A question in a language the main model does not read
-    # (`embedding_languages`) is searched there, through the same BM25 + ranker; questions in those languages keep
-    # the main model. Measured on bench/multilingual.py (24 needs x 5 languages over the demo help pages): recall@5
-    # of the right section for de/fr/es/it questions 0.41 with MiniLM alone, 0.90 with USE; English 1.00 with
-    # MiniLM and 0.96 with USE, which is why English stays on MiniLM (and its ranker, trained on MiniLM scores).
-    # None or "" switches it off (a single index, as before).
+    # (`embedding_languages`) and the index has no pages in (a French question over English and German pages) is
+    # searched there, through the same BM25 + ranker. Measured on bench/multilingual.py (24 needs x 5 languages over
+    # the demo help pages): fr/es/it recall@5 of the right section 0.26 with MiniLM alone, 0.90 with USE; English
+    # 1.00 with MiniLM and 0.96 with USE, which is why English stays on MiniLM (and on the ranker trained on its
+    # scores). None or "" switches it off (a single index, as before).
     crosslingual_model: str | None = "multilingual"
-    # what the main model reads; questions in other languages go to the cross-lingual channel
+    # what the main model reads; questions in other languages may go to the cross-lingual channel
     embedding_languages: tuple[str, ...] = ("en",)
+    # Questions in a language the index has pages in (German on the demo shop) stay on the main index by default:
+    # its BM25 reads those pages, and the replies tuned on them stay as they were (bench.multilingual reports both).
+    crosslingual_for_page_languages: bool = False
+    # The channel's scores on the main index's scale: USE's cosines run lower and closer together than MiniLM's, so
+    # the ranker (trained on MiniLM) gives the channel's answers lower probabilities (median first hit 0.44 against
+    # 0.94 for English on MiniLM). The channel's log-odds are mapped by (slope, intercept) so that the mean and spread
+    # of its first hits' log-odds match the main index's, fitted on the dev split of bench/multilingual_questions.yaml
+    # (`python -m bench.multilingual --calibrate`): a threshold set on the main index's scores then holds for both.
+    # A monotone map: the ranking does not change. None: the channel's raw scores.
+    crosslingual_calibration: tuple[float, float] | None = (0.965, 2.676)
     embedding_batch_size: int = Field(default=128, ge=1)
     chroma_path: Path | None = None  # default: <data_dir>/chroma
     chroma_host: str | None = None  # set to use Chroma in client/server mode

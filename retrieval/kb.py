@@ -21,6 +21,7 @@ import hashlib
 import json
 import threading
 import time
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -37,6 +38,7 @@ from retrieval.loaders import is_supported, load_file
 from retrieval.metadata import manifest_overrides
 from retrieval.search import HybridSearcher, Snapshot
 from retrieval.types import Hit, SearchFilters, SourceInfo, SyncReport
+from retrieval.vectors import vectors_for
 
 # Bump when loaders or chunking change in a way that should re-index unchanged files.
 # 2: structure-aware loaders (table rows, FAQ units, list items), language and visibility on every chunk.
@@ -209,8 +211,9 @@ class KnowledgeBase:
             report.failed.append((exc.source, exc.reason))
             return
         chunks = chunk_documents(docs, version, self.settings.chunk_chars, self.settings.chunk_overlap)
-        vectors = self._vectors_for(chunks, source, progress)
-        report.embedded_chunks += self._last_embedded
+        batch = self.settings.embedding_batch_size
+        vectors, embedded = vectors_for(chunks, self.index, source, self._embed_texts, batch, progress)
+        report.embedded_chunks += embedded
         # add the new version, then commit it, then drop the old one: a crash in between leaves one usable version
         self.index.add(chunks, vectors, version, str(root))
         info = SourceInfo(
@@ -228,44 +231,8 @@ class KnowledgeBase:
         committed[source] = {"version": version, "root": str(root), "scope": scope, "chunks": len(chunks)}
         (report.updated if previous else report.added).append(source)
 
-    def _vectors_for(self, chunks: list, source: str, progress: bool) -> np.ndarray:
-        """Vectors for `chunks`, reusing stored ones for chunk texts the source already had."""
-        self._last_embedded = 0
-        if not chunks:
-            return np.zeros((0, 1), dtype=np.float32)
-        reuse: dict[str, np.ndarray] = {}
-        old = self.index.source_chunks(source, with_embeddings=True)
-        if old["ids"]:
-            for meta, emb in zip(old["metadatas"], old["embeddings"], strict=False):
-                reuse[(meta or {}).get("text_hash", "")] = np.asarray(emb, dtype=np.float32)
-        todo = [i for i, c in enumerate(chunks) if c.metadata["text_hash"] not in reuse]
-        fresh = self._embed([chunks[i].text for i in todo], progress)
-        self._last_embedded = len(todo)
-        dim = fresh.shape[1] if len(todo) else len(next(iter(reuse.values())))
-        out = np.zeros((len(chunks), dim), dtype=np.float32)
-        for j, i in enumerate(todo):
-            out[i] = fresh[j]
-        for i, c in enumerate(chunks):
-            if c.metadata["text_hash"] in reuse:
-                out[i] = reuse[c.metadata["text_hash"]]
-        return out
-
-    def _embed(self, texts: list[str], progress: bool) -> np.ndarray:
-        """Embed in batches of similar length (padding to the longest text of a batch is what costs time)."""
-        batch = max(self.settings.embedding_batch_size, 1)
-        if len(texts) <= batch:
-            return self.embedder.embed(texts)
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-        starts = range(0, len(texts), batch)
-        if progress:
-            from tqdm import tqdm
-
-            starts = tqdm(starts, desc="embedding", unit="batch", leave=False)
-        parts = [self.embedder.embed([texts[i] for i in order[s : s + batch]]) for s in starts]
-        sorted_vecs = np.concatenate(parts)
-        out = np.empty_like(sorted_vecs)
-        out[np.asarray(order)] = sorted_vecs
-        return out
+    def _embed_texts(self, texts: list[str]) -> np.ndarray:
+        return self.embedder.embed(texts)  # the model loads on the first text to embed
 
     def _remove(self, source: str) -> None:
         # uncommit first: from then on search ignores the source even if deleting its chunks is interrupted
@@ -379,7 +346,9 @@ class KnowledgeBase:
         if not query or k <= 0:
             return []
         if self._crosslingual(query):
-            return self.channel.search(query, k, flt, language=language)
+            hits = self.channel.search(query, k, flt, language=language)
+            ranker = self.settings.fusion == "ranker"  # the other fusions' scores are not probabilities
+            return _calibrated(hits, self.settings.crosslingual_calibration if ranker else None)
         self.refresh_if_moved()
         searcher = self._ensure_snapshot()
         # nothing indexed yet (this server started first): look again on every search, reads are cheap
@@ -398,13 +367,18 @@ class KnowledgeBase:
         return hits
 
     def _crosslingual(self, query: str) -> bool:
-        """The question is in a language the main model does not read, and the channel holds what the index holds
-        (an index synced before the channel existed has an empty one until its next sync)."""
-        if self.channel is None or detect_language(query) in self.settings.embedding_languages:
+        """The question is for the channel (see `RetrievalSettings.crosslingual_model`), and the channel holds what
+        the index holds (an index synced before the channel existed has an empty one until its next sync)."""
+        if self.channel is None:
+            return False
+        language = detect_language(query)
+        if language in self.settings.embedding_languages:
+            return False
+        own = self._ensure_snapshot().snapshot
+        if language in own.languages() and not self.settings.crosslingual_for_page_languages:
             return False
         self.channel.refresh_if_moved()
-        own = self._ensure_snapshot().snapshot.size
-        return self.channel._ensure_snapshot().snapshot.size >= own > 0
+        return self.channel._ensure_snapshot().snapshot.size >= own.size > 0
 
     def chunks(self, filters: SearchFilters | dict | None = None) -> list[Hit]:
         """Every committed chunk that passes `filters`, in index order (what a warm-up reads ahead of the first
@@ -454,6 +428,19 @@ class KnowledgeBase:
     def count(self) -> int:
         """Number of searchable (committed) chunks."""
         return sum(s.chunks for s in self.sources())
+
+
+def _calibrated(hits: list[Hit], calibration: tuple[float, float] | None) -> list[Hit]:
+    """Hits with their probabilities moved in log-odds by (slope, intercept) (see `crosslingual_calibration`)."""
+    if not calibration:
+        return hits
+    slope, intercept = calibration
+    out = []
+    for hit in hits:
+        p = min(max(hit.score, 1e-9), 1 - 1e-9)
+        logit = slope * float(np.log(p / (1 - p))) + intercept
+        out.append(replace(hit, score=float(1.0 / (1.0 + np.exp(-logit)))))
+    return out
 
 
 def _file_visibility(docs: list) -> str:
