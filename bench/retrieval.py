@@ -319,12 +319,23 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--out", type=Path, default=RESULTS / "retrieval.json")
     ap.add_argument("--workdir", type=Path, default=None, help="keep the indexes here between runs")
     ap.add_argument("--threads", type=int, default=2, help="torch threads (the target machine has 2 cores)")
+    ap.add_argument(
+        "--embedding-model",
+        default="bundled",
+        help="the index's embedder: 'bundled' (MiniLM, what the ranker was trained on), 'multilingual' or a folder",
+    )
     args = ap.parse_args(argv)
 
     import torch
 
     torch.set_num_threads(args.threads)
-    settings = RetrievalSettings(ranker_path=args.ranker_out if args.train else None)
+    # one index and one model: the methods are compared on the searcher itself (the cross-lingual channel of
+    # `KnowledgeBase.search` is measured by bench/multilingual.py)
+    settings = RetrievalSettings(
+        embedding_model=args.embedding_model,
+        crosslingual_model=None,
+        ranker_path=args.ranker_out if args.train else None,
+    )
     if (
         args.train and TRAIN_DATASET in args.datasets
     ):  # train first, so every category is scored by the new ranker
@@ -347,6 +358,7 @@ def main(argv: list[str] | None = None) -> dict:
         "machine": {
             "cpus": os.cpu_count(),
             "torch_threads": args.threads,
+            "embedding_model": args.embedding_model,
             "python": platform.python_version(),
             "load_avg_1m_at_end": round(os.getloadavg()[0], 2),  # timings mean little on a busy machine
         },

@@ -2,8 +2,9 @@
 
 Public interface (what `assistant/` calls):
 
-    get_embedder(settings) -> Embedder                  # cached per model path
-    KnowledgeBase.open(settings, chroma_path, embedder=None)
+    get_embedder(settings) -> Embedder                  # cached per model: "bundled" (MiniLM), "multilingual" (USE)
+    embedder_for("multilingual") -> Embedder            # any model by name (routing in other languages, say)
+    KnowledgeBase.open(settings, chroma_path, embedder=None)   # + the cross-lingual channel (crosslingual_model)
     kb.sync(paths, progress=True) -> SyncReport
     kb.search(query, k=5, filters=None, language="auto") -> list[Hit]   # prefers the query's language
     kb.section(hit) -> list[Hit]                         # the other units under the hit's heading (a whole table)
@@ -16,8 +17,8 @@ Every hit's metadata holds `kind` (prose | table_row | faq | list_item | product
 """
 
 from retrieval.config import RetrievalSettings
-from retrieval.embedding import Embedder, SentenceTransformerEmbedder, get_embedder
-from retrieval.errors import IndexUnavailable, LoaderError, ModelMissing, RetrievalError
+from retrieval.embedding import Embedder, SentenceTransformerEmbedder, UseEmbedder, embedder_for, get_embedder
+from retrieval.errors import IndexModelMismatch, IndexUnavailable, LoaderError, ModelMissing, RetrievalError
 from retrieval.kb import KnowledgeBase
 from retrieval.language import SUPPORTED_LANGUAGES, detect_language
 from retrieval.loaders import slugify
@@ -32,6 +33,7 @@ __all__ = [
     "Document",
     "Embedder",
     "Hit",
+    "IndexModelMismatch",
     "IndexUnavailable",
     "KnowledgeBase",
     "LoaderError",
@@ -42,8 +44,10 @@ __all__ = [
     "SentenceTransformerEmbedder",
     "SourceInfo",
     "SyncReport",
+    "UseEmbedder",
     "default_visibility",
     "detect_language",
+    "embedder_for",
     "get_embedder",
     "slugify",
 ]

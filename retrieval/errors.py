@@ -22,3 +22,7 @@ class ModelMissing(RetrievalError):
 
 class IndexUnavailable(RetrievalError):
     """The vector index cannot be reached (e.g. the Chroma server is down)."""
+
+
+class IndexModelMismatch(ModelMissing):
+    """The index holds vectors of another embedding model than the one configured; comparing them would return noise."""

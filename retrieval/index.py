@@ -8,7 +8,8 @@ removes leftovers.
 
 A third collection (`<name>__state`) holds the index's version: a token every commit and removal replaces, so another
 process sharing the index (app servers on one Chroma server) sees with one cheap read that its in-memory snapshot is
-stale.
+stale. It also records the embedding model the chunks' vectors come from: vectors of two models are never mixed or
+compared (`KnowledgeBase` checks it before a sync and a search).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from retrieval.config import RetrievalSettings
-from retrieval.errors import IndexUnavailable
+from retrieval.errors import IndexModelMismatch, IndexUnavailable
 from retrieval.types import Chunk, SearchFilters, SourceInfo
 
 MAX_BATCH = 4000  # Chroma's max batch is 5,461 on this version; stay below it
@@ -89,6 +90,7 @@ class ChromaIndex:
     def __init__(self, settings: RetrievalSettings, chroma_path: Path) -> None:
         self.client = make_client(settings, chroma_path)
         name = settings.collection
+        self.name = name
         try:
             # embedding_function=None: we always pass our own vectors; Chroma's default one would download a model
             self.chunks = self.client.get_or_create_collection(
@@ -135,6 +137,25 @@ class ChromaIndex:
         token = f"{time.time_ns()}-{uuid.uuid4().hex[:8]}"
         self._call(self.state.upsert, ids=["version"], embeddings=[[0.0]], metadatas=[{"token": token}])
         return token
+
+    def model(self) -> str:
+        """The embedding model the index's vectors come from ("" for an index that has not recorded one)."""
+        got = self._call(self.state.get, ids=["model"], include=["metadatas"])
+        metas = got.get("metadatas") or []
+        return str((metas[0] or {}).get("name", "")) if metas else ""
+
+    def check_model(self, name: str, recording: bool) -> None:
+        """Raise `IndexModelMismatch` when the index holds vectors of another model than `name`; record `name`
+        when `recording` and none is recorded (an index from before models were recorded takes the first)."""
+        recorded = self.model()
+        if recorded and recorded != name:
+            raise IndexModelMismatch(
+                f"the index {self.name!r} holds vectors of {recorded}, not of {name}: set "
+                "MKA_RETRIEVAL__EMBEDDING_MODEL back to the model it was built with, or give the new model an index "
+                "of its own (MKA_RETRIEVAL__COLLECTION or the Chroma path) and sync it"
+            )
+        if recording and not recorded:
+            self._call(self.state.upsert, ids=["model"], embeddings=[[0.0]], metadatas=[{"name": name}])
 
     # --- chunks ---------------------------------------------------------------------------------------------
     def add(self, chunks: list[Chunk], vectors: np.ndarray, version: str, root: str) -> None:

@@ -8,6 +8,11 @@ Several processes may share one index (app servers on a Chroma server). Each kee
 vectors, BM25); a search checks the index's version token at most every `refresh_interval_s` and rebuilds the
 snapshot when another process changed the index, at once when Chroma returns a hit the snapshot lacks. Searches keep
 using the old snapshot while a new one is built.
+
+The index records the model its vectors come from; syncing or searching it with another model raises
+`IndexModelMismatch` (the scores would be noise). With `crosslingual_model` set, a second knowledge base over the
+same files (the "channel", its own collection, the multilingual model) is synced alongside, and questions in a
+language the main model does not read are searched there; its chunks have the same ids as the main index's.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ import hashlib
 import json
 import threading
 import time
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -24,7 +30,7 @@ import numpy as np
 
 from retrieval.chunking import chunk_documents
 from retrieval.config import RetrievalSettings
-from retrieval.embedding import Embedder, get_embedder
+from retrieval.embedding import Embedder, get_embedder, model_name
 from retrieval.errors import LoaderError
 from retrieval.index import ChromaIndex
 from retrieval.language import detect_language
@@ -32,6 +38,7 @@ from retrieval.loaders import is_supported, load_file
 from retrieval.metadata import manifest_overrides
 from retrieval.search import HybridSearcher, Snapshot
 from retrieval.types import Hit, SearchFilters, SourceInfo, SyncReport
+from retrieval.vectors import vectors_for
 
 # Bump when loaders or chunking change in a way that should re-index unchanged files.
 # 2: structure-aware loaders (table rows, FAQ units, list items), language and visibility on every chunk.
@@ -41,13 +48,25 @@ PIPELINE_VERSION = "2"
 class KnowledgeBase:
     """The shop's knowledge: documents on disk, chunks and vectors in Chroma, a BM25 index in memory."""
 
-    def __init__(self, settings: RetrievalSettings, index: ChromaIndex, embedder: Embedder | None) -> None:
+    def __init__(
+        self,
+        settings: RetrievalSettings,
+        index: ChromaIndex,
+        embedder: Embedder | None,
+        *,
+        channel: KnowledgeBase | None = None,
+        version_tag: str | None = None,
+    ) -> None:
         self.settings = settings
         self.index = index
         self._embedder = embedder
         # Fixed at open: a file's version must not depend on whether the model happened to be loaded yet (a sync
         # killed midway would otherwise redo the files it had finished).
-        self._model_tag = getattr(embedder, "name", None) or settings.embedding_model
+        self.model_name = getattr(embedder, "name", None) or model_name(settings.embedding_model)
+        # what a file's version is hashed with: the main index's model, also for the channel, so that both hold
+        # the same chunk ids (a hit of either can be looked up in the other)
+        self._model_tag = version_tag or self.model_name
+        self.channel = channel
         self._snapshot: Snapshot | None = None
         self._searcher: HybridSearcher | None = None
         self._lock = threading.RLock()
@@ -66,9 +85,14 @@ class KnowledgeBase:
     ) -> KnowledgeBase:
         """Open (or create) the index at `chroma_path`, or on the Chroma server when `settings.chroma_host` is set.
 
-        The embedder is loaded on first use when not given (`get_embedder(settings)`, cached per process).
+        The embedder is loaded on first use when not given (`get_embedder(settings)`, cached per process); so is the
+        cross-lingual channel's, when `settings.crosslingual_model` names one other than the main model.
         """
-        return cls(settings, ChromaIndex(settings, Path(chroma_path)), embedder)
+        kb = cls(settings, ChromaIndex(settings, Path(chroma_path)), embedder)
+        other = settings.channel_settings()
+        if other is not None and model_name(other.embedding_model) != kb.model_name:
+            kb.channel = cls(other, ChromaIndex(other, Path(chroma_path)), None, version_tag=kb._model_tag)
+        return kb
 
     @property
     def embedder(self) -> Embedder:
@@ -100,6 +124,7 @@ class KnowledgeBase:
         started = time.perf_counter()
         report = SyncReport()
         with self._lock:
+            self.index.check_model(self.model_name, recording=True)
             committed = self.index.committed()
             for raw in paths:
                 path = Path(raw).expanduser().resolve()
@@ -148,6 +173,8 @@ class KnowledgeBase:
             self._sweep_orphans()
             if report.changed or self._snapshot is None:
                 self._drop_snapshot()  # rebuilt (with BM25) on the next search
+        if self.channel is not None:  # the same files and chunks; its failures are the main sync's too
+            self.channel.sync(paths, progress)
         report.seconds = time.perf_counter() - started
         return report
 
@@ -184,8 +211,9 @@ class KnowledgeBase:
             report.failed.append((exc.source, exc.reason))
             return
         chunks = chunk_documents(docs, version, self.settings.chunk_chars, self.settings.chunk_overlap)
-        vectors = self._vectors_for(chunks, source, progress)
-        report.embedded_chunks += self._last_embedded
+        batch = self.settings.embedding_batch_size
+        vectors, embedded = vectors_for(chunks, self.index, source, self._embed_texts, batch, progress)
+        report.embedded_chunks += embedded
         # add the new version, then commit it, then drop the old one: a crash in between leaves one usable version
         self.index.add(chunks, vectors, version, str(root))
         info = SourceInfo(
@@ -203,44 +231,8 @@ class KnowledgeBase:
         committed[source] = {"version": version, "root": str(root), "scope": scope, "chunks": len(chunks)}
         (report.updated if previous else report.added).append(source)
 
-    def _vectors_for(self, chunks: list, source: str, progress: bool) -> np.ndarray:
-        """Vectors for `chunks`, reusing stored ones for chunk texts the source already had."""
-        self._last_embedded = 0
-        if not chunks:
-            return np.zeros((0, 1), dtype=np.float32)
-        reuse: dict[str, np.ndarray] = {}
-        old = self.index.source_chunks(source, with_embeddings=True)
-        if old["ids"]:
-            for meta, emb in zip(old["metadatas"], old["embeddings"], strict=False):
-                reuse[(meta or {}).get("text_hash", "")] = np.asarray(emb, dtype=np.float32)
-        todo = [i for i, c in enumerate(chunks) if c.metadata["text_hash"] not in reuse]
-        fresh = self._embed([chunks[i].text for i in todo], progress)
-        self._last_embedded = len(todo)
-        dim = fresh.shape[1] if len(todo) else len(next(iter(reuse.values())))
-        out = np.zeros((len(chunks), dim), dtype=np.float32)
-        for j, i in enumerate(todo):
-            out[i] = fresh[j]
-        for i, c in enumerate(chunks):
-            if c.metadata["text_hash"] in reuse:
-                out[i] = reuse[c.metadata["text_hash"]]
-        return out
-
-    def _embed(self, texts: list[str], progress: bool) -> np.ndarray:
-        """Embed in batches of similar length (padding to the longest text of a batch is what costs time)."""
-        batch = max(self.settings.embedding_batch_size, 1)
-        if len(texts) <= batch:
-            return self.embedder.embed(texts)
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-        starts = range(0, len(texts), batch)
-        if progress:
-            from tqdm import tqdm
-
-            starts = tqdm(starts, desc="embedding", unit="batch", leave=False)
-        parts = [self.embedder.embed([texts[i] for i in order[s : s + batch]]) for s in starts]
-        sorted_vecs = np.concatenate(parts)
-        out = np.empty_like(sorted_vecs)
-        out[np.asarray(order)] = sorted_vecs
-        return out
+    def _embed_texts(self, texts: list[str]) -> np.ndarray:
+        return self.embedder.embed(texts)  # the model loads on the first text to embed
 
     def _remove(self, source: str) -> None:
         # uncommit first: from then on search ignores the source even if deleting its chunks is interrupted
@@ -269,6 +261,7 @@ class KnowledgeBase:
                 detect_language(
                     "warm up the language detector"
                 )  # its model loads once (about 2 s), not mid-query
+                self.index.check_model(self.model_name, recording=False)
                 version = (
                     self.index.version()
                 )  # read first: a change committed meanwhile shows up as a newer one
@@ -298,6 +291,8 @@ class KnowledgeBase:
     def refresh(self) -> None:
         """Forget the in-memory BM25 snapshot now (it is rebuilt on the next search)."""
         self._drop_snapshot()
+        if self.channel is not None:
+            self.channel.refresh()
 
     def refresh_if_moved(self, force: bool = False) -> bool:
         """Rebuild the snapshot if the index's version moved since it was built; True when it did.
@@ -350,6 +345,10 @@ class KnowledgeBase:
         query = (query or "").strip()
         if not query or k <= 0:
             return []
+        if self._crosslingual(query):
+            hits = self.channel.search(query, k, flt, language=language)
+            ranker = self.settings.fusion == "ranker"  # the other fusions' scores are not probabilities
+            return _calibrated(hits, self.settings.crosslingual_calibration if ranker else None)
         self.refresh_if_moved()
         searcher = self._ensure_snapshot()
         # nothing indexed yet (this server started first): look again on every search, reads are cheap
@@ -366,6 +365,20 @@ class KnowledgeBase:
             if self.refresh_if_moved(force=True):
                 hits = self._ensure_snapshot().search(query, qvec, k, flt, prefer_language=prefer)
         return hits
+
+    def _crosslingual(self, query: str) -> bool:
+        """The question is for the channel (see `RetrievalSettings.crosslingual_model`), and the channel holds what
+        the index holds (an index synced before the channel existed has an empty one until its next sync)."""
+        if self.channel is None:
+            return False
+        language = detect_language(query)
+        if language in self.settings.embedding_languages:
+            return False
+        own = self._ensure_snapshot().snapshot
+        if language in own.languages() and not self.settings.crosslingual_for_page_languages:
+            return False
+        self.channel.refresh_if_moved()
+        return self.channel._ensure_snapshot().snapshot.size >= own.size > 0
 
     def chunks(self, filters: SearchFilters | dict | None = None) -> list[Hit]:
         """Every committed chunk that passes `filters`, in index order (what a warm-up reads ahead of the first
@@ -415,6 +428,19 @@ class KnowledgeBase:
     def count(self) -> int:
         """Number of searchable (committed) chunks."""
         return sum(s.chunks for s in self.sources())
+
+
+def _calibrated(hits: list[Hit], calibration: tuple[float, float] | None) -> list[Hit]:
+    """Hits with their probabilities moved in log-odds by (slope, intercept) (see `crosslingual_calibration`)."""
+    if not calibration:
+        return hits
+    slope, intercept = calibration
+    out = []
+    for hit in hits:
+        p = min(max(hit.score, 1e-9), 1 - 1e-9)
+        logit = slope * float(np.log(p / (1 - p))) + intercept
+        out.append(replace(hit, score=float(1.0 / (1.0 + np.exp(-logit)))))
+    return out
 
 
 def _file_visibility(docs: list) -> str:

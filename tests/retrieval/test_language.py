@@ -103,6 +103,36 @@ def test_without_pages_in_its_language_a_question_gets_english_evidence(demo_kb:
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize(
+    ("question", "sections"),
+    [
+        (
+            "Combien de temps ai-je pour renvoyer des chaussures ?",
+            {"policies/returns.md#Return window", "policies/faq.md#Returns and warranty"},
+        ),
+        (
+            "Quels crampons vont sur mes chaussures de randonnée ?",
+            {"policies/compatibility.md#Crampons and boots"},
+        ),
+        (
+            "¿Cuánto tarda en llegar un pedido a Francia?",
+            {"policies/shipping.md#Delivery options and costs", "policies/faq.md#Orders and delivery"},
+        ),
+        (
+            "Si può pagare con la carta regalo?",
+            {"policies/gift-cards.md#Using a gift card", "policies/payment.md#Ways to pay"},
+        ),
+    ],
+)
+def test_a_question_in_another_language_finds_the_section_that_answers_it(
+    demo_kb: KnowledgeBase, question: str, sections: set[str]
+) -> None:
+    # the cross-lingual channel (multilingual USE; MiniLM reads English only): any section that answers, in top 3
+    found = [f"{h.source}#{h.metadata['heading'].split(' > ')[-1]}" for h in demo_kb.search(question, k=3)]
+    assert sections & set(found), found
+
+
+@pytest.mark.slow
 def test_language_can_be_given_or_switched_off_and_filters_restrict(demo_kb: KnowledgeBase) -> None:
     def first_german(language: str | None) -> int:
         hits = demo_kb.search("PayPal", k=30, language=language)
