@@ -107,7 +107,8 @@ def run(questions: list[dict[str, Any]], data_dir: Path, out: Path, llm_base_url
                 try:
                     reply = assistant.turn(message, caller, session)
                 except Exception as exc:  # a crash is a wrong answer, not the end of the benchmark
-                    fh.write(json.dumps({"id": item["id"], "error": f"{type(exc).__name__}: {exc}"}) + "\n")
+                    key = f"{item['id']}#{n}" if item.get("every_turn") else item["id"]
+                    fh.write(json.dumps({"id": key, "error": f"{type(exc).__name__}: {exc}"}) + "\n")
                     break
                 elapsed = (time.perf_counter() - t0) * 1000
                 session = reply.session_id
