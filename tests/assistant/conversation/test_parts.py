@@ -100,8 +100,11 @@ def test_each_part_is_answered_in_one_reply_and_the_whole_message_is_stored(assi
 
 @pytest.mark.parametrize(
     ("message", "language"),
-    [("write me a poem about my cat", "en"), ("schreib mir bitte ein Gedicht über meine Katze", "de"),
-     ("écris-moi un poème sur mon chat, s'il te plaît", "fr")],  # fmt: skip
+    [
+        ("write me a poem about my cat", "en"),
+        ("schreib mir bitte ein Gedicht über meine Katze", "de"),
+        ("écris-moi un poème sur mon chat, s'il te plaît", "fr"),
+    ],  # fmt: skip
 )
 def test_off_topic_gets_a_short_scope_reply_in_the_customer_s_language(assistant, message, language):
     reply = assistant.turn(message, CUSTOMER)

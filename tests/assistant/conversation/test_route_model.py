@@ -41,7 +41,9 @@ def test_a_trained_model_round_trips_through_its_npz_without_pickle(tmp_path):
     message = "please cancel the order I made"
     assert loaded.labels == model.labels
     for label, p in model.probabilities(message).items():
-        assert loaded.probabilities(message)[label] == pytest.approx(p, abs=0.02)  # coefficients stored in float16
+        assert loaded.probabilities(message)[label] == pytest.approx(
+            p, abs=0.02
+        )  # coefficients stored in float16
     assert loaded.predict([message, "a joke please"]) == ["service_question:change_order", "off_topic"]
 
 
@@ -56,7 +58,9 @@ def test_a_missing_model_is_none_and_a_broken_one_names_the_file(tmp_path):
 @pytest.fixture(scope="module")
 def shipped() -> RouteModel:
     model = RouteModel.load(SHIPPED)
-    assert model is not None, f"the demo shop ships its route model at {SHIPPED} (python -m bench.routing --train)"
+    assert model is not None, (
+        f"the demo shop ships its route model at {SHIPPED} (python -m bench.routing --train)"
+    )
     return model
 
 
@@ -72,7 +76,9 @@ def test_the_shipped_model_routes_unseen_customer_requests(shipped):
     }
     got = dict(zip(cases, shipped.predict(list(cases)), strict=True))
     wrong = {text: label for text, label in got.items() if label != cases[text]}
-    assert len(wrong) <= 1, wrong  # a floor, not a perfect score ("mailing list" is a newsletter it never saw)
+    assert len(wrong) <= 1, (
+        wrong
+    )  # a floor, not a perfect score ("mailing list" is a newsletter it never saw)
 
 
 @pytest.mark.skipif(not BITEXT.is_dir(), reason="the public Bitext utterances are not beside this checkout")
