@@ -32,7 +32,7 @@ WORD_NGRAMS = (1, 2)
 CHAR_NGRAMS = (2, 5)
 MAX_WORD_FEATURES = 20_000
 MAX_CHAR_FEATURES = 40_000
-TRAIN_C = 10.0  # inverse regularisation; chosen on the dev split of bench.routing (see its report)
+TRAIN_C = 10.0  # inverse regularisation; one setting, checked on the dev split (99.8%), not searched
 
 
 def split_label(label: str) -> tuple[str, str | None]:
