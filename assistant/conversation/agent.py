@@ -32,8 +32,11 @@ from assistant.conversation.compose import Evidence
 from assistant.conversation.intents import handler_for
 from assistant.conversation.intents.product_discovery import RECOMMEND_WORDS
 from assistant.conversation.language import conversation_language, detect
+from assistant.conversation.parts import Part, answer_parts, split_parts
 from assistant.conversation.policy import Policy
 from assistant.conversation.reply import Caller, DoneEvent, Reply, TokenEvent, TurnEvent
+from assistant.conversation.route_model import FILE_NAME as ROUTE_MODEL_FILE
+from assistant.conversation.route_model import RouteModel
 from assistant.conversation.router import DEFAULT_SEGMENTS, Route, Router, names_marketer_task
 from assistant.conversation.tool_calling import ToolCallingFailed, tool_calling_turn
 from assistant.conversation.turn import Answerer, Turn
@@ -91,6 +94,7 @@ class Agent:
                     segments=_segment_names(),
                     scorers=_catalog_scorers(catalog),
                     shortcuts=_catalog_shortcuts(catalog),
+                    model=RouteModel.load(self.settings.demo_dir / ROUTE_MODEL_FILE),
                 )
             return self._router
 
@@ -199,58 +203,77 @@ class Agent:
     def _routed_turn(self, turn: Turn, history: list[dict]) -> Iterator[TurnEvent]:
         """The router picks the intent and slots; the intent's handler plans and runs the tools.
 
-        A person is brought in only when `escalation` says so (asked, offer accepted, question repeated, upset), or
-        when the customer gives the contact details a handoff was waiting for; the router's own guess of "handoff"
-        ("help me delete my account") is answered instead, with a person offered where the shop's map says so.
+        A message of several parts ("my boots leak. what's your warranty? and do you sell laces?") gets one route
+        and one answer per part, in one reply (`conversation.parts`).
         """
-        route = self._customer_safe(turn.caller, self.router.route(turn.message, history))
-        wanted = escalation.decide(turn.message, history, self._similar) if turn.handoff_allowed else None
-        awaiting = bool(history) and history[-1].get("outcome") == "awaiting_contact"
-        if wanted is not None or (awaiting and route.slots.get("contact")):
-            route.intent = "handoff"
-            route.slots["upset"] = wanted is not None and wanted.reason == "upset"
-        elif route.intent == "handoff":
-            route.intent = _best_other(route, exclude={"handoff"})
-        route = self._service_or_products(turn, route)
+        turn.route_capability = self.router.capability
+        route = self._route(turn, turn.message, history)
+        parts: list[Part] = []
+        if route.intent != "handoff" and not (history and follow_up.is_follow_up(turn.message)):
+            parts = split_parts(turn.message, lambda text: self._route(turn, text, history, whole=False))
+        if len(parts) > 1:
+            yield from answer_parts(turn, parts, history)
+            return
         route = self._resolve_follow_up(turn, route, history)
         turn.intent = route.intent
         yield from handler_for(route.intent)(turn, route, history)
 
-    def _service_or_products(self, turn: Turn, route: Route) -> Route:
+    def _route(self, turn: Turn, message: str, history: list[dict], whole: bool = True) -> Route:
+        """Route `message` (the whole message, or one part of it) for `turn`'s caller.
+
+        A person is brought in only when `escalation` says so (asked, offer accepted, question repeated, upset), or
+        when the customer gives the contact details a handoff was waiting for; the router's own guess of "handoff"
+        ("help me delete my account") is answered instead, with a person offered where the shop's map says so.
+        """
+        route = self._customer_safe(turn.caller, self.router.route(message, history))
+        wanted = (
+            escalation.decide(message, history, self._similar) if turn.handoff_allowed and whole else None
+        )
+        awaiting = bool(history) and history[-1].get("outcome") == "awaiting_contact"
+        if wanted is not None or (whole and awaiting and route.slots.get("contact")):
+            route.intent = "handoff"
+            route.slots["upset"] = wanted is not None and wanted.reason == "upset"
+        elif route.intent == "handoff":
+            route.intent = _best_other(route, exclude={"handoff"})
+        return self._service_or_products(turn, route, message)
+
+    def _service_or_products(self, turn: Turn, route: Route, message: str) -> Route:
         """A customer's request the shop's capability map knows is a service question; so is an unsure product or
         off-topic guess whose best matches in the knowledge base are help pages, not products (the router's examples
         are English; the knowledge base answers in any language it holds)."""
         # A handoff here is the escalation rule's (asked, accepted, repeated, upset): no capability answer overrides it
         if turn.caller.role != "customer" or route.slots.get("skus") or route.intent == "handoff":
             return route
-        if route.intent == "small_talk" and (len(turn.message.split()) < 3 or only_fillers(turn.message)):
+        if route.intent == "small_talk" and (len(message.split()) < 3 or only_fillers(message)):
             return route  # "Hallo, guten Tag" is a greeting in any language, whatever the help pages hold
         # A shortcut of the catalog parser ("the lightest tent", "X vs Y") named its intent outright.
         shortcut = route.intent == "catalog_query" and set(route.scores) == {"catalog_query"}
-        if not shortcut and turn.capability_for(turn.message) is not None:
+        if not shortcut and turn.capability_for(message) is not None:
             route.intent = "service_question"  # "pls remove all my data": the shop's map knows where to go
             return route
         if route.intent in MARKETER_INTENTS or route.intent == "small_talk":
             # "i want a copy of my data" is no ad copy; "Wie lange sind Gutscheine gültig?" no greeting
-            if not names_marketer_task(turn.message) and self._help_pages_lead(turn.message, turn.language):
+            if not names_marketer_task(message) and self._help_pages_lead(message, turn.language):
                 route.intent = "service_question"
             return route
         if route.intent not in _REROUTABLE or shortcut:
             return route
-        if route.intent == "product_discovery" and RECOMMEND_WORDS.search(turn.message):
+        if route.intent == "product_discovery" and RECOMMEND_WORDS.search(message):
             return route
-        if route.intent == "product_discovery" and self._asks_about_named_product(turn.message):
+        if route.intent == "product_discovery" and self._asks_about_named_product(message):
             # "does the Meadow 6 take longer to arrive?" wants an answer, not a list of products: the catalog
             # handler answers from the row, or passes it to the help pages
             route.intent = "catalog_query"
             return route
         unsure_off_topic = route.intent == "off_topic" and route.confidence < UNSURE_OFF_TOPIC
+        if route.intent == "off_topic" and not unsure_off_topic:
+            return route  # "schreib mir ein Gedicht": a scope reply, whatever the help pages hold
         if (
             route.intent in ("product_discovery", "catalog_query")
             or unsure_off_topic
             or turn.language != "en"
         ):
-            if self._help_pages_lead(turn.message, turn.language):
+            if self._help_pages_lead(message, turn.language):
                 route.intent = "service_question"
         return route
 

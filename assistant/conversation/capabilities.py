@@ -92,6 +92,10 @@ class CapabilityMap(BaseModel):
         except ValueError as exc:
             raise ValueError(f"{path}: {exc}") from exc
 
+    def by_id(self, capability_id: str) -> Capability | None:
+        """The capability with this id, or None where the map has none (a model trained for another map)."""
+        return next((c for c in self.capabilities if c.id == capability_id), None)
+
     def _matrix(self, embedder: Embedder) -> tuple[np.ndarray, list[int]]:
         with self._lock:
             if self._vectors is None:

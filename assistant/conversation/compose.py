@@ -97,8 +97,9 @@ def sentences(text: str, heading: str = "") -> list[str]:
 
 
 def chunks(text: str) -> Iterator[str]:
-    """Text in word-sized pieces, for streaming composed text the same way as model tokens."""
-    for match in re.finditer(r"\S+\s*", text):
+    """Text in word-sized pieces, for streaming composed text the same way as model tokens. Leading whitespace is
+    kept: "\n\nIf you would rather..." said after a sentence starts a new paragraph, not "...[1].If you"."""
+    for match in re.finditer(r"\s*\S+\s*", text):
         yield match.group(0)
 
 

@@ -1,9 +1,13 @@
 """The intent router used with models that cannot call tools (the tiny default model).
 
-Two parts: (1) embedding similarity of the message to labelled example utterances (`router_examples.yaml`): each intent
-scores the mean of its top-3 cosine similarities; (2) slot rules (regular expressions and known names): SKUs from the
-catalog, customer ids like ``C00042``, channel names, segment names, counts ("3 ads"), price limits, contact details.
-A few keyword rules nudge the scores where the embedding alone is weak (short words such as "human" or "ads").
+Three parts: (1) embedding similarity of the message to labelled example utterances (`router_examples.yaml`): each
+intent scores the mean of its top-3 cosine similarities; it carries messages in any language the embedder knows;
+(2) where the shop ships one, a learned classifier (`route_model.RouteModel`: TF-IDF n-grams and a logistic
+regression trained on these examples, the shop's capability examples and public customer-service utterances) adds its
+probability of each intent, and names the capability of the shop's map the message asks for; (3) slot rules (regular
+expressions and known names): SKUs from the catalog, customer ids like ``C00042``, channel names, segment names,
+counts ("3 ads"), price limits, contact details. A few keyword rules nudge the scores where the embedding alone is
+weak (short words such as "human" or "ads").
 
 The router only proposes; the agent plans tool calls from the route and the policy decides what may run.
 """
@@ -21,6 +25,8 @@ from typing import Any, Protocol
 import numpy as np
 import yaml
 
+from assistant.conversation.route_model import RouteModel, split_label
+
 EXAMPLES_PATH = Path(__file__).with_name("router_examples.yaml")
 INTENTS = (
     "service_question",
@@ -33,6 +39,11 @@ INTENTS = (
     "off_topic",
 )
 TOP_N = 3  # examples averaged per intent: robust to one odd example, still sharp
+# The classifier's weight beside the cosines (0.3-0.8): a sure classifier (p near 1) outweighs the usual gap between
+# two intents' cosines; an unsure one (a message in a language it was not trained on) barely moves them.
+MODEL_WEIGHT = 0.3
+CAPABILITY_PROBABILITY = 0.5  # the classifier names a capability only when this sure of it
+OFF_TOPIC_PROBABILITY = 0.8  # this sure of "off topic", no catalog shortcut is tried ("a poem about my cat")
 
 # Channels of the ad-copy drafter, with the words people use for them. The first alias wins on ties.
 CHANNEL_ALIASES: dict[str, tuple[str, ...]] = {
@@ -121,6 +132,15 @@ _NUDGES: list[tuple[str, re.Pattern[str], float]] = [
 ]
 
 
+def _sure_capability(probabilities: dict[str, float]) -> str | None:
+    """The capability of the most probable label, where that label is one and the classifier is sure of it."""
+    if not probabilities:
+        return None
+    label, p = max(probabilities.items(), key=lambda kv: kv[1])
+    capability = split_label(label)[1]
+    return capability if capability and p >= CAPABILITY_PROBABILITY else None
+
+
 def names_marketer_task(message: str) -> bool:
     """Whether `message` uses the words of a marketing task (ads, copy, segments, a customer id)."""
     return any(
@@ -184,8 +204,10 @@ class Router:
         segments: Iterable[str] = DEFAULT_SEGMENTS,
         scorers: Iterable[Scorer] = (),
         shortcuts: Iterable[Shortcut] = (),
+        model: RouteModel | None = None,
     ):
         self.embedder = embedder
+        self.model = model
         self.scorers = list(scorers)
         self.shortcuts = list(shortcuts)
         self.examples = examples if examples is not None else load_examples()
@@ -215,8 +237,17 @@ class Router:
                 self._labels = labels
             return self._labels, self._matrix
 
-    def scores(self, message: str) -> dict[str, float]:
-        """Every intent's score for `message`: mean of its top-3 example similarities plus keyword nudges."""
+    def label_probabilities(self, message: str) -> dict[str, float]:
+        """The classifier's probability of each route label (empty without a model)."""
+        return self.model.probabilities(message) if self.model is not None else {}
+
+    def capability(self, message: str) -> str | None:
+        """The id of the shop's capability the classifier is sure `message` asks for, if any."""
+        return _sure_capability(self.label_probabilities(message))
+
+    def scores(self, message: str, probabilities: dict[str, float] | None = None) -> dict[str, float]:
+        """Every intent's score for `message`: mean of its top-3 example similarities, plus the classifier's
+        probability of the intent (weighted), plus keyword nudges."""
         labels, matrix = self._example_matrix()
         query = np.asarray(self.embedder.embed([message]), dtype=np.float32)[0]
         sims = matrix @ query
@@ -225,6 +256,11 @@ class Router:
         for intent in self.examples:
             top = np.sort(sims[label_arr == intent])[::-1][:TOP_N]
             out[intent] = float(top.mean())
+        probabilities = self.label_probabilities(message) if probabilities is None else probabilities
+        for label, p in probabilities.items():
+            intent = split_label(label)[0]
+            if intent in out:
+                out[intent] += MODEL_WEIGHT * p
         for intent, pattern, bonus in _NUDGES:
             if intent in out and pattern.search(message):
                 out[intent] += bonus
@@ -237,16 +273,25 @@ class Router:
         return out
 
     def route(self, message: str, history: list[dict[str, Any]] | None = None) -> Route:
-        """Route one message. A short follow-up that matches nothing well keeps the previous turn's intent."""
-        for shortcut in self.shortcuts:
-            intent = shortcut(message)
-            if intent in self.examples:
-                return Route(intent=intent, confidence=1.0, slots=self.slots(message), scores={intent: 1.0})
-        scores = self.scores(message)
+        """Route one message. A short follow-up that matches nothing well keeps the previous turn's intent.
+
+        The slots carry ``capability`` where the classifier is sure the message asks for one of the shop's."""
+        probabilities = self.label_probabilities(message)
+        if probabilities.get("off_topic", 0.0) < OFF_TOPIC_PROBABILITY:
+            for shortcut in self.shortcuts:
+                intent = shortcut(message)
+                if intent in self.examples:
+                    return Route(
+                        intent=intent, confidence=1.0, slots=self.slots(message), scores={intent: 1.0}
+                    )
+        scores = self.scores(message, probabilities)
         ranked = sorted(scores.items(), key=lambda kv: -kv[1])
         intent, best = ranked[0]
         margin = best - ranked[1][1] if len(ranked) > 1 else best
         slots = self.slots(message)
+        capability = _sure_capability(probabilities)
+        if capability and intent == "service_question":
+            slots["capability"] = capability
         previous = next((t.get("intent") for t in reversed(history or []) if t.get("intent")), None)
         # "and in blue?" or "make it 2 variants": weak, short, and the last turn was a task -> continue that task.
         if (

@@ -79,6 +79,8 @@ class Turn:
     capabilities: Any = None  # the shop's CapabilityMap (conversation.capabilities)
     # what the reply is about (handlers fill it; follow_up.about_of completes it)
     about: About = field(default_factory=About)
+    # The router's classifier: question -> the id of the capability it asks for, or None (then the map's examples)
+    route_capability: Any = None
     _capability_matches: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def capability_for(self, question: str) -> Any:
@@ -86,8 +88,12 @@ class Turn:
         if self.capabilities is None or not self.capabilities.capabilities:
             return None
         if question not in self._capability_matches:  # the agent and the handler both ask: embed once
-            match = self.capabilities.match(question, self.services["embedder"])
-            self._capability_matches[question] = None if match is None else match.capability
+            named = self.route_capability(question) if self.route_capability is not None else None
+            found = self.capabilities.by_id(named) if named else None
+            if found is None:
+                match = self.capabilities.match(question, self.services["embedder"])
+                found = None if match is None else match.capability
+            self._capability_matches[question] = found
         return self._capability_matches[question]
 
     def __post_init__(self) -> None:

@@ -76,6 +76,19 @@ def test_router_accuracy_on_held_out_phrases(real_router: Router):
     assert accuracy >= 0.85, f"accuracy {accuracy:.2f}; wrong: {wrong}"
 
 
+@pytest.mark.slow
+def test_router_with_the_shop_s_classifier_keeps_its_accuracy_on_held_out_phrases(real_router: Router):
+    """The classifier is trained mostly on English; the embedding part still carries German, French and Spanish."""
+    from assistant.conversation.route_model import FILE_NAME, RouteModel
+    from assistant.settings import Settings
+
+    model = RouteModel.load(Settings.model_fields["demo_dir"].default / FILE_NAME)
+    router = Router(real_router.embedder, model=model)
+    wrong = [(p, e, got) for p, e in HELD_OUT if (got := router.route(p).intent) != e]
+    accuracy = 1 - len(wrong) / len(HELD_OUT)
+    assert accuracy >= 0.85, f"accuracy {accuracy:.2f}; wrong: {wrong}"
+
+
 class _BagOfWords:
     """A tiny deterministic embedder for the slot and follow-up logic (no model needed)."""
 

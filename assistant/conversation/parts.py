@@ -1,0 +1,110 @@
+"""One message, several parts: "My boots came apart after a month. Do you repair them? And do you sell laces?"
+
+A message is cut into sentences and questions (`generation.split_questions` for "... and can I ..."), each piece is
+routed, and the pieces are grouped into parts that each go to one handler:
+
+- a statement the router is not sure of ("My boots came apart after a month.") is context for the question after it;
+- neighbours routed the same way stay together (the help-page handler answers several questions itself);
+- greetings and thanks ("Hi!", "thanks") are dropped when the message asks something else.
+
+    parts = split_parts(message, route_of)     # route_of(text) -> Route
+    [Part(text="My boots came apart after a month. Do you repair them?", route=...), Part(text="And do you ...")]
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from assistant.conversation.intents import handler_for
+from assistant.conversation.reply import TokenEvent, TurnEvent
+from assistant.conversation.router import Route
+from assistant.conversation.turn import Turn
+
+MAX_PARTS = (
+    4  # more pieces than this: the message is answered whole (a pasted text is not a list of questions)
+)
+SURE_STATEMENT = (
+    0.5  # a statement routed at least this surely is a request of its own ("I want to cancel my order.")
+)
+_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+(?=\S)")
+_DROPPABLE = frozenset({"small_talk"})
+# A reply of several parts keeps the outcome that matters most for the customer: a handoff, a contact asked for,
+# then something not found (a person is offered), then an offer.
+_OUTCOME_ORDER = ("handoff", "awaiting_contact", "not_found", "offered", "answered")
+
+
+@dataclass
+class Part:
+    """A piece of the message and where it goes."""
+
+    text: str
+    route: Route
+
+    @property
+    def key(self) -> tuple[str, str | None]:
+        return self.route.intent, self.route.slots.get("capability")
+
+
+def pieces(message: str) -> list[str]:
+    """The message's sentences, each cut further at a joined second question ("... and can I pay by card?")."""
+    from generation import split_questions
+
+    out: list[str] = []
+    for sentence in _SENTENCE_END.split(message.strip()):
+        out += split_questions(sentence) or [sentence]
+    return [p.strip() for p in out if p.strip()]
+
+
+def split_parts(message: str, route_of: Callable[[str], Route]) -> list[Part]:
+    """The message's parts, each routed; none (answer the message whole) where it makes fewer than two parts."""
+    texts = pieces(message)
+    if len(texts) < 2 or len(texts) > MAX_PARTS:
+        return []
+    routed = [Part(text, route_of(text)) for text in texts]
+    merged: list[Part] = []
+    pending = ""  # unsure statements, carried into the next piece as its context
+    for part in routed:
+        if _is_context(part):
+            pending = f"{pending} {part.text}".strip()
+            continue
+        if pending:
+            part = Part(f"{pending} {part.text}", route_of(f"{pending} {part.text}"))
+            pending = ""
+        if merged and merged[-1].key == part.key:
+            merged[-1] = Part(f"{merged[-1].text} {part.text}", merged[-1].route)
+        else:
+            merged.append(part)
+    if pending:  # a statement at the end belongs to the part before it, or is the whole message
+        if not merged:
+            return []
+        merged[-1] = Part(f"{merged[-1].text} {pending}", merged[-1].route)
+    kept = [p for p in merged if p.route.intent not in _DROPPABLE] or merged
+    return kept if len(kept) > 1 else []
+
+
+def _is_context(part: Part) -> bool:
+    """A statement (no question mark) the router is unsure of: background for the question that follows."""
+    return (
+        not part.text.rstrip().endswith("?")
+        and part.route.confidence < SURE_STATEMENT
+        and (part.route.intent not in _DROPPABLE)
+    )
+
+
+def answer_parts(turn: Turn, parts: list[Part], history: list[dict]) -> Iterator[TurnEvent]:
+    """Each part answered by its own handler, in order, in one reply; the turn keeps the whole message."""
+    message, outcomes = turn.message, []
+    turn.intent = parts[0].route.intent
+    for n, part in enumerate(parts):
+        if n:
+            yield TokenEvent(text="\n\n")
+        turn.message = turn.query = part.text
+        turn.outcome = "answered"
+        yield from handler_for(part.route.intent)(turn, part.route, history)
+        outcomes.append(turn.outcome)
+    turn.message = turn.query = message
+    turn.outcome = min(
+        outcomes, key=lambda o: _OUTCOME_ORDER.index(o) if o in _OUTCOME_ORDER else len(_OUTCOME_ORDER)
+    )
