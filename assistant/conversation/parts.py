@@ -32,7 +32,7 @@ _SENTENCE_END = re.compile(r"(?<=[.!?…])\s+(?=\S)")
 _DROPPABLE = frozenset({"small_talk"})
 # A reply of several parts keeps the outcome that matters most for the customer: a handoff, a contact asked for,
 # then something not found (a person is offered), then an offer.
-_OUTCOME_ORDER = ("handoff", "awaiting_contact", "not_found", "offered", "answered")
+_OUTCOME_ORDER = ("handoff", "awaiting_contact", "not_found", "quoted", "offered", "answered")
 
 
 @dataclass
@@ -101,7 +101,7 @@ def answer_parts(turn: Turn, parts: list[Part], history: list[dict]) -> Iterator
         if n:
             yield TokenEvent(text="\n\n")
         turn.message = turn.query = part.text
-        turn.outcome = "answered"
+        turn.outcome, turn.in_parts = "answered", True
         yield from handler_for(part.route.intent)(turn, part.route, history)
         outcomes.append(turn.outcome)
     turn.message = turn.query = message

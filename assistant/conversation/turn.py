@@ -71,9 +71,9 @@ class Turn:
     query: str = ""  # the question with a follow-up resolved ("and for Summit members?" + the last topic)
     # answered | quoted (a section quoted, not sure it answers) | not_found | offered | awaiting_contact | handoff
     outcome: str = "answered"  # (stored with the turn)
-    confidence: float | None = (
-        None  # the least sure answer shape of the turn (`generation.lead`); None: no answer
-    )
+    # the least sure answer shape of the turn (`generation.lead`); None: no composed answer
+    confidence: float | None = None
+    in_parts: bool = False  # the message has several parts, each answered in turn (`conversation.parts`)
     handoff_offered: bool = False
     handoff_allowed: bool = False  # the customer wants a person (conversation.escalation decided so)
     capabilities: Any = None  # the shop's CapabilityMap (conversation.capabilities)

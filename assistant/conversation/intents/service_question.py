@@ -40,7 +40,8 @@ def service_question(turn: Turn, route: Route, history: list[dict]) -> Iterator[
             offer = offer or match.offer_person
             outcomes.append("answered")
             continue
-        answered = yield from _from_help_pages(turn, question, history, part=len(questions) > 1)
+        several = len(questions) > 1 or turn.in_parts
+        answered = yield from _from_help_pages(turn, question, history, part=several)
         outcomes.append("answered" if answered else "not_found")
     if "not_found" in outcomes and len(questions) > 1:
         turn.outcome, turn.handoff_offered = "not_found", True
