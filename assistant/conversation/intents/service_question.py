@@ -114,6 +114,7 @@ def _case_answer(turn: Turn, question: str, evidence: list[Evidence]) -> Iterato
         )
         for key, values in found.lines
     )
+    turn.confidence = min(turn.confidence if turn.confidence is not None else 1.0, found.confidence)
     if found.clarify:
         turn.action = "clarify"
         yield from turn.say(text)
