@@ -117,7 +117,9 @@ def support(question: str, unit: Unit, units: Sequence[Unit], weights: dict[str,
         # A row of a table that enumerates the asked kind of thing ("Ways to pay": PayPal, Klarna...) says what its
         # headings say of the thing its label names: the PayPal row of "Ways to pay" states that one can pay so.
         own_text = f"{unit.path or unit.heading} {own_text}"
-    own = terms(own_text)
+    mentions = mentions_of(unit) + (named_entities(context, groups=True) if context else [])
+    # A thing the unit names by its group ("other EU countries" for Italy) or another name ("UK") is stated there.
+    own = terms(own_text).union(*(terms(e.surface) for e in asked if covers(mentions, e)))
     total = sum(weights.values()) or 1.0
     share = sum(w for t, w in weights.items() if t in own) / total
     negative = is_negative(unit.text) or (unit.kind == "list_item" and is_negative(unit.lead))
@@ -126,7 +128,6 @@ def support(question: str, unit: Unit, units: Sequence[Unit], weights: dict[str,
     everything = negative and speaks_of_everything(unit.text) and share >= UNIVERSAL_MIN
     if everything:
         share = 1.0
-    mentions = mentions_of(unit) + (named_entities(context, groups=True) if context else [])
     about = everything or all(covers(mentions, e) for e in asked)
     whole = everything or share >= NEAR_ALL or all(t in own for t in weights)
     confidence = share * (1.0 if whole else PART) * (1.0 if about else 0.0)
