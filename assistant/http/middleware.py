@@ -5,8 +5,10 @@ What it installs, outermost first:
 1. CORS limited to `settings.cors_origins` (so even a 413 or 429 carries the headers a browser needs to read it).
 2. `ProtectionMiddleware` (pure ASGI, around the whole stack, so it also covers a mounted Gradio app, other
    middleware's own responses and streamed responses):
-   - a per-client-address rate limit (`settings.limits.rate_per_minute_client`) -> 429 with Retry-After; static assets
-     (scripts, styles, fonts, images) are not counted, because one Gradio page load fetches dozens of them;
+   - a per-client-address rate limit (`settings.limits.rate_per_minute_client`) on every path, mounted apps included
+     -> 429 with Retry-After; a GET of a bundled asset (a path with an `assets` or `static` folder: one Gradio page load
+     fetches dozens of them) counts against a bucket of its own, ASSET_RATE_FACTOR times larger. What a path ends
+     with never matters: "/chat/gradio_api/run/x.js" is an API call;
    - a body size limit checked on Content-Length before reading and again on the bytes actually streamed (a client can
      lie or send chunked) -> 413; `max_body_bytes` for everything but multipart uploads, which get `max_upload_bytes`;
    - for JSON (and text) bodies: strict UTF-8, no NUL bytes, nesting depth at most `MAX_JSON_DEPTH`, valid JSON, and
@@ -57,21 +59,10 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 # Pages under these prefixes may be framed by the shop origins in `cors_origins` (the embeddable widget and its demo).
 FRAMEABLE_PREFIXES: tuple[str, ...] = ("/widget", "/demo/widget")
-_STATIC_SUFFIXES = (
-    ".js",
-    ".mjs",
-    ".css",
-    ".map",
-    ".woff",
-    ".woff2",
-    ".ttf",
-    ".png",
-    ".jpg",
-    ".svg",
-    ".ico",
-    ".webp",
-)
-_STATIC_PARTS = ("/assets/", "/static/", "/gradio_api/file=", "/file=")
+# Folders of bundled files (Gradio's scripts, styles and fonts; the pages' own): the first two segments of the path.
+_ASSET_FOLDERS = frozenset({"assets", "static"})
+# A page load fetches dozens of assets: they have their own bucket, this many times the per-address limit.
+ASSET_RATE_FACTOR = 10
 
 # Gradio's pages run inline bootstrap scripts and compile user JS with `new Function`, hence unsafe-inline/-eval for
 # scripts; everything is served by this server itself (no CDN), so 'self' is the only origin allowed anywhere.
@@ -95,8 +86,13 @@ def json_error(status: int, message: str, headers: dict[str, str] | None = None)
     return JSONResponse({"error": message}, status_code=status, headers=headers)
 
 
-def _is_static(path: str) -> bool:
-    return path.endswith(_STATIC_SUFFIXES) or any(part in path for part in _STATIC_PARTS)
+def is_asset_request(method: str, path: str) -> bool:
+    """A read of a bundled asset: GET or HEAD under an `assets` or `static` folder ("/assets/x.js",
+    "/chat/static/fonts/y.woff2"). Never by suffix: "/chat/gradio_api/run/x.js" and "/docs/a.csv%23.js" are not."""
+    if method not in ("GET", "HEAD"):
+        return False
+    segments = [s for s in path.split("/")[1:3]]
+    return any(s in _ASSET_FOLDERS for s in segments)
 
 
 class _Rejected(StarletteHTTPException):
@@ -122,6 +118,7 @@ class ProtectionMiddleware:
         max_body_bytes: int,
         max_upload_bytes: int,
         limiter: Limiter | None,
+        asset_limiter: Limiter | None = None,
         frame_origins: Iterable[str] = (),
         frameable_prefixes: Iterable[str] = FRAMEABLE_PREFIXES,
         max_json_depth: int = MAX_JSON_DEPTH,
@@ -130,6 +127,7 @@ class ProtectionMiddleware:
         self.max_body_bytes = max_body_bytes
         self.max_upload_bytes = max(max_upload_bytes, max_body_bytes)
         self.limiter = limiter
+        self.asset_limiter = asset_limiter
         self.frameable_prefixes = tuple(frameable_prefixes)
         self.max_json_depth = max_json_depth
         origins = " ".join(o for o in frame_origins if o and o != "*")
@@ -154,9 +152,7 @@ class ProtectionMiddleware:
             await send(message)
 
         try:
-            if self.limiter is not None and not _is_static(path):
-                client = scope.get("client")
-                self.limiter.hit(client[0] if client else "unknown")
+            self._count(scope)
             bad_url = url_problem(scope)
             if bad_url:
                 raise _Rejected(400, bad_url)
@@ -186,6 +182,16 @@ class ProtectionMiddleware:
             if started:  # the status line is gone: end the stream abruptly rather than pretend it completed
                 raise
             await json_error(500, "internal error")(scope, receive, send_with_headers)
+
+    def _count(self, scope: Scope) -> None:
+        """One hit for the client's address on every request (RateLimited -> 429), assets in their own bucket."""
+        client = scope.get("client")
+        key = client[0] if client else "unknown"
+        if is_asset_request(scope.get("method", ""), scope.get("path", "")):
+            if self.asset_limiter is not None:
+                self.asset_limiter.hit(key)
+        elif self.limiter is not None:
+            self.limiter.hit(key)
 
     # ------------------------------------------------------------------------------------------------ the body
     async def _guard_body(self, scope: Scope, receive: Receive) -> Receive:
@@ -379,6 +385,9 @@ def install_protections(
         settings, "client", limits.rate_per_minute_client, what="requests from this address"
     )
     app.state.client_limiter = limiter
+    asset_limiter = RateLimiter(
+        limits.rate_per_minute_client * ASSET_RATE_FACTOR, 60, what="asset requests from this address"
+    )
     # Per conversation: the chat endpoint calls `app.state.session_limiter.hit(session_id)` for a continued session.
     app.state.session_limiter = make_limiter(
         settings, "session", limits.rate_per_minute_session, what="messages in this conversation"
@@ -401,6 +410,7 @@ def install_protections(
             max_body_bytes=limits.max_body_bytes,
             max_upload_bytes=limits.max_upload_bytes,
             limiter=limiter,
+            asset_limiter=asset_limiter,
             frame_origins=settings.cors_origins,
             frameable_prefixes=frameable_prefixes,
         )

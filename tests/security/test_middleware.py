@@ -233,6 +233,36 @@ def test_client_rate_limit(settings):
 
 
 @pytest.mark.parametrize(
+    "path",
+    [
+        "/chat/gradio_api/run/x.js",
+        "/docs/catalog.csv%23.js",
+        "/v1/echo.css",
+        "/gradio_api/file=/x.png",
+        "/a.woff2",
+    ],
+)
+def test_no_path_escapes_the_rate_limit_by_its_suffix(settings, path):
+    settings.limits.rate_per_minute_client = 3
+    client = TestClient(build_app(settings), raise_server_exceptions=False)
+    statuses = [client.post(path).status_code for _ in range(3)] + [client.get(path).status_code]
+    assert statuses[-1] == 429 and 429 not in statuses[:3]
+
+
+def test_assets_have_their_own_bucket_and_it_is_bounded(settings):
+    from assistant.http.middleware import ASSET_RATE_FACTOR, is_asset_request
+
+    assert is_asset_request("GET", "/chat/assets/index-1.js") and is_asset_request("HEAD", "/static/a.css")
+    assert not is_asset_request("POST", "/assets/index.js")
+    assert not is_asset_request("GET", "/chat/gradio_api/run/assets/x.js")
+    settings.limits.rate_per_minute_client = 2
+    client = TestClient(build_app(settings), raise_server_exceptions=False)
+    codes = [client.get("/assets/index.js").status_code for _ in range(2 * ASSET_RATE_FACTOR + 1)]
+    assert codes[-1] == 429 and 429 not in codes[:-1]
+    assert client.post("/v1/echo", json={"message": "hi"}).status_code == 200  # the API bucket is untouched
+
+
+@pytest.mark.parametrize(
     ("kind", "status", "retry_after"),
     [
         ("bad", 400, None),
