@@ -2,7 +2,9 @@
 
 What it installs, outermost first:
 
-1. CORS limited to `settings.cors_origins` (so even a 413 or 429 carries the headers a browser needs to read it).
+1. CORS limited to `settings.cors_origins` (so even a 413 or 429 carries the headers a browser needs to read it), the
+   one CORS policy of the server: CORS headers set by a mounted app (Gradio answers any localhost origin, and any
+   origin off loopback, with credentials) are dropped, unless they declare a public resource (`*`, no credentials).
 2. `ProtectionMiddleware` (pure ASGI, around the whole stack, so it also covers a mounted Gradio app, other
    middleware's own responses and streamed responses):
    - a per-client-address rate limit (`settings.limits.rate_per_minute_client`) on every path, mounted apps included
@@ -272,6 +274,7 @@ class ProtectionMiddleware:
     def _with_security_headers(
         self, scope: Scope, headers: list[tuple[bytes, bytes]]
     ) -> list[tuple[bytes, bytes]]:
+        headers = without_foreign_cors(headers)
         present = {k.lower() for k, _ in headers}
         frameable = scope.get("path", "").startswith(self.frameable_prefixes)
         wanted = [
@@ -285,6 +288,18 @@ class ProtectionMiddleware:
         if scope.get("scheme") == "https":
             wanted.append((b"strict-transport-security", b"max-age=31536000"))
         return headers + [(k, v) for k, v in wanted if k not in present]
+
+
+def without_foreign_cors(headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+    """The response headers without the CORS headers an inner app set, so that the outer CORS policy alone decides;
+    a public resource's `Access-Control-Allow-Origin: *` without credentials is kept (the widget script)."""
+    cors = {k.lower(): v for k, v in headers if k.lower().startswith(b"access-control-")}
+    if not cors:
+        return headers
+    public = (
+        cors.get(b"access-control-allow-origin") == b"*" and b"access-control-allow-credentials" not in cors
+    )
+    return [(k, v) for k, v in headers if public or not k.lower().startswith(b"access-control-")]
 
 
 def _replay_then(receive: Receive, messages: list[Message]) -> Receive:

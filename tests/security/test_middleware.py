@@ -73,7 +73,24 @@ def build_app(settings: Settings) -> FastAPI:
     def asset() -> str:
         return "js"
 
+    @app.get("/public.js")
+    def public() -> JSONResponse:
+        return JSONResponse("js", headers={"Access-Control-Allow-Origin": "*"})
+
+    app.mount("/mounted", _gradio_like_app())
     return app
+
+
+def _gradio_like_app():
+    """A mounted app behind Gradio's own CORS middleware, as `gr.mount_gradio_app` builds it."""
+    from gradio.route_utils import CustomCORSMiddleware
+    from starlette.applications import Starlette
+    from starlette.routing import Route
+
+    inner = Starlette(
+        routes=[Route("/config", lambda _r: JSONResponse({"ids": [1, 2]}), methods=["GET", "POST"])]
+    )
+    return CustomCORSMiddleware(inner, strict_cors=True, parent_app=None)
 
 
 @pytest.fixture
@@ -214,6 +231,30 @@ def test_cors_allows_configured_origin_only(client):
     # Errors from the protections still carry CORS headers, so the widget can read them.
     big = client.post("/v1/echo", json={"message": "x" * 5000}, headers={"Origin": "https://shop.example"})
     assert big.status_code == 413 and big.headers.get("access-control-allow-origin") == "https://shop.example"
+
+
+@pytest.mark.parametrize(
+    "origin", ["http://localhost:9999", "http://127.0.0.1:1", "https://evil.example", "null"]
+)
+@pytest.mark.parametrize("host", ["127.0.0.1:8000", "shop.example.com"])
+def test_a_mounted_app_cannot_answer_other_origins_with_credentials(client, origin, host):
+    for method in ("GET", "POST"):
+        response = client.request(method, "/mounted/config", headers={"Origin": origin, "Host": host})
+        assert response.status_code == 200
+        assert "access-control-allow-origin" not in response.headers, response.headers
+        assert "access-control-allow-credentials" not in response.headers
+    preflight = client.options(
+        "/mounted/config", headers={"Origin": origin, "Host": host, "Access-Control-Request-Method": "POST"}
+    )
+    assert "access-control-allow-origin" not in preflight.headers
+    assert "access-control-allow-credentials" not in preflight.headers
+
+
+def test_the_one_policy_still_serves_listed_origins_and_public_files(client):
+    listed = client.get("/mounted/config", headers={"Origin": "https://shop.example"})
+    assert listed.headers["access-control-allow-origin"] == "https://shop.example"
+    assert "access-control-allow-credentials" not in listed.headers
+    assert client.get("/public.js").headers["access-control-allow-origin"] == "*"
 
 
 def test_client_rate_limit(settings):
