@@ -15,6 +15,7 @@ What it installs, outermost first:
      lie or send chunked) -> 413; `max_body_bytes` for everything but multipart uploads, which get `max_upload_bytes`;
    - for JSON (and text) bodies: strict UTF-8, no NUL bytes, nesting depth at most `MAX_JSON_DEPTH`, valid JSON, and
      no string in it holding a lone surrogate or a NUL (valid JSON can carry ``"\ud800"``; it is not text) -> 400;
+   - a state-changing request with the marketer's session cookie from another origin (`assistant.http.csrf`) -> 403;
    - a customer token in the query string -> 400 saying to use the X-Customer-Token header (URLs end up in logs);
    - a URL whose path or query decodes to invalid UTF-8 or holds control characters -> 400;
    - security headers on every response (CSP that the Gradio pages and the widget work under, nosniff, Referrer-Policy,
@@ -40,6 +41,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.cors import CORSMiddleware
 
 from assistant.errors import AssistantError, RateLimited
+from assistant.http.auth import SESSION_COOKIE
+from assistant.http.csrf import csrf_problem
 from assistant.http.input_guard import (
     MAX_JSON_DEPTH,
     credential_in_query,
@@ -124,6 +127,7 @@ class ProtectionMiddleware:
         frame_origins: Iterable[str] = (),
         frameable_prefixes: Iterable[str] = FRAMEABLE_PREFIXES,
         max_json_depth: int = MAX_JSON_DEPTH,
+        session_cookie: str = "mka_session",
     ):
         self.app = app
         self.max_body_bytes = max_body_bytes
@@ -132,6 +136,7 @@ class ProtectionMiddleware:
         self.asset_limiter = asset_limiter
         self.frameable_prefixes = tuple(frameable_prefixes)
         self.max_json_depth = max_json_depth
+        self.session_cookie = session_cookie
         origins = " ".join(o for o in frame_origins if o and o != "*")
         self._csp_page = f"{_CSP_BASE}; frame-ancestors 'none'"
         self._csp_frameable = f"{_CSP_BASE}; frame-ancestors 'self'{' ' + origins if origins else ''}"
@@ -158,6 +163,9 @@ class ProtectionMiddleware:
             bad_url = url_problem(scope)
             if bad_url:
                 raise _Rejected(400, bad_url)
+            forged = csrf_problem(scope, self.session_cookie)
+            if forged:
+                raise _Rejected(403, forged)
             if credential_in_query(scope.get("query_string", b"")):
                 raise _Rejected(
                     400,
@@ -428,6 +436,7 @@ def install_protections(
             asset_limiter=asset_limiter,
             frame_origins=settings.cors_origins,
             frameable_prefixes=frameable_prefixes,
+            session_cookie=SESSION_COOKIE,
         )
         # Outermost: error responses from the protections still carry CORS headers, so a widget can read them.
         return CORSMiddleware(

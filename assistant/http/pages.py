@@ -61,8 +61,9 @@ async def login_json(body: LoginRequest, request: Request) -> Any:
     return response
 
 
-@router.api_route("/logout", methods=["GET", "POST"], include_in_schema=False)
+@router.post("/logout", include_in_schema=False)
 async def logout(request: Request) -> Response:
+    """A POST (from the workspace's form): a GET changes nothing, so no link or image elsewhere logs a marketer out."""
     response = RedirectResponse("/", status_code=303)
     secure = _secure(request)
     response.delete_cookie(SESSION_COOKIE, path="/", secure=secure, httponly=True, samesite="lax")
