@@ -10,12 +10,14 @@ from fastapi.testclient import TestClient
 from assistant.http.app import create_app
 from assistant.http.csrf import same_origin
 from assistant.settings import Settings
+from tests.conftest import LOCAL_CLIENT
 from tests.ui.fake_assistant import FakeAssistant
 
-OWN = "http://testserver"
+OWN = "http://127.0.0.1:8000"
 FOREIGN = [
-    "http://testserver:8081",
-    "https://testserver.evil.example",
+    "http://127.0.0.1:8081",
+    "http://localhost:8000",
+    "https://127.0.0.1.evil.example",
     "http://evil.example",
     "null",
     "file://",
@@ -24,7 +26,9 @@ FOREIGN = [
 
 @pytest.fixture
 def marketer(settings: Settings) -> TestClient:
-    client = TestClient(create_app(settings, FakeAssistant(settings)), raise_server_exceptions=False)
+    client = TestClient(
+        create_app(settings, FakeAssistant(settings)), raise_server_exceptions=False, **LOCAL_CLIENT
+    )
     login = client.post("/v1/login", json={"username": "marketer", "password": "demo"})
     assert login.status_code == 200 and "mka_session" in client.cookies
     return client
