@@ -20,7 +20,7 @@ from retrieval.embedding import Embedder, SentenceTransformerEmbedder, get_embed
 from retrieval.errors import IndexUnavailable, LoaderError, ModelMissing, RetrievalError
 from retrieval.kb import KnowledgeBase
 from retrieval.language import SUPPORTED_LANGUAGES, detect_language
-from retrieval.loaders import slugify
+from retrieval.loaders import is_supported, slugify
 from retrieval.metadata import default_visibility
 from retrieval.types import Block, Chunk, Citation, Document, Hit, SearchFilters, SourceInfo, SyncReport
 
@@ -43,6 +43,7 @@ __all__ = [
     "SourceInfo",
     "SyncReport",
     "default_visibility",
+    "is_supported",
     "detect_language",
     "get_embedder",
     "slugify",
