@@ -55,6 +55,7 @@ from assistant.workspace.types import (
     NearDocument,
     StaffReply,
 )
+from generation import csv_writer  # every CSV the pages write neutralises formulas (generation/csv_cells.py)
 
 __all__ = [
     "Assistant",
@@ -105,4 +106,5 @@ __all__ = [
     "Unavailable",
     "UploadResult",
     "WorkspaceAPI",
+    "csv_writer",
 ]

@@ -88,6 +88,15 @@ def _inside(root: Path, relative: str) -> tuple[Path, Path] | None:
     return None
 
 
+def is_shop_document(source: str) -> bool:
+    """Whether a file is a shop document at all: what a folder sync indexes (`retrieval.is_supported`), so never a
+    hidden folder's file (``.assistant/capabilities.yaml``), a README (notes about the data) or a folder manifest."""
+    from retrieval import is_supported
+
+    path = Path(source)
+    return not any(part.startswith(".") for part in path.parts) and is_supported(path)
+
+
 @dataclass(frozen=True)
 class ShelvedDocument:
     """A document file found under one of the shelf's folders, with the visibility the rule gave it."""
@@ -119,6 +128,8 @@ class DocumentShelf:
                 if found is not None:
                     base, candidate = found
                     source = candidate.relative_to(base).as_posix()
+                    if not is_shop_document(source):
+                        break
                     meta = self._indexed_metadata(source, base)
                     return ShelvedDocument(candidate, source, base, visibility_of(source, meta, base))
         raise NotFound(f"no document named {path!r}")

@@ -6,6 +6,7 @@ and `bench/attack_inputs.py` hold the categories.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import socket
@@ -37,6 +38,8 @@ class Attempt:
     status: int | None = None
     outcome: str = ""  # refused | answered | server_error | leak | accepted | no_response
     note: str = ""
+    seconds: float = 0.0  # wall time of the request
+    sent_bytes: int = 0  # the request's body
 
 
 @dataclass
@@ -136,8 +139,12 @@ class Probe:
         **kwargs: Any,
     ) -> httpx.Response | None:
         attempt = Attempt(self.category, name, method, path[:200])
+        started = time.perf_counter()
         try:
             response = self.client.request(method, path, **kwargs)
+            attempt.seconds = round(time.perf_counter() - started, 3)
+            with contextlib.suppress(httpx.RequestNotRead):
+                attempt.sent_bytes = len(response.request.content)
         except httpx.HTTPError as exc:
             # A server that stops reading a body over its limit may close before the client finished sending it.
             attempt.outcome, attempt.note = (

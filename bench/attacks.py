@@ -3,7 +3,10 @@ temporary data directory, attacked from outside over HTTP.
 
 Categories (`bench/attack_cases.py`): forged and expired cookies, tokens for other customers, role and tool-call
 injection in payloads, prompt injection through an uploaded document, internal documents requested anonymously,
-malformed bodies and URLs, floods over the rate limits. Each category sends from its own loopback address
+malformed bodies and URLs, floods over the rate limits; and the second round (`bench/attack_round2.py`): regular
+expressions that stall on adversarial text, rate limits dodged by a path's suffix, Gradio's CORS, cross-site requests
+with the marketer's cookie, formulas in CSV exports, the demo password from the network, anonymous uploads and
+unknown functions on the Gradio pages. Each category sends from its own loopback address
 (127.0.0.N), so one category's flood never throttles another.
 
 Every attempt must be refused with a 4xx (a redirect to the login page counts) or answered safely; a 5xx, an
@@ -101,6 +104,7 @@ def run_suite(only: set[str] | None, data_dir: Path | None, index: bool, out: Pa
         internal_docs,
     )
     from bench.attack_inputs import builtin_names, floods, malformed, uploads
+    from bench.attack_round2 import CATEGORIES as ROUND_TWO
 
     categories: dict[str, Callable[[Run], None]] = {
         "cookies": forged_cookies,
@@ -111,6 +115,7 @@ def run_suite(only: set[str] | None, data_dir: Path | None, index: bool, out: Pa
         "builtin_names": builtin_names,
         "malformed": malformed,
         "floods": floods,
+        **ROUND_TWO,
     }
     if only and only - set(categories):
         raise SystemExit(
@@ -137,6 +142,8 @@ def run_suite(only: set[str] | None, data_dir: Path | None, index: bool, out: Pa
         server.stop()
         if temp is not None:
             shutil.rmtree(temp, ignore_errors=True)
+    from bench.attack_round2 import slowest_small_request
+
     summary = summarize(run.attempts)
     report = {
         "suite": "attacks",
@@ -167,6 +174,7 @@ def run_suite(only: set[str] | None, data_dir: Path | None, index: bool, out: Pa
             "failed": [asdict(c) for c in run.controls if c.outcome != "answered"],
         },
         "health_after": health,
+        "slowest_request_under_4kb": slowest_small_request([*run.attempts, *run.controls]),
         "seconds": round(elapsed, 1),
         "failures": [asdict(a) for a in run.attempts if a.outcome in FAILURES],
         "attempts": [asdict(a) for a in run.attempts],

@@ -26,6 +26,7 @@ from generation.copywriter import (
     get_channel,
     validate_draft,
 )
+from generation.csv_cells import CsvDictWriter, csv_writer, safe_cell
 from generation.errors import (
     BackendBusy,
     BackendError,
@@ -45,6 +46,9 @@ from generation.terms import english_terms
 from generation.toolcalls import MalformedToolCall
 
 __all__ = [
+    "CsvDictWriter",
+    "csv_writer",
+    "safe_cell",
     "LLM",
     "CaseAnswer",
     "answer_case",

@@ -266,7 +266,7 @@ def _superlative_claims(text: str, toks: list[_Tok], add) -> None:
     lex = _lexicon()
     for i, tok in enumerate(toks):
         w = tok.low
-        if re.fullmatch(r"[a-zäöü]{2,}(?:est)", w) and w not in lex["not_superlative"]:
+        if re.fullmatch(r"(?<![a-zäöü])[a-zäöü]{2,}(?:est)", w) and w not in lex["not_superlative"]:
             add("superlative", ("@sup", w), tok.start, tok.end)
         elif w in ("most", "least", "meisten") and i + 1 < len(toks):
             nxt = toks[i + 1].low

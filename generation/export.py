@@ -3,11 +3,11 @@ position" / "Description N position"), a plain CSV for other channels, and JSON 
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 
 from generation.copywriter import CopyResult, Draft
+from generation.csv_cells import CsvDictWriter
 
 RSA_COLUMNS = (
     ["Campaign", "Ad group", "Ad type"]
@@ -46,12 +46,12 @@ def to_csv(result: CopyResult, *, campaign: str = "Campaign", ad_group: str = "A
     """CSV text. Google RSA drafts use the Google Ads Editor layout; other channels one column per field."""
     buffer = io.StringIO()
     if result.channel == "google-rsa":
-        writer = csv.DictWriter(buffer, fieldnames=RSA_COLUMNS)
+        writer = CsvDictWriter(buffer, fieldnames=RSA_COLUMNS)
         writer.writeheader()
         writer.writerows(rsa_rows(result, campaign, ad_group))
         return buffer.getvalue()
     names = list(result.drafts[0].fields) if result.drafts else []
-    writer = csv.DictWriter(buffer, fieldnames=["Channel", "Variant", "Angle", *names])
+    writer = CsvDictWriter(buffer, fieldnames=["Channel", "Variant", "Angle", *names])
     writer.writeheader()
     for draft in result.drafts:
         writer.writerow(

@@ -51,6 +51,8 @@ def _numbers() -> dict[str, int]:
     return {str(k): int(v) for k, v in _data()["number_words"].items()}
 
 
+# Words in one spelled number: the bound that keeps the chain's backtracking linear in the text's length.
+MAX_NUMBER_WORDS = 6
 _DIGITS = r"\d{1,3}(?:[.,\u202f']\d{3})+(?:[.,]\d+)?|\d+(?:[.,]\d+)?"
 
 
@@ -58,8 +60,11 @@ _DIGITS = r"\d{1,3}(?:[.,\u202f']\d{3})+(?:[.,]\d+)?|\d+(?:[.,]\d+)?"
 def _patterns() -> list[tuple[str, re.Pattern[str]]]:
     d = _data()
     words = _alt([w for w in _numbers() if len(w) > 2])
-    # "one hundred and sixty-nine", "twenty-one", "thirty"; "and" only after hundred / thousand ("two and three")
-    spelled = rf"\b(?:{words})(?:(?:(?<=hundred)|(?<=thousand))\s+and\s+(?:{words})|[\s-]+(?:{words}))*\b"
+    # "one hundred and sixty-nine", "twenty-one", "thirty"; "and" only after hundred / thousand ("two and three").
+    # The chain is bounded: an unbounded one, tried again by the range and unit around it, backtracks in cubic time
+    # over "one-one-one-..." (2 KB took a minute). It reads up to MAX_NUMBER_WORDS parts ("nine hundred and
+    # ninety-nine thousand" is five).
+    spelled = rf"\b(?:{words})(?:(?:(?<=hundred)|(?<=thousand))\s++and\s++(?:{words})|[\s-]++(?:{words})){{0,{MAX_NUMBER_WORDS - 1}}}\b"
     # never inside a word, a decimal or a ranking ("#1 v-peg set" holds no volts)
     digits = rf"(?<![#\w.,]){_DIGITS}"
     num = rf"(?P<num>{digits}|{spelled})"
@@ -200,7 +205,7 @@ def _is_discount(text: str, start: int, end: int) -> bool:
     d = _data()["discount_context"]
     before, after = text[max(0, start - 14) : start].lower(), text[end : end + 14].lower()
     return bool(re.search(rf"\b(?:{_alt(d['before'])})\W*$", before)) or bool(
-        re.match(rf"\s*(?:{_alt(d['after'])})\b", after)
+        re.match(rf"(?:{_alt(d['after'])})\b", after.lstrip())
     )
 
 
@@ -213,22 +218,25 @@ def extract_facts(text: str) -> list[Fact]:
 # Help pages and catalog rows come back turn after turn; their figures are read once (Fact is frozen).
 @lru_cache(maxsize=8192)
 def _extract_facts(text: str) -> tuple[Fact, ...]:
-    taken: list[tuple[int, int]] = []
+    # One flag per character: a list of taken spans made the overlap check quadratic ("1-1-1-..." holds a fact per
+    # digit).
+    taken = bytearray(len(text))
     facts: list[Fact] = []
     for kind, pattern in _patterns():
         for m in _matches(kind, pattern, text):
             start, end = m.span()
-            if any(start < e and s < end for s, e in taken):
+            if taken.find(1, start, end) != -1:
                 continue
             found = _facts_of(kind, m, text)
             if found:
-                taken.append((start, end))
+                taken[start:end] = b"\x01" * (end - start)
                 facts += found
     facts.sort(key=lambda f: f.start)
     return tuple(facts)
 
 
-_LABELLED_LINE = re.compile(r"[^\n]*[:=][ \t]*['\"]?\d[^\n]*")
+# Anchored at a line's start: unanchored, every position of a long line without a label would scan to its end.
+_LABELLED_LINE = re.compile(r"^[^\n]*[:=][ \t]*['\"]?\d[^\n]*", re.M)
 
 
 def _matches(kind: str, pattern: re.Pattern[str], text: str) -> Iterator[re.Match[str]]:

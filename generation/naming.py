@@ -53,8 +53,12 @@ def singular(phrase: str) -> str:
     return " ".join([*words[:-1], last])
 
 
+# Each trailing part is atomic: the nested quantifiers over digits and spaces, tried again for "$" at every space,
+# backtracked polynomially on a long name of numbers. Anchored at the end, it is still tried from every space: it
+# reads only a name's last TRAILING_CHARS (a trailing size is a few words).
+TRAILING_CHARS = 60
 _TRAILING = re.compile(
-    r"(?:\s+(?:\d[\d.,x+/-]*\s?(?:ml|l|g|kg|cm|mm|m|mah|inch|person|pack)?|wide|fit|category|pro|plus|(?:spf|upf)\s?\d+))+$",
+    rf"(?#bounded:{TRAILING_CHARS})(?>\s+(?:\d[\d.,x+/-]*\s?(?:ml|l|g|kg|cm|mm|m|mah|inch|person|pack)?|wide|fit|category|pro|plus|(?:spf|upf)\s?\d+))+$",
     re.I,
 )
 
@@ -65,7 +69,8 @@ def _core_words(product: Named) -> list[str]:
     name = short_name(product.name)
     if ":" in name:
         name = name.split(":")[0]
-    core = _TRAILING.sub("", name).strip()
+    head, tail = name[:-TRAILING_CHARS], name[-TRAILING_CHARS:]
+    core = (head + _TRAILING.sub("", tail)).strip()
     return (core or name).split()
 
 

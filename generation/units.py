@@ -86,21 +86,27 @@ def render_row(fields: dict[str, str]) -> str:
     return f"{label} — " + "; ".join(f"{_bare(k)}: {with_unit(k, v)}" for k, v in rest)
 
 
-_UNIT_IN_HEADER = re.compile(
-    r"^(.*?)\s*\((cm|mm|m|kg|g|l|ml|km|EUR|€|%|days|hours|years)\)\s*$", re.IGNORECASE
-)
+# Searched for at the end and the label taken as what precedes it: "^(.*?)\s*\(" rescans a run of spaces from every
+# position of the lazy label (quadratic in a long header).
+_UNIT_IN_HEADER = re.compile(r"\((cm|mm|m|kg|g|l|ml|km|EUR|€|%|days|hours|years)\)\s*$", re.IGNORECASE)
+
+
+def _header_unit(column: str) -> tuple[str, str] | None:
+    """("Foot length", "cm") for "Foot length (cm)", else None."""
+    m = _UNIT_IN_HEADER.search(column)
+    return (column[: m.start()].rstrip(), m.group(1)) if m else None
 
 
 def _bare(column: str) -> str:
-    m = _UNIT_IN_HEADER.match(column)
-    return m.group(1) if m else column
+    found = _header_unit(column)
+    return found[0] if found else column
 
 
 def with_unit(column: str, value: str) -> str:
     """A cell under "Foot length (cm)" reads "27.3 cm": the unit travels with the figure."""
-    m = _UNIT_IN_HEADER.match(column)
-    if m and re.fullmatch(r"[\d.,\s–-]+", value.strip()):
-        return f"{value.strip()} {m.group(2)}"
+    found = _header_unit(column)
+    if found and re.fullmatch(r"[\d.,\s–-]+", value.strip()):
+        return f"{value.strip()} {found[1]}"
     return value
 
 

@@ -21,7 +21,7 @@ from retrieval.embedding import Embedder, SentenceTransformerEmbedder, UseEmbedd
 from retrieval.errors import IndexModelMismatch, IndexUnavailable, LoaderError, ModelMissing, RetrievalError
 from retrieval.kb import KnowledgeBase
 from retrieval.language import SUPPORTED_LANGUAGES, detect_language
-from retrieval.loaders import slugify
+from retrieval.loaders import is_supported, slugify
 from retrieval.metadata import default_visibility
 from retrieval.types import Block, Chunk, Citation, Document, Hit, SearchFilters, SourceInfo, SyncReport
 
@@ -46,6 +46,7 @@ __all__ = [
     "SyncReport",
     "UseEmbedder",
     "default_visibility",
+    "is_supported",
     "detect_language",
     "embedder_for",
     "get_embedder",

@@ -19,6 +19,8 @@ import pytest  # noqa: E402
 from assistant.settings import REPO_ROOT, Settings  # noqa: E402
 
 SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
+# A TestClient that is this machine for real (a loopback peer, a loopback Host): the demo password works only so.
+LOCAL_CLIENT = {"base_url": "http://127.0.0.1:8000", "client": ("127.0.0.1", 50000)}
 
 
 @pytest.fixture

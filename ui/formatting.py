@@ -3,7 +3,6 @@ as one row per line with its character count, and CSV files for download."""
 
 from __future__ import annotations
 
-import csv
 import json
 import tempfile
 from collections.abc import Iterable
@@ -11,7 +10,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from assistant import CitationOut, CopyDrafts, Reply
+from assistant import CitationOut, CopyDrafts, Reply, csv_writer
 
 # Columns people read first, when a result has them.
 PREFERRED_COLUMNS = ("name", "item_id", "sku", "price", "currency", "reason", "size", "share")
@@ -98,7 +97,7 @@ def write_csv(rows: list[dict[str, Any]], prefix: str) -> str:
         "w", suffix=".csv", prefix=prefix, delete=False, newline="", encoding="utf-8"
     )
     with handle:
-        writer = csv.writer(handle)
+        writer = csv_writer(handle)
         writer.writerow(headers)
         writer.writerows(cells)
     return handle.name

@@ -23,6 +23,7 @@ from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Redirect
 from assistant import AssistantAPI, Settings  # noqa: E402
 from assistant.http import create_app, state_of  # noqa: E402
 from ui.chat import CONCURRENCY, build_chat  # noqa: E402
+from ui.gradio_guard import guard_mounted  # noqa: E402
 from ui.workspace import build_workspace  # noqa: E402
 
 STATIC_DIR = Path(__file__).with_name("static")
@@ -81,7 +82,10 @@ def mount_ui(app: FastAPI, settings: Settings) -> None:
     )
     workspace = build_workspace(get_api).queue(default_concurrency_limit=CONCURRENCY)
     theme = gr.themes.Soft(primary_hue="emerald", neutral_hue="slate")
-    gr.mount_gradio_app(app, chat, path="/chat", ssr_mode=False, footer_links=[], theme=theme)
+    # show_error=False: an unexpected error's text (object reprs, handler names, versions) stays in the log.
+    gr.mount_gradio_app(
+        app, chat, path="/chat", ssr_mode=False, footer_links=[], theme=theme, show_error=False
+    )
     gr.mount_gradio_app(
         app,
         workspace,
@@ -91,4 +95,8 @@ def mount_ui(app: FastAPI, settings: Settings) -> None:
         theme=theme,
         auth_dependency=marketer_name,
         allowed_paths=[str(settings.artifacts_dir)],
+        show_error=False,
+        max_file_size=settings.limits.max_upload_bytes,
     )
+    guard_mounted(app, "/chat", chat, uploads=False)  # the customer chat takes no files: no anonymous hosting
+    guard_mounted(app, "/workspace", workspace, uploads=True)

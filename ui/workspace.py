@@ -75,7 +75,10 @@ class _Workspace:
             gr.HTML(f"<style>{ERROR_CSS}</style>", padding=False)
             with gr.Row():
                 gr.Markdown("## Marketer workspace")
-                gr.HTML('<div style="text-align:right"><a href="/logout">Log out</a></div>')
+                gr.HTML(
+                    '<form method="post" action="/logout" style="text-align:right">'
+                    '<button type="submit">Log out</button></form>'
+                )
             with gr.Tab("Chat"):
                 chat_panel(self.get_api, workspace_caller, True, EXAMPLES_MARKETER, elem_prefix="marketer")
             with gr.Tab("Copy drafts", elem_id="tab-copy"):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
 import typer
@@ -11,6 +10,7 @@ from rich.table import Table
 
 from assistant.errors import AssistantError
 from assistant.settings import Settings
+from generation import csv_writer
 
 console = Console()
 segments_app = typer.Typer(help="Customer segments: profiles, plot, export.", invoke_without_command=True)
@@ -141,7 +141,7 @@ def export(
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f".{out.name}.tmp")
     with tmp.open("w", newline="", encoding="utf-8") as fh:
-        writer = csv.writer(fh)
+        writer = csv_writer(fh)
         writer.writerow(["customer_id", "segment", "email", "name", "country", "orders", "spent"])
         for cid in members:
             try:

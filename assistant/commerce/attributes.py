@@ -19,7 +19,8 @@ from typing import Any, Literal
 from assistant.commerce.lexicon import AttributeSpec, Lexicon, lexicon, normalize
 
 Polarity = Literal["yes", "no", "unknown"]
-_CLAUSE_BREAK = re.compile(r"[.;:!?()]+|,\s+|\s+[-–—]\s+")
+# A dash break starts at the first space of a run: from each later space it would rescan the run (quadratic).
+_CLAUSE_BREAK = re.compile(r"[.;:!?()]+|,\s+|(?<!\s)\s+[-–—]\s+")
 _WORD = re.compile(r"[^\W_]+(?:[-'][^\W_]+)*")
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9])")
 _SUFFIXES = ("ables", "able", "ibles", "ible", "ings", "ing", "edly", "ed", "es", "s")

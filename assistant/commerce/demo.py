@@ -17,7 +17,6 @@ so the same seed writes the same files byte for byte.
 
 from __future__ import annotations
 
-import csv
 import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -28,6 +27,7 @@ import yaml
 
 from assistant.commerce.catalog import Catalog, Product
 from assistant.errors import BadInput
+from generation import csv_writer
 
 CUSTOMER_COLUMNS = ("customer_id", "email", "name", "country", "signup_date")
 ORDER_COLUMNS = ("order_id", "customer_id", "sku", "quantity", "unit_price", "currency", "ordered_at")
@@ -320,7 +320,7 @@ def _write_customers(
 
         iterator = tqdm(iterator, desc="demo customers", unit="customer")
     with path.open("w", encoding="utf-8", newline="") as fc:
-        wc = csv.writer(fc, lineterminator="\n")
+        wc = csv_writer(fc, lineterminator="\n")
         wc.writerow(CUSTOMER_COLUMNS)
         for k in iterator:
             cid = f"C{k + 1:05d}"
@@ -351,7 +351,7 @@ def _write_orders(
     currency = shop.products[0].currency
     n_lines = 0
     with path.open("w", encoding="utf-8", newline="") as fo:
-        wo = csv.writer(fo, lineterminator="\n")
+        wo = csv_writer(fo, lineterminator="\n")
         wo.writerow(ORDER_COLUMNS)
         for n, (d, when, cid, lines) in enumerate(all_orders, start=1):
             oid = f"KR-{100000 + n}"

@@ -83,7 +83,8 @@ _MAX_PRICE = re.compile(
     r"(?:€|\$|£|eur|usd|gbp)?\s*(\d+(?:[.,]\d{1,2})?)",
     re.IGNORECASE,
 )
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+# Starts only where a run of address characters starts: from inside the run it would rescan it (quadratic).
+_EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _PHONE = re.compile(r"(?<!\w)\+?\d[\d ()/-]{6,}\d")
 # Keyword nudges: (intent, pattern, bonus). Small bonuses; the embedding still decides between close calls.
 _NUDGES: list[tuple[str, re.Pattern[str], float]] = [

@@ -64,18 +64,44 @@ def refuse_demo_password_off_loopback(settings: Settings, host: str | None = Non
         )
 
 
-def came_from_network(request: Request) -> bool:
-    """True when the request demonstrably reached us over the network: to a non-loopback address, or through a
-    proxy (forwarding headers). Used to keep the demo password to this machine."""
-    if any(h in request.headers for h in ("x-forwarded-for", "forwarded", "x-real-ip")):
-        return True
-    server = request.scope.get("server")
-    host = str(server[0]) if server else ""
+# Headers a proxy, CDN or relay adds to say who the client was (any of them means the request was relayed).
+FORWARDING_HEADERS = frozenset(
+    {
+        "forwarded", "via", "x-real-ip", "cf-connecting-ip", "true-client-ip", "x-client-ip", "x-cluster-client-ip",
+        "fastly-client-ip", "akamai-client-ip", "x-proxyuser-ip", "client-ip",
+    }
+)  # fmt: skip
+FORWARDING_PREFIXES = ("x-forwarded-", "x-original-", "x-forwarded", "x-envoy-external")
+
+
+def _ip_loopback(host: str) -> bool:
     try:
-        ipaddress.ip_address(host.strip("[]"))
+        return ipaddress.ip_address(host.strip().strip("[]")).is_loopback
     except ValueError:
-        return False  # a name, not an address (an in-process test client): nothing says it is remote
-    return not is_loopback(host)
+        return False
+
+
+def _host_header_name(value: str) -> str:
+    value = value.strip().lower()
+    if value.startswith("["):
+        return value[1 : value.find("]")] if "]" in value else value
+    return value.rsplit(":", 1)[0] if value.count(":") == 1 else value
+
+
+def not_local_because(request: Request) -> str | None:
+    """Why this request is not known to come from this machine (None when it is): the socket's peer must be a
+    loopback address, the Host header a loopback name or address, and no forwarding header of any kind present."""
+    relayed = sorted(
+        h for h in request.headers if h in FORWARDING_HEADERS or h.startswith(FORWARDING_PREFIXES)
+    )
+    if relayed:
+        return f"it came through a proxy or relay ({relayed[0]})"
+    peer = request.client.host if request.client else ""
+    if not _ip_loopback(peer):
+        return "it came from another machine"
+    if not is_loopback(_host_header_name(request.headers.get("host", ""))):
+        return "it was addressed to a name other than localhost"
+    return None
 
 
 def came_over_https(request: Request, settings: Settings) -> bool:

@@ -3,7 +3,8 @@
 Which file a path names, and whether the caller may open it, is `assistant.visibility`'s business (the application
 API's `open_document`); this module only renders. Headings get the same slugs the retrieval loaders give chunk anchors (`retrieval.loaders.slugify`), so
 ``/docs/policies/returns.md#return-window`` lands on the cited section. Documents are shop content, but uploads come
-from people: scripts and event handlers are stripped and a strict Content-Security-Policy goes with every page.
+from people: HTML goes through a maintained sanitiser (`nh3`, Ammonia's allow-list: no scripts, styles, event
+handlers, forms or `javascript:` links however encoded) and a strict Content-Security-Policy goes with every page.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import io
 import json
 from pathlib import Path
 
+import nh3
 from bs4 import BeautifulSoup
 from fastapi.responses import FileResponse, HTMLResponse, Response
 from markdown_it import MarkdownIt
@@ -40,21 +42,28 @@ def _markdown(text: str) -> str:
     return md.renderer.render(tokens, md.options, {})
 
 
+HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
+# Ammonia's default tags and attributes, plus the headings' ids (citations link to sections by them).
+_ALLOWED_ATTRIBUTES = {**nh3.ALLOWED_ATTRIBUTES, **{h: {"id"} for h in HEADINGS}}
+_URL_SCHEMES = {"http", "https", "mailto"}
+
+
 def _clean_html(text: str) -> tuple[str, str]:
+    """(title, sanitised body): headings get their slugs first, then the maintained sanitiser decides what stays."""
     soup = BeautifulSoup(text, "html.parser")
-    for tag in soup(["script", "iframe", "object", "embed", "form", "link", "meta", "base"]):
-        tag.decompose()
-    for tag in soup.find_all(True):
-        for attr in list(tag.attrs):
-            value = str(tag.attrs[attr])
-            if attr.lower().startswith("on") or value.strip().lower().startswith("javascript:"):
-                del tag.attrs[attr]
-    for heading in soup.find_all(["h1", "h2", "h3", "h4", "h5", "h6"]):
+    for heading in soup.find_all(list(HEADINGS)):
         if not heading.get("id"):
             heading["id"] = slugify(heading.get_text(" ", strip=True))
     title = soup.title.get_text(strip=True) if soup.title else ""
     body = soup.body or soup
-    return title, "".join(str(child) for child in body.children)
+    raw = "".join(str(child) for child in body.children if getattr(child, "name", None) != "head")
+    clean = nh3.clean(
+        raw,
+        attributes=_ALLOWED_ATTRIBUTES,
+        url_schemes=_URL_SCHEMES,
+        link_rel="noopener noreferrer nofollow",
+    )
+    return title, clean
 
 
 def render(file: Path, path: str, *, private: bool = False) -> Response:

@@ -2,15 +2,20 @@
 
 What it installs, outermost first:
 
-1. CORS limited to `settings.cors_origins` (so even a 413 or 429 carries the headers a browser needs to read it).
+1. CORS limited to `settings.cors_origins` (so even a 413 or 429 carries the headers a browser needs to read it), the
+   one CORS policy of the server: CORS headers set by a mounted app (Gradio answers any localhost origin, and any
+   origin off loopback, with credentials) are dropped, unless they declare a public resource (`*`, no credentials).
 2. `ProtectionMiddleware` (pure ASGI, around the whole stack, so it also covers a mounted Gradio app, other
    middleware's own responses and streamed responses):
-   - a per-client-address rate limit (`settings.limits.rate_per_minute_client`) -> 429 with Retry-After; static assets
-     (scripts, styles, fonts, images) are not counted, because one Gradio page load fetches dozens of them;
+   - a per-client-address rate limit (`settings.limits.rate_per_minute_client`) on every path, mounted apps included
+     -> 429 with Retry-After; a GET of a bundled asset (a path with an `assets` or `static` folder: one Gradio page load
+     fetches dozens of them) counts against a bucket of its own, ASSET_RATE_FACTOR times larger. What a path ends
+     with never matters: "/chat/gradio_api/run/x.js" is an API call;
    - a body size limit checked on Content-Length before reading and again on the bytes actually streamed (a client can
      lie or send chunked) -> 413; `max_body_bytes` for everything but multipart uploads, which get `max_upload_bytes`;
    - for JSON (and text) bodies: strict UTF-8, no NUL bytes, nesting depth at most `MAX_JSON_DEPTH`, valid JSON, and
      no string in it holding a lone surrogate or a NUL (valid JSON can carry ``"\ud800"``; it is not text) -> 400;
+   - a state-changing request with the marketer's session cookie from another origin (`assistant.http.csrf`) -> 403;
    - a customer token in the query string -> 400 saying to use the X-Customer-Token header (URLs end up in logs);
    - a URL whose path or query decodes to invalid UTF-8 or holds control characters -> 400;
    - security headers on every response (CSP that the Gradio pages and the widget work under, nosniff, Referrer-Policy,
@@ -36,6 +41,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.cors import CORSMiddleware
 
 from assistant.errors import AssistantError, RateLimited
+from assistant.http.auth import SESSION_COOKIE
+from assistant.http.csrf import csrf_problem
 from assistant.http.input_guard import (
     MAX_JSON_DEPTH,
     credential_in_query,
@@ -57,21 +64,10 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 # Pages under these prefixes may be framed by the shop origins in `cors_origins` (the embeddable widget and its demo).
 FRAMEABLE_PREFIXES: tuple[str, ...] = ("/widget", "/demo/widget")
-_STATIC_SUFFIXES = (
-    ".js",
-    ".mjs",
-    ".css",
-    ".map",
-    ".woff",
-    ".woff2",
-    ".ttf",
-    ".png",
-    ".jpg",
-    ".svg",
-    ".ico",
-    ".webp",
-)
-_STATIC_PARTS = ("/assets/", "/static/", "/gradio_api/file=", "/file=")
+# Folders of bundled files (Gradio's scripts, styles and fonts; the pages' own): the first two segments of the path.
+_ASSET_FOLDERS = frozenset({"assets", "static"})
+# A page load fetches dozens of assets: they have their own bucket, this many times the per-address limit.
+ASSET_RATE_FACTOR = 10
 
 # Gradio's pages run inline bootstrap scripts and compile user JS with `new Function`, hence unsafe-inline/-eval for
 # scripts; everything is served by this server itself (no CDN), so 'self' is the only origin allowed anywhere.
@@ -95,8 +91,13 @@ def json_error(status: int, message: str, headers: dict[str, str] | None = None)
     return JSONResponse({"error": message}, status_code=status, headers=headers)
 
 
-def _is_static(path: str) -> bool:
-    return path.endswith(_STATIC_SUFFIXES) or any(part in path for part in _STATIC_PARTS)
+def is_asset_request(method: str, path: str) -> bool:
+    """A read of a bundled asset: GET or HEAD under an `assets` or `static` folder ("/assets/x.js",
+    "/chat/static/fonts/y.woff2"). Never by suffix: "/chat/gradio_api/run/x.js" and "/docs/a.csv%23.js" are not."""
+    if method not in ("GET", "HEAD"):
+        return False
+    segments = [s for s in path.split("/")[1:3]]
+    return any(s in _ASSET_FOLDERS for s in segments)
 
 
 class _Rejected(StarletteHTTPException):
@@ -122,16 +123,20 @@ class ProtectionMiddleware:
         max_body_bytes: int,
         max_upload_bytes: int,
         limiter: Limiter | None,
+        asset_limiter: Limiter | None = None,
         frame_origins: Iterable[str] = (),
         frameable_prefixes: Iterable[str] = FRAMEABLE_PREFIXES,
         max_json_depth: int = MAX_JSON_DEPTH,
+        session_cookie: str = "mka_session",
     ):
         self.app = app
         self.max_body_bytes = max_body_bytes
         self.max_upload_bytes = max(max_upload_bytes, max_body_bytes)
         self.limiter = limiter
+        self.asset_limiter = asset_limiter
         self.frameable_prefixes = tuple(frameable_prefixes)
         self.max_json_depth = max_json_depth
+        self.session_cookie = session_cookie
         origins = " ".join(o for o in frame_origins if o and o != "*")
         self._csp_page = f"{_CSP_BASE}; frame-ancestors 'none'"
         self._csp_frameable = f"{_CSP_BASE}; frame-ancestors 'self'{' ' + origins if origins else ''}"
@@ -154,12 +159,13 @@ class ProtectionMiddleware:
             await send(message)
 
         try:
-            if self.limiter is not None and not _is_static(path):
-                client = scope.get("client")
-                self.limiter.hit(client[0] if client else "unknown")
+            self._count(scope)
             bad_url = url_problem(scope)
             if bad_url:
                 raise _Rejected(400, bad_url)
+            forged = csrf_problem(scope, self.session_cookie)
+            if forged:
+                raise _Rejected(403, forged)
             if credential_in_query(scope.get("query_string", b"")):
                 raise _Rejected(
                     400,
@@ -186,6 +192,16 @@ class ProtectionMiddleware:
             if started:  # the status line is gone: end the stream abruptly rather than pretend it completed
                 raise
             await json_error(500, "internal error")(scope, receive, send_with_headers)
+
+    def _count(self, scope: Scope) -> None:
+        """One hit for the client's address on every request (RateLimited -> 429), assets in their own bucket."""
+        client = scope.get("client")
+        key = client[0] if client else "unknown"
+        if is_asset_request(scope.get("method", ""), scope.get("path", "")):
+            if self.asset_limiter is not None:
+                self.asset_limiter.hit(key)
+        elif self.limiter is not None:
+            self.limiter.hit(key)
 
     # ------------------------------------------------------------------------------------------------ the body
     async def _guard_body(self, scope: Scope, receive: Receive) -> Receive:
@@ -266,6 +282,7 @@ class ProtectionMiddleware:
     def _with_security_headers(
         self, scope: Scope, headers: list[tuple[bytes, bytes]]
     ) -> list[tuple[bytes, bytes]]:
+        headers = without_foreign_cors(headers)
         present = {k.lower() for k, _ in headers}
         frameable = scope.get("path", "").startswith(self.frameable_prefixes)
         wanted = [
@@ -279,6 +296,18 @@ class ProtectionMiddleware:
         if scope.get("scheme") == "https":
             wanted.append((b"strict-transport-security", b"max-age=31536000"))
         return headers + [(k, v) for k, v in wanted if k not in present]
+
+
+def without_foreign_cors(headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+    """The response headers without the CORS headers an inner app set, so that the outer CORS policy alone decides;
+    a public resource's `Access-Control-Allow-Origin: *` without credentials is kept (the widget script)."""
+    cors = {k.lower(): v for k, v in headers if k.lower().startswith(b"access-control-")}
+    if not cors:
+        return headers
+    public = (
+        cors.get(b"access-control-allow-origin") == b"*" and b"access-control-allow-credentials" not in cors
+    )
+    return [(k, v) for k, v in headers if public or not k.lower().startswith(b"access-control-")]
 
 
 def _replay_then(receive: Receive, messages: list[Message]) -> Receive:
@@ -379,6 +408,9 @@ def install_protections(
         settings, "client", limits.rate_per_minute_client, what="requests from this address"
     )
     app.state.client_limiter = limiter
+    asset_limiter = RateLimiter(
+        limits.rate_per_minute_client * ASSET_RATE_FACTOR, 60, what="asset requests from this address"
+    )
     # Per conversation: the chat endpoint calls `app.state.session_limiter.hit(session_id)` for a continued session.
     app.state.session_limiter = make_limiter(
         settings, "session", limits.rate_per_minute_session, what="messages in this conversation"
@@ -401,8 +433,10 @@ def install_protections(
             max_body_bytes=limits.max_body_bytes,
             max_upload_bytes=limits.max_upload_bytes,
             limiter=limiter,
+            asset_limiter=asset_limiter,
             frame_origins=settings.cors_origins,
             frameable_prefixes=frameable_prefixes,
+            session_cookie=SESSION_COOKIE,
         )
         # Outermost: error responses from the protections still carry CORS headers, so a widget can read them.
         return CORSMiddleware(

@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 
 from assistant.errors import ConfigError, Unauthorized
 from assistant.http import docs_view
-from assistant.http.auth import SESSION_COOKIE, SESSION_TTL_S, came_from_network, came_over_https
+from assistant.http.auth import SESSION_COOKIE, SESSION_TTL_S, came_over_https, not_local_because
 from assistant.http.schemas import LoginRequest
 from assistant.http.state import app_state, client_of
 
@@ -42,7 +42,10 @@ async def login_form(
     auth = app_state(request).auth
     target = safe_next(next)
     _count_login(request)
-    if not auth.check_password(username, password, local=not came_from_network(request)):
+    refused = _demo_login_refused(request)
+    if refused:
+        return HTMLResponse(_login_html(target, refused), status_code=401)
+    if not auth.check_password(username, password, local=True):
         return HTMLResponse(_login_html(target, "Wrong user name or password."), status_code=401)
     response = RedirectResponse(target, status_code=303)
     _set_session(request, response, auth.issue_session(username))
@@ -54,15 +57,19 @@ async def login_json(body: LoginRequest, request: Request) -> Any:
     """Log a marketer in; the answer sets the session cookie the workspace uses."""
     auth = app_state(request).auth
     _count_login(request)
-    if not auth.check_password(body.username, body.password, local=not came_from_network(request)):
+    refused = _demo_login_refused(request)
+    if refused:
+        raise Unauthorized(refused)
+    if not auth.check_password(body.username, body.password, local=True):
         raise Unauthorized("wrong user name or password")
     response = JSONResponse({"ok": True, "username": body.username})
     _set_session(request, response, auth.issue_session(body.username))
     return response
 
 
-@router.api_route("/logout", methods=["GET", "POST"], include_in_schema=False)
+@router.post("/logout", include_in_schema=False)
 async def logout(request: Request) -> Response:
+    """A POST (from the workspace's form): a GET changes nothing, so no link or image elsewhere logs a marketer out."""
     response = RedirectResponse("/", status_code=303)
     secure = _secure(request)
     response.delete_cookie(SESSION_COOKIE, path="/", secure=secure, httponly=True, samesite="lax")
@@ -96,6 +103,20 @@ def install_api_docs(app: FastAPI) -> None:
             swagger_css_url="/api-docs-assets/swagger-ui.css",
             swagger_favicon_url=favicon,
         )
+
+
+def _demo_login_refused(request: Request) -> str | None:
+    """Without a configured password hash the login takes the demo password, from this machine only: the message
+    for a login from anywhere else (it names the setting), or None."""
+    if app_state(request).settings.marketer_password_hash is not None:
+        return None
+    why = not_local_because(request)
+    if why is None:
+        return None
+    return (
+        f"marketer login refused: {why}, and without MKA_MARKETER_PASSWORD_HASH the only password is the demo one, "
+        "which works from this machine only. Set MKA_MARKETER_PASSWORD_HASH (`mka admin hash-password`)"
+    )
 
 
 def _count_login(request: Request) -> None:

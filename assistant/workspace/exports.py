@@ -7,13 +7,13 @@ edit sends a draft back to review, so what is exported is what was approved).
 
 from __future__ import annotations
 
-import csv
 import io
 import re
 import zipfile
 from collections.abc import Callable
 
 from assistant.workspace.types import DraftRecord, ExportFile
+from generation import CsvDictWriter
 
 RSA_HEADLINES, RSA_DESCRIPTIONS = 15, 4
 RSA_COLUMNS = (
@@ -160,7 +160,7 @@ def channel_csv(records: list[DraftRecord], channel: str, campaign: str) -> str:
     """The channel's CSV for these (approved) drafts."""
     columns, row_of, _ = FORMATS[channel]
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=columns, extrasaction="ignore")
+    writer = CsvDictWriter(buffer, fieldnames=columns, extrasaction="ignore")
     writer.writeheader()
     for record in records:
         writer.writerow(row_of(record, campaign))

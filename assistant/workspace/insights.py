@@ -8,7 +8,6 @@ Wayfair WANDS queries (even query ids; queries of one product class should share
 
 from __future__ import annotations
 
-import csv
 import io
 import re
 from collections import Counter
@@ -18,6 +17,7 @@ import numpy as np
 
 from assistant.storage.insights import AskedQuestion
 from assistant.workspace.types import InsightGroup, InsightReport, NearDocument
+from generation import csv_writer
 
 GROUP_SIMILARITY = 0.45
 EXAMPLES = 3
@@ -124,7 +124,7 @@ INSIGHT_COLUMNS = [
 
 def insights_csv(report: InsightReport) -> str:
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = csv_writer(buffer)
     writer.writerow(INSIGHT_COLUMNS)
     for g in report.groups:
         writer.writerow(

@@ -21,6 +21,7 @@ from assistant.errors import ConfigError
 from assistant.http.app import create_app
 from assistant.security import hash_password, sign_customer
 from assistant.settings import REPO_ROOT, Settings
+from tests.conftest import LOCAL_CLIENT
 
 OLD_SESSION_SECRET = "change-me-demo-session-secret"  # the default the source shipped before issue 12
 OLD_WIDGET_SECRET = "change-me-demo-widget-secret"
@@ -42,7 +43,7 @@ def forged_cookie(secret: str, user: str = "marketer") -> str:
 @pytest.fixture
 def client(settings: Settings) -> TestClient:
     settings.marketer_api_keys = [SecretStr(API_KEY)]
-    return TestClient(create_app(settings), raise_server_exceptions=False)
+    return TestClient(create_app(settings), raise_server_exceptions=False, **LOCAL_CLIENT)
 
 
 # ------------------------------------------------------------------------------------------- forgeable logins

@@ -73,7 +73,24 @@ def build_app(settings: Settings) -> FastAPI:
     def asset() -> str:
         return "js"
 
+    @app.get("/public.js")
+    def public() -> JSONResponse:
+        return JSONResponse("js", headers={"Access-Control-Allow-Origin": "*"})
+
+    app.mount("/mounted", _gradio_like_app())
     return app
+
+
+def _gradio_like_app():
+    """A mounted app behind Gradio's own CORS middleware, as `gr.mount_gradio_app` builds it."""
+    from gradio.route_utils import CustomCORSMiddleware
+    from starlette.applications import Starlette
+    from starlette.routing import Route
+
+    inner = Starlette(
+        routes=[Route("/config", lambda _r: JSONResponse({"ids": [1, 2]}), methods=["GET", "POST"])]
+    )
+    return CustomCORSMiddleware(inner, strict_cors=True, parent_app=None)
 
 
 @pytest.fixture
@@ -216,6 +233,30 @@ def test_cors_allows_configured_origin_only(client):
     assert big.status_code == 413 and big.headers.get("access-control-allow-origin") == "https://shop.example"
 
 
+@pytest.mark.parametrize(
+    "origin", ["http://localhost:9999", "http://127.0.0.1:1", "https://evil.example", "null"]
+)
+@pytest.mark.parametrize("host", ["127.0.0.1:8000", "shop.example.com"])
+def test_a_mounted_app_cannot_answer_other_origins_with_credentials(client, origin, host):
+    for method in ("GET", "POST"):
+        response = client.request(method, "/mounted/config", headers={"Origin": origin, "Host": host})
+        assert response.status_code == 200
+        assert "access-control-allow-origin" not in response.headers, response.headers
+        assert "access-control-allow-credentials" not in response.headers
+    preflight = client.options(
+        "/mounted/config", headers={"Origin": origin, "Host": host, "Access-Control-Request-Method": "POST"}
+    )
+    assert "access-control-allow-origin" not in preflight.headers
+    assert "access-control-allow-credentials" not in preflight.headers
+
+
+def test_the_one_policy_still_serves_listed_origins_and_public_files(client):
+    listed = client.get("/mounted/config", headers={"Origin": "https://shop.example"})
+    assert listed.headers["access-control-allow-origin"] == "https://shop.example"
+    assert "access-control-allow-credentials" not in listed.headers
+    assert client.get("/public.js").headers["access-control-allow-origin"] == "*"
+
+
 def test_client_rate_limit(settings):
     settings.limits.rate_per_minute_client = 5
     client = TestClient(build_app(settings), raise_server_exceptions=False)
@@ -230,6 +271,36 @@ def test_client_rate_limit(settings):
     assert response.headers["x-content-type-options"] == "nosniff"
     other = TestClient(build_app(settings), raise_server_exceptions=False, client=("10.0.0.2", 1234))
     assert other.post("/v1/echo", json={"message": "hi"}).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/chat/gradio_api/run/x.js",
+        "/docs/catalog.csv%23.js",
+        "/v1/echo.css",
+        "/gradio_api/file=/x.png",
+        "/a.woff2",
+    ],
+)
+def test_no_path_escapes_the_rate_limit_by_its_suffix(settings, path):
+    settings.limits.rate_per_minute_client = 3
+    client = TestClient(build_app(settings), raise_server_exceptions=False)
+    statuses = [client.post(path).status_code for _ in range(3)] + [client.get(path).status_code]
+    assert statuses[-1] == 429 and 429 not in statuses[:3]
+
+
+def test_assets_have_their_own_bucket_and_it_is_bounded(settings):
+    from assistant.http.middleware import ASSET_RATE_FACTOR, is_asset_request
+
+    assert is_asset_request("GET", "/chat/assets/index-1.js") and is_asset_request("HEAD", "/static/a.css")
+    assert not is_asset_request("POST", "/assets/index.js")
+    assert not is_asset_request("GET", "/chat/gradio_api/run/assets/x.js")
+    settings.limits.rate_per_minute_client = 2
+    client = TestClient(build_app(settings), raise_server_exceptions=False)
+    codes = [client.get("/assets/index.js").status_code for _ in range(2 * ASSET_RATE_FACTOR + 1)]
+    assert codes[-1] == 429 and 429 not in codes[:-1]
+    assert client.post("/v1/echo", json={"message": "hi"}).status_code == 200  # the API bucket is untouched
 
 
 @pytest.mark.parametrize(

@@ -8,8 +8,9 @@ from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
 from assistant.http.app import create_app
-from assistant.security import sign_customer
+from assistant.security import hash_password, sign_customer
 from assistant.settings import Settings
+from tests.conftest import LOCAL_CLIENT
 from tests.ui.fake_assistant import FakeAssistant
 
 API_KEY = "sessions-marketer-key"
@@ -17,6 +18,7 @@ API_KEY = "sessions-marketer-key"
 
 def _client(settings: Settings, **kwargs) -> TestClient:
     settings.marketer_api_keys = [SecretStr(API_KEY)]
+    kwargs = {**LOCAL_CLIENT, **kwargs}
     return TestClient(create_app(settings, FakeAssistant(settings)), raise_server_exceptions=False, **kwargs)
 
 
@@ -82,8 +84,8 @@ def test_customer_tokens_only_in_the_header(client: TestClient) -> None:
     assert in_header.status_code == 200
 
 
-def _login_cookie(client: TestClient, **headers: str) -> str:
-    response = client.post("/v1/login", json={"username": "marketer", "password": "demo"}, headers=headers)
+def _login_cookie(client: TestClient, password: str = "demo", **headers: str) -> str:
+    response = client.post("/v1/login", json={"username": "marketer", "password": password}, headers=headers)
     assert response.status_code == 200, response.text
     return response.headers["set-cookie"].lower()
 
@@ -94,15 +96,51 @@ def test_cookie_flags_over_plain_http(client: TestClient) -> None:
 
 
 def test_cookie_is_secure_over_https(settings: Settings) -> None:
-    cookie = _login_cookie(_client(settings, base_url="https://testserver"))
+    cookie = _login_cookie(_client(settings, base_url="https://127.0.0.1:8443"))
     assert "secure" in cookie and "httponly" in cookie and "samesite=lax" in cookie
 
 
 def test_forwarded_proto_counts_only_from_a_trusted_proxy(settings: Settings) -> None:
-    untrusted = _client(settings)
-    assert "secure" not in _login_cookie(untrusted, **{"X-Forwarded-Proto": "https"})
-    settings.trusted_proxies = ["testclient"]  # the in-process client's address
-    assert "secure" in _login_cookie(_client(settings), **{"X-Forwarded-Proto": "https"})
+    settings.marketer_password_hash = SecretStr(
+        hash_password("a-real-password")
+    )  # no demo password via a proxy
+    proxied = {"X-Forwarded-Proto": "https"}
+    assert "secure" not in _login_cookie(_client(settings), "a-real-password", **proxied)
+    settings.trusted_proxies = ["127.0.0.1"]  # the in-process client's address
+    assert "secure" in _login_cookie(_client(settings), "a-real-password", **proxied)
+
+
+@pytest.mark.parametrize(
+    ("client_kwargs", "headers"),
+    [
+        ({"client": ("203.0.113.9", 4000)}, {}),  # another machine
+        ({"client": ("10.0.0.5", 4000), "base_url": "http://127.0.0.1:8000"}, {}),
+        ({}, {"Host": "shop.example.com"}),  # a relay on this machine, addressed by name
+        ({}, {"Host": "192.0.2.1:8000"}),
+        *(
+            ({}, {header: "203.0.113.9"})
+            for header in (
+                "X-Forwarded-For", "Forwarded", "X-Real-IP", "CF-Connecting-IP", "True-Client-IP", "X-Client-IP",
+                "X-Original-Forwarded-For", "X-Forwarded-Host", "X-Forwarded-Proto", "Via", "Fastly-Client-IP",
+            )
+        ),
+    ],
+)  # fmt: skip
+def test_the_demo_password_works_from_this_machine_only(settings, client_kwargs, headers) -> None:
+    client = _client(settings, **client_kwargs)
+    for path, kwargs in (
+        ("/v1/login", {"json": {"username": "marketer", "password": "demo"}}),
+        ("/login", {"data": {"username": "marketer", "password": "demo"}}),
+    ):
+        response = client.post(path, headers=headers, follow_redirects=False, **kwargs)
+        assert response.status_code == 401, (path, response.status_code)
+        assert "MKA_MARKETER_PASSWORD_HASH" in response.text and "mka_session" not in client.cookies
+
+
+def test_the_demo_password_works_locally(settings) -> None:
+    assert "httponly" in _login_cookie(_client(settings))
+    assert "httponly" in _login_cookie(_client(settings, base_url="http://localhost:8000"))
+    assert "httponly" in _login_cookie(_client(settings, base_url="http://[::1]:8000", client=("::1", 5000)))
 
 
 def test_a_setting_forces_secure_cookies(settings: Settings) -> None:

@@ -174,3 +174,17 @@ def test_citations_never_link_to_what_the_caller_may_not_open(settings, shop: Pa
         assert set(streamed) == set(final) == expected
         assert final[1].url == "/docs/policies/returns.md"
         assert final[3].url is None  # no page behind it: no dead link
+
+
+@pytest.mark.parametrize(
+    "path",
+    [".assistant/capabilities.yaml", "README.md", "readme.txt", "policies/.hidden.md", "pages/kb.yaml"],
+)
+def test_files_that_are_no_shop_document_are_not_served(path: str) -> None:
+    """Notes about the data, hidden folders and manifests are not documents: the same 404 for everyone."""
+    demo = Path(__file__).resolve().parents[2] / "data" / "demo"
+    shelf = DocumentShelf([demo])
+    for who in ("customer", "marketer"):
+        with pytest.raises(NotFound):
+            shelf.open(Caller(role=who), path)
+    assert shelf.open(Caller(role="customer"), "catalog.csv").visibility == "public"

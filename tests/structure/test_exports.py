@@ -16,7 +16,7 @@ FACES = {
         "InboxMessage", "InsightGroup", "InsightReport", "InvalidChoice", "LineCheck", "NearDocument", "NotFound",
         "NotTrained", "ProductInfo", "ProductSearch", "RateLimited", "Recommendations", "Reply", "SegmentDetail",
         "SegmentList", "SegmentMembers", "Settings", "StaffReply", "TokenEvent", "ToolCallEvent", "ToolCallRecord",
-        "TurnEvent", "Unauthorized", "Unavailable", "UploadResult", "WorkspaceAPI",
+        "TurnEvent", "Unauthorized", "Unavailable", "UploadResult", "WorkspaceAPI", "csv_writer",
     ],
     "assistant.http": ["AppState", "Authenticator", "Marketer", "create_app", "state_of"],
     "assistant.tools": ["Tool", "ToolContext", "ToolResult", "all_tools", "tool", "tools_for"],

@@ -184,17 +184,26 @@
   }
 
   // --------------------------------------------------------------------------------------------------- Markdown
-  // Escape first, then format: whatever a reply contains, only the tags made here reach the page.
-  function inline(escaped) {
+  // Escape first, then format: whatever a reply contains, only the tags made here reach the page. Links are taken
+  // out first and put back last, so no later rule rewrites inside a tag made here ("[x](https://h/[1])" once had
+  // its "[1]" turned into markup inside the href, which broke out of the attribute).
+  var SLOT = "\u0000";
+  function format(escaped) {
     return escaped
-      .replace(/\[([^\]\n]+)\]\(([^)\s]+)\)/g, function (m, label, url) {
-        var href = link(unesc(url));
-        return href ? '<a href="' + esc(href) + '" target="_blank" rel="noopener noreferrer">' + label + "</a>" : label;
-      })
       .replace(/`([^`\n]+)`/g, "<code>$1</code>")
       .replace(/\*\*([^*\n]+)\*\*/g, "<strong>$1</strong>")
       .replace(/(^|[^*\w])\*([^*\s][^*\n]*)\*(?![*\w])/g, "$1<em>$2</em>")
       .replace(/\[(\d{1,2})\]/g, '<sup class="ref">[$1]</sup>');
+  }
+  function inline(escaped) {
+    var links = [];
+    var text = escaped.split(SLOT).join("").replace(/\[([^\]\n]+)\]\(([^)\s]+)\)/g, function (m, label, url) {
+      var href = link(unesc(url));
+      links.push(href ? '<a href="' + esc(href) + '" target="_blank" rel="noopener noreferrer">' + format(label) + "</a>"
+                      : format(label));
+      return SLOT + (links.length - 1) + SLOT;
+    });
+    return format(text).replace(/\u0000(\d+)\u0000/g, function (m, n) { return links[+n]; });
   }
   function cells(line) {
     return line.trim().replace(/^\||\|$/g, "").split("|").map(function (c) { return inline(esc(c.trim())); });

@@ -15,6 +15,7 @@ from pydantic import SecretStr
 from assistant.security import hash_password, sign_customer
 from assistant.settings import Settings
 from assistant.tools import ToolContext, tool
+from tests.conftest import LOCAL_CLIENT
 from tests.ui.fake_assistant import FakeAssistant
 from ui.server import create_server
 
@@ -64,7 +65,7 @@ def fake(api_settings: Settings) -> FakeAssistant:
 
 @pytest.fixture(scope="module")
 def client(api_settings: Settings, fake: FakeAssistant):
-    with TestClient(create_server(api_settings, fake)) as c:
+    with TestClient(create_server(api_settings, fake), **LOCAL_CLIENT) as c:
         yield c
 
 
