@@ -50,6 +50,9 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.soak
 	$(BIN)/python -m bench.cluster
 	$(BIN)/python -m bench.assistant
+	$(BIN)/python -m bench.blind
+	$(BIN)/python -m bench.routing
+	$(BIN)/python -m bench.multilingual
 	$(BIN)/python -m bench.attacks
 	$(BIN)/python -m bench.insights
 	$(BIN)/python -m bench.catalog
