@@ -77,6 +77,7 @@ def terms(text: str) -> frozenset[str]:
     syn = _synonym_index()
     out = set()
     for w in (part for word in words(text) for part in word.split("-")):  # "livrez-vous", "e-mail"
+        w = w.removesuffix("'s")  # "what's", "the shop's": the word itself, not a term of its own
         if not part_ok(w) or w in stop or w.isdigit():
             continue
         s = stem(w)
