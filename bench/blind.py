@@ -53,7 +53,12 @@ def load_items(path: Path = QUESTIONS) -> list[dict[str, Any]]:
                     "q": turn["q"],
                     "must": list(turn.get("must") or []),
                     "not": list(turn.get("not") or []),
-                    "src": [src] if isinstance(src, str) else list(src or []),
+                    # a reply that hands over cites nothing: the writer's source says where the answer is
+                    "src": []
+                    if turn.get("act") == "handoff"
+                    else [src]
+                    if isinstance(src, str)
+                    else list(src or []),
                     "act": turn.get("act") or "answer",
                     "handoffs": None,
                 }

@@ -69,13 +69,21 @@ _PLACE = re.compile(
     r"\b\d{4,5}\s+[A-ZÄÖÜ][\w-]+|\b[A-ZÄÖÜ][\w-]+(?:straße|strasse|gasse|weg|platz|kai|ufer)\s+\d+",
     re.UNICODE,
 )
+CLOSEST_MIN = 0.2  # share of the question a unit must share to be quoted as the closest section
+CLOSEST_SIMILARITY = 0.4  # and how close its meaning must be (MiniLM cosine; answers score 0.5-0.7)
 DENSE_CANDIDATES = 16  # units embedded per question (the best lexical matches)
 
 
 def score_units(
-    question: str, units: Sequence[Unit], *, embed: Embed | None = None, language: str = "en"
+    question: str,
+    units: Sequence[Unit],
+    *,
+    embed: Embed | None = None,
+    language: str = "en",
+    loose: bool = False,
 ) -> list[Scored]:
-    """Units that answer `question`, best first (empty when none shares enough with it)."""
+    """Units that answer `question`, best first (empty when none shares enough with it). `loose`: every unit that
+    shares a term with it, for the closest section to quote when none answers."""
     asked = named_entities(question)
     if not units:
         return []
@@ -169,6 +177,7 @@ def score_units(
         # A question in another language than the evidence shares fewer words, so the bar is lower there.
         if (
             matched >= min_match
+            or loose
             or label_hit
             or (has_figure and matched >= min_match / 2)
             or (similarity is not None and similarity > 0.55)
@@ -218,7 +227,7 @@ def compose(
     units = in_reply_language(evidence_units(evidence), evidence, language)
     ranked = score_units(question, units, embed=embed, language=language)
     if not ranked:
-        return None
+        return _closest_section(question, units, evidence, language, embed)
     best = ranked[0]
     relevant = [s for s in ranked if s.score >= 0.55 * best.score]
     negative = not_offered(question, units, relevant, language)
@@ -263,6 +272,25 @@ def compose(
     text = " ".join(t for t in (opening, body, closing) if t)
     cited = sorted({u.index for u in picked})
     return Composition(text, cited, kind, picked, confidence, opening, closing)
+
+
+def _closest_section(
+    question: str, units: Sequence[Unit], evidence: Sequence[Any], language: str, embed: Embed | None
+) -> Composition | None:
+    """Nothing states the answer, yet the search found pages: the sentence closest to the question, quoted under
+    its page's name with an offer of a person (a reader judges it; "I couldn't find that" hides a page that may
+    answer). None when no unit shares a term with the question."""
+    ranked = score_units(question, units, embed=embed, language=language, loose=True)
+    if not ranked or ranked[0].matched < CLOSEST_MIN:
+        return None
+    unit = ranked[0].unit
+    similarity = _dense(question, [unit], embed)  # without an embedder, words alone are too weak a sign
+    if not similarity or similarity[0] < CLOSEST_SIMILARITY:
+        return None
+    opening = phrase(language, "page_says").format(page=page_name(unit))
+    closing = phrase(language, "quote_offer")
+    body = cite(render(unit, ""), unit.index)
+    return Composition(f"{opening} {body} {closing}", [unit.index], "quote", [unit], 0.0, opening, closing)
 
 
 def _cross_language(units: Sequence[Unit], evidence: Sequence[Any], language: str) -> bool:

@@ -92,7 +92,7 @@ def _from_help_pages(
         return True
     outcome_before = turn.outcome
     answered = yield from turn.answer(evidence, history, question, part=part)
-    if answered:
+    if answered and turn.outcome != "quoted":
         turn.outcome = outcome_before  # one sub-question's answer does not undo another's "not found"
     return answered
 
