@@ -8,7 +8,7 @@ export TRANSFORMERS_OFFLINE := 1
 export GRADIO_ANALYTICS_ENABLED := False
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: install run test test-fast test-backends lint bench fuzz clean
+.PHONY: install run test test-all test-fast test-backends lint bench fuzz clean
 
 $(STAMP): pyproject.toml
 	@command -v $(PY) >/dev/null 2>&1 || { echo "Python 3.11 is needed ($(PY) not found); set PY=/path/to/python3.11"; exit 1; }
@@ -26,10 +26,18 @@ run: $(STAMP)
 
 # Storage tests run on SQLite and on a private PostgreSQL server they start themselves (Debian's binaries, installed
 # here when missing); MKA_REQUIRE_POSTGRES turns a missing server into a failure instead of a skip.
+# Large tables of cases of one rule run as a fixed stratified sample here (tests/sampling.py); `make test-all` runs
+# every row. pip keeps its cache (~/.cache/pip), so a re-install after a pyproject change downloads nothing twice.
 test: $(STAMP)
 	@command -v chromium >/dev/null 2>&1 || ./scripts/install-browser.sh
 	./scripts/install-postgres.sh
 	MKA_REQUIRE_POSTGRES=1 $(BIN)/pytest -q -ra
+
+# The same suite with every row of every sampled table (MKA_TEST_ALL=1): ~3,500 truth cases instead of ~350.
+test-all: $(STAMP)
+	@command -v chromium >/dev/null 2>&1 || ./scripts/install-browser.sh
+	./scripts/install-postgres.sh
+	MKA_TEST_ALL=1 MKA_REQUIRE_POSTGRES=1 $(BIN)/pytest -q -ra
 
 # The OpenAI-compatible client against llama.cpp's server (a third-party one): built once, ~10 min on 2 cores.
 test-backends: $(STAMP)

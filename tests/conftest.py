@@ -21,6 +21,17 @@ from assistant.settings import REPO_ROOT, Settings  # noqa: E402
 SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
 
 
+def pytest_report_header(config) -> str:
+    from tests.sampling import run_all_cases
+
+    tables = (
+        "every row (MKA_TEST_ALL=1)"
+        if run_all_cases()
+        else "fixed stratified samples (MKA_TEST_ALL=1: every row)"
+    )
+    return f"large case tables: {tables}"
+
+
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     """Settings with every piece of state (database, index, artifacts) under a fresh temporary folder."""

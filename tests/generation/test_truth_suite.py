@@ -13,7 +13,6 @@ import pytest
 from generation.copy_rules import FieldSpec, Rules
 from generation.copywriter import CopyRequest
 from generation.guard import check
-
 from tests.sampling import stratified_sample
 
 from .truth_cases import TODAY, Case, all_cases, stratum

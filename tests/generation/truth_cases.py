@@ -11,7 +11,7 @@ import csv
 import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from generation.brief import CampaignBrief, ProductFacts, load_briefs
@@ -62,7 +62,7 @@ def own_claims(p: ProductFacts) -> list:
     return list(_own_claims(p.model_dump_json()))
 
 
-@lru_cache(maxsize=None)
+@cache
 def _own_claims(product_json: str) -> tuple:
     # Keyed by the product's whole JSON: the generators ask about each product hundreds of times (collection time).
     p = ProductFacts.model_validate_json(product_json)
