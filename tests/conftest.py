@@ -19,6 +19,8 @@ import pytest  # noqa: E402
 from assistant.settings import REPO_ROOT, Settings  # noqa: E402
 
 SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
+# Which tests share one worker under `pytest -n 2 --dist loadgroup`.
+pytest_plugins = ["tests.xdist_groups"]
 
 
 def pytest_report_header(config) -> str:
