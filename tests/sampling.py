@@ -50,3 +50,17 @@ def stratified_sample(
     for indices in by_stratum.values():
         chosen.update(sorted(indices, key=lambda i: rank(cases[i]))[:per_stratum])
     return [case for index, case in enumerate(cases) if index in chosen]
+
+
+def covering_sample(
+    cases: Iterable[T],
+    strata: Iterable[Callable[[T], Hashable]],
+    case_id: Callable[[T], str],
+    per_stratum: int = 1,
+    seed: str = SEED,
+) -> list[T]:
+    """The union of `stratified_sample` over several ways of cutting the table (every product AND every channel, say),
+    in the table's own order; all cases under MKA_TEST_ALL=1."""
+    cases = list(cases)
+    chosen = {id(c) for cut in strata for c in stratified_sample(cases, cut, case_id, per_stratum, seed)}
+    return [case for case in cases if id(case) in chosen]
