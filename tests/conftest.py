@@ -11,6 +11,10 @@ os.environ["ANONYMIZED_TELEMETRY"] = "False"
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 # Servers start by the dozen here: the help pages are read ahead only where a test asks for it.
 os.environ.setdefault("MKA_READ_AHEAD", "false")
+# pytest-xdist workers start with COLUMNS=80; rich consoles built at import would keep that width for good and ignore
+# the COLUMNS a CLI test sets, so a worker reads the width when it prints, as a single-process run does.
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    os.environ.pop("COLUMNS", None)
 
 from pathlib import Path  # noqa: E402
 
