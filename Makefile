@@ -8,7 +8,7 @@ export TRANSFORMERS_OFFLINE := 1
 export GRADIO_ANALYTICS_ENABLED := False
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: install run test test-fast test-backends lint bench fuzz clean
+.PHONY: install run test test-all test-fast test-backends lint bench fuzz clean
 
 $(STAMP): pyproject.toml
 	@command -v $(PY) >/dev/null 2>&1 || { echo "Python 3.11 is needed ($(PY) not found); set PY=/path/to/python3.11"; exit 1; }
@@ -24,12 +24,26 @@ install: $(STAMP)
 run: $(STAMP)
 	$(BIN)/mka serve
 
+# Two pytest-xdist workers; `--dist loadgroup` keeps the tests that share a model, a server or an index on one worker
+# (tests/xdist_groups.py). PYTEST_WORKERS=0 runs everything in one process.
+PYTEST_WORKERS ?= 2
+PYTEST := $(BIN)/pytest -q -ra -n $(PYTEST_WORKERS) --dist loadgroup
+
 # Storage tests run on SQLite and on a private PostgreSQL server they start themselves (Debian's binaries, installed
 # here when missing); MKA_REQUIRE_POSTGRES turns a missing server into a failure instead of a skip.
+# Large tables of cases of one rule run as a fixed stratified sample here (tests/sampling.py); `make test-all` runs
+# every row. pip keeps its cache (~/.cache/pip), so a re-install after a pyproject change downloads nothing twice.
 test: $(STAMP)
 	@command -v chromium >/dev/null 2>&1 || ./scripts/install-browser.sh
 	./scripts/install-postgres.sh
-	MKA_REQUIRE_POSTGRES=1 $(BIN)/pytest -q -ra
+	MKA_REQUIRE_POSTGRES=1 $(PYTEST)
+
+# The same suite with every row of every sampled table (MKA_TEST_ALL=1: ~3,550 truth cases instead of ~350, ~150
+# negated-product drafts instead of ~30) and more property-test examples (100 instead of 10-20; `make fuzz`: 300).
+test-all: $(STAMP)
+	@command -v chromium >/dev/null 2>&1 || ./scripts/install-browser.sh
+	./scripts/install-postgres.sh
+	MKA_TEST_ALL=1 MKA_FUZZ_EXAMPLES=100 MKA_REQUIRE_POSTGRES=1 $(PYTEST)
 
 # The OpenAI-compatible client against llama.cpp's server (a third-party one): built once, ~10 min on 2 cores.
 test-backends: $(STAMP)
@@ -37,7 +51,7 @@ test-backends: $(STAMP)
 	MKA_REQUIRE_BACKENDS=1 $(BIN)/pytest -q -ra -m backends tests/backends
 
 test-fast: $(STAMP)
-	$(BIN)/pytest -q -m "not slow and not browser"
+	$(PYTEST) -m "not slow and not browser"
 
 lint: $(STAMP)
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .

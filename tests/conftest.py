@@ -11,6 +11,10 @@ os.environ["ANONYMIZED_TELEMETRY"] = "False"
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 # Servers start by the dozen here: the help pages are read ahead only where a test asks for it.
 os.environ.setdefault("MKA_READ_AHEAD", "false")
+# pytest-xdist workers start with COLUMNS=80; rich consoles built at import would keep that width for good and ignore
+# the COLUMNS a CLI test sets, so a worker reads the width when it prints, as a single-process run does.
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    os.environ.pop("COLUMNS", None)
 
 from pathlib import Path  # noqa: E402
 
@@ -21,6 +25,19 @@ from assistant.settings import REPO_ROOT, Settings  # noqa: E402
 SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
 # A TestClient that is this machine for real (a loopback peer, a loopback Host): the demo password works only so.
 LOCAL_CLIENT = {"base_url": "http://127.0.0.1:8000", "client": ("127.0.0.1", 50000)}
+# Which tests share one worker under `pytest -n 2 --dist loadgroup`.
+pytest_plugins = ["tests.xdist_groups"]
+
+
+def pytest_report_header(config) -> str:
+    from tests.sampling import run_all_cases
+
+    tables = (
+        "every row (MKA_TEST_ALL=1)"
+        if run_all_cases()
+        else "fixed stratified samples (MKA_TEST_ALL=1: every row)"
+    )
+    return f"large case tables: {tables}"
 
 
 @pytest.fixture

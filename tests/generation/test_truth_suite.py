@@ -1,5 +1,8 @@
 """The adversarial truth suite: for every mechanism-built case (tests/generation/truth_cases.py) the false line is
-rejected and the true one kept, by the copy rules and, for chat, by the answer guard."""
+rejected and the true one kept, by the copy rules and, for chat, by the answer guard.
+
+`make test` checks a fixed stratified sample (two cases of every mechanism x product category x with/without brief,
+tests/sampling.py); `make test-all` (MKA_TEST_ALL=1) checks every case."""
 
 from __future__ import annotations
 
@@ -10,10 +13,12 @@ import pytest
 from generation.copy_rules import FieldSpec, Rules
 from generation.copywriter import CopyRequest
 from generation.guard import check
+from tests.sampling import stratified_sample
 
-from .truth_cases import TODAY, Case, all_cases
+from .truth_cases import TODAY, Case, all_cases, stratum
 
 CASES = all_cases()
+CHECKED = stratified_sample(CASES, stratum, lambda c: c.id, per_stratum=2)
 LINE = FieldSpec(name="line", kind="text", label="line", max_chars=200)
 
 
@@ -34,7 +39,11 @@ def test_the_suite_is_large_and_covers_every_mechanism():
         assert kinds[kind] > 0, kinds
 
 
-@pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
+def test_the_checked_cases_cover_every_stratum_of_the_suite():
+    assert {stratum(c) for c in CHECKED} == {stratum(c) for c in CASES}
+
+
+@pytest.mark.parametrize("case", CHECKED, ids=lambda c: c.id)
 def test_false_line_rejected_true_line_kept(case: Case):
     assert _problems(case.products, case.brief, case.false_line), (
         f"accepted a false line: {case.false_line!r}"

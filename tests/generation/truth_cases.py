@@ -11,7 +11,7 @@ import csv
 import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from generation.brief import CampaignBrief, ProductFacts, load_briefs
@@ -59,7 +59,14 @@ def first_form(family: str, language: str = "en") -> str:
 
 
 def own_claims(p: ProductFacts) -> list:
-    return [c for s in p.statements() for c in extract_claims(s.text)]
+    return list(_own_claims(p.model_dump_json()))
+
+
+@cache
+def _own_claims(product_json: str) -> tuple:
+    # Keyed by the product's whole JSON: the generators ask about each product hundreds of times (collection time).
+    p = ProductFacts.model_validate_json(product_json)
+    return tuple(c for s in p.statements() for c in extract_claims(s.text))
 
 
 def families(p: ProductFacts, positive: bool) -> set[str]:
@@ -236,6 +243,21 @@ def sibling_cases() -> Iterator[Case]:
                                 true,
                                 (owner,),
                             )
+
+
+# The mechanism of a case is the start of its id; longer prefixes first ("neg-is" before "neg").
+MECHANISMS = ("neg-is", "neg-de", "neg-phrase", "neg", "price", "pct", "spelled", "range", "unit", "stock", "promo",
+              "sup", "data", "sib-price", "sib", "brief-sib")  # fmt: skip
+
+
+def mechanism(case: Case) -> str:
+    """Which generator rule built the case (the prefix of its id)."""
+    return next(m for m in MECHANISMS if case.id.startswith(m + "-"))
+
+
+def stratum(case: Case) -> tuple[str, str, bool]:
+    """What a sample must cover: every mechanism, on every product category, with and without a campaign brief."""
+    return mechanism(case), case.products[0].category, case.brief is not None
 
 
 def all_cases() -> list[Case]:

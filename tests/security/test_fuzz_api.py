@@ -33,7 +33,7 @@ from assistant.http.app import create_app
 from assistant.settings import Settings
 
 API_KEY = "fuzz-marketer-key"
-EXAMPLES = int(os.environ.get("MKA_FUZZ_EXAMPLES", "20"))
+EXAMPLES = int(os.environ.get("MKA_FUZZ_EXAMPLES", "10"))  # make test; make fuzz: 300
 
 
 def _fuzz_app():

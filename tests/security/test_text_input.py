@@ -27,7 +27,7 @@ from assistant.security import check_upload_text, text_problem
 from assistant.settings import Settings
 from tests.ui.fake_assistant import FakeAssistant
 
-EXAMPLES = int(os.environ.get("MKA_FUZZ_EXAMPLES", "40"))
+EXAMPLES = int(os.environ.get("MKA_FUZZ_EXAMPLES", "20"))  # make test; make fuzz: 300
 PROPERTY = settings(
     max_examples=EXAMPLES,
     deadline=None,

@@ -12,6 +12,9 @@ from assistant.tools import ToolContext, all_tools
 from assistant.tools.recommend import recommend_products, similar_products
 from tests.assistant.commerce.models.uci_slice import trained_settings
 
+# trained once per process (uci_slice.trained_settings): on one xdist worker under `--dist loadgroup`
+pytestmark = pytest.mark.xdist_group("uci-models")
+
 
 @pytest.fixture(scope="module")
 def services() -> dict:

@@ -10,6 +10,9 @@ from assistant.tools import ToolContext, all_tools
 from assistant.tools.segments import customer_summary, list_segments, segment_members, segment_profile
 from tests.assistant.commerce.models.uci_slice import trained_settings
 
+# trained once per process (uci_slice.trained_settings): on one xdist worker under `--dist loadgroup`
+pytestmark = pytest.mark.xdist_group("uci-models")
+
 
 @pytest.fixture(scope="module")
 def marketer() -> ToolContext:

@@ -11,6 +11,9 @@ from assistant.commerce.models.segments import PROTOTYPES
 from assistant.errors import NotFound, NotTrained
 from tests.assistant.commerce.models.uci_slice import trained_settings
 
+# trained once per process (uci_slice.trained_settings): on one xdist worker under `--dist loadgroup`
+pytestmark = pytest.mark.xdist_group("uci-models")
+
 
 def test_segments_are_named_uniquely_and_profiled():
     models = load_models(trained_settings())

@@ -19,6 +19,9 @@ from assistant.errors import NotTrained
 from assistant.settings import Settings
 from tests.assistant.commerce.models.uci_slice import trained_settings
 
+# trained once per process (uci_slice.trained_settings): on one xdist worker under `--dist loadgroup`
+pytestmark = pytest.mark.xdist_group("uci-models")
+
 
 @pytest.fixture
 def shared(tmp_path: Path) -> Settings:
