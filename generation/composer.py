@@ -26,7 +26,7 @@ import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from generation.guard import extract_facts
+from generation.guard import extract_facts, split_sentences
 from generation.lead import LEAD_MIN, best_support
 from generation.not_offered import not_offered
 from generation.question import (
@@ -226,6 +226,11 @@ def compose(
     """
     units = in_reply_language(evidence_units(evidence), evidence, language)
     ranked = score_units(question, units, embed=embed, language=language)
+    ask = the_ask(question)
+    if not ranked and ask != question:
+        # A story around the question ("my jacket came on 3 March... can I still send it back?") dilutes it: the
+        # sentence that asks is matched alone.
+        return compose(ask, evidence, language=language, embed=embed)
     if not ranked:
         return _closest_section(question, units, evidence, language, embed)
     best = ranked[0]
@@ -272,6 +277,20 @@ def compose(
     text = " ".join(t for t in (opening, body, closing) if t)
     cited = sorted({u.index for u in picked})
     return Composition(text, cited, kind, picked, confidence, opening, closing)
+
+
+def the_ask(message: str) -> str:
+    """The sentences of `message` that ask (end in a question mark), else its last sentence; the whole message when
+    it is one sentence."""
+    sentences = [t.strip() for t in split_sentences(message) if t.strip()]
+    if len(sentences) < 2:
+        return message
+    asking = [n for n, t in enumerate(sentences) if t.endswith(("?", "？"))]
+    if not asking or len(asking) == len(sentences):
+        asking = [len(sentences) - 1]
+    if len(terms(" ".join(sentences[n] for n in asking))) < 2 and asking[0] > 0:
+        asking.insert(0, asking[0] - 1)  # "what should I do?" asks about the sentence before it
+    return " ".join(sentences[n] for n in asking)
 
 
 def _closest_section(
