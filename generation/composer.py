@@ -49,6 +49,7 @@ from generation.rendering import (
     render,
     row_holds_figure,
     says_yes_or_no,
+    without_yes_or_no,
 )
 from generation.terms import terms
 from generation.unit_context import (
@@ -264,6 +265,9 @@ def compose(
     picked = [lead] if cross else [lead, *_followers(lead, relevant, question, figure, qtype)]
     shown_leads: set[str] = set()
     lines = [render(u, figure, question if n == 0 else "", shown_leads) for n, u in enumerate(picked)]
+    if qtype != "yesno":
+        # a FAQ answer's own "Yes." answers its FAQ question, not this one
+        lines = [without_yes_or_no(line) for line in lines]
     if len(picked) > 1 and all(u.kind == "table_row" for u in picked):
         body = "\n".join(f"- {cite(line, u.index)}" for line, u in zip(lines, picked, strict=True))
     else:

@@ -108,6 +108,14 @@ def says_yes_or_no(text: str) -> bool:
     return bool(first) and first[0] in yes_no
 
 
+def without_yes_or_no(text: str) -> str:
+    """`text` without a leading "Yes." / "Nein," (a FAQ answer's reply to its own question)."""
+    if not says_yes_or_no(text):
+        return text
+    rest = text.split(None, 1)[1] if len(text.split(None, 1)) > 1 else ""
+    return rest[:1].upper() + rest[1:] if rest else text
+
+
 def holds(unit: Unit, figure: str) -> bool:
     """`unit` states a figure of the kind asked for (a place needs no figure)."""
     kinds = FIGURE_KINDS.get(figure, set())

@@ -52,7 +52,9 @@ log = logging.getLogger(__name__)
 MARKETER_INTENTS = frozenset({"ad_copy", "segment_analysis"})
 HELP_PAGE_TYPES = frozenset({"policy", "page"})  # what customers ask about (campaign briefs are marketers')
 _REROUTABLE = frozenset({"product_discovery", "catalog_query", "off_topic", "service_question"})
-UNSURE_OFF_TOPIC = 0.8  # an off-topic guess below this is checked against the help pages (which abstain when unsure)
+UNSURE_OFF_TOPIC = (
+    0.8  # an off-topic guess below this is checked against the help pages (which abstain when unsure)
+)
 HELP_PAGE_PROBE_K = 5
 CUSTOMER_MARKETER_INTENT_CONFIDENCE = 0.9
 WEAK_INTENT_SCORE = 0.35
@@ -260,9 +262,12 @@ class Agent:
             return route
         if route.intent == "product_discovery" and RECOMMEND_WORDS.search(message):
             return route
-        if route.intent == "product_discovery" and self._asks_about_named_product(message):
-            # "does the Meadow 6 take longer to arrive?" wants an answer, not a list of products: the catalog
-            # handler answers from the row, or passes it to the help pages
+        if route.intent in ("product_discovery", "service_question") and self._asks_about_named_product(
+            message
+        ):
+            # "does the Meadow 6 take longer to arrive?" wants an answer, not a list of products, and "does the
+            # Clearflow filter remove viruses?" its description: the catalog handler answers from the row, or passes
+            # it to the help pages
             route.intent = "catalog_query"
             return route
         unsure_off_topic = route.intent == "off_topic" and route.confidence < UNSURE_OFF_TOPIC
