@@ -16,8 +16,9 @@ from assistant.conversation.intents import handler_for, intent
 from assistant.conversation.reply import TurnEvent
 from assistant.conversation.router import Route
 from assistant.conversation.turn import Turn
-from assistant.tools.results import CatalogQueryResult, CatalogRow
+from assistant.tools.results import CatalogQueryResult, CatalogRow, ProductInfo
 
+MAX_NAMED_ROWS = 3  # rows of the named products read as evidence for a question their fields cannot answer
 MIN_CONFIDENCE = (
     0.5  # below: the words name a product but ask nothing the catalog answers ("for Summit members?")
 )
@@ -37,6 +38,11 @@ def catalog_query(turn: Turn, route: Route, history: list[dict]) -> Iterator[Tur
         # A yes/no question about a named product that its row cannot answer is a question for the help pages,
         # never a list of "products that match"
         asks = parsed is not None and parser.is_question_about(parsed, turn.message)
+        if parsed is not None and parsed.mentions and not parsed.shopping:
+            # "which batteries does the Beacon take?": the named product's own row is the evidence first
+            answered = yield from _from_product_rows(turn, parsed, history)
+            if answered:
+                return
         yield from _elsewhere(turn, route, history, service=asks)
         return
     record = yield from turn.run_tool("query_catalog", parsed.arguments)
@@ -76,3 +82,40 @@ def _elsewhere(
     )
     turn.intent = name
     yield from handler_for(name)(turn, route, history)
+
+
+def _product_text(item: ProductInfo) -> str:
+    """A product's row as a short page: its description and every catalog fact, one sentence each."""
+    facts = [
+        f"{item.name}. {item.description}".strip(),
+        f"Weight: {item.weight_g} g." if item.weight_g else "",
+        f"Materials: {', '.join(item.materials)}." if item.materials else "",
+        f"Sizes: {', '.join(item.sizes)}." if item.sizes else "",
+        f"Colours: {', '.join(item.colours)}." if item.colours else "",
+        f"Works with: {', '.join(item.compatible_with)}." if item.compatible_with else "",
+    ]
+    return "\n\n".join(f for f in facts if f)
+
+
+def _from_product_rows(turn: Turn, parsed: ParsedQuery, history: list[dict]) -> Iterator[TurnEvent]:
+    """Answer from the rows of the products the message names, when one of them states what is asked (the
+    composer's support, `generation.lead`); False, having said nothing, when none does."""
+    from generation.composer import compose
+    from generation.lead import LEAD_MIN
+
+    items: list[ProductInfo] = []
+    for sku in list(dict.fromkeys(parsed.mentions[0]))[:MAX_NAMED_ROWS]:
+        record = yield from turn.run_tool("get_product", {"sku": sku})
+        if record.ok and isinstance(record.result, ProductInfo):
+            items.append(record.result)
+    rows = [{"text": _product_text(i), "title": i.name, "language": "en"} for i in items]
+    found = compose(turn.message, rows, language=turn.language) if rows else None
+    if found is None or found.kind == "quote" or found.confidence < LEAD_MIN:
+        return False
+    evidence = [
+        turn.cite(i.source, i.name, row["text"], i.anchor, "product")
+        for i, row in zip(items, rows, strict=True)
+    ]
+    turn.about.products = [i.sku for i in items]
+    answered = yield from turn.answer(evidence, history, turn.message)
+    return answered
