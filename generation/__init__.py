@@ -14,7 +14,7 @@ from generation.brief import (
     resolve_brief,
 )
 from generation.case_answer import CaseAnswer, answer_case
-from generation.composer import read_ahead
+from generation.composer import compose, read_ahead
 from generation.config import LLMSettings
 from generation.copywriter import (
     CopyRequest,
@@ -40,12 +40,15 @@ from generation.export import to_csv, to_json
 from generation.grounding import GroundedAnswer, resolve_mode, stream_answer
 from generation.guard import GuardResult, check_claims
 from generation.guard import check as check_figures
+from generation.lead import LEAD_MIN
 from generation.llm import LLM, ChatResult, ToolCall
 from generation.question import kind_probe, named_entities, only_fillers, split_questions
 from generation.terms import english_terms
 from generation.toolcalls import MalformedToolCall
 
 __all__ = [
+    "LEAD_MIN",
+    "compose",
     "CsvDictWriter",
     "csv_writer",
     "safe_cell",

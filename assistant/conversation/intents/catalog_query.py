@@ -100,8 +100,7 @@ def _product_text(item: ProductInfo) -> str:
 def _from_product_rows(turn: Turn, parsed: ParsedQuery, history: list[dict]) -> Iterator[TurnEvent]:
     """Answer from the rows of the products the message names, when one of them states what is asked (the
     composer's support, `generation.lead`); False, having said nothing, when none does."""
-    from generation.composer import compose
-    from generation.lead import LEAD_MIN
+    from generation import LEAD_MIN, compose
 
     items: list[ProductInfo] = []
     for sku in list(dict.fromkeys(parsed.mentions[0]))[:MAX_NAMED_ROWS]:
