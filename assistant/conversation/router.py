@@ -42,7 +42,7 @@ TOP_N = 3  # examples averaged per intent: robust to one odd example, still shar
 # The classifier's weight beside the cosines (0.3-0.8): a sure classifier (p near 1) outweighs the usual gap between
 # two intents' cosines; an unsure one (a message in a language it was not trained on) barely moves them.
 MODEL_WEIGHT = 0.3
-CAPABILITY_PROBABILITY = 0.5  # the classifier names a capability only when this sure of it
+CAPABILITY_PROBABILITY = 0.8  # the classifier names a capability only when this sure of it
 OFF_TOPIC_PROBABILITY = 0.8  # this sure of "off topic", no catalog shortcut is tried ("a poem about my cat")
 
 # Channels of the ad-copy drafter, with the words people use for them. The first alias wins on ties.
