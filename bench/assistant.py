@@ -249,6 +249,14 @@ def baseline_tree(ref: str, work: Path) -> Path:
     return tree
 
 
+def remove_work(work: Path, ref: str) -> None:
+    """The run's scratch folder gone, and the baseline's git worktree in it unregistered."""
+    if (work / f"baseline-{ref}").exists():
+        subprocess.run(["git", "-C", str(REPO), "worktree", "remove", "--force", str(work / f"baseline-{ref}")],
+                       capture_output=True)  # fmt: skip
+    shutil.rmtree(work, ignore_errors=True)
+
+
 def evaluate(questions: list[dict[str, Any]], run: dict) -> dict[str, Any]:
     scored = [score(q, run["replies"].get(q["id"], {"error": "no reply"})) for q in questions]
     by_split = {
@@ -335,10 +343,7 @@ def main() -> None:
             )
             report["baseline_ref"] = args.baseline_ref
     finally:
-        if (work / f"baseline-{args.baseline_ref}").exists():
-            subprocess.run(["git", "-C", str(REPO), "worktree", "remove", "--force",
-                            str(work / f"baseline-{args.baseline_ref}")], capture_output=True)  # fmt: skip
-        shutil.rmtree(work, ignore_errors=True)
+        remove_work(work, args.baseline_ref)
     report["cpu_count"] = os.cpu_count()
     report["load_average"] = os.getloadavg()
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -20,8 +20,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
-import subprocess
 import tempfile
 from collections import defaultdict
 from pathlib import Path
@@ -29,7 +27,7 @@ from typing import Any
 
 import yaml
 
-from bench.assistant import REPO, RESULTS, baseline_tree, run_checkout, score
+from bench.assistant import REPO, RESULTS, baseline_tree, remove_work, run_checkout, score
 
 QUESTIONS = REPO / "bench" / "blind_questions.yaml"
 BASELINE_REF = "a2677fb"  # main before the answers-that-hold work (issue 20)
@@ -200,10 +198,7 @@ def main() -> None:
             report["systems"]["baseline"] = evaluate(items, run_checkout(tree, played, work / "baseline"))
             report["baseline_ref"] = args.baseline_ref
     finally:
-        if (work / f"baseline-{args.baseline_ref}").exists():
-            subprocess.run(["git", "-C", str(REPO), "worktree", "remove", "--force",
-                            str(work / f"baseline-{args.baseline_ref}")], capture_output=True)  # fmt: skip
-        shutil.rmtree(work, ignore_errors=True)
+        remove_work(work, args.baseline_ref)
     report["cpu_count"], report["load_average"] = os.cpu_count(), os.getloadavg()
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")

@@ -63,14 +63,24 @@ def _universals() -> tuple[str, ...]:
     return tuple(p.lower() for p in grounded_data().get("universal_phrases", []))
 
 
-def context_of(unit: Unit, units: Sequence[Unit]) -> str:
-    """The sentence a pronoun in `unit` points back to: the unit just before it in the same section."""
+def context_of(unit: Unit, units: Sequence[Unit], before: dict[int, str] | None = None) -> str:
+    """The sentence a pronoun in `unit` points back to: the unit just before it in the same section. `before`:
+    `previous_texts(units)`, when the caller asks for many units."""
     if unit.kind not in ("prose", "list_item") or not _points_back(unit.text):
         return ""
-    before = [
-        u for u in units if u.index == unit.index and u.heading == unit.heading and u.position < unit.position
-    ]
-    return max(before, key=lambda u: u.position).text if before else ""
+    return (before if before is not None else previous_texts(units)).get(unit.position, "")
+
+
+def previous_texts(units: Sequence[Unit]) -> dict[int, str]:
+    """Each unit's predecessor in its section, by the unit's position (read once for all of a question's units)."""
+    last: dict[tuple[int, str], Unit] = {}
+    out: dict[int, str] = {}
+    for unit in sorted(units, key=lambda u: u.position):
+        key = (unit.index, unit.heading)
+        if key in last:
+            out[unit.position] = last[key].text
+        last[key] = unit
+    return out
 
 
 def _points_back(text: str) -> bool:
@@ -106,9 +116,15 @@ def question_weights(
     return weights
 
 
-def support(question: str, unit: Unit, units: Sequence[Unit], weights: dict[str, float]) -> Support:
+def support(
+    question: str,
+    unit: Unit,
+    units: Sequence[Unit],
+    weights: dict[str, float],
+    before: dict[int, str] | None = None,
+) -> Support:
     """How well `unit` (read with its list lead and pronoun context) answers `question`."""
-    context = context_of(unit, units)
+    context = context_of(unit, units, before)
     asked = named_entities(question)
     # A FAQ answer reads with the question it answers ("Do you sell spare parts?" over "Yes: filter cartridges...").
     question_of = unit.heading if unit.kind == "faq" else ""
@@ -156,8 +172,9 @@ def best_support(
     shown = {u.text for u in candidates}
     # A sentence that points back to a candidate ("We never repair them.") shares few words with the question on
     # its own, so the ranking may have left it out: it is read with the candidate it points to.
-    candidates += [u for u in units if u not in candidates and context_of(u, units) in shown]
-    found = [support(question, u, units, weights) for u in candidates]
+    before = previous_texts(units)
+    candidates += [u for u in units if u not in candidates and context_of(u, units, before) in shown]
+    found = [support(question, u, units, weights, before) for u in candidates]
     leading = [s for s in found if s.confidence >= LEAD_MIN]
     if leading:
         return leading[0]
