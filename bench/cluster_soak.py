@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.cluster_nodes import MARKETER_KEY, Cluster
+from bench.event_loop import run_to_completion
 from bench.soak import WORDS, _parse_sse, _pct
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -292,7 +293,7 @@ def run(sessions: int, duration: float, root: Path | None = None, out: Path | No
                 ("two_servers", urls, None),
                 ("failover", urls, cluster.servers[1].kill),
             ):
-                stats, seconds = asyncio.run(_drive(targets, sessions, duration, kill))
+                stats, seconds = run_to_completion(_drive(targets, sessions, duration, kill))
                 phases[name] = {
                     **summary(stats, seconds),
                     "database": audit_database(cluster.database_url, stats),

@@ -30,6 +30,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bench.event_loop import run_to_completion
+
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
@@ -302,7 +304,7 @@ def run(
         deadline = started + max_seconds
         for n in levels:
             print(f"level {n}: {n} sessions x {turns} turns ...", flush=True)
-            level = asyncio.run(run_level(base_url, n, turns, request_timeout, deadline))
+            level = run_to_completion(run_level(base_url, n, turns, request_timeout, deadline))
             print(
                 f"  ok {level['turns_ok']} errors {level['errors']} wrong-session {level['wrong_session']} "
                 f"ttft p50 {_fmt(level['ttft_p50_s'])} p95 {_fmt(level['ttft_p95_s'])} "

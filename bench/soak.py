@@ -35,6 +35,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bench.event_loop import run_to_completion
+
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
@@ -284,9 +286,9 @@ def run(
                 raise RuntimeError(f"the soak server was not ready after {start_timeout:.0f} s")
             time.sleep(0.5)
         rss_before = _rss_mb(server.pid)
-        alone, alone_s = asyncio.run(_drive(base, 1, baseline, request_timeout))
+        alone, alone_s = run_to_completion(_drive(base, 1, baseline, request_timeout))
         rss_after_baseline = _rss_mb(server.pid)
-        soak, soak_s = asyncio.run(_drive(base, sessions, duration, request_timeout))
+        soak, soak_s = run_to_completion(_drive(base, sessions, duration, request_timeout))
         rss_after = _rss_mb(server.pid)
     finally:
         server.terminate()

@@ -38,3 +38,19 @@ def test_bench_runs_levels_and_writes_a_report(settings, tmp_path) -> None:
     bench.plot(report, tmp_path / "service.png")
     assert (tmp_path / "service.png").stat().st_size > 1000
     json.dumps(report)  # the report is plain JSON
+
+
+def test_the_load_generator_runs_inside_a_running_event_loop() -> None:
+    """A thread with a running loop (Playwright's sync API leaves one in the main thread) still runs the benches."""
+    import asyncio
+
+    from bench.event_loop import run_to_completion
+
+    async def answer() -> int:
+        await asyncio.sleep(0)
+        return 42
+
+    async def caller() -> int:
+        return run_to_completion(answer())  # a plain asyncio.run here raises
+
+    assert asyncio.run(caller()) == 42
