@@ -40,7 +40,7 @@ from generation.export import to_csv, to_json
 from generation.grounding import GroundedAnswer, resolve_mode, stream_answer
 from generation.guard import GuardResult, check_claims
 from generation.guard import check as check_figures
-from generation.lead import LEAD_MIN
+from generation.lead import LEAD_MIN, support_beside
 from generation.llm import LLM, ChatResult, ToolCall
 from generation.question import kind_probe, named_entities, only_fillers, split_questions
 from generation.terms import english_terms
@@ -48,6 +48,7 @@ from generation.toolcalls import MalformedToolCall
 
 __all__ = [
     "LEAD_MIN",
+    "support_beside",
     "compose",
     "CsvDictWriter",
     "csv_writer",
