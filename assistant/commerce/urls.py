@@ -15,7 +15,7 @@ import re
 import unicodedata
 from urllib.parse import urlsplit
 
-from assistant.errors import NotConfigured
+from assistant.errors import BadInput, NotConfigured
 
 SHOP_URL_SETTING = "MKA_SHOP_URL"
 # Domains reserved for examples (RFC 2606): a URL on one of them can never be a shop's page. Earlier versions stored
@@ -61,11 +61,14 @@ def is_placeholder(url: str) -> bool:
 
 def absolute_url(url: str, shop_url: str | None, *, what: str = "the product") -> str:
     """`url` as an absolute link: an absolute URL as it is, a path under `shop_url`. `NotConfigured` when a path has
-    no shop address to hang under, or when there is no URL at all."""
+    no shop address to hang under, or when there is no URL at all; `BadInput` when `url` is no URL."""
     if not url or is_placeholder(url):
         raise NotConfigured(
             f"{what} has no page URL: give it one in the catalog's url column (/products/... or https://...)"
         )
+    problem = url_problem(url)
+    if problem:
+        raise BadInput(f"{what}'s page URL {url!r} {problem}")
     if not url.startswith("/"):
         return url
     if not shop_url:

@@ -78,6 +78,8 @@ def test_a_path_needs_the_shop_address_and_says_which_setting() -> None:
     with pytest.raises(NotConfigured, match="MKA_SHOP_URL") as caught:
         absolute_url("/products/x", None)
     assert caught.value.status_code == 409
+    with pytest.raises(BadInput, match="neither a path"):  # a landing page typed by hand is checked too
+        absolute_url("www.my-shop.at/x", "https://www.my-shop.at")
     with pytest.raises(NotConfigured, match="no page URL"):  # the placeholder old drafts carry is no page
         absolute_url("https://shop.example.com/products/ftw-001", "https://www.my-shop.at")
 
