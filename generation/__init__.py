@@ -36,7 +36,15 @@ from generation.errors import (
     GenerationError,
     ModelLoadError,
 )
-from generation.export import to_csv, to_json
+from generation.export import (
+    META_LAYOUT,
+    RSA_LAYOUT,
+    ImportLayout,
+    import_layout,
+    rsa_slots,
+    to_csv,
+    to_json,
+)
 from generation.grounding import GroundedAnswer, resolve_mode, stream_answer
 from generation.guard import GuardResult, check_claims
 from generation.guard import check as check_figures
@@ -97,5 +105,10 @@ __all__ = [
     "stream_answer",
     "to_csv",
     "to_json",
+    "META_LAYOUT",
+    "RSA_LAYOUT",
+    "ImportLayout",
+    "import_layout",
+    "rsa_slots",
     "validate_draft",
 ]

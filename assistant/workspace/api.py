@@ -18,6 +18,7 @@ from assistant.workspace.drafts import UNSET, DraftBook
 from assistant.workspace.exports import FORMATS, export_file
 from assistant.workspace.inbox import Inbox
 from assistant.workspace.insights import insight_report, insights_csv
+from assistant.workspace.landing import placements
 from assistant.workspace.targets import brief_ids
 from assistant.workspace.types import (
     DraftRecord,
@@ -214,13 +215,20 @@ class WorkspaceMethods:
         if not records:
             where = f" on {channel}" if channel else ""
             raise NotFound(f"no approved drafts for {label}{where} yet: approve drafts in the Copy tab first")
-        campaign = "Drafts without a brief"
+        campaign, brief_name = "Drafts without a brief", None
         if not no_brief:
             try:
-                campaign = find_brief(campaigns, brief_id).name
+                campaign = brief_name = find_brief(campaigns, brief_id).name
             except BadBrief:
-                campaign = brief_id
-        return export_file(records, label, campaign, channel)
+                campaign = brief_name = brief_id
+        where = placements(
+            records,
+            campaign,
+            brief_name,
+            catalog=self.services.get("catalog"),
+            shop_url=self.settings.shop_url,
+        )
+        return export_file(records, label, campaign, channel, where)
 
     # -- the handoff inbox ------------------------------------------------------------------------------------------
     def inbox(self, caller: Caller, status: str = "open") -> list[InboxItem]:
