@@ -9,6 +9,10 @@ How it trains (`fit`):
 2. Build features on all the data and score every known customer's candidates. The ranker itself is not stored (that
    would need pickle): the top `keep` items per customer are, with their reasons, plus item neighbours (co-occurrence,
    then content similarity for items nobody bought yet), recent popularity and popularity per segment.
+
+Serving reads like a marketer would write it: reasons name products ("bought together with Trail Gas 230 g Canister"),
+never their ids, and a durable product the customer already bought is never suggested again while a consumable may
+be (`repeat_rules`: the category rule is data, applied when the set is loaded, so a changed rule needs no retraining).
 """
 
 from __future__ import annotations
@@ -25,7 +29,9 @@ from assistant.commerce.models import features as fx
 from assistant.commerce.models.artifacts import load_arrays, load_json, save_arrays, save_json
 from assistant.commerce.models.base import Recommendation, Recommender
 from assistant.commerce.models.content import TextEncoder, TfidfEncoder, content_neighbours
-from assistant.errors import NotFound
+from assistant.commerce.models.repeat_rules import RepeatRules, load_rules
+from assistant.commerce.models.segment_side import SegmentTables, segment_tables
+from assistant.errors import NotFound, NotTrained
 
 REASONS = {
     "regular": "you buy this regularly",
@@ -35,6 +41,8 @@ REASONS = {
     "popular_segment": "popular in your segment ({x})",
     "popular": "popular right now",
 }
+# A segment's recommendation: who in it bought the product, beside the whole shop.
+SEGMENT_REASON = "bought by {share:.0%} of {segment} {when} (all customers: {shop:.0%})"
 CODES = list(REASONS)
 
 
@@ -52,6 +60,7 @@ class RepeatAwareRecommender(Recommender):
         encoder: TextEncoder | None = None,
         seed: int = 7,
         progress=None,
+        rules: RepeatRules | None = None,
     ):
         self.val_days = val_days
         self.val_windows = val_windows
@@ -61,6 +70,7 @@ class RepeatAwareRecommender(Recommender):
         self.encoder = encoder or TfidfEncoder()
         self.seed = seed
         self._progress = progress or (lambda message: None)
+        self.rules = rules or load_rules()
         self.meta: dict = {}
 
     # ---------------------------------------------------------------- training
@@ -113,9 +123,15 @@ class RepeatAwareRecommender(Recommender):
         segments: dict[str, str] | None = None,
         as_of: pd.Timestamp | None = None,
         users: list[str] | None = None,
+        item_names: dict[str, str] | None = None,
+        item_categories: dict[str, tuple[str, ...]] | None = None,
     ) -> RepeatAwareRecommender:
         """Train on order lines (customer_id, item_id, order_id, ordered_at). `as_of` defaults to just after the last
-        line; `users` limits the precomputed lists (all customers by default); `segments` maps customer -> segment."""
+        line; `users` limits the precomputed lists (all customers by default); `segments` maps customer -> segment;
+        `item_names` are what reasons call products; `item_categories` their category names, most specific first
+        (subcategory, category), for the durable/consumable rule."""
+        self.item_names = item_names or {}
+        self.item_categories = item_categories or {}
         # One OpenMP thread: on a small shared machine two threads spin-wait on each other (measured: 6 s vs 79 s).
         with threadpool_limits(limits=1, user_api="openmp"):
             return self._fit(interactions, item_texts, segments, as_of, users)
@@ -141,7 +157,13 @@ class RepeatAwareRecommender(Recommender):
         rows = np.arange(len(state.users)) if users is None else state.users.get_indexer(users)
         rows = rows[rows >= 0]
         self._score_customers(state, rows, model)
-        self._item_side(state, item_texts or {}, segments or {})
+        self._item_side(state, item_texts or {})
+        self._segment_side(state, segments or {})
+        self.names = [str(self.item_names.get(item) or item) for item in self.items]
+        self.categories = [[str(c) for c in self.item_categories.get(item, ()) if c] for item in self.items]
+        self.item_buyers = state.item_feats["buyers"].to_numpy().astype(np.float32)
+        self.item_repeat = state.item_feats["repeat"].to_numpy().astype(np.float32)
+        self._index()
         self.meta = {
             "as_of": str(as_of),
             "customers": len(self.customers),
@@ -205,7 +227,7 @@ class RepeatAwareRecommender(Recommender):
         self.purchased_ptr = np.r_[0, np.cumsum([len(p) for p in purchased])].astype(np.int64)
         self.purchased = (np.concatenate(purchased) if purchased else np.zeros(0)).astype(np.int32)
 
-    def _item_side(self, state: fx.State, item_texts: dict[str, str], segments: dict[str, str]) -> None:
+    def _item_side(self, state: fx.State, item_texts: dict[str, str]) -> None:
         k = self.neighbours
         n_items = len(self.items)
         # Co-occurrence neighbours first; content neighbours fill the rest (and are all a cold item has).
@@ -236,66 +258,82 @@ class RepeatAwareRecommender(Recommender):
             -(state.item_feats["p30"].to_numpy() + 1e-3 * state.item_feats["buyers"].to_numpy()),
             kind="stable",
         )[:200].astype(np.int32)
-        # Popularity per segment: distinct buyers in the last 90 days among the segment's customers.
-        self.segment_names = sorted(set(segments.values()))
-        self.segment_top = np.full((len(self.segment_names), 50), -1, dtype=np.int32)
-        if self.segment_names:
-            seg_of_user = np.array([segments.get(str(c), "") for c in state.users])
-            recent = state.pairs[state.pairs["last"] < 90].index.to_frame(index=False)
-            for s, name in enumerate(self.segment_names):
-                members = recent[seg_of_user[recent["u"].to_numpy()] == name]
-                counts = np.bincount(members["i"], minlength=len(self.items)).astype(float)
-                counts += 1e-6 * state.item_feats["buyers"].to_numpy()
-                best = np.argsort(-counts, kind="stable")[:50]
-                self.segment_top[s, : len(best)] = best
+
+    def _segment_side(self, state: fx.State, segments: dict[str, str]) -> None:
+        """Per segment: what to recommend to it and what it buys (`segment_side`)."""
+        pairs = state.pairs
+        self.segment = segment_tables(
+            pairs.index.get_level_values("u").to_numpy(),
+            pairs.index.get_level_values("i").to_numpy(),
+            pairs["n"].to_numpy(dtype=np.float64),
+            pairs["last"].to_numpy(),
+            np.array([segments.get(str(c), "") for c in state.users], dtype=object),
+            len(self.items),
+        )
+        self.segment_names = self.segment.names
         self.customer_segment = [segments.get(c, "") for c in self.customers]
-        self._index()
 
     def _index(self) -> None:
         self._cust_row = {c: r for r, c in enumerate(self.customers)}
         self._item_row = {i: r for r, i in enumerate(self.items)}
+        # Classed when loaded, with the rules of now: a changed YAML applies without retraining.
+        self.consumable = self.rules.consumable(self.categories, self.item_buyers, self.item_repeat)
 
     # ---------------------------------------------------------------- serving
+    def name_of(self, item: int) -> str:
+        """What a reason calls the product in row `item`: its name, its id when the shop gave none."""
+        return self.names[item]
+
     def _rec(
         self, item: int, score: float, code: str, related: int = -1, segment: str = ""
     ) -> Recommendation:
         related_id = self.items[related] if related >= 0 else None
-        x = segment if code == "popular_segment" else (related_id or "")
+        x = segment if code == "popular_segment" else (self.name_of(related) if related >= 0 else "")
         return Recommendation(
             self.items[item], round(float(score), 4), REASONS[code].format(x=x), code, related_id
         )
 
+    def _may_suggest(self, item: int, own: set[int], exclude_purchased: bool) -> bool:
+        """Never a product the customer owns when it is durable (or when every purchase is excluded)."""
+        return item not in own or (not exclude_purchased and bool(self.consumable[item]))
+
     def recommend(
         self, customer_id: str, k: int = 10, exclude_purchased: bool = False
     ) -> list[Recommendation]:
-        """Top-`k` items for a customer. Unknown customers (no orders at training time) get popular items."""
+        """Top-`k` items for a customer, without the durable products they already bought. Unknown customers (no
+        orders at training time) get popular items: callers that must refuse an unknown customer check first."""
         row = self._cust_row.get(str(customer_id))
         if row is None:
             return [self._rec(i, 1.0 / (r + 1), "popular") for r, i in enumerate(self.popular[:k])]
         own = set(self.purchased[self.purchased_ptr[row] : self.purchased_ptr[row + 1]].tolist())
         segment = self.customer_segment[row]
         out: list[Recommendation] = []
-        for item, score, reason, related in zip(
+        ranked = zip(
             self.top_items[row],
             self.top_scores[row],
             self.top_reason[row],
             self.top_related[row],
             strict=True,
-        ):
+        )
+        for item, score, reason, related in ranked:
             if item < 0 or len(out) >= k:
                 break
-            if exclude_purchased and item in own:
+            if not self._may_suggest(int(item), own, exclude_purchased):
                 continue
             code = CODES[reason]
             if code == "popular" and segment:
                 code = "popular_segment"
             out.append(self._rec(int(item), score, code, int(related), segment=segment))
-        fallback = self.segment_top[self.segment_names.index(segment)] if segment else self.popular
+        fallback = self.segment.top[self.segment_names.index(segment)] if segment else self.popular
         taken = {r.item_id for r in out}
         for rank, item in enumerate(fallback):
             if len(out) >= k:
                 break
-            if item < 0 or self.items[item] in taken or (exclude_purchased and item in own):
+            if (
+                item < 0
+                or self.items[item] in taken
+                or not self._may_suggest(int(item), own, exclude_purchased)
+            ):
                 continue
             code = "popular_segment" if segment else "popular"
             out.append(self._rec(int(item), 0.001 / (rank + 1), code, segment=segment))
@@ -313,16 +351,29 @@ class RepeatAwareRecommender(Recommender):
             out.append(self._rec(int(item), score, "together" if kind == 0 else "similar", row))
         return out
 
-    def for_segment(self, segment: str, k: int = 10) -> list[Recommendation]:
-        """The items most bought lately by the segment's customers; `NotFound` for an unknown segment."""
+    def _segment_row(self, segment: str) -> int:
         if segment not in self.segment_names:
             raise NotFound(f"unknown segment {segment!r} (known: {', '.join(self.segment_names) or 'none'})")
-        top = self.segment_top[self.segment_names.index(segment)]
-        return [
-            self._rec(int(i), 1.0 / (r + 1), "popular_segment", segment=segment)
-            for r, i in enumerate(top[:k])
-            if i >= 0
-        ]
+        return self.segment_names.index(segment)
+
+    def for_segment(self, segment: str, k: int = 10) -> list[Recommendation]:
+        """What the segment's customers bought lately and buy more than the shop does (`segment_side`), each with
+        the share of the segment that bought it beside the whole shop's; `NotFound` for an unknown segment."""
+        row = self._segment_row(segment)
+        tables = self.segment
+        when = f"in the last {tables.window_days[row]} days" if tables.window_days[row] else "so far"
+        out = []
+        for col, item in enumerate(tables.top[row][:k]):
+            if item < 0:
+                break
+            share, shop = float(tables.top_share[row, col]), float(tables.top_shop_share[row, col])
+            reason = SEGMENT_REASON.format(share=share, segment=segment, when=when, shop=shop)
+            out.append(Recommendation(self.items[item], round(share, 4), reason, "popular_segment"))
+        return out
+
+    def segment_mix(self, segment: str) -> tuple[np.ndarray, np.ndarray]:
+        """(the segment's share of purchases per product row, the whole shop's); `NotFound` for an unknown segment."""
+        return self.segment.mix[self._segment_row(segment)], self.segment.shop_mix
 
     def knows_item(self, item_id: str) -> bool:
         return str(item_id) in self._item_row
@@ -342,12 +393,15 @@ class RepeatAwareRecommender(Recommender):
         "nb_scores",
         "nb_kind",
         "popular",
-        "segment_top",
+        "item_buyers",
+        "item_repeat",
     )
+    _SEGMENT_ARRAYS = ("sizes", "top", "top_share", "top_shop_share", "window_days", "mix", "shop_mix")
 
     def save(self, directory: Path) -> None:
         directory = Path(directory)
         arrays = {name: getattr(self, name) for name in self._ARRAYS}
+        arrays.update({f"segment_{name}": getattr(self.segment, name) for name in self._SEGMENT_ARRAYS})
         save_arrays(directory / "recommender.npz", arrays)
         save_json(
             directory / "recommender.json",
@@ -355,21 +409,33 @@ class RepeatAwareRecommender(Recommender):
                 "meta": self.meta,
                 "customers": self.customers,
                 "items": self.items,
+                "names": self.names,
+                "categories": self.categories,
                 "segment_names": self.segment_names,
                 "customer_segment": self.customer_segment,
             },
         )
 
     @classmethod
-    def load(cls, directory: Path) -> RepeatAwareRecommender:
+    def load(cls, directory: Path, rules: RepeatRules | None = None) -> RepeatAwareRecommender:
+        """The set saved in `directory`; `NotTrained` when it was saved by an older version (train again)."""
         directory = Path(directory)
         arrays = load_arrays(directory / "recommender.npz")
         info = load_json(directory / "recommender.json")
-        model = cls()
+        wanted = [*cls._ARRAYS, *(f"segment_{name}" for name in cls._SEGMENT_ARRAYS)]
+        if any(name not in arrays for name in wanted) or "names" not in info:
+            raise NotTrained(
+                f"the recommender in {directory} was trained by an older version: run `mka model train`"
+            )
+        model = cls(rules=rules)
         for name in cls._ARRAYS:
             setattr(model, name, arrays[name])
         model.meta = info["meta"]
         model.customers, model.items = info["customers"], info["items"]
+        model.names, model.categories = info["names"], info["categories"]
         model.segment_names, model.customer_segment = info["segment_names"], info["customer_segment"]
+        model.segment = SegmentTables(
+            list(model.segment_names), *(arrays[f"segment_{name}"] for name in cls._SEGMENT_ARRAYS)
+        )
         model._index()
         return model
