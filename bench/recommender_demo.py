@@ -49,7 +49,7 @@ def demo_lines(out_dir: Path, customers: int = 2500, seed: int = 7) -> pd.DataFr
     )
 
 
-def train_demo(lines: pd.DataFrame) -> RepeatAwareRecommender:
+def train_demo(lines: pd.DataFrame) -> tuple[RFMSegmenter, RepeatAwareRecommender]:
     """Segments and recommender as `train_all` trains them, from the catalog's names and categories."""
     products = pd.read_csv(CATALOG_CSV, dtype=str)
     as_of = lines["ordered_at"].max().normalize() + pd.Timedelta(days=1)
@@ -58,7 +58,7 @@ def train_demo(lines: pd.DataFrame) -> RepeatAwareRecommender:
         str(row.sku): f"{row.name} {row.category} {row.subcategory} {row.description}"
         for row in products.itertuples()
     }
-    return RepeatAwareRecommender().fit(
+    recommender = RepeatAwareRecommender().fit(
         lines,
         item_texts=texts,
         segments=segmenter.segment_map(),
@@ -66,6 +66,7 @@ def train_demo(lines: pd.DataFrame) -> RepeatAwareRecommender:
         item_names=product_names(products),
         item_categories=product_categories(products),
     )
+    return segmenter, recommender
 
 
 def variety_and_trust(model: RepeatAwareRecommender, sku_pattern: re.Pattern) -> dict:
@@ -115,7 +116,7 @@ def demo_recommender() -> dict:
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="bench-demo-") as scratch:
         lines = demo_lines(Path(scratch))
-    model = train_demo(lines)
+    _, model = train_demo(lines)
     skus = [re.escape(product.sku) for product in Catalog.from_csv(CATALOG_CSV)]
     sku_pattern = re.compile(r"\b(" + "|".join(skus) + r")\b")
     return {

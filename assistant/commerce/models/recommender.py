@@ -10,9 +10,8 @@ How it trains (`fit`):
    would need pickle): the top `keep` items per customer are, with their reasons, plus item neighbours (co-occurrence,
    then content similarity for items nobody bought yet), recent popularity and popularity per segment.
 
-Serving reads like a marketer would write it: reasons name products ("bought together with Trail Gas 230 g Canister"),
-never their ids, and a durable product the customer already bought is never suggested again while a consumable may
-be (`repeat_rules`: the category rule is data, applied when the set is loaded, so a changed rule needs no retraining).
+Serving: reasons name products ("bought together with Trail Gas 230 g Canister"), never ids; an owned durable product
+is never suggested again, a consumable may be (`repeat_rules`: data, applied at load, so a changed rule needs no retrain).
 """
 
 from __future__ import annotations
@@ -28,7 +27,7 @@ from threadpoolctl import threadpool_limits
 from assistant.commerce.models import features as fx
 from assistant.commerce.models.artifacts import load_arrays, load_json, save_arrays, save_json
 from assistant.commerce.models.base import Recommendation, Recommender
-from assistant.commerce.models.content import TextEncoder, TfidfEncoder, content_neighbours
+from assistant.commerce.models.content import TextEncoder, TfidfEncoder, content_neighbours, merged_neighbours
 from assistant.commerce.models.repeat_rules import RepeatRules, load_rules
 from assistant.commerce.models.segment_side import SegmentTables, segment_tables
 from assistant.errors import NotFound, NotTrained
@@ -44,6 +43,7 @@ REASONS = {
 # A segment's recommendation: who in it bought the product, beside the whole shop.
 SEGMENT_REASON = "bought by {share:.0%} of {segment} {when} (all customers: {shop:.0%})"
 CODES = list(REASONS)
+ARTIFACT_FORMAT = 2  # 2: product names, categories and segment tables saved with the lists
 
 
 class RepeatAwareRecommender(Recommender):
@@ -178,10 +178,10 @@ class RepeatAwareRecommender(Recommender):
         keep = self.keep
         self.customers = [str(c) for c in state.users[rows]]
         self.items = [str(i) for i in state.items]
-        top_items = np.full((len(rows), keep), -1, dtype=np.int32)
-        top_scores = np.zeros((len(rows), keep), dtype=np.float32)
-        top_reason = np.zeros((len(rows), keep), dtype=np.int8)
-        top_related = np.full((len(rows), keep), -1, dtype=np.int32)
+        self.top_items = top_items = np.full((len(rows), keep), -1, dtype=np.int32)
+        self.top_scores = top_scores = np.zeros((len(rows), keep), dtype=np.float32)
+        self.top_reason = top_reason = np.zeros((len(rows), keep), dtype=np.int8)
+        self.top_related = top_related = np.full((len(rows), keep), -1, dtype=np.int32)
         for start in range(0, len(rows), 500):  # bounded memory
             chunk = rows[start : start + 500]
             pairs = fx.candidates(state, chunk)
@@ -217,43 +217,15 @@ class RepeatAwareRecommender(Recommender):
                     has = contrib.max(axis=0) > 0
                     top_reason[out, new[has]] = CODES.index("together")
                     top_related[out, new[has]] = w_idx[best[has]]
-        self.top_items, self.top_scores, self.top_reason, self.top_related = (
-            top_items,
-            top_scores,
-            top_reason,
-            top_related,
-        )
         purchased = [state.X.indices[state.X.indptr[r] : state.X.indptr[r + 1]] for r in rows]
         self.purchased_ptr = np.r_[0, np.cumsum([len(p) for p in purchased])].astype(np.int64)
         self.purchased = (np.concatenate(purchased) if purchased else np.zeros(0)).astype(np.int32)
 
     def _item_side(self, state: fx.State, item_texts: dict[str, str]) -> None:
-        k = self.neighbours
-        n_items = len(self.items)
         # Co-occurrence neighbours first; content neighbours fill the rest (and are all a cold item has).
-        S = state.S
-        kk = min(k, max(n_items - 1, 0))
-        co_idx = np.argsort(-S, axis=1)[:, :kk] if kk else np.zeros((n_items, 0), dtype=np.int64)
-        co_val = np.take_along_axis(S, co_idx, axis=1)
-        texts = [item_texts.get(item, item) for item in self.items]
-        ct_idx, ct_val = content_neighbours(self.encoder.encode(texts), k) if n_items > 1 else (None, None)
-        nb_items = np.full((n_items, k), -1, dtype=np.int32)
-        nb_scores = np.zeros((n_items, k), dtype=np.float32)
-        nb_kind = np.zeros((n_items, k), dtype=np.int8)
-        for row in range(n_items):
-            chosen: list[tuple[int, float, int]] = [
-                (int(j), float(v), 0) for j, v in zip(co_idx[row], co_val[row], strict=True) if v > 0
-            ]
-            if ct_idx is not None:
-                seen = {j for j, _, _ in chosen}
-                chosen += [
-                    (int(j), float(v) * 0.5, 1)  # below any real co-purchase of similar strength
-                    for j, v in zip(ct_idx[row], ct_val[row], strict=True)
-                    if j >= 0 and j not in seen and v > 0
-                ]
-            for col, (j, v, kind) in enumerate(chosen[:k]):
-                nb_items[row, col], nb_scores[row, col], nb_kind[row, col] = j, v, kind
-        self.nb_items, self.nb_scores, self.nb_kind = nb_items, nb_scores, nb_kind
+        k, texts = self.neighbours, [item_texts.get(item, item) for item in self.items]
+        ct_idx, ct_val = content_neighbours(self.encoder.encode(texts), k) if len(texts) > 1 else (None, None)
+        self.nb_items, self.nb_scores, self.nb_kind = merged_neighbours(state.S, ct_idx, ct_val, k)
         self.popular = np.argsort(
             -(state.item_feats["p30"].to_numpy() + 1e-3 * state.item_feats["buyers"].to_numpy()),
             kind="stable",
@@ -308,13 +280,8 @@ class RepeatAwareRecommender(Recommender):
         own = set(self.purchased[self.purchased_ptr[row] : self.purchased_ptr[row + 1]].tolist())
         segment = self.customer_segment[row]
         out: list[Recommendation] = []
-        ranked = zip(
-            self.top_items[row],
-            self.top_scores[row],
-            self.top_reason[row],
-            self.top_related[row],
-            strict=True,
-        )
+        lists = (self.top_items, self.top_scores, self.top_reason, self.top_related)
+        ranked = zip(*(values[row] for values in lists), strict=True)
         for item, score, reason, related in ranked:
             if item < 0 or len(out) >= k:
                 break
@@ -382,19 +349,9 @@ class RepeatAwareRecommender(Recommender):
         return str(customer_id) in self._cust_row
 
     # ---------------------------------------------------------------- artifacts
-    _ARRAYS = (
-        "top_items",
-        "top_scores",
-        "top_reason",
-        "top_related",
-        "purchased_ptr",
-        "purchased",
-        "nb_items",
-        "nb_scores",
-        "nb_kind",
-        "popular",
-        "item_buyers",
-        "item_repeat",
+    _ARRAYS = tuple(
+        "top_items top_scores top_reason top_related purchased_ptr purchased nb_items nb_scores nb_kind popular "
+        "item_buyers item_repeat".split()
     )
     _SEGMENT_ARRAYS = ("sizes", "top", "top_share", "top_shop_share", "window_days", "mix", "shop_mix")
 
