@@ -19,7 +19,7 @@ from matplotlib.ticker import PercentFormatter  # noqa: E402
 
 from assistant import AssistantAPI, AssistantError, Caller, SegmentList, SegmentRecommendations  # noqa: E402
 from ui.panels import GetAPI, dataframe, error_box, problem, workspace_caller  # noqa: E402
-from ui.tables import RECOMMENDATION_WIDTHS, recommendation_table  # noqa: E402
+from ui.tables import RECOMMENDATION_WIDTHS, percent, recommendation_table  # noqa: E402
 
 LABEL_CHARS = 34  # product names are cut for the plot's axis only; the table keeps them whole
 
@@ -36,7 +36,7 @@ def segment_view(api: AssistantAPI, caller: Caller, segment: str | None, k: floa
         raise AssistantError("Pick a segment first (Load segments fills the list).")
     view: SegmentRecommendations = api.segment_view(caller, segment, int(k))
     summary = (
-        f"**{view.segment}**: {view.size} customers ({view.share:.0%} of all). Shares below are of the segment's "
+        f"**{view.segment}**: {view.size:,} customers ({percent(view.share)} of all). Shares below are of the segment's "
         "purchases beside the whole shop's."
     )
     return dataframe(recommendation_table(view.items, {}), RECOMMENDATION_WIDTHS), mix_figure(view), summary

@@ -29,7 +29,7 @@ from assistant.commerce.models.artifacts import load_arrays, load_json, save_arr
 from assistant.commerce.models.base import Recommendation, Recommender
 from assistant.commerce.models.content import TextEncoder, TfidfEncoder, content_neighbours, merged_neighbours
 from assistant.commerce.models.repeat_rules import RepeatRules, load_rules
-from assistant.commerce.models.segment_side import SegmentTables, segment_tables
+from assistant.commerce.models.segment_side import SegmentTables, segment_reason, segment_tables
 from assistant.errors import NotFound, NotTrained
 
 REASONS = {
@@ -40,8 +40,6 @@ REASONS = {
     "popular_segment": "popular in your segment ({x})",
     "popular": "popular right now",
 }
-# A segment's recommendation: who in it bought the product, beside the whole shop.
-SEGMENT_REASON = "bought by {share:.0%} of {segment} {when} (all customers: {shop:.0%})"
 CODES = list(REASONS)
 ARTIFACT_FORMAT = 2  # 2: product names, categories and segment tables saved with the lists
 
@@ -328,13 +326,12 @@ class RepeatAwareRecommender(Recommender):
         the share of the segment that bought it beside the whole shop's; `NotFound` for an unknown segment."""
         row = self._segment_row(segment)
         tables = self.segment
-        when = f"in the last {tables.window_days[row]} days" if tables.window_days[row] else "so far"
         out = []
         for col, item in enumerate(tables.top[row][:k]):
             if item < 0:
                 break
             share, shop = float(tables.top_share[row, col]), float(tables.top_shop_share[row, col])
-            reason = SEGMENT_REASON.format(share=share, segment=segment, when=when, shop=shop)
+            reason = segment_reason(segment, share, shop, int(tables.window_days[row]))
             out.append(Recommendation(self.items[item], round(share, 4), reason, "popular_segment"))
         return out
 

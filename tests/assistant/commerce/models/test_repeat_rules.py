@@ -45,12 +45,16 @@ def test_the_rule_file_is_checked() -> None:
     with pytest.raises(ValidationError):
         _rules(Fuel="refillable")  # not a kind
     with pytest.raises(ValidationError):
-        RepeatRules(default="consumable", evidence={"prior_buyers": 1, "min_repeat_share": 0.1}, categories={})
+        RepeatRules(
+            default="consumable", evidence={"prior_buyers": 1, "min_repeat_share": 0.1}, categories={}
+        )
 
 
 def test_every_demo_category_is_classed_by_the_rule_file() -> None:
     rules = load_rules()
-    unlisted = {(p.category, p.subcategory) for p in CATALOG if rules.kind_of([p.subcategory, p.category]) is None}
+    unlisted = {
+        (p.category, p.subcategory) for p in CATALOG if rules.kind_of([p.subcategory, p.category]) is None
+    }
     assert not unlisted
 
 
@@ -59,12 +63,16 @@ def test_reasons_name_products_and_owned_durables_never_come_back() -> None:
     together = again = 0
     for customer in model.customers[:300]:
         row = model._cust_row[customer]
-        owned = {model.items[i] for i in model.purchased[model.purchased_ptr[row] : model.purchased_ptr[row + 1]]}
+        owned = {
+            model.items[i] for i in model.purchased[model.purchased_ptr[row] : model.purchased_ptr[row + 1]]
+        }
         for rec in model.recommend(customer, 5):
             assert not SKU.search(rec.reason), rec.reason
             if rec.item_id in owned:
                 product = CATALOG.get(rec.item_id)
-                assert load_rules().kind_of([product.subcategory, product.category]) == "consumable", product.name
+                assert load_rules().kind_of([product.subcategory, product.category]) == "consumable", (
+                    product.name
+                )
                 again += 1
             if rec.reason_code == "together":
                 assert CATALOG.get(rec.related_item).name in rec.reason
@@ -78,7 +86,9 @@ def test_segment_recommendations_read_as_shares_and_unknown_segments_fail() -> N
     recs = model.for_segment(name, 5)
     assert len(recs) == 5 and all(f"of {name}" in r.reason and "all customers" in r.reason for r in recs)
     segment_mix, shop_mix = model.segment_mix(name)
-    assert segment_mix.sum() == pytest.approx(1.0, abs=1e-4) and shop_mix.sum() == pytest.approx(1.0, abs=1e-4)
+    assert segment_mix.sum() == pytest.approx(1.0, abs=1e-4) and shop_mix.sum() == pytest.approx(
+        1.0, abs=1e-4
+    )
     tops = {tuple(r.item_id for r in model.for_segment(s, 5)) for s in model.segment_names}
     assert len(tops) == len(model.segment_names)  # no two segments get the same list
     with pytest.raises(NotFound, match="known:"):
