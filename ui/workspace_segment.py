@@ -55,11 +55,12 @@ def mix_figure(view: SegmentRecommendations) -> Figure:
         ax.barh([p + 0.2 for p in positions], [r.segment_share for r in rows], height=0.4, label=view.segment)
         ax.barh([p - 0.2 for p in positions], [r.shop_share for r in rows], height=0.4, label="whole shop")
         ax.set_yticks(list(positions), [_short(r.label) for r in rows], fontsize=8)
-        ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+        ax.xaxis.set_major_formatter(PercentFormatter(1.0))  # decimals as the scale needs (no "2%, 2%")
         ax.set_title(f"{title}: share of purchases")
         if not rows:
             ax.text(0.5, 0.5, "no purchases", ha="center", va="center", transform=ax.transAxes)
     axes[0].legend(loc="lower right", fontsize=8)
+    figure.suptitle(f"What {view.segment} buy, beside the whole shop")
     plt.close(figure)  # gradio draws it; pyplot need not keep it
     return figure
 
@@ -85,7 +86,7 @@ class SegmentPanel:
         table = gr.Dataframe(
             label="Recommended to the segment", elem_id="segrecs-table", interactive=False, wrap=True
         )
-        plot = gr.Plot(label="What the segment buys", elem_id="segrecs-plot")
+        plot = gr.Plot(label="What the segment buys", show_label=False, elem_id="segrecs-plot")
 
         def on_load(request: gr.Request):
             try:

@@ -101,7 +101,8 @@ def test_segments_and_recommendations_read_as_words_and_figures(app: LiveApp, pa
     page.wait_for_function("() => document.querySelector('#segrecs-segment input')?.value")
     page.locator("#segrecs-go").click()
     segment_table = page.locator("#segrecs-table")
-    segment_table.get_by_text("bought by").first.wait_for()
+    segment_table.get_by_text("Why").first.wait_for()
+    page.wait_for_function("() => document.querySelector('#segrecs-table')?.innerText.includes('bought by')")
     assert re.search(
         r"bought by \d+(\.\d)?% of .+ \(all customers: \d+(\.\d)?%\)", segment_table.inner_text()
     )
