@@ -1,5 +1,5 @@
 """The workspace's part of the application API: stored drafts (list, open, check and edit lines, approve, reject, more
-like this), exports of what is approved, the handoff inbox, staff replies for the customer's widget, and insights.
+like this), exports of what is approved, the handoff inbox, staff replies for the customer's widget, insights, and one segment's recommendations.
 
 `Assistant` inherits `WorkspaceMethods`; `AssistantAPI` includes the `WorkspaceAPI` protocol. Every method checks the
 role policy first (`Policy.require`, actions in `assistant.conversation.policy.ACTIONS`).
@@ -14,6 +14,7 @@ from assistant.errors import InvalidChoice, NotFound
 from assistant.storage.drafts import DraftStore
 from assistant.storage.inbox import InboxStore
 from assistant.storage.insights import failed_questions
+from assistant.tools.results import SegmentRecommendations
 from assistant.workspace.drafts import UNSET, DraftBook
 from assistant.workspace.exports import FORMATS, export_file
 from assistant.workspace.inbox import Inbox
@@ -120,6 +121,10 @@ class WorkspaceAPI(Protocol):
 
     def insights_csv(self, caller: Caller) -> ExportFile:
         """The insights as a CSV file."""
+        ...
+
+    def segment_view(self, caller: Caller, segment: str, k: int = 10) -> SegmentRecommendations:
+        """One segment's top recommendations with reasons, and what it buys beside the whole shop."""
         ...
 
 
@@ -275,3 +280,11 @@ class WorkspaceMethods:
             content=insights_csv(report).encode("utf-8"),
             drafts=0,
         )
+
+    # -- segments ---------------------------------------------------------------------------------------------------
+    def segment_view(self, caller: Caller, segment: str, k: int = 10) -> SegmentRecommendations:
+        self.policy.require(caller, "segment_view")
+        # the tool's own door too (marketers only); an unknown segment is NotFound with the known names
+        return self.policy.run(
+            caller, "segment_recommendations", {"segment": segment, "k": k}, self.services
+        )[1]
