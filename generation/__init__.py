@@ -48,14 +48,15 @@ from generation.export import (
 from generation.grounding import GroundedAnswer, resolve_mode, stream_answer
 from generation.guard import GuardResult, check_claims
 from generation.guard import check as check_figures
-from generation.lead import LEAD_MIN, support_beside
+from generation.lead import LEAD_MIN, points_back, support_beside
 from generation.llm import LLM, ChatResult, ToolCall
-from generation.question import kind_probe, named_entities, only_fillers, split_questions
-from generation.terms import english_terms
+from generation.question import kind_probe, named_entities, only_fillers, question_type, split_questions
+from generation.terms import english_terms, terms
 from generation.toolcalls import MalformedToolCall
 
 __all__ = [
     "LEAD_MIN",
+    "points_back",
     "support_beside",
     "compose",
     "CsvDictWriter",
@@ -89,6 +90,7 @@ __all__ = [
     "check_figures",
     "draft_copy",
     "english_terms",
+    "terms",
     "find_brief",
     "get_channel",
     "get_llm",
@@ -101,6 +103,7 @@ __all__ = [
     "resolve_backend",
     "resolve_brief",
     "resolve_mode",
+    "question_type",
     "split_questions",
     "stream_answer",
     "to_csv",

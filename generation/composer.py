@@ -245,8 +245,8 @@ def compose(
     cross = _cross_language(units, evidence, language)
     if qtype == "yesno" or figure:
         # A yes, a no or a figure leads only when a unit states what was asked, about the asked thing.
-        found = best_support(
-            question,
+        found = best_support(  # what is asked must be stated, not the story around it ("want it for ice climbing")
+            ask,
             [s.unit for s in ranked if s.score >= 0.3 * best.score],
             units,
             cross_language=cross,

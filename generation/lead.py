@@ -38,7 +38,9 @@ LEAD_MIN = 0.75  # support a yes/no or figure lead needs
 NEAR_ALL = 0.85  # a unit covering this share may leave out a minor term ("guys", "offer")
 PART = 0.5  # confidence factor for a unit that leaves out a term of the question worth more than 1 - NEAR_ALL
 CANDIDATES = 12  # ranked units examined for support
-OWN_ANTECEDENT_TERMS = 1  # content words before a pronoun that leave it pointing back (a verb, not a verb and a noun)
+OWN_ANTECEDENT_TERMS = (
+    1  # content words before a pronoun that leave it pointing back (a verb, not a verb and a noun)
+)
 UNIVERSAL_MIN = 0.4  # share a sentence about everything ("any product") must state itself
 
 
@@ -67,7 +69,7 @@ def _universals() -> tuple[str, ...]:
 def context_of(unit: Unit, units: Sequence[Unit], before: dict[int, str] | None = None) -> str:
     """The sentence a pronoun in `unit` points back to: the unit just before it in the same section. `before`:
     `previous_texts(units)`, when the caller asks for many units."""
-    if unit.kind not in ("prose", "list_item") or not _points_back(unit.text):
+    if unit.kind not in ("prose", "list_item") or not points_back(unit.text):
         return ""
     return (before if before is not None else previous_texts(units)).get(unit.position, "")
 
@@ -84,7 +86,7 @@ def previous_texts(units: Sequence[Unit]) -> dict[int, str]:
     return out
 
 
-def _points_back(text: str) -> bool:
+def points_back(text: str) -> bool:
     """Whether a pronoun of `text` refers to a sentence before it: it stands where the sentence has not yet named
     anything it could refer to ("They cannot go to Switzerland", "We never repair them"), not after a subject and
     an object of its own ("We never sell your data and never use it")."""

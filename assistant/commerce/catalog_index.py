@@ -202,7 +202,8 @@ class CatalogIndex:
     def _close(self, word: str) -> tuple[str, ...]:
         if word in self.df:
             return (word,)
-        if len(word) < 4 or word.isdigit():
+        # a word of the language ("sind", "with") is no misspelt name ("Chilli sin Carne")
+        if len(word) < 4 or word.isdigit() or word in self.lex.stopwords:
             return ()
         # Typos keep the first letter ("ridgback", "scre"): "members" is not "ember".
         cutoff = FUZZY_CUTOFF if len(word) >= 6 else 0.84

@@ -56,6 +56,9 @@ UNSURE_OFF_TOPIC = (
     0.8  # an off-topic guess below this is checked against the help pages (which abstain when unsure)
 )
 HELP_PAGE_PROBE_K = 5
+CATALOG_SURE = (
+    0.5  # the parser reads a kind and an operation this surely: a catalog query, whatever the pages hold
+)
 CUSTOMER_MARKETER_INTENT_CONFIDENCE = 0.9
 WEAK_INTENT_SCORE = 0.35
 GUARD_EVIDENCE_CHARS = 20_000
@@ -262,9 +265,11 @@ class Agent:
             return route
         if route.intent == "product_discovery" and RECOMMEND_WORDS.search(message):
             return route
-        if route.intent in ("product_discovery", "service_question") and self._asks_about_named_product(
-            message
-        ):
+        if route.intent in (
+            "product_discovery",
+            "service_question",
+            "catalog_query",
+        ) and self._asks_about_named_product(message):
             # "does the Meadow 6 take longer to arrive?" wants an answer, not a list of products, and "does the
             # Clearflow filter remove viruses?" its description: the catalog handler answers from the row, or passes
             # it to the help pages
@@ -273,6 +278,8 @@ class Agent:
         unsure_off_topic = route.intent == "off_topic" and route.confidence < UNSURE_OFF_TOPIC
         if route.intent == "off_topic" and not unsure_off_topic:
             return route  # "schreib mir ein Gedicht": a scope reply, whatever the help pages hold
+        if route.intent in ("product_discovery", "catalog_query") and self._asks_catalog(message):
+            return route  # "welche jacken habt ihr unter 100 euro?": a kind and a constraint, in any language
         if (
             route.intent in ("product_discovery", "catalog_query")
             or unsure_off_topic
@@ -293,6 +300,14 @@ class Agent:
 
         parser = parser_for(self.services.get("catalog"))
         return parser is not None and parser.is_question_about(parser.parse(message), message)
+
+    def _asks_catalog(self, message: str) -> bool:
+        """A query the catalog parser reads whole: an operation (filter, rank, compare) over a kind the shop sells."""
+        from assistant.conversation.catalog_query import parser_for
+
+        parser = parser_for(self.services.get("catalog"))
+        parsed = parser.parse(message) if parser is not None else None
+        return bool(parsed and parsed.operation and parsed.asked_kind and parsed.confidence >= CATALOG_SURE)
 
     def _help_pages_lead(self, message: str, language: str) -> bool:
         """Whether help pages, rather than products, are the knowledge base's best matches for `message`."""

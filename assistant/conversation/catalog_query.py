@@ -145,8 +145,9 @@ class CatalogQueryParser(QueryDecision):
 
     @staticmethod
     def is_question_about(parsed: ParsedQuery, message: str) -> bool:
-        """A yes/no question about products the message names ("does the Meadow 6 take longer to arrive?")."""
-        return bool(parsed.mentions) and not parsed.shopping and bool(_YES_NO_START.search(message))
+        """A question about products the message names ("does the Meadow 6 take longer to arrive?", "ich wiege 110 kg -
+        sind die Drift 25 was für mich?", "¿El set de vía ferrata sirve para mi hijo?"), not a request to shop."""
+        return bool(parsed.mentions) and not parsed.shopping and _asks(message)
 
     def intent_bonus(self, message: str) -> dict[str, float]:
         """A nudge for the router: how much this message reads as a catalog query."""
@@ -352,3 +353,15 @@ def parser_for(catalog: Any) -> CatalogQueryParser | None:
         if parser is None:
             parser = _PARSERS[catalog] = CatalogQueryParser(catalog)
         return parser
+
+
+def _asks(message: str) -> bool:
+    """Whether `message` asks something: a clause opens like a yes/no question, or it ends in a question mark."""
+    from generation import question_type
+
+    clauses = re.split(r"[.!?¿¡;:,\u2013\u2014]+|\s-\s", message)
+    return (
+        message.rstrip().endswith(("?", "？"))
+        or any(_YES_NO_START.search(c) for c in clauses)
+        or question_type(message) == "yesno"
+    )

@@ -66,6 +66,9 @@ def split_parts(message: str, route_of: Callable[[str], Route]) -> list[Part]:
     merged: list[Part] = []
     pending = ""  # unsure statements, carried into the next piece as its context
     for part in routed:
+        if merged and not pending and _says_more_of_the_last(part):
+            merged[-1] = Part(f"{merged[-1].text} {part.text}", merged[-1].route)
+            continue
         if _is_context(part):
             pending = f"{pending} {part.text}".strip()
             continue
@@ -82,6 +85,14 @@ def split_parts(message: str, route_of: Callable[[str], Route]) -> list[Part]:
         merged[-1] = Part(f"{merged[-1].text} {pending}", merged[-1].route)
     kept = [p for p in merged if p.route.intent not in _DROPPABLE] or merged
     return kept if len(kept) > 1 else []
+
+
+def _says_more_of_the_last(part: Part) -> bool:
+    """A statement that points back to what was just asked ("is the Tarn rope dry-treated? want it for ice
+    climbing"): the customer's reason, part of that question, not a request of its own."""
+    from generation import points_back
+
+    return not part.text.rstrip().endswith("?") and points_back(part.text)
 
 
 def _is_context(part: Part) -> bool:

@@ -108,7 +108,9 @@ def _from_product_rows(turn: Turn, parsed: ParsedQuery, history: list[dict]) -> 
         if record.ok and isinstance(record.result, ProductInfo):
             items.append(record.result)
     rows = [{"text": _product_text(i), "title": i.name, "language": "en"} for i in items]
-    found = compose(turn.message, rows, language=turn.language) if rows else None
+    # Every sentence of a product's row is about that product: what is asked of it is the rest of the question.
+    asked = _without_names(turn.message, [i.name for i in items])
+    found = compose(asked, rows, language=turn.language) if rows else None
     if found is None or found.kind == "quote" or found.confidence < LEAD_MIN:
         return False
     evidence = [
@@ -116,5 +118,16 @@ def _from_product_rows(turn: Turn, parsed: ParsedQuery, history: list[dict]) -> 
         for i, row in zip(items, rows, strict=True)
     ]
     turn.about.products = [i.sku for i in items]
-    answered = yield from turn.answer(evidence, history, turn.message)
+    answered = yield from turn.answer(evidence, history, asked)
     return answered
+
+
+def _without_names(message: str, names: list[str]) -> str:
+    """`message` without the words of the products it names ("is the tarn 9.8 rope dry treated?" -> "is the dry
+    treated?"); the message itself when nothing else would be left."""
+    from generation import terms
+
+    named = terms(" ".join(names))
+    kept = [w for w in message.split() if not terms(w) or not terms(w) <= named]
+    rest = " ".join(kept)
+    return rest if terms(rest) else message

@@ -28,6 +28,13 @@ def service_question(turn: Turn, route: Route, history: list[dict]) -> Iterator[
     from generation import split_questions
 
     questions = split_questions(turn.query)[:MAX_QUESTIONS] or [turn.query]
+    # A follow-up joined to the last topic ("Welche Wasserfilter habt ihr? entfernt der squeeze filter viren?") asks
+    # its own question only: the topic says where to look, and was answered in the last turn.
+    looked_up = turn.query if turn.query != turn.message and len(questions) > 1 else None
+    if looked_up:
+        # the topic, no longer a question, stays beside it: it ranks the evidence ("in Italia"), the question leads
+        topic = " ".join(q.rstrip(" ?？") for q in questions[:-1])
+        questions = [f"{questions[-1]} {topic}"]
     offer = False
     outcomes = []
     for n, question in enumerate(questions):
@@ -36,7 +43,7 @@ def service_question(turn: Turn, route: Route, history: list[dict]) -> Iterator[
         match = turn.capability_for(question)
         hits = None
         if match is not None:
-            hits = yield from _search(turn, search_query(question, turn.language))
+            hits = yield from _search(turn, search_query(looked_up or question, turn.language))
             if not _pages_answer_better(turn, match, question, hits):
                 turn.intent = "capability" if len(questions) == 1 else turn.intent
                 yield from _capability(turn, match, question)
@@ -44,7 +51,9 @@ def service_question(turn: Turn, route: Route, history: list[dict]) -> Iterator[
                 outcomes.append("answered")
                 continue
         several = len(questions) > 1 or turn.in_parts
-        answered = yield from _from_help_pages(turn, question, history, part=several, hits=hits)
+        answered = yield from _from_help_pages(
+            turn, question, history, part=several, hits=hits, looked_up=looked_up
+        )
         outcomes.append("answered" if answered else "not_found")
     if "not_found" in outcomes and len(questions) > 1:
         turn.outcome, turn.handoff_offered = "not_found", True
@@ -82,13 +91,20 @@ def _pages_answer_better(turn: Turn, capability: Capability, question: str, hits
 
 
 def _from_help_pages(
-    turn: Turn, question: str, history: list[dict], *, part: bool = False, hits: list | None = None
+    turn: Turn,
+    question: str,
+    history: list[dict],
+    *,
+    part: bool = False,
+    hits: list | None = None,
+    looked_up: str | None = None,
 ) -> Iterator[TurnEvent]:
-    """The help pages' answer to `question`; `hits`: what a search for it already found."""
+    """The help pages' answer to `question`; `hits`: what a search for it already found; `looked_up`: what to search
+    for instead of the question (a follow-up with its topic)."""
     from generation import english_terms, kind_probe, named_entities
 
     if hits is None:
-        hits = yield from _search(turn, search_query(question, turn.language))
+        hits = yield from _search(turn, search_query(looked_up or question, turn.language))
     searched = hits is not None
     hits = list(hits or [])
     named = named_entities(question)
