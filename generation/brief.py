@@ -153,6 +153,8 @@ class CampaignBrief(BaseModel):
     banned_terms: list[str] = Field(default_factory=list)
     # Phrases every draft must carry somewhere (a legal line, "Reply STOP to opt out", a code the offer needs).
     required: list[str] = Field(default_factory=list)
+    # What copy does with a product that is out of stock: leave it out of the drafts, or draft it and flag it.
+    out_of_stock: Literal["leave_out", "flag"] = "leave_out"
 
     def statements_for(self, product: ProductFacts) -> list[Statement]:
         """What the brief states that copy about `product` may repeat: its offer (the only promotion), the key

@@ -78,6 +78,20 @@ class CopyRequest(Request):
     segment: Text | None = Field(
         default=None, max_length=200, description="The customer segment the copy is for."
     )
+    discount: Text | None = Field(
+        default=None,
+        max_length=200,
+        description="A discount or offer to state ('20% off'); questioned unless the brief grants it.",
+    )
+    claims: list[Annotated[Text, Field(min_length=1, max_length=200)]] = Field(
+        default_factory=list,
+        max_length=10,
+        description="Claims the copy should make, checked against the facts.",
+    )
+    confirmed: bool = Field(
+        default=False,
+        description="Draft without what the brief does not grant (after a 'questioned' outcome).",
+    )
 
 
 class FeedbackRequest(Request):
