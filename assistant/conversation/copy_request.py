@@ -49,6 +49,28 @@ _SEGMENT_NOISE = {
 }  # fmt: skip
 
 
+_AUDIENCE = re.compile(
+    r"\b(who (?:should|will|would|do we|to)|which (?:customers|segments?|people)|target\w*|audience|send (?:it|this|them) "
+    r"to|zielgruppe|wer soll\w*|welche kunden)\b",
+    re.I,
+)
+_COPY_TASK = re.compile(
+    r"\b(write|draft|create|compose|ads?|advert\w*|copy|headlines?|subject lines?|captions?|posts?|tweets?|"
+    r"newsletter|e-?mails?|sms|rsa|schreib\w*|erstell\w*|entw[uü]rf\w*|anzeigen?)\b",
+    re.I,
+)
+
+
+def marketer_task(message: str, slots: dict[str, Any]) -> str | None:
+    """The marketer intent a message reads as: who a campaign is for (segment_analysis), or copy to draft (ad_copy:
+    it names a channel, or a writing task); None when it reads as neither."""
+    if _CUE.search(message) and _AUDIENCE.search(message) and not _COPY_TASK.search(message):
+        return "segment_analysis"
+    if slots.get("channel") or _COPY_TASK.search(message):
+        return "ad_copy"
+    return None
+
+
 @dataclass
 class CopyAsk:
     """The slots of one copy request (the arguments of `check_copy_request`)."""
