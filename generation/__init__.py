@@ -13,7 +13,14 @@ from generation.brief import (
     load_briefs,
     resolve_brief,
 )
+from generation.brief import (
+    _brief_words as brief_words,
+)
+from generation.brief import (
+    _campaign_words as campaign_words,
+)
 from generation.case_answer import CaseAnswer, answer_case
+from generation.claims import ClaimBook, extract_claims, mentions_claim, stem
 from generation.composer import compose, read_ahead
 from generation.config import LLMSettings
 from generation.copywriter import (
@@ -97,4 +104,10 @@ __all__ = [
     "to_csv",
     "to_json",
     "validate_draft",
+    "ClaimBook",
+    "extract_claims",
+    "mentions_claim",
+    "stem",
+    "brief_words",
+    "campaign_words",
 ]

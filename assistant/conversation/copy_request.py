@@ -17,8 +17,8 @@ from typing import Any
 
 from rapidfuzz import fuzz
 
-from generation.brief import _campaign_words
-from generation.claims import Claim, extract_claims
+from generation import campaign_words as _campaign_words
+from generation import extract_claims
 
 _SKU = re.compile(r"\b[A-Za-z]{2,6}-\d{2,6}\b")
 _CUSTOMER = re.compile(
@@ -140,7 +140,7 @@ def _channel_words() -> set[str]:
     }
 
 
-def _phrases(claims: list[Claim], message: str) -> list[tuple[str, int, int]]:
+def _phrases(claims: list[Any], message: str) -> list[tuple[str, int, int]]:
     """Adjacent claims joined into phrases ("100%" + "waterproof" -> "100% waterproof"), with their spans."""
     out: list[list[int]] = []
     for c in sorted(claims, key=lambda c: c.start):
@@ -167,7 +167,7 @@ def offers_and_claims(
     quoted = [q.span() for q in _QUOTED.finditer(message)]
     cues = [m.end() for m in _CLAIM_CUE.finditer(message)]
 
-    def asked(c: Claim) -> bool:
+    def asked(c: Any) -> bool:
         if c.kind in ("superlative", "rank"):
             return True
         if any(s <= c.start < e for s, e in quoted):

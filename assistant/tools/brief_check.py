@@ -14,8 +14,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from assistant.tools.results import CopyRequestCheck, RequestIssue
-from generation import CampaignBrief, ProductFacts
-from generation.claims import ClaimBook, extract_claims, mentions_claim
+from generation import CampaignBrief, ClaimBook, ProductFacts, extract_claims, mentions_claim
 
 # "20%", "20 percent", "15 EUR off", "€10 off": the amount of a discount, with its unit.
 _AMOUNT = re.compile(

@@ -59,7 +59,8 @@ def brief_candidate(brief: CampaignBrief) -> CampaignCandidate:
 def _foreign_words(name: str, brief: CampaignBrief) -> set[str]:
     """Distinctive words of `name` that the brief's id, name, goal and audience never use: "Black Friday" in
     "Black Friday Winter Sale" says it is another campaign, even if "winter" fits this one."""
-    from generation.brief import _brief_words, _campaign_words
+    from generation import brief_words as _brief_words
+    from generation import campaign_words as _campaign_words
 
     words = _campaign_words()
     own, topic = _brief_words(brief)
@@ -71,7 +72,7 @@ def _foreign_words(name: str, brief: CampaignBrief) -> set[str]:
         | seasonal
         | _GENERIC
     )
-    from generation.claims import stem
+    from generation import stem
 
     content = set(re.findall(r"[^\W\d_]+", name.lower())) - ignore
     return {w for w in content if w not in own and stem(w) not in topic}
