@@ -49,6 +49,17 @@ ISSUE_LABELS = {
 ERROR_LABELS = {"customer_summary": "no_such_customer", "recommend_products": "no_such_customer"}
 
 
+def discount_amounts(text: str) -> set[str]:
+    """The price discounts a text states ("20%", "15 EUR off"); free shipping is an offer, not a discount."""
+    try:
+        from assistant.tools.brief_check import discount_amounts as amounts
+    except ImportError:  # the code before the brief checks: any percentage counts
+        import re
+
+        return set(re.findall(r"\d+\s*%", text))
+    return amounts(text)
+
+
 def _calls(reply: Any) -> dict[str, Any]:
     return {c.name: c for c in reply.tool_calls}
 
@@ -93,6 +104,9 @@ def observe(reply: Any) -> dict[str, Any]:
             "ambiguous_brief": "ask_which_brief",
         }
         seen.update(label=labels[res.outcome], brief=res.brief_id, segments=[s.name for s in res.segments])
+    listed = calls.get("list_segments")
+    if listed is not None and listed.ok:
+        seen["label"] = "segments"
     recs = calls.get("recommend_products")
     if recs is not None and recs.ok:
         seen.update(label="recommendations", skus=[i.item_id for i in recs.result.items])
@@ -121,6 +135,8 @@ def score(expect: dict[str, Any], seen: dict[str, Any]) -> list[str]:
         and seen["channel"] != expect["channel"]
     ):
         wrong.append(f"channel {seen['channel']} != {expect['channel']}")
+    if want in ("segments", "segment_for_campaign") and not seen["tables"]:
+        wrong.append("no table")  # results are shown as tables, never as raw field dumps
     if want in DRAFTED and not seen["drafted"]:
         wrong.append("nothing drafted")
     if want not in DRAFTED and seen["drafted"]:
@@ -131,7 +147,7 @@ def score(expect: dict[str, Any], seen: dict[str, Any]) -> list[str]:
     extra = [s for s in expect.get("must_not_include_skus") or [] if s in seen["skus"]]
     if extra:
         wrong.append(f"products that must not be used: {extra}")
-    if expect.get("discount_allowed") is False and seen["drafted"] and seen.get("discount"):
+    if expect.get("discount_allowed") is False and seen["drafted"] and discount_amounts(seen.get("discount") or ""):
         wrong.append("drafted with a discount the brief does not grant")
     return wrong
 

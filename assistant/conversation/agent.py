@@ -29,7 +29,7 @@ from assistant.conversation.answerer import GroundingAnswerer
 from assistant.conversation.capabilities import FILE_NAME as CAPABILITIES_FILE
 from assistant.conversation.capabilities import CapabilityMap
 from assistant.conversation.compose import Evidence
-from assistant.conversation.copy_request import marketer_task
+from assistant.conversation.copy_request import answers_copy_question, marketer_task
 from assistant.conversation.intents import handler_for
 from assistant.conversation.intents.product_discovery import RECOMMEND_WORDS
 from assistant.conversation.language import conversation_language, detect
@@ -238,6 +238,9 @@ class Agent:
             route.slots["upset"] = wanted is not None and wanted.reason == "upset"
         elif route.intent == "handoff":
             route.intent = _best_other(route, exclude={"handoff"})
+        if turn.caller.role == "marketer" and answers_copy_question(message, history):
+            route.intent = "ad_copy"  # "yes, draft without it" after a questioned copy request
+            return route
         return self._service_or_products(turn, route, message)
 
     def _service_or_products(self, turn: Turn, route: Route, message: str) -> Route:

@@ -25,6 +25,8 @@ _CUSTOMER = re.compile(
     r"\b(?:[Cc]\d{3,8}|customer(?:\s+(?:id|no\.?|number))?\s*[:#]?\s*(?=\w*\d)([\w-]{3,20}))\b"
 )
 _CUE = re.compile(r"\b(campaigns?|briefs?|promo(?:tion)?s?|kampagne\w*|campagne|campañas?)\b", re.I)
+_COMPOUND = re.compile(r"\b([^\W\d_]{3,})kampagne\w*", re.I)  # "Winterkampagne": the name is the first part
+BRIEF_NAME_SCORE = 85  # rapidfuzz partial-ratio at which a misspelt brief name still names it
 _ID = re.compile(r"\b[a-z]+(?:-[a-z]+)*-20\d\d\b")
 # Words that end a campaign name read backwards from "campaign" ("ads for our Black Friday campaign").
 _NAME_STOP = re.compile(
@@ -71,6 +73,23 @@ def marketer_task(message: str, slots: dict[str, Any]) -> str | None:
     return None
 
 
+YES = re.compile(
+    r"^\s*(yes|yeah|yep|ok(ay)?|sure|go ahead|do it|please do|ja|passt|draft (it )?without|without( it| one)?)\b",
+    re.I,
+)
+
+
+def pending_copy_request(history: list[dict]) -> dict[str, Any] | None:
+    """The slots of the last turn's questioned copy request, if that turn asked one."""
+    last = history[-1] if history else {}
+    return ((last.get("about") or {}).get("query") or {}).get("copy_request")
+
+
+def answers_copy_question(message: str, history: list[dict]) -> bool:
+    """Whether `message` says yes to the last turn's question about a copy request ("yes, draft without it")."""
+    return bool(YES.search(message)) and pending_copy_request(history) is not None
+
+
 @dataclass
 class CopyAsk:
     """The slots of one copy request (the arguments of `check_copy_request`)."""
@@ -83,16 +102,21 @@ class CopyAsk:
     customer_id: str | None = None
     discount: str | None = None
     claims: list[str] = field(default_factory=list)
-    spans: list[tuple[int, int]] = field(
-        default_factory=list
-    )  # where the brief, discount and claims were read
+    confirmed: bool = False  # the marketer said to draft without what the brief does not grant
+    # where the brief, discount and claims were read
+    spans: list[tuple[int, int]] = field(default_factory=list)
 
     def tool_args(self) -> dict[str, Any]:
         args = {
             "request": self.request, "brief": self.brief, "channel": self.channel, "skus": self.skus,
             "segment": self.segment, "customer_id": self.customer_id, "discount": self.discount, "claims": self.claims,
+            "confirmed": self.confirmed,
         }  # fmt: skip
-        return {k: v for k, v in args.items() if v not in (None, [], "")}
+        return {k: v for k, v in args.items() if v not in (None, [], "", False)}
+
+    def pending(self) -> dict[str, Any]:
+        """The slots as stored with a questioned turn (for the marketer's "yes, draft without it")."""
+        return {**self.tool_args(), "request": self.request}
 
     def search_text(self) -> str:
         """The request without the campaign name, discount and claims: what a product search may use."""
@@ -102,12 +126,32 @@ class CopyAsk:
         return " ".join(text.split())
 
 
-def campaign_name(message: str) -> tuple[str | None, tuple[int, int] | None]:
-    """The campaign a message names, as written: an id, a quoted name next to "campaign", or the words before
-    "campaign" ("our Black Friday Mega Sale 2026 campaign"); None when those say nothing ("our current campaign")."""
+def brief_mention(message: str, names: list[str]) -> tuple[str | None, tuple[int, int] | None]:
+    """A brief's own name in the message, misspelt or not ("for Ridge Season Openr", "above the treline")."""
+    low = message.lower()
+    best = None
+    for name in names:
+        if len(name.split()) < 2:
+            continue  # a one-word name would match any sentence with that word
+        found = fuzz.partial_ratio_alignment(name.lower(), low, score_cutoff=BRIEF_NAME_SCORE)
+        if found is not None and (best is None or found.score > best[0]):
+            best = (found.score, name, (found.dest_start, found.dest_end))
+    return (best[1], best[2]) if best else (None, None)
+
+
+def campaign_name(message: str, names: list[str] = ()) -> tuple[str | None, tuple[int, int] | None]:
+    """The campaign a message names, as written: an id, a brief's name (`names`, misspelt too), a quoted name next
+    to "campaign", the words before "campaign" ("our Black Friday Mega Sale 2026 campaign") or before "-kampagne"
+    ("Winterkampagne"); None when those say nothing ("our current campaign")."""
     found = _ID.search(message)
     if found:
         return found.group(0), found.span()
+    named, span = brief_mention(message, list(names))
+    if named:
+        return named, span
+    compound = _COMPOUND.search(message)
+    if compound:
+        return compound.group(1), compound.span()
     cue = _CUE.search(message)
     if cue is None:
         return None, None
@@ -223,9 +267,12 @@ def segment_phrase(message: str, known: str | None) -> str | None:
     return " ".join(words) or None
 
 
-def read_copy_request(message: str, slots: dict[str, Any], catalog: Any = None) -> CopyAsk:
-    """The slots of a copy request, from the message and the router's slots (channel, SKUs, segment)."""
-    brief, brief_span = campaign_name(message)
+def read_copy_request(
+    message: str, slots: dict[str, Any], catalog: Any = None, brief_names: list[str] = ()
+) -> CopyAsk:
+    """The slots of a copy request, from the message and the router's slots (channel, SKUs, segment); `brief_names`
+    are the names of the briefs on file (a name the message uses is the campaign, never product words)."""
+    brief, brief_span = campaign_name(message, brief_names)
     discount, claims = offers_and_claims(message, brief_span)
     ask = CopyAsk(request=message, brief=brief, channel=slots.get("channel"), discount=discount)
     ask.claims = [text for text, _, _ in claims]

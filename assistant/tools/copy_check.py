@@ -221,6 +221,8 @@ def run_check(ctx: ToolContext, args: dict[str, Any]) -> tuple[CopyRequestCheck,
         for issue in check.issues:
             if issue.kind not in ("claim_banned", "claim_unsupported", "out_of_stock"):
                 issue.blocking = False
+            if issue.kind in ("discount_not_granted", "offer_not_granted"):
+                check.discount = None  # drafted without it: copy states only the brief's own offer
     return brief_check.decide(check), brief
 
 

@@ -7,7 +7,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from assistant.conversation.copy_request import CopyAsk, read_copy_request
+from assistant.conversation.copy_request import (
+    CopyAsk,
+    answers_copy_question,
+    pending_copy_request,
+    read_copy_request,
+)
 from assistant.conversation.intents import intent
 from assistant.conversation.marketer_tables import check_notes, check_reply
 from assistant.conversation.reply import TurnEvent
@@ -22,7 +27,9 @@ DEFAULT_VARIANTS = 3
 @intent("ad_copy")
 def ad_copy(turn: Turn, route: Route, history: list[dict]) -> Iterator[TurnEvent]:
     slots = dict(route.slots)
-    ask = read_copy_request(turn.message, slots, turn.services.get("catalog"))
+    briefs = _briefs(turn)
+    ask = read_copy_request(turn.message, slots, turn.services.get("catalog"), [b.name for b in briefs])
+    ask = _confirmation(ask, history)
     check = yield from _checked(turn, ask)
     if check is _ASKED:
         return
@@ -90,20 +97,37 @@ def _checked(turn: Turn, ask: CopyAsk) -> Iterator[TurnEvent]:
         return check
     turn.action = "clarify"
     turn.outcome = "not_found" if check.outcome in ("not_found", "unknown_brief") else "answered"
+    if check.outcome == "questioned":  # kept with the turn: "yes, draft without it" picks it up
+        turn.about.query = {"copy_request": ask.pending()}
     yield from turn.say(check_reply(check, _brief_channels(turn)))
     return _ASKED
 
 
-def _brief_channels(turn: Turn) -> dict[str, list[str]]:
+def _briefs(turn: Turn) -> list[Any]:
     settings = turn.services.get("settings")
     if settings is None:
-        return {}
+        return []
     from generation import load_briefs
 
     try:
-        return {b.id: list(b.channels) for b in load_briefs(settings.demo_dir / "campaigns")}
-    except Exception:  # a bad brief file: the table goes without channels, the question still stands
-        return {}
+        return load_briefs(settings.demo_dir / "campaigns")
+    except Exception:  # a bad brief file: the tool says which; the chat reads the request without brief names
+        return []
+
+
+def _brief_channels(turn: Turn) -> dict[str, list[str]]:
+    return {b.id: list(b.channels) for b in _briefs(turn)}
+
+
+def _confirmation(ask: CopyAsk, history: list[dict]) -> CopyAsk:
+    """ "yes, draft without it" after a questioned request: the earlier request, confirmed (what the brief does not
+    grant is left out; refused claims stay refused)."""
+    pending = pending_copy_request(history)
+    if not pending or not answers_copy_question(ask.request, history) or ask.brief or ask.skus or ask.channel:
+        return ask
+    earlier = CopyAsk(**{k: v for k, v in pending.items() if k in CopyAsk.__dataclass_fields__})
+    earlier.confirmed = True
+    return earlier
 
 
 def _segment_top_sku(profile: Any) -> list[str]:
@@ -127,6 +151,8 @@ def _draft_args(turn: Turn, slots: dict[str, Any], skus: list[str], ask: CopyAsk
         args["brief_id"] = slots["brief_id"]
     if slots.get("segment") and "segment" in accepts:
         args["segment"] = slots["segment"]  # steers the wording toward the segment
+    if ask.confirmed and "confirmed" in accepts:
+        args["confirmed"] = True
     for key in ("discount", "claims"):  # checked again by the drafter itself, whichever door asked
         if getattr(ask, key) and key in accepts:
             args[key] = getattr(ask, key)

@@ -85,3 +85,12 @@ def test_a_claim_is_checked_not_searched(app: Assistant) -> None:
     checked = _calls(reply)["check_copy_request"].result
     assert checked.outcome == "refused" and checked.claims == ["100% waterproof"]
     assert "search_products" not in _calls(reply) and "draft_copy" not in _calls(reply)
+
+
+def test_yes_after_a_question_drafts_without_what_was_not_granted(app: Assistant) -> None:
+    first = app.turn("Meta ads for the winter campaign with 20% off", MARKETER)
+    assert _calls(first)["check_copy_request"].result.outcome == "questioned"
+    reply = app.turn("yes, draft without it", MARKETER, session_id=first.session_id)
+    drafted = _calls(reply)["draft_copy"]
+    assert drafted.ok and drafted.result.drafts and drafted.arguments["confirmed"] is True
+    assert drafted.result.check.discount is None  # the discount was left out, not used
