@@ -147,7 +147,11 @@ def score(expect: dict[str, Any], seen: dict[str, Any]) -> list[str]:
     extra = [s for s in expect.get("must_not_include_skus") or [] if s in seen["skus"]]
     if extra:
         wrong.append(f"products that must not be used: {extra}")
-    if expect.get("discount_allowed") is False and seen["drafted"] and discount_amounts(seen.get("discount") or ""):
+    if (
+        expect.get("discount_allowed") is False
+        and seen["drafted"]
+        and discount_amounts(seen.get("discount") or "")
+    ):
         wrong.append("drafted with a discount the brief does not grant")
     return wrong
 

@@ -85,6 +85,8 @@ def test_out_of_stock_products_are_left_out_by_the_brief_rule(catalog) -> None:
 
 def test_a_brief_named_without_the_word_campaign_is_not_read_as_products(catalog) -> None:
     names = ["Winter Trail Ready", "Ridge Season Opener"]
-    ask = read_copy_request("instagram post for Ridge Season Openr with the Skyline 12 vest", {}, catalog, names)
+    ask = read_copy_request(
+        "instagram post for Ridge Season Openr with the Skyline 12 vest", {}, catalog, names
+    )
     assert ask.brief == "Ridge Season Opener" and ask.skus == ["RUN-005"]
     assert campaign_name("Schreib Anzeigen für die Winterkampagne")[0] == "Winter"
