@@ -94,6 +94,24 @@ class CopyRequest(Request):
     )
 
 
+class CopyCheckRequest(Request):
+    """A copy request to check before drafting: the brief as the marketer names it, and what they ask for."""
+
+    request: Text = Field(default="", max_length=2000, description="The request in the marketer's words.")
+    brief: Text | None = Field(default=None, max_length=200, description="A brief's id or name, as named.")
+    channel: Literal["google-rsa", "meta", "email", "sms", "x"] | None = None
+    skus: list[Annotated[Text, Field(min_length=1, max_length=64)]] = Field(
+        default_factory=list, max_length=50
+    )
+    segment: Text | None = Field(default=None, max_length=200)
+    customer_id: Text | None = Field(default=None, max_length=64)
+    discount: Text | None = Field(default=None, max_length=200)
+    claims: list[Annotated[Text, Field(min_length=1, max_length=200)]] = Field(
+        default_factory=list, max_length=10
+    )
+    confirmed: bool = False
+
+
 class FeedbackRequest(Request):
     session_id: SessionId
     turn_id: int = Field(ge=1, le=2**62)
