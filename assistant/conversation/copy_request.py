@@ -39,6 +39,15 @@ _CLAIM_CUE = re.compile(
     r"emphasi[sz]\w*|stress\w*|tell\w*|with|that (?:it|they)(?:'s|'re| is| are)|as)\b",
     re.I,
 )
+# Cues after which the clause itself is the claim, whatever words it uses.
+_STATE_CUE = re.compile(
+    r"\b(say(?:ing|s)?|claim(?:ing|s)?|stat(?:e|es|ing)|promis(?:e|es|ing)|tell(?:ing)?(?: (?:people|customers|them))?|"
+    r"call(?:ing)? (?:it|them))\b",
+    re.I,
+)
+_CLAIM_FILLER = re.compile(
+    r"^\s*(?:(?:that|it|they|it's|they're|its|is|are|has|have|will|we|our|this|these|with|a|an)\b\s*)*", re.I
+)
 _CLAUSE_END = re.compile(r"[.;!?]|,\s|\b(?:for|to|in|on)\s+(?:the|our|my)\b")
 _OFF_WORD = re.compile(r"^\s*(off|discount|rabatt|reduction|sale)\b", re.I)
 _SEGMENT_PHRASE = re.compile(
@@ -219,7 +228,31 @@ def offers_and_claims(
         return any(pos <= c.start and not _CLAUSE_END.search(message[pos : c.start]) for pos in cues)
 
     claims = _phrases([c for c in found if c.kind != "promo" and asked(c)], message)
+    for clause in _stated_clauses(message, skip):
+        inside = [c for c in claims if c[1] < clause[2] and clause[1] < c[2]]
+        if all(
+            len(text.split()) < 2 for text, _, _ in inside
+        ):  # "best", "ever": the clause says what is claimed
+            claims = [c for c in claims if c not in inside] + [clause]
     return discount, claims
+
+
+def _stated_clauses(message: str, skip: tuple[int, int] | None) -> list[tuple[str, int, int]]:
+    """What follows a strong claim cue ("telling people it keeps you safe on any ice"), up to the clause's end: a
+    claim to check even when no attribute family names it (a promotion there is the discount, not a claim)."""
+    out = []
+    for cue in _STATE_CUE.finditer(message):
+        if skip and skip[0] <= cue.start() < skip[1]:
+            continue
+        rest = message[cue.end() :]
+        end = _CLAUSE_END.search(rest)
+        clause = rest[: end.start()] if end else rest
+        lead = _CLAIM_FILLER.match(clause)
+        start = cue.end() + (lead.end() if lead else 0)
+        text = message[start : cue.end() + len(clause)].strip()
+        if text and len(text.split()) <= 10 and not any(c.kind == "promo" for c in extract_claims(text)):
+            out.append((text, start, start + len(text)))
+    return out
 
 
 @lru_cache(maxsize=4)
@@ -250,6 +283,9 @@ def named_products(message: str, catalog: Any, *, max_share: int = 3) -> list[st
                 scores[sku] = scores.get(sku, 0.0) + idf[word]
     if not scores:
         return []
+    numbers = set(re.findall(r"\d+", message))
+    for sku in scores:  # "Meadow 4" vs "Meadow 6": a number of the name breaks the tie between named products
+        scores[sku] += 0.5 * len(numbers & set(re.findall(r"\d+", catalog.get(sku).name)))
     best = max(scores.values())
     return [s for s, v in sorted(scores.items(), key=lambda kv: -kv[1]) if v >= best - 1e-9][:3]
 

@@ -9,12 +9,13 @@ the brief's `out_of_stock` rule. Every outcome is a field of `CopyRequestCheck` 
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterable
 from typing import Any
 
 from assistant.tools.results import CopyRequestCheck, RequestIssue
-from generation import CampaignBrief, ClaimBook, ProductFacts, extract_claims, mentions_claim
+from generation import CampaignBrief, ClaimBook, ProductFacts, extract_claims, mentions_claim, stem
 
 # "20%", "20 percent", "15 EUR off", "€10 off": the amount of a discount, with its unit.
 _AMOUNT = re.compile(
@@ -22,6 +23,9 @@ _AMOUNT = re.compile(
     r"(?P<unit>%|percent\b|per cent\b|prozent\b|€|eur\b|euros?\b)",
     re.I,
 )
+# Words that carry no claim of their own ("it keeps you ..."): left out of the content-word check.
+_LIGHT = {"the", "and", "you", "your", "our", "for", "with", "any", "all", "its", "are", "was", "has", "have", "keep",
+          "keeps", "will", "can", "this", "that", "they", "them", "one", "every"}  # fmt: skip
 _OFF = re.compile(r"\b(off|discount\w*|rabatt\w*|reduction|reduced|save|saving|sale)\b", re.I)
 
 
@@ -91,32 +95,51 @@ def check_offer(brief: CampaignBrief | None, asked: str) -> RequestIssue | None:
 
 
 def check_claim(
-    claim: str, products: list[ProductFacts], brief: CampaignBrief | None, today: Any = None
+    claim: str,
+    products: list[ProductFacts],
+    brief: CampaignBrief | None,
+    today: dt.date | None = None,
+    shop_banned: Iterable[str] = (),
 ) -> RequestIssue | None:
-    """Refused when the brief bans `claim` or no product's facts back it (`ClaimBook` over the row and the brief)."""
-    if brief is not None:
-        banned = next((p for p in brief.banned_phrases() if mentions_claim(claim, p)), None)
-        if banned:
-            return RequestIssue(
-                kind="claim_banned",
-                subject=claim,
-                reason=f"the {brief.name} brief bans the claim {banned!r}",
-            )
+    """Refused when the brief bans `claim` (without a brief: when any of the shop's briefs bans it, `shop_banned`), or
+    no product's facts back it: `ClaimBook` over the row and the brief for a claim of a known family ("waterproof",
+    "best"), the content words of the facts for any other ("keeps you safe on any ice")."""
+    banned_by = f"the {brief.name} brief" if brief is not None else "the shop's campaign briefs"
+    phrases = brief.banned_phrases() if brief is not None else list(shop_banned)
+    banned = next((p for p in phrases if mentions_claim(claim, p)), None)
+    if banned:
+        return RequestIssue(
+            kind="claim_banned",
+            subject=claim,
+            reason=f"{banned_by} ban the claim {banned!r}"
+            if brief is None
+            else f"{banned_by} bans the claim {banned!r}",
+        )
     if not products:
         return RequestIssue(
             kind="claim_unsupported", subject=claim, reason="no product is named to check it against"
         )
-    import datetime as dt
-
     problems = []
     for product in products:
         statements = product.statements() + (brief.statements_for(product) if brief else [])
         book = ClaimBook(statements, product.data_claims(today or dt.date.today()))
         found = book.review(claim, promo_roles=("offer",)).problems
+        if not found and not extract_claims(claim):
+            found = _unstated_words(claim, statements)
         if not found:
             return None  # one product's facts back it: copy about that product may say it
         problems.append(f"{product.name}: {found[0]}")
     return RequestIssue(kind="claim_unsupported", subject=claim, reason="; ".join(problems))
+
+
+def _unstated_words(claim: str, statements: list[Any]) -> list[str]:
+    """A problem when a third or more of the claim's content words appear in none of the product's statements."""
+    words = {stem(w) for w in re.findall(r"[^\W\d_]{3,}", claim.lower()) if w not in _LIGHT}
+    stated = {stem(w) for st in statements for w in re.findall(r"[^\W\d_]{3,}", st.text.lower())}
+    missing = sorted(words - stated)
+    if words and len(missing) * 3 >= len(words):
+        return [f"its facts do not state {claim!r} (nothing says {', '.join(missing)})"]
+    return []
 
 
 def brief_scope_issues(

@@ -214,8 +214,13 @@ def run_check(ctx: ToolContext, args: dict[str, Any]) -> tuple[CopyRequestCheck,
         offer = brief_check.check_offer(brief, check.discount)
         check.issues += [offer] if offer else []
     facts = brief_check.product_facts(catalog, check.skus or candidates)
+    shop_banned = (
+        []
+        if brief is not None
+        else [p for b in lookup.candidates or _all_briefs(settings) for p in b.claims_banned]
+    )
     for claim in check.claims:
-        problem = brief_check.check_claim(claim, facts, brief)
+        problem = brief_check.check_claim(claim, facts, brief, shop_banned=shop_banned)
         check.issues += [problem] if problem else []
     if args.get("confirmed"):  # the marketer answered the questions: draft, leaving out what was not granted
         for issue in check.issues:
@@ -224,6 +229,10 @@ def run_check(ctx: ToolContext, args: dict[str, Any]) -> tuple[CopyRequestCheck,
             if issue.kind in ("discount_not_granted", "offer_not_granted"):
                 check.discount = None  # drafted without it: copy states only the brief's own offer
     return brief_check.decide(check), brief
+
+
+def _all_briefs(settings: Any) -> list[CampaignBrief]:
+    return load_briefs(settings.demo_dir / "campaigns")
 
 
 @tool(roles={"marketer"})
