@@ -208,8 +208,9 @@ def offers_and_claims(
     message: str, skip: tuple[int, int] | None
 ) -> tuple[str | None, list[tuple[str, int, int]]]:
     """(the discount or offer asked for, the claims asked for), each a phrase of the message with its span.
-    Superlatives and rankings count anywhere; attributes only after a claim cue or in quotes ("saying it is
-    waterproof"), since "our waterproof boots" picks products rather than claiming."""
+    Absolute figures ("100% waterproof") count anywhere; attributes, superlatives and rankings only after a claim
+    cue or in quotes ("saying it is waterproof"), since "our waterproof boots" or "our best product" picks products
+    rather than claiming."""
     found = [c for c in extract_claims(message) if c.positive and not (skip and skip[0] <= c.start < skip[1])]
     promos = [c for c in found if c.kind == "promo"]
     discount = None
@@ -221,8 +222,8 @@ def offers_and_claims(
     cues = [m.end() for m in _CLAIM_CUE.finditer(message)]
 
     def asked(c: Any) -> bool:
-        if c.kind in ("superlative", "rank"):
-            return True
+        if c.kind == "superlative" and any(ch.isdigit() for ch in "".join(c.key)):
+            return True  # "100% waterproof" claims wherever it stands; "our best product" picks one
         if any(s <= c.start < e for s, e in quoted):
             return True
         return any(pos <= c.start and not _CLAUSE_END.search(message[pos : c.start]) for pos in cues)

@@ -116,9 +116,7 @@ def check_claim(
             else f"{banned_by} bans the claim {banned!r}",
         )
     if not products:
-        return RequestIssue(
-            kind="claim_unsupported", subject=claim, reason="no product is named to check it against"
-        )
+        return None  # no product chosen yet: `draft_copy` checks the claim against the products it drafts for
     problems = []
     for product in products:
         statements = product.statements() + (brief.statements_for(product) if brief else [])
