@@ -169,10 +169,12 @@ def campaign_name(message: str, names: list[str] = ()) -> tuple[str | None, tupl
         return quoted.group(1).strip(), quoted.span()
     tokens = list(re.finditer(r"[\w'’&-]+", message[: cue.start()]))
     taken: list[re.Match[str]] = []
+    end = cue.start()
     for tok in reversed(tokens):
-        if _NAME_STOP.match(tok.group(0)):
-            break
+        if _NAME_STOP.match(tok.group(0)) or re.search(r"[,.;:!?\"“”()]", message[tok.end() : end]):
+            break  # a name runs up to "campaign" without a stop word or a punctuation mark between
         taken.insert(0, tok)
+        end = tok.start()
     words = _campaign_words()
     empty = set(words["stopwords"]) | set(words["current_cues"]) | _channel_words()
     while taken and taken[0].group(0).lower() in empty:
@@ -317,7 +319,10 @@ def read_copy_request(
     if discount:
         start = message.find(discount)
         ask.spans.append((start, start + len(discount)))
-    tokens = [m.group(0).upper() for m in _SKU.finditer(message)]
+    inside = [span for span in ask.spans if span]
+    tokens = [  # "summer-2027" in a brief's id is no SKU
+        m.group(0).upper() for m in _SKU.finditer(message) if not any(s <= m.start() < e for s, e in inside)
+    ]
     ask.skus = list(dict.fromkeys([*slots.get("skus", []), *tokens]))
     if not ask.skus:
         ask.skus = named_products(_without(message, ask.spans), catalog)
