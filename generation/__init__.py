@@ -8,16 +8,12 @@ from generation.brief import (
     BriefResolution,
     CampaignBrief,
     ProductFacts,
+    brief_words,
+    campaign_words,
     find_brief,
     load_brief,
     load_briefs,
     resolve_brief,
-)
-from generation.brief import (
-    _brief_words as brief_words,
-)
-from generation.brief import (
-    _campaign_words as campaign_words,
 )
 from generation.case_answer import CaseAnswer, answer_case
 from generation.claims import ClaimBook, extract_claims, mentions_claim, stem

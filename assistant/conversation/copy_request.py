@@ -17,8 +17,7 @@ from typing import Any
 
 from rapidfuzz import fuzz
 
-from generation import campaign_words as _campaign_words
-from generation import extract_claims
+from generation import campaign_words, extract_claims
 
 _SKU = re.compile(r"\b[A-Za-z]{2,6}-\d{2,6}\b")
 _CUSTOMER = re.compile(
@@ -175,7 +174,7 @@ def campaign_name(message: str, names: list[str] = ()) -> tuple[str | None, tupl
             break  # a name runs up to "campaign" without a stop word or a punctuation mark between
         taken.insert(0, tok)
         end = tok.start()
-    words = _campaign_words()
+    words = campaign_words()
     empty = set(words["stopwords"]) | set(words["current_cues"]) | _channel_words()
     while taken and taken[0].group(0).lower() in empty:
         taken.pop(0)  # "Meta ads campaign", "email campaign": the channel, not a name
@@ -279,7 +278,7 @@ def named_products(message: str, catalog: Any, *, max_share: int = 3) -> list[st
     words = set(re.findall(r"[^\W\d_]{3,}", message.lower()))
     scores: dict[str, float] = {}
     for word, skus in by_word.items():
-        if len(skus) > max_share or word in _campaign_words()["stopwords"]:
+        if len(skus) > max_share or word in campaign_words()["stopwords"]:
             continue
         if word in words or (len(word) >= 6 and any(fuzz.ratio(word, w) >= 88 for w in words)):
             for sku in skus:

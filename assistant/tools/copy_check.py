@@ -19,28 +19,22 @@ from assistant.errors import InvalidChoice, NotFound
 from assistant.tools import brief_check
 from assistant.tools.base import ToolContext, tool
 from assistant.tools.results import CampaignCandidate, CopyRequestCheck, RequestIssue
-from generation import BadBrief, CampaignBrief, find_brief, load_briefs, resolve_brief
+from generation import (
+    BadBrief,
+    CampaignBrief,
+    brief_words,
+    campaign_words,
+    find_brief,
+    load_briefs,
+    resolve_brief,
+    stem,
+)
 
 ChannelName = Literal["google-rsa", "meta", "email", "sms", "x"]
-FUZZY_NAME = (
-    85  # rapidfuzz token-set score at which a misspelt brief name ("Winter Trial Ready") still names it
-)
+# rapidfuzz token-set score at which a misspelt brief name ("Winter Trial Ready") still names it
+FUZZY_NAME = 85
 _YEAR = re.compile(r"\b20\d\d\b")
 _CUE = re.compile(r"\b(campaigns?|briefs?|promo\w*|kampagne\w*|campagne\w*|campañas?|campagna)\b", re.I)
-_GENERIC = {
-    "sale",
-    "sales",
-    "special",
-    "deal",
-    "deals",
-    "event",
-    "mega",
-    "big",
-    "super",
-    "season",
-    "day",
-    "week",
-}
 
 
 @dataclass
@@ -59,21 +53,16 @@ def brief_candidate(brief: CampaignBrief) -> CampaignCandidate:
 def _foreign_words(name: str, brief: CampaignBrief) -> set[str]:
     """Distinctive words of `name` that the brief's id, name, goal and audience never use: "Black Friday" in
     "Black Friday Winter Sale" says it is another campaign, even if "winter" fits this one."""
-    from generation import brief_words as _brief_words
-    from generation import campaign_words as _campaign_words
-
-    words = _campaign_words()
-    own, topic = _brief_words(brief)
+    words = campaign_words()
+    own, topic = brief_words(brief)
     seasonal = {w for ws in words["seasons"].values() for w in ws}
     ignore = (
         set(words["stopwords"])
         | set(words["campaign_cues"])
         | set(words["current_cues"])
         | seasonal
-        | _GENERIC
+        | set(words.get("name_fillers", []))
     )
-    from generation import stem
-
     content = set(re.findall(r"[^\W\d_]+", name.lower())) - ignore
     return {w for w in content if w not in own and stem(w) not in topic}
 
