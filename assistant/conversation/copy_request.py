@@ -17,14 +17,14 @@ from typing import Any
 
 from rapidfuzz import fuzz
 
+from assistant.conversation.router import customer_id_in
 from generation import campaign_words, extract_claims
 
 _SKU = re.compile(r"\b[A-Za-z]{2,6}-\d{2,6}\b")
-_CUSTOMER = re.compile(
-    r"\b(?:[Cc]\d{3,8}|customer(?:\s+(?:id|no\.?|number))?\s*[:#]?\s*(?=\w*\d)([\w-]{3,20}))\b"
-)
 _CUE = re.compile(r"\b(campaigns?|briefs?|promo(?:tion)?s?|kampagne\w*|campagne|campañas?)\b", re.I)
-_COMPOUND = re.compile(r"\b([^\W\d_]{3,})kampagne\w*", re.I)  # "Winterkampagne": the name is the first part
+_COMPOUND = re.compile(
+    r"\b([^\W\d_]{3,}?)s?kampagne\w*", re.I
+)  # "Winterkampagne": the name is the first part
 BRIEF_NAME_SCORE = 85  # rapidfuzz partial-ratio at which a misspelt brief name still names it
 _ID = re.compile(r"\b[a-z]+(?:-[a-z]+)*-20\d\d\b")
 # Words that end a campaign name read backwards from "campaign" ("ads for our Black Friday campaign").
@@ -185,7 +185,7 @@ def campaign_name(message: str, names: list[str] = ()) -> tuple[str | None, tupl
 
 @lru_cache(maxsize=1)
 def _channel_words() -> set[str]:
-    from assistant.conversation.router import CHANNEL_ALIASES
+    from assistant.conversation.router import CHANNEL_ALIASES  # (the router imports nothing of this module)
 
     return {w for aliases in CHANNEL_ALIASES.values() for a in aliases for w in a.split()} | {
         "ad",
@@ -318,6 +318,10 @@ def read_copy_request(
     if discount:
         start = message.find(discount)
         ask.spans.append((start, start + len(discount)))
+    ask.customer_id = slots.get("customer_id") or customer_id_in(message)
+    if ask.customer_id:  # "CUST-7731" is the customer, not a SKU
+        at = message.upper().find(ask.customer_id)
+        ask.spans.append((at, at + len(ask.customer_id)))
     inside = [span for span in ask.spans if span]
     tokens = [  # "summer-2027" in a brief's id is no SKU
         m.group(0).upper() for m in _SKU.finditer(message) if not any(s <= m.start() < e for s, e in inside)
@@ -325,10 +329,6 @@ def read_copy_request(
     ask.skus = list(dict.fromkeys([*slots.get("skus", []), *tokens]))
     if not ask.skus:
         ask.skus = named_products(_without(message, ask.spans), catalog)
-    ask.customer_id = slots.get("customer_id")
-    if ask.customer_id is None:
-        m = _CUSTOMER.search(message)
-        ask.customer_id = (m.group(1) or m.group(0)).upper() if m else None
     ask.segment = segment_phrase(message, slots.get("segment"))
     return ask
 

@@ -54,6 +54,9 @@ def product_discovery(turn: Turn, route: Route, history: list[dict]) -> Iterator
     target = slots.get("customer_id") if turn.caller.role == "marketer" else turn.caller.customer_id
     if target and (RECOMMEND_WORDS.search(turn.message) or is_vague(turn.message)):
         record = yield from turn.run_tool("recommend_products", {"customer_id": target, "k": k})
+        if not record.ok and record.error in ("not_found", "invalid_choice"):
+            yield from turn.refused_or_failed(record)  # "unknown customer 'C99999'": never a substitute list
+            return
         if record.ok:
             intro = (
                 turn.phrase("products_for_you")

@@ -90,3 +90,13 @@ def test_a_brief_named_without_the_word_campaign_is_not_read_as_products(catalog
     )
     assert ask.brief == "Ridge Season Opener" and ask.skus == ["RUN-005"]
     assert campaign_name("Schreib Anzeigen für die Winterkampagne")[0] == "Winter"
+
+
+def test_customer_ids_in_any_shape_are_read_as_customers_not_skus(catalog) -> None:
+    from assistant.conversation.router import customer_id_in
+
+    assert customer_id_in("Recommend products for customer CUST-7731") == "CUST-7731"
+    assert customer_id_in("customer segments please") is None
+    ask = read_copy_request("SMS for customer CUST-7731 about the winter campaign", {}, catalog)
+    assert ask.customer_id == "CUST-7731" and ask.skus == []
+    assert campaign_name("Schreib eine E-Mail für die Frühjahrskampagne")[0] == "Frühjahr"
