@@ -123,3 +123,19 @@ def recommended_table(items: Sequence[Any]) -> str:
         ["Product", "SKU", "Price", "Why"],
         [(i.name or i.item_id, i.item_id, money(i.price, i.currency or "EUR"), i.reason) for i in items],
     )
+
+
+def with_catalog_facts(items: Sequence[Any], catalog: Any) -> list[Any]:
+    """Recommended items with the catalog's name and price where the tool result lacks them."""
+    out = []
+    for item in items:
+        if item.name or catalog is None or item.item_id not in catalog:
+            out.append(item)
+            continue
+        product = catalog.get(item.item_id)
+        out.append(
+            item.model_copy(
+                update={"name": product.name, "price": product.price, "currency": product.currency}
+            )
+        )
+    return out

@@ -14,6 +14,7 @@ from assistant.conversation.marketer_tables import (
     members_table,
     recommended_table,
     segments_table,
+    with_catalog_facts,
 )
 from assistant.conversation.reply import TurnEvent
 from assistant.conversation.router import Route
@@ -21,7 +22,6 @@ from assistant.conversation.turn import Turn
 from assistant.tools.results import (
     CampaignAudience,
     CustomerSummary,
-    RecommendedItem,
     SegmentDetail,
     SegmentList,
     SegmentMembers,
@@ -80,20 +80,9 @@ def _describe(turn: Turn, summary: str, result: ToolResult) -> str:
         return f"{summary[:1].upper()}{summary[1:]}."
     if result.recommended:
         turn.product_lines(result.recommended)  # cites the catalog rows behind the table
-        items = [_with_catalog_facts(turn, item) for item in result.recommended]
+        items = with_catalog_facts(result.recommended, turn.services.get("catalog"))
         text += "\n\nRecommended products:\n\n" + recommended_table(items)
     return text
-
-
-def _with_catalog_facts(turn: Turn, item: RecommendedItem) -> RecommendedItem:
-    """The item with the catalog's name and price where the tool result lacks them."""
-    catalog = turn.services.get("catalog")
-    if item.name or catalog is None or item.item_id not in catalog:
-        return item
-    product = catalog.get(item.item_id)
-    return item.model_copy(
-        update={"name": product.name, "price": product.price, "currency": product.currency}
-    )
 
 
 def _audience(turn: Turn, result: CampaignAudience) -> str:
