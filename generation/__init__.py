@@ -8,12 +8,15 @@ from generation.brief import (
     BriefResolution,
     CampaignBrief,
     ProductFacts,
+    brief_words,
+    campaign_words,
     find_brief,
     load_brief,
     load_briefs,
     resolve_brief,
 )
 from generation.case_answer import CaseAnswer, answer_case
+from generation.claims import ClaimBook, extract_claims, mentions_claim, stem
 from generation.composer import compose, read_ahead
 from generation.config import LLMSettings
 from generation.copywriter import (
@@ -114,4 +117,10 @@ __all__ = [
     "import_layout",
     "rsa_slots",
     "validate_draft",
+    "ClaimBook",
+    "extract_claims",
+    "mentions_claim",
+    "stem",
+    "brief_words",
+    "campaign_words",
 ]

@@ -153,6 +153,8 @@ class CampaignBrief(BaseModel):
     banned_terms: list[str] = Field(default_factory=list)
     # Phrases every draft must carry somewhere (a legal line, "Reply STOP to opt out", a code the offer needs).
     required: list[str] = Field(default_factory=list)
+    # What copy does with a product that is out of stock: leave it out of the drafts, or draft it and flag it.
+    out_of_stock: Literal["leave_out", "flag"] = "leave_out"
 
     def statements_for(self, product: ProductFacts) -> list[Statement]:
         """What the brief states that copy about `product` may repeat: its offer (the only promotion), the key
@@ -245,7 +247,8 @@ def find_brief(campaigns_dir: Path, brief_id: str) -> CampaignBrief:
 
 # -- the campaign a marketer names ------------------------------------------------------------------------------------
 @lru_cache(maxsize=1)
-def _campaign_words() -> dict[str, Any]:
+def campaign_words() -> dict[str, Any]:
+    """The words the brief resolver reads in a request (campaign_words.yaml): seasons, cues, stopwords."""
     return yaml.safe_load((Path(__file__).parent / "campaign_words.yaml").read_text(encoding="utf-8"))
 
 
@@ -283,7 +286,7 @@ def load_briefs(campaigns_dir: Path) -> list[CampaignBrief]:
     return [load_brief(p) for p in sorted(Path(campaigns_dir).glob("*.y*ml"))]
 
 
-def _brief_words(brief: CampaignBrief) -> tuple[set[str], set[str]]:
+def brief_words(brief: CampaignBrief) -> tuple[set[str], set[str]]:
     """(the words of its id and name, the words of its goal, audience and messages), lowercased."""
     own = set(re.findall(r"[^\W\d_]+", f"{brief.id.replace('-', ' ')} {brief.name}".lower()))
     topic = " ".join([brief.goal, brief.audience, *brief.key_messages])
@@ -291,7 +294,7 @@ def _brief_words(brief: CampaignBrief) -> tuple[set[str], set[str]]:
 
 
 def _seasons(words: set[str], text: str = "") -> set[str]:
-    table = _campaign_words()["seasons"]
+    table = campaign_words()["seasons"]
     return {s for s, ws in table.items() if words & set(ws) or any(" " in w and w in text for w in ws)}
 
 
@@ -309,7 +312,7 @@ class _Request:
 
 
 def _read_request(request: str, today: dt.date | None) -> _Request:
-    data = _campaign_words()
+    data = campaign_words()
     low = request.lower()
     words = set(re.findall(r"[^\W\d_]+", low))
     channels = [c for c in ("sms", "email", "meta", "x") if c in words] + (
@@ -330,7 +333,7 @@ def _score_brief(
     req: _Request, brief: CampaignBrief, own: set[str], topic: set[str], idf: dict[str, float]
 ) -> tuple[float, list[str]]:
     """How strongly a request names one brief, and why."""
-    data = _campaign_words()
+    data = campaign_words()
     score, why = 0.0, []
     if brief.id.lower() in req.low or brief.name.lower() in req.low:
         score += 10
@@ -375,7 +378,7 @@ def resolve_brief(
     ("Alpine Summer", "winter trail ads"), season ("the spring campaign"), segment ("for At-risk customers"), or its
     topic next to the word "campaign". Candidates within 80% of the best score are all returned."""
     req = _read_request(request, today)
-    own_words = {b.id: _brief_words(b) for b in briefs}
+    own_words = {b.id: brief_words(b) for b in briefs}
     df: dict[str, int] = {}
     for own, topic in own_words.values():
         for w in own | topic:

@@ -208,6 +208,10 @@ class CopyTab(DraftEditor):
                 return
             if error is not None:
                 raise error
+            if getattr(result, "outcome", "ok") != "ok" and result.check is not None:
+                # the brief does not grant what the form asks (a channel, product, segment) or a claim is refused
+                yield {**blank, c["progress"]: "", c["form_error"]: problem(result.check.question)}
+                return
             done = f"✓ Drafted {len(result.drafts)} variant(s): drafts " + ", ".join(
                 f"#{i}" for i in result.draft_ids
             )

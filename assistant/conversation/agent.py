@@ -29,6 +29,7 @@ from assistant.conversation.answerer import GroundingAnswerer
 from assistant.conversation.capabilities import FILE_NAME as CAPABILITIES_FILE
 from assistant.conversation.capabilities import CapabilityMap
 from assistant.conversation.compose import Evidence
+from assistant.conversation.copy_request import answers_copy_question, marketer_task
 from assistant.conversation.intents import handler_for
 from assistant.conversation.intents.product_discovery import RECOMMEND_WORDS
 from assistant.conversation.language import conversation_language, detect
@@ -240,12 +241,20 @@ class Agent:
             route.slots["upset"] = wanted is not None and wanted.reason == "upset"
         elif route.intent == "handoff":
             route.intent = _best_other(route, exclude={"handoff"})
+        if turn.caller.role == "marketer" and answers_copy_question(message, history):
+            route.intent = "ad_copy"  # "yes, draft without it" after a questioned copy request
+            return route
         return self._service_or_products(turn, route, message)
 
     def _service_or_products(self, turn: Turn, route: Route, message: str) -> Route:
         """A customer's request the shop's capability map knows is a service question; so is an unsure product or
         off-topic guess whose best matches in the knowledge base are help pages, not products (the router's examples
         are English; the knowledge base answers in any language it holds)."""
+        if turn.caller.role == "marketer" and route.intent in _REROUTABLE:
+            # "Email for the Summit jacket ...", "who should get the winter campaign": a marketer's task, not a
+            # product search (the router's examples are mostly customers' words)
+            route.intent = marketer_task(message, route.slots) or route.intent
+            return route
         # A handoff here is the escalation rule's (asked, accepted, repeated, upset): no capability answer overrides it
         if turn.caller.role != "customer" or route.slots.get("skus") or route.intent == "handoff":
             return route

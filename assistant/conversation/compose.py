@@ -130,31 +130,6 @@ def product_line(p: dict[str, Any], n: int | None) -> str:
     return line + (f" [{n}]" if n else "")
 
 
-def render_mapping(data: dict[str, Any], limit: int = 12) -> str:
-    """A short "- key: value" listing of the scalar and short-list fields of a result (`model_dump()` of one)."""
-    lines = []
-    for key, value in data.items():
-        if len(lines) >= limit:
-            break
-        label = key.replace("_", " ")
-        if isinstance(value, float):
-            lines.append(f"- {label}: {value:,.2f}")
-        elif isinstance(value, int | str) and len(str(value)) < 120:
-            lines.append(f"- {label}: {value}")
-        elif isinstance(value, list) and value and all(isinstance(v, str | int | float) for v in value[:8]):
-            lines.append(f"- {label}: {', '.join(map(str, value[:8]))}")
-        elif (
-            isinstance(value, dict)
-            and value
-            and all(isinstance(v, str | int | float) for v in value.values())
-        ):
-            inner = ", ".join(
-                f"{k} {v:,.2f}" if isinstance(v, float) else f"{k} {v}" for k, v in list(value.items())[:8]
-            )
-            lines.append(f"- {label}: {inner}")
-    return "\n".join(lines)
-
-
 def render_drafts(result: CopyDrafts) -> str:
     """Ad-copy drafts as numbered variants: every headline, description, subject or text the drafter returned."""
     blocks = []

@@ -46,6 +46,8 @@ class ToolCallRecord(BaseModel):
     summary: str = ""  # one line a person can read
     ok: bool = True
     result: Any = None  # structured result (recommendations, drafts, profiles) for UIs to render
+    # a refused or failed call: its error's kind (not_found, invalid_choice, bad_input, forbidden, ...)
+    error: str | None = None
 
 
 class About(BaseModel):

@@ -77,6 +77,11 @@ _COUNT = re.compile(
     re.IGNORECASE,
 )
 _CUSTOMER_ID = re.compile(r"\b[Cc]\d{3,8}\b")
+# "customer CUST-7731", "Kunde #88812": an id after the word, in whatever shape the shop writes ids (it has a digit)
+_NAMED_CUSTOMER = re.compile(
+    r"\b(?:customer|kunden?|kundin|client)(?:\s+(?:id|no\.?|number|nr\.?))?\s*[:#]?\s*((?=[\w-]*\d)[A-Za-z]*[-_]?\d[\w-]*)",
+    re.I,
+)
 _GENERIC_SKU = re.compile(r"\b[A-Z]{2,6}-?\d{2,6}(?:-[A-Z0-9]{1,6})*\b")
 _MAX_PRICE = re.compile(
     r"(?:under|below|less than|cheaper than|up to|at most|max(?:imum)?|unter|bis|moins de|jusqu'à|menos de|hasta)\s*"
@@ -140,6 +145,15 @@ def _sure_capability(probabilities: dict[str, float]) -> str | None:
     label, p = max(probabilities.items(), key=lambda kv: kv[1])
     capability = split_label(label)[1]
     return capability if capability and p >= CAPABILITY_PROBABILITY else None
+
+
+def customer_id_in(message: str) -> str | None:
+    """The customer id a message names ("C00042", "customer CUST-7731"), upper-cased; None for none."""
+    cid = _CUSTOMER_ID.search(message)
+    if cid:
+        return cid.group(0).upper()
+    named = _NAMED_CUSTOMER.search(message)
+    return named.group(1).upper() if named else None
 
 
 def names_marketer_task(message: str) -> bool:
@@ -316,9 +330,9 @@ class Router:
         skus = self._find_skus(message)
         if skus:
             slots["skus"] = skus
-        cid = _CUSTOMER_ID.search(message)
+        cid = customer_id_in(message)
         if cid:
-            slots["customer_id"] = cid.group(0).upper()
+            slots["customer_id"] = cid
         normed = f" {_norm(message)} "
         channel = self._find_channel(normed)
         if channel:

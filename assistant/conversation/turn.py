@@ -8,6 +8,7 @@ through the policy), `say` (composed text, streamed word by word), `answer` (a g
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -123,11 +124,11 @@ class Turn:
                 )
                 record.summary = summary(name, record.arguments, record.result)
         except Forbidden as exc:
-            record.ok, record.summary = False, f"refused: {exc.message}"
+            record.ok, record.summary, record.error = False, f"refused: {exc.message}", "forbidden"
         except Unavailable:
             raise  # a backend is down: the caller gets a 503 with Retry-After, not a made-up "not found"
         except AssistantError as exc:
-            record.ok, record.summary = False, exc.message
+            record.ok, record.summary, record.error = False, exc.message, _error_kind(exc)
         except IndexUnavailable as exc:
             # The knowledge base itself is down: answering "not in our help pages" would be wrong. The API turns this
             # into a 503 with Retry-After and an offer of a person.
@@ -142,6 +143,10 @@ class Turn:
         return record
 
     def refused_or_failed(self, record: ToolCallRecord) -> Iterator[TurnEvent]:
+        if record.error in ("not_found", "invalid_choice"):  # no such customer, segment or product: say which
+            self.outcome = "not_found"
+            yield from self.say(record.summary[:1].upper() + record.summary[1:] + ".")
+            return
         yield from self.say(self.phrase("refused" if record.summary.startswith("refused") else "tool_failed"))
 
     # -- text and evidence -------------------------------------------------------------------------------------------
@@ -312,6 +317,11 @@ def _product_facts(item: ProductInfo | RecommendedItem, catalog: Any) -> dict[st
         own = {**product.model_dump(), "in_stock": product.in_stock, **own}
     own["sku"] = sku
     return own
+
+
+def _error_kind(exc: AssistantError) -> str:
+    """ "NotFound" -> "not_found": the kind of a tool's error as a field of its record."""
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", type(exc).__name__).lower()
 
 
 def _short(question: str, limit: int = 80) -> str:

@@ -11,7 +11,7 @@ from fastapi.responses import FileResponse
 from assistant.conversation.reply import Caller
 from assistant.errors import BadInput, Unauthorized
 from assistant.http.auth import CUSTOMER_TOKEN_HEADER
-from assistant.http.schemas import CopyRequest, PathName
+from assistant.http.schemas import CopyCheckRequest, CopyRequest, PathName
 from assistant.http.state import app_state, client_of, marketer_route_caller
 
 router = APIRouter(tags=["marketer"])
@@ -26,9 +26,16 @@ async def _tool(request: Request, caller: Caller, name: str, args: dict[str, Any
 @router.post("/v1/copy")
 async def draft_copy(body: CopyRequest, request: Request) -> Any:
     """Ad-copy drafts for products on one channel (marketer only)."""
-    return await _tool(
-        request, marketer_route_caller(request), "draft_copy", body.model_dump(exclude_none=True)
-    )
+    args = body.model_dump(exclude_none=True, exclude_defaults=True)  # the tool's own defaults are the same
+    return await _tool(request, marketer_route_caller(request), "draft_copy", {**args, "skus": body.skus})
+
+
+@router.post("/v1/copy/check")
+async def check_copy(body: CopyCheckRequest, request: Request) -> Any:
+    """A copy request checked against the campaign briefs and the shop's data, before drafting (marketer only):
+    the outcome (ok, questioned, refused, unknown_brief, ambiguous_brief, not_found) and the issues with reasons."""
+    args = body.model_dump(exclude_none=True, exclude_defaults=True)
+    return await _tool(request, marketer_route_caller(request), "check_copy_request", args)
 
 
 @router.get("/v1/customers/{customer_id}/recommendations")

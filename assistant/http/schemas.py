@@ -78,6 +78,38 @@ class CopyRequest(Request):
     segment: Text | None = Field(
         default=None, max_length=200, description="The customer segment the copy is for."
     )
+    discount: Text | None = Field(
+        default=None,
+        max_length=200,
+        description="A discount or offer to state ('20% off'); questioned unless the brief grants it.",
+    )
+    claims: list[Annotated[Text, Field(min_length=1, max_length=200)]] = Field(
+        default_factory=list,
+        max_length=10,
+        description="Claims the copy should make, checked against the facts.",
+    )
+    confirmed: bool = Field(
+        default=False,
+        description="Draft without what the brief does not grant (after a 'questioned' outcome).",
+    )
+
+
+class CopyCheckRequest(Request):
+    """A copy request to check before drafting: the brief as the marketer names it, and what they ask for."""
+
+    request: Text = Field(default="", max_length=2000, description="The request in the marketer's words.")
+    brief: Text | None = Field(default=None, max_length=200, description="A brief's id or name, as named.")
+    channel: Literal["google-rsa", "meta", "email", "sms", "x"] | None = None
+    skus: list[Annotated[Text, Field(min_length=1, max_length=64)]] = Field(
+        default_factory=list, max_length=50
+    )
+    segment: Text | None = Field(default=None, max_length=200)
+    customer_id: Text | None = Field(default=None, max_length=64)
+    discount: Text | None = Field(default=None, max_length=200)
+    claims: list[Annotated[Text, Field(min_length=1, max_length=200)]] = Field(
+        default_factory=list, max_length=10
+    )
+    confirmed: bool = False
 
 
 class FeedbackRequest(Request):

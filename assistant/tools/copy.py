@@ -160,22 +160,39 @@ def draft_copy(
     variants: int = 3,
     brief_id: str | None = None,
     segment: str | None = None,
+    discount: str | None = None,
+    claims: list[str] | None = None,
+    confirmed: bool = False,
 ) -> CopyDrafts:
     """Draft ad copy for products on one channel (google-rsa, meta, email, sms, x), checked against the channel's
     limits and the campaign brief's rules.
 
     `brief_id` names a campaign brief by id (e.g. "trail-running-season-2027") or as the marketer calls it ("the
-    spring campaign"); `segment` names the target customer segment.
+    spring campaign"); `segment` names the target customer segment; `discount` an offer to state ("20% off") and
+    `claims` claims to make ("100% waterproof"). What the brief does not grant is questioned (outcome "questioned",
+    nothing drafted; `confirmed` drafts without it), a claim the facts do not back is refused (outcome "refused").
     """
+    from assistant.tools.copy_check import run_check
     from assistant.tools.recommend import engine_of
     from assistant.workspace.targets import known_segment
 
     settings = ctx.service("settings")
     segment = known_segment(ctx.services, segment)  # an unknown segment is refused with the shop's own list
     brief = resolve_campaign(settings.demo_dir / "campaigns", brief_id) if brief_id else None
+    for sku in dict.fromkeys(skus):
+        ctx.service("catalog").get(sku)  # an unknown SKU is a NotFound (404), never a substitute
+    check, _ = run_check(
+        ctx,
+        {"brief": brief.id if brief else None, "channel": channel, "skus": skus, "segment": segment,
+         "discount": discount, "claims": claims, "confirmed": confirmed},
+    )  # fmt: skip
+    if check.outcome != "ok":
+        return CopyDrafts(
+            channel=channel, skus=list(skus), brief_id=check.brief_id, outcome=check.outcome, check=check
+        )
     request = build_request(
         ctx.service("catalog"),
-        skus,
+        check.skus,
         channel,
         variants=variants,
         brief=brief,
@@ -183,7 +200,8 @@ def draft_copy(
         sales_ranks=sales_ranks(engine_of(ctx)),
     )
     result = run_draft(request, ctx.services.get("llm"))
-    out = copy_drafts(result, brief.id if brief else None, list(dict.fromkeys(skus)))
+    out = copy_drafts(result, brief.id if brief else None, check.skus)
+    out.check = check
     book = ctx.services.get("drafts")  # the workspace's draft book: every door's drafts are kept as records
     if book is not None:
         out = book.record(out, asked_by=ctx.user or ctx.role, session_id=ctx.session_id, segment=segment)

@@ -232,6 +232,26 @@ class SegmentRecommendations(ToolResult):
     products: list[MixShare] = Field(default_factory=list)
 
 
+class AudienceSegment(SegmentInfo):
+    """One segment a campaign brief targets, with why it fits (the brief's audience and the segment's RFM)."""
+
+    why: str = ""
+
+
+class CampaignAudience(ToolResult):
+    """Who should get a campaign: the brief's target segments with their sizes, or why no brief was found."""
+
+    outcome: Literal["ok", "unknown_brief", "ambiguous_brief"] = "ok"
+    brief_id: str | None = None
+    brief_name: str | None = None
+    audience: str = ""  # the brief's own description of its audience
+    segments: list[AudienceSegment] = Field(default_factory=list)
+    missing_segments: list[str] = Field(default_factory=list)  # named by the brief, absent from this shop
+    total: int = 0  # customers in those segments
+    briefs: list[CampaignCandidate] = Field(default_factory=list)  # to choose from (unknown or ambiguous)
+    question: str = ""
+
+
 class SegmentMembers(ToolResult):
     segment: str
     total: int
@@ -297,10 +317,70 @@ class CampaignMatches(ToolResult):
         return self.candidates[0] if len(self.candidates) == 1 else None
 
 
+# What became of a marketer's copy request, checked against the brief and the shop's data (assistant/tools/brief_check.py):
+# ok (draft), questioned (the brief does not grant something asked: ask before drafting), refused (a claim the facts or
+# the brief rule out), unknown_brief / ambiguous_brief (list the briefs, or ask which), not_found (no such customer,
+# segment or product).
+CopyOutcome = Literal["ok", "questioned", "refused", "unknown_brief", "ambiguous_brief", "not_found"]
+IssueKind = Literal[
+    "unknown_brief",
+    "ambiguous_brief",
+    "unknown_customer",
+    "unknown_segment",
+    "unknown_product",
+    "channel_not_in_brief",
+    "product_not_in_brief",
+    "segment_not_in_brief",
+    "discount_not_granted",
+    "offer_not_granted",
+    "out_of_stock",
+    "claim_banned",
+    "claim_unsupported",
+]
+
+
+class RequestIssue(BaseModel):
+    """One thing of a copy request that the brief or the data do not allow, with the reason a marketer reads.
+    `blocking`: nothing is drafted until the marketer answers (or drops it)."""
+
+    kind: IssueKind
+    subject: str  # what was asked: "20% off", "x", "FTW-999", "100% waterproof"
+    reason: str
+    blocking: bool = True
+
+
+class CopyRequestCheck(ToolResult):
+    """A copy request read against the briefs, the catalog, the customers and segments, before anything is drafted."""
+
+    outcome: CopyOutcome = "ok"
+    brief_id: str | None = None
+    brief_name: str | None = None
+    channel: str | None = None
+    skus: list[str] = Field(
+        default_factory=list
+    )  # what to draft for, out-of-stock products left out by the rule
+    left_out: list[str] = Field(default_factory=list)  # products left out (out of stock)
+    segment: str | None = None
+    customer_id: str | None = None
+    discount: str | None = None  # the discount or offer asked for, as written
+    claims: list[str] = Field(default_factory=list)  # claims the marketer asked copy to make
+    issues: list[RequestIssue] = Field(default_factory=list)
+    briefs: list[CampaignCandidate] = Field(
+        default_factory=list
+    )  # the briefs to choose from (unknown or ambiguous)
+    question: str = ""  # what the chat asks back, composed from the issues
+
+    @property
+    def drafts_allowed(self) -> bool:
+        return self.outcome == "ok"
+
+
 class CopyDrafts(ToolResult):
     channel: str
     skus: list[str]
     brief_id: str | None = None
+    outcome: CopyOutcome = "ok"  # not ok: nothing drafted, `check` says why
+    check: CopyRequestCheck | None = None  # the request as checked against the brief and the data
     distinct_2: float | None = None
     drafts: list[DraftOut] = Field(default_factory=list)
     draft_ids: list[int] = Field(
@@ -324,3 +404,6 @@ def catalog_rows(result: ToolResult | None) -> list[CatalogRow]:
     if isinstance(result, CatalogQueryResult):
         return [*result.rows, *result.closest]
     return []
+
+
+CampaignAudience.model_rebuild()

@@ -152,6 +152,13 @@ def test_errors_land_beside_their_field_and_typing_is_never_an_output(tab: CopyT
     unknown = _last(tab.on_draft(["NOPE-1"], "sms", 1, "", "", None, "", {}, MARKETER_REQUEST))
     assert "unknown product SKU" in unknown[c["products_error"]]
 
+    outside = _last(
+        tab.on_draft(["FTW-005"], "x", 1, "winter-trail-2026", "", None, "", {}, MARKETER_REQUEST)
+    )
+    assert (
+        "runs on google-rsa, meta, email or sms, not x" in outside[c["form_error"]]
+    )  # questioned, not drafted
+
     done = _last(tab.on_draft(["FTW-001"], "sms", 2, "", "", None, "", {}, MARKETER_REQUEST))
     assert done[c["progress"]].startswith("✓ Drafted 2 variant(s)")
     assert done[c["open"]].value == "1"  # the new drafts open...

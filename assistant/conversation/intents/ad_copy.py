@@ -1,39 +1,46 @@
-"""Ad copy for marketers: find the product (named, the segment's top product, or a search), then draft it."""
+"""Ad copy for marketers: read the request into slots, check it against the brief and the data
+(`check_copy_request`), find the product (named, the brief's, the segment's top product, or a search), then draft it.
+A request the check does not pass is answered with its question or reason, never drafted."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from typing import Any
 
+from assistant.conversation.copy_request import (
+    CopyAsk,
+    answers_copy_question,
+    pending_copy_request,
+    read_copy_request,
+)
 from assistant.conversation.intents import intent
+from assistant.conversation.marketer_tables import check_notes, check_reply
 from assistant.conversation.reply import TurnEvent
 from assistant.conversation.router import Route
 from assistant.conversation.turn import Turn
-from assistant.tools.results import CampaignMatches, CopyDrafts, ProductSearch, SegmentDetail
+from assistant.tools.results import CopyDrafts, CopyRequestCheck, ProductSearch, SegmentDetail
 
 DEFAULT_CHANNEL = "google-rsa"
 DEFAULT_VARIANTS = 3
 
 
-# Words that say the request is about a campaign: then an ambiguous match is worth a question back.
-_CAMPAIGN_WORDS = re.compile(
-    r"\b(campaigns?|briefs?|promo\w*|kampagne\w*|campagne\w*|campañas?|campagna|campagne)\b", re.I
-)
-
-
 @intent("ad_copy")
 def ad_copy(turn: Turn, route: Route, history: list[dict]) -> Iterator[TurnEvent]:
     slots = dict(route.slots)
-    skus = list(slots.get("skus") or [])
-    campaign = yield from _campaign(turn, skus)
-    if campaign is _ASKED:
+    briefs = _briefs(turn)
+    ask = read_copy_request(turn.message, slots, turn.services.get("catalog"), [b.name for b in briefs])
+    ask = _confirmation(ask, history)
+    check = yield from _checked(turn, ask)
+    if check is _ASKED:
         return
-    if campaign is not None:
-        slots["brief_id"] = campaign.id
-        if not slots.get("segment") and campaign.segments:
-            slots["segment"] = campaign.segments[0]
-        skus = skus or campaign.products[:3]
+    skus = list(check.skus) if check is not None else list(ask.skus)
+    if check is not None and check.brief_id:
+        slots["brief_id"] = check.brief_id
+    if check is not None and check.segment:
+        slots["segment"] = check.segment
+    elif check is not None and check.brief_id and not slots.get("segment"):
+        brief_segments = next((b.segments for b in check.briefs if b.id == check.brief_id), [])
+        slots["segment"] = brief_segments[0] if brief_segments else None
     if not skus and slots.get("segment"):
         # "our best product for the At-risk segment": the segment's profile names its top product.
         record = yield from turn.run_tool("segment_profile", {"segment": slots["segment"]})
@@ -42,16 +49,18 @@ def ad_copy(turn: Turn, route: Route, history: list[dict]) -> Iterator[TurnEvent
             return
         skus = _segment_top_sku(record.result)
     if not skus:
-        record = yield from turn.run_tool("search_products", {"query": turn.message, "k": 1})
+        query = (
+            ask.search_text()
+        )  # without the campaign name, discount and claims: those are not product words
+        record = yield from turn.run_tool("search_products", {"query": query, "k": 1})
         if record.ok and isinstance(record.result, ProductSearch) and record.result.products:
             skus = [record.result.products[0].sku]
     if not skus:
         turn.action = "clarify"
         yield from turn.say(turn.phrase("clarify_copy"))
         return
-    args = _draft_args(turn, slots, skus)
+    args = _draft_args(turn, slots, skus, ask)
     if "draft_copy" in turn.policy.allowed_tools(turn.caller):
-        # Drafting runs the model (seconds to a minute on CPU): say what is coming first.
         head = f"Drafting {args['variants']} {args['channel']} variant(s) for {', '.join(args['skus'])}"
         if args.get("brief_id"):
             head += f" in the {args['brief_id']} campaign"
@@ -62,30 +71,63 @@ def ad_copy(turn: Turn, route: Route, history: list[dict]) -> Iterator[TurnEvent
     if not record.ok or not isinstance(record.result, CopyDrafts):
         yield from turn.refused_or_failed(record)
         return
+    if record.result.outcome != "ok" and record.result.check is not None:
+        turn.action = "clarify"
+        yield from turn.say(check_reply(record.result.check))
+        return
     from assistant.conversation.compose import render_drafts
 
-    yield from turn.say(render_drafts(record.result))
+    notes = check_notes(record.result.check)
+    yield from turn.say(render_drafts(record.result) + (f"\n\n{notes}" if notes else ""))
 
 
 _ASKED = object()
 
 
-def _campaign(turn: Turn, skus: list[str]) -> Iterator[TurnEvent]:
-    """The brief the request names (None for none); `_ASKED` after asking which one, when several fit a request
-    that is about a campaign. A named product with no campaign words needs no brief."""
-    about_campaign = bool(_CAMPAIGN_WORDS.search(turn.message))
-    if "find_campaign" not in turn.policy.allowed_tools(turn.caller) or (skus and not about_campaign):
+def _checked(turn: Turn, ask: CopyAsk) -> Iterator[TurnEvent]:
+    """The request checked against the briefs and the data (`check_copy_request`); `_ASKED` after saying why it
+    cannot be drafted as asked (unknown or ambiguous campaign, nothing of that name, a refused claim, a question)."""
+    if "check_copy_request" not in turn.policy.allowed_tools(turn.caller):
         return None
-    record = yield from turn.run_tool("find_campaign", {"request": turn.message})
-    if not record.ok or not isinstance(record.result, CampaignMatches):
+    record = yield from turn.run_tool("check_copy_request", ask.tool_args())
+    if not record.ok or not isinstance(record.result, CopyRequestCheck):
         return None
-    if record.result.best is not None:
-        return record.result.best
-    if record.result.question and about_campaign:
-        turn.action = "clarify"
-        yield from turn.say(record.result.question)
-        return _ASKED
-    return None
+    check = record.result
+    if check.outcome == "ok":
+        return check
+    turn.action = "clarify"
+    turn.outcome = "not_found" if check.outcome in ("not_found", "unknown_brief") else "answered"
+    if check.outcome == "questioned":  # kept with the turn: "yes, draft without it" picks it up
+        turn.about.query = {"copy_request": ask.pending()}
+    yield from turn.say(check_reply(check, _brief_channels(turn)))
+    return _ASKED
+
+
+def _briefs(turn: Turn) -> list[Any]:
+    settings = turn.services.get("settings")
+    if settings is None:
+        return []
+    from generation import load_briefs
+
+    try:
+        return load_briefs(settings.demo_dir / "campaigns")
+    except Exception:  # a bad brief file: the tool says which; the chat reads the request without brief names
+        return []
+
+
+def _brief_channels(turn: Turn) -> dict[str, list[str]]:
+    return {b.id: list(b.channels) for b in _briefs(turn)}
+
+
+def _confirmation(ask: CopyAsk, history: list[dict]) -> CopyAsk:
+    """ "yes, draft without it" after a questioned request: the earlier request, confirmed (what the brief does not
+    grant is left out; refused claims stay refused)."""
+    pending = pending_copy_request(history)
+    if not pending or not answers_copy_question(ask.request, history) or ask.brief or ask.skus or ask.channel:
+        return ask
+    earlier = CopyAsk(**{k: v for k, v in pending.items() if k in CopyAsk.__dataclass_fields__})
+    earlier.confirmed = True
+    return earlier
 
 
 def _segment_top_sku(profile: Any) -> list[str]:
@@ -97,7 +139,7 @@ def _segment_top_sku(profile: Any) -> list[str]:
     return profile.top_products[:1]
 
 
-def _draft_args(turn: Turn, slots: dict[str, Any], skus: list[str]) -> dict[str, Any]:
+def _draft_args(turn: Turn, slots: dict[str, Any], skus: list[str], ask: CopyAsk) -> dict[str, Any]:
     args: dict[str, Any] = {
         "skus": skus[:3],
         "channel": slots.get("channel", DEFAULT_CHANNEL),
@@ -109,4 +151,9 @@ def _draft_args(turn: Turn, slots: dict[str, Any], skus: list[str]) -> dict[str,
         args["brief_id"] = slots["brief_id"]
     if slots.get("segment") and "segment" in accepts:
         args["segment"] = slots["segment"]  # steers the wording toward the segment
+    if ask.confirmed and "confirmed" in accepts:
+        args["confirmed"] = True
+    for key in ("discount", "claims"):  # checked again by the drafter itself, whichever door asked
+        if getattr(ask, key) and key in accepts:
+            args[key] = getattr(ask, key)
     return args

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from assistant.conversation.intents import intent
+from assistant.conversation.marketer_tables import recommended_table, with_catalog_facts
 from assistant.conversation.reply import TurnEvent
 from assistant.conversation.router import Route
 from assistant.conversation.turn import Turn
@@ -54,6 +55,15 @@ def product_discovery(turn: Turn, route: Route, history: list[dict]) -> Iterator
     target = slots.get("customer_id") if turn.caller.role == "marketer" else turn.caller.customer_id
     if target and (RECOMMEND_WORDS.search(turn.message) or is_vague(turn.message)):
         record = yield from turn.run_tool("recommend_products", {"customer_id": target, "k": k})
+        if not record.ok and record.error in ("not_found", "invalid_choice"):
+            yield from turn.refused_or_failed(record)  # "unknown customer 'C99999'": never a substitute list
+            return
+        if record.ok and turn.caller.role == "marketer":
+            items = with_catalog_facts(product_items(record.result), turn.services.get("catalog"))
+            turn.product_lines(items)  # cites the catalog rows behind the table
+            yield from turn.say(f"Recommended for {target}:\n\n" + recommended_table(items))
+            yield from turn.emit_citations()
+            return
         if record.ok:
             intro = (
                 turn.phrase("products_for_you")

@@ -5,16 +5,32 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from assistant.conversation.compose import render_mapping
 from assistant.conversation.intents import handler_for, intent
 from assistant.conversation.intents.product_discovery import RECOMMEND_WORDS
+from assistant.conversation.marketer_tables import (
+    briefs_table,
+    customer_table,
+    markdown_table,
+    members_table,
+    recommended_table,
+    segments_table,
+    with_catalog_facts,
+)
 from assistant.conversation.reply import TurnEvent
 from assistant.conversation.router import Route
 from assistant.conversation.turn import Turn
-from assistant.tools.results import CustomerSummary, SegmentDetail, SegmentList, SegmentMembers, ToolResult
+from assistant.tools.results import (
+    CampaignAudience,
+    CustomerSummary,
+    SegmentDetail,
+    SegmentList,
+    SegmentMembers,
+    ToolResult,
+)
 
 _MEMBER_WORDS = re.compile(r"\b(list|members?|who are|which customers|show (me )?(the )?customers)\b", re.I)
 DEFAULT_MEMBERS = 20
+_CAMPAIGN_WORDS = re.compile(r"\b(campaigns?|briefs?|promo\w*|kampagne\w*|campagne\w*|campañas?)\b", re.I)
 
 
 @intent("segment_analysis")
@@ -25,6 +41,12 @@ def segment_analysis(turn: Turn, route: Route, history: list[dict]) -> Iterator[
         turn.intent = "product_discovery"
         yield from handler_for("product_discovery")(turn, route, history)
         return
+    if not slots.get("customer_id") and _CAMPAIGN_WORDS.search(turn.message):
+        # "who should get the winter campaign": the brief's target segments, their sizes and why
+        record = yield from turn.run_tool("campaign_audience", {"request": turn.message})
+        if record.ok and isinstance(record.result, CampaignAudience):
+            yield from turn.say(_audience(turn, record.result))
+            return
     if slots.get("customer_id"):
         name, args = "customer_summary", {"customer_id": slots["customer_id"]}
     elif slots.get("segment") and _MEMBER_WORDS.search(turn.message):
@@ -45,14 +67,35 @@ def segment_analysis(turn: Turn, route: Route, history: list[dict]) -> Iterator[
 
 
 def _describe(turn: Turn, summary: str, result: ToolResult) -> str:
+    """A segment or customer result as tables (never a "share: 0.16, monetary: 861.10" field dump)."""
     if isinstance(result, SegmentList):
-        lines = ["Our customer segments:"]
-        lines += [f"- **{s.name}**: {s.size} customers" for s in result.segments]
-        return "\n".join(lines)
+        return "Our customer segments:\n\n" + segments_table(result.segments)
     if isinstance(result, SegmentMembers):
-        shown = ", ".join(result.customer_ids)
-        return f"{result.total} customers in {result.segment}; the first {len(result.customer_ids)}: {shown}"
-    text = f"{summary[:1].upper()}{summary[1:]}:\n{render_mapping(result.model_dump())}"
-    if isinstance(result, SegmentDetail | CustomerSummary) and result.recommended:
-        text += "\n\nRecommended products:\n" + "\n".join(turn.product_lines(result.recommended))
+        return members_table(result)
+    if isinstance(result, SegmentDetail):
+        text = f"Segment **{result.name}**:\n\n" + segments_table([result])
+    elif isinstance(result, CustomerSummary):
+        text = f"Customer **{result.customer_id}**:\n\n" + customer_table(result)
+    else:
+        return f"{summary[:1].upper()}{summary[1:]}."
+    if result.recommended:
+        turn.product_lines(result.recommended)  # cites the catalog rows behind the table
+        items = with_catalog_facts(result.recommended, turn.services.get("catalog"))
+        text += "\n\nRecommended products:\n\n" + recommended_table(items)
+    return text
+
+
+def _audience(turn: Turn, result: CampaignAudience) -> str:
+    """Who should get a campaign: its target segments with their sizes and why, or the briefs to choose from."""
+    if result.outcome != "ok":
+        turn.action = "clarify"
+        return f"{result.question}\n\n" + briefs_table(result.briefs)
+    head = (
+        f"The **{result.brief_name}** campaign ({result.brief_id}) targets {result.total} customers "
+        f"in {len(result.segments)} segment(s). The brief's audience: {result.audience}"
+    )
+    rows = [(s.name, s.size, f"{s.share:.0%}", s.why) for s in result.segments]
+    text = head + "\n\n" + markdown_table(["Segment", "Customers", "Share", "Why"], rows)
+    if result.missing_segments:
+        text += f"\n\nThe brief also names {', '.join(result.missing_segments)}, which this shop has no customers in."
     return text

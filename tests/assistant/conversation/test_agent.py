@@ -226,7 +226,7 @@ def test_compound_marketer_request_profiles_the_segment_then_drafts(assistant):
     reply = assistant.turn("draft 3 Google ads for our best product for the At-risk segment", MARKETER)
     names = [c.name for c in reply.tool_calls]
     # several briefs target At risk, but the request asks for the segment's best product, not a campaign
-    assert names == ["find_campaign", "segment_profile", "draft_copy"]
+    assert names == ["check_copy_request", "segment_profile", "draft_copy"]
     assert reply.tool_calls[1].arguments == {"segment": "At risk"}
     assert reply.tool_calls[2].arguments == {"skus": ["TNT-001"], "channel": "google-rsa", "variants": 3}
     assert len(reply.tool_calls[2].result.drafts) == 3
@@ -330,7 +330,9 @@ def test_marketer_asks_for_a_customer_s_recommendations_and_a_profile(assistant)
     assert "bought boots before" in recs.text
     profile = assistant.turn("describe the Loyal segment", MARKETER)
     assert profile.tool_calls[0].arguments == {"segment": "Loyal"}
-    assert "- size: 120" in profile.text and "Wisp 1 Ultralight Tent" in profile.text  # name from the catalog
+    assert (
+        "| Loyal | 120 |" in profile.text and "Wisp 1 Ultralight Tent" in profile.text
+    )  # name from the catalog
     assert profile.citations[0].url == "/docs/catalog.csv#TNT-001"
 
 

@@ -90,3 +90,12 @@ def test_best_seller_only_with_a_sales_rank(ctx):
         build_request(ctx.service("catalog"), ["FTW-001"], "google-rsa", sales_ranks={"FTW-001": 2})
     )
     assert plain.problems("Our best seller", spec) and not ranked.problems("Our best seller", spec)
+
+
+def test_what_the_brief_does_not_grant_is_questioned_not_drafted(ctx):
+    asked = {"skus": ["FTW-005"], "channel": "x", "variants": 1, "brief_id": "winter-trail-2026"}
+    out = draft_copy.run(ctx, {**asked, "discount": "20% off"})
+    assert out.outcome == "questioned" and not out.drafts
+    assert {i.kind for i in out.check.issues} == {"discount_not_granted", "channel_not_in_brief"}
+    refused = draft_copy.run(ctx, {**asked, "channel": "meta", "claims": ["100% waterproof"]})
+    assert refused.outcome == "refused" and refused.check.issues[0].kind == "claim_banned"

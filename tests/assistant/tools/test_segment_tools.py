@@ -7,7 +7,13 @@ import pytest
 from assistant.commerce.models import load_models
 from assistant.errors import Forbidden, NotFound
 from assistant.tools import ToolContext, all_tools
-from assistant.tools.segments import customer_summary, list_segments, segment_members, segment_profile
+from assistant.tools.segments import (
+    campaign_audience,
+    customer_summary,
+    list_segments,
+    segment_members,
+    segment_profile,
+)
 from tests.assistant.commerce.models.uci_slice import trained_settings
 
 # trained once per process (uci_slice.trained_settings): on one xdist worker under `--dist loadgroup`
@@ -58,3 +64,14 @@ def test_customer_summary(marketer):
     assert summary.segment and len(summary.recommended) == 5
     with pytest.raises(NotFound):
         customer_summary.run(marketer, {"customer_id": "00000"})
+
+
+def test_who_should_get_a_campaign_is_its_briefs_segments_with_sizes(marketer):
+    shop = {s.name: s.size for s in list_segments.run(marketer, {}).segments}
+    out = campaign_audience.run(marketer, {"request": "who should get the winter campaign?"})
+    assert out.outcome == "ok" and out.brief_id == "winter-trail-2026" and "hikers" in out.audience.lower()
+    assert {s.name for s in out.segments} | set(out.missing_segments) == {"At risk", "Loyal", "Hibernating"}
+    assert all(s.size == shop[s.name] and s.why for s in out.segments)
+    assert out.total == sum(s.size for s in out.segments)
+    unknown = campaign_audience.run(marketer, {"request": "x", "brief": "Black Friday Mega Sale"})
+    assert unknown.outcome == "unknown_brief" and len(unknown.briefs) == 4 and not unknown.segments
