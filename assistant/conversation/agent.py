@@ -29,16 +29,16 @@ from assistant.conversation.answerer import GroundingAnswerer
 from assistant.conversation.capabilities import FILE_NAME as CAPABILITIES_FILE
 from assistant.conversation.capabilities import CapabilityMap
 from assistant.conversation.compose import Evidence
-from assistant.conversation.copy_request import answers_copy_question, marketer_task
+from assistant.conversation.copy_request import answers_copy_question
 from assistant.conversation.intents import handler_for
-from assistant.conversation.intents.product_discovery import RECOMMEND_WORDS
 from assistant.conversation.language import conversation_language, detect
 from assistant.conversation.parts import Part, answer_parts, split_parts
 from assistant.conversation.policy import Policy
 from assistant.conversation.reply import Caller, DoneEvent, Reply, TokenEvent, TurnEvent
 from assistant.conversation.route_model import FILE_NAME as ROUTE_MODEL_FILE
 from assistant.conversation.route_model import RouteModel
-from assistant.conversation.router import DEFAULT_SEGMENTS, Route, Router, names_marketer_task
+from assistant.conversation.route_review import MARKETER_INTENTS, RouteReview, customer_safe
+from assistant.conversation.router import DEFAULT_SEGMENTS, Route, Router
 from assistant.conversation.tool_calling import ToolCallingFailed, tool_calling_turn
 from assistant.conversation.turn import Answerer, Turn
 from assistant.errors import BadInput
@@ -46,22 +46,10 @@ from assistant.services import Services
 from assistant.settings import Settings
 from assistant.storage.store import ConversationStore
 from assistant.visibility import search_filters, visible_hits
-from generation import only_fillers
 
 log = logging.getLogger(__name__)
 
-MARKETER_INTENTS = frozenset({"ad_copy", "segment_analysis"})
 HELP_PAGE_TYPES = frozenset({"policy", "page"})  # what customers ask about (campaign briefs are marketers')
-_REROUTABLE = frozenset({"product_discovery", "catalog_query", "off_topic", "service_question"})
-UNSURE_OFF_TOPIC = (
-    0.8  # an off-topic guess below this is checked against the help pages (which abstain when unsure)
-)
-HELP_PAGE_PROBE_K = 5
-CATALOG_SURE = (
-    0.5  # the parser reads a kind and an operation this surely: a catalog query, whatever the pages hold
-)
-CUSTOMER_MARKETER_INTENT_CONFIDENCE = 0.9
-WEAK_INTENT_SCORE = 0.35
 GUARD_EVIDENCE_CHARS = 20_000
 
 
@@ -81,6 +69,7 @@ class Agent:
         self.settings = settings
         self.store = store
         self.services = services
+        self._review = RouteReview(services)
         self.policy = policy
         self._router = router
         self._answerer = answerer
@@ -231,7 +220,7 @@ class Agent:
         when the customer gives the contact details a handoff was waiting for; the router's own guess of "handoff"
         ("help me delete my account") is answered instead, with a person offered where the shop's map says so.
         """
-        route = self._customer_safe(turn.caller, self.router.route(message, history))
+        route = customer_safe(turn.caller, self.router.route(message, history))
         wanted = (
             escalation.decide(message, history, self._similar) if turn.handoff_allowed and whole else None
         )
@@ -244,94 +233,7 @@ class Agent:
         if turn.caller.role == "marketer" and answers_copy_question(message, history):
             route.intent = "ad_copy"  # "yes, draft without it" after a questioned copy request
             return route
-        return self._service_or_products(turn, route, message)
-
-    def _service_or_products(self, turn: Turn, route: Route, message: str) -> Route:
-        """A customer's request the shop's capability map knows is a service question; so is an unsure product or
-        off-topic guess whose best matches in the knowledge base are help pages, not products (the router's examples
-        are English; the knowledge base answers in any language it holds)."""
-        if turn.caller.role == "marketer" and route.intent in _REROUTABLE:
-            # "Email for the Summit jacket ...", "who should get the winter campaign": a marketer's task, not a
-            # product search (the router's examples are mostly customers' words)
-            route.intent = marketer_task(message, route.slots) or route.intent
-            return route
-        # A handoff here is the escalation rule's (asked, accepted, repeated, upset): no capability answer overrides it
-        if turn.caller.role != "customer" or route.slots.get("skus") or route.intent == "handoff":
-            return route
-        if route.intent == "small_talk" and (len(message.split()) < 3 or only_fillers(message)):
-            return route  # "Hallo, guten Tag" is a greeting in any language, whatever the help pages hold
-        # A shortcut of the catalog parser ("the lightest tent", "X vs Y") named its intent outright.
-        shortcut = route.intent == "catalog_query" and set(route.scores) == {"catalog_query"}
-        if not shortcut and turn.capability_for(message) is not None:
-            route.intent = "service_question"  # "pls remove all my data": the shop's map knows where to go
-            return route
-        if route.intent in MARKETER_INTENTS or route.intent == "small_talk":
-            # "i want a copy of my data" is no ad copy; "Wie lange sind Gutscheine gültig?" no greeting
-            if not names_marketer_task(message) and self._help_pages_lead(message, turn.language):
-                route.intent = "service_question"
-            return route
-        if route.intent not in _REROUTABLE or shortcut:
-            return route
-        if route.intent == "product_discovery" and RECOMMEND_WORDS.search(message):
-            return route
-        if route.intent in (
-            "product_discovery",
-            "service_question",
-            "catalog_query",
-        ) and self._asks_about_named_product(message):
-            # "does the Meadow 6 take longer to arrive?" wants an answer, not a list of products, and "does the
-            # Clearflow filter remove viruses?" its description: the catalog handler answers from the row, or passes
-            # it to the help pages
-            route.intent = "catalog_query"
-            return route
-        unsure_off_topic = route.intent == "off_topic" and route.confidence < UNSURE_OFF_TOPIC
-        if route.intent == "off_topic" and not unsure_off_topic:
-            return route  # "schreib mir ein Gedicht": a scope reply, whatever the help pages hold
-        if route.intent in ("product_discovery", "catalog_query") and self._asks_catalog(message):
-            return route  # "welche jacken habt ihr unter 100 euro?": a kind and a constraint, in any language
-        if (
-            route.intent in ("product_discovery", "catalog_query")
-            or unsure_off_topic
-            or turn.language != "en"
-        ):
-            if self._help_pages_lead(message, turn.language):
-                route.intent = "service_question"
-        return route
-
-    def _kind_finder(self) -> Any:
-        """The catalog's kinds of product, found in a list of words ("tents"), or None without a catalog."""
-        catalog = self.services.get("catalog")
-        index = getattr(catalog, "index", None)
-        return (lambda words: index.find_kind(words, set())) if index is not None else None
-
-    def _asks_about_named_product(self, message: str) -> bool:
-        from assistant.conversation.catalog_query import parser_for
-
-        parser = parser_for(self.services.get("catalog"))
-        return parser is not None and parser.is_question_about(parser.parse(message), message)
-
-    def _asks_catalog(self, message: str) -> bool:
-        """A query the catalog parser reads whole: an operation (filter, rank, compare) over a kind the shop sells."""
-        from assistant.conversation.catalog_query import parser_for
-
-        parser = parser_for(self.services.get("catalog"))
-        parsed = parser.parse(message) if parser is not None else None
-        return bool(parsed and parsed.operation and parsed.asked_kind and parsed.confidence >= CATALOG_SURE)
-
-    def _help_pages_lead(self, message: str, language: str) -> bool:
-        """Whether help pages, rather than products, are the knowledge base's best matches for `message`."""
-        from assistant.conversation.intents.service_question import search_query
-
-        try:
-            hits = self.services["kb"].search(search_query(message, language), k=HELP_PAGE_PROBE_K)
-        except Exception:  # the probe is a hint; the handlers report a broken index themselves
-            log.exception("knowledge-base probe failed")
-            return False
-        weights = [1.0 / (rank + 1) for rank in range(len(hits))]
-        pages = sum(
-            w for w, h in zip(weights, hits, strict=True) if (h.metadata or {}).get("doc_type") != "product"
-        )
-        return pages > sum(weights) / 2
+        return self._review.review(turn, route, message)
 
     def _resolve_follow_up(self, turn: Turn, route: Route, history: list[dict]) -> Route:
         """ "is it in stock?", "the second one", "which one is lighter", "in blue?" -> the products the last reply
@@ -353,32 +255,12 @@ class Agent:
         topic = follow_up.last_topic(history)
         if topic:
             route.intent = "service_question"
-            turn.query = follow_up.resolve_topic(turn.message, history, self._kind_finder())
+            turn.query = follow_up.resolve_topic(turn.message, history, self._review.kind_finder())
         return route
 
     def _similar(self, a: str, b: str) -> float:
         vectors = self.services["embedder"].embed([a, b])
         return float(vectors[0] @ vectors[1])
-
-    @staticmethod
-    def _customer_safe(caller: Caller, route: Route) -> Route:
-        """A customer's unsure match to a marketing task is most likely a question for the shop.
-
-        ("how does the loyalty program work?" is close to "the Loyal segment".) Take their best customer intent
-        instead; a clear request for a marketer tool still goes through and is refused (and recorded) by the policy.
-        """
-        if not (
-            caller.role == "customer"
-            and route.intent in MARKETER_INTENTS
-            and route.confidence < CUSTOMER_MARKETER_INTENT_CONFIDENCE
-        ):
-            return route
-        intent, score = max(
-            (kv for kv in route.scores.items() if kv[0] not in MARKETER_INTENTS), key=lambda kv: kv[1]
-        )
-        if score < WEAK_INTENT_SCORE:
-            intent = "service_question"  # unsure either way: search the help pages, offer a person if nothing
-        return Route(intent=intent, confidence=route.confidence, slots=route.slots, scores=route.scores)
 
     # -- checks and bookkeeping -------------------------------------------------------------------------------------
     def _check_message(self, message: str) -> str:
