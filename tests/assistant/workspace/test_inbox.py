@@ -37,7 +37,7 @@ def test_an_anonymous_request_without_contact_is_refused(app: Assistant) -> None
     sid = _conversation(app, Caller(role="customer"))
     with pytest.raises(BadInput):
         app.request_handoff(Caller(role="customer"), sid, None, "asked to talk to a person")
-    assert app.inbox(MARKETER) == []
+    assert app.inbox(MARKETER).items == []
 
 
 def test_one_item_per_conversation_with_contact_and_transcript(app: Assistant) -> None:
@@ -46,7 +46,7 @@ def test_one_item_per_conversation_with_contact_and_transcript(app: Assistant) -
     # the chat turn asks for a person, then the widget's form sends the contact: one request, not two
     hid = app.handoff_inbox.request(sid, None, "asked to talk to a person")  # the chat turn's tool
     assert app.request_handoff(customer, sid, "bo@example.com", "asked for a person in the widget") == hid
-    (item,) = app.inbox(MARKETER)
+    (item,) = app.inbox(MARKETER).items
     assert item.handoff_id == hid and item.contact == "bo@example.com" and item.status == "open"
     assert item.reasons == ["asked to talk to a person; asked for a person in the widget"]
     assert item.waiting_s >= 0 and item.folded == []
@@ -59,11 +59,11 @@ def test_old_duplicate_requests_are_folded_into_one_item(app: Assistant) -> None
     sid = _conversation(app, Caller(role="customer"))
     a = app.store.add_handoff(sid, None, "asked in the chat")  # stored twice before the inbox folded requests
     b = app.store.add_handoff(sid, "cy@example.com", "asked in the widget")
-    (item,) = app.inbox(MARKETER)
+    (item,) = app.inbox(MARKETER).items
     assert item.handoff_id == a and item.folded == [b] and item.contact == "cy@example.com"
     assert app.inbox_item(MARKETER, b).handoff_id == a  # either id finds the conversation
     app.close_handoff(MARKETER, b)
-    assert app.inbox(MARKETER) == [] and {h["status"] for h in app.store.list_handoffs()} == {"closed"}
+    assert app.inbox(MARKETER).items == [] and {h["status"] for h in app.store.list_handoffs()} == {"closed"}
 
 
 def test_assign_reply_and_close(app: Assistant) -> None:
@@ -71,7 +71,7 @@ def test_assign_reply_and_close(app: Assistant) -> None:
     sid = _conversation(app, customer)
     hid = app.request_handoff(customer, sid, "dee@example.com", "asked for a person")
     assert app.assign_handoff(MARKETER, hid, "bob").assignee == "bob"
-    assert [i.handoff_id for i in app.inbox(MARKETER, "assigned")] == [hid]
+    assert [i.handoff_id for i in app.inbox(MARKETER, "assigned").items] == [hid]
     assert app.assign_handoff(MARKETER, hid, None).assignee == "ann"  # None: the caller takes it
     with pytest.raises(BadInput):
         app.reply_handoff(MARKETER, hid, "   ")
@@ -89,7 +89,9 @@ def test_assign_reply_and_close(app: Assistant) -> None:
     assert item.transcript[-1].role == "staff" and item.transcript[-1].author == "ann"
     closed = app.close_handoff(MARKETER, hid)
     assert closed.status == "closed" and closed.closed_by == "ann" and closed.closed_at
-    assert app.inbox(MARKETER) == [] and [i.handoff_id for i in app.inbox(MARKETER, "closed")] == [hid]
+    assert app.inbox(MARKETER).items == [] and [
+        i.handoff_id for i in app.inbox(MARKETER, "closed").items
+    ] == [hid]
     with pytest.raises(BadInput, match="closed"):
         app.reply_handoff(MARKETER, hid, "one more thing")
     with pytest.raises(NotFound):
