@@ -16,7 +16,7 @@ from typing import Any
 
 from retrieval.errors import LoaderError
 from retrieval.metadata import MANIFEST_NAME, finalize, manifest_overrides
-from retrieval.screening import screen_documents
+from retrieval.screening import WITHHELD_KEY, screen_documents
 from retrieval.structure import html_to_blocks
 from retrieval.types import Block, Document
 
@@ -347,3 +347,9 @@ def load_file(path: Path, source: str, root: Path | None = None) -> list[Documen
         raise LoaderError(source, f"unsupported file type {path.suffix or '(none)'}")
     overrides = manifest_overrides(path, root) if root is not None else {}
     return screen_documents(finalize(loader(path, source), source, overrides, root))
+
+
+def withheld_sentences(path: Path, source: str, root: Path | None = None) -> int:
+    """How many sentences reading this file withholds from answers (see `retrieval.screening`), to tell whoever
+    uploaded it."""
+    return sum(int(d.metadata.get(WITHHELD_KEY, 0)) for d in load_file(path, source, root))
