@@ -32,6 +32,7 @@ from assistant.settings import Settings
 from assistant.storage.store import ConversationStore
 from assistant.visibility import DocumentShelf, ShelvedDocument, may_see
 from assistant.workspace.api import WorkspaceAPI, WorkspaceMethods
+from assistant.workspace.inbox import handoff_sender
 
 log = logging.getLogger(__name__)
 
@@ -281,7 +282,10 @@ class Assistant(WorkspaceMethods):
         if contact is not None and not _looks_like_contact(contact):
             raise BadInput("the contact should be an email address or a phone number")
         return self.handoff_inbox.request(
-            session_id, contact, (reason or "").strip() or "asked to talk to a person"
+            session_id,
+            contact,
+            (reason or "").strip() or "asked to talk to a person",
+            handoff_sender(session_id, caller.customer_id, caller.client),
         )
 
     def open_handoffs(self, caller: Caller) -> list[dict[str, Any]]:

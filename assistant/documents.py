@@ -47,6 +47,8 @@ class UploadResult(BaseModel):
     bytes: int
     url: str  # where it is rendered for people (/docs/uploads/<name>)
     ingest: Any = None  # the knowledge base's sync report
+    # sentences addressed to the assistant or asking readers for secrets, never quoted (`retrieval.screening`)
+    withheld_sentences: int = 0
 
 
 def safe_name(filename: str) -> str:
@@ -182,7 +184,16 @@ def save_and_ingest(
             uploads.mirror()  # back to the database's version (or none) of this name
             raise
         uploads.put(safe, data)
-    return UploadResult(saved=source, bytes=len(data), url=f"/docs/{source}", ingest=_plain(report))
+        from retrieval import withheld_sentences  # the knowledge base has loaded retrieval already
+
+        withheld = withheld_sentences(root / source, source, root)
+    return UploadResult(
+        saved=source,
+        bytes=len(data),
+        url=f"/docs/{source}",
+        ingest=_plain(report),
+        withheld_sentences=withheld,
+    )
 
 
 def _ingest(kb: Syncable, root: Path, source: str) -> Any:

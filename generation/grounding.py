@@ -108,11 +108,17 @@ def _chunks(text: str) -> Iterator[str]:
     yield from re.findall(r"\S+\s*", text)
 
 
+# The prompt's evidence delimiters; quoted text cannot write them (it could otherwise end the quote early).
+_DELIMITER = re.compile(r"<[\s/]*evidence\s*>", re.IGNORECASE)  # one quantifier a run: linear
+
+
 def _evidence_block(evidence: Sequence[Any], limit_chars: int = 1200) -> str:
+    """The numbered evidence for the prompt's <evidence> frame: quoted documents, never a way out of the frame."""
     lines = []
     for i, e in enumerate(evidence, start=1):
         title = _field(e, "title") or _field(e, "source") or ""
-        lines.append(f"[{i}] {title}: {str(_field(e, 'text') or '')[:limit_chars]}")
+        quoted = _DELIMITER.sub("(evidence)", f"{title}: {str(_field(e, 'text') or '')[:limit_chars]}")
+        lines.append(f"[{i}] {quoted}")
     return "\n".join(lines)
 
 

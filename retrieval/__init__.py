@@ -21,7 +21,7 @@ from retrieval.embedding import Embedder, SentenceTransformerEmbedder, UseEmbedd
 from retrieval.errors import IndexModelMismatch, IndexUnavailable, LoaderError, ModelMissing, RetrievalError
 from retrieval.kb import KnowledgeBase
 from retrieval.language import SUPPORTED_LANGUAGES, detect_language
-from retrieval.loaders import is_supported, slugify
+from retrieval.loaders import is_supported, slugify, withheld_sentences
 from retrieval.metadata import default_visibility
 from retrieval.types import Block, Chunk, Citation, Document, Hit, SearchFilters, SourceInfo, SyncReport
 
@@ -51,4 +51,5 @@ __all__ = [
     "embedder_for",
     "get_embedder",
     "slugify",
+    "withheld_sentences",
 ]

@@ -42,7 +42,7 @@ from retrieval.vectors import vectors_for
 
 # Bump when loaders or chunking change in a way that should re-index unchanged files.
 # 2: structure-aware loaders (table rows, FAQ units, list items), language and visibility on every chunk.
-PIPELINE_VERSION = "2"
+PIPELINE_VERSION = "3"  # 3: instruction-like sentences withheld at reading (retrieval.screening)
 
 
 class KnowledgeBase:

@@ -16,6 +16,7 @@ from typing import Any
 
 from retrieval.errors import LoaderError
 from retrieval.metadata import MANIFEST_NAME, finalize, manifest_overrides
+from retrieval.screening import WITHHELD_KEY, screen_documents
 from retrieval.structure import html_to_blocks
 from retrieval.types import Block, Document
 
@@ -338,10 +339,17 @@ def is_supported(path: Path) -> bool:
 
 def load_file(path: Path, source: str, root: Path | None = None) -> list[Document]:
     """Read one file into documents, choosing the loader by suffix, with ``language`` and ``visibility`` set on
-    each (see `retrieval.metadata`; the ``kb.yaml`` manifests between `root` and the file apply). Raises
-    `LoaderError` for anything unreadable."""
+    each (see `retrieval.metadata`; the ``kb.yaml`` manifests between `root` and the file apply) and the sentences
+    that speak to the assistant or ask for secrets withheld (see `retrieval.screening`). Raises `LoaderError` for
+    anything unreadable."""
     loader = _loader_for(path)
     if loader is None:
         raise LoaderError(source, f"unsupported file type {path.suffix or '(none)'}")
     overrides = manifest_overrides(path, root) if root is not None else {}
-    return finalize(loader(path, source), source, overrides, root)
+    return screen_documents(finalize(loader(path, source), source, overrides, root))
+
+
+def withheld_sentences(path: Path, source: str, root: Path | None = None) -> int:
+    """How many sentences reading this file withholds from answers (see `retrieval.screening`), to tell whoever
+    uploaded it."""
+    return sum(int(d.metadata.get(WITHHELD_KEY, 0)) for d in load_file(path, source, root))

@@ -53,7 +53,13 @@ def upload(api: AssistantAPI, caller: Caller, path: str | None) -> str:
     if not path:
         raise AssistantError("Choose a file first.")
     done = api.upload_document(caller, Path(path).name, Path(path).read_bytes())
-    return f"Saved and indexed [{done.saved}]({done.url}) ({done.bytes} bytes)."
+    note = (
+        f" {done.withheld_sentences} sentence(s) that speak to the assistant or ask for card numbers, PINs or "
+        "passwords are never quoted to customers."
+        if done.withheld_sentences
+        else ""
+    )
+    return f"Saved and indexed [{done.saved}]({done.url}) ({done.bytes} bytes).{note}"
 
 
 def build_workspace(get_api: GetAPI) -> gr.Blocks:

@@ -61,7 +61,8 @@ class QueryDecision:
                 # "do you sell snowboards?": a word nobody listed, asked for as a product
                 kind = said.setdefault(" ".join(leftovers[:2]), " ".join(leftovers[:2]))
                 leftovers, sell_unknown = leftovers[2:], True
-        leftovers = [self._claim_word(w) for w in leftovers]
+        spelt = {w: self._claim_word(w) for w in dict.fromkeys(leftovers)}  # fuzzy matching once per word
+        leftovers = [spelt[w] for w in leftovers]
         small_kind = self._small_kind(kind) if kind else []
         about = groups or ([small_kind] if small_kind else [])
         flat = [s for g in about for s in g]

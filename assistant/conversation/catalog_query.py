@@ -265,7 +265,7 @@ class CatalogQueryParser(QueryDecision):
     def _misspelt(self, scan: _Scan, phrases: list[str]) -> list[str]:
         """One-word phrases written with a typo ("cheepest", "ligthest"): same first letter, close spelling."""
         single = [p for p in phrases if " " not in p]
-        for word in scan.text.split():
+        for word in dict.fromkeys(scan.text.split()):  # each word once: a long message repeats its words
             if len(word) >= 6 and word not in self.lex.stopwords:
                 close = difflib.get_close_matches(word, single, n=1, cutoff=0.8)
                 # a typo keeps the first letter and the length ("ligthest"); "schwer" is not "schwerer"

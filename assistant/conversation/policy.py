@@ -108,6 +108,7 @@ class Policy:
             session_id=session_id,
             services=services,
             user=caller.user,
+            client=caller.client,
         )
         return args, self.tools[name].run(context, args)
 

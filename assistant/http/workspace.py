@@ -16,7 +16,7 @@ from assistant.http.schemas import PathName, Text
 from assistant.http.schemas import Request as Body
 from assistant.http.state import app_state, marketer_route_caller
 from assistant.workspace.drafts import UNSET
-from assistant.workspace.types import ExportFile
+from assistant.workspace.types import INBOX_MAX_PAGE, INBOX_PAGE, ExportFile
 
 router = APIRouter(tags=["workspace"])
 
@@ -165,10 +165,18 @@ async def export(brief_id: PathName, request: Request, channel: str | None = Non
 
 # -- the handoff inbox ------------------------------------------------------------------------------------------------
 @router.get("/v1/handoffs")
-async def inbox(request: Request, status: str = "open") -> Any:
-    """Handoff requests for a help desk: "open" (the default), "assigned", "closed" or "all"; newest first."""
+async def inbox(
+    request: Request,
+    status: str = "open",
+    offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
+    limit: Annotated[int, Query(ge=1, le=INBOX_MAX_PAGE)] = INBOX_PAGE,
+    oldest_first: bool = False,
+) -> Any:
+    """One page of handoff requests for a help desk: "open" (the default), "assigned", "closed" or "all"; newest first
+    (`oldest_first=true`: the longest waiting first). `{items, total, offset, limit, next_offset}`: ask again with
+    `offset=next_offset` until it is null."""
     caller, api = _marketer(request), app_state(request).api
-    return await _run(request, lambda: api.inbox(caller, status))
+    return await _run(request, lambda: api.inbox(caller, status, offset, limit, oldest_first))
 
 
 @router.get("/v1/handoffs/{handoff_id}")

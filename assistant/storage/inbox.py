@@ -17,11 +17,17 @@ from sqlalchemy import Engine, bindparam, text
 from assistant.errors import BadInput, NotFound
 from assistant.storage.drafts import now
 from assistant.storage.store import ConversationStore
-from assistant.workspace.types import InboxItem, InboxMessage, StaffReply
+from assistant.workspace.types import (
+    INBOX_MAX_PAGE,
+    INBOX_PAGE,
+    InboxItem,
+    InboxMessage,
+    InboxPage,
+    StaffReply,
+)
 
 INBOX_STATUSES = ("open", "assigned", "closed", "all")
 MAX_REPLY_CHARS = 4000
-MAX_ITEMS = 200
 TRANSCRIPT_TURNS = 200
 
 _ROWS = (
@@ -29,6 +35,26 @@ _ROWS = (
     "w.closed_by, w.closed_at, w.webhook_status, s.customer_id FROM chat_handoffs h "
     "JOIN chat_sessions s ON s.id = h.session_id LEFT JOIN handoff_work w ON w.handoff_id = h.id"
 )
+
+
+# One inbox item per conversation and state (its open requests, or its closed ones), numbered by its first request.
+_CLOSED = "CASE WHEN h.status = 'closed' THEN 1 ELSE 0 END"
+_GROUPS = (
+    "SELECT h.session_id, {closed} AS closed, MIN(h.id) AS first_id FROM chat_handoffs h "
+    "LEFT JOIN handoff_work w ON w.handoff_id = h.id{where} GROUP BY h.session_id, {closed}{having}"
+)
+
+
+def _group_filter(status: str, assignee: str | None) -> tuple[str, str, dict[str, Any]]:
+    """(WHERE on requests, HAVING on items, parameters) for an inbox filter; an item's assignee is its requests'."""
+    where = {"all": "", "closed": " WHERE h.status = 'closed'"}.get(status, " WHERE h.status = 'open'")
+    conditions = ["MAX(w.assignee) IS NOT NULL"] if status == "assigned" else []
+    params: dict[str, Any] = {}
+    if assignee:
+        conditions.append("MAX(w.assignee) = :assignee")
+        params["assignee"] = assignee
+    having = (" HAVING " + " AND ".join(conditions)) if conditions else ""
+    return where, having, params
 
 
 def _seconds_between(start: str, end: str | None) -> float:
@@ -136,22 +162,53 @@ class InboxStore:
         return {r[0]: int(r[1]) for r in stats}, last
 
     def items(self, status: str = "open", assignee: str | None = None) -> list[InboxItem]:
-        """Inbox items, newest first: "open" (waiting, assigned or not), "assigned", "closed" or "all"."""
+        """The first page of inbox items, newest first (see `page`)."""
+        return self.page(status, assignee=assignee).items
+
+    def page(
+        self,
+        status: str = "open",
+        offset: int = 0,
+        limit: int = INBOX_PAGE,
+        oldest_first: bool = False,
+        assignee: str | None = None,
+    ) -> InboxPage:
+        """One page of inbox items, newest first (or the longest waiting first): "open" (waiting, assigned or not),
+        "assigned", "closed" or "all", with the number of items the filter holds in all. The database pages the
+        conversations, so every request is reachable however many are queued."""
         if status not in INBOX_STATUSES:
             raise BadInput(f"unknown inbox status {status!r}; choose one of: {', '.join(INBOX_STATUSES)}")
-        where = (
-            ""
-            if status == "all"
-            else " WHERE h.status = 'closed'"
-            if status == "closed"
-            else " WHERE h.status = 'open'"
-        )
-        items = self._items(self._rows(where))
-        if status == "assigned":
-            items = [i for i in items if i.assignee]
-        if assignee:
-            items = [i for i in items if i.assignee == assignee]
-        return items[:MAX_ITEMS]
+        if not 1 <= limit <= INBOX_MAX_PAGE:
+            raise BadInput(f"the page size is {limit}; choose 1 to {INBOX_MAX_PAGE}")
+        if offset < 0:
+            raise BadInput(f"the offset is {offset}; it cannot be negative")
+        where, having, params = _group_filter(status, assignee)
+        groups = _GROUPS.format(closed=_CLOSED, where=where, having=having)
+        order = "ASC" if oldest_first else "DESC"
+        with self.engine.connect() as conn:
+            total = int(conn.execute(text(f"SELECT COUNT(*) FROM ({groups}) g"), params).scalar_one())
+            keys = conn.execute(
+                text(f"{groups} ORDER BY first_id {order} LIMIT :limit OFFSET :offset"),
+                {**params, "limit": limit, "offset": offset},
+            ).all()
+        items = self._page_items([(str(k[0]), bool(k[1])) for k in keys], where, params)
+        items.sort(key=lambda i: i.handoff_id, reverse=not oldest_first)
+        return InboxPage(items=items, total=total, offset=offset, limit=limit, oldest_first=oldest_first)
+
+    def _page_items(
+        self, keys: list[tuple[str, bool]], where: str, params: dict[str, Any]
+    ) -> list[InboxItem]:
+        """The items of these (session, closed) groups, built from all their rows under the same filter."""
+        if not keys:
+            return []
+        wanted = set(keys)
+        sessions = sorted({sid for sid, _ in keys})
+        clause = (where + " AND" if where else " WHERE") + " h.session_id IN :sids"
+        query = text(_ROWS + clause + " ORDER BY h.id").bindparams(bindparam("sids", expanding=True))
+        with self.engine.connect() as conn:
+            rows = [dict(r) for r in conn.execute(query, {**params, "sids": sessions}).mappings()]
+        rows = [r for r in rows if (r["session_id"], r["status"] == "closed") in wanted]
+        return self._items(rows)
 
     def item(self, handoff_id: int, transcript: bool = True) -> InboxItem:
         """The item a handoff id belongs to (a folded id finds its conversation's item), with the transcript."""

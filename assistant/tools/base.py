@@ -32,6 +32,9 @@ class ToolContext:
     session_id: str | None = None
     services: dict[str, Any] = field(default_factory=dict)  # settings, knowledge base, models, llm, db engine
     user: str | None = None  # the marketer's login name, when the door knows it (records who drafted)
+    client: str | None = (
+        None  # the caller's client address, when the door knows it (fairness between senders)
+    )
 
     def service(self, name: str) -> Any:
         try:

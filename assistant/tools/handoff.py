@@ -5,6 +5,7 @@ from __future__ import annotations
 from assistant.errors import BadInput
 from assistant.tools.base import ToolContext, tool
 from assistant.tools.results import HandoffTicket
+from assistant.workspace.inbox import handoff_sender
 
 
 @tool(roles={"customer", "marketer"})
@@ -14,7 +15,8 @@ def request_handoff(ctx: ToolContext, reason: str, contact: str | None = None) -
         raise BadInput("a handoff needs a conversation (session) to hand over")
     inbox = ctx.services.get("inbox")  # folds a second request of the same conversation into the first
     if inbox is not None:
-        handoff_id = inbox.request(ctx.session_id, contact, reason)
+        sender = handoff_sender(ctx.session_id, ctx.customer_id, ctx.client)
+        handoff_id = inbox.request(ctx.session_id, contact, reason, sender)
     else:
         handoff_id = ctx.service("store").add_handoff(ctx.session_id, contact, reason)
     return HandoffTicket(handoff_id=handoff_id, contact=contact)

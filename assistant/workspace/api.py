@@ -22,9 +22,11 @@ from assistant.workspace.insights import insight_report, insights_csv
 from assistant.workspace.landing import placements
 from assistant.workspace.targets import brief_ids
 from assistant.workspace.types import (
+    INBOX_PAGE,
     DraftRecord,
     ExportFile,
     InboxItem,
+    InboxPage,
     InsightReport,
     LineCheck,
     StaffReply,
@@ -91,8 +93,16 @@ class WorkspaceAPI(Protocol):
         """The approved drafts of a brief ("none": without one) as the channel's import file, or all channels (ZIP)."""
         ...
 
-    def inbox(self, caller: Caller, status: str = "open") -> list[InboxItem]:
-        """Handoff requests: "open", "assigned", "closed" or "all"."""
+    def inbox(
+        self,
+        caller: Caller,
+        status: str = "open",
+        offset: int = 0,
+        limit: int = INBOX_PAGE,
+        oldest_first: bool = False,
+    ) -> InboxPage:
+        """One page of handoff requests ("open", "assigned", "closed" or "all"), newest first unless `oldest_first`,
+        with the total; `next_offset` pages on."""
         ...
 
     def inbox_item(self, caller: Caller, handoff_id: int) -> InboxItem:
@@ -236,9 +246,16 @@ class WorkspaceMethods:
         return export_file(records, label, campaign, channel, where)
 
     # -- the handoff inbox ------------------------------------------------------------------------------------------
-    def inbox(self, caller: Caller, status: str = "open") -> list[InboxItem]:
+    def inbox(
+        self,
+        caller: Caller,
+        status: str = "open",
+        offset: int = 0,
+        limit: int = INBOX_PAGE,
+        oldest_first: bool = False,
+    ) -> InboxPage:
         self.policy.require(caller, "work_handoffs")
-        return self.handoff_inbox.store.items(status)
+        return self.handoff_inbox.store.page(status, offset, limit, oldest_first)
 
     def inbox_item(self, caller: Caller, handoff_id: int) -> InboxItem:
         self.policy.require(caller, "work_handoffs")

@@ -13,12 +13,22 @@ from assistant.workspace.webhook import HandoffWebhook
 WEBHOOK_TRANSCRIPT_MESSAGES = 20
 
 
+def handoff_sender(session_id: str, customer_id: str | None = None, client: str | None = None) -> str:
+    """Who caused a handoff, for the webhook's fair queue: the identified customer, else the client address, else the
+    conversation."""
+    if customer_id:
+        return f"customer:{customer_id}"
+    return f"client:{client}" if client else f"session:{session_id}"
+
+
 def webhook_payload(item: InboxItem) -> dict[str, Any]:
-    """What a help desk receives about a new request: the request, the customer's contact, the conversation so far."""
+    """What a help desk receives about a new request: the request, the customer's contact, the conversation so far.
+
+    The request is named by its handoff id, which the inbox and `/v1/handoffs/{id}` know; never by the conversation's
+    session id, which is a bearer token for an anonymous customer's chat."""
     return {
         "handoff": {
             "handoff_id": item.handoff_id,
-            "session_id": item.session_id,
             "contact": item.contact,
             "customer_id": item.customer_id,
             "reason": "; ".join(item.reasons),
@@ -50,9 +60,15 @@ class Inbox:
             )
         return cls(store, webhook)
 
-    def request(self, session_id: str, contact: str | None, reason: str) -> int:
-        """Queue the conversation for a person (or add the contact to its open request); the request's id."""
+    def request(self, session_id: str, contact: str | None, reason: str, sender: str | None = None) -> int:
+        """Queue the conversation for a person (or add the contact to its open request); the request's id. `sender`
+        (see `handoff_sender`; the conversation when not given) keeps one sender's flood from delaying the others'
+        webhook events."""
         handoff_id, created = self.store.open_handoff(session_id, contact, reason)
         if created and self.webhook is not None:
-            self.webhook.notify(handoff_id, lambda: webhook_payload(self.store.item(handoff_id)))
+            self.webhook.notify(
+                handoff_id,
+                lambda: webhook_payload(self.store.item(handoff_id)),
+                sender or handoff_sender(session_id),
+            )
         return handoff_id

@@ -137,6 +137,27 @@ class InboxItem(BaseModel):
     transcript: list[InboxMessage] = Field(default_factory=list)  # filled when one item is opened
 
 
+INBOX_PAGE = 50  # inbox items per page unless asked otherwise
+INBOX_MAX_PAGE = 200
+
+
+class InboxPage(BaseModel):
+    """One page of the inbox: its items, how many items the filter holds in all, and where the next page starts."""
+
+    items: list[InboxItem] = Field(default_factory=list)
+    total: int = 0  # items matching the filter, on every page together
+    offset: int = 0  # items skipped before this page
+    limit: int = INBOX_PAGE
+    oldest_first: bool = False
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def next_offset(self) -> int | None:
+        """The offset of the next page; None on the last one."""
+        end = self.offset + len(self.items)
+        return end if end < self.total else None
+
+
 class StaffReply(BaseModel):
     """A staff member's reply as the customer's widget shows it."""
 

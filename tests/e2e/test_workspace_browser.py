@@ -217,7 +217,7 @@ def test_handoff_reply_reaches_the_widget(app: LiveApp, page) -> None:
     shop.locator("#mka-widget .do-handoff").click()
     shop.locator("#mka-widget .msg.bot", has_text="A person from our team").wait_for()
     session = shop.evaluate("window.MKAWidget.sessionId")
-    mine = [i for i in app.assistant.inbox(_marketer()) if i.session_id == session]
+    mine = [i for i in app.assistant.inbox(_marketer()).items if i.session_id == session]
     assert (
         len(mine) == 1 and mine[0].contact == "hal@example.com"
     )  # the chat's request and the form's: one item
@@ -253,7 +253,7 @@ def test_handoff_reply_reaches_the_widget(app: LiveApp, page) -> None:
 
     page.locator("#inbox-close").click()
     page.locator("#inbox-message", has_text="Request closed").wait_for()
-    assert all(i.session_id != session for i in app.assistant.inbox(_marketer()))
+    assert all(i.session_id != session for i in app.assistant.inbox(_marketer()).items)
     customer.close()
 
 

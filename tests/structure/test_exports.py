@@ -13,7 +13,7 @@ FACES = {
         "Assistant", "AssistantAPI", "AssistantError", "BadInput", "BriefInfo", "Caller", "ChatAPI", "CitationEvent",
         "CitationOut", "ConfigError", "CopyDrafts", "CopyOptions", "CustomerSummary", "DocSearch", "DoneEvent",
         "DraftLine", "DraftRecord", "DraftVersion", "ExportFile", "Forbidden", "HandoffTicket", "InboxItem",
-        "InboxMessage", "InsightGroup", "InsightReport", "InvalidChoice", "LineCheck", "NearDocument", "NotFound",
+        "InboxMessage", "InboxPage", "InsightGroup", "InsightReport", "InvalidChoice", "LineCheck", "NearDocument", "NotFound",
         "NotTrained", "ProductInfo", "ProductSearch", "RateLimited", "Recommendations", "Reply", "SegmentDetail",
         "SegmentList", "SegmentMembers", "SegmentRecommendations", "Settings", "StaffReply", "TokenEvent",
         "ToolCallEvent", "ToolCallRecord", "TurnEvent", "Unauthorized", "Unavailable", "UploadResult", "WorkspaceAPI",

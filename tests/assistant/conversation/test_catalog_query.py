@@ -279,3 +279,23 @@ def test_a_size_of_a_named_product_is_answered_from_its_sizes(parser):
 def test_asking_whether_the_shop_sells_something_is_shopping_not_a_question_about_a_product(parser):
     parsed = parser.parse("do you sell waterproof hiking boots?")
     assert parsed.shopping and not parser.is_question_about(parsed, "do you sell waterproof hiking boots?")
+
+
+def test_a_long_message_is_spell_checked_once_per_distinct_word(
+    parser: CatalogQueryParser, monkeypatch
+) -> None:
+    """Fuzzy matching costs milliseconds a word: a 2 KB message repeating a few words (an attack shape) must not pay
+    for every repetition (it took 0.7 s of a 1.1 s turn)."""
+    import difflib
+
+    asked: list[str] = []
+    close_matches = difflib.get_close_matches
+
+    def counting(word, *args, **kwargs):
+        asked.append(word)
+        return close_matches(word, *args, **kwargs)
+
+    monkeypatch.setattr(difflib, "get_close_matches", counting)
+    parser.parse(("twenty-two waterprooff " * 100)[:1999] + "!")
+    # the typo check of sort words, the claim-word speller and the catalog's name speller: each sees a word once
+    assert asked and max(asked.count(word) for word in asked) <= 3, sorted(set(asked))

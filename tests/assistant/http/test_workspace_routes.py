@@ -120,7 +120,8 @@ def test_help_desk_pulls_replies_and_the_widget_reads_them(client: TestClient) -
     hid = created.json()["handoff_id"]
 
     pulled = client.get("/v1/handoffs", headers=AUTH).json()
-    assert [(h["handoff_id"], h["contact"], h["status"]) for h in pulled] == [
+    assert pulled["total"] == 1 and pulled["next_offset"] is None
+    assert [(h["handoff_id"], h["contact"], h["status"]) for h in pulled["items"]] == [
         (hid, "gus@example.com", "open")
     ]
     item = client.get(f"/v1/handoffs/{hid}", headers=AUTH).json()
@@ -139,7 +140,7 @@ def test_help_desk_pulls_replies_and_the_widget_reads_them(client: TestClient) -
     assert in_url.status_code == 400  # tokens only in the header (issue 12)
     assert client.get(f"/v1/sessions/{sid}/replies").status_code == 403  # anonymous is not C00003
     assert client.post(f"/v1/handoffs/{hid}/close", headers=AUTH).json()["status"] == "closed"
-    assert client.get("/v1/handoffs", headers=AUTH).json() == []
+    assert client.get("/v1/handoffs", headers=AUTH).json()["items"] == []
 
 
 def test_insights_as_json_and_csv(client: TestClient) -> None:
@@ -158,3 +159,21 @@ def test_insights_as_json_and_csv(client: TestClient) -> None:
     exported = client.get("/v1/insights.csv", headers=AUTH)
     assert exported.status_code == 200 and "Can I pay with bitcoin?" in exported.text
     assert 'filename="unanswered-questions.csv"' in exported.headers["content-disposition"]
+
+
+def test_the_help_desk_pages_through_the_inbox(client: TestClient) -> None:
+    app = client.app_under_test
+    sessions = [app.store.create_session("customer", None) for _ in range(3)]
+    ids = [
+        app.store.add_handoff(sid, f"c{n}@example.com", "asked for a person")
+        for n, sid in enumerate(sessions)
+    ]
+    first = client.get("/v1/handoffs", params={"limit": 2}, headers=AUTH).json()
+    assert [h["handoff_id"] for h in first["items"]] == ids[:0:-1]
+    assert (first["total"], first["offset"], first["next_offset"]) == (3, 0, 2)
+    rest = client.get("/v1/handoffs", params={"limit": 2, "offset": 2}, headers=AUTH).json()
+    assert [h["handoff_id"] for h in rest["items"]] == [ids[0]] and rest["next_offset"] is None
+    oldest = client.get("/v1/handoffs", params={"limit": 1, "oldest_first": "true"}, headers=AUTH).json()
+    assert [h["handoff_id"] for h in oldest["items"]] == [ids[0]]
+    for bad in ({"limit": 0}, {"limit": 201}, {"offset": -1}, {"limit": "many"}):
+        assert client.get("/v1/handoffs", params=bad, headers=AUTH).status_code == 422, bad

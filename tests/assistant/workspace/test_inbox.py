@@ -17,6 +17,7 @@ from pydantic import SecretStr
 from assistant import Assistant, BadInput, Caller, Forbidden, NotFound
 from assistant.conversation.reply import ToolCallRecord
 from assistant.settings import Settings
+from assistant.workspace.webhook import WAITING_PER_SENDER, WORKERS, HandoffWebhook
 from tests.assistant.workspace.conftest import MARKETER, workspace_assistant
 
 SECRET = "hook-secret"
@@ -37,7 +38,7 @@ def test_an_anonymous_request_without_contact_is_refused(app: Assistant) -> None
     sid = _conversation(app, Caller(role="customer"))
     with pytest.raises(BadInput):
         app.request_handoff(Caller(role="customer"), sid, None, "asked to talk to a person")
-    assert app.inbox(MARKETER) == []
+    assert app.inbox(MARKETER).items == []
 
 
 def test_one_item_per_conversation_with_contact_and_transcript(app: Assistant) -> None:
@@ -46,7 +47,7 @@ def test_one_item_per_conversation_with_contact_and_transcript(app: Assistant) -
     # the chat turn asks for a person, then the widget's form sends the contact: one request, not two
     hid = app.handoff_inbox.request(sid, None, "asked to talk to a person")  # the chat turn's tool
     assert app.request_handoff(customer, sid, "bo@example.com", "asked for a person in the widget") == hid
-    (item,) = app.inbox(MARKETER)
+    (item,) = app.inbox(MARKETER).items
     assert item.handoff_id == hid and item.contact == "bo@example.com" and item.status == "open"
     assert item.reasons == ["asked to talk to a person; asked for a person in the widget"]
     assert item.waiting_s >= 0 and item.folded == []
@@ -59,11 +60,11 @@ def test_old_duplicate_requests_are_folded_into_one_item(app: Assistant) -> None
     sid = _conversation(app, Caller(role="customer"))
     a = app.store.add_handoff(sid, None, "asked in the chat")  # stored twice before the inbox folded requests
     b = app.store.add_handoff(sid, "cy@example.com", "asked in the widget")
-    (item,) = app.inbox(MARKETER)
+    (item,) = app.inbox(MARKETER).items
     assert item.handoff_id == a and item.folded == [b] and item.contact == "cy@example.com"
     assert app.inbox_item(MARKETER, b).handoff_id == a  # either id finds the conversation
     app.close_handoff(MARKETER, b)
-    assert app.inbox(MARKETER) == [] and {h["status"] for h in app.store.list_handoffs()} == {"closed"}
+    assert app.inbox(MARKETER).items == [] and {h["status"] for h in app.store.list_handoffs()} == {"closed"}
 
 
 def test_assign_reply_and_close(app: Assistant) -> None:
@@ -71,7 +72,7 @@ def test_assign_reply_and_close(app: Assistant) -> None:
     sid = _conversation(app, customer)
     hid = app.request_handoff(customer, sid, "dee@example.com", "asked for a person")
     assert app.assign_handoff(MARKETER, hid, "bob").assignee == "bob"
-    assert [i.handoff_id for i in app.inbox(MARKETER, "assigned")] == [hid]
+    assert [i.handoff_id for i in app.inbox(MARKETER, "assigned").items] == [hid]
     assert app.assign_handoff(MARKETER, hid, None).assignee == "ann"  # None: the caller takes it
     with pytest.raises(BadInput):
         app.reply_handoff(MARKETER, hid, "   ")
@@ -89,7 +90,9 @@ def test_assign_reply_and_close(app: Assistant) -> None:
     assert item.transcript[-1].role == "staff" and item.transcript[-1].author == "ann"
     closed = app.close_handoff(MARKETER, hid)
     assert closed.status == "closed" and closed.closed_by == "ann" and closed.closed_at
-    assert app.inbox(MARKETER) == [] and [i.handoff_id for i in app.inbox(MARKETER, "closed")] == [hid]
+    assert app.inbox(MARKETER).items == [] and [
+        i.handoff_id for i in app.inbox(MARKETER, "closed").items
+    ] == [hid]
     with pytest.raises(BadInput, match="closed"):
         app.reply_handoff(MARKETER, hid, "one more thing")
     with pytest.raises(NotFound):
@@ -155,7 +158,9 @@ def test_the_webhook_posts_signed_json_for_each_new_request_only(settings, help_
     assert len(desk.received) == 1
     headers, body = desk.received[0]
     assert body["json"]["event"] == "handoff.created"
-    assert body["json"]["handoff"]["handoff_id"] == hid and body["json"]["handoff"]["session_id"] == sid
+    assert body["json"]["handoff"]["handoff_id"] == hid
+    # the session id is an anonymous customer's bearer token: the help desk gets the request's id instead
+    assert sid.encode() not in body["raw"] and "session_id" not in body["json"]["handoff"]
     assert body["json"]["transcript"][0] == {
         "role": "customer", "text": "My parcel never arrived", "author": "",
         "created_at": body["json"]["transcript"][0]["created_at"],
@@ -184,3 +189,40 @@ def test_an_unreachable_help_desk_is_recorded_not_raised(settings) -> None:
     hid = app.handoff_inbox.request(_conversation(app, customer), None, "asked for a person")
     _wait_for(lambda: app.inbox_item(MARKETER, hid).webhook_status is not None)
     assert app.inbox_item(MARKETER, hid).webhook_status.startswith("failed: ")
+
+
+def test_one_sender_flooding_handoffs_does_not_delay_another(help_desk, caplog) -> None:
+    url, desk = help_desk
+    desk.delay_s = 0.02
+    webhook = HandoffWebhook(url, timeout_s=2.0)
+    flood = [webhook.notify(n, {"handoff": {"handoff_id": n}}, "client:203.0.113.9") for n in range(1, 301)]
+    other = webhook.notify(999, {"handoff": {"handoff_id": 999}}, "client:198.51.100.7")
+    assert other.result(timeout=5) == "delivered (HTTP 200)"
+    order = [body["json"]["handoff"]["handoff_id"] for _, body in desk.received]
+    # behind at most the flood's events already in the workers' hands and the one taken before its turn came
+    assert order.index(999) <= WORKERS + 1
+    outcomes = [f.result(timeout=5) for f in flood]
+    sent = [o for o in outcomes if o.startswith("delivered")]
+    assert (
+        len(sent) <= WORKERS + WAITING_PER_SENDER and len(sent) + webhook.dropped["client:203.0.113.9"] == 300
+    )
+    assert outcomes[-1].startswith("not sent") and webhook.dropped["client:198.51.100.7"] == 0
+    assert "not sent" in caplog.text and "client:203.0.113.9" in caplog.text
+    webhook.close()
+
+
+def test_the_api_names_the_sender_by_client_address(settings, help_desk) -> None:
+    url, desk = help_desk
+    desk.delay_s = 0.5  # the flood is queued long before the first delivery ends
+    app = _hooked(settings, url)
+    flooder = Caller(role="customer", client="203.0.113.9")
+    flood = [
+        app.request_handoff(flooder, _conversation(app, flooder), f"f{n}@example.com", "asked for a person")
+        for n in range(WORKERS + WAITING_PER_SENDER + 3)
+    ]
+    customer = Caller(role="customer", client="198.51.100.7")
+    hid = app.request_handoff(customer, _conversation(app, customer), "gil@example.com", "asked for a person")
+    _wait_for(lambda: app.inbox_item(MARKETER, hid).webhook_status is not None, timeout_s=3.0)
+    assert app.inbox_item(MARKETER, hid).webhook_status == "delivered (HTTP 200)"
+    assert app.inbox_item(MARKETER, flood[-1]).webhook_status.startswith("not sent")
+    assert app.inbox(MARKETER).total == len(flood) + 1  # not sent to the help desk, yet in the inbox
