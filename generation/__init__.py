@@ -53,6 +53,7 @@ from generation.guard import GuardResult, check_claims
 from generation.guard import check as check_figures
 from generation.lead import LEAD_MIN, points_back, support_beside
 from generation.llm import LLM, ChatResult, ToolCall
+from generation.places import with_countries
 from generation.question import kind_probe, named_entities, only_fillers, question_type, split_questions
 from generation.terms import english_terms, terms
 from generation.toolcalls import MalformedToolCall
@@ -61,6 +62,7 @@ __all__ = [
     "LEAD_MIN",
     "points_back",
     "support_beside",
+    "with_countries",
     "compose",
     "CsvDictWriter",
     "csv_writer",

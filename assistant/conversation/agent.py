@@ -111,7 +111,7 @@ class Agent:
     def warm_up(self) -> None:
         """Load the embedder, index, catalog, router, language detector and capability map now (at start-up)."""
         from assistant.conversation.language import warm_up as warm_language
-        from generation import answer_case
+        from generation import answer_case, with_countries
 
         warm_language()
         self.router.scores("hello")
@@ -122,6 +122,7 @@ class Agent:
             pass
         # the case reader's libraries (dateparser's locale data, text2num, pint) load on first use: a second, once
         answer_case("ordered Friday 3 pm, chest 44 inches, sixty euros", warm)
+        with_countries("delivery to Vienna")  # the gazetteer of towns: a second, once
         if self.settings.read_ahead:
             self.reading_ahead = threading.Thread(
                 target=self.read_help_pages_ahead, name="read-ahead", daemon=True

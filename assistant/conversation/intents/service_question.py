@@ -25,12 +25,14 @@ MAX_QUESTIONS = 3
 
 @intent("service_question")
 def service_question(turn: Turn, route: Route, history: list[dict]) -> Iterator[TurnEvent]:
-    from generation import split_questions
+    from generation import split_questions, with_countries
 
-    questions = split_questions(turn.query)[:MAX_QUESTIONS] or [turn.query]
+    # "Lieferung nach München" names a destination by its town: the rules by country apply to it
+    query = with_countries(turn.query)
+    questions = split_questions(query)[:MAX_QUESTIONS] or [query]
     # A follow-up joined to the last topic ("Welche Wasserfilter habt ihr? entfernt der squeeze filter viren?") asks
     # its own question only: the topic says where to look, and was answered in the last turn.
-    looked_up = turn.query if turn.query != turn.message and len(questions) > 1 else None
+    looked_up = query if turn.query != turn.message and len(questions) > 1 else None
     if looked_up:
         # the topic, no longer a question, stays beside it: it ranks the evidence ("in Italia"), the question leads
         topic = " ".join(q.rstrip(" ?？") for q in questions[:-1])
