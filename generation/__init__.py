@@ -43,6 +43,7 @@ from generation.guard import check as check_figures
 from generation.lead import LEAD_MIN
 from generation.llm import LLM, ChatResult, ToolCall
 from generation.question import kind_probe, named_entities, only_fillers, split_questions
+from generation.shop_points import ShopPoints, load_shop_points
 from generation.terms import english_terms
 from generation.toolcalls import MalformedToolCall
 
@@ -81,6 +82,8 @@ __all__ = [
     "draft_copy",
     "english_terms",
     "find_brief",
+    "load_shop_points",
+    "ShopPoints",
     "get_channel",
     "get_llm",
     "load_brief",

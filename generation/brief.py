@@ -153,6 +153,11 @@ class CampaignBrief(BaseModel):
     banned_terms: list[str] = Field(default_factory=list)
     # Phrases every draft must carry somewhere (a legal line, "Reply STOP to opt out", a code the offer needs).
     required: list[str] = Field(default_factory=list)
+    # The search keywords the campaign buys, main one first (an RSA set carries the main one in 3+ headlines); without
+    # them the product's type ("winter boot") is the main keyword.
+    keywords: list[str] = Field(default_factory=list)
+    # "per_product": each ad group (RSA, Meta ad set) sells one product; "mixed": the brief lets one sell several.
+    ad_group: Literal["per_product", "mixed"] = "per_product"
 
     def statements_for(self, product: ProductFacts) -> list[Statement]:
         """What the brief states that copy about `product` may repeat: its offer (the only promotion), the key

@@ -21,6 +21,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from generation.copy_quality import AD_GROUP_CHANNELS, CopyChecker, same_meaning, title_case
 from generation.copy_rules import (
     ChannelSpec,
     FieldSpec,
@@ -36,7 +37,8 @@ from generation.copy_types import CopyRequest, CopyResult, Draft, LineInfo
 from generation.errors import CopyValidationError, GenerationError
 from generation.guard import split_sentences
 from generation.llm import LLM
-from generation.templates import Candidate, ProductCopy, angles, candidates, shorten
+from generation.phrase_bank import bank
+from generation.templates import Candidate, ProductCopy, angles, candidates
 
 log = logging.getLogger(__name__)
 
@@ -134,31 +136,51 @@ class _Checked(BaseModel):
     backing: list[str]
     pin: int | None = None
     score: float = 0.0
+    kind: str = ""  # keyword | offer | cta | "" (what the ad-strength report counts)
+
+
+def _is_headline(spec: FieldSpec) -> bool:
+    """Headline-like fields (short, not sentences): one case style, never a cautionary line."""
+    return not (spec.sentence or spec.multi_sentence or spec.template_only) and spec.max_chars <= 60
 
 
 def _check(
-    items: list[Candidate], spec: FieldSpec, rules: Rules, stats: dict[str, Any], from_llm: bool = False
+    items: list[Candidate],
+    spec: FieldSpec,
+    rules: Rules,
+    checker: CopyChecker,
+    stats: dict[str, Any],
+    from_llm: bool = False,
 ) -> list[_Checked]:
+    """The candidates that pass every rule (truth, brief, channel) and every quality check, each once."""
     ok, seen = [], set()
+    headline = _is_headline(spec)
     for c in items:
         text = _fit(c.text, spec, rules)
+        if text and headline:
+            text = title_case(text)
         if not text or norm(text) in seen:
             continue
         problems, backing = rules.review(text, spec)
         if from_llm:
             problems += llm_line_problems(text, rules)
+        if not spec.template_only and not spec.multi_sentence:
+            problems += checker.line_problems(text, headline=headline)
         if problems:
             stats["rejected"] += from_llm
             if len(stats["why"]) < 20:
                 stats["why"].append(f"{spec.name}: {text[:60]!r}: {problems[0]}")
             continue
         seen.add(norm(text))
-        ok.append(_Checked(text=text, angle=c.angle, source=c.source, backing=backing, pin=c.pin))
+        kind = "keyword" if headline and checker.has_keyword(text) else c.kind
+        ok.append(_Checked(text=text, angle=c.angle, source=c.source, backing=backing, pin=c.pin, kind=kind))
     return ok
 
 
 def _fit(text: str, spec: FieldSpec, rules: Rules) -> str | None:
-    """Fit a candidate to its field: shortened at a phrase boundary; an email body keeps only its sound sentences."""
+    """A candidate as it fits its field, never cut: an email body keeps only its sound sentences; any other line
+    fits whole or is dropped."""
+    text = re.sub(r"\s+", " ", text).strip().strip('"“”').strip() if not spec.multi_sentence else text
     if spec.multi_sentence:
         body_spec = spec.model_copy(update={"min_chars": 1, "multi_sentence": True})
         paras = []
@@ -166,11 +188,11 @@ def _fit(text: str, spec: FieldSpec, rules: Rules) -> str | None:
             kept = [s for s in split_sentences(para) if not rules.problems(s, body_spec)]
             if kept:
                 paras.append(" ".join(kept))
-        return "\n\n".join(paras)[: spec.max_chars] or None
+        body = "\n\n".join(paras)
+        return body if body and len(body) <= spec.max_chars else None
     if spec.required_suffix and not text.endswith(spec.required_suffix):
-        head = shorten(text, spec.max_chars - len(spec.required_suffix) - 1)
-        return f"{head.rstrip()} {spec.required_suffix}" if head else None
-    return shorten(text, spec.max_chars)
+        text = f"{text.rstrip()} {spec.required_suffix}"
+    return text if len(text) <= spec.max_chars else None
 
 
 def _classify(text: str, request: CopyRequest) -> str:
@@ -185,7 +207,7 @@ def _classify(text: str, request: CopyRequest) -> str:
 
 
 def _pools(
-    request: CopyRequest, channel: ChannelSpec, rules: Rules, llm: LLM | None, stats
+    request: CopyRequest, channel: ChannelSpec, rules: Rules, checker: CopyChecker, llm: LLM | None, stats
 ) -> dict[str, list[_Checked]]:
     from generation.line_scorer import score_lines
 
@@ -197,14 +219,19 @@ def _pools(
             want = min(10, max(3, spec.target))
             lines = llm_lines(llm, request, spec, want, angles(request)[0])
             model = _check(
-                [Candidate(t, _classify(t, request), "model") for t in lines], spec, rules, stats, True
+                [Candidate(t, _classify(t, request), "model") for t in lines],
+                spec,
+                rules,
+                checker,
+                stats,
+                True,
             )
             source = _facts_prompt(request)
             for line, score in zip(model, score_lines([m.text for m in model], source), strict=True):
                 line.score = score
             model.sort(key=lambda m: -m.score)
             stats["kept"] += len(model)
-        tpl = _check(candidates(request, spec, pcs), spec, rules, stats)
+        tpl = _check(candidates(request, spec, pcs, request.shop), spec, rules, checker, stats)
         if not model and not tpl:
             raise CopyValidationError(
                 f"no valid {spec.label} could be made for {request.channel} from these facts"
@@ -214,18 +241,38 @@ def _pools(
 
 
 # -- assembly -----------------------------------------------------------------------------------------------------
-def _pick(pool: list[_Checked], count: int, angle: str, used: set[str], avoid: set[str]) -> list[_Checked]:
-    """`count` lines for one draft: a pinned line first (the product's name), then its angle's lines, general
-    ones, the rest; lines no earlier draft used come first, so variants differ by more than a word."""
+def _pick(
+    pool: list[_Checked], spec: FieldSpec, count: int, angle: str, used: set[str], avoid: set[str]
+) -> list[_Checked]:
+    """`count` lines for one draft: a pinned line first (the product's name), then enough keyword lines (RSA), then
+    its angle's lines, general ones, the rest; lines no earlier draft used come first, so variants differ by more than
+    a word; a line that says what a picked one says (near-duplicate) is passed over."""
 
     def rank(c: _Checked) -> tuple[bool, int, float]:
         fit = 0 if c.angle == angle else 1 if c.angle == "any" or c.source == "model" else 2
         return (norm(c.text) in used, fit, -c.score)
 
     fresh = [c for c in pool if norm(c.text) not in avoid]
-    pinned = [c for c in fresh if c.pin][:1]
     rest = sorted((c for c in fresh if not c.pin), key=rank)
-    return pinned + rest[: count - len(pinned)]
+    order = [c for c in fresh if c.pin][:1]
+    if (
+        spec.kind == "lines"
+    ):  # RSA: the main keyword in enough headlines, an offer and a call to action in the set
+        need = bank().ad_strength.keyword_headlines_min if spec.pin_positions else 0
+        order += [c for c in rest if c.kind == "keyword"][:need]
+        order += [c for c in rest if c.kind == "offer"][:1] + [c for c in rest if c.kind == "cta"][:1]
+    order += rest
+    picked: list[_Checked] = []
+    for capped in (True, False):  # a few calls to action, unless the set would stay short without more
+        for c in order:
+            if len(picked) >= count:
+                break
+            ctas = sum(p.kind == "cta" for p in picked)
+            if capped and c.kind == "cta" and spec.kind == "lines" and ctas >= max(1, count // 6):
+                continue
+            if c not in picked and not any(same_meaning(p.text, c.text) for p in picked):
+                picked.append(c)
+    return picked
 
 
 def _field_value(spec: FieldSpec, picked: list[_Checked]) -> tuple[str | list[str], str, list[LineInfo]]:
@@ -266,39 +313,43 @@ def _add_required(
 
 
 def draft_copy(request: CopyRequest, llm: LLM | None = None) -> CopyResult:
-    """Draft `request.variants` validated variants for `request.channel` (templates only when `llm` is None)."""
+    """Draft `request.variants` validated variants for `request.channel` (templates only when `llm` is None: the
+    default, well under a second). Several products on an ad-group channel (RSA, Meta) make one ad group each, unless
+    the brief's `ad_group` is "mixed"."""
+    brief = request.brief
+    if request.channel in AD_GROUP_CHANNELS and len(request.products) > 1:
+        if not (brief and brief.ad_group == "mixed"):
+            parts = [_draft_set(request.model_copy(update={"products": [p]}), llm) for p in request.products]
+            drafts = [d for part in parts for d in part.drafts]
+            for i, d in enumerate(drafts, start=1):
+                d.variant = i
+            return CopyResult(
+                channel=request.channel,
+                drafts=drafts,
+                distinct_2=round(distinct_n([t for d in drafts for t in d.texts()]), 3),
+                llm_lines_kept=sum(p.llm_lines_kept for p in parts),
+                llm_lines_rejected=sum(p.llm_lines_rejected for p in parts),
+                rejections=[r for p in parts for r in p.rejections][:20],
+            )
+    return _draft_set(request, llm)
+
+
+def _draft_set(request: CopyRequest, llm: LLM | None) -> CopyResult:
     channel = get_channel(request.channel)
     rules = Rules(request)
+    checker = CopyChecker(request, request.shop.words if request.shop else frozenset())
     stats: dict[str, Any] = {"rejected": 0, "kept": 0, "why": []}
-    pools = _pools(request, channel, rules, llm, stats)
+    pools = _pools(request, channel, rules, checker, llm, stats)
     used: dict[str, set[str]] = {s.name: set() for s in channel.fields}
     drafts = []
     for v, angle in enumerate(angles(request)):
-        fields: dict[str, str | list[str]] = {}
-        sources: dict[str, str] = {}
-        lines: dict[str, list[LineInfo]] = {}
-        in_draft: set[str] = set()  # the same line in two fields of one draft reads as a mistake
-        for spec in channel.fields:
-            count = min(spec.target, spec.max) if spec.kind == "lines" else 1
-            if spec.template_only:  # display paths: the same for every variant (they are the landing page's)
-                picked = pools[spec.name][:1]
-            else:
-                picked = _pick(pools[spec.name], count, angle, used[spec.name], in_draft)
-            if len(picked) < (spec.min if spec.kind == "lines" else 1):
-                raise CopyValidationError(
-                    f"only {len(picked)} valid {spec.label}s for {request.channel}; {spec.min} are needed"
-                )
-            fields[spec.name], sources[spec.name], lines[spec.name] = _field_value(spec, picked)
-            used[spec.name] |= {norm(c.text) for c in picked}
-            in_draft |= {norm(c.text) for c in picked}
-        _add_required(request, channel, fields, lines, rules)
-        draft = Draft(
-            channel=request.channel, variant=v + 1, angle=angle, fields=fields, sources=sources, lines=lines,
-            final_url=request.final_url,
-        )  # fmt: skip
-        problems = validate_draft(draft, rules)
-        if problems:  # cannot happen with checked pools; kept as the last line of defence
-            raise CopyValidationError(f"draft {v + 1} failed validation: {'; '.join(problems)}")
+        draft = _assemble(request, channel, rules, pools, used, angle, v + 1)
+        draft.quality = checker.set_problems(draft)
+        if request.channel == "google-rsa":
+            offers = {c.text for pool in pools.values() for c in pool if c.kind == "offer"}
+            ctas = set(bank().ctas("headlines", 2, 2)) | set(bank().ctas("sentences", 2, 2))
+            ctas |= {c.text for c in pools["headlines"] if c.kind == "cta"}
+            draft.ad_strength = checker.ad_strength(draft, offers, ctas)
         drafts.append(draft)
     return CopyResult(
         channel=request.channel,
@@ -308,6 +359,45 @@ def draft_copy(request: CopyRequest, llm: LLM | None = None) -> CopyResult:
         llm_lines_rejected=stats["rejected"],
         rejections=stats["why"],
     )
+
+
+def _assemble(
+    request: CopyRequest,
+    channel: ChannelSpec,
+    rules: Rules,
+    pools: dict[str, list[_Checked]],
+    used: dict[str, set[str]],
+    angle: str,
+    variant: int,
+) -> Draft:
+    """One variant: each field's lines picked from its checked pool for the angle, the brief's required phrases
+    added, the whole draft validated once more."""
+    fields: dict[str, str | list[str]] = {}
+    sources: dict[str, str] = {}
+    lines: dict[str, list[LineInfo]] = {}
+    in_draft: set[str] = set()  # the same line in two fields of one draft reads as a mistake
+    for spec in channel.fields:
+        count = min(spec.target, spec.max) if spec.kind == "lines" else 1
+        if spec.template_only:  # display paths: the same for every variant (they are the landing page's)
+            picked = pools[spec.name][:1]
+        else:
+            picked = _pick(pools[spec.name], spec, count, angle, used[spec.name], in_draft)
+        if len(picked) < (spec.min if spec.kind == "lines" else 1):
+            raise CopyValidationError(
+                f"only {len(picked)} valid {spec.label}s for {request.channel}; {spec.min} are needed"
+            )
+        fields[spec.name], sources[spec.name], lines[spec.name] = _field_value(spec, picked)
+        used[spec.name] |= {norm(c.text) for c in picked}
+        in_draft |= {norm(c.text) for c in picked}
+    _add_required(request, channel, fields, lines, rules)
+    draft = Draft(
+        channel=request.channel, variant=variant, angle=angle, fields=fields, sources=sources, lines=lines,
+        final_url=request.final_url, skus=[p.sku for p in request.products],
+    )  # fmt: skip
+    problems = validate_draft(draft, rules)
+    if problems:  # cannot happen with checked pools; kept as the last line of defence
+        raise CopyValidationError(f"draft {variant} failed validation: {'; '.join(problems)}")
+    return draft
 
 
 def __getattr__(name: str) -> Any:

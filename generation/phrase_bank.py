@@ -85,6 +85,11 @@ class PhraseBank(BaseModel):
     small_words: list[str]
     ad_strength: AdStrengthSpec
     shop_reading: ShopReading
+    synonyms: list[list[str]]
+
+    def canonical(self, word: str) -> str:
+        """The first word of `word`'s synonym group (itself when it has none)."""
+        return _canonical_words().get(word, word)
 
     def benefits_for(self, asserted: set[str], materials: Iterable[str], category: str) -> list[Benefit]:
         """The benefits a product earns, one per attribute family or material (the first rule that fits wins)."""
@@ -111,6 +116,11 @@ class PhraseBank(BaseModel):
 def bank() -> PhraseBank:
     """The phrase bank, validated (a bad entry fails at the first use with the entry named)."""
     return PhraseBank.model_validate(yaml.safe_load(DATA.read_text(encoding="utf-8")))
+
+
+@lru_cache(maxsize=1)
+def _canonical_words() -> dict[str, str]:
+    return {w: group[0] for group in bank().synonyms for w in group}
 
 
 @lru_cache(maxsize=1)

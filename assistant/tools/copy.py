@@ -24,8 +24,10 @@ from generation import (
     GenerationError,
     ModelLoadError,
     ProductFacts,
+    ShopPoints,
     find_brief,
     load_briefs,
+    load_shop_points,
     resolve_brief,
 )
 from generation import draft_copy as _draft
@@ -56,6 +58,7 @@ def build_request(
     tone: list[str] | None = None,
     final_url: str | None = None,
     sales_ranks: dict[str, int] | None = None,
+    shop: ShopPoints | None = None,
 ) -> CopyRequest:
     """A `CopyRequest` from catalog SKUs (unknown SKU -> NotFound from the catalog; bad values -> BadInput).
     `sales_ranks` (SKU -> rank over the last 90 days, 1 = top) backs "best seller" claims."""
@@ -78,9 +81,21 @@ def build_request(
             tone=tone or [],
             variants=variants,
             final_url=final_url or DEFAULT_FINAL_URL.format(sku=skus[0].lower()),
+            shop=shop,
         )
     except ValueError as exc:  # pydantic: an unknown channel, say
         raise BadInput(f"bad copy request: {exc}") from exc
+
+
+def shop_points(settings: Any) -> ShopPoints:
+    """The shop's selling points (free-delivery threshold, dispatch cut-off, return window) from its policy pages."""
+    return load_shop_points(settings.demo_dir / "policies")
+
+
+def copy_llm(services: Any) -> Any:
+    """The model for drafting copy: only when `MKA_LLM__COPY_WITH_MODEL` is on (the phrase bank drafts otherwise)."""
+    settings = services.get("settings")
+    return services.get("llm") if settings is not None and settings.llm.copy_with_model else None
 
 
 def run_draft(request: CopyRequest, llm: Any) -> CopyResult:
@@ -181,8 +196,9 @@ def draft_copy(
         brief=brief,
         segment=segment,
         sales_ranks=sales_ranks(engine_of(ctx)),
+        shop=shop_points(settings),
     )
-    result = run_draft(request, ctx.services.get("llm"))
+    result = run_draft(request, copy_llm(ctx.services))
     out = copy_drafts(result, brief.id if brief else None, list(dict.fromkeys(skus)))
     book = ctx.services.get("drafts")  # the workspace's draft book: every door's drafts are kept as records
     if book is not None:
