@@ -116,7 +116,7 @@ def _slots(pc: ProductCopy, request: CopyRequest) -> dict[str, str]:
         "sizes": f"{p.sizes[0]}-{p.sizes[-1]}" if len(p.sizes) >= 2 else "",
         "colours": " or ".join(p.colours) if len(p.colours) == 2 else "",
         "audience": title_case(audience) if audience else "",
-        "benefits": ", ".join(title_case(b) for b in pc.benefits[:2]) if len(pc.benefits) >= 2 else "",
+        "benefits": " and ".join(title_case(b) for b in pc.benefits[:2]) if len(pc.benefits) >= 2 else "",
     }
 
 
@@ -127,6 +127,7 @@ def headline_lines(pc: ProductCopy, request: CopyRequest, shop: ShopPoints | Non
     if pc.model != pc.name:
         out.append(Candidate(f"The {pc.model}", pin=1))
     purposes = [re.sub(r"^for\s+", "", p) for p in pc.purposes[:2]]
+    purposes += [h for p in purposes if (h := _phrase_head(p)) and h not in purposes]
     for form in b.keyword_lines:
         variants = [{}]
         if "{benefit}" in form:
@@ -151,6 +152,12 @@ def headline_lines(pc: ProductCopy, request: CopyRequest, shop: ShopPoints | Non
     out += [Candidate(m.rstrip("."), "audience", "brief") for m in _key_messages(request)]
     out += [Candidate(c, "feature", "brief") for c in _allowed_claims(pc, request)]
     return [Candidate(title_case(c.text), c.angle, c.source, c.pin, c.kind) for c in out]
+
+
+def _phrase_head(phrase: str) -> str:
+    """A purpose's head before its first preposition ("day hikes on rough paths" -> "day hikes"); "" if none."""
+    head = re.split(r"\s(?:on|in|at|with|from|to|and|or)\s", phrase, maxsplit=1)[0]
+    return head if head != phrase and len(head.split()) >= 2 else ""
 
 
 def _audience(request: CopyRequest) -> str:

@@ -56,7 +56,7 @@ def title_case(text: str) -> str:
     words = text.split(" ")
     out = []
     for i, w in enumerate(words):
-        after_figure = i > 0 and any(c.isdigit() for c in words[i - 1]) and len(w) <= 3  # "8 mm", "75 EUR"
+        after_figure = i > 0 and any(c.isdigit() for c in words[i - 1]) and w in bank().units  # "8 mm"
         if any(c.isdigit() for c in w) or (w.isupper() and len(w) > 1) or not w[:1].isalpha() or after_figure:
             out.append(w)
         elif i > 0 and w.lower() in small and not words[i - 1].endswith((":", ".", "?", "!")):
@@ -98,7 +98,10 @@ def main_keyword(request: CopyRequest) -> str:
     brief = request.brief
     if brief and brief.keywords:
         return brief.keywords[0]
-    return type_phrase(request.products[0])
+    words = type_phrase(request.products[0]).split()
+    while len(" ".join(words)) > 16 and len(words) > 2:  # room in a 30-character headline: "sleeping bag"
+        words = words[1:]
+    return " ".join(words)
 
 
 class AdStrength(BaseModel):
@@ -124,6 +127,7 @@ class CopyChecker:
         self.names = [n for p in request.products for n in {short_name(p.name), model_name(p)} if n]
         self.name_stems = {stem(w) for n in self.names for w in _WORD.findall(n.lower())}
         self.vocabulary = self._vocabulary(request, shop_words)
+        self.whole_words = {w for w in self.vocabulary if len(w) > 4}
 
     @staticmethod
     def _vocabulary(request: CopyRequest, shop_words: frozenset[str]) -> set[str]:
@@ -137,7 +141,7 @@ class CopyChecker:
         texts += [t for ts in leads.values() for t in ts] + spec_data()["generic_words"]
         words = set(_WORD.findall(" ".join(texts).lower())) | set(bank_words()) | set(shop_words)
         parts = {p for w in words for p in w.split("-") if p}  # "hut-to-hut" backs "hut"
-        return {stem(w) for w in words | parts}
+        return {stem(w) for w in words | parts} | words
 
     def traced(self, word: str) -> bool:
         low = word.lower()
@@ -152,8 +156,11 @@ class CopyChecker:
         words = _WORD.findall(text)
         untraced = [w for w in words if not self.traced(w)]
         for w in untraced:
-            whole = next((v for v in self.vocabulary if len(w) >= 3 and v.startswith(stem(w.lower()))), None)
-            if whole and len(whole) > len(w):
+            low = w.lower()
+            whole = next(
+                (v for v in self.whole_words if len(w) >= 3 and v.startswith(low) and v != low), None
+            )
+            if whole:
                 out.append(f"cut word {w!r} (of a word like {whole!r})")
         untraced = [w for w in untraced if not any(p.startswith("cut word " + repr(w)) for p in out)]
         if untraced:
@@ -165,6 +172,10 @@ class CopyChecker:
         return out
 
     def _echo_problems(self, text: str) -> list[str]:
+        """The product's name with one of its own words, or with one bare word ("X: recycled", "The X is recycled.
+        Shop now."): a name and a word say nothing a buyer can use."""
+        for cta in bank().ctas("sentences", 2, 2):
+            text = text.removesuffix(" " + cta)
         low = text.lower()
         for name in sorted(self.names, key=len, reverse=True):
             if name.lower() not in low:
@@ -172,7 +183,8 @@ class CopyChecker:
             rest = content_stems(re.sub(re.escape(name), " ", text, flags=re.I))
             if rest and set(rest) <= self.name_stems:
                 return [f"repeats the product name with one of its own words ({text!r})"]
-            tail = re.fullmatch(rf"(?:the\s+)?{re.escape(name)}\s*:\s*([\w'’-]+)\.?", text.strip(), re.I)
+            bare = rf"(?:the\s+)?{re.escape(name)}\s*(?::|\bis\b|\bare\b)\s*([\w'’-]+)\.?"
+            tail = re.fullmatch(bare, text.strip(), re.I)
             if tail:
                 return [f"a product name and a bare word after a colon ({tail.group(1)!r}): not a phrase"]
             return []  # the longest name the line holds decides

@@ -172,7 +172,7 @@ def _check(
                 stats["why"].append(f"{spec.name}: {text[:60]!r}: {problems[0]}")
             continue
         seen.add(norm(text))
-        kind = "keyword" if headline and checker.has_keyword(text) else c.kind
+        kind = "keyword" if headline and checker.has_keyword(text) else c.kind.replace("keyword", "")
         ok.append(_Checked(text=text, angle=c.angle, source=c.source, backing=backing, pin=c.pin, kind=kind))
     return ok
 

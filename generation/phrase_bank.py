@@ -83,6 +83,7 @@ class PhraseBank(BaseModel):
     connectives: list[str]
     cautionary: list[str]
     small_words: list[str]
+    units: list[str]
     ad_strength: AdStrengthSpec
     shop_reading: ShopReading
     synonyms: list[list[str]]
