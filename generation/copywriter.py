@@ -19,9 +19,8 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from pydantic import BaseModel
-
-from generation.copy_quality import AD_GROUP_CHANNELS, CopyChecker, same_meaning, title_case
+from generation.copy_pool import FieldPool, Line
+from generation.copy_quality import AD_GROUP_CHANNELS, CopyChecker
 from generation.copy_rules import (
     ChannelSpec,
     FieldSpec,
@@ -129,72 +128,6 @@ def llm_lines(llm: LLM, request: CopyRequest, spec: FieldSpec, n: int, angle: st
 
 
 # -- checking -----------------------------------------------------------------------------------------------------
-class _Checked(BaseModel):
-    text: str
-    angle: str
-    source: str
-    backing: list[str]
-    pin: int | None = None
-    score: float = 0.0
-    kind: str = ""  # keyword | offer | cta | "" (what the ad-strength report counts)
-
-
-def _is_headline(spec: FieldSpec) -> bool:
-    """Headline-like fields (short, not sentences): one case style, never a cautionary line."""
-    return not (spec.sentence or spec.multi_sentence or spec.template_only) and spec.max_chars <= 60
-
-
-def _check(
-    items: list[Candidate],
-    spec: FieldSpec,
-    rules: Rules,
-    checker: CopyChecker,
-    stats: dict[str, Any],
-    from_llm: bool = False,
-) -> list[_Checked]:
-    """The candidates that pass every rule (truth, brief, channel) and every quality check, each once."""
-    ok, seen = [], set()
-    headline = _is_headline(spec)
-    for c in items:
-        text = _fit(c.text, spec, rules)
-        if text and headline:
-            text = title_case(text)
-        if not text or norm(text) in seen:
-            continue
-        problems, backing = rules.review(text, spec)
-        if from_llm:
-            problems += llm_line_problems(text, rules)
-        if not spec.template_only and not spec.multi_sentence:
-            problems += checker.line_problems(text, headline=headline)
-        if problems:
-            stats["rejected"] += from_llm
-            if len(stats["why"]) < 20:
-                stats["why"].append(f"{spec.name}: {text[:60]!r}: {problems[0]}")
-            continue
-        seen.add(norm(text))
-        kind = "keyword" if headline and checker.has_keyword(text) else c.kind.replace("keyword", "")
-        ok.append(_Checked(text=text, angle=c.angle, source=c.source, backing=backing, pin=c.pin, kind=kind))
-    return ok
-
-
-def _fit(text: str, spec: FieldSpec, rules: Rules) -> str | None:
-    """A candidate as it fits its field, never cut: an email body keeps only its sound sentences; any other line
-    fits whole or is dropped."""
-    text = re.sub(r"\s+", " ", text).strip().strip('"“”').strip() if not spec.multi_sentence else text
-    if spec.multi_sentence:
-        body_spec = spec.model_copy(update={"min_chars": 1, "multi_sentence": True})
-        paras = []
-        for para in text.split("\n\n"):
-            kept = [s for s in split_sentences(para) if not rules.problems(s, body_spec)]
-            if kept:
-                paras.append(" ".join(kept))
-        body = "\n\n".join(paras)
-        return body if body and len(body) <= spec.max_chars else None
-    if spec.required_suffix and not text.endswith(spec.required_suffix):
-        text = f"{text.rstrip()} {spec.required_suffix}"
-    return text if len(text) <= spec.max_chars else None
-
-
 def _classify(text: str, request: CopyRequest) -> str:
     """The angle of a model line: the offer's words, a material or figure (feature), else benefit."""
     low = text.lower()
@@ -208,74 +141,31 @@ def _classify(text: str, request: CopyRequest) -> str:
 
 def _pools(
     request: CopyRequest, channel: ChannelSpec, rules: Rules, checker: CopyChecker, llm: LLM | None, stats
-) -> dict[str, list[_Checked]]:
+) -> dict[str, FieldPool]:
+    """Each field's pool: the model's checked and scored lines first (when a model drafts), then the templates'."""
     from generation.line_scorer import score_lines
 
     pcs = [ProductCopy.of(p, rules.truth.asserts) for p in request.products]
     pools = {}
     for spec in channel.fields:
-        model: list[_Checked] = []
+        pool = FieldPool(spec, rules, checker, stats)
         if llm is not None and not spec.template_only:
             want = min(10, max(3, spec.target))
             lines = llm_lines(llm, request, spec, want, angles(request)[0])
-            model = _check(
-                [Candidate(t, _classify(t, request), "model") for t in lines],
-                spec,
-                rules,
-                checker,
-                stats,
-                True,
-            )
-            source = _facts_prompt(request)
-            for line, score in zip(model, score_lines([m.text for m in model], source), strict=True):
+            model = pool.add([Candidate(t, _classify(t, request), "model") for t in lines], from_llm=True)
+            for line, score in zip(
+                model, score_lines([m.text for m in model], _facts_prompt(request)), strict=True
+            ):
                 line.score = score
-            model.sort(key=lambda m: -m.score)
+            pool.lines.sort(key=lambda m: -m.score)
             stats["kept"] += len(model)
-        tpl = _check(candidates(request, spec, pcs, request.shop), spec, rules, checker, stats)
-        if not model and not tpl:
-            raise CopyValidationError(
-                f"no valid {spec.label} could be made for {request.channel} from these facts"
-            )
-        pools[spec.name] = model + [t for t in tpl if norm(t.text) not in {norm(m.text) for m in model}]
+        pool.add(candidates(request, spec, pcs, request.shop))
+        pools[spec.name] = pool
     return pools
 
 
 # -- assembly -----------------------------------------------------------------------------------------------------
-def _pick(
-    pool: list[_Checked], spec: FieldSpec, count: int, angle: str, used: set[str], avoid: set[str]
-) -> list[_Checked]:
-    """`count` lines for one draft: a pinned line first (the product's name), then enough keyword lines (RSA), then
-    its angle's lines, general ones, the rest; lines no earlier draft used come first, so variants differ by more than
-    a word; a line that says what a picked one says (near-duplicate) is passed over."""
-
-    def rank(c: _Checked) -> tuple[bool, int, float]:
-        fit = 0 if c.angle == angle else 1 if c.angle == "any" or c.source == "model" else 2
-        return (norm(c.text) in used, fit, -c.score)
-
-    fresh = [c for c in pool if norm(c.text) not in avoid]
-    rest = sorted((c for c in fresh if not c.pin), key=rank)
-    order = [c for c in fresh if c.pin][:1]
-    if (
-        spec.kind == "lines"
-    ):  # RSA: the main keyword in enough headlines, an offer and a call to action in the set
-        need = bank().ad_strength.keyword_headlines_min if spec.pin_positions else 0
-        order += [c for c in rest if c.kind == "keyword"][:need]
-        order += [c for c in rest if c.kind == "offer"][:1] + [c for c in rest if c.kind == "cta"][:1]
-    order += rest
-    picked: list[_Checked] = []
-    for capped in (True, False):  # a few calls to action, unless the set would stay short without more
-        for c in order:
-            if len(picked) >= count:
-                break
-            ctas = sum(p.kind == "cta" for p in picked)
-            if capped and c.kind == "cta" and spec.kind == "lines" and ctas >= max(1, count // 6):
-                continue
-            if c not in picked and not any(same_meaning(p.text, c.text) for p in picked):
-                picked.append(c)
-    return picked
-
-
-def _field_value(spec: FieldSpec, picked: list[_Checked]) -> tuple[str | list[str], str, list[LineInfo]]:
+def _field_value(spec: FieldSpec, picked: list[Line]) -> tuple[str | list[str], str, list[LineInfo]]:
     infos = [LineInfo(text=c.text, source=c.source, backing=c.backing, pin=c.pin) for c in picked]
     kinds = {c.source for c in picked}
     value: str | list[str] = [c.text for c in picked] if spec.kind == "lines" else picked[0].text
@@ -346,9 +236,9 @@ def _draft_set(request: CopyRequest, llm: LLM | None) -> CopyResult:
         draft = _assemble(request, channel, rules, pools, used, angle, v + 1)
         draft.quality = checker.set_problems(draft)
         if request.channel == "google-rsa":
-            offers = {c.text for pool in pools.values() for c in pool if c.kind == "offer"}
+            offers = {c.text for pool in pools.values() for c in pool.lines if c.kind == "offer"}
             ctas = set(bank().ctas("headlines", 2, 2)) | set(bank().ctas("sentences", 2, 2))
-            ctas |= {c.text for c in pools["headlines"] if c.kind == "cta"}
+            ctas |= {c.text for c in pools["headlines"].lines if c.kind == "cta"}
             draft.ad_strength = checker.ad_strength(draft, offers, ctas)
         drafts.append(draft)
     return CopyResult(
@@ -365,7 +255,7 @@ def _assemble(
     request: CopyRequest,
     channel: ChannelSpec,
     rules: Rules,
-    pools: dict[str, list[_Checked]],
+    pools: dict[str, FieldPool],
     used: dict[str, set[str]],
     angle: str,
     variant: int,
@@ -379,9 +269,9 @@ def _assemble(
     for spec in channel.fields:
         count = min(spec.target, spec.max) if spec.kind == "lines" else 1
         if spec.template_only:  # display paths: the same for every variant (they are the landing page's)
-            picked = pools[spec.name][:1]
+            picked = pools[spec.name].first(1)
         else:
-            picked = _pick(pools[spec.name], spec, count, angle, used[spec.name], in_draft)
+            picked = pools[spec.name].pick(count, angle, used[spec.name], in_draft)
         if len(picked) < (spec.min if spec.kind == "lines" else 1):
             raise CopyValidationError(
                 f"only {len(picked)} valid {spec.label}s for {request.channel}; {spec.min} are needed"
@@ -398,12 +288,3 @@ def _assemble(
     if problems:  # cannot happen with checked pools; kept as the last line of defence
         raise CopyValidationError(f"draft {variant} failed validation: {'; '.join(problems)}")
     return draft
-
-
-def __getattr__(name: str) -> Any:
-    # The single-headline task moved to generation/headline.py; keep its old import path working.
-    if name in ("draft_headline", "extractive_headline"):
-        from generation import headline
-
-        return getattr(headline, name)
-    raise AttributeError(name)
