@@ -46,6 +46,11 @@ def _fill(template: str, slots: dict[str, str]) -> str | None:
     return template.format(**{n: slots[n] for n in needed})
 
 
+def _either(values: list[str]) -> str:
+    """ "Black", "Black or Brown", "Black, Rust or Forest"."""
+    return ", ".join(values[:-1]) + f" or {values[-1]}" if len(values) > 1 else "".join(values)
+
+
 def _plural(phrase: str) -> str:
     last = phrase.split()[-1] if phrase.split() else ""
     if singular(last) != last.lower():
@@ -114,7 +119,8 @@ def _slots(pc: ProductCopy, request: CopyRequest) -> dict[str, str]:
         "model": pc.model,
         "price": pc.product.price_text(),
         "sizes": f"{p.sizes[0]}-{p.sizes[-1]}" if len(p.sizes) >= 2 else "",
-        "colours": " or ".join(p.colours) if len(p.colours) == 2 else "",
+        "colours": _either(p.colours) if len(p.colours) <= 3 else "",
+        "weight": f"{p.weight_g:,} g" if p.weight_g and p.weight_g <= bank().light_weight_max_g else "",
         "audience": title_case(audience) if audience else "",
         "benefits": " and ".join(title_case(b) for b in pc.benefits[:2]) if len(pc.benefits) >= 2 else "",
     }
@@ -145,6 +151,7 @@ def headline_lines(pc: ProductCopy, request: CopyRequest, shop: ShopPoints | Non
         Candidate(t, "audience") for f in b.purpose_lines for p in purposes if (t := _fill(f, {"purpose": p}))
     ]
     out += [Candidate(ben.headline, "benefit") for ben in benefits(pc)]
+    out += [Candidate(t, "feature") for f in b.weight_lines if (t := _fill(f, slots))]
     out += [Candidate(t, "audience", "brief") for t in _audience_lines(request)]
     out += shop_lines(shop, "headlines") + _offer_headlines(request)
     ctas = b.ctas("headlines", len(pc.product.sizes), len(pc.product.colours))

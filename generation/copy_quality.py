@@ -99,7 +99,7 @@ def main_keyword(request: CopyRequest) -> str:
     if brief and brief.keywords:
         return brief.keywords[0]
     words = type_phrase(request.products[0]).split()
-    while len(" ".join(words)) > 16 and len(words) > 2:  # room in a 30-character headline: "sleeping bag"
+    while len(" ".join(words)) > 20 and len(words) > 2:  # room in a 30-character headline: "sleeping bag"
         words = words[1:]
     return " ".join(words)
 

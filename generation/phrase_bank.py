@@ -70,6 +70,8 @@ class PhraseBank(BaseModel):
 
     benefits: list[Benefit]
     keyword_lines: list[str]
+    light_weight_max_g: int
+    weight_lines: list[str]
     purpose_lines: list[str]
     audience_lines: list[str]
     shop_points: dict[str, ShopPointLines]
@@ -128,7 +130,14 @@ def _canonical_words() -> dict[str, str]:
 def bank_words() -> frozenset[str]:
     """Every word the bank writes itself (slots excluded): traceable in any line."""
     b = bank()
-    texts = [*b.connectives, *b.keyword_lines, *b.purpose_lines, *b.audience_lines, *b.cta_headlines]
+    texts = [
+        *b.connectives,
+        *b.keyword_lines,
+        *b.purpose_lines,
+        *b.audience_lines,
+        *b.cta_headlines,
+        *b.weight_lines,
+    ]
     texts += [*b.cta_headlines_sizes, *b.cta_headlines_colours, *b.cta_sentences, *b.cta_sentences_sizes]
     texts += b.cta_sentences_colours
     texts += [t for ben in b.benefits for t in (ben.headline, ben.sentence)]
