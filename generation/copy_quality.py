@@ -137,8 +137,7 @@ class CopyChecker:
             texts += [brief.name, brief.goal, brief.audience, brief.fact_text(), " ".join(brief.keywords)]
             texts += [*brief.segments, *brief.required]
         texts += [request.segment or "", request.audience or ""]
-        leads = spec_data()["segment_leads"]
-        texts += [t for ts in leads.values() for t in ts] + spec_data()["generic_words"]
+        texts += spec_data()["generic_words"]
         words = set(_WORD.findall(" ".join(texts).lower())) | set(bank_words()) | set(shop_words)
         parts = {p for w in words for p in w.split("-") if p}  # "hut-to-hut" backs "hut"
         return {stem(w) for w in words | parts} | words

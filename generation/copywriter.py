@@ -1,15 +1,18 @@
-"""Ad-copy drafting: product facts + optional campaign brief -> validated drafts for one channel.
+"""Ad-copy drafting: product facts + optional campaign brief + the shop's selling points -> validated drafts.
 
-Every line is checked in code (generation/copy_rules.py): the channel's limits, the brief's banned terms and claims,
-claims with their polarity and figures with their units against the product's own facts (generation/truth.py), and
-being a publishable phrase. Templates built from catalog facts and the brief (generation/templates.py) fill every field
-to its best-practice count; with a model, several candidates per field are sampled, shortened at phrase boundaries,
-checked and ranked with the line scorer (generation/line_scorer.py) beside the templates. Each variant takes an angle
-(benefit, feature, the brief's offer, audience); each line keeps its source (template | model | brief) and the facts
-that back it. A draft that still fails raises `CopyValidationError`: nothing broken is returned silently.
+By default no model runs: lines come from the phrase bank (generation/phrase_bank.yaml, written by
+generation/bank_lines.py) filled from the product's row, the brief and the shop's own pages, and an RSA set takes a
+fraction of a second. With a model (`MKA_LLM__COPY_WITH_MODEL`, the caller passes `llm`), sampled lines join the
+candidates, ranked by the line scorer (generation/line_scorer.py). Every line is checked in code before a draft uses it
+(generation/copy_pool.py): the channel's limits, the brief's banned terms and claims, claims with their polarity and
+figures with their units against the facts (generation/truth.py), and the quality checks (generation/copy_quality.py:
+no name echo, fragment, cut word, cautionary headline or word nobody gave). A line that does not fit is dropped, never
+cut. Each variant takes an angle (benefit, feature, the brief's offer, audience); each line keeps its source and the
+facts that back it; each draft its set-level quality problems and, for RSA, an ad-strength report. Several products on
+an ad-group channel make one ad group each. A draft that still fails raises `CopyValidationError`.
 
-    result = draft_copy(CopyRequest(products=[facts], channel="google-rsa", variants=3), llm=llm)
-    result.drafts[0].fields["headlines"], result.drafts[0].angle, result.drafts[0].lines["headlines"][0].backing
+    result = draft_copy(CopyRequest(products=[facts], channel="google-rsa", variants=3, shop=shop))
+    result.drafts[0].fields["headlines"], result.drafts[0].ad_strength.grade, result.drafts[0].quality
 """
 
 from __future__ import annotations

@@ -100,20 +100,6 @@ class ProductCopy:
             sentences=sentences,
         )
 
-    def a_kind(self) -> str:
-        """ "a hiking boot", "an ice axe", "socks"."""
-        if self.plural:
-            return self.kind
-        return ("an " if self.kind[:1] in "aeiou" else "a ") + self.kind
-
-
-def lower(phrase: str) -> str:
-    """Lowercase except acronyms and names in it ("TPU toe cap" stays, "Nubuck leather" -> "nubuck leather")."""
-    return " ".join(
-        w if (w.isupper() and len(w) > 1) or any(c.isdigit() for c in w) else w.lower()
-        for w in phrase.split()
-    )
-
 
 def _join(words: list[str]) -> str:
     return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
