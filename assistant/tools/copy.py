@@ -161,6 +161,9 @@ def copy_drafts(result: CopyResult, brief_id: str | None, skus: list[str]) -> Co
                 char_counts=d.char_counts(),
                 sources=d.sources,
                 final_url=d.final_url,
+                skus=d.skus,
+                quality=d.quality,
+                ad_strength=d.ad_strength.model_dump() if d.ad_strength else None,
             )
             for d in result.drafts
         ],
