@@ -94,11 +94,14 @@ def near_duplicates(lines: list[str], threshold: int = NEAR_DUPLICATE) -> list[t
 
 
 def main_keyword(request: CopyRequest) -> str:
-    """The campaign's main keyword: the brief's first keyword, else what the first product is ("winter boot")."""
-    brief = request.brief
-    if brief and brief.keywords:
-        return brief.keywords[0]
-    words = type_phrase(request.products[0]).split()
+    """The ad group's main keyword: the brief's first keyword about its product (one that shares a word with the
+    product's name or type), else what the product is ("winter boot")."""
+    product = request.products[0]
+    about = {stem(w) for w in _WORD.findall(f"{product.name} {product.subcategory}".lower())}
+    for keyword in request.brief.keywords if request.brief else []:
+        if set(content_stems(keyword)) & about:
+            return keyword
+    words = type_phrase(product).split()
     while len(" ".join(words)) > 20 and len(words) > 2:  # room in a 30-character headline: "sleeping bag"
         words = words[1:]
     return " ".join(words)

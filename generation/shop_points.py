@@ -91,7 +91,7 @@ def _return_days(units: Sequence[Unit]) -> tuple[int | None, str]:
     window = re.compile(rf"\b(?:{alternation(reading.window_words)})\s+(\d{{1,3}})\s+\w+", re.I)
     for unit in units:
         m = window.search(unit.text)
-        if m and returns.search(unit.heading) and returns.search(unit.text):
+        if m and returns.search(unit.heading):
             return int(m.group(1)), unit.text
     return None, ""
 

@@ -114,3 +114,49 @@ def test_demo_campaigns_draft_clean_fast_and_strong():
     assert not slow, slow
     top = bank().ad_strength.grades[-1]
     assert grades and sum(g == top for g in grades) / len(grades) >= 0.5, grades
+
+
+def test_the_brief_keyword_about_the_product_is_the_main_one():
+    from generation.copy_quality import main_keyword
+
+    brief = next(b for b in briefs() if b.id == "winter-trail-2026")
+    brief = brief.model_copy(update={"keywords": ["down jacket", "winter boots"]})
+    boot = CopyRequest(products=[catalog()["FTW-005"]], channel="google-rsa", brief=brief, today=TODAY)
+    assert main_keyword(boot) == "winter boots"
+    spikes = CopyRequest(products=[catalog()["WNT-002"]], channel="google-rsa", brief=brief, today=TODAY)
+    assert main_keyword(spikes) == "traction"  # no brief keyword is about it: what it is
+
+
+def test_selling_points_come_from_any_shops_pages():
+    from generation.shop_points import read_shop_points
+
+    pages = [
+        {
+            "title": "delivery",
+            "text": "# Delivery\n\n| Destination | Cost |\n|---|---|\n| Germany | 3.90 EUR, free on orders over 50 EUR |\n"
+            "| France | 5.90 EUR, free on orders over 50 EUR |\n\n"
+            "Orders placed on a business day before 15:30 leave our warehouse the same day.",
+        },
+        {
+            "title": "returns",
+            "text": "# Returns\n\n## Your right to return\n\nSend items back within 14 days.",
+        },
+    ]
+    points = read_shop_points(pages)
+    assert points.values() == {
+        "free_delivery": {"threshold": "50 EUR"},
+        "same_day_dispatch": {"cutoff": "15:30"},
+        "return_window": {"days": "14"},
+    }
+    assert read_shop_points([{"title": "about", "text": "# About us\n\nWe love the hills."}]).values() == {}
+
+
+def test_a_bad_phrase_bank_entry_is_named():
+    from pydantic import ValidationError
+
+    from generation.phrase_bank import Benefit
+
+    with pytest.raises(ValidationError, match="exactly one of family or material"):
+        Benefit(family="waterproof", material="rubber", headline="Dry", sentence="Dry.")
+    with pytest.raises(ValidationError, match="at most 30 characters"):
+        Benefit(family="waterproof", headline="A headline far too long for any RSA slot", sentence="Dry.")
