@@ -103,7 +103,35 @@ def bench_sets(products: int) -> dict[str, Any]:
         },  # fmt: skip
         "rsa_ad_strength": dict(grades),
         "near_duplicate_cost": _near_duplicate_cost(headlines[:10]),
+        "minilm_second_opinion": _minilm_pairs(headlines),
     }
+
+
+MINILM_SAME = 0.85  # cosine at which MiniLM calls two headlines the same ("Built for X" / "Made for X" 0.88)
+
+
+def _minilm_pairs(sets: list[list[str]]) -> dict[str, Any]:
+    """A second opinion on the drafted sets: headline pairs MiniLM puts at cosine >= MINILM_SAME (the checker uses
+    rapidfuzz over content stems with the bank's synonyms; this counts what it may miss)."""
+    try:
+        from retrieval.config import RetrievalSettings
+        from retrieval.embedding import get_embedder
+
+        embedder = get_embedder(RetrievalSettings())
+    except Exception as exc:  # the embedder cannot load here: say so
+        return {"error": str(exc)[:200]}
+    pairs = []
+    for heads in sets:
+        vectors = embedder.embed(heads)
+        sims = vectors @ vectors.T
+        pairs += [
+            (round(float(sims[i, j]), 3), heads[i], heads[j])
+            for i in range(len(heads))
+            for j in range(i + 1, len(heads))
+            if sims[i, j] >= MINILM_SAME
+        ]
+    pairs.sort(reverse=True)
+    return {"threshold": MINILM_SAME, "sets": len(sets), "pairs": len(pairs), "examples": pairs[:10]}
 
 
 def _near_duplicate_cost(sets: list[list[str]]) -> dict[str, Any]:
