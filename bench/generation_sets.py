@@ -52,7 +52,19 @@ def _count(problems: list[str], counts: Counter) -> None:
         counts[kind] += 1
 
 
+def _source_text(request: Any) -> str:
+    """Everything a line may draw on, as text (the product row, the brief, the shop's selling points, the bank's own
+    words): the independent check (bench.generation.unsupported: figures by the guard, capitalised names) reads it."""
+    from generation.phrase_bank import bank_words
+
+    parts = [p.fact_text() for p in request.products]
+    parts += [request.brief.fact_text(), request.brief.audience, request.brief.name] if request.brief else []
+    parts += [s.text for s in request.shop.statements()] + [" ".join(sorted(bank_words()))]
+    return "\n".join(parts)
+
+
 def bench_sets(products: int) -> dict[str, Any]:
+    from bench.generation import unsupported
     from generation.copy_quality import CopyChecker
     from generation.copy_rules import Rules, get_channel
     from generation.copywriter import draft_copy
@@ -62,12 +74,14 @@ def bench_sets(products: int) -> dict[str, Any]:
     grades: Counter = Counter()
     lines = 0
     headlines: list[list[str]] = []
+    examples: list[tuple[str, list[str]]] = []
     for request in _requests(products):
         draft_copy(request)  # warm (the first call per process loads the lexicons)
         started = time.perf_counter()
         result = draft_copy(request)
         seconds.setdefault(request.channel, []).append(time.perf_counter() - started)
         checker, rules = CopyChecker(request, request.shop.words), Rules(request)
+        source = _source_text(request)
         for draft in result.drafts:
             _count(draft.quality, counts)
             for spec in get_channel(request.channel).fields:
@@ -79,6 +93,10 @@ def bench_sets(products: int) -> dict[str, Any]:
                     headline = not spec.sentence and spec.max_chars <= 60
                     _count(checker.line_problems(line, headline=headline), counts)
                     counts["truth_or_rule_problems"] += bool(rules.problems(line, spec))
+                    found = unsupported(line, source)
+                    counts["independent_unsupported"] += bool(found)
+                    if found and len(examples) < 10:
+                        examples.append((line, found))
             if draft.ad_strength:
                 grades[draft.ad_strength.grade] += 1
                 headlines.append(list(draft.fields["headlines"]))
@@ -99,8 +117,10 @@ def bench_sets(products: int) -> dict[str, Any]:
                 "cautionary_headlines",
                 "truth_or_rule_problems",
                 "other",
+                "independent_unsupported",
             )
-        },  # fmt: skip
+        },
+        "independent_unsupported_examples": examples,
         "rsa_ad_strength": dict(grades),
         "near_duplicate_cost": _near_duplicate_cost(headlines[:10]),
         "minilm_second_opinion": _minilm_pairs(headlines),

@@ -46,6 +46,14 @@ def _fill(template: str, slots: dict[str, str]) -> str | None:
     return template.format(**{n: slots[n] for n in needed})
 
 
+def _size_range(sizes: list[str]) -> str:
+    """ "40-47", "S to XL"; "" for one size or sizes that do not make a plain range ("XS/S" ... "L/XL")."""
+    if len(sizes) < 2 or any("/" in s for s in (sizes[0], sizes[-1])):
+        return ""
+    numeric = sizes[0].isdigit() and sizes[-1].isdigit()
+    return f"{sizes[0]}-{sizes[-1]}" if numeric else f"{sizes[0]} to {sizes[-1]}"
+
+
 def _either(values: list[str]) -> str:
     """ "Black", "Black or Brown", "Black, Rust or Forest"."""
     return ", ".join(values[:-1]) + f" or {values[-1]}" if len(values) > 1 else "".join(values)
@@ -118,7 +126,7 @@ def _slots(pc: ProductCopy, request: CopyRequest) -> dict[str, str]:
         "keyword_plural": _plural(keyword),
         "model": pc.model,
         "price": pc.product.price_text(),
-        "sizes": f"{p.sizes[0]}-{p.sizes[-1]}" if len(p.sizes) >= 2 else "",
+        "sizes": _size_range(p.sizes),
         "colours": _either(p.colours) if len(p.colours) <= 3 else "",
         "weight": f"{p.weight_g:,} g" if p.weight_g and p.weight_g <= bank().light_weight_max_g else "",
         "audience": title_case(audience) if audience else "",
@@ -158,6 +166,10 @@ def headline_lines(pc: ProductCopy, request: CopyRequest, shop: ShopPoints | Non
     out += [Candidate(t, "any", kind="cta") for c in ctas if (t := _fill(c, slots))]
     out += [Candidate(m.rstrip("."), "audience", "brief") for m in _key_messages(request)]
     out += [Candidate(c, "feature", "brief") for c in _allowed_claims(pc, request)]
+    # a whole description sentence that fits a headline ("Anti-balling plates included."), never a cut one
+    out += [
+        Candidate(s.rstrip("."), "feature") for s in pc.sentences if not re.match(r"(?i)(it|they|this)\b", s)
+    ]
     return [Candidate(title_case(c.text), c.angle, c.source, c.pin, c.kind) for c in out]
 
 
