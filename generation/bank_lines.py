@@ -164,7 +164,7 @@ def headline_lines(pc: ProductCopy, request: CopyRequest, shop: ShopPoints | Non
     out += shop_lines(shop, "headlines") + _offer_headlines(request)
     ctas = b.ctas("headlines", len(pc.product.sizes), len(pc.product.colours))
     out += [Candidate(t, "any", kind="cta") for c in ctas if (t := _fill(c, slots))]
-    out += [Candidate(m.rstrip("."), "audience", "brief") for m in _key_messages(request)]
+    out += [Candidate(m.rstrip("."), "audience", "brief") for m in key_messages(pc, request)]
     out += [Candidate(c, "feature", "brief") for c in _allowed_claims(pc, request)]
     # a whole description sentence that fits a headline ("Anti-balling plates included."), never a cut one
     out += [
@@ -205,9 +205,14 @@ def _allowed_claims(pc: ProductCopy, request: CopyRequest) -> list[str]:
     return [t for t in own if len(t.split()) >= 2]
 
 
-def _key_messages(request: CopyRequest) -> list[str]:
+def key_messages(pc: ProductCopy, request: CopyRequest) -> list[str]:
+    """The brief's positive key messages that may go with this product: general ones, and those naming it (one about
+    another product, "The Trail Race Jacket meets the kit rules", never sells this one)."""
     brief = request.brief
-    return [m for m in (brief.key_messages if brief else []) if all(c.positive for c in extract_claims(m))]
+    if not brief:
+        return []
+    own = [s.text for s in brief.statements_for(pc.product) if " key message " in s.source]
+    return [m for m in own if all(c.positive for c in extract_claims(m))]
 
 
 def sentence_lines(pc: ProductCopy, request: CopyRequest, shop: ShopPoints | None) -> list[Candidate]:
@@ -230,7 +235,7 @@ def sentence_lines(pc: ProductCopy, request: CopyRequest, shop: ShopPoints | Non
     if brief and brief.offer:
         points.insert(0, Candidate(f"{brief.offer.rstrip('.')}.", "offer", "brief", kind="offer"))
     messages = [
-        Candidate(m if m.endswith(".") else m + ".", "audience", "brief") for m in _key_messages(request)
+        Candidate(m if m.endswith(".") else m + ".", "audience", "brief") for m in key_messages(pc, request)
     ]
     out = facts + points + messages
     for i, f in enumerate(facts + messages):

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from generation.bank_lines import Candidate, headline_lines, sentence_lines, shop_lines
+from generation.bank_lines import Candidate, headline_lines, key_messages, sentence_lines, shop_lines
 from generation.brief import ProductFacts
 from generation.claims import extract_claims
 from generation.copy_rules import FieldSpec, fragment_problem, spec_data
@@ -242,7 +242,7 @@ def email_body(
         price = f"{'They cost' if pc.plural else 'It costs'} {_price(pc)}." if pc.product.price else ""
         paras.append(" ".join(x for x in (f"{title(', '.join(ranges))}." if ranges else "", price) if x))
     if brief:
-        messages = brief.key_messages
+        messages = key_messages(pcs[0], request)
         k = variant % max(1, len(messages))
         paras += [m if m.endswith(".") else m + "." for m in (messages[k:] + messages[:k])[:2]]
         if brief.offer and angle != "offer":

@@ -160,3 +160,11 @@ def test_a_bad_phrase_bank_entry_is_named():
         Benefit(family="waterproof", material="rubber", headline="Dry", sentence="Dry.")
     with pytest.raises(ValidationError, match="at most 30 characters"):
         Benefit(family="waterproof", headline="A headline far too long for any RSA slot", sentence="Dry.")
+
+
+def test_a_key_message_about_another_product_stays_out():
+    brief = next(b for b in briefs() if b.id == "trail-running-season-2027")
+    shoe = catalog()["RUN-001"]
+    for channel in ("email", "google-rsa", "meta"):
+        result = draft_copy(CopyRequest(products=[shoe], channel=channel, brief=brief, today=TODAY))
+        assert not any("Trail Race Jacket" in t for d in result.drafts for t in d.texts()), channel
