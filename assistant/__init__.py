@@ -40,6 +40,7 @@ from assistant.tools.results import (
     SegmentDetail,
     SegmentList,
     SegmentMembers,
+    SegmentRecommendations,
 )
 from assistant.workspace.api import WorkspaceAPI
 from assistant.workspace.types import (
@@ -96,6 +97,7 @@ __all__ = [
     "SegmentDetail",
     "SegmentList",
     "SegmentMembers",
+    "SegmentRecommendations",
     "Settings",
     "StaffReply",
     "TokenEvent",

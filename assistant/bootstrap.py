@@ -243,10 +243,11 @@ class _DemoSteps:
 
     def _models(self) -> _Plan:
         from assistant.commerce.models import train_all, trained
+        from assistant.commerce.models.recommender import ARTIFACT_FORMAT
 
-        fp = _hash_files(
-            [self.catalog_csv, self.customers_csv, self.orders_csv], extra=f"models|{self.settings.db_url}"
-        )
+        # the artifacts' format is an input too: a set saved by an older version is trained again, not adopted
+        inputs = [self.catalog_csv, self.customers_csv, self.orders_csv]
+        fp = _hash_files(inputs, extra=f"models|{ARTIFACT_FORMAT}|{self.settings.db_url}")
 
         def run() -> str:
             return _describe(train_all(self.settings, progress=self.progress))

@@ -75,6 +75,13 @@ class ConfigError(AssistantError):
     status_code = 500
 
 
+class NotConfigured(AssistantError):
+    """What was asked needs a setting this service does not have yet (the shop's address for an export, say): the
+    message names the setting. 409: the request was fine, the service's state is not."""
+
+    status_code = 409
+
+
 class NotTrained(AssistantError):
     """A model artifact is missing: run `mka model train` (or `make run`, which trains on first start)."""
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from functools import cached_property
 from pathlib import Path
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -93,6 +93,22 @@ class Settings(BaseSettings):
     handoff_webhook_url: str | None = Field(default=None, pattern=r"^https?://")
     handoff_webhook_timeout_s: float = Field(default=5.0, gt=0, le=60)
     handoff_webhook_secret: SecretStr | None = None
+    # The shop's own address (https://www.example-shop.at), under which the catalog's relative product paths
+    # (/products/<slug>) become the final URLs of exported ads. No default on purpose: an export without it says so
+    # instead of pointing ads at a made-up shop.
+    shop_url: str | None = None
+
+    @field_validator("shop_url")
+    @classmethod
+    def _shop_address(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        from assistant.commerce.urls import shop_base_problem
+
+        problem = shop_base_problem(value.strip())
+        if problem:
+            raise ValueError(f"MKA_SHOP_URL {value!r}: {problem}")
+        return value.strip().rstrip("/")
 
     @classmethod
     def settings_customise_sources(

@@ -136,7 +136,8 @@ def score(item: dict[str, Any], reply: dict[str, Any]) -> dict[str, Any]:
     text = reply["text"]
     missing = [f for f in item["must"] if not _fact_ok(text, f)]
     forbidden = [f for f in item["not"] if _fact_ok(text, f)]
-    source_ok = not item["src"] or any(document_of(c) in item["src"] for c in reply["sources"])
+    wanted = {document_of(s) for s in item["src"]}  # a writer may name the translation it read
+    source_ok = not wanted or any(document_of(c) in wanted for c in reply["sources"])
     handed_off = reply["action"] == "handoff" or reply["handoffs"] > 0
     if item["act"] == "handoff":
         action_ok = reply["action"] == "handoff"

@@ -13,6 +13,7 @@ accuracy figure hides:
 
     python -m bench.blind                   # this checkout and the baseline commit; bench/results/blind.json + .png
     python -m bench.blind --no-baseline
+    python -m bench.blind --questions bench/dev_questions.yaml   # the dev split, written the same way, tuned on
 """
 
 from __future__ import annotations
@@ -185,9 +186,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--no-baseline", action="store_true")
     parser.add_argument("--baseline-ref", default=BASELINE_REF)
-    parser.add_argument("--out", type=Path, default=RESULTS / "blind.json")
+    parser.add_argument(
+        "--out", type=Path, default=None, help="default: bench/results/<questions file stem>.json"
+    )
+    parser.add_argument(
+        "--questions",
+        type=Path,
+        default=QUESTIONS,
+        help="another split in the same format (e.g. the dev split)",
+    )
     args = parser.parse_args()
-    items = load_items()
+    args.out = args.out or RESULTS / f"{args.questions.stem.removesuffix('_questions')}.json"
+    items = load_items(args.questions)
     played = conversations(items)
     work = Path(tempfile.mkdtemp(prefix="bench-blind-"))
     report: dict[str, Any] = {"items": len(played), "scored_replies": len(items), "systems": {}}

@@ -36,11 +36,19 @@ from generation.errors import (
     GenerationError,
     ModelLoadError,
 )
-from generation.export import to_csv, to_json
+from generation.export import (
+    META_LAYOUT,
+    RSA_LAYOUT,
+    ImportLayout,
+    import_layout,
+    rsa_slots,
+    to_csv,
+    to_json,
+)
 from generation.grounding import GroundedAnswer, resolve_mode, stream_answer
 from generation.guard import GuardResult, check_claims
 from generation.guard import check as check_figures
-from generation.lead import LEAD_MIN
+from generation.lead import LEAD_MIN, support_beside
 from generation.llm import LLM, ChatResult, ToolCall
 from generation.question import kind_probe, named_entities, only_fillers, split_questions
 from generation.shop_points import ShopPoints, load_shop_points
@@ -49,6 +57,7 @@ from generation.toolcalls import MalformedToolCall
 
 __all__ = [
     "LEAD_MIN",
+    "support_beside",
     "compose",
     "CsvDictWriter",
     "csv_writer",
@@ -99,5 +108,10 @@ __all__ = [
     "stream_answer",
     "to_csv",
     "to_json",
+    "META_LAYOUT",
+    "RSA_LAYOUT",
+    "ImportLayout",
+    "import_layout",
+    "rsa_slots",
     "validate_draft",
 ]

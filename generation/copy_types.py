@@ -26,7 +26,7 @@ class CopyRequest(BaseModel):
     segment: str | None = None
     tone: list[str] = Field(default_factory=list)
     variants: int = Field(default=3, ge=1, le=10)
-    final_url: str = "https://shop.example.com/"
+    final_url: str = ""  # the ads' landing page; the exports make a path absolute under the shop's address
     today: dt.date = Field(default_factory=dt.date.today)
     samples: int = Field(default=2, ge=1, le=8)  # model calls per field when a model drafts
     # The shop's selling points read from its own pages (generation/shop_points.py); None = none are used.

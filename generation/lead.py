@@ -38,6 +38,7 @@ LEAD_MIN = 0.75  # support a yes/no or figure lead needs
 NEAR_ALL = 0.85  # a unit covering this share may leave out a minor term ("guys", "offer")
 PART = 0.5  # confidence factor for a unit that leaves out a term of the question worth more than 1 - NEAR_ALL
 CANDIDATES = 12  # ranked units examined for support
+OWN_ANTECEDENT_TERMS = 1  # content words before a pronoun that leave it pointing back (a verb, not a verb and a noun)
 UNIVERSAL_MIN = 0.4  # share a sentence about everything ("any product") must state itself
 
 
@@ -84,8 +85,25 @@ def previous_texts(units: Sequence[Unit]) -> dict[int, str]:
 
 
 def _points_back(text: str) -> bool:
-    low = f" {' '.join(tokens(text))} "
-    return bool(set(tokens(text)) & _pointers()) or any(f" {p} " in low for p in _pointer_phrases())
+    """Whether a pronoun of `text` refers to a sentence before it: it stands where the sentence has not yet named
+    anything it could refer to ("They cannot go to Switzerland", "We never repair them"), not after a subject and
+    an object of its own ("We never sell your data and never use it")."""
+    words = tokens(text)
+    low = f" {' '.join(words)} "
+    if any(f" {p} " in low for p in _pointer_phrases()):
+        return True
+    pointers = _pointers()
+    first = next((n for n, w in enumerate(words) if w in pointers), None)
+    if first is None:
+        return False
+    negations = _negations()
+    named_before = terms(" ".join(w for w in words[:first] if w not in negations))
+    return len(named_before) <= OWN_ANTECEDENT_TERMS
+
+
+@lru_cache(maxsize=1)
+def _negations() -> frozenset[str]:
+    return frozenset(w.lower() for w in grounded_data().get("negations", []))
 
 
 @lru_cache(maxsize=1)
@@ -179,3 +197,21 @@ def best_support(
     if leading:
         return leading[0]
     return max(found, key=lambda s: (s.confidence, round(s.direct, 3), -candidates.index(s.unit)))
+
+
+def support_beside(question: str, evidence: Sequence[object], prepared: str) -> tuple[float, float]:
+    """How well the best unit of `evidence` answers `question`, and how well a `prepared` reply (a capability's
+    fixed text) does, on one scale: the same rarity weights over both.
+
+    A question a prepared reply was picked for by meaning ("can I pay with Klarna?" near "where is my invoice?") is
+    better answered by the help pages when a page states what was asked and the prepared text does not."""
+    from generation.units import evidence_units
+
+    units = evidence_units(evidence)
+    mine = Unit(index=0, text=prepared)
+    weights = question_weights(question, [*units, mine])
+    if not weights:
+        return 0.0, 0.0
+    before = previous_texts(units)
+    best = max((support(question, u, units, weights, before).confidence for u in units), default=0.0)
+    return best, support(question, mine, [mine], weights).confidence

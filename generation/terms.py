@@ -23,21 +23,18 @@ def words(text: str) -> list[str]:
     return [w.strip("'-") for w in _WORD.findall(text.lower()) if w.strip("'-")]
 
 
+@lru_cache(maxsize=65536)
 def stem(word: str) -> str:
-    # Very light stemming: enough for "returns"/"return", "shipping"/"ship", "delivered"/"deliver".
-    for suffix in ("ing", "ed", "es", "s"):
-        if len(word) > len(suffix) + 3 and word.endswith(suffix):
-            base = word[: -len(suffix)]
-            # "shipping" -> "shipp" -> "ship", "stopped" -> "stop": undo the doubled final consonant.
-            if (
-                suffix in ("ing", "ed")
-                and len(base) > 3
-                and base[-1] == base[-2]
-                and base[-1] not in "aeiouls"
-            ):
-                base = base[:-1]
-            return base
-    return word
+    """Snowball's English stem ("cancelled", "cancellation" -> "cancel"; "charged", "charge" -> "charg"), cached:
+    the shop's vocabulary is small and the stemmer is pure Python."""
+    return _english_stemmer().stemWord(word)
+
+
+@lru_cache(maxsize=1)
+def _english_stemmer() -> Any:
+    import snowballstemmer
+
+    return snowballstemmer.stemmer("english")
 
 
 @lru_cache(maxsize=1)

@@ -19,6 +19,7 @@ from ui.insights import InsightsTab
 from ui.panels import ERROR_CSS, GetAPI, dataframe, error_box, problem, workspace_caller
 from ui.tables import RECOMMENDATION_WIDTHS, SEGMENT_WIDTHS, recommendation_table, segment_table
 from ui.workspace_copy import CopyTab
+from ui.workspace_segment import SegmentPanel
 
 __all__ = ["build_workspace", "copy_options", "recommend", "segments", "upload", "workspace_caller"]
 
@@ -134,6 +135,7 @@ class _Workspace:
                 return gr.skip(), problem(exc.message)
 
         show.click(on_recommend, [customer, k], [recs, error], api_name=False)
+        SegmentPanel(self.get_api).build()
 
     def documents_tab(self) -> None:
         gr.Markdown(

@@ -9,9 +9,11 @@ from rich.console import Console
 from rich.table import Table
 
 from assistant.commerce.catalog import Catalog
+from assistant.commerce.urls import absolute_url
 from assistant.errors import AssistantError
 from assistant.settings import Settings
 from assistant.tools.copy import build_request, generation_error, run_draft, shop_points
+from assistant.workspace.landing import ad_group_name
 from generation import GenerationError, channel_specs, get_channel, load_brief, to_csv, to_json
 
 app = typer.Typer(
@@ -108,6 +110,10 @@ def draft(
                 llm = get_llm(settings.llm, settings.model_cache_dir)
         with console.status(f"drafting {variants} {channel} variant(s)..."):
             result = run_draft(request, llm)
+        # Google Ads Editor needs the absolute landing page: the catalog's path under MKA_SHOP_URL (or --final-url).
+        landing = (
+            absolute_url(request.final_url, settings.shop_url) if csv_out and channel == "google-rsa" else ""
+        )
     except GenerationError as exc:
         console.print(f"[red]error:[/red] {generation_error(exc).message}")
         raise typer.Exit(code=1) from None
@@ -118,7 +124,8 @@ def draft(
     _print_drafts(result, channel)
     name = campaign.name if campaign else "Campaign"
     if csv_out:
-        csv_out.write_text(to_csv(result, campaign=name, ad_group=", ".join(sku)), encoding="utf-8")
+        group = ad_group_name(campaign.name if campaign else None, sku, {}, catalog)
+        csv_out.write_text(to_csv(result, campaign=name, ad_group=group, final_url=landing), encoding="utf-8")
         console.print(f"CSV written to {csv_out}")
     if json_out:
         json_out.write_text(to_json(result), encoding="utf-8")

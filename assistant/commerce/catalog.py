@@ -1,7 +1,9 @@
 """The shop's product catalog: typed `Product` records read from the catalog CSV (the demo's `data/demo/catalog.csv`).
 
-List-valued columns (sizes, colours, materials, compatible_with) hold values separated by ``|``. A malformed file raises
-`BadInput` naming the file, the row and the column; nothing is half-loaded.
+List-valued columns (sizes, colours, materials, compatible_with) hold values separated by ``|``. The optional `url`
+column holds the product's page: a path on the shop's site (``/products/<slug>``, made absolute under `MKA_SHOP_URL`
+when exported) or an absolute http(s) URL (`assistant.commerce.urls`). A malformed file raises `BadInput` naming the
+file, the row and the column; nothing is half-loaded.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, Field, ValidationError, field_validator
 
+from assistant.commerce.urls import url_problem
 from assistant.errors import BadInput, NotFound
 
 if TYPE_CHECKING:
@@ -27,6 +30,7 @@ class Product(BaseModel):
 
     sku: str = Field(min_length=1, max_length=64)
     name: str = Field(min_length=1)
+    url: str = ""  # the product's page: /products/<slug> on the shop's site, or an absolute http(s) URL
     category: str
     subcategory: str = ""
     price: float = Field(ge=0)
@@ -44,6 +48,16 @@ class Product(BaseModel):
     def _split(cls, value: object) -> object:
         if isinstance(value, str):
             return [part.strip() for part in value.split("|") if part.strip()]
+        return value
+
+    @field_validator("url", mode="before")
+    @classmethod
+    def _page(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = value.strip()
+            problem = url_problem(value) if value else None
+            if problem:
+                raise ValueError(f"url {value!r} {problem}")
         return value
 
     @field_validator("weight_g", mode="before")

@@ -50,6 +50,7 @@ ACTIONS: dict[str, frozenset[str]] = {
     "work_handoffs": frozenset({"marketer"}),
     "read_staff_replies": frozenset({"customer", "marketer"}),
     "insights": frozenset({"marketer"}),
+    "segment_view": frozenset({"marketer"}),
 }
 
 

@@ -1,6 +1,7 @@
 """Workspace routes: stored drafts (list, open, check and edit a line, approve, reject, more like this), exports of what
 is approved, the handoff inbox for a help desk (pull, assign, reply, close), the staff replies a customer's widget
-polls, and insights. Each calls one method of the application API, which checks the role policy."""
+polls, insights, and one segment's recommendations. Each calls one method of the application API, which checks the
+role policy."""
 
 from __future__ import annotations
 
@@ -220,3 +221,14 @@ async def insights(request: Request) -> Any:
 async def insights_csv(request: Request) -> Response:
     caller, api = _marketer(request), app_state(request).api
     return _file(await app_state(request).in_worker(lambda: api.insights_csv(caller)))
+
+
+# -- segments ---------------------------------------------------------------------------------------------------------
+@router.get("/v1/segments/{name}/recommendations")
+async def segment_recommendations(
+    name: PathName, request: Request, k: Annotated[int, Query(ge=1, le=20)] = 10
+) -> Any:
+    """One segment's top recommendations with reasons, and the categories and products it buys beside the whole
+    shop (marketer only; an unknown segment is a 404 naming the known ones)."""
+    caller, api = _marketer(request), app_state(request).api
+    return await _run(request, lambda: api.segment_view(caller, name, k))

@@ -33,7 +33,6 @@ from generation import (
 from generation import draft_copy as _draft
 
 ChannelName = Literal["google-rsa", "meta", "email", "sms", "x"]
-DEFAULT_FINAL_URL = "https://shop.example.com/products/{sku}"
 
 
 def generation_error(exc: GenerationError) -> AssistantError:
@@ -80,7 +79,8 @@ def build_request(
             audience=segment,
             tone=tone or [],
             variants=variants,
-            final_url=final_url or DEFAULT_FINAL_URL.format(sku=skus[0].lower()),
+            # The first product's page from the catalog (a path until an export puts it under MKA_SHOP_URL).
+            final_url=final_url or getattr(catalog.get(skus[0]), "url", ""),
             shop=shop,
         )
     except ValueError as exc:  # pydantic: an unknown channel, say

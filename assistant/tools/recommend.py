@@ -13,7 +13,7 @@ from sqlalchemy import bindparam, text
 
 from assistant.errors import NotFound
 from assistant.tools.base import ToolContext, tool
-from assistant.tools.results import Recommendations, RecommendedItem
+from assistant.tools.results import MixShare, Recommendations, RecommendedItem, SegmentRecommendations
 
 MAX_K = 20
 
@@ -114,3 +114,44 @@ def similar_products(ctx: ToolContext, sku: str, k: int = 5) -> Recommendations:
             return Recommendations(sku=sku)  # in the catalog, added after training: nothing known yet
         raise NotFound(f"unknown product SKU {sku!r}")
     return Recommendations(sku=sku, items=describe_items(ctx, recommender.similar(sku, k)))
+
+
+MIX_ROWS = 8  # categories and products shown beside the shop's
+
+
+def _mix(labels: list[str], segment_mix, shop_mix) -> list[MixShare]:
+    """Shares summed per label (a category holds many products), the segment's largest first."""
+    seg_total: dict[str, float] = {}
+    shop_total: dict[str, float] = {}
+    for label, seg, shop in zip(labels, segment_mix, shop_mix, strict=True):
+        seg_total[label] = seg_total.get(label, 0.0) + float(seg)
+        shop_total[label] = shop_total.get(label, 0.0) + float(shop)
+    ranked = sorted(seg_total, key=lambda label: -seg_total[label])[:MIX_ROWS]
+    return [
+        MixShare(
+            label=label, segment_share=round(seg_total[label], 4), shop_share=round(shop_total[label], 4)
+        )
+        for label in ranked
+        if seg_total[label] > 0
+    ]
+
+
+@tool(roles={"marketer"})
+def segment_recommendations(ctx: ToolContext, segment: str, k: int = 10) -> SegmentRecommendations:
+    """What to recommend to one customer segment, each product with its reason (the share of the segment that bought
+    it beside the whole shop's), and the categories and products the segment buys most beside the shop's mix."""
+    k = max(1, min(MAX_K, k))
+    recommender, segmenter = models_of(ctx)
+    profile = segmenter.profile(segment)  # NotFound, with the known names, for an unknown segment
+    recs = recommender.for_segment(profile.name, k)
+    segment_mix, shop_mix = recommender.segment_mix(profile.name)
+    # A product's top-level category is the last of its names (subcategory first); products without one stay apart.
+    categories = [names[-1] if names else "(no category)" for names in recommender.categories]
+    return SegmentRecommendations(
+        segment=profile.name,
+        size=profile.size,
+        share=profile.share,
+        items=describe_items(ctx, recs),
+        categories=_mix(categories, segment_mix, shop_mix),
+        products=_mix(list(recommender.names), segment_mix, shop_mix),
+    )

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, computed_field
 
 
 class ToolResult(BaseModel):
@@ -205,6 +205,31 @@ class SegmentDetail(SegmentInfo, ToolResult):
     """One segment's profile with the products recommended to it."""
 
     recommended: list[RecommendedItem] = Field(default_factory=list)
+
+
+class MixShare(BaseModel):
+    """How much of what a segment buys is one category or product, beside the whole shop."""
+
+    label: str  # the category or the product's name
+    segment_share: float  # share of the segment's purchases (order lines)
+    shop_share: float  # share of all the shop's purchases
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def lift(self) -> float | None:
+        """How many times the shop's share the segment buys (None when the shop never sold it)."""
+        return round(self.segment_share / self.shop_share, 2) if self.shop_share > 0 else None
+
+
+class SegmentRecommendations(ToolResult):
+    """What to recommend to one segment, with reasons, and what the segment buys beside the whole shop."""
+
+    segment: str
+    size: int  # customers
+    share: float  # of all customers
+    items: list[RecommendedItem] = Field(default_factory=list)
+    categories: list[MixShare] = Field(default_factory=list)
+    products: list[MixShare] = Field(default_factory=list)
 
 
 class SegmentMembers(ToolResult):

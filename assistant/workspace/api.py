@@ -1,5 +1,5 @@
 """The workspace's part of the application API: stored drafts (list, open, check and edit lines, approve, reject, more
-like this), exports of what is approved, the handoff inbox, staff replies for the customer's widget, and insights.
+like this), exports of what is approved, the handoff inbox, staff replies for the customer's widget, insights, and one segment's recommendations.
 
 `Assistant` inherits `WorkspaceMethods`; `AssistantAPI` includes the `WorkspaceAPI` protocol. Every method checks the
 role policy first (`Policy.require`, actions in `assistant.conversation.policy.ACTIONS`).
@@ -14,10 +14,12 @@ from assistant.errors import InvalidChoice, NotFound
 from assistant.storage.drafts import DraftStore
 from assistant.storage.inbox import InboxStore
 from assistant.storage.insights import failed_questions
+from assistant.tools.results import SegmentRecommendations
 from assistant.workspace.drafts import UNSET, DraftBook
 from assistant.workspace.exports import FORMATS, export_file
 from assistant.workspace.inbox import Inbox
 from assistant.workspace.insights import insight_report, insights_csv
+from assistant.workspace.landing import placements
 from assistant.workspace.targets import brief_ids
 from assistant.workspace.types import (
     DraftRecord,
@@ -121,6 +123,10 @@ class WorkspaceAPI(Protocol):
         """The insights as a CSV file."""
         ...
 
+    def segment_view(self, caller: Caller, segment: str, k: int = 10) -> SegmentRecommendations:
+        """One segment's top recommendations with reasons, and what it buys beside the whole shop."""
+        ...
+
 
 class WorkspaceMethods:
     """The `WorkspaceAPI` methods of `Assistant` (which provides `settings`, `store`, `services`, `policy`)."""
@@ -214,13 +220,20 @@ class WorkspaceMethods:
         if not records:
             where = f" on {channel}" if channel else ""
             raise NotFound(f"no approved drafts for {label}{where} yet: approve drafts in the Copy tab first")
-        campaign = "Drafts without a brief"
+        campaign, brief_name = "Drafts without a brief", None
         if not no_brief:
             try:
-                campaign = find_brief(campaigns, brief_id).name
+                campaign = brief_name = find_brief(campaigns, brief_id).name
             except BadBrief:
-                campaign = brief_id
-        return export_file(records, label, campaign, channel)
+                campaign = brief_name = brief_id
+        where = placements(
+            records,
+            campaign,
+            brief_name,
+            catalog=self.services.get("catalog"),
+            shop_url=self.settings.shop_url,
+        )
+        return export_file(records, label, campaign, channel, where)
 
     # -- the handoff inbox ------------------------------------------------------------------------------------------
     def inbox(self, caller: Caller, status: str = "open") -> list[InboxItem]:
@@ -267,3 +280,11 @@ class WorkspaceMethods:
             content=insights_csv(report).encode("utf-8"),
             drafts=0,
         )
+
+    # -- segments ---------------------------------------------------------------------------------------------------
+    def segment_view(self, caller: Caller, segment: str, k: int = 10) -> SegmentRecommendations:
+        self.policy.require(caller, "segment_view")
+        # the tool's own door too (marketers only); an unknown segment is NotFound with the known names
+        return self.policy.run(
+            caller, "segment_recommendations", {"segment": segment, "k": k}, self.services
+        )[1]

@@ -96,6 +96,20 @@ def test_segments_and_recommendations_read_as_words_and_figures(app: LiveApp, pa
     assert page.locator("#recs-error").inner_text().strip() == ""
     screenshot(page, "workspace-recommendations")
 
+    # for a segment: pick one, see its recommendations with reasons in words and a plot of what it buys
+    page.locator("#segrecs-load").click()
+    page.wait_for_function("() => document.querySelector('#segrecs-segment input')?.value")
+    page.locator("#segrecs-go").click()
+    segment_table = page.locator("#segrecs-table")
+    segment_table.get_by_text("Why").first.wait_for()
+    page.wait_for_function("() => document.querySelector('#segrecs-table')?.innerText.includes('bought by')")
+    assert re.search(
+        r"bought by \d+(\.\d)?% of .+ \(all customers: \d+(\.\d)?%\)", segment_table.inner_text()
+    )
+    page.locator("#segrecs-plot img, #segrecs-plot svg").first.wait_for()
+    assert "customers" in page.locator("#segrecs-summary").inner_text()
+    screenshot(page, "workspace-segment-view")
+
 
 def test_workspace_indexes_uploads(app: LiveApp, page, tmp_path) -> None:
     page.get_by_role("tab", name="Documents").click()

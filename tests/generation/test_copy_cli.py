@@ -50,7 +50,7 @@ def test_draft_rsa_with_the_bundled_model(tmp_path: Path, model_cache_dir: Path,
             "--json",
             str(json_path),
         ],
-        env={"COLUMNS": "200"},
+        env={"COLUMNS": "200", "MKA_SHOP_URL": "https://www.kestrel-ridge.test"},
     )
     assert out.exit_code == 0, out.output
     assert "headlines 1" in out.output and "/30" in out.output
@@ -65,3 +65,17 @@ def test_draft_rsa_with_the_bundled_model(tmp_path: Path, model_cache_dir: Path,
         assert banned not in text
     rows = list(csv.DictReader(csv_path.open()))
     assert rows[0]["Campaign"] == "Above the Treeline" and rows[0]["Headline 1"] == fields["headlines"][0]
+    assert rows[0]["Final URL"] == "https://www.kestrel-ridge.test/products/cirque-mountain-boot"
+
+
+def test_a_google_ads_editor_csv_needs_the_shop_address(tmp_path: Path):
+    csv_path = tmp_path / "ads.csv"
+    args = ["copy", "draft", "--sku", "FTW-004", "--channel", "google-rsa", "--variants", "1", "--no-llm"]
+    unset = CliRunner().invoke(app, [*args, "--csv", str(csv_path)], env={"MKA_SHOP_URL": ""})
+    assert unset.exit_code == 1 and "MKA_SHOP_URL" in unset.output and not csv_path.exists()
+    shop = {"MKA_SHOP_URL": "https://www.kestrel-ridge.test/"}
+    out = CliRunner().invoke(app, [*args, "--csv", str(csv_path)], env=shop)
+    assert out.exit_code == 0, out.output
+    (row,) = list(csv.DictReader(csv_path.open(encoding="utf-8")))
+    assert row["Final URL"] == "https://www.kestrel-ridge.test/products/cirque-mountain-boot"
+    assert row["Ad group"] == "Cirque Mountain Boot" and row["Status"] == "Paused"

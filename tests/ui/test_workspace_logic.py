@@ -170,3 +170,15 @@ def test_field_of_names_the_input_an_error_concerns() -> None:
     assert field_of(InvalidChoice("segment", "Loyal", ["New"])) == "segment"
     assert field_of(NotFound("unknown product SKU 'X'")) == "skus"
     assert field_of(NotFound("unknown draft 3")) is None
+
+
+def test_the_export_button_says_the_shop_address_is_missing(tab: CopyTab) -> None:
+    app, marketer = tab.get_api(), workspace_caller(MARKETER_REQUEST)
+    args = {"skus": ["FTW-001"], "channel": "google-rsa", "variants": 1}
+    draft_id = app.call_tool(marketer, "draft_copy", args).draft_ids[0]
+    app.decide_draft(marketer, draft_id, "approved")
+    file, message = tab.on_export("none", "google-rsa", MARKETER_REQUEST)
+    assert file is None and message.startswith("⚠️") and "MKA_SHOP_URL" in message
+    app.settings.shop_url = "https://www.kestrel-ridge.test"
+    file, message = tab.on_export("none", "google-rsa", MARKETER_REQUEST)
+    assert file and message == "1 approved draft(s) in no-brief-google-ads-editor.csv."

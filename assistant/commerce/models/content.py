@@ -69,3 +69,29 @@ def content_neighbours(vectors, k: int) -> tuple[np.ndarray, np.ndarray]:
         idx[start : start + sims.shape[0], :kk] = top
         val[start : start + sims.shape[0], :kk] = np.take_along_axis(sims, top, axis=1)
     return idx, val
+
+
+def merged_neighbours(
+    S: np.ndarray, content_idx: np.ndarray | None, content_val: np.ndarray | None, k: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per item, up to `k` neighbours: co-purchase ones (`S`, items x items) first, then content ones (kind 1) that
+    are not among them. (items int32 [n, k] with -1 where fewer, scores float32, kind int8: 0 co-purchase, 1 text)."""
+    n_items = S.shape[0]
+    kk = min(k, max(n_items - 1, 0))
+    co_idx = np.argsort(-S, axis=1)[:, :kk] if kk else np.zeros((n_items, 0), dtype=np.int64)
+    co_val = np.take_along_axis(S, co_idx, axis=1)
+    nb_items = np.full((n_items, k), -1, dtype=np.int32)
+    nb_scores = np.zeros((n_items, k), dtype=np.float32)
+    nb_kind = np.zeros((n_items, k), dtype=np.int8)
+    for row in range(n_items):
+        chosen = [(int(j), float(v), 0) for j, v in zip(co_idx[row], co_val[row], strict=True) if v > 0]
+        if content_idx is not None:
+            seen = {j for j, _, _ in chosen}
+            chosen += [
+                (int(j), float(v) * 0.5, 1)  # below any real co-purchase of similar strength
+                for j, v in zip(content_idx[row], content_val[row], strict=True)
+                if j >= 0 and j not in seen and v > 0
+            ]
+        for col, (j, v, kind) in enumerate(chosen[:k]):
+            nb_items[row, col], nb_scores[row, col], nb_kind[row, col] = j, v, kind
+    return nb_items, nb_scores, nb_kind

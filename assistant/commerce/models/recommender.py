@@ -9,6 +9,9 @@ How it trains (`fit`):
 2. Build features on all the data and score every known customer's candidates. The ranker itself is not stored (that
    would need pickle): the top `keep` items per customer are, with their reasons, plus item neighbours (co-occurrence,
    then content similarity for items nobody bought yet), recent popularity and popularity per segment.
+
+Serving: reasons name products ("bought together with Trail Gas 230 g Canister"), never ids; an owned durable product
+is never suggested again, a consumable may be (`repeat_rules`: data, applied at load, so a changed rule needs no retrain).
 """
 
 from __future__ import annotations
@@ -24,8 +27,10 @@ from threadpoolctl import threadpool_limits
 from assistant.commerce.models import features as fx
 from assistant.commerce.models.artifacts import load_arrays, load_json, save_arrays, save_json
 from assistant.commerce.models.base import Recommendation, Recommender
-from assistant.commerce.models.content import TextEncoder, TfidfEncoder, content_neighbours
-from assistant.errors import NotFound
+from assistant.commerce.models.content import TextEncoder, TfidfEncoder, content_neighbours, merged_neighbours
+from assistant.commerce.models.repeat_rules import RepeatRules, load_rules
+from assistant.commerce.models.segment_side import SegmentTables, segment_reason, segment_tables
+from assistant.errors import NotFound, NotTrained
 
 REASONS = {
     "regular": "you buy this regularly",
@@ -36,6 +41,7 @@ REASONS = {
     "popular": "popular right now",
 }
 CODES = list(REASONS)
+ARTIFACT_FORMAT = 2  # 2: product names, categories and segment tables saved with the lists
 
 
 class RepeatAwareRecommender(Recommender):
@@ -52,6 +58,7 @@ class RepeatAwareRecommender(Recommender):
         encoder: TextEncoder | None = None,
         seed: int = 7,
         progress=None,
+        rules: RepeatRules | None = None,
     ):
         self.val_days = val_days
         self.val_windows = val_windows
@@ -61,6 +68,7 @@ class RepeatAwareRecommender(Recommender):
         self.encoder = encoder or TfidfEncoder()
         self.seed = seed
         self._progress = progress or (lambda message: None)
+        self.rules = rules or load_rules()
         self.meta: dict = {}
 
     # ---------------------------------------------------------------- training
@@ -113,9 +121,15 @@ class RepeatAwareRecommender(Recommender):
         segments: dict[str, str] | None = None,
         as_of: pd.Timestamp | None = None,
         users: list[str] | None = None,
+        item_names: dict[str, str] | None = None,
+        item_categories: dict[str, tuple[str, ...]] | None = None,
     ) -> RepeatAwareRecommender:
         """Train on order lines (customer_id, item_id, order_id, ordered_at). `as_of` defaults to just after the last
-        line; `users` limits the precomputed lists (all customers by default); `segments` maps customer -> segment."""
+        line; `users` limits the precomputed lists (all customers by default); `segments` maps customer -> segment;
+        `item_names` are what reasons call products; `item_categories` their category names, most specific first
+        (subcategory, category), for the durable/consumable rule."""
+        self.item_names = item_names or {}
+        self.item_categories = item_categories or {}
         # One OpenMP thread: on a small shared machine two threads spin-wait on each other (measured: 6 s vs 79 s).
         with threadpool_limits(limits=1, user_api="openmp"):
             return self._fit(interactions, item_texts, segments, as_of, users)
@@ -141,7 +155,13 @@ class RepeatAwareRecommender(Recommender):
         rows = np.arange(len(state.users)) if users is None else state.users.get_indexer(users)
         rows = rows[rows >= 0]
         self._score_customers(state, rows, model)
-        self._item_side(state, item_texts or {}, segments or {})
+        self._item_side(state, item_texts or {})
+        self._segment_side(state, segments or {})
+        self.names = [str(self.item_names.get(item) or item) for item in self.items]
+        self.categories = [[str(c) for c in self.item_categories.get(item, ()) if c] for item in self.items]
+        self.item_buyers = state.item_feats["buyers"].to_numpy().astype(np.float32)
+        self.item_repeat = state.item_feats["repeat"].to_numpy().astype(np.float32)
+        self._index()
         self.meta = {
             "as_of": str(as_of),
             "customers": len(self.customers),
@@ -156,10 +176,10 @@ class RepeatAwareRecommender(Recommender):
         keep = self.keep
         self.customers = [str(c) for c in state.users[rows]]
         self.items = [str(i) for i in state.items]
-        top_items = np.full((len(rows), keep), -1, dtype=np.int32)
-        top_scores = np.zeros((len(rows), keep), dtype=np.float32)
-        top_reason = np.zeros((len(rows), keep), dtype=np.int8)
-        top_related = np.full((len(rows), keep), -1, dtype=np.int32)
+        self.top_items = top_items = np.full((len(rows), keep), -1, dtype=np.int32)
+        self.top_scores = top_scores = np.zeros((len(rows), keep), dtype=np.float32)
+        self.top_reason = top_reason = np.zeros((len(rows), keep), dtype=np.int8)
+        self.top_related = top_related = np.full((len(rows), keep), -1, dtype=np.int32)
         for start in range(0, len(rows), 500):  # bounded memory
             chunk = rows[start : start + 500]
             pairs = fx.candidates(state, chunk)
@@ -195,107 +215,90 @@ class RepeatAwareRecommender(Recommender):
                     has = contrib.max(axis=0) > 0
                     top_reason[out, new[has]] = CODES.index("together")
                     top_related[out, new[has]] = w_idx[best[has]]
-        self.top_items, self.top_scores, self.top_reason, self.top_related = (
-            top_items,
-            top_scores,
-            top_reason,
-            top_related,
-        )
         purchased = [state.X.indices[state.X.indptr[r] : state.X.indptr[r + 1]] for r in rows]
         self.purchased_ptr = np.r_[0, np.cumsum([len(p) for p in purchased])].astype(np.int64)
         self.purchased = (np.concatenate(purchased) if purchased else np.zeros(0)).astype(np.int32)
 
-    def _item_side(self, state: fx.State, item_texts: dict[str, str], segments: dict[str, str]) -> None:
-        k = self.neighbours
-        n_items = len(self.items)
+    def _item_side(self, state: fx.State, item_texts: dict[str, str]) -> None:
         # Co-occurrence neighbours first; content neighbours fill the rest (and are all a cold item has).
-        S = state.S
-        kk = min(k, max(n_items - 1, 0))
-        co_idx = np.argsort(-S, axis=1)[:, :kk] if kk else np.zeros((n_items, 0), dtype=np.int64)
-        co_val = np.take_along_axis(S, co_idx, axis=1)
-        texts = [item_texts.get(item, item) for item in self.items]
-        ct_idx, ct_val = content_neighbours(self.encoder.encode(texts), k) if n_items > 1 else (None, None)
-        nb_items = np.full((n_items, k), -1, dtype=np.int32)
-        nb_scores = np.zeros((n_items, k), dtype=np.float32)
-        nb_kind = np.zeros((n_items, k), dtype=np.int8)
-        for row in range(n_items):
-            chosen: list[tuple[int, float, int]] = [
-                (int(j), float(v), 0) for j, v in zip(co_idx[row], co_val[row], strict=True) if v > 0
-            ]
-            if ct_idx is not None:
-                seen = {j for j, _, _ in chosen}
-                chosen += [
-                    (int(j), float(v) * 0.5, 1)  # below any real co-purchase of similar strength
-                    for j, v in zip(ct_idx[row], ct_val[row], strict=True)
-                    if j >= 0 and j not in seen and v > 0
-                ]
-            for col, (j, v, kind) in enumerate(chosen[:k]):
-                nb_items[row, col], nb_scores[row, col], nb_kind[row, col] = j, v, kind
-        self.nb_items, self.nb_scores, self.nb_kind = nb_items, nb_scores, nb_kind
+        k, texts = self.neighbours, [item_texts.get(item, item) for item in self.items]
+        ct_idx, ct_val = content_neighbours(self.encoder.encode(texts), k) if len(texts) > 1 else (None, None)
+        self.nb_items, self.nb_scores, self.nb_kind = merged_neighbours(state.S, ct_idx, ct_val, k)
         self.popular = np.argsort(
             -(state.item_feats["p30"].to_numpy() + 1e-3 * state.item_feats["buyers"].to_numpy()),
             kind="stable",
         )[:200].astype(np.int32)
-        # Popularity per segment: distinct buyers in the last 90 days among the segment's customers.
-        self.segment_names = sorted(set(segments.values()))
-        self.segment_top = np.full((len(self.segment_names), 50), -1, dtype=np.int32)
-        if self.segment_names:
-            seg_of_user = np.array([segments.get(str(c), "") for c in state.users])
-            recent = state.pairs[state.pairs["last"] < 90].index.to_frame(index=False)
-            for s, name in enumerate(self.segment_names):
-                members = recent[seg_of_user[recent["u"].to_numpy()] == name]
-                counts = np.bincount(members["i"], minlength=len(self.items)).astype(float)
-                counts += 1e-6 * state.item_feats["buyers"].to_numpy()
-                best = np.argsort(-counts, kind="stable")[:50]
-                self.segment_top[s, : len(best)] = best
+
+    def _segment_side(self, state: fx.State, segments: dict[str, str]) -> None:
+        """Per segment: what to recommend to it and what it buys (`segment_side`)."""
+        pairs = state.pairs
+        self.segment = segment_tables(
+            pairs.index.get_level_values("u").to_numpy(),
+            pairs.index.get_level_values("i").to_numpy(),
+            pairs["n"].to_numpy(dtype=np.float64),
+            pairs["last"].to_numpy(),
+            np.array([segments.get(str(c), "") for c in state.users], dtype=object),
+            len(self.items),
+        )
+        self.segment_names = self.segment.names
         self.customer_segment = [segments.get(c, "") for c in self.customers]
-        self._index()
 
     def _index(self) -> None:
         self._cust_row = {c: r for r, c in enumerate(self.customers)}
         self._item_row = {i: r for r, i in enumerate(self.items)}
+        # Classed when loaded, with the rules of now: a changed YAML applies without retraining.
+        self.consumable = self.rules.consumable(self.categories, self.item_buyers, self.item_repeat)
 
     # ---------------------------------------------------------------- serving
+    def name_of(self, item: int) -> str:
+        """What a reason calls the product in row `item`: its name, its id when the shop gave none."""
+        return self.names[item]
+
     def _rec(
         self, item: int, score: float, code: str, related: int = -1, segment: str = ""
     ) -> Recommendation:
         related_id = self.items[related] if related >= 0 else None
-        x = segment if code == "popular_segment" else (related_id or "")
+        x = segment if code == "popular_segment" else (self.name_of(related) if related >= 0 else "")
         return Recommendation(
             self.items[item], round(float(score), 4), REASONS[code].format(x=x), code, related_id
         )
 
+    def _may_suggest(self, item: int, own: set[int], exclude_purchased: bool) -> bool:
+        """Never a product the customer owns when it is durable (or when every purchase is excluded)."""
+        return item not in own or (not exclude_purchased and bool(self.consumable[item]))
+
     def recommend(
         self, customer_id: str, k: int = 10, exclude_purchased: bool = False
     ) -> list[Recommendation]:
-        """Top-`k` items for a customer. Unknown customers (no orders at training time) get popular items."""
+        """Top-`k` items for a customer, without the durable products they already bought. Unknown customers (no
+        orders at training time) get popular items: callers that must refuse an unknown customer check first."""
         row = self._cust_row.get(str(customer_id))
         if row is None:
             return [self._rec(i, 1.0 / (r + 1), "popular") for r, i in enumerate(self.popular[:k])]
         own = set(self.purchased[self.purchased_ptr[row] : self.purchased_ptr[row + 1]].tolist())
         segment = self.customer_segment[row]
         out: list[Recommendation] = []
-        for item, score, reason, related in zip(
-            self.top_items[row],
-            self.top_scores[row],
-            self.top_reason[row],
-            self.top_related[row],
-            strict=True,
-        ):
+        lists = (self.top_items, self.top_scores, self.top_reason, self.top_related)
+        ranked = zip(*(values[row] for values in lists), strict=True)
+        for item, score, reason, related in ranked:
             if item < 0 or len(out) >= k:
                 break
-            if exclude_purchased and item in own:
+            if not self._may_suggest(int(item), own, exclude_purchased):
                 continue
             code = CODES[reason]
             if code == "popular" and segment:
                 code = "popular_segment"
             out.append(self._rec(int(item), score, code, int(related), segment=segment))
-        fallback = self.segment_top[self.segment_names.index(segment)] if segment else self.popular
+        fallback = self.segment.top[self.segment_names.index(segment)] if segment else self.popular
         taken = {r.item_id for r in out}
         for rank, item in enumerate(fallback):
             if len(out) >= k:
                 break
-            if item < 0 or self.items[item] in taken or (exclude_purchased and item in own):
+            if (
+                item < 0
+                or self.items[item] in taken
+                or not self._may_suggest(int(item), own, exclude_purchased)
+            ):
                 continue
             code = "popular_segment" if segment else "popular"
             out.append(self._rec(int(item), 0.001 / (rank + 1), code, segment=segment))
@@ -313,16 +316,28 @@ class RepeatAwareRecommender(Recommender):
             out.append(self._rec(int(item), score, "together" if kind == 0 else "similar", row))
         return out
 
-    def for_segment(self, segment: str, k: int = 10) -> list[Recommendation]:
-        """The items most bought lately by the segment's customers; `NotFound` for an unknown segment."""
+    def _segment_row(self, segment: str) -> int:
         if segment not in self.segment_names:
             raise NotFound(f"unknown segment {segment!r} (known: {', '.join(self.segment_names) or 'none'})")
-        top = self.segment_top[self.segment_names.index(segment)]
-        return [
-            self._rec(int(i), 1.0 / (r + 1), "popular_segment", segment=segment)
-            for r, i in enumerate(top[:k])
-            if i >= 0
-        ]
+        return self.segment_names.index(segment)
+
+    def for_segment(self, segment: str, k: int = 10) -> list[Recommendation]:
+        """What the segment's customers bought lately and buy more than the shop does (`segment_side`), each with
+        the share of the segment that bought it beside the whole shop's; `NotFound` for an unknown segment."""
+        row = self._segment_row(segment)
+        tables = self.segment
+        out = []
+        for col, item in enumerate(tables.top[row][:k]):
+            if item < 0:
+                break
+            share, shop = float(tables.top_share[row, col]), float(tables.top_shop_share[row, col])
+            reason = segment_reason(segment, share, shop, int(tables.window_days[row]))
+            out.append(Recommendation(self.items[item], round(share, 4), reason, "popular_segment"))
+        return out
+
+    def segment_mix(self, segment: str) -> tuple[np.ndarray, np.ndarray]:
+        """(the segment's share of purchases per product row, the whole shop's); `NotFound` for an unknown segment."""
+        return self.segment.mix[self._segment_row(segment)], self.segment.shop_mix
 
     def knows_item(self, item_id: str) -> bool:
         return str(item_id) in self._item_row
@@ -331,23 +346,16 @@ class RepeatAwareRecommender(Recommender):
         return str(customer_id) in self._cust_row
 
     # ---------------------------------------------------------------- artifacts
-    _ARRAYS = (
-        "top_items",
-        "top_scores",
-        "top_reason",
-        "top_related",
-        "purchased_ptr",
-        "purchased",
-        "nb_items",
-        "nb_scores",
-        "nb_kind",
-        "popular",
-        "segment_top",
+    _ARRAYS = tuple(
+        "top_items top_scores top_reason top_related purchased_ptr purchased nb_items nb_scores nb_kind popular "
+        "item_buyers item_repeat".split()
     )
+    _SEGMENT_ARRAYS = ("sizes", "top", "top_share", "top_shop_share", "window_days", "mix", "shop_mix")
 
     def save(self, directory: Path) -> None:
         directory = Path(directory)
         arrays = {name: getattr(self, name) for name in self._ARRAYS}
+        arrays.update({f"segment_{name}": getattr(self.segment, name) for name in self._SEGMENT_ARRAYS})
         save_arrays(directory / "recommender.npz", arrays)
         save_json(
             directory / "recommender.json",
@@ -355,21 +363,33 @@ class RepeatAwareRecommender(Recommender):
                 "meta": self.meta,
                 "customers": self.customers,
                 "items": self.items,
+                "names": self.names,
+                "categories": self.categories,
                 "segment_names": self.segment_names,
                 "customer_segment": self.customer_segment,
             },
         )
 
     @classmethod
-    def load(cls, directory: Path) -> RepeatAwareRecommender:
+    def load(cls, directory: Path, rules: RepeatRules | None = None) -> RepeatAwareRecommender:
+        """The set saved in `directory`; `NotTrained` when it was saved by an older version (train again)."""
         directory = Path(directory)
         arrays = load_arrays(directory / "recommender.npz")
         info = load_json(directory / "recommender.json")
-        model = cls()
+        wanted = [*cls._ARRAYS, *(f"segment_{name}" for name in cls._SEGMENT_ARRAYS)]
+        if any(name not in arrays for name in wanted) or "names" not in info:
+            raise NotTrained(
+                f"the recommender in {directory} was trained by an older version: run `mka model train`"
+            )
+        model = cls(rules=rules)
         for name in cls._ARRAYS:
             setattr(model, name, arrays[name])
         model.meta = info["meta"]
         model.customers, model.items = info["customers"], info["items"]
+        model.names, model.categories = info["names"], info["categories"]
         model.segment_names, model.customer_segment = info["segment_names"], info["customer_segment"]
+        model.segment = SegmentTables(
+            list(model.segment_names), *(arrays[f"segment_{name}"] for name in cls._SEGMENT_ARRAYS)
+        )
         model._index()
         return model

@@ -85,7 +85,14 @@ def train_all(settings, progress: bool = True, content: str = "auto") -> TrainRe
     }
     recommender = RepeatAwareRecommender(
         encoder=make_encoder(content, settings.retrieval), progress=console.print
-    ).fit(lines, item_texts=texts, segments=segmenter.segment_map(), as_of=as_of)
+    ).fit(
+        lines,
+        item_texts=texts,
+        segments=segmenter.segment_map(),
+        as_of=as_of,
+        item_names=product_names(products),
+        item_categories=product_categories(products),
+    )
     segmenter.set_top_products(
         {name: [r.item_id for r in recommender.for_segment(name, 5)] for name in recommender.segment_names}
     )
@@ -108,6 +115,24 @@ def train_all(settings, progress: bool = True, content: str = "auto") -> TrainRe
     )
     console.print(f"trained: {report.summary()}")
     return report
+
+
+def product_names(products: pd.DataFrame) -> dict[str, str]:
+    """sku -> name, for the products that have one (reasons call products by these)."""
+    return {
+        str(row.sku): str(row.name) for row in products.itertuples() if isinstance(row.name, str) and row.name
+    }
+
+
+def product_categories(products: pd.DataFrame) -> dict[str, tuple[str, ...]]:
+    """sku -> (subcategory, category), the most specific first, as the durable/consumable rule reads them."""
+    out = {}
+    for row in products.itertuples():
+        names = tuple(
+            str(v) for v in (getattr(row, "subcategory", None), row.category) if isinstance(v, str) and v
+        )
+        out[str(row.sku)] = names
+    return out
 
 
 class _Null:

@@ -34,14 +34,17 @@ def service_question(turn: Turn, route: Route, history: list[dict]) -> Iterator[
         if n:
             yield TokenEvent(text="\n\n")
         match = turn.capability_for(question)
+        hits = None
         if match is not None:
-            turn.intent = "capability" if len(questions) == 1 else turn.intent
-            yield from _capability(turn, match, question)
-            offer = offer or match.offer_person
-            outcomes.append("answered")
-            continue
+            hits = yield from _search(turn, search_query(question, turn.language))
+            if not _pages_answer_better(turn, match, question, hits):
+                turn.intent = "capability" if len(questions) == 1 else turn.intent
+                yield from _capability(turn, match, question)
+                offer = offer or match.offer_person
+                outcomes.append("answered")
+                continue
         several = len(questions) > 1 or turn.in_parts
-        answered = yield from _from_help_pages(turn, question, history, part=several)
+        answered = yield from _from_help_pages(turn, question, history, part=several, hits=hits)
         outcomes.append("answered" if answered else "not_found")
     if "not_found" in outcomes and len(questions) > 1:
         turn.outcome, turn.handoff_offered = "not_found", True
@@ -61,16 +64,35 @@ def search_query(question: str, language: str) -> str:
     return f"{question} {' '.join(dict.fromkeys(extra))}".strip()
 
 
+def _search(turn: Turn, query: str) -> Iterator[TurnEvent]:
+    """The help pages' best hits for `query` (none when the search failed: the tool call says why)."""
+    record = yield from turn.run_tool("search_docs", {"query": query, "k": SEARCH_K})
+    return record.result.hits if record.ok and isinstance(record.result, DocSearch) else None
+
+
+def _pages_answer_better(turn: Turn, capability: Capability, question: str, hits: list | None) -> bool:
+    """Whether a help page states what `question` asks while the capability's prepared reply does not: the map's
+    examples are matched by meaning, and "can I pay with Klarna?" is near "where is my invoice?" in meaning only."""
+    from generation import LEAD_MIN, support_beside
+
+    if not hits:
+        return False
+    pages, prepared = support_beside(question, hits, capability.reply_in(turn.language)[0])
+    return pages >= LEAD_MIN and prepared < LEAD_MIN
+
+
 def _from_help_pages(
-    turn: Turn, question: str, history: list[dict], *, part: bool = False
+    turn: Turn, question: str, history: list[dict], *, part: bool = False, hits: list | None = None
 ) -> Iterator[TurnEvent]:
+    """The help pages' answer to `question`; `hits`: what a search for it already found."""
     from generation import english_terms, kind_probe, named_entities
 
-    query = search_query(question, turn.language)
-    record = yield from turn.run_tool("search_docs", {"query": query, "k": SEARCH_K})
-    hits = record.result.hits if record.ok and isinstance(record.result, DocSearch) else []
+    if hits is None:
+        hits = yield from _search(turn, search_query(question, turn.language))
+    searched = hits is not None
+    hits = list(hits or [])
     named = named_entities(question)
-    if named and record.ok:
+    if named and searched:
         # Evidence about the very thing asked for ("the UK"): a page that lists it must be there before the
         # answer may say it is not offered.
         kinds = dict.fromkeys(e.type for e in named)

@@ -28,7 +28,7 @@ from assistant.settings import REPO_ROOT
 DEMO = REPO_ROOT / "data" / "demo"
 CATALOG_CSV = DEMO / "catalog.csv"
 CATALOG_COLUMNS = (
-    "sku,name,category,subcategory,price,currency,stock,sizes,colours,materials,weight_g,compatible_with,description"
+    "sku,name,url,category,subcategory,price,currency,stock,sizes,colours,materials,weight_g,compatible_with,description"
 ).split(",")
 WINTER = {"Winter", "Jackets"}
 END = date(2026, 11, 15)

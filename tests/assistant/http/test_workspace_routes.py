@@ -60,11 +60,15 @@ def test_draft_edit_approve_export_over_http(client: TestClient) -> None:
     approved = client.post(f"/v1/drafts/{draft_id}/decision", json={"status": "approved"}, headers=AUTH)
     assert approved.status_code == 200 and approved.json()["decided_by"] == "api-key"
 
+    unset = client.get("/v1/exports/winter-trail-2026", params={"channel": "google-rsa"}, headers=AUTH)
+    assert unset.status_code == 409 and "MKA_SHOP_URL" in unset.json()["error"]  # no made-up shop address
+    client.app_under_test.settings.shop_url = "https://www.kestrel-ridge.test"
     export = client.get("/v1/exports/winter-trail-2026", params={"channel": "google-rsa"}, headers=AUTH)
     assert export.status_code == 200 and export.headers["content-type"].startswith("text/csv")
     assert 'filename="winter-trail-2026-google-ads-editor.csv"' in export.headers["content-disposition"]
     (row,) = list(csv.DictReader(io.StringIO(export.text)))
     assert row["Headline 1"] == line["text"] and row["Headline 1 position"] == "1"
+    assert row["Final URL"].startswith("https://www.kestrel-ridge.test/products/")
     zipped = client.get("/v1/exports/winter-trail-2026", headers=AUTH)
     assert zipped.headers["content-type"] == "application/zip" and zipped.content[:2] == b"PK"
     more = client.post(

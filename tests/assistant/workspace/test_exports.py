@@ -1,5 +1,7 @@
 """Exports of approved drafts: Google Ads Editor CSV (15 headlines, 4 descriptions, each with its pin position), Meta
-bulk-upload CSV, e-mail, SMS and X CSV, one file per brief and channel or a ZIP of all channels."""
+bulk-upload CSV, e-mail, SMS and X CSV, one file per brief and channel or a ZIP of all channels. The files are read
+back: headers against the layouts kept as data, final URLs absolute under MKA_SHOP_URL, ad groups named from the brief
+and the product."""
 
 from __future__ import annotations
 
@@ -10,10 +12,21 @@ import zipfile
 import pytest
 
 from assistant import Assistant, InvalidChoice, NotFound
+from assistant.errors import NotConfigured
+from assistant.settings import Settings
 from assistant.workspace.exports import RSA_COLUMNS, sms_parts
-from tests.assistant.workspace.conftest import MARKETER, rsa_draft
+from generation import import_layout
+from tests.assistant.workspace.conftest import MARKETER, rsa_draft, workspace_assistant
 
 BRIEF = "trail-running-season-2027"
+SHOP = "https://www.kestrel-ridge.test"
+
+
+@pytest.fixture
+def app(settings: Settings) -> Assistant:
+    """The workspace of a shop whose web address is configured."""
+    settings.shop_url = SHOP
+    return workspace_assistant(settings)
 
 
 def _rows(content: bytes) -> list[dict[str, str]]:
@@ -48,7 +61,11 @@ def test_google_ads_editor_csv_has_every_headline_description_and_pin(app: Assis
     heads = [row[f"Headline {i}"] for i in range(1, 16)]
     stored = [x.text for x in app.get_draft(MARKETER, first).lines if x.field == "headlines"]
     assert [h for h in heads if h] == stored and all(len(h) <= 30 for h in heads)
-    assert row["Final URL"].startswith("https://") and row["Path 1"]
+    page = app.services.get("catalog").get("FTW-001").url
+    assert row["Final URL"] == SHOP + page == f"{SHOP}/products/talus-mid-waterproof-hiking-boot-mens"
+    assert (
+        row["Ad group"] == "Ridge Season Opener - Talus Mid Waterproof Hiking Boot (Men's)" and row["Path 1"]
+    )
     assert app.get_draft(MARKETER, second).status == "draft"  # the one row is the approved variant's
 
 
@@ -97,6 +114,69 @@ def test_nothing_approved_or_an_unknown_brief_is_said_plainly(app: Assistant) ->
     ).draft_ids
     _approve(app, sms[0])
     assert app.export_drafts(MARKETER, "none", "sms").filename == "no-brief-sms.csv"
+
+
+# What the platforms' import needs, as their published column lists name it (the data file cites the pages).
+EDITOR_REQUIRED = [
+    "Campaign",
+    "Ad group",
+    *[f"Headline {i}" for i in range(1, 16)],
+    *[f"Headline {i} position" for i in range(1, 16)],
+    *[f"Description {i}" for i in range(1, 5)],
+    *[f"Description {i} position" for i in range(1, 5)],
+    "Path 1",
+    "Path 2",
+    "Final URL",
+]
+META_REQUIRED = ["Campaign Name", "Ad Set Name", "Ad Name", "Title", "Body", "Link", "Call to Action"]
+
+
+def _header(content: bytes) -> list[str]:
+    assert not content.startswith(b"\xef\xbb\xbf")  # UTF-8 without a byte-order mark
+    return next(csv.reader(io.StringIO(content.decode("utf-8", errors="strict"))))
+
+
+def test_the_files_carry_every_required_column_in_the_data_s_order(app: Assistant) -> None:
+    (rsa,) = rsa_draft(app, variants=1, brief=BRIEF)
+    meta = app.call_tool(
+        MARKETER, "draft_copy", {"skus": ["RUN-001"], "channel": "meta", "variants": 1, "brief_id": BRIEF}
+    ).draft_ids[0]
+    for draft_id in (rsa, meta):
+        _approve(app, draft_id)
+    for channel, layout, required in (
+        ("google-rsa", "google-ads-editor", EDITOR_REQUIRED),
+        ("meta", "meta-ads-manager", META_REQUIRED),
+    ):
+        content = app.export_drafts(MARKETER, BRIEF, channel).content
+        header = _header(content)
+        assert header == import_layout(layout).columns, channel
+        assert [c for c in header if c in required] == [
+            c for c in import_layout(layout).columns if c in required
+        ]
+        assert not set(required) - set(header), channel
+        (row,) = _rows(content)
+        assert all(row[name] == value for name, value in import_layout(layout).fixed.items())
+        link = row.get("Final URL") or row["Link"]
+        assert link.startswith(SHOP + "/products/") and " " not in link, link
+    (row,) = _rows(app.export_drafts(MARKETER, BRIEF, "meta").content)
+    assert row["Ad Name"].startswith("Ridge Season Opener - ") and row["Call to Action"] == "SHOP_NOW"
+    assert row["Link"] == SHOP + app.services.get("catalog").get("RUN-001").url
+
+
+def test_without_the_shop_address_an_export_says_what_is_missing(tmp_path) -> None:
+    bare = workspace_assistant(Settings(data_dir=tmp_path / "var", _env_file=None))
+    (rsa,) = rsa_draft(bare, variants=1, brief=BRIEF)
+    sms = bare.call_tool(
+        MARKETER, "draft_copy", {"skus": ["RUN-001"], "channel": "sms", "variants": 1, "brief_id": BRIEF}
+    ).draft_ids[0]
+    for draft_id in (rsa, sms):
+        _approve(bare, draft_id)
+    for channel in ("google-rsa", None):
+        with pytest.raises(NotConfigured, match="MKA_SHOP_URL") as caught:
+            bare.export_drafts(MARKETER, BRIEF, channel)
+        assert caught.value.status_code == 409 and "example.com" not in caught.value.message
+    (text,) = _rows(bare.export_drafts(MARKETER, BRIEF, "sms").content)  # an SMS carries no landing page
+    assert text["Message"]
 
 
 @pytest.mark.parametrize(
