@@ -46,6 +46,12 @@ def _fill(template: str, slots: dict[str, str]) -> str | None:
     return template.format(**{n: slots[n] for n in needed})
 
 
+def _echoes(phrase: str, other: str) -> bool:
+    """Whether a word of `phrase` shares its first four letters with a word of `other` ("Runners" / "Running")."""
+    heads = {w[:4] for w in other.lower().split() if len(w) >= 4}
+    return any(w[:4] in heads for w in phrase.lower().split() if len(w) >= 4)
+
+
 def _size_range(sizes: list[str]) -> str:
     """ "40-47", "S to XL"; "" for one size or sizes that do not make a plain range ("XS/S" ... "L/XL")."""
     if len(sizes) < 2 or any("/" in s for s in (sizes[0], sizes[-1])):
@@ -144,12 +150,14 @@ def headline_lines(pc: ProductCopy, request: CopyRequest, shop: ShopPoints | Non
     purposes += [h for p in purposes if (h := _phrase_head(p)) and h not in purposes]
     for form in b.keyword_lines:
         variants = [{}]
-        if "{benefit}" in form:
-            variants = [{"benefit": title_case(x)} for x in pc.benefits[:3]]
+        if "{benefit}" in form:  # "Waterproof Gaiters" says nothing "Stormguard Waterproof Gaiters" does not
+            variants = [{"benefit": title_case(x)} for x in pc.benefits[:3] if x not in pc.name.lower()]
         elif "{purpose}" in form:
             variants = [{"purpose": x} for x in purposes]
         elif "{material}" in form:
             variants = [{"material": x} for x in pc.product.materials[:2]]
+        elif "{audience}" in form and _echoes(slots["audience"], slots["keyword"]):
+            variants = []  # "Running Shoe for Runners" says its audience twice
         for extra in variants:
             text = _fill(form, {**slots, **extra})
             if text:

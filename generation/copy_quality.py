@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from generation.copy_types import CopyRequest, Draft
 
 NEAR_DUPLICATE = (
-    88  # token-set ratio (0-100) of two headlines' content stems at which they say the same thing
+    88  # rapidfuzz ratio (0-100) of two headlines' sorted content stems at which they say the same
 )
 _WORD = re.compile(r"[^\W_][\w'’-]*")
 _PREPOSITIONS = {"in", "on", "for", "with", "from", "at", "by", "of", "to", "into", "over", "under"}
@@ -75,17 +75,19 @@ def case_style(text: str) -> str:
 
 
 def _stem_key(text: str) -> str:
-    """A line's content stems with synonyms made one ("Built for" = "Made for"), sorted."""
+    """A line's content stems with synonyms made one and light words left out ("Built for X" = "Made for X", "Shop
+    the X" = "X"), sorted."""
     b = bank()
-    words = [b.canonical(w) for w in _WORD.findall(text.lower())]
-    return " ".join(sorted({stem(w) for w in words if w not in _function_words()}))
+    skip = _function_words() | set(b.light_words)
+    words = [b.canonical(w) for w in _WORD.findall(text.lower()) if w not in skip]
+    return " ".join(sorted({stem(w) for w in words if w not in skip}))
 
 
 def same_meaning(a: str, b: str, threshold: int = NEAR_DUPLICATE) -> bool:
-    """Whether two lines say the same thing: their content stems agree by rapidfuzz's token-set ratio (word order, and
-    one line holding all of the other's words, both count as the same)."""
+    """Whether two lines say the same thing: their content stems (synonyms made one, in any order) agree by
+    rapidfuzz's ratio. A line that adds a fact to another ("Ferrata Set" / "Ferrata Set for 99 EUR") says more."""
     ka, kb = _stem_key(a), _stem_key(b)
-    return bool(ka and kb) and fuzz.token_set_ratio(ka, kb) >= threshold
+    return bool(ka and kb) and fuzz.ratio(ka, kb) >= threshold
 
 
 def near_duplicates(lines: list[str], threshold: int = NEAR_DUPLICATE) -> list[tuple[str, str]]:
@@ -183,7 +185,7 @@ class CopyChecker:
             if name.lower() not in low:
                 continue
             rest = content_stems(re.sub(re.escape(name), " ", text, flags=re.I))
-            if rest and set(rest) <= self.name_stems:
+            if rest and set(rest) <= set(content_stems(name)):  # "Nordkette Insulated: insulated", said twice
                 return [f"repeats the product name with one of its own words ({text!r})"]
             bare = rf"(?:the\s+)?{re.escape(name)}\s*(?::|\bis\b|\bare\b)\s*([\w'’-]+)\.?"
             tail = re.fullmatch(bare, text.strip(), re.I)

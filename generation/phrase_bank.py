@@ -84,11 +84,13 @@ class PhraseBank(BaseModel):
     cta_sentences_colours: list[str]
     connectives: list[str]
     cautionary: list[str]
+    care_openings: list[str]
     small_words: list[str]
     units: list[str]
     ad_strength: AdStrengthSpec
     shop_reading: ShopReading
     synonyms: list[list[str]]
+    light_words: list[str]
 
     def canonical(self, word: str) -> str:
         """The first word of `word`'s synonym group (itself when it has none)."""

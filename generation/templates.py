@@ -80,7 +80,12 @@ class ProductCopy:
 
     @classmethod
     def of(cls, p: ProductFacts, asserts) -> ProductCopy:
-        sentences = [s for s in split_sentences(p.description) if all(c.positive for c in extract_claims(s))]
+        care = set(bank().care_openings)  # care advice and cautions sell nothing
+        sentences = [
+            s
+            for s in split_sentences(p.description)
+            if all(c.positive for c in extract_claims(s)) and s.split()[0].lower() not in care
+        ]
         purposes = []  # "for glacier walks": a whole phrase up to its clause's end, never a cut one
         for s in sentences:
             for m in re.finditer(
