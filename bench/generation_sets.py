@@ -63,10 +63,38 @@ def _source_text(request: Any) -> str:
     return "\n".join(parts)
 
 
-def bench_sets(products: int) -> dict[str, Any]:
+PROBLEM_KINDS = ("unsupported", "fragments", "cut_words", "near_duplicate_pairs", "cautionary_headlines",
+                 "truth_or_rule_problems", "other", "independent_unsupported")  # fmt: skip
+
+
+def _check_draft(request: Any, draft: Any, counts: Counter, examples: list) -> int:
+    """Count one draft's problems: the checker's (set and lines), the rules', the independent heuristic's; returns
+    the number of lines checked."""
     from bench.generation import unsupported
+    from generation.copy_pool import is_headline
     from generation.copy_quality import CopyChecker
     from generation.copy_rules import Rules, get_channel
+
+    checker, rules, source = CopyChecker(request, request.shop.words), Rules(request), _source_text(request)
+    _count(draft.quality, counts)
+    lines = 0
+    for spec in get_channel(request.channel).fields:
+        if spec.template_only or spec.multi_sentence:
+            continue
+        value = draft.fields[spec.name]
+        for line in value if isinstance(value, list) else [value]:
+            lines += 1
+            _count(checker.line_problems(line, headline=is_headline(spec)), counts)
+            counts["truth_or_rule_problems"] += bool(rules.problems(line, spec))
+            found = unsupported(line, source)
+            counts["independent_unsupported"] += bool(found)
+            if found and len(examples) < 10:
+                examples.append((line, found))
+    return lines
+
+
+def bench_sets(products: int) -> dict[str, Any]:
+    """Every demo campaign x channel x (up to `products`) product: time per set, problems found, RSA grades."""
     from generation.copywriter import draft_copy
 
     seconds: dict[str, list[float]] = {}
@@ -80,23 +108,8 @@ def bench_sets(products: int) -> dict[str, Any]:
         started = time.perf_counter()
         result = draft_copy(request)
         seconds.setdefault(request.channel, []).append(time.perf_counter() - started)
-        checker, rules = CopyChecker(request, request.shop.words), Rules(request)
-        source = _source_text(request)
         for draft in result.drafts:
-            _count(draft.quality, counts)
-            for spec in get_channel(request.channel).fields:
-                if spec.template_only or spec.multi_sentence:
-                    continue
-                value = draft.fields[spec.name]
-                for line in value if isinstance(value, list) else [value]:
-                    lines += 1
-                    headline = not spec.sentence and spec.max_chars <= 60
-                    _count(checker.line_problems(line, headline=headline), counts)
-                    counts["truth_or_rule_problems"] += bool(rules.problems(line, spec))
-                    found = unsupported(line, source)
-                    counts["independent_unsupported"] += bool(found)
-                    if found and len(examples) < 10:
-                        examples.append((line, found))
+            lines += _check_draft(request, draft, counts, examples)
             if draft.ad_strength:
                 grades[draft.ad_strength.grade] += 1
                 headlines.append(list(draft.fields["headlines"]))
@@ -107,19 +120,7 @@ def bench_sets(products: int) -> dict[str, Any]:
             ch: {"median": round(statistics.median(v), 4), "max": round(max(v), 4), "n": len(v)}
             for ch, v in seconds.items()
         },
-        "problems": {
-            k: counts.get(k, 0)
-            for k in (
-                "unsupported",
-                "fragments",
-                "cut_words",
-                "near_duplicate_pairs",
-                "cautionary_headlines",
-                "truth_or_rule_problems",
-                "other",
-                "independent_unsupported",
-            )
-        },
+        "problems": {k: counts.get(k, 0) for k in PROBLEM_KINDS},
         "independent_unsupported_examples": examples,
         "rsa_ad_strength": dict(grades),
         "near_duplicate_cost": _near_duplicate_cost(headlines[:10]),
