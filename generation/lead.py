@@ -38,9 +38,7 @@ LEAD_MIN = 0.75  # support a yes/no or figure lead needs
 NEAR_ALL = 0.85  # a unit covering this share may leave out a minor term ("guys", "offer")
 PART = 0.5  # confidence factor for a unit that leaves out a term of the question worth more than 1 - NEAR_ALL
 CANDIDATES = 12  # ranked units examined for support
-OWN_ANTECEDENT_TERMS = (
-    1  # content words before a pronoun that leave it pointing back (a verb, not a verb and a noun)
-)
+OWN_ANTECEDENT_TERMS = 1  # content words before a pronoun that leave it pointing back (a verb, not a verb and a noun)
 UNIVERSAL_MIN = 0.4  # share a sentence about everything ("any product") must state itself
 
 
