@@ -55,6 +55,7 @@ from generation.lead import LEAD_MIN, points_back, support_beside
 from generation.llm import LLM, ChatResult, ToolCall
 from generation.places import with_countries
 from generation.question import kind_probe, named_entities, only_fillers, question_type, split_questions
+from generation.shop_points import ShopPoints, load_shop_points
 from generation.terms import english_terms, terms
 from generation.toolcalls import MalformedToolCall
 
@@ -97,6 +98,8 @@ __all__ = [
     "english_terms",
     "terms",
     "find_brief",
+    "load_shop_points",
+    "ShopPoints",
     "get_channel",
     "get_llm",
     "load_brief",

@@ -155,6 +155,11 @@ class CampaignBrief(BaseModel):
     required: list[str] = Field(default_factory=list)
     # What copy does with a product that is out of stock: leave it out of the drafts, or draft it and flag it.
     out_of_stock: Literal["leave_out", "flag"] = "leave_out"
+    # The search keywords the campaign buys, main one first (an RSA set carries the main one in 3+ headlines); without
+    # them the product's type ("winter boot") is the main keyword.
+    keywords: list[str] = Field(default_factory=list)
+    # "per_product": each ad group (RSA, Meta ad set) sells one product; "mixed": the brief lets one sell several.
+    ad_group: Literal["per_product", "mixed"] = "per_product"
 
     def statements_for(self, product: ProductFacts) -> list[Statement]:
         """What the brief states that copy about `product` may repeat: its offer (the only promotion), the key

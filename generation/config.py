@@ -35,6 +35,10 @@ class LLMSettings(BaseModel):
     # the extract, verified, extract as fallback), "generate" (the LLM writes it all, verified, extract as fallback).
     # "auto" = extractive for the bundled tiny model, generate otherwise.
     answer_mode: Literal["auto", "extractive", "rephrase", "generate"] = "auto"
+    # Ad copy: the model samples candidate lines beside the phrase bank's only when this is on (MKA_LLM__COPY_WITH_MODEL).
+    # Off by default: the bank drafts an RSA set in well under a second; the bundled model took minutes per set on CPU
+    # and its lines were used 2.5% of the time. Turn it on with a capable model (an OpenAI-compatible server, a GPU).
+    copy_with_model: bool = False
     threads: int | None = Field(
         default=None, ge=1
     )  # CPU threads for the local model; default: half the CPUs (see transformers_llm.py)

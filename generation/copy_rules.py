@@ -126,7 +126,7 @@ class Rules:
         )
         self.products = products
         self.truth = (
-            RequestTruth(products, brief, request.today)
+            RequestTruth(products, brief, request.today, request.shop.statements() if request.shop else ())
             if request is not None
             else RequestTruth.from_text(facts)
         )

@@ -9,6 +9,8 @@ import datetime as dt
 from pydantic import BaseModel, Field
 
 from generation.brief import CampaignBrief, Channel, ProductFacts
+from generation.copy_quality import AdStrength
+from generation.shop_points import ShopPoints
 
 __all__ = ["CopyRequest", "CopyResult", "Draft", "LineInfo"]
 
@@ -27,6 +29,8 @@ class CopyRequest(BaseModel):
     final_url: str = ""  # the ads' landing page; the exports make a path absolute under the shop's address
     today: dt.date = Field(default_factory=dt.date.today)
     samples: int = Field(default=2, ge=1, le=8)  # model calls per field when a model drafts
+    # The shop's selling points read from its own pages (generation/shop_points.py); None = none are used.
+    shop: ShopPoints | None = None
 
 
 class LineInfo(BaseModel):
@@ -49,6 +53,11 @@ class Draft(BaseModel):
     sources: dict[str, str] = Field(default_factory=dict)  # field -> "template" | "model" | "brief" | "mixed"
     lines: dict[str, list[LineInfo]] = Field(default_factory=dict)
     final_url: str = ""
+    skus: list[str] = Field(
+        default_factory=list
+    )  # the products this draft (an ad group, for RSA and Meta) sells
+    quality: list[str] = Field(default_factory=list)  # set-level quality problems left (empty = none)
+    ad_strength: AdStrength | None = None  # RSA sets: the ad-strength style report
 
     def char_counts(self) -> dict[str, int | list[int]]:
         return {k: [len(x) for x in v] if isinstance(v, list) else len(v) for k, v in self.fields.items()}

@@ -1,15 +1,18 @@
-"""Ad-copy drafting: product facts + optional campaign brief -> validated drafts for one channel.
+"""Ad-copy drafting: product facts + optional campaign brief + the shop's selling points -> validated drafts.
 
-Every line is checked in code (generation/copy_rules.py): the channel's limits, the brief's banned terms and claims,
-claims with their polarity and figures with their units against the product's own facts (generation/truth.py), and
-being a publishable phrase. Templates built from catalog facts and the brief (generation/templates.py) fill every field
-to its best-practice count; with a model, several candidates per field are sampled, shortened at phrase boundaries,
-checked and ranked with the line scorer (generation/line_scorer.py) beside the templates. Each variant takes an angle
-(benefit, feature, the brief's offer, audience); each line keeps its source (template | model | brief) and the facts
-that back it. A draft that still fails raises `CopyValidationError`: nothing broken is returned silently.
+By default no model runs: lines come from the phrase bank (generation/phrase_bank.yaml, written by
+generation/bank_lines.py) filled from the product's row, the brief and the shop's own pages, and an RSA set takes a
+fraction of a second. With a model (`MKA_LLM__COPY_WITH_MODEL`, the caller passes `llm`), sampled lines join the
+candidates, ranked by the line scorer (generation/line_scorer.py). Every line is checked in code before a draft uses it
+(generation/copy_pool.py): the channel's limits, the brief's banned terms and claims, claims with their polarity and
+figures with their units against the facts (generation/truth.py), and the quality checks (generation/copy_quality.py:
+no name echo, fragment, cut word, cautionary headline or word nobody gave). A line that does not fit is dropped, never
+cut. Each variant takes an angle (benefit, feature, the brief's offer, audience); each line keeps its source and the
+facts that back it; each draft its set-level quality problems and, for RSA, an ad-strength report. Several products on
+an ad-group channel make one ad group each. A draft that still fails raises `CopyValidationError`.
 
-    result = draft_copy(CopyRequest(products=[facts], channel="google-rsa", variants=3), llm=llm)
-    result.drafts[0].fields["headlines"], result.drafts[0].angle, result.drafts[0].lines["headlines"][0].backing
+    result = draft_copy(CopyRequest(products=[facts], channel="google-rsa", variants=3, shop=shop))
+    result.drafts[0].fields["headlines"], result.drafts[0].ad_strength.grade, result.drafts[0].quality
 """
 
 from __future__ import annotations
@@ -19,8 +22,8 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from pydantic import BaseModel
-
+from generation.copy_pool import FieldPool, Line
+from generation.copy_quality import AD_GROUP_CHANNELS, CopyChecker
 from generation.copy_rules import (
     ChannelSpec,
     FieldSpec,
@@ -36,7 +39,8 @@ from generation.copy_types import CopyRequest, CopyResult, Draft, LineInfo
 from generation.errors import CopyValidationError, GenerationError
 from generation.guard import split_sentences
 from generation.llm import LLM
-from generation.templates import Candidate, ProductCopy, angles, candidates, shorten
+from generation.phrase_bank import bank
+from generation.templates import Candidate, ProductCopy, angles, candidates
 
 log = logging.getLogger(__name__)
 
@@ -127,52 +131,6 @@ def llm_lines(llm: LLM, request: CopyRequest, spec: FieldSpec, n: int, angle: st
 
 
 # -- checking -----------------------------------------------------------------------------------------------------
-class _Checked(BaseModel):
-    text: str
-    angle: str
-    source: str
-    backing: list[str]
-    pin: int | None = None
-    score: float = 0.0
-
-
-def _check(
-    items: list[Candidate], spec: FieldSpec, rules: Rules, stats: dict[str, Any], from_llm: bool = False
-) -> list[_Checked]:
-    ok, seen = [], set()
-    for c in items:
-        text = _fit(c.text, spec, rules)
-        if not text or norm(text) in seen:
-            continue
-        problems, backing = rules.review(text, spec)
-        if from_llm:
-            problems += llm_line_problems(text, rules)
-        if problems:
-            stats["rejected"] += from_llm
-            if len(stats["why"]) < 20:
-                stats["why"].append(f"{spec.name}: {text[:60]!r}: {problems[0]}")
-            continue
-        seen.add(norm(text))
-        ok.append(_Checked(text=text, angle=c.angle, source=c.source, backing=backing, pin=c.pin))
-    return ok
-
-
-def _fit(text: str, spec: FieldSpec, rules: Rules) -> str | None:
-    """Fit a candidate to its field: shortened at a phrase boundary; an email body keeps only its sound sentences."""
-    if spec.multi_sentence:
-        body_spec = spec.model_copy(update={"min_chars": 1, "multi_sentence": True})
-        paras = []
-        for para in text.split("\n\n"):
-            kept = [s for s in split_sentences(para) if not rules.problems(s, body_spec)]
-            if kept:
-                paras.append(" ".join(kept))
-        return "\n\n".join(paras)[: spec.max_chars] or None
-    if spec.required_suffix and not text.endswith(spec.required_suffix):
-        head = shorten(text, spec.max_chars - len(spec.required_suffix) - 1)
-        return f"{head.rstrip()} {spec.required_suffix}" if head else None
-    return shorten(text, spec.max_chars)
-
-
 def _classify(text: str, request: CopyRequest) -> str:
     """The angle of a model line: the offer's words, a material or figure (feature), else benefit."""
     low = text.lower()
@@ -185,50 +143,32 @@ def _classify(text: str, request: CopyRequest) -> str:
 
 
 def _pools(
-    request: CopyRequest, channel: ChannelSpec, rules: Rules, llm: LLM | None, stats
-) -> dict[str, list[_Checked]]:
+    request: CopyRequest, channel: ChannelSpec, rules: Rules, checker: CopyChecker, llm: LLM | None, stats
+) -> dict[str, FieldPool]:
+    """Each field's pool: the model's checked and scored lines first (when a model drafts), then the templates'."""
     from generation.line_scorer import score_lines
 
     pcs = [ProductCopy.of(p, rules.truth.asserts) for p in request.products]
     pools = {}
     for spec in channel.fields:
-        model: list[_Checked] = []
+        pool = FieldPool(spec, rules, checker, stats)
         if llm is not None and not spec.template_only:
             want = min(10, max(3, spec.target))
             lines = llm_lines(llm, request, spec, want, angles(request)[0])
-            model = _check(
-                [Candidate(t, _classify(t, request), "model") for t in lines], spec, rules, stats, True
-            )
-            source = _facts_prompt(request)
-            for line, score in zip(model, score_lines([m.text for m in model], source), strict=True):
+            model = pool.add([Candidate(t, _classify(t, request), "model") for t in lines], from_llm=True)
+            for line, score in zip(
+                model, score_lines([m.text for m in model], _facts_prompt(request)), strict=True
+            ):
                 line.score = score
-            model.sort(key=lambda m: -m.score)
+            pool.lines.sort(key=lambda m: -m.score)
             stats["kept"] += len(model)
-        tpl = _check(candidates(request, spec, pcs), spec, rules, stats)
-        if not model and not tpl:
-            raise CopyValidationError(
-                f"no valid {spec.label} could be made for {request.channel} from these facts"
-            )
-        pools[spec.name] = model + [t for t in tpl if norm(t.text) not in {norm(m.text) for m in model}]
+        pool.add(candidates(request, spec, pcs, request.shop))
+        pools[spec.name] = pool
     return pools
 
 
 # -- assembly -----------------------------------------------------------------------------------------------------
-def _pick(pool: list[_Checked], count: int, angle: str, used: set[str], avoid: set[str]) -> list[_Checked]:
-    """`count` lines for one draft: a pinned line first (the product's name), then its angle's lines, general
-    ones, the rest; lines no earlier draft used come first, so variants differ by more than a word."""
-
-    def rank(c: _Checked) -> tuple[bool, int, float]:
-        fit = 0 if c.angle == angle else 1 if c.angle == "any" or c.source == "model" else 2
-        return (norm(c.text) in used, fit, -c.score)
-
-    fresh = [c for c in pool if norm(c.text) not in avoid]
-    pinned = [c for c in fresh if c.pin][:1]
-    rest = sorted((c for c in fresh if not c.pin), key=rank)
-    return pinned + rest[: count - len(pinned)]
-
-
-def _field_value(spec: FieldSpec, picked: list[_Checked]) -> tuple[str | list[str], str, list[LineInfo]]:
+def _field_value(spec: FieldSpec, picked: list[Line]) -> tuple[str | list[str], str, list[LineInfo]]:
     infos = [LineInfo(text=c.text, source=c.source, backing=c.backing, pin=c.pin) for c in picked]
     kinds = {c.source for c in picked}
     value: str | list[str] = [c.text for c in picked] if spec.kind == "lines" else picked[0].text
@@ -266,39 +206,43 @@ def _add_required(
 
 
 def draft_copy(request: CopyRequest, llm: LLM | None = None) -> CopyResult:
-    """Draft `request.variants` validated variants for `request.channel` (templates only when `llm` is None)."""
+    """Draft `request.variants` validated variants for `request.channel` (templates only when `llm` is None: the
+    default, well under a second). Several products on an ad-group channel (RSA, Meta) make one ad group each, unless
+    the brief's `ad_group` is "mixed"."""
+    brief = request.brief
+    if request.channel in AD_GROUP_CHANNELS and len(request.products) > 1:
+        if not (brief and brief.ad_group == "mixed"):
+            parts = [_draft_set(request.model_copy(update={"products": [p]}), llm) for p in request.products]
+            drafts = [d for part in parts for d in part.drafts]
+            for i, d in enumerate(drafts, start=1):
+                d.variant = i
+            return CopyResult(
+                channel=request.channel,
+                drafts=drafts,
+                distinct_2=round(distinct_n([t for d in drafts for t in d.texts()]), 3),
+                llm_lines_kept=sum(p.llm_lines_kept for p in parts),
+                llm_lines_rejected=sum(p.llm_lines_rejected for p in parts),
+                rejections=[r for p in parts for r in p.rejections][:20],
+            )
+    return _draft_set(request, llm)
+
+
+def _draft_set(request: CopyRequest, llm: LLM | None) -> CopyResult:
     channel = get_channel(request.channel)
     rules = Rules(request)
+    checker = CopyChecker(request, request.shop.words if request.shop else frozenset())
     stats: dict[str, Any] = {"rejected": 0, "kept": 0, "why": []}
-    pools = _pools(request, channel, rules, llm, stats)
+    pools = _pools(request, channel, rules, checker, llm, stats)
     used: dict[str, set[str]] = {s.name: set() for s in channel.fields}
     drafts = []
     for v, angle in enumerate(angles(request)):
-        fields: dict[str, str | list[str]] = {}
-        sources: dict[str, str] = {}
-        lines: dict[str, list[LineInfo]] = {}
-        in_draft: set[str] = set()  # the same line in two fields of one draft reads as a mistake
-        for spec in channel.fields:
-            count = min(spec.target, spec.max) if spec.kind == "lines" else 1
-            if spec.template_only:  # display paths: the same for every variant (they are the landing page's)
-                picked = pools[spec.name][:1]
-            else:
-                picked = _pick(pools[spec.name], count, angle, used[spec.name], in_draft)
-            if len(picked) < (spec.min if spec.kind == "lines" else 1):
-                raise CopyValidationError(
-                    f"only {len(picked)} valid {spec.label}s for {request.channel}; {spec.min} are needed"
-                )
-            fields[spec.name], sources[spec.name], lines[spec.name] = _field_value(spec, picked)
-            used[spec.name] |= {norm(c.text) for c in picked}
-            in_draft |= {norm(c.text) for c in picked}
-        _add_required(request, channel, fields, lines, rules)
-        draft = Draft(
-            channel=request.channel, variant=v + 1, angle=angle, fields=fields, sources=sources, lines=lines,
-            final_url=request.final_url,
-        )  # fmt: skip
-        problems = validate_draft(draft, rules)
-        if problems:  # cannot happen with checked pools; kept as the last line of defence
-            raise CopyValidationError(f"draft {v + 1} failed validation: {'; '.join(problems)}")
+        draft = _assemble(request, channel, rules, pools, used, angle, v + 1)
+        draft.quality = checker.set_problems(draft)
+        if request.channel == "google-rsa":
+            offers = {c.text for pool in pools.values() for c in pool.lines if c.kind == "offer"}
+            ctas = set(bank().ctas("headlines", 2, 2)) | set(bank().ctas("sentences", 2, 2))
+            ctas |= {c.text for c in pools["headlines"].lines if c.kind == "cta"}
+            draft.ad_strength = checker.ad_strength(draft, offers, ctas)
         drafts.append(draft)
     return CopyResult(
         channel=request.channel,
@@ -310,10 +254,40 @@ def draft_copy(request: CopyRequest, llm: LLM | None = None) -> CopyResult:
     )
 
 
-def __getattr__(name: str) -> Any:
-    # The single-headline task moved to generation/headline.py; keep its old import path working.
-    if name in ("draft_headline", "extractive_headline"):
-        from generation import headline
-
-        return getattr(headline, name)
-    raise AttributeError(name)
+def _assemble(
+    request: CopyRequest,
+    channel: ChannelSpec,
+    rules: Rules,
+    pools: dict[str, FieldPool],
+    used: dict[str, set[str]],
+    angle: str,
+    variant: int,
+) -> Draft:
+    """One variant: each field's lines picked from its checked pool for the angle, the brief's required phrases
+    added, the whole draft validated once more."""
+    fields: dict[str, str | list[str]] = {}
+    sources: dict[str, str] = {}
+    lines: dict[str, list[LineInfo]] = {}
+    in_draft: set[str] = set()  # the same line in two fields of one draft reads as a mistake
+    for spec in channel.fields:
+        count = min(spec.target, spec.max) if spec.kind == "lines" else 1
+        if spec.template_only:  # display paths: the same for every variant (they are the landing page's)
+            picked = pools[spec.name].first(1)
+        else:
+            picked = pools[spec.name].pick(count, angle, used[spec.name], in_draft)
+        if len(picked) < (spec.min if spec.kind == "lines" else 1):
+            raise CopyValidationError(
+                f"only {len(picked)} valid {spec.label}s for {request.channel}; {spec.min} are needed"
+            )
+        fields[spec.name], sources[spec.name], lines[spec.name] = _field_value(spec, picked)
+        used[spec.name] |= {norm(c.text) for c in picked}
+        in_draft |= {norm(c.text) for c in picked}
+    _add_required(request, channel, fields, lines, rules)
+    draft = Draft(
+        channel=request.channel, variant=variant, angle=angle, fields=fields, sources=sources, lines=lines,
+        final_url=request.final_url, skus=[p.sku for p in request.products],
+    )  # fmt: skip
+    problems = validate_draft(draft, rules)
+    if problems:  # cannot happen with checked pools; kept as the last line of defence
+        raise CopyValidationError(f"draft {variant} failed validation: {'; '.join(problems)}")
+    return draft

@@ -94,12 +94,14 @@ class RequestTruth:
         products: Sequence[ProductFacts],
         brief: CampaignBrief | None = None,
         today: dt.date | None = None,
+        shop: Sequence[Statement] = (),
     ):
+        """`shop`: statements of the shop's own pages that copy about any product may repeat (its selling points)."""
         today = today or dt.date.today()
         limits = data_claim_limits()
         self.scopes = []
         for p in products:
-            statements = p.statements() + (brief.statements_for(p) if brief else [])
+            statements = p.statements() + (brief.statements_for(p) if brief else []) + list(shop)
             data = p.data_claims(today, top_n=limits["bestseller_top_n"], new_days=limits["new_within_days"])
             self.scopes.append(Scope(p, statements, data))
 

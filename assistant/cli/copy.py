@@ -12,7 +12,7 @@ from assistant.commerce.catalog import Catalog
 from assistant.commerce.urls import absolute_url
 from assistant.errors import AssistantError
 from assistant.settings import Settings
-from assistant.tools.copy import build_request, generation_error, run_draft
+from assistant.tools.copy import build_request, generation_error, run_draft, shop_points
 from assistant.workspace.landing import ad_group_name
 from generation import GenerationError, channel_specs, get_channel, load_brief, to_csv, to_json
 
@@ -49,6 +49,12 @@ def _print_drafts(result, channel: str) -> None:
                 label = f"{name} {i}" if isinstance(value, list) else name
                 table.add_row(label, text, f"{len(text)}/{limits[name]}", d.sources.get(name, ""))
         console.print(table)
+        if d.ad_strength:
+            a = d.ad_strength
+            missing = f" (missing: {', '.join(a.missing)})" if a.missing else ""
+            console.print(f"ad strength: {a.grade}{missing}")
+        for problem in d.quality:
+            console.print(f"[yellow]quality:[/yellow] {problem}")
     console.print(
         f"distinct-2 {result.distinct_2:.2f}; model lines kept {result.llm_lines_kept}, "
         f"rejected {result.llm_lines_rejected}"
@@ -70,8 +76,10 @@ def draft(
     ),
     json_out: Path | None = typer.Option(None, "--json", help="Write JSON."),
     final_url: str | None = typer.Option(None, "--final-url", help="Landing page URL for the ads."),
-    no_llm: bool = typer.Option(
-        False, "--no-llm", help="Templates from catalog facts only (fast, no model)."
+    use_llm: bool | None = typer.Option(
+        None,
+        "--llm/--no-llm",
+        help="Let the model add candidate lines (slow on CPU); default: MKA_LLM__COPY_WITH_MODEL (off).",
     ),
     catalog_path: Path | None = typer.Option(
         None, "--catalog", help="Catalog CSV (default: the demo catalog)."
@@ -92,9 +100,10 @@ def draft(
             segment=segment,
             tone=tone,
             final_url=final_url,
+            shop=shop_points(settings),
         )
         llm = None
-        if not no_llm:
+        if use_llm if use_llm is not None else settings.llm.copy_with_model:
             from generation import get_llm
 
             with console.status("loading the language model..."):

@@ -24,8 +24,10 @@ from generation import (
     GenerationError,
     ModelLoadError,
     ProductFacts,
+    ShopPoints,
     find_brief,
     load_briefs,
+    load_shop_points,
     resolve_brief,
 )
 from generation import draft_copy as _draft
@@ -55,6 +57,7 @@ def build_request(
     tone: list[str] | None = None,
     final_url: str | None = None,
     sales_ranks: dict[str, int] | None = None,
+    shop: ShopPoints | None = None,
 ) -> CopyRequest:
     """A `CopyRequest` from catalog SKUs (unknown SKU -> NotFound from the catalog; bad values -> BadInput).
     `sales_ranks` (SKU -> rank over the last 90 days, 1 = top) backs "best seller" claims."""
@@ -78,9 +81,21 @@ def build_request(
             variants=variants,
             # The first product's page from the catalog (a path until an export puts it under MKA_SHOP_URL).
             final_url=final_url or getattr(catalog.get(skus[0]), "url", ""),
+            shop=shop,
         )
     except ValueError as exc:  # pydantic: an unknown channel, say
         raise BadInput(f"bad copy request: {exc}") from exc
+
+
+def shop_points(settings: Any) -> ShopPoints:
+    """The shop's selling points (free-delivery threshold, dispatch cut-off, return window) from its policy pages."""
+    return load_shop_points(settings.demo_dir / "policies")
+
+
+def copy_llm(services: Any) -> Any:
+    """The model for drafting copy: only when `MKA_LLM__COPY_WITH_MODEL` is on (the phrase bank drafts otherwise)."""
+    settings = services.get("settings")
+    return services.get("llm") if settings is not None and settings.llm.copy_with_model else None
 
 
 def run_draft(request: CopyRequest, llm: Any) -> CopyResult:
@@ -146,6 +161,9 @@ def copy_drafts(result: CopyResult, brief_id: str | None, skus: list[str]) -> Co
                 char_counts=d.char_counts(),
                 sources=d.sources,
                 final_url=d.final_url,
+                skus=d.skus,
+                quality=d.quality,
+                ad_strength=d.ad_strength.model_dump() if d.ad_strength else None,
             )
             for d in result.drafts
         ],
@@ -198,8 +216,9 @@ def draft_copy(
         brief=brief,
         segment=segment,
         sales_ranks=sales_ranks(engine_of(ctx)),
+        shop=shop_points(settings),
     )
-    result = run_draft(request, ctx.services.get("llm"))
+    result = run_draft(request, copy_llm(ctx.services))
     out = copy_drafts(result, brief.id if brief else None, check.skus)
     out.check = check
     book = ctx.services.get("drafts")  # the workspace's draft book: every door's drafts are kept as records

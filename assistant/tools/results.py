@@ -292,6 +292,13 @@ class DraftOut(BaseModel):
     char_counts: dict[str, Any] = Field(default_factory=dict)
     sources: dict[str, Any] = Field(default_factory=dict)
     final_url: str | None = None
+    skus: list[str] = Field(
+        default_factory=list
+    )  # the products this variant (one ad group for RSA, Meta) sells
+    quality: list[str] = Field(
+        default_factory=list
+    )  # set-level quality problems generation found (empty = none)
+    ad_strength: dict[str, Any] | None = None  # RSA: grade, what it counts, what is missing for the top grade
 
 
 class CampaignCandidate(BaseModel):

@@ -203,7 +203,7 @@ class DraftBook:
     ) -> list[DraftRecord]:
         """Draft again for the same request and keep, in each new variant, the lines closest in meaning to the chosen
         one (the chosen line itself stays in its field). The new drafts are stored with the draft they came from."""
-        from assistant.tools.copy import copy_drafts, run_draft
+        from assistant.tools.copy import copy_drafts, copy_llm, run_draft
 
         if not 1 <= variants <= 5:
             raise BadInput("variants must be between 1 and 5")
@@ -213,7 +213,7 @@ class DraftBook:
             raise NotFound(f"draft {draft_id} has no line {field} {position}")
         reviewer = reviewer_for(self.services, record)
         pool_request = reviewer.request.model_copy(update={"variants": max(POOL_VARIANTS, variants + 2)})
-        drafted = copy_drafts(run_draft(pool_request, self.services.get("llm")), record.brief_id, record.skus)
+        drafted = copy_drafts(run_draft(pool_request, copy_llm(self.services)), record.brief_id, record.skus)
         pool = [line for d in drafted.drafts for line in lines_of(d, record.channel)]
         composed = _closest_variants(record, seed, pool, variants, self.services["embedder"], reviewer)
         ids = self.store.create_set(

@@ -9,7 +9,7 @@ import re
 from typing import Any
 
 from assistant.errors import BadInput, InvalidChoice
-from assistant.tools.copy import build_request
+from assistant.tools.copy import build_request, shop_points
 from assistant.tools.results import DraftOut
 from assistant.workspace.types import DraftLine, DraftRecord, LineCheck
 from generation import BadBrief, CopyRequest, Draft, Rules, find_brief, get_channel, validate_draft
@@ -183,6 +183,7 @@ def reviewer_for(services: Any, record: DraftRecord) -> LineReviewer:
         except BadBrief as exc:
             raise BadInput(f"draft {record.draft_id}: {exc.message}") from exc
     request = build_request(
-        services["catalog"], record.skus, record.channel, variants=1, brief=brief, segment=record.segment
-    )
+        services["catalog"], record.skus, record.channel, variants=1, brief=brief, segment=record.segment,
+        shop=shop_points(settings),
+    )  # fmt: skip
     return LineReviewer(request)
