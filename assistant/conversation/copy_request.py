@@ -49,10 +49,12 @@ _CLAIM_FILLER = re.compile(
 )
 _CLAUSE_END = re.compile(r"[.;!?]|,\s|\b(?:for|to|in|on)\s+(?:the|our|my)\b")
 _OFF_WORD = re.compile(r"^\s*(off|discount|rabatt|reduction|sale)\b", re.I)
-_SEGMENT_PHRASE = re.compile(
-    r"\b(?:the\s+)?([A-Za-z][\w'’]*(?:[ -][A-Za-z][\w'’]*){0,3})\s+segment\b|\bsegment\s+[\"“']?([A-Za-z][\w'’ -]{1,30})",
-    re.I,
-)
+# "segment" is found first and the words around it are read from a short window: one pattern with the words before
+# it tried from every word start is quadratic on a long run of apostrophes (tests/security/test_regex_budget.py).
+_SEGMENT_WORD = re.compile(r"\bsegment\b", re.I)
+_WORD_CHARS = re.compile(r"[\w'’]*")
+_NOT_A_LETTER = re.compile(r"^[^A-Za-z]+")
+_WORDS_AFTER = re.compile(r"[\"“']?([A-Za-z][\w'’ -]{1,30})")
 _SEGMENT_NOISE = {
     "the", "a", "this", "that", "our", "which", "what", "each", "every", "customer", "for", "to", "in", "target",
     "right", "best", "same", "whole", "one", "another", "any", "of", "at", "from",
@@ -292,14 +294,36 @@ def named_products(message: str, catalog: Any, *, max_share: int = 3) -> list[st
     return [s for s, v in sorted(scores.items(), key=lambda kv: -kv[1]) if v >= best - 1e-9][:3]
 
 
+def _words_around(segment: re.Match) -> str | None:
+    """Up to four words right before "segment" ("the at-risk segment"), else the words after it ("segment Loyal")."""
+    message = segment.string
+    before = message[max(0, segment.start() - 160) : segment.start()]
+    if before[-1:].isspace():
+        parts = re.split(r"([ -])", before.rstrip())  # word, separator, word, ...
+        words: list[str] = []
+        for i in range(len(parts) - 1, max(-1, len(parts) - 8), -2):
+            word = _NOT_A_LETTER.sub("", _WORD_CHARS.match(parts[i][::-1]).group()[::-1])
+            if not word:
+                break
+            words[:0] = [parts[i - 1], word] if i else [word]
+            if word != parts[i]:  # "(loyal": the word starts inside the token, nothing before it belongs
+                break
+        phrase = "".join(words).lstrip(" -")
+        if phrase:
+            return phrase
+    rest = message[segment.end() : segment.end() + 40]
+    after = _WORDS_AFTER.match(rest.lstrip()) if rest[:1].isspace() else None
+    return after.group(1) if after else None
+
+
 def segment_phrase(message: str, known: str | None) -> str | None:
     """The segment a message names: the router's known one, else the words before or after "segment"."""
     if known:
         return known
-    m = _SEGMENT_PHRASE.search(message)
-    if not m:
+    phrase = next(filter(None, map(_words_around, _SEGMENT_WORD.finditer(message))), None)
+    if not phrase:
         return None
-    words = [w for w in re.split(r"\s+", (m.group(1) or m.group(2) or "").strip()) if w]
+    words = [w for w in re.split(r"\s+", phrase.strip()) if w]
     while words and words[0].lower() in _SEGMENT_NOISE:
         words.pop(0)
     return " ".join(words) or None

@@ -30,7 +30,7 @@ def client(tmp_path):
 
 
 def _draft(client: TestClient, channel: str = "google-rsa", **extra) -> list[int]:
-    body = {"skus": ["FTW-001"], "channel": channel, "variants": 1, **extra}
+    body = {"skus": ["FTW-005"], "channel": channel, "variants": 1, **extra}
     response = client.post("/v1/copy", json=body, headers=AUTH)
     assert response.status_code == 200, response.text
     return response.json()["draft_ids"]

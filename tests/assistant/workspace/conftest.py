@@ -46,9 +46,10 @@ def app(settings: Settings) -> Assistant:
 
 
 def rsa_draft(
-    app: Assistant, variants: int = 2, brief: str | None = "winter-trail-2026", **extra
+    app: Assistant, variants: int = 2, brief: str | None = "winter-trail-2026", sku: str = "FTW-005", **extra
 ) -> list[int]:
-    args = {"skus": ["FTW-001"], "channel": "google-rsa", "variants": variants, **extra}
+    """Google RSA drafts of one product (by default one the winter brief names: other products are questioned)."""
+    args = {"skus": [sku], "channel": "google-rsa", "variants": variants, **extra}
     if brief:
         args["brief_id"] = brief
     return app.call_tool(MARKETER, "draft_copy", args).draft_ids

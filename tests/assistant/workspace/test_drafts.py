@@ -24,7 +24,7 @@ def test_drafting_through_the_tool_stores_every_variant_with_who_asked(app: Assi
     first = records[0]
     assert first.asked_by == "ann" and first.status == "draft" and first.version == 1
     assert first.brief_id == "winter-trail-2026" and first.segment == "At risk"  # the shop's own spelling
-    assert first.products == {"FTW-001": "Talus Mid Waterproof Hiking Boot (Men's)"}
+    assert first.products == {"FTW-005": "Nordkette Insulated Winter Boot"}
     headlines = [x for x in first.lines if x.field == "headlines"]
     assert 3 <= len(headlines) <= 15 and headlines[0].label == "Headline 1"
     assert all(x.chars == len(x.text) <= 30 and x.max_chars == 30 and x.source for x in headlines)

@@ -20,6 +20,7 @@ from tests.assistant.workspace.conftest import MARKETER, rsa_draft, workspace_as
 
 BRIEF = "trail-running-season-2027"
 SHOP = "https://www.kestrel-ridge.test"
+RUNNER = "RUN-001"  # a product the brief names
 
 
 @pytest.fixture
@@ -38,7 +39,7 @@ def _approve(app: Assistant, draft_id: int) -> None:
 
 
 def test_google_ads_editor_csv_has_every_headline_description_and_pin(app: Assistant) -> None:
-    first, second = rsa_draft(app, variants=2, brief=BRIEF)
+    first, second = rsa_draft(app, variants=2, brief=BRIEF, sku=RUNNER)
     record = app.get_draft(MARKETER, first)
     head = next(x for x in record.lines if x.field == "headlines" and x.position == 2)
     app.edit_draft_line(MARKETER, first, "headlines", 2, head.text, pin=1)
@@ -61,11 +62,9 @@ def test_google_ads_editor_csv_has_every_headline_description_and_pin(app: Assis
     heads = [row[f"Headline {i}"] for i in range(1, 16)]
     stored = [x.text for x in app.get_draft(MARKETER, first).lines if x.field == "headlines"]
     assert [h for h in heads if h] == stored and all(len(h) <= 30 for h in heads)
-    page = app.services.get("catalog").get("FTW-001").url
-    assert row["Final URL"] == SHOP + page == f"{SHOP}/products/talus-mid-waterproof-hiking-boot-mens"
-    assert (
-        row["Ad group"] == "Ridge Season Opener - Talus Mid Waterproof Hiking Boot (Men's)" and row["Path 1"]
-    )
+    page = app.services.get("catalog").get(RUNNER).url
+    assert row["Final URL"] == SHOP + page == f"{SHOP}/products/ridgerunner-trail-running-shoe-mens"
+    assert row["Ad group"] == "Ridge Season Opener - Ridgerunner Trail Running Shoe (Men's)" and row["Path 1"]
     assert app.get_draft(MARKETER, second).status == "draft"  # the one row is the approved variant's
 
 
@@ -102,7 +101,7 @@ def test_meta_email_and_sms_files_and_the_zip_of_a_brief(app: Assistant) -> None
 
 
 def test_nothing_approved_or_an_unknown_brief_is_said_plainly(app: Assistant) -> None:
-    rsa_draft(app, variants=1, brief=BRIEF)
+    rsa_draft(app, variants=1, brief=BRIEF, sku=RUNNER)
     with pytest.raises(NotFound, match="no approved drafts"):
         app.export_drafts(MARKETER, BRIEF, "google-rsa")
     with pytest.raises(InvalidChoice, match="winter-trail-2026"):
@@ -137,7 +136,7 @@ def _header(content: bytes) -> list[str]:
 
 
 def test_the_files_carry_every_required_column_in_the_data_s_order(app: Assistant) -> None:
-    (rsa,) = rsa_draft(app, variants=1, brief=BRIEF)
+    (rsa,) = rsa_draft(app, variants=1, brief=BRIEF, sku=RUNNER)
     meta = app.call_tool(
         MARKETER, "draft_copy", {"skus": ["RUN-001"], "channel": "meta", "variants": 1, "brief_id": BRIEF}
     ).draft_ids[0]
@@ -165,7 +164,7 @@ def test_the_files_carry_every_required_column_in_the_data_s_order(app: Assistan
 
 def test_without_the_shop_address_an_export_says_what_is_missing(tmp_path) -> None:
     bare = workspace_assistant(Settings(data_dir=tmp_path / "var", _env_file=None))
-    (rsa,) = rsa_draft(bare, variants=1, brief=BRIEF)
+    (rsa,) = rsa_draft(bare, variants=1, brief=BRIEF, sku=RUNNER)
     sms = bare.call_tool(
         MARKETER, "draft_copy", {"skus": ["RUN-001"], "channel": "sms", "variants": 1, "brief_id": BRIEF}
     ).draft_ids[0]
