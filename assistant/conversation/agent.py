@@ -205,7 +205,7 @@ class Agent:
         turn.route_capability = self.router.capability
         route = self._route(turn, turn.message, history)
         parts: list[Part] = []
-        if route.intent != "handoff" and not (history and follow_up.is_follow_up(turn.message)):
+        if route.intent != "handoff" and not (history and self._continues(turn, history)):
             parts = split_parts(turn.message, lambda text: self._route(turn, text, history, whole=False))
         if len(parts) > 1:
             yield from answer_parts(turn, parts, history)
@@ -235,6 +235,16 @@ class Agent:
             route.intent = "ad_copy"  # "yes, draft without it" after a questioned copy request
             return route
         return self._review.review(turn, route, message)
+
+    def _continues(self, turn: Turn, history: list[dict]) -> bool:
+        """Whether the message carries on from the last reply ("and for members?", "how much is it and is it in
+        stock?"): answered whole against it, never cut into parts that each lose what "it" was."""
+        if follow_up.is_follow_up(turn.message):
+            return True
+        from assistant.conversation.catalog_query import parser_for
+
+        parser = parser_for(self.services.get("catalog"))
+        return parser is not None and references.resolve(turn.message, history, parser) is not None
 
     def _resolve_follow_up(self, turn: Turn, route: Route, history: list[dict]) -> Route:
         """ "is it in stock?", "the second one", "which one is lighter", "in blue?" -> the products the last reply
