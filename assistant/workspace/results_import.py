@@ -187,11 +187,12 @@ def _find_header(records: list[tuple[int, list[str]]]) -> tuple[int, ReportLayou
             if columns is not None:
                 return index, layout, columns
     header = next((row for _, row in records if any(c.strip() for c in row)), [])
-    closest = min(layouts.values(), key=lambda lay: len(lay.missing(header)))
-    raise BadInput(
-        f"this is not a Google Ads or Meta ad report this import reads: the {closest.platform} report's columns "
-        f"{', '.join(closest.missing(header))} are missing (found: {', '.join(h for h in header[:12] if h) or 'none'})"
+    missing = "; ".join(
+        f"a {lay.platform} report needs {', '.join(lay.missing(header))}"
+        for lay in sorted(layouts.values(), key=lambda lay: len(lay.missing(header)))
     )
+    found = ", ".join(h for h in header[:12] if h) or "none"
+    raise BadInput(f"this is not an ad report this import reads ({missing}; found: {found})")
 
 
 def _number(cell: str, what: str, *, whole: bool) -> float:
