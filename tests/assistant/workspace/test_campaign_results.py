@@ -147,3 +147,13 @@ def test_which_campaign_when_none_is_named(app) -> None:
     app.import_campaign_report(MARKETER, "ok.csv", (META_HEADER + _meta_row(draft, 1000, 20, 1)).encode())
     only = app.campaign_results(MARKETER, request="which variant is winning?")
     assert only.outcome == "ok" and only.brief_id == BRIEF and "nothing to compare" in only.summary
+
+
+def test_the_marketer_chat_answers_with_the_results(app) -> None:
+    (draft,) = _meta_drafts(app, variants=1)
+    app.import_campaign_report(MARKETER, "ok.csv", (META_HEADER + _meta_row(draft, 1000, 20, 1)).encode())
+    reply = app.turn("how did the winter campaign do?", MARKETER)
+    assert [c.name for c in reply.tool_calls] == ["campaign_results"]
+    assert "Winter Trail Ready: 1,000 impressions, 20 clicks" in reply.text and "| draft " in reply.text
+    customer = app.turn("how did the winter campaign do?", CUSTOMER)
+    assert "campaign_results" not in [c.name for c in customer.tool_calls]
