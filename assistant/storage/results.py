@@ -145,6 +145,21 @@ class ResultStore:
                 for r in conn.execute(query, {"ids": ids})
             }
 
+    def periods(self, draft_ids: Iterable[int]) -> dict[int, list[tuple[str, str, int]]]:
+        """Each draft's stored periods: (start, end, import id) of its rows that name one."""
+        ids = sorted(set(draft_ids))
+        if not ids:
+            return {}
+        query = text(
+            "SELECT DISTINCT draft_id, period_start, period_end, import_id FROM campaign_results "
+            "WHERE draft_id IN :ids AND period_start IS NOT NULL AND period_end IS NOT NULL"
+        ).bindparams(bindparam("ids", expanding=True))
+        out: dict[int, list[tuple[str, str, int]]] = {}
+        with self.engine.connect() as conn:
+            for draft_id, start, end, import_id in conn.execute(query, {"ids": ids}):
+                out.setdefault(int(draft_id), []).append((start, end, int(import_id)))
+        return out
+
     def briefs_with_results(self) -> list[str | None]:
         """The briefs (None: drafts without one) whose drafts have results, most recently imported first."""
         with self.engine.connect() as conn:

@@ -17,7 +17,7 @@ from assistant.errors import BadInput
 from assistant.storage.results import DraftTotals, ResultRow, ResultStore
 from assistant.workspace.drafts import DraftBook
 from assistant.workspace.landing import ad_group_name
-from assistant.workspace.results_import import read_report
+from assistant.workspace.results_import import problems_message, read_report
 from assistant.workspace.results_match import NO_BRIEF_CAMPAIGN, DraftMatcher
 from assistant.workspace.results_stats import (
     CREDIBLE_LEVEL,
@@ -105,6 +105,9 @@ class ResultsBook:
             )
             for m in matched
         ]
+        overlaps = _overlaps(rows, self.store.periods(r.draft_id for r in rows))
+        if overlaps:
+            raise BadInput(problems_message(f"{len(overlaps)} row(s) were imported already", overlaps))
         name = filename or "report.csv"
         import_id = self.store.add_import(
             filename=name, layout=report.layout.key, sha256=sha, imported_by=imported_by, rows=rows
@@ -222,6 +225,23 @@ class ResultsBook:
         group.decided = len(variants) > 1 and leader.p_best >= DECIDED
         group.verdict = _verdict(group, leader)
         return group
+
+
+def _overlaps(rows: Sequence[ResultRow], stored: dict[int, list[tuple[str, str, int]]]) -> list[str]:
+    """Rows whose period overlaps one already stored for the same draft: importing them would count days twice.
+    (Reports without a period column cannot be checked this way; the same file twice is refused by its hash.)"""
+    out = []
+    for row in rows:
+        if not (row.period_start and row.period_end):
+            continue
+        for start, end, import_id in stored.get(row.draft_id, []):
+            if row.period_start <= end and start <= row.period_end:  # ISO dates compare as text
+                out.append(
+                    f"row {row.line}: draft {row.draft_id} already has results for {start} to {end} "
+                    f"(import {import_id})"
+                )
+                break
+    return out
 
 
 def _verdict(group: VariantGroup, leader: VariantResult) -> str:

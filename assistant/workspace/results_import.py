@@ -13,6 +13,7 @@ import csv
 import io
 import re
 from dataclasses import dataclass, field
+from datetime import datetime
 from functools import cache
 from pathlib import Path
 
@@ -159,13 +160,8 @@ def decode(data: bytes) -> str:
         ) from None
 
 
-def _records(text: str) -> list[tuple[int, list[str]]]:
-    sample = text[:8192]
-    try:
-        dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(sample, delimiters=",\t;")
-    except csv.Error:
-        dialect = csv.excel
-    reader = csv.reader(io.StringIO(text), dialect)
+def _records(text: str, delimiter: str) -> list[tuple[int, list[str]]]:
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
     out = []
     try:
         for row in reader:
@@ -177,6 +173,15 @@ def _records(text: str) -> list[tuple[int, list[str]]]:
     except csv.Error as exc:
         raise BadInput(f"the report is not a readable CSV file (line {reader.line_num}: {exc})") from None
     return out
+
+
+def _delimiters(text: str) -> list[str]:
+    """The delimiters to try, the sniffed one first (Google writes tabs in its "Excel CSV", commas otherwise)."""
+    try:
+        sniffed = csv.Sniffer().sniff(text[:8192], delimiters=",\t;").delimiter
+    except csv.Error:
+        sniffed = ","
+    return list(dict.fromkeys([sniffed, ",", "\t", ";"]))
 
 
 def _find_header(records: list[tuple[int, list[str]]]) -> tuple[int, ReportLayout, dict[str, int]]:
@@ -209,6 +214,18 @@ def _number(cell: str, what: str, *, whole: bool) -> float:
     return value
 
 
+def _date(cell: str, what: str) -> str | None:
+    """A report's date as ISO (YYYY-MM-DD): Meta writes ISO, Google's "Day" column ISO or "Dec 1, 2026"."""
+    if not cell or cell in _NONE:
+        return None
+    for form in ("%Y-%m-%d", "%b %d, %Y", "%B %d, %Y"):
+        try:
+            return datetime.strptime(cell, form).date().isoformat()
+        except ValueError:
+            continue
+    raise ValueError(f"{what} {cell!r} is not a date (2026-12-01 or Dec 1, 2026)")
+
+
 def _row(
     layout: ReportLayout, columns: dict[str, int], heads: list[int], line: int, cells: list[str]
 ) -> ReportRow:
@@ -234,7 +251,11 @@ def _row(
         "cost" in columns and layout.fields["cost"].pattern
     ):  # the currency is in the header: "Amount spent (EUR)"
         currency = "?"
-    day = cell("day") or None
+    day = _date(cell("day"), "day")
+    start = _date(cell("period_start"), "reporting start") or day
+    end = _date(cell("period_end"), "reporting end") or day
+    if start and end and start > end:
+        raise ValueError(f"the period ends ({end}) before it starts ({start})")
     return ReportRow(
         line=line,
         campaign=cell("campaign"),
@@ -246,8 +267,8 @@ def _row(
         conversions=conversions,
         cost=cost,
         currency=currency,
-        period_start=cell("period_start") or day,
-        period_end=cell("period_end") or day,
+        period_start=start,
+        period_end=end,
     )
 
 
@@ -259,8 +280,17 @@ def problems_message(what: str, problems: list[str]) -> str:
 
 def read_report(data: bytes) -> Report:
     """The checked rows of a report file; `BadInput` naming every bad row (and nothing kept) otherwise."""
-    records = _records(decode(data))
-    start, layout, columns = _find_header(records)
+    text = decode(data)
+    problem: BadInput | None = None
+    for delimiter in _delimiters(text):  # the first reading whose header is a report's wins
+        try:
+            records = _records(text, delimiter)
+            start, layout, columns = _find_header(records)
+            break
+        except BadInput as exc:
+            problem = problem or exc
+    else:
+        raise problem or BadInput("the report has no header row")
     header = records[start][1]
     heads = layout.headline_columns(header)
     currency = ""

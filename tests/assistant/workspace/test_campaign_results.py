@@ -10,6 +10,7 @@ import pytest
 
 from assistant.errors import BadInput, Forbidden
 from assistant.settings import Settings
+from tests.assistant.fakes import FakeKB, demo_hits
 from tests.assistant.workspace.conftest import CUSTOMER, MARKETER, rsa_draft, workspace_assistant
 
 BRIEF = "winter-trail-2026"
@@ -103,6 +104,13 @@ def test_bad_reports_are_refused_whole_with_each_row_named(app) -> None:
     )
     assert fine.rows == 1 and fine.cost == 10.0
     assert app.campaign_results(MARKETER).groups[0].variants[0].currency == "EUR"  # from "Amount spent (EUR)"
+    overlapping = META_HEADER + _meta_row(draft, 500, 10, 0).replace("2026-12-01", "2026-12-05")
+    assert "row 2: draft" in refused(
+        overlapping
+    ) and "already has results for 2026-12-01 to 2026-12-07" in refused(
+        overlapping
+    )  # the same days counted twice otherwise
+    assert "is not a date" in refused(META_HEADER + _meta_row(draft, 5, 1, 0).replace("2026-12-01", "first"))
 
 
 def _csv(rows: list[list[str]], delimiter: str = ",") -> str:
@@ -149,7 +157,8 @@ def test_which_campaign_when_none_is_named(app) -> None:
     assert only.outcome == "ok" and only.brief_id == BRIEF and "nothing to compare" in only.summary
 
 
-def test_the_marketer_chat_answers_with_the_results(app) -> None:
+def test_the_marketer_chat_answers_with_the_results(settings) -> None:
+    app = workspace_assistant(settings, kb=FakeKB(demo_hits()))  # the customer's turn searches the help pages
     (draft,) = _meta_drafts(app, variants=1)
     app.import_campaign_report(MARKETER, "ok.csv", (META_HEADER + _meta_row(draft, 1000, 20, 1)).encode())
     reply = app.turn("how did the winter campaign do?", MARKETER)
