@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any, Protocol, runtime_checkable
 
 from assistant.conversation.reply import Caller
-from assistant.errors import InvalidChoice
+from assistant.errors import InvalidChoice, NotFound
 from assistant.workspace.results_example import EXAMPLE_CHANNELS, example_report
 from assistant.workspace.results_import import decode
 from assistant.workspace.results_types import CampaignResults, ReportImport
@@ -73,5 +73,15 @@ class ResultsMethods:
             from assistant.workspace.targets import brief_ids
 
             raise InvalidChoice("brief_id", brief_id, brief_ids(campaigns), what="campaign brief") from None
+        from assistant.tools.campaign_results import results_book
+
         records = self.services["drafts"].list(brief_id=brief.id, channel=channel)
-        return example_report(records, brief.id, brief.name, channel, self.services.get("catalog"))
+        done = results_book(self.services).store.totals(r.draft_id for r in records)
+        fresh = [
+            r for r in records if r.draft_id not in done
+        ]  # results twice for the same days would be refused
+        if records and not fresh:
+            raise NotFound(
+                f"every {channel} draft of {brief.name} has results already: draft more to try again"
+            )
+        return example_report(fresh, brief.id, brief.name, channel, self.services.get("catalog"))

@@ -226,9 +226,9 @@ def _date(cell: str, what: str) -> str | None:
     raise ValueError(f"{what} {cell!r} is not a date (2026-12-01 or Dec 1, 2026)")
 
 
-def _row(
-    layout: ReportLayout, columns: dict[str, int], heads: list[int], line: int, cells: list[str]
-) -> ReportRow:
+def _row(columns: dict[str, int], heads: list[int], money: str, line: int, cells: list[str]) -> ReportRow:
+    """One data row, checked; `money` is the currency the header names ("Amount spent (EUR)"), if any."""
+
     def cell(name: str) -> str:
         index = columns.get(name)
         return cells[index].strip() if index is not None and index < len(cells) else ""
@@ -246,11 +246,7 @@ def _row(
         )
     if not cell("campaign"):
         raise ValueError("the campaign name is empty")
-    currency = cell("currency")
-    if (
-        "cost" in columns and layout.fields["cost"].pattern
-    ):  # the currency is in the header: "Amount spent (EUR)"
-        currency = "?"
+    currency = cell("currency").upper() or money
     day = _date(cell("day"), "day")
     start = _date(cell("period_start"), "reporting start") or day
     end = _date(cell("period_end"), "reporting end") or day
@@ -299,16 +295,15 @@ def read_report(data: bytes) -> Report:
         currency = match.group(1).upper() if match and match.groups() else ""
     rows, problems = [], []
     for line, cells in records[start + 1 :]:
-        first = cells[0].strip().lower() if cells else ""
-        if not any(c.strip() for c in cells) or first.startswith("total"):
-            continue  # blank lines and the platforms' total rows
+        if not any(c.strip() for c in cells) or any(
+            c.strip().lower().startswith("total:") for c in cells[:3]
+        ):
+            continue  # blank lines and Google's "Total: Account" rows
         try:
-            row = _row(layout, columns, heads, line, cells)
+            row = _row(columns, heads, currency, line, cells)
         except ValueError as exc:
             problems.append(f"row {line}: {exc}")
             continue
-        if row.currency == "?":
-            row.currency = currency
         rows.append(row)
     if problems:
         raise BadInput(

@@ -126,11 +126,15 @@ class DraftMatcher:
             )
         wanted = {fold(h) for h in row.headlines}
         fits = [d for d in drafts if {fold(x.text) for x in d.lines if x.field == "headlines"} == wanted]
-        if len(fits) == 1:
-            return fits[0]
+        exported = [d for d in fits if d.approved_version is not None]  # only approved drafts are exported
+        if len(fits) == 1 or len(exported) == 1:
+            return fits[0] if len(fits) == 1 else exported[0]
         if not fits:
             raise LookupError(
                 f"no draft in ad group {row.ad_group!r} has the headlines {row.headlines[0]!r}, ... "
                 "(edited in Google Ads after the export?)"
             )
-        raise LookupError(f"drafts {', '.join(str(d.draft_id) for d in fits)} have the same headlines")
+        raise LookupError(
+            f"drafts {', '.join(str(d.draft_id) for d in fits)} have the same headlines and none or several of them "
+            "were approved: reject the copies that were never uploaded"
+        )

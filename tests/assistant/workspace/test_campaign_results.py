@@ -128,6 +128,18 @@ def test_google_rows_are_tied_by_ad_group_and_headlines(app) -> None:
     # UTF-16 with a byte-order mark and tabs, as Google's "Excel CSV" download is written
     done = app.import_campaign_report(MARKETER, "google.csv", _csv([header, *rows], "\t").encode("utf-16"))
     assert done.drafts == [first, second]
+    again = rsa_draft(
+        app, variants=2
+    )  # the same request drafts the same lines: which one ran is then unclear
+    impr = header.index("Impr.")
+    later = [*rows[0][:impr], "1,000", "10", "0.00", "6.00"]  # another file (hash), the same headlines
+    same = _csv([header, later]).encode()
+    with pytest.raises(BadInput, match="have the same headlines"):
+        app.import_campaign_report(MARKETER, "same.csv", same)
+    app.decide_draft(
+        MARKETER, again[0], "approved"
+    )  # only approved drafts are exported: that one was uploaded
+    assert app.import_campaign_report(MARKETER, "same.csv", same).drafts == [again[0]]
     moved = [header, [rows[0][0], "Winter Trail Ready - No such product", *rows[0][2:]]]
     edited = [header, [*rows[1][:2], "A headline typed in Google Ads", *rows[1][3:]]]
     for body, says in (
