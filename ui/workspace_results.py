@@ -79,7 +79,8 @@ def results_figure(results: Any) -> Figure:
         len(groups), 3, figsize=(13, 3.0 * len(groups)), layout="constrained", squeeze=False
     )
     for row, group in zip(axes, groups, strict=True):
-        name = f"{_short(group.ad_group)} ({group.channel})"
+        theme = group.ad_group.removeprefix(f"{results.brief_name} - ")  # the title names the campaign
+        name = f"{_short(theme)} ({group.channel})"
         _densities(row[0], group.variants, "ctr", f"{name}: click-through rate")
         _densities(row[1], group.variants, "conversion_rate", "conversion rate (per click)")
         labels = [f"draft {v.draft_id}" for v in group.variants]
@@ -161,9 +162,15 @@ class ResultsTab:
             try:
                 note = self.run(import_report, request, path)
                 shown, figure, words = self.run(show_results, request, name)
-                return shown, figure, f"{note}\n\n{words}", ""
-            except AssistantError as exc:
-                return gr.skip(), gr.skip(), gr.skip(), problem(exc.message)
+                return (
+                    shown,
+                    figure,
+                    f"{note}\n\n{words}",
+                    "",
+                    None,
+                )  # imported: the upload is cleared for the next
+            except AssistantError as exc:  # refused: the file stays beside the error that names its rows
+                return gr.skip(), gr.skip(), gr.skip(), problem(exc.message), gr.skip()
 
         def on_show(name: str | None, request: gr.Request):
             try:
@@ -186,7 +193,7 @@ class ResultsTab:
             return make
 
         load.click(on_load, None, [brief, error], api_name=False)
-        do_import.click(on_import, [report, brief], [table, plot, summary, error], api_name=False)
+        do_import.click(on_import, [report, brief], [table, plot, summary, error, report], api_name=False)
         show.click(on_show, [brief], [table, plot, summary, error], api_name=False)
         google.click(on_example("google-rsa"), [brief], [example, error], api_name=False)
         meta.click(on_example("meta"), [brief], [example, error], api_name=False)
