@@ -40,6 +40,7 @@ class ReportField(BaseModel):
 
     names: list[str] = Field(default_factory=list)
     pattern: str | None = None
+    label: str = ""  # how an error names a pattern field ("Amount spent (EUR)")
 
 
 class ReportLayout(BaseModel):
@@ -85,7 +86,7 @@ class ReportLayout(BaseModel):
                 else bool({fold(n) for n in spec.names} & normal)
             )
             if not hit:
-                out.append(spec.names[0] if spec.names else name.replace("_", " ").title() + " (...)")
+                out.append(spec.names[0] if spec.names else spec.label or name)
         return out
 
     def headline_columns(self, header: list[str]) -> list[int]:
