@@ -85,3 +85,18 @@ def test_the_policy_comes_from_the_settings() -> None:
     assert allocation_policy(Settings(results_policy="equal", _env_file=None).results_policy).name == "equal"
     with pytest.raises(ValueError):
         allocation_policy("greedy")
+
+
+def test_report_layouts_are_data_with_their_sources() -> None:
+    from assistant.workspace.results_import import report_layouts
+
+    layouts = report_layouts()
+    assert set(layouts) == {"google-ads", "meta-ads"}
+    for layout in layouts.values():
+        assert layout.sources and layout.verified  # where each name was (or could not be) checked
+        for name in layout.required:
+            spec = layout.fields[name]
+            assert spec.names or (spec.pattern and spec.label), (layout.key, name)
+    assert layouts["meta-ads"].columns(["Campaign name", "Ad name", "Impressions", "Link clicks", "Results",
+                                        "Amount spent (USD)"]) is not None  # fmt: skip
+    assert layouts["google-ads"].columns(["campaign", "AD  GROUP", "Impr.", "Clicks", "Conversions", "Cost"])
