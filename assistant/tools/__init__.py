@@ -5,8 +5,16 @@ Tools run only through the role policy (`assistant.conversation.policy.Policy.ru
 
 from __future__ import annotations
 
-from assistant.tools import catalog, catalog_query, copy, copy_check, handoff, recommend, segments
-from assistant.tools import campaign_results
+from assistant.tools import (
+    campaign_results,
+    catalog,
+    catalog_query,
+    copy,
+    copy_check,
+    handoff,
+    recommend,
+    segments,
+)
 from assistant.tools.base import Tool, ToolContext, tool
 from assistant.tools.results import ToolResult
 
