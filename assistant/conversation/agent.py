@@ -31,6 +31,7 @@ from assistant.conversation.capabilities import CapabilityMap
 from assistant.conversation.compose import Evidence
 from assistant.conversation.copy_request import answers_copy_question
 from assistant.conversation.intents import handler_for
+from assistant.conversation.intents.campaign_results import asks_for_results
 from assistant.conversation.language import conversation_language, detect
 from assistant.conversation.parts import Part, answer_parts, split_parts
 from assistant.conversation.policy import Policy
@@ -231,6 +232,11 @@ class Agent:
             route.slots["upset"] = wanted is not None and wanted.reason == "upset"
         elif route.intent == "handoff":
             route.intent = _best_other(route, exclude={"handoff"})
+        if turn.caller.role == "marketer" and asks_for_results(message):
+            route.intent = (
+                "campaign_results"  # "how did the winter campaign do?" (the tool's policy still applies)
+            )
+            return route
         if turn.caller.role == "marketer" and answers_copy_question(message, history):
             route.intent = "ad_copy"  # "yes, draft without it" after a questioned copy request
             return route
