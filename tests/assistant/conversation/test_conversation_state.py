@@ -134,3 +134,10 @@ def test_every_constraint_is_kept_and_nothing_internal_is_printed(app):
 def test_a_product_fact_reads_the_product_s_own_description(app):
     (reply,) = talk(app, "does the Clearflow filter take out viruses?")
     assert reply.text.startswith("No.") and "does not remove viruses" in reply.text
+
+
+def test_a_named_product_s_row_stays_evidence_when_its_fields_do_not_answer(app):
+    (reply,) = talk(app, "will the arete softshell keep me dry in a full day of rain?")
+    # its description quoted (which sentence is the embedder's call: a fake one here), never "couldn't find" or "Yes"
+    assert reply.outcome != "not_found" and "Arete Softshell Jacket" in reply.text
+    assert [c.source for c in reply.citations] == ["catalog.csv"] and not reply.text.lower().startswith("yes")
