@@ -106,6 +106,8 @@ class CatalogIndex:
             for bg in set(zip(terms.name_tokens, terms.name_tokens[1:], strict=False))
         )
         self.vocabulary = sorted(self.df)
+        # Words the catalog's own descriptions use are words, never misspelt names: "solo trips" is not "Tips".
+        self.text_words = {t for p in products for t in tokens(p.description or "")} - set(self.df)
         self.heads = Counter(terms.head for terms in self.terms.values())
         # How many products say they work with this one: a tent has its footprint, pegs and repair kit.
         self.in_degree = Counter(sku for p in products for sku in set(p.compatible_with))
@@ -203,7 +205,7 @@ class CatalogIndex:
         if word in self.df:
             return (word,)
         # a word of the language ("sind", "with") is no misspelt name ("Chilli sin Carne")
-        if len(word) < 4 or word.isdigit() or word in self.lex.stopwords:
+        if len(word) < 4 or word.isdigit() or word in self.lex.stopwords or word in self.text_words:
             return ()
         # Typos keep the first letter ("ridgback", "scre"): "members" is not "ember".
         cutoff = FUZZY_CUTOFF if len(word) >= 6 else 0.84

@@ -113,16 +113,18 @@ def money(price: Any, currency: Any) -> str:
         return ""
 
 
-def product_line(p: dict[str, Any], n: int | None) -> str:
-    """One product as a list line: name, SKU, price, stock, citation."""
+def product_line(p: dict[str, Any], n: int | None, language: str = "en") -> str:
+    """One product as a list line: name, SKU, price, stock (in the customer's language), citation."""
+    from assistant.conversation.phrases import phrase
+
     bits = [f"**{p.get('name') or p.get('sku')}** ({p.get('sku')})"]
     price = money(p.get("price"), p.get("currency"))
     if price:
         bits.append(price)
     if p.get("in_stock") is True:
-        bits.append("in stock")
+        bits.append(phrase("in_stock", language))
     elif p.get("in_stock") is False:
-        bits.append("out of stock")
+        bits.append(phrase("out_of_stock", language))
     reason = p.get("reason") or p.get("why")
     line = "- " + ", ".join(bits)
     if reason:

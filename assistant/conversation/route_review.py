@@ -81,8 +81,12 @@ class RouteReview:
         unsure_off_topic = route.intent == "off_topic" and route.confidence < UNSURE_OFF_TOPIC
         if route.intent == "off_topic" and not unsure_off_topic:
             return route  # "schreib mir ein Gedicht": a scope reply, whatever the help pages hold
-        if route.intent in ("product_discovery", "catalog_query") and self._asks_catalog(message):
-            return route  # "welche jacken habt ihr unter 100 euro?": a kind and a constraint, in any language
+        wanted = self._catalog_route(message, turn.language, route.intent)
+        if wanted is not None:
+            # "welche jacken habt ihr unter 100 euro?", "Welche Wasserfilter habt ihr?": a kind the shop sells, with a
+            # constraint or in shopping words, in any language; "do you sell surfboards?": the catalog says no
+            route.intent = wanted
+            return route
         if (
             route.intent in ("product_discovery", "catalog_query")
             or unsure_off_topic
@@ -104,13 +108,41 @@ class RouteReview:
         parser = parser_for(self.services.get("catalog"))
         return parser is not None and parser.is_question_about(parser.parse(message), message)
 
-    def _asks_catalog(self, message: str) -> bool:
-        """A query the catalog parser reads whole: an operation (filter, rank, compare) over a kind the shop sells."""
+    def _catalog_route(self, message: str, language: str, intent: str) -> str | None:
+        """The catalog's handler for a kind the parser reads in `message` (None: the kind says nothing here).
+
+        A kind the shop sells asked with an operation (filter, rank, compare) keeps a product route; asked in shopping
+        words ("Welche Wasserfilter habt ihr?") it is a product search even where the router guessed a help page. A
+        kind the catalog lacks is the catalog's to say "we do not sell", unless a help page names it ("gift cards")."""
         from assistant.conversation.catalog_query import parser_for
 
         parser = parser_for(self.services.get("catalog"))
         parsed = parser.parse(message) if parser is not None else None
-        return bool(parsed and parsed.operation and parsed.asked_kind and parsed.confidence >= CATALOG_SURE)
+        if not parsed or not parsed.asked_kind or parsed.mentions:
+            return None
+        product_route = intent in ("product_discovery", "catalog_query")
+        if not parser.index.products_of_kind(parsed.asked_kind).skus:
+            named = parsed.asked_words or parsed.asked_kind
+            sure = parsed.operation and parsed.confidence >= CATALOG_SURE
+            return "catalog_query" if sure and not self._pages_name(named, message, language) else None
+        if parsed.shopping:
+            return intent if product_route else "product_discovery"
+        sure = parsed.operation and parsed.confidence >= CATALOG_SURE
+        return intent if sure and product_route else None
+
+    def _pages_name(self, words: str, message: str, language: str) -> bool:
+        """Whether a help page among the best matches for `message` uses every term of `words`."""
+        from assistant.conversation.intents.service_question import search_query
+        from generation import terms
+
+        wanted = terms(words)
+        try:
+            hits = self.services["kb"].search(search_query(message, language), k=HELP_PAGE_PROBE_K)
+        except Exception:  # the probe is a hint; the handlers report a broken index themselves
+            log.exception("knowledge-base probe failed")
+            return False
+        pages = [h for h in hits if (h.metadata or {}).get("doc_type") != "product"]
+        return bool(wanted) and any(wanted <= terms(h.text) for h in pages)
 
     def help_pages_lead(self, message: str, language: str) -> bool:
         """Whether help pages, rather than products, are the knowledge base's best matches for `message`."""

@@ -304,7 +304,7 @@ class Turn:
                 facts["sku"],
                 "product",
             )
-            lines.append(product_line(facts, ev.n))
+            lines.append(product_line(facts, ev.n, self.language))
             if details and facts.get("description"):
                 lines.append(f"  {facts['description']}")
         return lines

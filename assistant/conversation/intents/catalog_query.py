@@ -43,7 +43,9 @@ def catalog_query(turn: Turn, route: Route, history: list[dict]) -> Iterator[Tur
             answered = yield from _from_product_rows(turn, parsed, history)
             if answered:
                 return
-        yield from _elsewhere(turn, route, history, service=asks)
+        # "Welche Wasserfilter habt ihr?": a kind asked for in shopping words is a product search
+        shop = parsed is not None and parsed.shopping and bool(parsed.asked_kind) and not parsed.mentions
+        yield from _elsewhere(turn, route, history, service=asks, products=shop)
         return
     record = yield from turn.run_tool("query_catalog", parsed.arguments)
     if not record.ok or not isinstance(record.result, CatalogQueryResult):
@@ -70,16 +72,15 @@ def answer(turn: Turn, result: CatalogQueryResult, parsed: ParsedQuery) -> Itera
 
 
 def _elsewhere(
-    turn: Turn, route: Route, history: list[dict], *, service: bool = False
+    turn: Turn, route: Route, history: list[dict], *, service: bool = False, products: bool = False
 ) -> Iterator[TurnEvent]:
     """Not a catalog query after all: the better of the product and service handlers takes the turn (the service
-    handler where `service` says so)."""
+    handler where `service` says so, the product handler where `products` does)."""
     scores = route.scores or {}
-    name = (
-        "service_question"
-        if service
-        else max(("product_discovery", "service_question"), key=lambda intent: scores.get(intent, 0.0))
-    )
+    if service or products:
+        name = "service_question" if service else "product_discovery"
+    else:
+        name = max(("product_discovery", "service_question"), key=lambda intent: scores.get(intent, 0.0))
     turn.intent = name
     yield from handler_for(name)(turn, route, history)
 
