@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from functools import cached_property
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import (
@@ -97,6 +98,7 @@ class Settings(BaseSettings):
     # (/products/<slug>) become the final URLs of exported ads. No default on purpose: an export without it says so
     # instead of pointing ads at a made-up shop.
     shop_url: str | None = None
+    reviews_sentiment: Literal["seeds", "lexicon"] = "seeds"  # assistant.reviews.sentiment (lexicon: no encoder)
 
     @field_validator("shop_url")
     @classmethod
