@@ -18,6 +18,7 @@ from fastapi import FastAPI
 
 from assistant.api import AssistantAPI
 from assistant.http import chat, marketer, pages, workspace
+from assistant.http import reviews as review_routes
 from assistant.http.auth import Authenticator, refuse_demo_password_off_loopback
 from assistant.http.middleware import install_protections
 from assistant.http.state import TURN_WORKERS, AppState, AssistantHolder
@@ -65,4 +66,5 @@ def create_app(settings: Settings | None = None, assistant: AssistantAPI | None 
     pages.install_api_docs(app)
     for module in (chat, marketer, pages, workspace):
         app.include_router(module.router)
+    app.include_router(review_routes.router)
     return app

@@ -102,8 +102,8 @@ class AspectMap:
             for name, sign in hit.value:
                 if name not in wanted:
                     continue
-                if sign and self.lexicon.negation and self.lexicon.is_negated(toks, hit, lang):
-                    sign = -sign
+                if self.lexicon.negation and self.lexicon.is_negated(toks, hit, lang):
+                    sign = -sign if sign else -1  # "not waterproof", "kein Grip": a plain mention negated is a lack
                 found[name] = found.get(name) or sign
         return {name: found[name] for name in names if name in found}
 

@@ -34,7 +34,7 @@ SEEDS_PATH = Path(__file__).with_name("seeds.yaml")
 NEUTRAL_BAND = 0.25  # |score| below this is neutral for the lexicon alone
 LEXICON_SCALE = 2.0  # raw cue sums through tanh(raw / scale): one strong cue is about 0.76
 LEXICON_WEIGHT = 3.0  # how far the lexicon's score moves the encoder's log-odds (set a priori, not fitted)
-NEGATED_NEGATIVE = 0.5  # "not bad" is mildly positive, "not good" plainly negative
+NEGATED_NEGATIVE = 0.6  # "not bad" is mildly positive, "not good" plainly negative
 
 
 @dataclass(frozen=True)
