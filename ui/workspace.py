@@ -19,6 +19,7 @@ from ui.insights import InsightsTab
 from ui.panels import ERROR_CSS, GetAPI, dataframe, error_box, problem, workspace_caller
 from ui.tables import RECOMMENDATION_WIDTHS, SEGMENT_WIDTHS, recommendation_table, segment_table
 from ui.workspace_copy import CopyTab
+from ui.workspace_reviews import ReviewsTab
 from ui.workspace_segment import SegmentPanel
 
 __all__ = ["build_workspace", "copy_options", "recommend", "segments", "upload", "workspace_caller"]
@@ -99,6 +100,8 @@ class _Workspace:
                 InboxTab(self.get_api).build()
             with gr.Tab("Insights", elem_id="tab-insights"):
                 InsightsTab(self.get_api).build()
+            with gr.Tab("Reviews", elem_id="tab-reviews"):
+                ReviewsTab(self.get_api).build()
             with gr.Tab("Documents", elem_id="tab-docs"):
                 self.documents_tab()
 
