@@ -156,13 +156,19 @@ def analyse_reviews(model: SentimentModel, aspects: AspectMap, reviews: list[Rev
                     if name not in seen:  # the first mention speaks for the review
                         seen.add(name)
                         pending.append((i, name, sign, clause, sentence))
-    clause_scores = model.score([p[3] for p in pending], [reviews[p[0]].language for p in pending])
+    # Only clauses without an aspect cue of their own need the model (the encoder is the slow part).
+    unsigned = [p for p in pending if not p[2]]
+    scored = model.score([p[3] for p in unsigned], [reviews[p[0]].language for p in unsigned])
+    clause_score = {id(p): s.score for p, s in zip(unsigned, scored, strict=True)}
     results = [Analysis(s.polarity, s.score) for s in overall]
-    for (i, name, sign, _clause, sentence), scored in zip(pending, clause_scores, strict=True):
-        if sign:  # the aspect's own cue decides ("runs small"), the clause's strength its score
+    for item in pending:
+        i, name, sign, clause, sentence = item
+        if sign:  # the aspect's own cue decides ("runs small"); the lexicon says how strongly
             polarity: Polarity = "positive" if sign > 0 else "negative"
-            score = sign * max(abs(scored.score), 0.5)
+            strength = abs(Lexicon.squash(aspects.lexicon.clause_raw(clause, reviews[i].language)))
+            score = sign * max(strength, 0.5)
         else:
-            polarity, score = polarity_of(scored.score), scored.score
+            score = clause_score[id(item)]
+            polarity = polarity_of(score)
         results[i].aspects.append(AspectMention(name, polarity, float(score), quote(sentence)))
     return results

@@ -38,7 +38,6 @@ _PACKS = {"Down jackets", "Rain jackets", "Wind jackets", "Down bags", "Syntheti
           "Ultralight tents", "Sleeping mats", "Pillows", "Tarps"}  # fmt: skip
 _GRIPS = {"Traction", "Crampons", "Snowshoes", "Trail shoes", "Climbing shoes", "Approach shoes"}
 _LIGHTS = {"Headlamps", "Lights"}
-_TEXTILE = {"Jackets", "Tents", "Backpacks", "Sleeping bags"}
 _SETUP = {"Backpacking tents", "Family tents", "Ultralight tents", "Four-season tents", "Tarps", "Stoves",
           "Water filters", "Reservoirs", "Trekking poles", "Carriers", "Pumps", "Belay devices"}  # fmt: skip
 
@@ -67,6 +66,8 @@ def _facts(p: Product) -> dict[str, bool]:
         "setup": p.subcategory in _SETUP,
         "weight": bool(p.weight_g) and p.subcategory not in _CONSUMABLE,
         "footwear": footwear,
+        # seams and fabric only for things sewn from fabric (not pegs, stoves or lights)
+        "textile": any(w in " ".join(p.materials).lower() for w in ("nylon", "polyester", "fabric", "ripstop", "canvas", "wool")),
     }
 
 
@@ -117,7 +118,7 @@ class _Writer:
             key = "setup_tent"
         elif aspect == "durability" and polarity == "negative" and p.category == "Jackets" and self.rng.random() < 0.6:
             key = "durability_zip"
-        elif aspect == "durability" and p.category in _TEXTILE and self.rng.random() < 0.6:
+        elif aspect == "durability" and facts["textile"] and self.rng.random() < 0.6:
             key = "durability_seams"
         options = self.data["aspects"][key].get(polarity) or self.data["aspects"][aspect][polarity]
         return self.fill(self.pick(options[lang]), p, lang)

@@ -203,7 +203,7 @@ def sentiment_model(kind: str = "seeds") -> SentimentModel:
     with _LOCK:
         if kind not in _MODELS:
             if kind == "seeds":
-                from retrieval.embedding import embedder_for
+                from retrieval import embedder_for
 
                 _MODELS[kind] = SeedSentiment(embedder_for("multilingual"))
             elif kind in ("lexicon", "lexicon-no-negation"):
