@@ -257,7 +257,6 @@ class _DemoSteps:
         present = trained(self.settings)  # a published set: the files `load_models` needs
         return _Plan(fp, self._adopt_or("models", run, present), present)
 
-
     def _reviews(self) -> _Plan:
         from assistant.reviews import REVIEW_INPUTS
 

@@ -92,7 +92,9 @@ def marc(per_star: int) -> dict:
             "majority_class": ["positive"] * len(texts),
             "lexicon_no_negation": [s.polarity for s in plain.score(texts, langs)],
             "lexicon_with_negation": [s.polarity for s in lexicon.score(texts, langs)],
-            "tfidf_logreg_reference_on_marc_train_pool": reference.predict(vectorizer.transform(texts)).tolist(),
+            "tfidf_logreg_reference_on_marc_train_pool": reference.predict(
+                vectorizer.transform(texts)
+            ).tolist(),
             "shipped_seeds_encoder_plus_lexicon": ours,
         }
         single = []
@@ -131,9 +133,14 @@ def _gold(frame: pd.DataFrame) -> dict[str, dict[str, str]]:
     for row in frame.itertuples():
         if not isinstance(row.category, str):
             continue
-        label = {"PRICE": "price", "QUALITY": "quality", "PORTABILITY": "portability", "USABILITY": "usability"}.get(
-            row.attribute
-        ) or {"SUPPORT": "support", "WARRANTY": "support", "SHIPPING": "shipping"}.get(row.entity)
+        label = {
+            "PRICE": "price",
+            "QUALITY": "quality",
+            "PORTABILITY": "portability",
+            "USABILITY": "usability",
+        }.get(row.attribute) or {"SUPPORT": "support", "WARRANTY": "support", "SHIPPING": "shipping"}.get(
+            row.entity
+        )
         if label:
             gold[row.sentence_id].setdefault(label, row.polarity)
     return gold
@@ -143,7 +150,11 @@ def _prf(pred: set, gold: set) -> dict:
     tp = len(pred & gold)
     p = tp / len(pred) if pred else 0.0
     r = tp / len(gold) if gold else 0.0
-    return {"precision": round(p, 4), "recall": round(r, 4), "f1": round(2 * p * r / (p + r), 4) if p + r else 0.0}
+    return {
+        "precision": round(p, 4),
+        "recall": round(r, 4),
+        "f1": round(2 * p * r / (p + r), 4) if p + r else 0.0,
+    }
 
 
 def semeval() -> dict:
@@ -177,7 +188,12 @@ def semeval() -> dict:
         "lexicon_no_negation_sentence": [plain_scores[sid].polarity for sid, _, _ in sorted(gold_triples)],
         "shipped": [polarity(sid, lab, sentence_scores) for sid, lab, _ in sorted(gold_triples)],
     }
-    print("semeval detection f1", _prf(ours_pairs, gold_pairs)["f1"], "words", _prf(word_pairs, gold_pairs)["f1"])
+    print(
+        "semeval detection f1",
+        _prf(ours_pairs, gold_pairs)["f1"],
+        "words",
+        _prf(word_pairs, gold_pairs)["f1"],
+    )
     return {
         "sentences": len(ids),
         "gold_opinions_in_mapped_labels": len(gold_triples),
@@ -211,7 +227,9 @@ def main(argv: list[str] | None = None) -> None:
         "seconds": round(time.perf_counter() - started, 1),
     }
     RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "reviews.json").write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    (RESULTS / "reviews.json").write_text(
+        json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
     print(f"wrote {RESULTS / 'reviews.json'} in {report['seconds']} s")
 
 

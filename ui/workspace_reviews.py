@@ -32,7 +32,10 @@ def themes(api: AssistantAPI, caller: Caller, category: str | None) -> tuple[Any
         [t.label, t.positive, t.neutral, t.negative, _share(t.negative, t), ", ".join(t.top_complained)]
         for t in result.themes
     ]
-    table = (["Aspect", "Praised", "Neutral", "Criticised", "Criticised share", "Most criticised products"], rows)
+    table = (
+        ["Aspect", "Praised", "Neutral", "Criticised", "Criticised share", "Most criticised products"],
+        rows,
+    )
     where = f"in {result.category}" if result.category else "across the shop"
     summary = f"**{result.reviews:,}** reviews {where}; aspects by how often customers mention them."
     return dataframe(table), themes_figure(result), summary
@@ -68,10 +71,19 @@ def product(api: AssistantAPI, caller: Caller, name: str, aspect: str | None) ->
     args = {"product": name.strip(), "aspect": (aspect or "").strip() or None}
     result = api.call_tool(caller, "review_summary", args)
     rows = [
-        [a.label, a.positive, a.neutral, a.negative, _quotes(a.quotes, "positive"), _quotes(a.quotes, "negative")]
+        [
+            a.label,
+            a.positive,
+            a.neutral,
+            a.negative,
+            _quotes(a.quotes, "positive"),
+            _quotes(a.quotes, "negative"),
+        ]
         for a in result.aspects
     ]
-    stars = f"average {result.average_rating:.1f} stars" if result.average_rating is not None else "no ratings"
+    stars = (
+        f"average {result.average_rating:.1f} stars" if result.average_rating is not None else "no ratings"
+    )
     summary = f"**{result.name}** ({', '.join(result.skus)}): {result.reviews} review(s), {stars}."
     return dataframe((["Aspect", "Praised", "Neutral", "Criticised", "Praise", "Complaints"], rows)), summary
 
@@ -123,12 +135,16 @@ class ReviewsTab:
 
     def build(self) -> None:
         with gr.Row():
-            category = gr.Textbox(label="Category (empty: the whole shop)", elem_id="reviews-category", scale=3)
+            category = gr.Textbox(
+                label="Category (empty: the whole shop)", elem_id="reviews-category", scale=3
+            )
             show = gr.Button("Show themes", variant="primary", elem_id="reviews-themes-go", scale=1)
         themes_error = error_box("reviews-themes-error")
         themes_summary = gr.Markdown(elem_id="reviews-themes-summary")
         plot = gr.Plot(label="Themes", show_label=False, elem_id="reviews-themes-plot")
-        themes_table = gr.Dataframe(label="Themes", elem_id="reviews-themes-table", interactive=False, wrap=True)
+        themes_table = gr.Dataframe(
+            label="Themes", elem_id="reviews-themes-table", interactive=False, wrap=True
+        )
         gr.Markdown("### What customers say about a product")
         with gr.Row():
             name = gr.Textbox(label="Product (name or SKU)", elem_id="reviews-product", scale=3)
@@ -168,7 +184,9 @@ class ReviewsTab:
 
         def on_import(path: str | None, request: gr.Request):
             api, caller = self.get_api(), workspace_caller(request)
-            for progress, result, exc in with_progress(lambda: import_file(api, caller, path), "Reading the reviews"):
+            for progress, result, exc in with_progress(
+                lambda: import_file(api, caller, path), "Reading the reviews"
+            ):
                 if exc is None and result is None:
                     yield progress
                 elif isinstance(exc, AssistantError):

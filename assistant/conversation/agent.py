@@ -236,7 +236,7 @@ class Agent:
             route.intent = "ad_copy"  # "yes, draft without it" after a questioned copy request
             return route
         if route.intent != "handoff" and asks_about_reviews(message):
-            route.intent = "reviews"  # "what do other buyers say about the fit?" (conversation.intents.reviews)
+            route.intent = "reviews"  # "what do other buyers say about the fit?" (intents/reviews.py)
             return route
         return self._review.review(turn, route, message)
 

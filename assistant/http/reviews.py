@@ -38,7 +38,10 @@ def _any_caller(request: Request) -> Caller:
 
 @router.get("/v1/reviews/summary")
 async def review_summary(
-    request: Request, product: Word, aspect: MaybeWord = None, language: str = Query("en", pattern="^(en|de)$")
+    request: Request,
+    product: Word,
+    aspect: MaybeWord = None,
+    language: str = Query("en", pattern="^(en|de)$"),
 ) -> Any:
     """What customers say about a product (name or SKU): ratings, aspects with sentiment counts and cited quotes.
     Customers get aggregates and at most one praise and one complaint per aspect."""

@@ -19,7 +19,9 @@ from assistant.reviews.ingest import BadReviewFile, import_reviews
 from assistant.reviews.sentiment import SentimentModel, sentiment_model
 from assistant.reviews.types import ReviewImport
 
-REVIEW_INPUTS = [Path(__file__).with_name(n) for n in ("aspects.yaml", "lexicon.yaml", "seeds.yaml", "demo_reviews.yaml")]
+REVIEW_INPUTS = [
+    Path(__file__).with_name(n) for n in ("aspects.yaml", "lexicon.yaml", "seeds.yaml", "demo_reviews.yaml")
+]
 
 
 @dataclass

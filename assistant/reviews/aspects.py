@@ -18,7 +18,14 @@ from pathlib import Path
 import yaml
 
 from assistant.reviews.cues import CueSet, clauses, sentences, tokens
-from assistant.reviews.sentiment import LANGUAGES, Lexicon, Polarity, SentimentModel, load_lexicon, polarity_of
+from assistant.reviews.sentiment import (
+    LANGUAGES,
+    Lexicon,
+    Polarity,
+    SentimentModel,
+    load_lexicon,
+    polarity_of,
+)
 
 ASPECTS_PATH = Path(__file__).with_name("aspects.yaml")
 ANY_CATEGORY = "*"
@@ -42,7 +49,9 @@ def _all_cues(data: dict, lang: str) -> dict[str, tuple[tuple[str, int], ...]]:
         for sign, key in ((0, "cues"), (1, "positive"), (-1, "negative")):
             for phrase in spec.get(key, {}).get(lang, []):
                 entries = table.setdefault(phrase, [])
-                entries[:] = [e for e in entries if e[0] != name] + [(name, sign)]  # a polar cue beats a plain one
+                entries[:] = [e for e in entries if e[0] != name] + [
+                    (name, sign)
+                ]  # a polar cue beats a plain one
     return {k: tuple(v) for k, v in table.items()}
 
 
@@ -60,7 +69,9 @@ class AspectMap:
                 mention[lang] = CueSet(phrases, lexicon.endings.get(lang, ()))
             self.aspects[name] = Aspect(name, dict(spec["label"]), mention)
         # one table per language, so that a clause is scanned once for every aspect
-        self._cues = {lang: CueSet(_all_cues(data, lang), lexicon.endings.get(lang, ())) for lang in LANGUAGES}
+        self._cues = {
+            lang: CueSet(_all_cues(data, lang), lexicon.endings.get(lang, ())) for lang in LANGUAGES
+        }
         self.categories: dict[str, list[str]] = {k: list(v) for k, v in data["categories"].items()}
         unknown = {a for names in self.categories.values() for a in names} - set(self.aspects)
         if unknown:
@@ -103,7 +114,9 @@ class AspectMap:
                 if name not in wanted:
                     continue
                 if self.lexicon.negation and self.lexicon.is_negated(toks, hit, lang):
-                    sign = -sign if sign else -1  # "not waterproof", "kein Grip": a plain mention negated is a lack
+                    sign = (
+                        -sign if sign else -1
+                    )  # "not waterproof", "kein Grip": a plain mention negated is a lack
                 found[name] = found.get(name) or sign
         return {name: found[name] for name in names if name in found}
 

@@ -155,7 +155,9 @@ class ReviewBook:
         wanted = category.strip().lower()
         skus = [p.sku for p in self.catalog if p.category.lower() == wanted]
         if not skus:
-            raise NotFound(f"no category {category!r}; the shop's categories: {', '.join(self.catalog.categories)}")
+            raise NotFound(
+                f"no category {category!r}; the shop's categories: {', '.join(self.catalog.categories)}"
+            )
         return skus
 
     def themes(self, category: str | None = None, top: int = 3) -> ReviewThemes:

@@ -57,7 +57,9 @@ def _facts(p: Product) -> dict[str, bool]:
         "comfort": sized or p.category in ("Sleeping bags", "Backpacks"),
         "waterproof": "waterproof" in text and "not waterproof" not in text,
         "not_waterproof": "not waterproof" in text,
-        "warmth": p.subcategory in _WARM or p.category == "Sleeping bags" and "bag" in p.name.lower()
+        "warmth": p.subcategory in _WARM
+        or p.category == "Sleeping bags"
+        and "bag" in p.name.lower()
         or any(w in p.name for w in ("Insulated", "Down", "Parka", "Winter")),
         "breathability": p.subcategory in _BREATHES,
         "packability": p.subcategory in _PACKS,
@@ -67,14 +69,27 @@ def _facts(p: Product) -> dict[str, bool]:
         "weight": bool(p.weight_g) and p.subcategory not in _CONSUMABLE,
         "footwear": footwear,
         # seams and fabric only for things sewn from fabric (not pegs, stoves or lights)
-        "textile": any(w in " ".join(p.materials).lower() for w in ("nylon", "polyester", "fabric", "ripstop", "canvas", "wool")),
+        "textile": any(
+            w in " ".join(p.materials).lower()
+            for w in ("nylon", "polyester", "fabric", "ripstop", "canvas", "wool")
+        ),
     }
 
 
 def _applicable(p: Product, facts: dict[str, bool]) -> list[str]:
     """The aspects a review of `p` may discuss, from its catalog facts."""
     out = []
-    for aspect in ("fit", "comfort", "warmth", "breathability", "packability", "grip", "brightness", "setup", "weight"):
+    for aspect in (
+        "fit",
+        "comfort",
+        "warmth",
+        "breathability",
+        "packability",
+        "grip",
+        "brightness",
+        "setup",
+        "weight",
+    ):
         if facts[aspect]:
             out.append(aspect)
     if facts["waterproof"] or facts["not_waterproof"]:
@@ -116,7 +131,12 @@ class _Writer:
             key = "durability_sole" if self.rng.random() < 0.6 else "durability"
         elif aspect == "setup" and p.category == "Tents":
             key = "setup_tent"
-        elif aspect == "durability" and polarity == "negative" and p.category == "Jackets" and self.rng.random() < 0.6:
+        elif (
+            aspect == "durability"
+            and polarity == "negative"
+            and p.category == "Jackets"
+            and self.rng.random() < 0.6
+        ):
             key = "durability_zip"
         elif aspect == "durability" and facts["textile"] and self.rng.random() < 0.6:
             key = "durability_seams"
@@ -134,7 +154,7 @@ def _plan(w: _Writer, p: Product, facts: dict, rating: int) -> list[tuple[str, s
         aspects = ["price"]
     k = 1 + int(rng.random() < 0.55) + int(rng.random() < 0.15)
     chosen = list(rng.choice(aspects, size=min(k, len(aspects)), replace=False))
-    for aspect, p_bad in trait.items():  # a product's theme comes up in most reviews
+    for aspect in trait:  # a product's theme comes up in most reviews
         if aspect not in chosen and rng.random() < 0.7:
             chosen.insert(0, aspect)
     if praised and praised not in chosen and rating >= 4 and rng.random() < 0.7:
@@ -153,10 +173,17 @@ def _plan(w: _Writer, p: Product, facts: dict, rating: int) -> list[tuple[str, s
         else:
             bad = not (i == len(chosen) - 1 and len(chosen) > 1 and rng.random() < 0.3)
         if aspect == "weight" and bad != facts["heavy"]:
-            aspect = "durability"  # only a product heavier than its kind's median is called heavy (and vice versa)
+            aspect = (
+                "durability"  # only a product heavier than its kind's median is called heavy (and vice versa)
+            )
         plan.append((aspect, "negative" if bad else "positive"))
     if rng.random() < 0.12:  # a word on delivery or the store, now and then
-        plan.append((str(rng.choice(["delivery", "service"])), "negative" if rating <= 2 and rng.random() < 0.5 else "positive"))
+        plan.append(
+            (
+                str(rng.choice(["delivery", "service"])),
+                "negative" if rating <= 2 and rng.random() < 0.5 else "positive",
+            )
+        )
     return plan
 
 
@@ -219,8 +246,12 @@ def generate_reviews(catalog: Catalog, seed: int = DEFAULT_SEED) -> list[dict[st
     heavy = _heavier_than_median(catalog)
     for p in sorted(catalog, key=lambda p: p.sku):
         facts = {**_facts(p), "heavy": p.sku in heavy}
-        popular = rng.random() < cfg["popular_share"] or p.sku in w.data["traits"] or p.sku in w.data["praised"]
-        n = int(rng.poisson(cfg["popular_mean"] if popular else cfg["mean"] * (0.5 if facts["consumable"] else 1)))
+        popular = (
+            rng.random() < cfg["popular_share"] or p.sku in w.data["traits"] or p.sku in w.data["praised"]
+        )
+        n = int(
+            rng.poisson(cfg["popular_mean"] if popular else cfg["mean"] * (0.5 if facts["consumable"] else 1))
+        )
         for _ in range(n):
             lang = str(rng.choice(langs, p=lang_p))
             rating = _rating(w, p)

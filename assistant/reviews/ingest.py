@@ -72,7 +72,9 @@ def read_rows(filename: str, data: bytes) -> list[dict[str, str]]:
     if not data or not data.strip():
         raise BadInput(f"{filename}: the file is empty")
     if len(data) > MAX_BYTES:
-        raise BadInput(f"{filename}: {len(data):,} bytes is over the {MAX_BYTES:,}-byte limit; split the file")
+        raise BadInput(
+            f"{filename}: {len(data):,} bytes is over the {MAX_BYTES:,}-byte limit; split the file"
+        )
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -104,7 +106,7 @@ def _json_records(filename: str, text: str, whole: bool) -> list[dict]:
     except json.JSONDecodeError as exc:
         raise BadInput(f"{filename}: not valid JSON ({exc.msg} at line {exc.lineno})") from exc
     if not isinstance(loaded, list) or not all(isinstance(r, dict) for r in loaded):
-        raise BadInput(f"{filename}: JSON reviews are a list of objects (or {{\"reviews\": [...]}})")
+        raise BadInput(f'{filename}: JSON reviews are a list of objects (or {{"reviews": [...]}})')
     return [{str(k): "" if v is None else str(v) for k, v in r.items()} for r in loaded]
 
 
@@ -148,24 +150,28 @@ def validate(filename: str, records: list[dict[str, str]], known_skus: set[str])
     today = date.today().isoformat()
     ext_seen: dict[str, int] = {}
     for n, record in enumerate(records, start=2 if filename.lower().endswith(".csv") else 1):
-        get = lambda f: (record.get(cols[f]) or "").strip() if f in cols else ""  # noqa: E731
-        sku, text, lang, ext = get("sku"), get("text"), get("language").lower()[:2], get("external_id") or None
-        rating, day = _rating(get("rating")), _date(get("date"))
+        value = {f: (record.get(column) or "").strip() for f, column in cols.items()}
+        get = value.get
+        sku, text, lang = get("sku", ""), get("text", ""), get("language", "").lower()[:2]
+        ext = get("external_id") or None
+        rating, day = _rating(get("rating", "")), _date(get("date", ""))
         bad = []
         if sku not in known_skus:
             bad.append(f"unknown SKU {sku!r}" if sku else "no SKU")
         if rating is None:
-            bad.append(f"rating {get('rating')!r} is not a whole number from 1 to 5")
+            bad.append(f"rating {get('rating', '')!r} is not a whole number from 1 to 5")
         if not text:
             bad.append("empty text")
         elif len(text) > MAX_TEXT:
             bad.append(f"text of {len(text):,} characters (at most {MAX_TEXT:,})")
         if day is None:
-            bad.append(f"date {get('date')!r} is not a date (YYYY-MM-DD)")
+            bad.append(f"date {get('date', '')!r} is not a date (YYYY-MM-DD)")
         elif day > today:
             bad.append(f"date {day} is in the future")
         if lang not in LANGUAGES:
-            bad.append(f"language {get('language')!r} is not one the assistant reads ({', '.join(LANGUAGES)})")
+            bad.append(
+                f"language {get('language', '')!r} is not one the assistant reads ({', '.join(LANGUAGES)})"
+            )
         if ext is not None and ext in ext_seen:
             bad.append(f"review id {ext!r} also on row {ext_seen[ext]}")
         if bad:
@@ -185,14 +191,21 @@ def import_reviews(
     """Check, read and store one file of reviews in one transaction (see the module docstring)."""
     rows = validate(filename, read_rows(filename, data), {p.sku for p in catalog})
     category = {p.sku: p.category for p in catalog}
-    analyses = analyse_reviews(model, aspects, [ReviewText(r.text, r.language, category[r.sku]) for r in rows])
+    analyses = analyse_reviews(
+        model, aspects, [ReviewText(r.text, r.language, category[r.sku]) for r in rows]
+    )
     batch = f"{datetime.now().strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:6]}"
     external = [r.external_id for r in rows if r.external_id]
     with engine.begin() as conn:
         replaced = 0
         for start in range(0, len(external), 500):
             chunk = external[start : start + 500]
-            old = [i for (i,) in conn.execute(select(reviews_table.c.id).where(reviews_table.c.external_id.in_(chunk)))]
+            old = [
+                i
+                for (i,) in conn.execute(
+                    select(reviews_table.c.id).where(reviews_table.c.external_id.in_(chunk))
+                )
+            ]
             if old:
                 conn.execute(delete(aspects_table).where(aspects_table.c.review_id.in_(old)))
                 conn.execute(delete(reviews_table).where(reviews_table.c.id.in_(old)))
@@ -204,9 +217,13 @@ def import_reviews(
             }
             for r, a in zip(rows, analyses, strict=True)
         ]  # fmt: skip
-        ids = conn.execute(
-            insert(reviews_table).returning(reviews_table.c.id, sort_by_parameter_order=True), values
-        ).scalars().all()
+        ids = (
+            conn.execute(
+                insert(reviews_table).returning(reviews_table.c.id, sort_by_parameter_order=True), values
+            )
+            .scalars()
+            .all()
+        )
         mentions = [
             {"review_id": rid, "sku": r.sku, "aspect": m.aspect, "polarity": m.polarity, "score": m.score,
              "sentence": m.sentence}

@@ -14,7 +14,9 @@ from ui.workspace_reviews import complaints, import_file, product, themes
 
 
 def test_import_then_themes_product_and_complaints(tmp_path) -> None:
-    api = workspace_assistant(Settings(data_dir=tmp_path / "var", reviews_sentiment="lexicon", _env_file=None))
+    api = workspace_assistant(
+        Settings(data_dir=tmp_path / "var", reviews_sentiment="lexicon", _env_file=None)
+    )
     path = tmp_path / "reviews.csv"
     path.write_bytes(csv_bytes())
     assert "Imported **7** review(s)" in import_file(api, MARKETER, str(path))
@@ -41,6 +43,8 @@ def test_import_then_themes_product_and_complaints(tmp_path) -> None:
     with pytest.raises(AssistantError, match="no product"):
         product(api, MARKETER, "flux capacitor", None)
     bad = tmp_path / "bad.csv"
-    bad.write_bytes(csv_bytes([("X", "FTW-001", "0", "zero stars is not a rating of ours", "2026-01-01", "en")]))
+    bad.write_bytes(
+        csv_bytes([("X", "FTW-001", "0", "zero stars is not a rating of ours", "2026-01-01", "en")])
+    )
     with pytest.raises(AssistantError, match="row 2: rating '0'"):
         import_file(api, MARKETER, str(bad))

@@ -34,7 +34,9 @@ SHOWN_ASPECTS = 4
 
 def asks_about_reviews(message: str) -> bool:
     """Whether the message asks what reviews say (not how to write one: that is a help-page question)."""
-    return bool(_ASKS.search(message)) and not re.search(r"\b(write|leave|schreiben|verfassen)\b", message, re.I)
+    return bool(_ASKS.search(message)) and not re.search(
+        r"\b(write|leave|schreiben|verfassen)\b", message, re.I
+    )
 
 
 def _aspect_in(message: str, language: str) -> str | None:
@@ -98,7 +100,9 @@ def summary_text(result: ReviewSummary, language: str) -> str:
     """Aggregates first, then each aspect with its counts and one quote per side."""
     de = language == "de"
     if not result.reviews:
-        return (f"Zu {result.name} gibt es noch keine Bewertungen." if de else f"No reviews of {result.name} yet.")
+        return (
+            f"Zu {result.name} gibt es noch keine Bewertungen." if de else f"No reviews of {result.name} yet."
+        )
     head = (
         f"**{result.name}**: {result.reviews} Bewertungen, im Schnitt {result.average_rating:.1f} von 5 Sternen."
         if de
@@ -106,7 +110,9 @@ def summary_text(result: ReviewSummary, language: str) -> str:
     )
     lines = [head, ""]
     if not result.aspects:
-        lines.append("Zu diesem Punkt sagen die Bewertungen nichts." if de else "The reviews say nothing about that.")
+        lines.append(
+            "Zu diesem Punkt sagen die Bewertungen nichts." if de else "The reviews say nothing about that."
+        )
     for a in result.aspects[:SHOWN_ASPECTS]:
         counts = (f"{a.positive} positiv, {a.negative} negativ, {a.neutral} neutral" if de
                   else f"{a.positive} positive, {a.negative} negative, {a.neutral} neutral")  # fmt: skip
@@ -128,6 +134,8 @@ def complaints_text(result: ComplaintRanking) -> str:
 def themes_text(result: ReviewThemes) -> str:
     lines = [f"What {result.reviews} reviews talk about (praised / criticised):", ""]
     for t in result.themes[:8]:
-        worst = f"; most criticised: {', '.join(t.top_complained[:2])}" if t.negative and t.top_complained else ""
+        worst = (
+            f"; most criticised: {', '.join(t.top_complained[:2])}" if t.negative and t.top_complained else ""
+        )
         lines.append(f"- **{t.label}**: {t.positive} / {t.negative}{worst}")
     return "\n".join(lines)

@@ -26,7 +26,9 @@ reviews = Table(
     Column("polarity", Text, nullable=False),  # positive | neutral | negative (the text's, not the stars')
     Column("score", Float, nullable=False),  # -1..1
     Column("batch", Text, nullable=False),
-    Column("external_id", Text),  # the shop's own review id, when the file has one (re-imports update, not add)
+    Column(
+        "external_id", Text
+    ),  # the shop's own review id, when the file has one (re-imports update, not add)
     Index("ix_product_reviews_sku", "sku", "reviewed_on"),
     Index("ux_product_reviews_external", "external_id", unique=True),
 )

@@ -21,8 +21,12 @@ def test_seeded_j_shaped_bilingual_and_importable(catalog) -> None:
     assert set(languages) == {"de", "en"} and languages["de"] > languages["en"]  # an Austrian shop
     assert all(len(r["text"]) >= 50 for r in rows)  # the shop's minimum (policies/reviews.md)
     header = "review_id,sku,rating,text,date,language\n"
-    body = "".join(f'{r["review_id"]},{r["sku"]},{r["rating"]},"{r["text"]}",{r["date"]},{r["language"]}\n' for r in rows)
-    checked = validate("reviews.csv", read_rows("reviews.csv", (header + body).encode()), {p.sku for p in catalog})
+    body = "".join(
+        f'{r["review_id"]},{r["sku"]},{r["rating"]},"{r["text"]}",{r["date"]},{r["language"]}\n' for r in rows
+    )
+    checked = validate(
+        "reviews.csv", read_rows("reviews.csv", (header + body).encode()), {p.sku for p in catalog}
+    )
     assert len(checked) == len(rows)
 
 
@@ -30,8 +34,16 @@ def test_what_reviews_say_agrees_with_the_catalog(catalog) -> None:
     rows = generate_reviews(catalog, seed=5)
     aspects = phrases()["aspects"]
     dry = {s for lang in ("en", "de") for s in aspects["waterproofing"]["positive"][lang]}
-    warm = {s.split("{")[0] for lang in ("en", "de") for s in aspects["warmth"]["positive"][lang] + aspects["warmth"]["negative"][lang]}
-    fit = {s.split("{")[0] for lang in ("en", "de") for s in aspects["fit"]["positive"][lang] + aspects["fit"]["negative"][lang]}
+    warm = {
+        s.split("{")[0]
+        for lang in ("en", "de")
+        for s in aspects["warmth"]["positive"][lang] + aspects["warmth"]["negative"][lang]
+    }
+    fit = {
+        s.split("{")[0]
+        for lang in ("en", "de")
+        for s in aspects["fit"]["positive"][lang] + aspects["fit"]["negative"][lang]
+    }
     for row in rows:
         product = catalog.get(row["sku"])
         facts = _facts(product)
@@ -44,4 +56,6 @@ def test_what_reviews_say_agrees_with_the_catalog(catalog) -> None:
         for grams in re.findall(r"(\d+) g\b", row["text"]):
             assert int(grams) == product.weight_g, row
     scree = [r for r in rows if r["sku"] == "FTW-003"]
-    assert scree and any("nicht wasserdicht" in r["text"].lower() or "not waterproof" in r["text"].lower() for r in scree)
+    assert scree and any(
+        "nicht wasserdicht" in r["text"].lower() or "not waterproof" in r["text"].lower() for r in scree
+    )

@@ -34,14 +34,26 @@ def sqlite_desk(tmp_path, catalog) -> ReviewDesk:
 def test_a_csv_file_is_stored_with_its_aspects_and_a_reimport_replaces(desk: ReviewDesk) -> None:
     report = desk.import_file("reviews.csv", csv_bytes())
     assert (report.rows, report.new, report.replaced, report.skus) == (7, 7, 0, 4)
-    assert _count(desk.engine, "product_reviews") == 7 and _count(desk.engine, "review_aspects") == report.aspects
+    assert (
+        _count(desk.engine, "product_reviews") == 7
+        and _count(desk.engine, "review_aspects") == report.aspects
+    )
     again = desk.import_file("reviews.csv", csv_bytes())
     assert (again.new, again.replaced) == (0, 7)
-    assert _count(desk.engine, "product_reviews") == 7 and _count(desk.engine, "review_aspects") == report.aspects
+    assert (
+        _count(desk.engine, "product_reviews") == 7
+        and _count(desk.engine, "review_aspects") == report.aspects
+    )
     with desk.engine.connect() as conn:
-        fit = conn.execute(
-            text("SELECT polarity FROM review_aspects WHERE sku = 'FTW-001' AND aspect = 'fit' ORDER BY id")
-        ).scalars().all()
+        fit = (
+            conn.execute(
+                text(
+                    "SELECT polarity FROM review_aspects WHERE sku = 'FTW-001' AND aspect = 'fit' ORDER BY id"
+                )
+            )
+            .scalars()
+            .all()
+        )
     assert fit == ["negative", "negative", "negative"]  # "runs small", "fällt klein aus", "far too tight"
 
 

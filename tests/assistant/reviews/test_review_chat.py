@@ -31,9 +31,13 @@ class ServiceRouter(Router):
 def app(tmp_path) -> Assistant:
     settings = Settings(data_dir=tmp_path / "var", reviews_sentiment="lexicon", _env_file=None)
     seeded = workspace_assistant(settings, kb=FakeKB(demo_hits()))
-    seeded.call_tool(Caller(role="marketer"), "import_reviews", {"filename": "r.csv", "content": csv_bytes().decode()})
+    seeded.call_tool(
+        Caller(role="marketer"), "import_reviews", {"filename": "r.csv", "content": csv_bytes().decode()}
+    )
     services = Services({}, **{k: seeded.services[k] for k in ("catalog", "embedder", "kb", "llm", "models")})
-    return Assistant(settings, ConversationStore.from_url(settings.db_url), services=services, router=ServiceRouter())
+    return Assistant(
+        settings, ConversationStore.from_url(settings.db_url), services=services, router=ServiceRouter()
+    )
 
 
 @pytest.mark.parametrize(

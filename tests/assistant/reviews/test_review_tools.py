@@ -21,7 +21,9 @@ CUSTOMER = Caller(role="customer")
 
 @pytest.fixture
 def settings(tmp_path) -> Settings:
-    return Settings(data_dir=tmp_path / "var", marketer_api_keys=[KEY], reviews_sentiment="lexicon", _env_file=None)
+    return Settings(
+        data_dir=tmp_path / "var", marketer_api_keys=[KEY], reviews_sentiment="lexicon", _env_file=None
+    )
 
 
 @pytest.fixture
@@ -39,7 +41,9 @@ def _stored_ids(app) -> set[int]:
 
 
 def test_what_customers_say_about_the_talus_boot(app) -> None:
-    summary = app.call_tool(MARKETER, "review_summary", {"product": "what do customers say about the Talus boot?"})
+    summary = app.call_tool(
+        MARKETER, "review_summary", {"product": "what do customers say about the Talus boot?"}
+    )
     assert {"FTW-001", "FTW-002"} <= set(summary.skus) and summary.name.startswith("Talus")
     assert summary.reviews == 5 and summary.ratings == {1: 1, 2: 1, 3: 1, 5: 2}
     fit = next(a for a in summary.aspects if a.aspect == "fit")
@@ -52,7 +56,9 @@ def test_what_customers_say_about_the_talus_boot(app) -> None:
         "Far too tight even in my usual size 44, sent them back.",
         "Fällt klein aus, eine Nummer größer nehmen.",
     }
-    german = app.call_tool(MARKETER, "review_summary", {"product": "FTW-001", "aspect": "Passform", "language": "de"})
+    german = app.call_tool(
+        MARKETER, "review_summary", {"product": "FTW-001", "aspect": "Passform", "language": "de"}
+    )
     assert [a.label for a in german.aspects] == ["Passform und Größe"] and german.asked_aspect == "fit"
     assert german.aspects[0].quotes[0].language == "de"  # the asker's language first
 

@@ -55,10 +55,19 @@ def test_a_review_gets_one_polarity_per_aspect_from_its_own_clause() -> None:
     (review,) = analyse_reviews(
         model,
         AspectMap.load(),
-        [ReviewText("Warm und bequem, aber mit 1600 Gramm recht schwer. Schnell geliefert.", "de", "Sleeping bags")],
+        [
+            ReviewText(
+                "Warm und bequem, aber mit 1600 Gramm recht schwer. Schnell geliefert.", "de", "Sleeping bags"
+            )
+        ],
     )
     polarity = {m.aspect: m.polarity for m in review.aspects}
-    assert polarity == {"warmth": "positive", "comfort": "positive", "weight": "negative", "delivery": "positive"}
+    assert polarity == {
+        "warmth": "positive",
+        "comfort": "positive",
+        "weight": "negative",
+        "delivery": "positive",
+    }
 
 
 @pytest.mark.slow
