@@ -25,6 +25,7 @@ from assistant.reviews.types import (
     ReviewThemes,
     ThemeRow,
 )
+from assistant.security import sanitize_evidence
 from assistant.storage.migrations.m0030_reviews import aspects as A
 from assistant.storage.migrations.m0030_reviews import reviews as R
 
@@ -36,10 +37,11 @@ _URL = re.compile(r"https?://\S+|www\.\S+", re.I)
 
 
 def redact(text: str) -> str:
-    """The sentence with e-mail addresses, phone numbers and links replaced by "[…]"."""
+    """The sentence with e-mail addresses, phone numbers and links replaced by "[…]", and chat-template tokens or
+    role markers neutralised (a quote may reach a model as a tool result)."""
     for pattern in (_EMAIL, _URL, _PHONE):
         text = pattern.sub("[…]", text)
-    return text
+    return sanitize_evidence(text)
 
 
 class ReviewBook:

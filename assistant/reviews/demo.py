@@ -129,6 +129,8 @@ class _Writer:
             key = "waterproofing_not"
         elif aspect == "durability" and polarity == "negative" and facts["footwear"]:
             key = "durability_sole" if self.rng.random() < 0.6 else "durability"
+        elif aspect == "service" and facts["fit"]:
+            key = "service_exchange"
         elif aspect == "setup" and p.category == "Tents":
             key = "setup_tent"
         elif (

@@ -23,6 +23,7 @@ from assistant.errors import BadInput
 from assistant.reviews.aspects import AspectMap, ReviewText, analyse_reviews
 from assistant.reviews.sentiment import LANGUAGES, SentimentModel
 from assistant.reviews.types import ReviewImport
+from assistant.security import text_problem
 from assistant.storage.migrations.m0030_reviews import aspects as aspects_table
 from assistant.storage.migrations.m0030_reviews import reviews as reviews_table
 
@@ -160,8 +161,11 @@ def validate(filename: str, records: list[dict[str, str]], known_skus: set[str])
             bad.append(f"unknown SKU {sku!r}" if sku else "no SKU")
         if rating is None:
             bad.append(f"rating {get('rating', '')!r} is not a whole number from 1 to 5")
+        problem = text_problem(text)
         if not text:
             bad.append("empty text")
+        elif problem:
+            bad.append(f"text {problem}")
         elif len(text) > MAX_TEXT:
             bad.append(f"text of {len(text):,} characters (at most {MAX_TEXT:,})")
         if day is None:

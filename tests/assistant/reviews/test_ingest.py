@@ -78,14 +78,23 @@ def test_bad_rows_are_each_named_and_nothing_is_written(desk: ReviewDesk) -> Non
         ("B3", "FTW-001", "4", "", "2026-01-02", "en"),
         ("B4", "FTW-001", "4", "Gute Schuhe, bequem und warm, passt gut.", "2026-13-40", "fr"),
         ("B5", "FTW-001", "4.5", "Half stars are not stars, so this row is refused too.", "2999-01-01", "en"),
+        (
+            "B6",
+            "FTW-001",
+            "4",
+            "A hidden\x07bell character is not text a shop publishes.",
+            "2026-01-02",
+            "en",
+        ),
     ]
     with pytest.raises(BadReviewFile) as caught:
         desk.import_file("reviews.csv", csv_bytes(rows))
     problems = caught.value.problems
-    assert [p.split(":")[0] for p in problems] == ["row 4", "row 5", "row 6", "row 7", "row 8"]
+    assert [p.split(":")[0] for p in problems] == ["row 4", "row 5", "row 6", "row 7", "row 8", "row 9"]
     assert "unknown SKU 'NOPE-404'" in problems[0] and "rating '7'" in problems[1]
     assert "empty text" in problems[2] and "date '2026-13-40'" in problems[3] and "'fr'" in problems[3]
     assert "rating '4.5'" in problems[4] and "in the future" in problems[4]
+    assert "control character U+0007" in problems[5]
     assert caught.value.status_code == 400 and "nothing was imported" in caught.value.message
     assert _count(desk.engine, "product_reviews") == 0 and _count(desk.engine, "review_aspects") == 0
 
