@@ -22,7 +22,8 @@ from assistant.reviews.types import ComplaintRanking, ReviewSummary, ReviewTheme
 
 _ASKS = re.compile(
     r"\b(what do (?:other |the )?(?:customers|buyers|people|reviewers|users) (?:say|think)|reviews? (?:say|of|for|about|on)"
-    r"|(?:most |many )?complaints? about|complain(?:s|ed|ing)? about|review themes|themes (?:in|of) (?:the )?reviews"
+    r"|(?:most|many|any|more) complaints about|(?:customers|buyers|people|reviewers) complain(?:ed)? about"
+    r"|review themes|themes (?:in|of) (?:the )?reviews"
     r"|was sagen (?:andere |die )?(?:kunden|käufer|käuferinnen|leute)|bewertungen (?:zu|für|von|über|zum|zur)"
     r"|beschwerden (?:über|zu|zur|zum)|rezensionen)\b",
     re.I,

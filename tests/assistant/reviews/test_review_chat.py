@@ -49,6 +49,8 @@ def app(tmp_path) -> Assistant:
         ("Was sagen andere Käufer zur Passform?", True),
         ("Gibt es Beschwerden über die Größe?", True),
         ("how do I write a review?", False),
+        ("i want to file a complaint about your service", False),  # the shop's capability map answers that
+        ("what do customers complain about most for the Stormline?", True),
         ("Is the Talus waterproof?", False),
     ],
 )
