@@ -33,6 +33,7 @@ from assistant.storage.store import ConversationStore
 from assistant.visibility import DocumentShelf, ShelvedDocument, may_see
 from assistant.workspace.api import WorkspaceAPI, WorkspaceMethods
 from assistant.workspace.inbox import handoff_sender
+from assistant.workspace.results_api import ResultsAPI, ResultsMethods
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +76,7 @@ class ChatAPI(Protocol):
 
 
 @runtime_checkable
-class AssistantAPI(ChatAPI, WorkspaceAPI, Protocol):
+class AssistantAPI(ChatAPI, WorkspaceAPI, ResultsAPI, Protocol):
     """Everything a front end may ask of the assistant."""
 
     def warm_up(self) -> None:
@@ -119,7 +120,7 @@ class AssistantAPI(ChatAPI, WorkspaceAPI, Protocol):
         ...
 
 
-class Assistant(WorkspaceMethods):
+class Assistant(WorkspaceMethods, ResultsMethods):
     """The application API over the turn loop, the tools, the store and the knowledge base. Thread-safe."""
 
     def __init__(

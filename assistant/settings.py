@@ -98,6 +98,7 @@ class Settings(BaseSettings):
     # (/products/<slug>) become the final URLs of exported ads. No default on purpose: an export without it says so
     # instead of pointing ads at a made-up shop.
     shop_url: str | None = None
+    results_policy: Literal["thompson", "equal"] = "thompson"  # the budget split campaign results recommend
     reviews_sentiment: Literal["seeds", "lexicon"] = "seeds"  # assistant.reviews.sentiment
 
     @field_validator("shop_url")

@@ -31,6 +31,7 @@ from assistant.conversation.capabilities import CapabilityMap
 from assistant.conversation.compose import Evidence
 from assistant.conversation.copy_request import answers_copy_question
 from assistant.conversation.intents import handler_for
+from assistant.conversation.intents.campaign_results import asks_for_results
 from assistant.conversation.intents.reviews import asks_about_reviews
 from assistant.conversation.language import conversation_language, detect
 from assistant.conversation.parts import Part, answer_parts, split_parts
@@ -206,7 +207,7 @@ class Agent:
         turn.route_capability = self.router.capability
         route = self._route(turn, turn.message, history)
         parts: list[Part] = []
-        if route.intent != "handoff" and not (history and follow_up.is_follow_up(turn.message)):
+        if route.intent != "handoff" and not (history and self._continues(turn, history)):
             parts = split_parts(turn.message, lambda text: self._route(turn, text, history, whole=False))
         if len(parts) > 1:
             yield from answer_parts(turn, parts, history)
@@ -232,6 +233,11 @@ class Agent:
             route.slots["upset"] = wanted is not None and wanted.reason == "upset"
         elif route.intent == "handoff":
             route.intent = _best_other(route, exclude={"handoff"})
+        if turn.caller.role == "marketer" and asks_for_results(message):
+            route.intent = (
+                "campaign_results"  # "how did the winter campaign do?" (the tool's policy still applies)
+            )
+            return route
         if turn.caller.role == "marketer" and answers_copy_question(message, history):
             route.intent = "ad_copy"  # "yes, draft without it" after a questioned copy request
             return route
@@ -239,6 +245,16 @@ class Agent:
             route.intent = "reviews"  # "what do other buyers say about the fit?" (intents/reviews.py)
             return route
         return self._review.review(turn, route, message)
+
+    def _continues(self, turn: Turn, history: list[dict]) -> bool:
+        """Whether the message carries on from the last reply ("and for members?", "how much is it and is it in
+        stock?"): answered whole against it, never cut into parts that each lose what "it" was."""
+        if follow_up.is_follow_up(turn.message):
+            return True
+        from assistant.conversation.catalog_query import parser_for
+
+        parser = parser_for(self.services.get("catalog"))
+        return parser is not None and references.resolve(turn.message, history, parser) is not None
 
     def _resolve_follow_up(self, turn: Turn, route: Route, history: list[dict]) -> Route:
         """ "is it in stock?", "the second one", "which one is lighter", "in blue?" -> the products the last reply

@@ -127,15 +127,21 @@ def resolve(message: str, history: list[dict[str, Any]], parser: Any) -> Resolut
         both = _with_named(own, picked or shown[:1], fits)  # "does it fit the Ridgeback 2?"
         if both is not None:
             return both
+    if own.asked_kind and pointed and not own.mentions:
+        goes_with = _kind_for(own, picked or shown[:1], parser)  # "what poles do I need for it?"
+        if goes_with is not None:
+            return goes_with
     if own.mentions or own.asked_kind:
         return _same_question(message, own, about)
     if picked is None or (len(picked) == len(shown) and len(shown) < 2):
         # a ranking or a variant looks among everything shown (a ranking among the last list of several, when the
         # last reply was about one of them); anything else is about the product led with
         listed = _known(last_about(history, at_least=2), parser) or shown
+        # "is it in stock?" / "is it in blue?" ask of the product led with; "in blue?" / "which is lighter?" of all
+        among = ("rank",) if pointed and picked is None else ("rank", "filter")
         for context in (shown, listed):
             wide = parser.parse(rest, context)
-            if wide.operation in ("rank", "filter") and wide.confidence >= MIN_CONFIDENCE:
+            if wide.operation in among and wide.confidence >= MIN_CONFIDENCE:
                 return Resolution(products=context, parsed=wide, text=rest)
         picked = shown[:1]
     parsed = parser.parse(rest, picked) if rest else None
@@ -160,6 +166,17 @@ def _with_named(own: Any, picked: list[str], fits: bool) -> Resolution | None:
         return None
     own.operation, own.arguments, own.confidence = arguments["operation"], arguments, 0.85
     return Resolution(products=arguments["products"], parsed=own)
+
+
+def _kind_for(own: Any, target: list[str], parser: Any) -> Resolution | None:
+    """ "what poles do I need for it?", "is there a footprint for it?": the asked kind's products that go with the
+    product pointed at (the catalog's compatibility lists). None when the product is itself of that kind ("a
+    lighter tent than it?" compares, it does not accessorise) or the message already asks something else."""
+    if own.operation not in (None, "filter") or set(target) & set(parser.index.products_of_kind(own.asked_kind).skus):
+        return None
+    arguments = {**own.arguments, "operation": "filter", "kind": own.asked_kind, "compatible_with": target}
+    own.operation, own.arguments, own.confidence = "filter", arguments, 0.85
+    return Resolution(products=target, parsed=own)
 
 
 def _same_question(message: str, own: Any, about: dict[str, Any]) -> Resolution | None:

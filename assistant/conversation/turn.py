@@ -75,6 +75,8 @@ class Turn:
     # the least sure answer shape of the turn (`generation.lead`); None: no composed answer
     confidence: float | None = None
     in_parts: bool = False  # the message has several parts, each answered in turn (`conversation.parts`)
+    # product rows the message named whose fields did not answer it: evidence beside the help pages
+    named_rows: list[tuple[Any, str]] = field(default_factory=list)  # (ProductInfo, its row as text)
     handoff_offered: bool = False
     handoff_allowed: bool = False  # the customer wants a person (conversation.escalation decided so)
     capabilities: Any = None  # the shop's CapabilityMap (conversation.capabilities)

@@ -5,13 +5,32 @@ Tools run only through the role policy (`assistant.conversation.policy.Policy.ru
 
 from __future__ import annotations
 
-from assistant.tools import catalog, catalog_query, copy, copy_check, handoff, recommend, segments
-from assistant.tools import reviews as review_tools
+from assistant.tools import (
+    campaign_results,
+    catalog,
+    catalog_query,
+    copy,
+    copy_check,
+    handoff,
+    recommend,
+    reviews,
+    segments,
+)
 from assistant.tools.base import Tool, ToolContext, tool
 from assistant.tools.results import ToolResult
 
 # Modules that define tools (module-level `Tool` objects).
-_TOOL_MODULES = (catalog, catalog_query, recommend, segments, copy, copy_check, handoff, review_tools)
+_TOOL_MODULES = (
+    catalog,
+    catalog_query,
+    recommend,
+    segments,
+    copy,
+    copy_check,
+    handoff,
+    campaign_results,
+    reviews,
+)
 
 
 def all_tools() -> dict[str, Tool]:

@@ -43,6 +43,7 @@ def test_bench_runs_levels_and_writes_a_report(settings, tmp_path) -> None:
 def test_the_load_generator_runs_inside_a_running_event_loop() -> None:
     """A thread with a running loop (Playwright's sync API leaves one in the main thread) still runs the benches."""
     import asyncio
+    import threading
 
     from bench.event_loop import run_to_completion
 
@@ -53,4 +54,9 @@ def test_the_load_generator_runs_inside_a_running_event_loop() -> None:
     async def caller() -> int:
         return run_to_completion(answer())  # a plain asyncio.run here raises
 
-    assert asyncio.run(caller()) == 42
+    # the caller's loop runs on its own thread: this test's thread may itself hold Playwright's running loop
+    outcome: list[int] = []
+    outer = threading.Thread(target=lambda: outcome.append(asyncio.run(caller())))
+    outer.start()
+    outer.join()
+    assert outcome == [42]

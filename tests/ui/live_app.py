@@ -80,7 +80,14 @@ def live_app() -> LiveApp:
     from ui.server import create_server
 
     shop_port = _free_port()
-    settings = Settings(data_dir=DATA_DIR, cors_origins=[f"http://127.0.0.1:{shop_port}"], _env_file=None)
+    settings = Settings(
+        data_dir=DATA_DIR,
+        cors_origins=[f"http://127.0.0.1:{shop_port}"],
+        # Every browser test is one client (127.0.0.1) and each Gradio page load fetches dozens of assets, all counted
+        # by the per-address limit: the session's pages together would pass 120 a minute on a slow machine.
+        rate_per_minute_client=2000,
+        _env_file=None,
+    )
     prepare_demo(settings, customers=200, progress=False)
     assistant = Assistant.from_settings(settings)
     server = LocalServer(create_server(settings, assistant))

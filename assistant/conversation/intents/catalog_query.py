@@ -112,6 +112,8 @@ def _from_product_rows(turn: Turn, parsed: ParsedQuery, history: list[dict]) -> 
     asked = _without_names(turn.message, [i.name for i in items])
     found = compose(asked, rows, language=turn.language) if rows else None
     if found is None or found.kind == "quote" or found.confidence < LEAD_MIN:
+        # the help pages may state it ("does the Meadow 6 take longer to arrive?"); the rows stay in the evidence
+        turn.named_rows = [(i, row["text"]) for i, row in zip(items, rows, strict=True)]
         return False
     evidence = [
         turn.cite(i.source, i.name, row["text"], i.anchor, "product")

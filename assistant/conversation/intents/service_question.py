@@ -126,7 +126,8 @@ def _from_help_pages(
         if extra.ok and isinstance(extra.result, DocSearch):
             seen = {h.chunk_id for h in hits}
             hits += [h for h in extra.result.hits if h.chunk_id not in seen]
-    evidence = [turn.cite_hit(h) for h in hits]
+    rows = [turn.cite(i.source, i.name, text, i.anchor, "product") for i, text in turn.named_rows]
+    evidence = [*rows, *(turn.cite_hit(h) for h in hits)]
     worked_out = yield from _case_answer(turn, question, evidence)
     if worked_out:
         return True

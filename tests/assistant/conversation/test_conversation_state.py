@@ -73,6 +73,14 @@ def test_it_is_the_product_the_last_reply_led_with(app):
     assert "649.00 EUR" in price.text and "out of stock" in price.text
 
 
+def test_two_questions_about_it_stay_about_it_and_a_kind_for_it_goes_with_it(app):
+    _, both, poles = talk(
+        app, "what's the lightest tent?", "how much is it and is it in stock?", "what poles do i need for it?"
+    )
+    assert shown(both) == ["TNT-008"] and "329.00 EUR" in both.text  # not cut into two parts that forget "it"
+    assert set(shown(poles)) == {"ACC-004", "ACC-005"}  # the poles the catalog lists for the Wisp 1
+
+
 def test_how_heavy_is_it_after_a_named_tent(app):
     about, weight = talk(app, "tell me about the Ridgeback 2 tent", "and how heavy is it?")
     assert shown(about) == ["TNT-001"]
@@ -126,3 +134,10 @@ def test_every_constraint_is_kept_and_nothing_internal_is_printed(app):
 def test_a_product_fact_reads_the_product_s_own_description(app):
     (reply,) = talk(app, "does the Clearflow filter take out viruses?")
     assert reply.text.startswith("No.") and "does not remove viruses" in reply.text
+
+
+def test_a_named_product_s_row_stays_evidence_when_its_fields_do_not_answer(app):
+    (reply,) = talk(app, "will the arete softshell keep me dry in a full day of rain?")
+    # its description quoted (which sentence is the embedder's call: a fake one here), never "couldn't find" or "Yes"
+    assert reply.outcome != "not_found" and "Arete Softshell Jacket" in reply.text
+    assert [c.source for c in reply.citations] == ["catalog.csv"] and not reply.text.lower().startswith("yes")

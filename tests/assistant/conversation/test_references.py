@@ -84,6 +84,28 @@ def test_a_follow_up_is_read_against_the_products_shown(parser, message, product
     assert resolved.parsed.arguments["products"] == products
 
 
+def test_it_after_a_list_is_the_product_led_with_even_for_a_filter_word(parser):
+    resolved = references.resolve("is it in stock?", BAGS, parser)  # not "which of them are in stock"
+    assert resolved is not None and resolved.parsed.arguments["products"] == ["BAG-1"]
+
+
+def test_a_kind_asked_for_it_is_what_the_catalog_lists_as_going_with_it():
+    tents = Catalog(
+        [
+            _p("TENT-1", "Wisp Ultralight Tent", "Tents", 329, 10, compatible_with=["POLE-1"]),
+            _p("POLE-1", "Trek Trekking Poles", "Trekking poles", 79, 32, compatible_with=["TENT-1"]),
+            _p("POLE-2", "Sprint Running Poles", "Trekking poles", 139, 5),
+            _p("TENT-2", "Bastion Mountain Tent", "Tents", 689, 4),
+        ]
+    )
+    parser = CatalogQueryParser(tents)
+    resolved = references.resolve("what poles do I need for it?", shown("TENT-1", "TENT-2"), parser)
+    assert resolved is not None and resolved.parsed.arguments["compatible_with"] == ["TENT-1"]
+    assert [r.sku for r in run(tents, resolved.parsed.arguments).rows] == ["POLE-1"]
+    lighter = references.resolve("is there a lighter tent than it?", shown("TENT-2"), parser)
+    assert lighter is None or "compatible_with" not in lighter.parsed.arguments  # a tent is no accessory of one
+
+
 def test_a_comparison_ranks_only_the_products_shown(catalog, parser):
     resolved = references.resolve("which one is lighter", BAGS, parser)
     result = run(catalog, resolved.parsed.arguments)
