@@ -68,6 +68,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.routing
 	$(BIN)/python -m bench.multilingual
 	$(BIN)/python -m bench.attacks
+	$(BIN)/python -m bench.reviews
 	$(BIN)/python -m bench.insights
 	$(BIN)/python -m bench.catalog
 

@@ -8,7 +8,8 @@ Steps, in order:
 1. ``generate``  write `<data_dir>/demo/customers.csv` and `orders.csv` from the demo catalog (seeded generator);
 2. ``kb``        sync `settings.demo_dir` into the knowledge base (Chroma + BM25);
 3. ``database``  import products, customers and orders into the database;
-4. ``models``    train the recommender and segmentation models (artifacts under `settings.artifacts_dir`).
+4. ``models``    train the recommender and segmentation models (artifacts under `settings.artifacts_dir`);
+5. ``reviews``   write `<data_dir>/demo/reviews.csv` (seeded) and import it: sentiment and aspects (assistant.reviews).
 
 Each step is idempotent and skipped when done: `<data_dir>/bootstrap.json` records, per step, a fingerprint of its
 inputs (file contents, settings that matter). A step whose inputs changed runs again; `force=True` redoes all.
@@ -38,7 +39,7 @@ log = logging.getLogger(__name__)
 # Bump when a step's behaviour changes so existing installs redo it.
 BOOTSTRAP_VERSION = 1
 MARKER_NAME = "bootstrap.json"
-STEPS = ("generate", "kb", "database", "models")
+STEPS = ("generate", "kb", "database", "models", "reviews")
 
 
 @dataclass
@@ -156,6 +157,7 @@ TITLES = {
     "kb": "knowledge base",
     "database": "database import",
     "models": "recommender and segments",
+    "reviews": "demo reviews and what they say",
 }
 
 
@@ -254,6 +256,24 @@ class _DemoSteps:
 
         present = trained(self.settings)  # a published set: the files `load_models` needs
         return _Plan(fp, self._adopt_or("models", run, present), present)
+
+    def _reviews(self) -> _Plan:
+        from assistant.reviews import REVIEW_INPUTS
+
+        url = self.settings.db_url
+        extra = f"reviews|{url}|{self.settings.reviews_sentiment}"
+        fp = _hash_files([self.catalog_csv, *REVIEW_INPUTS], extra=extra)
+
+        def run() -> str:
+            from assistant.commerce.catalog import Catalog
+            from assistant.reviews import prepare_demo_reviews
+            from assistant.storage.db import get_engine
+
+            catalog = Catalog.from_csv(self.catalog_csv)
+            out = self.out_dir / "reviews.csv"
+            return prepare_demo_reviews(get_engine(url), catalog, out, self.settings.reviews_sentiment)
+
+        return _Plan(fp, run, (self.out_dir / "reviews.csv").is_file())
 
 
 def prepare_demo(

@@ -99,6 +99,7 @@ class Settings(BaseSettings):
     # instead of pointing ads at a made-up shop.
     shop_url: str | None = None
     results_policy: Literal["thompson", "equal"] = "thompson"  # the budget split campaign results recommend
+    reviews_sentiment: Literal["seeds", "lexicon"] = "seeds"  # assistant.reviews.sentiment
 
     @field_validator("shop_url")
     @classmethod

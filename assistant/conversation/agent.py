@@ -32,6 +32,7 @@ from assistant.conversation.compose import Evidence
 from assistant.conversation.copy_request import answers_copy_question
 from assistant.conversation.intents import handler_for
 from assistant.conversation.intents.campaign_results import asks_for_results
+from assistant.conversation.intents.reviews import asks_about_reviews
 from assistant.conversation.language import conversation_language, detect
 from assistant.conversation.parts import Part, answer_parts, split_parts
 from assistant.conversation.policy import Policy
@@ -240,6 +241,9 @@ class Agent:
         if turn.caller.role == "marketer" and answers_copy_question(message, history):
             route.intent = "ad_copy"  # "yes, draft without it" after a questioned copy request
             return route
+        if route.intent != "handoff" and asks_about_reviews(message):
+            route.intent = "reviews"  # "what do other buyers say about the fit?" (intents/reviews.py)
+            return route
         return self._review.review(turn, route, message)
 
     def _continues(self, turn: Turn, history: list[dict]) -> bool:
@@ -255,7 +259,7 @@ class Agent:
     def _resolve_follow_up(self, turn: Turn, route: Route, history: list[dict]) -> Route:
         """ "is it in stock?", "the second one", "which one is lighter", "in blue?" -> the products the last reply
         showed (`references`); "and for Summit members?" -> the last topic."""
-        if route.intent == "handoff" or route.intent in MARKETER_INTENTS:
+        if route.intent in ("handoff", "reviews") or route.intent in MARKETER_INTENTS:
             return route
         from assistant.conversation.catalog_query import parser_for
 

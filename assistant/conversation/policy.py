@@ -28,6 +28,7 @@ CUSTOMER_TOOLS = frozenset(
         "recommend_products",
         "similar_products",
         "request_handoff",
+        "review_summary",  # aggregates and short quotes only (assistant.tools.reviews)
     }
 )
 # Arguments that name a customer: a customer may only name themselves.

@@ -13,13 +13,24 @@ from assistant.tools import (
     copy_check,
     handoff,
     recommend,
+    reviews,
     segments,
 )
 from assistant.tools.base import Tool, ToolContext, tool
 from assistant.tools.results import ToolResult
 
 # Modules that define tools (module-level `Tool` objects).
-_TOOL_MODULES = (catalog, catalog_query, recommend, segments, copy, copy_check, handoff, campaign_results)
+_TOOL_MODULES = (
+    catalog,
+    catalog_query,
+    recommend,
+    segments,
+    copy,
+    copy_check,
+    handoff,
+    campaign_results,
+    reviews,
+)
 
 
 def all_tools() -> dict[str, Tool]:
