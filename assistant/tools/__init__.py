@@ -5,12 +5,12 @@ Tools run only through the role policy (`assistant.conversation.policy.Policy.ru
 
 from __future__ import annotations
 
-from assistant.tools import catalog, catalog_query, copy, copy_check, handoff, recommend, segments
+from assistant.tools import catalog, catalog_query, copy, copy_check, demand, handoff, recommend, segments
 from assistant.tools.base import Tool, ToolContext, tool
 from assistant.tools.results import ToolResult
 
 # Modules that define tools (module-level `Tool` objects).
-_TOOL_MODULES = (catalog, catalog_query, recommend, segments, copy, copy_check, handoff)
+_TOOL_MODULES = (catalog, catalog_query, recommend, segments, copy, copy_check, handoff, demand)
 
 
 def all_tools() -> dict[str, Tool]:
