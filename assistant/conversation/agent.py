@@ -31,6 +31,7 @@ from assistant.conversation.capabilities import CapabilityMap
 from assistant.conversation.compose import Evidence
 from assistant.conversation.copy_request import answers_copy_question
 from assistant.conversation.intents import handler_for
+from assistant.conversation.intents.demand import asks_demand
 from assistant.conversation.language import conversation_language, detect
 from assistant.conversation.parts import Part, answer_parts, split_parts
 from assistant.conversation.policy import Policy
@@ -233,6 +234,11 @@ class Agent:
             route.intent = _best_other(route, exclude={"handoff"})
         if turn.caller.role == "marketer" and answers_copy_question(message, history):
             route.intent = "ad_copy"  # "yes, draft without it" after a questioned copy request
+            return route
+        if turn.caller.role == "marketer" and route.intent != "ad_copy" and asks_demand(message):
+            route.intent = (
+                "demand_forecast"  # what will sell, rising categories, stock-outs (intents/demand.py)
+            )
             return route
         return self._review.review(turn, route, message)
 

@@ -23,7 +23,7 @@ from sqlalchemy import text
 
 from assistant.commerce.forecast.config import ForecastSettings
 from assistant.commerce.forecast.forecasters import Forecast, make_forecaster, total_band
-from assistant.commerce.forecast.split import split_down, split_down_total
+from assistant.commerce.forecast.split import split_down, split_down_total, split_noise
 from assistant.errors import NotFound, NotTrained
 
 RISING_P = 0.05  # a change counts as rising (or falling) when a Poisson test of the two periods says so at this level
@@ -42,6 +42,7 @@ class Series:
     revenue_per_unit: float
     share: float = 1.0  # of its category (products)
     parent: Forecast | None = None  # the category's band a product was split from
+    noise: float = 0.0  # weekly variance of the product around its share (split.split_noise)
 
     def ahead(self, weeks: int) -> Forecast:
         """The first `weeks` weeks of the forecast."""
@@ -53,7 +54,9 @@ class Series:
         if self.parent is not None:
             p = self.parent
             return split_down_total(
-                Forecast(p.mean[:weeks], p.lower[:weeks], p.upper[:weeks], p.level, p.method), self.share
+                Forecast(p.mean[:weeks], p.lower[:weeks], p.upper[:weeks], p.level, p.method),
+                self.share,
+                self.noise,
             )
         return total_band(self.ahead(weeks))
 
@@ -162,16 +165,18 @@ def fit_demand(lines: pd.DataFrame, products: pd.DataFrame, settings: ForecastSe
         parent = cats[item_cat[sku]]
         units, revenue = frame["units"].to_numpy(), frame["revenue"].to_numpy()
         share = float(units[recent].sum() / max(parent.units[recent].sum(), 1e-9))
+        noise = split_noise(units[recent], parent.units[recent], share)
         prods[sku] = Series(
             sku,
             names.get(sku, sku),
             parent.key,
             units,
             revenue,
-            split_down(parent.band, share),
+            split_down(parent.band, share, noise),
             _per_unit(units[recent], revenue[recent], units, revenue),
             share,
             parent.band,
+            noise,
         )
     return Demand(
         weeks,
