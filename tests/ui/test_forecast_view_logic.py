@@ -21,6 +21,9 @@ from ui.workspace_forecast import (
     trend_table,
 )
 
+# the demo shop's store is built once per process (demo_store): one xdist worker builds it for all of these
+pytestmark = pytest.mark.xdist_group("demand-shop")
+
 
 @pytest.fixture(scope="module")
 def api(tmp_path_factory):

@@ -12,6 +12,9 @@ from tests.assistant.commerce.forecast.demo_store import demo_store
 from tests.assistant.fakes import FakeKB, demo_hits
 from tests.assistant.workspace.conftest import workspace_assistant
 
+# the demo shop's store is built once per process (demo_store): one xdist worker builds it for all of these
+pytestmark = pytest.mark.xdist_group("demand-shop")
+
 KEY = "forecast-route-key"
 AUTH = {"Authorization": f"Bearer {KEY}"}
 

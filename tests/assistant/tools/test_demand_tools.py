@@ -18,6 +18,9 @@ from assistant.storage.store import ConversationStore
 from assistant.tools import all_tools
 from tests.assistant.commerce.forecast.demo_store import CATALOG_CSV, demo_store
 
+# the demo shop's store is built once per process (demo_store): one xdist worker builds it for all of these
+pytestmark = pytest.mark.xdist_group("demand-shop")
+
 MARKETER, CUSTOMER = Caller(role="marketer", user="ann"), Caller(role="customer", customer_id="C00001")
 DEMAND_TOOLS = ("demand_forecast", "demand_series", "rising_categories", "stockout_risk")
 
