@@ -236,9 +236,8 @@ class Agent:
             route.intent = "ad_copy"  # "yes, draft without it" after a questioned copy request
             return route
         if turn.caller.role == "marketer" and route.intent != "ad_copy" and asks_demand(message):
-            route.intent = (
-                "demand_forecast"  # what will sell, rising categories, stock-outs (intents/demand.py)
-            )
+            # what will sell, rising categories, stock-outs (intents/demand.py)
+            route.intent = "demand_forecast"
             return route
         return self._review.review(turn, route, message)
 
