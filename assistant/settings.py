@@ -18,6 +18,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from assistant.commerce.forecast.config import ForecastSettings
 from generation import LLMSettings
 from retrieval import RetrievalSettings
 
@@ -72,6 +73,7 @@ class Settings(BaseSettings):
     llm: LLMSettings = Field(default_factory=LLMSettings)
     retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
     limits: LimitSettings = Field(default_factory=LimitSettings)
+    forecast: ForecastSettings = Field(default_factory=ForecastSettings)
 
     marketer_username: str = "marketer"
     # A PBKDF2 hash as written by `mka admin hash-password`; unset means the demo password "demo" (warned at start).

@@ -19,6 +19,7 @@ from ui.insights import InsightsTab
 from ui.panels import ERROR_CSS, GetAPI, dataframe, error_box, problem, workspace_caller
 from ui.tables import RECOMMENDATION_WIDTHS, SEGMENT_WIDTHS, recommendation_table, segment_table
 from ui.workspace_copy import CopyTab
+from ui.workspace_forecast import ForecastTab
 from ui.workspace_results import ResultsTab
 from ui.workspace_reviews import ReviewsTab
 from ui.workspace_segment import SegmentPanel
@@ -97,6 +98,8 @@ class _Workspace:
                 self.segments_tab()
             with gr.Tab("Recommendations", elem_id="tab-recs"):
                 self.recommendations_tab()
+            with gr.Tab("Demand", elem_id="tab-demand"):
+                ForecastTab(self.get_api).build()
             with gr.Tab("Handoffs", elem_id="tab-handoffs"):
                 InboxTab(self.get_api).build()
             with gr.Tab("Results", elem_id="tab-results"):

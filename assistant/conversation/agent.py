@@ -32,6 +32,7 @@ from assistant.conversation.compose import Evidence
 from assistant.conversation.copy_request import answers_copy_question
 from assistant.conversation.intents import handler_for
 from assistant.conversation.intents.campaign_results import asks_for_results
+from assistant.conversation.intents.demand import asks_demand
 from assistant.conversation.intents.reviews import asks_about_reviews
 from assistant.conversation.language import conversation_language, detect
 from assistant.conversation.parts import Part, answer_parts, split_parts
@@ -243,6 +244,10 @@ class Agent:
             return route
         if route.intent != "handoff" and asks_about_reviews(message):
             route.intent = "reviews"  # "what do other buyers say about the fit?" (intents/reviews.py)
+            return route
+        if turn.caller.role == "marketer" and route.intent != "ad_copy" and asks_demand(message):
+            # what will sell, rising categories, stock-outs (intents/demand.py)
+            route.intent = "demand_forecast"
             return route
         return self._review.review(turn, route, message)
 

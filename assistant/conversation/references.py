@@ -172,7 +172,9 @@ def _kind_for(own: Any, target: list[str], parser: Any) -> Resolution | None:
     """ "what poles do I need for it?", "is there a footprint for it?": the asked kind's products that go with the
     product pointed at (the catalog's compatibility lists). None when the product is itself of that kind ("a
     lighter tent than it?" compares, it does not accessorise) or the message already asks something else."""
-    if own.operation not in (None, "filter") or set(target) & set(parser.index.products_of_kind(own.asked_kind).skus):
+    if own.operation not in (None, "filter") or set(target) & set(
+        parser.index.products_of_kind(own.asked_kind).skus
+    ):
         return None
     arguments = {**own.arguments, "operation": "filter", "kind": own.asked_kind, "compatible_with": target}
     own.operation, own.arguments, own.confidence = "filter", arguments, 0.85

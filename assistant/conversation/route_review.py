@@ -21,7 +21,7 @@ from generation import only_fillers
 
 log = logging.getLogger(__name__)
 
-MARKETER_INTENTS = frozenset({"ad_copy", "segment_analysis"})
+MARKETER_INTENTS = frozenset({"ad_copy", "segment_analysis", "demand_forecast"})
 _REROUTABLE = frozenset({"product_discovery", "catalog_query", "off_topic", "service_question"})
 UNSURE_OFF_TOPIC = (
     0.8  # an off-topic guess below this is checked against the help pages (which abstain when unsure)

@@ -11,6 +11,7 @@ from assistant.tools import (
     catalog_query,
     copy,
     copy_check,
+    demand,
     handoff,
     recommend,
     reviews,
@@ -30,6 +31,7 @@ _TOOL_MODULES = (
     handoff,
     campaign_results,
     reviews,
+    demand,
 )
 
 

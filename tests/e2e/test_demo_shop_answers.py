@@ -20,7 +20,9 @@ def app() -> LiveApp:
 def test_a_kind_the_catalog_lacks_is_refused_unless_a_help_page_names_it(app: LiveApp) -> None:
     surfboards = app.assistant.turn("do you sell surfboards?", CUSTOMER)
     assert "don't sell surfboards" in surfboards.text
-    gift_cards = app.assistant.turn("do you sell gift cards?", CUSTOMER)  # no catalog row, a page of their own
+    gift_cards = app.assistant.turn(
+        "do you sell gift cards?", CUSTOMER
+    )  # no catalog row, a page of their own
     assert "don't sell" not in gift_cards.text
     assert any(c.source == "policies/gift-cards.md" for c in gift_cards.citations)
 

@@ -103,7 +103,9 @@ def test_a_kind_asked_for_it_is_what_the_catalog_lists_as_going_with_it():
     assert resolved is not None and resolved.parsed.arguments["compatible_with"] == ["TENT-1"]
     assert [r.sku for r in run(tents, resolved.parsed.arguments).rows] == ["POLE-1"]
     lighter = references.resolve("is there a lighter tent than it?", shown("TENT-2"), parser)
-    assert lighter is None or "compatible_with" not in lighter.parsed.arguments  # a tent is no accessory of one
+    assert (
+        lighter is None or "compatible_with" not in lighter.parsed.arguments
+    )  # a tent is no accessory of one
 
 
 def test_a_comparison_ranks_only_the_products_shown(catalog, parser):
