@@ -26,7 +26,10 @@ _COMPOUND = re.compile(
     r"\b([^\W\d_]{3,}?)s?kampagne\w*", re.I
 )  # "Winterkampagne": the name is the first part
 BRIEF_NAME_SCORE = 85  # rapidfuzz partial-ratio at which a misspelt brief name still names it
-_ID = re.compile(r"\b[a-z]+(?:-[a-z]+)*-20\d\d\b")
+# A brief id ("winter-trail-2026") is read token by token: the unanchored pattern, tried from every word start, is
+# quadratic on a long run of hyphenated words (tests/security/test_regex_budget.py).
+_TOKEN = re.compile(r"[\w-]+")
+_ID = re.compile(r"^[a-z]+(?:-[a-z]+)*-20\d\d$")
 # Words that end a campaign name read backwards from "campaign" ("ads for our Black Friday campaign").
 _NAME_STOP = re.compile(
     r"^(for|in|of|on|to|about|the|our|my|a|an|with|from|and|or|this|that|its|next|upcoming)$", re.I
@@ -153,9 +156,9 @@ def campaign_name(message: str, names: list[str] = ()) -> tuple[str | None, tupl
     """The campaign a message names, as written: an id, a brief's name (`names`, misspelt too), a quoted name next
     to "campaign", the words before "campaign" ("our Black Friday Mega Sale 2026 campaign") or before "-kampagne"
     ("Winterkampagne"); None when those say nothing ("our current campaign")."""
-    found = _ID.search(message)
-    if found:
-        return found.group(0), found.span()
+    for token in _TOKEN.finditer(message):
+        if _ID.match(token.group()):
+            return token.group(), token.span()
     named, span = brief_mention(message, list(names))
     if named:
         return named, span

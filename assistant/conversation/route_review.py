@@ -125,7 +125,7 @@ class RouteReview:
             named = parsed.asked_words or parsed.asked_kind
             sure = parsed.operation and parsed.confidence >= CATALOG_SURE
             return "catalog_query" if sure and not self._pages_name(named, message, language) else None
-        if parsed.shopping:
+        if parsed.shopping and not parsed.leftovers:  # "do you offer engraving on bottles?" asks of a service
             return intent if product_route else "product_discovery"
         sure = parsed.operation and parsed.confidence >= CATALOG_SURE
         return intent if sure and product_route else None

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 _TOKEN = re.compile(r"[\w’'-]+", re.UNICODE)
 # Sentence ends; a clause also ends at ; : , and a dash between spaces (why: "warm, but heavy" has two opinions).
 _SENTENCE = re.compile(r"(?<=[.!?…])\s+|\n+")
-_CLAUSE_PUNCT = re.compile(r"\s*[;:,()]\s*|\s+[–—-]\s+")
+_CLAUSE_PUNCT = re.compile(r"[;:,()]|\s[–—-]\s")  # pieces are split into words after: no spaces to eat
 
 
 def tokens(text: str) -> list[str]:

@@ -15,7 +15,6 @@ Everything comes from one `numpy.random.Generator` seeded with `seed`; the same 
 from __future__ import annotations
 
 import argparse
-import csv
 from datetime import date, timedelta
 from functools import cache
 from pathlib import Path
@@ -24,6 +23,7 @@ import numpy as np
 import yaml
 
 from assistant.commerce.catalog import Catalog, Product
+from generation.csv_cells import CsvDictWriter
 
 PHRASES_PATH = Path(__file__).with_name("demo_reviews.yaml")
 COLUMNS = ("review_id", "sku", "rating", "text", "date", "language")
@@ -271,7 +271,7 @@ def write_reviews_csv(catalog: Catalog, out: Path, seed: int = DEFAULT_SEED) -> 
     rows = generate_reviews(catalog, seed)
     out.parent.mkdir(parents=True, exist_ok=True)
     with out.open("w", encoding="utf-8", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=COLUMNS)
+        writer = CsvDictWriter(fh, fieldnames=COLUMNS)  # cells neutralised like every CSV the product writes
         writer.writeheader()
         writer.writerows(rows)
     return len(rows)

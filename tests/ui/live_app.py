@@ -23,7 +23,7 @@ from typing import Any
 
 import pytest
 
-from assistant.settings import REPO_ROOT, Settings
+from assistant.settings import REPO_ROOT, LimitSettings, Settings
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -85,7 +85,7 @@ def live_app() -> LiveApp:
         cors_origins=[f"http://127.0.0.1:{shop_port}"],
         # Every browser test is one client (127.0.0.1) and each Gradio page load fetches dozens of assets, all counted
         # by the per-address limit: the session's pages together would pass 120 a minute on a slow machine.
-        rate_per_minute_client=2000,
+        limits=LimitSettings(rate_per_minute_client=2000),
         _env_file=None,
     )
     prepare_demo(settings, customers=200, progress=False)

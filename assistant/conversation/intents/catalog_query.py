@@ -44,7 +44,12 @@ def catalog_query(turn: Turn, route: Route, history: list[dict]) -> Iterator[Tur
             if answered:
                 return
         # "Welche Wasserfilter habt ihr?": a kind asked for in shopping words is a product search
-        shop = parsed is not None and parsed.shopping and bool(parsed.asked_kind) and not parsed.mentions
+        shop = (
+            parsed is not None
+            and parsed.shopping
+            and bool(parsed.asked_kind)
+            and not (parsed.mentions or parsed.leftovers)
+        )
         yield from _elsewhere(turn, route, history, service=asks, products=shop)
         return
     record = yield from turn.run_tool("query_catalog", parsed.arguments)
