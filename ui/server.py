@@ -27,6 +27,7 @@ from ui.gradio_guard import guard_mounted  # noqa: E402
 from ui.workspace import build_workspace  # noqa: E402
 
 STATIC_DIR = Path(__file__).with_name("static")
+CACHE_A_DAY = {"Cache-Control": "public, max-age=86400"}
 
 
 def create_server(settings: Settings | None = None, assistant: AssistantAPI | None = None) -> FastAPI:
@@ -52,6 +53,11 @@ def install_pages(app: FastAPI) -> None:
             media_type="application/javascript",
             headers={"Cache-Control": "public, max-age=300", "Access-Control-Allow-Origin": "*"},
         )
+
+    @app.get("/favicon.ico", include_in_schema=False)
+    @app.get("/favicon.svg", include_in_schema=False)
+    async def favicon() -> FileResponse:  # browsers ask every page's origin for /favicon.ico
+        return FileResponse(STATIC_DIR / "favicon.svg", media_type="image/svg+xml", headers=CACHE_A_DAY)
 
     @app.get("/widget-demo", include_in_schema=False)
     async def widget_demo() -> HTMLResponse:
