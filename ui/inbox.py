@@ -9,7 +9,7 @@ from typing import Any
 import gradio as gr
 
 from assistant import AssistantError, InboxItem, InboxPage
-from ui.panels import GetAPI, dataframe, error_box, problem, workspace_caller
+from ui.panels import GetAPI, dataframe, empty_table, error_box, problem, workspace_caller
 from ui.tables import INBOX_WIDTHS, STATUS_LABELS, duration, inbox_table
 from ui.views import VIEW_CSS, transcript_html
 
@@ -59,7 +59,11 @@ class InboxTab:
             order = gr.Dropdown(ORDERS, value="newest", label="Order", elem_id="inbox-order", scale=1)
             load = gr.Button("Show requests", elem_id="handoffs-load", scale=1)
         table = gr.Dataframe(
-            label="Customers waiting for a person", elem_id="inbox-table", interactive=False, wrap=True
+            label="Customers waiting for a person",
+            elem_id="inbox-table",
+            interactive=False,
+            wrap=True,
+            **empty_table(inbox_table([])),
         )
         with gr.Row():
             newer = gr.Button("◀ Previous page", elem_id="inbox-newer", scale=1)
