@@ -172,6 +172,11 @@ def chat_panel(
         elem_id=f"{elem_prefix}-chatbot",
         feedback_options=("Like", "Dislike"),
         sanitize_html=True,
+        autoscroll=False,  # static/pages.js follows a reply only until its first line reaches the top
+        buttons=[
+            "copy",
+            "copy_all",
+        ],  # no "share" (to Hugging Face): an unnamed icon button, and nowhere to go
         allow_tags=False,  # no custom tags from a reply either
     )
     with gr.Row():

@@ -6,6 +6,7 @@ when it ends; a product citation's page. Screenshots go to tests/artifacts/scree
 from __future__ import annotations
 
 import json
+import uuid
 
 import httpx
 import pytest
@@ -173,3 +174,76 @@ def test_a_product_citation_opens_the_product_page_on_the_cited_fact(app: LiveAp
     screenshot(page, f"product-page-{page.size}")
     page.goto(f"{app.url}/docs/products/NOPE-404")
     assert page.locator("h1").inner_text() == "Product not found"
+
+
+def _marketer():
+    from assistant import Caller
+
+    return Caller(role="marketer", user="marketer")
+
+
+def _in_view(page, locator) -> None:
+    box, size = locator.bounding_box(), page.viewport_size
+    assert box is not None and 0 <= box["y"] and box["y"] + box["height"] <= size["height"], (box, size)
+
+
+def test_the_chat_page_remembers_and_shows_staff_replies(app: LiveApp, page) -> None:
+    if page.size != "phone":
+        pytest.skip("one size is enough for the memory; the phone is where warnings were out of sight")
+    page.goto(f"{app.url}/chat/")
+    page.locator("#customer-handoff").click()  # no contact yet: the warning shows where the customer looks
+    warning = page.locator("#customer-status", has_text="Please leave an email address")
+    warning.wait_for()
+    _in_view(page, warning)
+    contact = f"remember-{uuid.uuid4().hex[:8]}@example.com"  # the test database outlives a run
+    page.locator("#customer-contact textarea, #customer-contact input").first.fill(contact)
+    page.locator("#customer-message textarea").fill("Do you ship abroad?")
+    page.locator("#customer-send").click()
+    page.locator("#customer-chatbot a[href*='/docs/']").first.wait_for()
+    page.locator("#customer-handoff").click()
+    page.locator("#customer-status", has_text="will contact you at").wait_for()
+    mine = [h for h in app.assistant.store.list_handoffs() if h["contact"] == contact]
+    assert len(mine) == 1, (contact, [h["contact"] for h in app.assistant.store.list_handoffs()[:3]])
+    app.assistant.reply_handoff(_marketer(), mine[0]["handoff_id"], "Yes, **we ship** to Norway too.")
+
+    page.reload()  # the conversation is still there, and the staff's reply joins it
+    chat = page.locator("#customer-chatbot")
+    chat.get_by_text("Do you ship abroad?").wait_for()
+    staff = chat.get_by_text("we ship", exact=False)
+    staff.wait_for()
+    assert "Our team" in chat.inner_text()
+    screenshot(page, "chat-page-remembers-phone")
+    page.reload()  # shown once
+    chat.get_by_text("Do you ship abroad?").wait_for()
+    page.wait_for_timeout(500)
+    assert chat.inner_text().count("Our team") == 1
+
+
+def _serious(page, context=None) -> list[str]:
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page, context=context)
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} -> {[n['target'] for n in v['nodes']][:3]}"
+        for v in results.response["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+
+
+def test_no_serious_accessibility_violations(app: LiveApp, page) -> None:
+    """axe-core's rules (bundled by axe-playwright-python) on the widget, /chat and the workspace's main view."""
+    page.goto(f"{app.url}/widget-demo")
+    tap(page, ".bubble")
+    found = {"widget": _serious(page)}
+    page.goto(f"{app.url}/chat/")
+    page.locator("#customer-message textarea").wait_for()
+    found["chat"] = _serious(page)
+    page.goto(f"{app.url}/workspace/")
+    page.fill("#username", "marketer")
+    page.fill("#password", "demo")
+    page.click("button[type=submit]")
+    page.get_by_text("Marketer workspace").first.wait_for()
+    found["workspace"] = _serious(page)
+    page.get_by_role("tab", name="Copy").first.click()
+    found["workspace-copy"] = _serious(page)
+    assert not any(found.values()), found
