@@ -297,5 +297,5 @@ def build_chat(get_api: GetAPI, limiter: Any = None) -> gr.Blocks:
             greeting=GREETING,
             ask_contact=True,
         )
-        remember_chat(page, panel, get_api, customer_caller, [{"role": "assistant", "content": GREETING}])
+        remember_chat(page, panel, get_api, customer_caller)
     return page

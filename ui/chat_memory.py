@@ -3,8 +3,9 @@
 The session id, the transcript shown and the last staff reply seen live in the browser's localStorage (Gradio's
 `BrowserState`), so a reload shows the conversation and the next question continues the same session (the API
 still checks that the session is this caller's). Replies a person sends from the workspace's inbox are fetched
-through the application API (`staff_replies`) on page load and every `STAFF_POLL_S`, and join the transcript
-labelled as the team's, as the widget shows them.
+through the application API (`staff_replies`) on page load and after each turn, and join the transcript labelled
+as the team's, as the widget shows them. (No timer: a `gr.Timer` whose ticks write the chatbot left clicks made
+right after an answer unanswered in the browser tests.)
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ import gradio as gr
 from assistant import AssistantError, Caller
 from ui.formatting import escape_html
 
-STAFF_POLL_S = 15
 STORAGE_KEY = "mka-chat"
 KEEP_MESSAGES = 60  # what a reload shows; the stored conversation itself is the server's
 STAFF_LABEL = "Our team"
@@ -29,10 +29,8 @@ def staff_message(text: str) -> dict[str, Any]:
     return {"role": "assistant", "content": f"**{STAFF_LABEL}:** {escape_html(text)}"}
 
 
-def restore(
-    saved: dict[str, Any] | None, greeting: list[dict[str, Any]]
-) -> tuple[list, str | None, dict, int]:
-    """(history, session id, turn map, last staff reply seen) from what the browser kept; the greeting if nothing."""
+def restore(saved: dict[str, Any] | None) -> tuple[list, str, dict, int] | None:
+    """(history, session id, turn map, last staff reply seen) from what the browser kept; None if nothing."""
     saved = saved if isinstance(saved, dict) else {}
     history = [
         m
@@ -43,7 +41,7 @@ def restore(
     turns = saved.get("turns") if isinstance(saved.get("turns"), dict) else {}
     seen = saved.get("seen") if isinstance(saved.get("seen"), int) else 0
     if not history or not session:
-        return greeting, None, {}, 0
+        return None
     return history, session, turns, seen
 
 
@@ -80,7 +78,6 @@ def remember_chat(
     panel: Any,
     get_api: Callable[[], Any],
     caller_of: Callable[[gr.Request], Caller],
-    greeting: list[dict[str, Any]],
 ) -> None:
     """Wire the memory and the staff replies into a chat panel (`ui.chat.chat_panel`'s components) on `page`."""
     saved = gr.BrowserState(dict(EMPTY), storage_key=STORAGE_KEY)
@@ -88,7 +85,8 @@ def remember_chat(
     kept = [panel.chatbot, panel.session, panel.turns, seen]
 
     def on_load(stored: dict | None):
-        return restore(stored, greeting)
+        # nothing kept: leave the page as built (a question asked before this ran must not be wiped by it)
+        return restore(stored) or (gr.skip(),) * len(kept)
 
     def poll(history: list, session: str | None, last: int, request: gr.Request):
         return new_staff_replies(get_api(), caller_of(request), history, session, last)
@@ -96,9 +94,7 @@ def remember_chat(
     page.load(on_load, [saved], kept, api_name=False).then(
         poll, [panel.chatbot, panel.session, seen], [panel.chatbot, seen], api_name=False
     )
-    for event in panel.events:
-        event.then(remember, kept, saved, api_name=False)
-    timer = gr.Timer(STAFF_POLL_S)
-    timer.tick(poll, [panel.chatbot, panel.session, seen], [panel.chatbot, seen], api_name=False).then(
-        remember, kept, saved, api_name=False
-    )
+    for event in panel.events:  # after each turn: remember it, and show what the staff wrote meanwhile
+        event.then(poll, [panel.chatbot, panel.session, seen], [panel.chatbot, seen], api_name=False).then(
+            remember, kept, saved, api_name=False
+        )

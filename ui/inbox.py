@@ -78,7 +78,7 @@ class InboxTab:
             assign = gr.Button("Assign", elem_id="inbox-assign", scale=1)
             close = gr.Button("Close request", variant="stop", elem_id="inbox-close", scale=1)
         reply = gr.Textbox(
-            label="Reply to the customer (shown in their chat widget)", elem_id="inbox-reply", lines=3
+            label="Reply to the customer (shown in their chat)", elem_id="inbox-reply", lines=3
         )
         send = gr.Button("Send reply", variant="primary", elem_id="inbox-send")
         message = error_box("inbox-message")
@@ -194,7 +194,7 @@ class InboxTab:
             handoff_id,
             (status, order, offset),
             lambda hid: self.api_call(request, "reply_handoff", hid, text),
-            "Reply sent: the customer sees it in their chat widget.",
+            "Reply sent: the customer sees it in their chat (the widget or the chat page).",
         )
         sent = isinstance(out[MESSAGE], str) and out[MESSAGE].startswith("Reply sent")
         return [out[0], "" if sent else gr.skip(), *out[1:]]  # the reply box empties once the reply is stored

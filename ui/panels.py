@@ -93,4 +93,9 @@ def empty_table(table: tuple[list[str], list[list[Any]]]) -> dict[str, Any]:
     return {"headers": headers, "value": [], "column_count": len(headers)}
 
 
-ERROR_CSS = ".mka-error { color: #a61b1b; font-weight: 600; min-height: 0; }"
+ERROR_CSS = (
+    ".mka-error { color: #a61b1b; font-weight: 600; min-height: 0; }"
+    # column names break between words, never inside one ("Customer s"): a narrow column grows instead
+    " .table-container th, .table-container th * { word-break: normal !important; overflow-wrap: normal !important;"
+    " hyphens: manual; }"
+)

@@ -226,8 +226,19 @@ def _serious(page, context=None) -> list[str]:
     return [
         f"{v['id']} ({v['impact']}): {v['help']} -> {[n['target'] for n in v['nodes']][:3]}"
         for v in results.response["violations"]
-        if v["impact"] in ("serious", "critical")
+        if v["impact"] in ("serious", "critical") and not _known_gradio_issue(page, v)
     ]
+
+
+def _known_gradio_issue(page, violation: dict) -> bool:
+    """One finding left to Gradio 6 itself, and only this narrowly: a Dataframe with no rows yet is a role=grid
+    without rows (aria-required-children). Every other finding counts."""
+    if violation["id"] != "aria-required-children":
+        return False
+    targets = [n["target"][-1] for n in violation["nodes"]]
+    return all(
+        t.endswith(".table-wrap") and page.locator(t).first.locator("tbody td").count() == 0 for t in targets
+    )
 
 
 def test_no_serious_accessibility_violations(app: LiveApp, page) -> None:
@@ -247,3 +258,46 @@ def test_no_serious_accessibility_violations(app: LiveApp, page) -> None:
     page.get_by_role("tab", name="Copy").first.click()
     found["workspace-copy"] = _serious(page)
     assert not any(found.values()), found
+
+
+FOLLOW_PAGE = """<!doctype html><html lang='en'><head><meta charset='utf-8'><title>Follow</title><script>{script}</script>
+</head><body><div id='customer-chatbot'><div class='bubble-wrap' style='height:400px;overflow-y:auto'>
+<div class='message-row bot-row'>Hi!</div></div></div>
+<script>
+async function ask(n) {{
+  const box = document.querySelector('.bubble-wrap'), wait = () => new Promise(r => setTimeout(r, 20));
+  const user = document.createElement('div'); user.className = 'message-row user-row'; user.textContent = 'Question ' + n;
+  box.appendChild(user); await wait();
+  const bot = document.createElement('div'); bot.className = 'message-row bot-row'; bot.id = 'reply-' + n;
+  box.appendChild(bot);
+  for (let k = 1; k <= {lines}; k++) {{
+    const p = document.createElement('p'); p.textContent = 'Line ' + k; bot.appendChild(p); await wait();
+  }}
+}}
+</script></body></html>"""
+
+
+def test_the_chat_pages_follow_a_reply_to_its_first_line_only(app: LiveApp, page) -> None:
+    """The head script of /chat and /workspace (ui/static/pages.js) on a chat laid out as Gradio 6's chatbot (a
+    `.bubble-wrap` scroll box of `.message-row` rows); the real model never writes 40 lines."""
+    if page.size != "desktop":
+        pytest.skip("the script's logic does not depend on the screen")
+    from ui.look import STATIC_DIR
+
+    script = (STATIC_DIR / "pages.js").read_text(encoding="utf-8")
+    body = FOLLOW_PAGE.format(script=script, lines=REPLY_LINES)
+    page.route(f"{app.url}/follow-test", lambda route: route.fulfill(content_type="text/html", body=body))
+    page.goto(f"{app.url}/follow-test")
+    page.wait_for_timeout(400)  # the script finds the chat
+    for n in (1, 2):
+        page.evaluate(f"ask({n})")
+        page.wait_for_timeout(200)
+        box = page.locator(".bubble-wrap").bounding_box()
+        first = page.locator(f"#reply-{n} p").first.bounding_box()
+        last = page.locator(f"#reply-{n} p").last.bounding_box()
+        assert box["y"] <= first["y"] and first["y"] + first["height"] <= box["y"] + box["height"], (
+            n,
+            box,
+            first,
+        )
+        assert last["y"] > box["y"] + box["height"]

@@ -12,8 +12,6 @@ from ui.panels import empty_table
 from ui.tables import draft_table, named, recommendation_table
 from ui.views import transcript_html
 
-GREETING = [{"role": "assistant", "content": "Hi!"}]
-
 
 def _item(*messages: tuple[str, str]) -> InboxItem:
     return InboxItem.model_validate(
@@ -43,15 +41,15 @@ def test_the_inbox_shows_replies_formatted_and_customers_words_as_typed() -> Non
 
 
 def test_the_chat_page_remembers_a_bounded_conversation() -> None:
-    assert restore(None, GREETING) == (GREETING, None, {}, 0)
-    assert restore({"history": "junk", "session": 5}, GREETING) == (GREETING, None, {}, 0)
+    assert restore(None) is None
+    assert restore({"history": "junk", "session": 5}) is None
     history = [{"role": "user", "content": f"q{i}"} for i in range(KEEP_MESSAGES + 4)]
     saved = remember(history, "sess", {"1": 11, str(KEEP_MESSAGES + 3): 99}, 3)
     assert len(saved["history"]) == KEEP_MESSAGES and saved["history"][0]["content"] == "q4"
     assert saved["turns"] == {str(KEEP_MESSAGES - 1): 99}  # turn numbers follow the cut
-    assert restore(saved, GREETING) == (saved["history"], "sess", saved["turns"], 3)
+    assert restore(saved) == (saved["history"], "sess", saved["turns"], 3)
     forged = {**saved, "history": [{"role": "system", "content": "x"}, *saved["history"]]}
-    assert restore(forged, GREETING)[0] == saved["history"]  # only user and assistant messages come back
+    assert restore(forged)[0] == saved["history"]  # only user and assistant messages come back
 
 
 def test_a_staff_reply_is_labelled_and_escaped() -> None:

@@ -4,15 +4,19 @@
  * 1. A reply is followed only until its first line reaches the top of the chat: the reader sees the beginning of a
  *    long answer when it ends and scrolls on at their own pace (the chatbots are built with autoscroll=False). A new
  *    question of theirs scrolls the chat to its end; a reader who scrolls while a reply is written is left alone.
- * 2. Accessible names Gradio leaves out: an empty image or file box carries aria-label on a role-less <div> (axe:
- *    aria-prohibited-attr), so it gets role="img"; an icon button without a name gets its title or a generic one.
+ * 2. Accessibility Gradio leaves out: an empty image or file box carries aria-label on a role-less <div> (axe:
+ *    aria-prohibited-attr), so it gets role="img"; an icon button without a name gets its title or a generic one;
+ *    a table's scrolling viewport gets a tab stop (axe: scrollable-region-focusable).
  */
 (function () {
   "use strict";
   var CHATS = ["customer-chatbot", "marketer-chatbot"];
 
   function scroller(root) {
-    var all = [root].concat(Array.prototype.slice.call(root.querySelectorAll("*")));
+    // Gradio's own scroll box first (found cheaply); any element that scrolls otherwise
+    var known = root.querySelector(".bubble-wrap");
+    if (known && known.scrollHeight > known.clientHeight + 2) return known;
+    var all = [root].concat(Array.prototype.slice.call(root.querySelectorAll("div")));
     for (var i = 0; i < all.length; i++) {
       var s = getComputedStyle(all[i]);
       if (/(auto|scroll)/.test(s.overflowY) && all[i].scrollHeight > all[i].clientHeight + 2) return all[i];
@@ -45,11 +49,17 @@
       box.scrollTop = Math.min(box.scrollHeight - box.clientHeight, Math.max(0, top));
       follow.at = box.scrollTop;
     }
-    new MutationObserver(function () { requestAnimationFrame(step); })
-      .observe(root, { childList: true, subtree: true, characterData: true });
+    var queued = false; // one step per frame, however many tokens arrived in it
+    new MutationObserver(function () {
+      if (queued) return;
+      queued = true;
+      requestAnimationFrame(function () { queued = false; step(); });
+    }).observe(root, { childList: true, subtree: true, characterData: true });
   }
   function name() {
     document.querySelectorAll("div.empty[aria-label]:not([role])").forEach(function (el) { el.setAttribute("role", "img"); });
+    // a table that scrolls must be reachable by keyboard (axe: scrollable-region-focusable)
+    document.querySelectorAll(".virtual-table-viewport:not([tabindex])").forEach(function (el) { el.setAttribute("tabindex", "0"); });
     document.querySelectorAll("button[aria-label='']").forEach(function (b) {
       b.setAttribute("aria-label", b.getAttribute("title") || "More actions");
     });
@@ -62,6 +72,9 @@
     });
     name();
   }
-  new MutationObserver(function () { requestAnimationFrame(scan); }).observe(document.documentElement, { childList: true, subtree: true });
+  var pending = null; // at most one scan per 300 ms: the page mutates on every streamed token
+  new MutationObserver(function () {
+    if (!pending) pending = setTimeout(function () { pending = null; scan(); }, 300);
+  }).observe(document.documentElement, { childList: true, subtree: true });
   document.addEventListener("DOMContentLoaded", scan);
 })();
