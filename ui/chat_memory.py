@@ -3,9 +3,9 @@
 The session id, the transcript shown and the last staff reply seen live in the browser's localStorage (Gradio's
 `BrowserState`), so a reload shows the conversation and the next question continues the same session (the API
 still checks that the session is this caller's). Replies a person sends from the workspace's inbox are fetched
-through the application API (`staff_replies`) on page load and after each turn, and join the transcript labelled
-as the team's, as the widget shows them. (No timer: a `gr.Timer` whose ticks write the chatbot left clicks made
-right after an answer unanswered in the browser tests.)
+through the application API (`staff_replies`) when the page loads, and join the transcript labelled as the
+team's, as the widget shows them. Unlike the widget, the page does not poll while open: each poll would be one
+more Gradio queue request against the per-address rate limit (a reload shows new replies).
 """
 
 from __future__ import annotations
@@ -84,17 +84,21 @@ def remember_chat(
     seen = gr.State(0)
     kept = [panel.chatbot, panel.session, panel.turns, seen]
 
-    def on_load(stored: dict | None):
+    def on_load(stored: dict | None, request: gr.Request):
         # nothing kept: leave the page as built (a question asked before this ran must not be wiped by it)
-        return restore(stored) or (gr.skip(),) * len(kept)
+        kept_now = restore(stored)
+        if kept_now is None:
+            return (gr.skip(),) * len(kept)
+        history, session, turns, last = kept_now
+        shown, newest = new_staff_replies(get_api(), caller_of(request), history, session, last)
+        if isinstance(
+            shown, list
+        ):  # replies came since: shown after what was kept (the next turn keeps them)
+            history, last = shown, newest
+        return history, session, turns, last
 
-    def poll(history: list, session: str | None, last: int, request: gr.Request):
-        return new_staff_replies(get_api(), caller_of(request), history, session, last)
-
-    page.load(on_load, [saved], kept, api_name=False).then(
-        poll, [panel.chatbot, panel.session, seen], [panel.chatbot, seen], api_name=False
-    )
-    for event in panel.events:  # after each turn: remember it, and show what the staff wrote meanwhile
-        event.then(poll, [panel.chatbot, panel.session, seen], [panel.chatbot, seen], api_name=False).then(
-            remember, kept, saved, api_name=False
-        )
+    # One request per page load and one per turn: every Gradio event is a queue request that counts against the
+    # per-address rate limit (MKA_RATE_PER_MINUTE_CLIENT), so restore and poll share one.
+    page.load(on_load, [saved], kept, api_name=False)
+    for event in panel.events:
+        event.then(remember, kept, saved, api_name=False)

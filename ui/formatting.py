@@ -10,8 +10,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from assistant import CitationOut, CopyDrafts, Reply, csv_writer
-from assistant.citation_links import citation_link
+from assistant import CitationOut, CopyDrafts, Reply, citation_link, csv_writer
 
 # Columns people read first, when a result has them.
 PREFERRED_COLUMNS = ("name", "item_id", "sku", "price", "currency", "reason", "size", "share")

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from html import escape
 
-from assistant import DraftRecord, InboxItem
-from assistant.safe_markdown import render_markdown
+from assistant import DraftRecord, InboxItem, render_markdown
 from ui.tables import STATUS_LABELS, channel_label, duration, product_label, when
 
 VIEW_CSS = """
