@@ -30,4 +30,7 @@ def theme() -> gr.themes.Base:
 
 def head() -> str:
     """The <head> additions of every Gradio page (the page CSP allows inline scripts)."""
-    return f"<script>{(STATIC_DIR / 'pages.js').read_text(encoding='utf-8')}</script>"
+    return (
+        '<link rel="icon" href="/favicon.svg" type="image/svg+xml">'  # Gradio's favicon_path works at "/" only
+        f"<script>{(STATIC_DIR / 'pages.js').read_text(encoding='utf-8')}</script>"
+    )

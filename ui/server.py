@@ -24,7 +24,7 @@ from assistant import AssistantAPI, Settings  # noqa: E402
 from assistant.http import create_app, state_of  # noqa: E402
 from ui.chat import CONCURRENCY, build_chat  # noqa: E402
 from ui.gradio_guard import guard_mounted  # noqa: E402
-from ui.look import FAVICON, head, theme  # noqa: E402
+from ui.look import head, theme  # noqa: E402
 from ui.workspace import build_workspace  # noqa: E402
 
 STATIC_DIR = Path(__file__).with_name("static")
@@ -88,7 +88,7 @@ def mount_ui(app: FastAPI, settings: Settings) -> None:
         default_concurrency_limit=CONCURRENCY
     )
     workspace = build_workspace(get_api).queue(default_concurrency_limit=CONCURRENCY)
-    look = {"theme": theme(), "head": head(), "favicon_path": str(FAVICON)}
+    look = {"theme": theme(), "head": head()}
     # show_error=False: an unexpected error's text (object reprs, handler names, versions) stays in the log.
     gr.mount_gradio_app(app, chat, path="/chat", ssr_mode=False, footer_links=[], show_error=False, **look)
     gr.mount_gradio_app(

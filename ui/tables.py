@@ -200,7 +200,7 @@ def inbox_table(items: list[InboxItem]) -> Table:
 
 INSIGHT_WIDTHS = ["5%", "25%", "6%", "7%", "7%", "18%", "22%", "10%"]
 INBOX_WIDTHS = ["9%", "7%", "9%", "14%", "21%", "9%", "5%", "16%", "10%"]
-SEGMENT_WIDTHS = ["10%", "7%", "7%", "9%", "9%", "10%", "22%", "26%"]
+SEGMENT_WIDTHS = ["10%", "9%", "9%", "9%", "9%", "10%", "21%", "23%"]  # "Customers" needs 9% at 1280 px
 RECOMMENDATION_WIDTHS = ["4%", "30%", "9%", "10%", "7%", "40%"]
 
 INSIGHT_HEADERS = [

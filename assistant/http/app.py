@@ -17,7 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from fastapi import FastAPI
 
 from assistant.api import AssistantAPI
-from assistant.http import chat, marketer, pages, product_page, workspace
+from assistant.http import chat, marketer, pages, workspace
 from assistant.http.auth import Authenticator, refuse_demo_password_off_loopback
 from assistant.http.middleware import install_protections
 from assistant.http.state import TURN_WORKERS, AppState, AssistantHolder
@@ -63,6 +63,6 @@ def create_app(settings: Settings | None = None, assistant: AssistantAPI | None 
     app.state.settings = settings
     install_protections(app, settings)  # body limits, rate limits, headers, CORS, errors as JSON
     pages.install_api_docs(app)
-    for module in (chat, marketer, product_page, pages, workspace):  # product pages before /docs/{path}
+    for module in (chat, marketer, pages, workspace):
         app.include_router(module.router)
     return app

@@ -243,6 +243,10 @@ def _known_gradio_issue(page, violation: dict) -> bool:
 
 def test_no_serious_accessibility_violations(app: LiveApp, page) -> None:
     """axe-core's rules (bundled by axe-playwright-python) on the widget, /chat and the workspace's main view."""
+    if (
+        page.size != "phone"
+    ):  # the phone layout found more (a table that scrolls sideways); one size keeps it short
+        pytest.skip("checked at the phone size")
     page.goto(f"{app.url}/widget-demo")
     tap(page, ".bubble")
     found = {"widget": _serious(page)}

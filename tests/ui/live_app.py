@@ -81,6 +81,9 @@ def live_app() -> LiveApp:
 
     shop_port = _free_port()
     settings = Settings(data_dir=DATA_DIR, cors_origins=[f"http://127.0.0.1:{shop_port}"], _env_file=None)
+    # Every browser test of the run comes from 127.0.0.1: one visitor's per-address limit (120 a minute) would
+    # refuse the suite's page loads, not a misbehaving client. The limit itself is tested in tests/security.
+    settings.limits.rate_per_minute_client = 1200
     prepare_demo(settings, customers=200, progress=False)
     assistant = Assistant.from_settings(settings)
     server = LocalServer(create_server(settings, assistant))
