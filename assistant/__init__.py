@@ -4,6 +4,7 @@ Front ends (the HTTP layer in `assistant.http`, the Gradio pages in `ui`) use on
 """
 
 from assistant.api import Assistant, AssistantAPI, BriefInfo, ChatAPI, CopyOptions
+from assistant.citation_links import citation_link  # a product page or a section
 from assistant.conversation.reply import (
     Caller,
     CitationEvent,
@@ -28,6 +29,7 @@ from assistant.errors import (
     Unauthorized,
     Unavailable,
 )
+from assistant.safe_markdown import render_markdown  # the one server-side Markdown renderer (docs, inbox)
 from assistant.settings import Settings
 from assistant.tools.results import (
     CopyDrafts,
@@ -108,6 +110,8 @@ __all__ = [
     "TurnEvent",
     "Unauthorized",
     "Unavailable",
+    "citation_link",
+    "render_markdown",
     "UploadResult",
     "WorkspaceAPI",
     "csv_writer",

@@ -9,11 +9,13 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from queue import Empty, Queue
+from types import SimpleNamespace
 from typing import Any
 
 import gradio as gr
 
 from assistant import AssistantAPI, AssistantError, Caller
+from ui.chat_memory import remember_chat
 from ui.formatting import escape_html, format_reply
 
 log = logging.getLogger(__name__)
@@ -159,9 +161,9 @@ def chat_panel(
     elem_prefix: str = "customer",
     greeting: str | None = None,
     ask_contact: bool = False,
-) -> None:
+) -> SimpleNamespace:
     """A chatbot, a message box and thumbs, for the caller `caller_of(request)` names; with `ask_contact`, a contact
-    field that goes with every turn and a button that asks for a person."""
+    field that goes with every turn and a button that asks for a person. Returns its components and turn events (for `ui.chat_memory`)."""
     chatbot = gr.Chatbot(
         value=[{"role": "assistant", "content": greeting}] if greeting else None,
         label="Assistant",
@@ -170,6 +172,11 @@ def chat_panel(
         elem_id=f"{elem_prefix}-chatbot",
         feedback_options=("Like", "Dislike"),
         sanitize_html=True,
+        autoscroll=False,  # static/pages.js follows a reply only until its first line reaches the top
+        buttons=[
+            "copy",
+            "copy_all",
+        ],  # no "share" (to Hugging Face): an unnamed icon button, and nowhere to go
         allow_tags=False,  # no custom tags from a reply either
     )
     with gr.Row():
@@ -185,8 +192,9 @@ def chat_panel(
         elem_id=f"{elem_prefix}-contact",
     )
     person = gr.Button("Talk to a person", visible=ask_contact, elem_id=f"{elem_prefix}-handoff")
-    gr.Examples(examples, inputs=box)
+    # right under the buttons (not below the examples, out of sight on a phone): where the customer is looking
     status = gr.Markdown("", elem_id=f"{elem_prefix}-status")
+    gr.Examples(examples, inputs=box)
     session = gr.State(None)
     turns = gr.State({})
 
@@ -207,6 +215,8 @@ def chat_panel(
         history, session_id, turn_map, note = request_person(
             get_api, with_contact(caller_of(request), reach), history or [], session_id, turn_map
         )
+        if note.startswith("⚠️"):  # the warning also joins the conversation, as the widget shows it
+            history = [*history, {"role": "assistant", "content": note}]
         return history, session_id, turn_map, note
 
     def like(data: gr.LikeData, session_id: str | None, turn_map: dict, request: gr.Request) -> str:
@@ -216,7 +226,7 @@ def chat_panel(
             return f"⚠️ {exc.message}"
 
     outputs = [chatbot, box, session, turns]
-    for trigger in (box.submit, send.click):
+    events = [
         trigger(
             respond,
             [box, chatbot, session, turns, contact],
@@ -224,10 +234,15 @@ def chat_panel(
             concurrency_limit=CONCURRENCY,
             api_name=False,
         )
-    person.click(
-        ask_person, [chatbot, session, turns, contact], [chatbot, session, turns, status], api_name=False
+        for trigger in (box.submit, send.click)
+    ]
+    events.append(
+        person.click(
+            ask_person, [chatbot, session, turns, contact], [chatbot, session, turns, status], api_name=False
+        )
     )
     chatbot.like(like, [session, turns], status, api_name=False)
+    return SimpleNamespace(chatbot=chatbot, session=session, turns=turns, status=status, events=events)
 
 
 def with_contact(caller: Caller, reach: str | None) -> Caller:
@@ -273,7 +288,7 @@ def build_chat(get_api: GetAPI, limiter: Any = None) -> gr.Blocks:
         gr.Markdown(
             "## Ask the shop\nQuestions about shipping, returns, sizes or products. Answers cite our pages."
         )
-        chat_panel(
+        panel = chat_panel(
             get_api,
             customer_caller,
             show_tools=False,
@@ -282,4 +297,5 @@ def build_chat(get_api: GetAPI, limiter: Any = None) -> gr.Blocks:
             greeting=GREETING,
             ask_contact=True,
         )
+        remember_chat(page, panel, get_api, customer_caller)
     return page

@@ -10,17 +10,15 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from assistant import CitationOut, CopyDrafts, Reply, csv_writer
+from assistant import CitationOut, CopyDrafts, Reply, citation_link, csv_writer
 
 # Columns people read first, when a result has them.
 PREFERRED_COLUMNS = ("name", "item_id", "sku", "price", "currency", "reason", "size", "share")
 
 
-def citation_url(c: CitationOut) -> str:
-    """Where a citation link goes: the reply's own URL or the rendered document at /docs/<source>#<anchor>."""
-    if c.url:
-        return c.url
-    return f"/docs/{c.source.lstrip('/')}" + (f"#{c.anchor}" if c.anchor else "")
+def citation_url(c: CitationOut, reply_text: str = "") -> str:
+    """Where a citation link goes: a cited product's page, else the document at its section (`citation_link`)."""
+    return citation_link(c, reply_text)
 
 
 def escape_html(text: str) -> str:
@@ -34,7 +32,8 @@ def format_reply(reply: Reply) -> str:
     text = escape_html(reply.text.strip())
     if reply.citations:
         links = " · ".join(
-            f"[{c.n}] [{escape_html(c.title or c.source)}]({citation_url(c)})" for c in reply.citations
+            f"[{c.n}] [{escape_html(c.title or c.source)}]({citation_url(c, reply.text)})"
+            for c in reply.citations
         )
         text += f"\n\n**Sources:** {links}"
     return text

@@ -9,7 +9,7 @@ from typing import Any
 import gradio as gr
 
 from assistant import AssistantError, InboxItem, InboxPage
-from ui.panels import GetAPI, dataframe, error_box, problem, workspace_caller
+from ui.panels import GetAPI, dataframe, empty_table, error_box, problem, workspace_caller
 from ui.tables import INBOX_WIDTHS, STATUS_LABELS, duration, inbox_table
 from ui.views import VIEW_CSS, transcript_html
 
@@ -59,7 +59,11 @@ class InboxTab:
             order = gr.Dropdown(ORDERS, value="newest", label="Order", elem_id="inbox-order", scale=1)
             load = gr.Button("Show requests", elem_id="handoffs-load", scale=1)
         table = gr.Dataframe(
-            label="Customers waiting for a person", elem_id="inbox-table", interactive=False, wrap=True
+            label="Customers waiting for a person",
+            elem_id="inbox-table",
+            interactive=False,
+            wrap=True,
+            **empty_table(inbox_table([])),
         )
         with gr.Row():
             newer = gr.Button("◀ Previous page", elem_id="inbox-newer", scale=1)
@@ -74,7 +78,7 @@ class InboxTab:
             assign = gr.Button("Assign", elem_id="inbox-assign", scale=1)
             close = gr.Button("Close request", variant="stop", elem_id="inbox-close", scale=1)
         reply = gr.Textbox(
-            label="Reply to the customer (shown in their chat widget)", elem_id="inbox-reply", lines=3
+            label="Reply to the customer (shown in their chat)", elem_id="inbox-reply", lines=3
         )
         send = gr.Button("Send reply", variant="primary", elem_id="inbox-send")
         message = error_box("inbox-message")
@@ -190,7 +194,7 @@ class InboxTab:
             handoff_id,
             (status, order, offset),
             lambda hid: self.api_call(request, "reply_handoff", hid, text),
-            "Reply sent: the customer sees it in their chat widget.",
+            "Reply sent: the customer sees it in their chat (the widget or the chat page).",
         )
         sent = isinstance(out[MESSAGE], str) and out[MESSAGE].startswith("Reply sent")
         return [out[0], "" if sent else gr.skip(), *out[1:]]  # the reply box empties once the reply is stored

@@ -9,7 +9,7 @@ import gradio as gr
 
 from assistant import AssistantError
 from ui.panels import GetAPI, dataframe, download, error_box, problem, with_progress, workspace_caller
-from ui.tables import INSIGHT_WIDTHS, insight_table
+from ui.tables import INSIGHT_HEADERS, INSIGHT_WIDTHS, insight_table
 
 
 class InsightsTab:
@@ -24,7 +24,12 @@ class InsightsTab:
         load = gr.Button("Show unanswered questions", variant="primary", elem_id="insights-load")
         summary = gr.Markdown("", elem_id="insights-summary")
         table = gr.Dataframe(
-            label="Questions without a good answer", elem_id="insights-table", interactive=False, wrap=True
+            label="Questions without a good answer",
+            elem_id="insights-table",
+            interactive=False,
+            wrap=True,
+            headers=INSIGHT_HEADERS,
+            value=[],
         )
         export = gr.File(label="CSV", elem_id="insights-csv")
         error = error_box("insights-error")

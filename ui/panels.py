@@ -87,4 +87,15 @@ def dataframe(table: tuple[list[str], list[list[Any]]], widths: list[str] | None
     return gr.Dataframe(value=rows, headers=headers)
 
 
-ERROR_CSS = ".mka-error { color: #a61b1b; font-weight: 600; min-height: 0; }"
+def empty_table(table: tuple[list[str], list[list[Any]]]) -> dict[str, Any]:
+    """A Dataframe's arguments before its first load: its own column names (Gradio would number them "1 2 3")."""
+    headers, _ = table
+    return {"headers": headers, "value": [], "column_count": len(headers)}
+
+
+ERROR_CSS = (
+    ".mka-error { color: #a61b1b; font-weight: 600; min-height: 0; }"
+    # column names break between words, never inside one ("Customer s"): a narrow column grows instead
+    " .table-container th, .table-container th * { word-break: normal !important; overflow-wrap: normal !important;"
+    " hyphens: manual; }"
+)

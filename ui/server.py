@@ -24,9 +24,11 @@ from assistant import AssistantAPI, Settings  # noqa: E402
 from assistant.http import create_app, state_of  # noqa: E402
 from ui.chat import CONCURRENCY, build_chat  # noqa: E402
 from ui.gradio_guard import guard_mounted  # noqa: E402
+from ui.look import head, theme  # noqa: E402
 from ui.workspace import build_workspace  # noqa: E402
 
 STATIC_DIR = Path(__file__).with_name("static")
+CACHE_A_DAY = {"Cache-Control": "public, max-age=86400"}
 
 
 def create_server(settings: Settings | None = None, assistant: AssistantAPI | None = None) -> FastAPI:
@@ -52,6 +54,11 @@ def install_pages(app: FastAPI) -> None:
             media_type="application/javascript",
             headers={"Cache-Control": "public, max-age=300", "Access-Control-Allow-Origin": "*"},
         )
+
+    @app.get("/favicon.ico", include_in_schema=False)
+    @app.get("/favicon.svg", include_in_schema=False)
+    async def favicon() -> FileResponse:  # browsers ask every page's origin for /favicon.ico
+        return FileResponse(STATIC_DIR / "favicon.svg", media_type="image/svg+xml", headers=CACHE_A_DAY)
 
     @app.get("/widget-demo", include_in_schema=False)
     async def widget_demo() -> HTMLResponse:
@@ -81,18 +88,16 @@ def mount_ui(app: FastAPI, settings: Settings) -> None:
         default_concurrency_limit=CONCURRENCY
     )
     workspace = build_workspace(get_api).queue(default_concurrency_limit=CONCURRENCY)
-    theme = gr.themes.Soft(primary_hue="emerald", neutral_hue="slate")
+    look = {"theme": theme(), "head": head()}
     # show_error=False: an unexpected error's text (object reprs, handler names, versions) stays in the log.
-    gr.mount_gradio_app(
-        app, chat, path="/chat", ssr_mode=False, footer_links=[], theme=theme, show_error=False
-    )
+    gr.mount_gradio_app(app, chat, path="/chat", ssr_mode=False, footer_links=[], show_error=False, **look)
     gr.mount_gradio_app(
         app,
         workspace,
         path="/workspace",
         ssr_mode=False,
         footer_links=[],
-        theme=theme,
+        **look,
         auth_dependency=marketer_name,
         allowed_paths=[str(settings.artifacts_dir)],
         show_error=False,

@@ -3,6 +3,7 @@ reasons in words, times as dates and durations. Each function returns (headers, 
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -69,6 +70,14 @@ def product_label(sku: str, names: dict[str, str]) -> str:
     return f"{name} ({sku})" if name else sku
 
 
+def named(text: str, names: dict[str, str]) -> str:
+    """A reason in words: the SKUs the catalog knows become their product names ("bought with FTW-001" ->
+    "bought with Talus Mid Waterproof Hiking Boot")."""
+    if not names or not text:
+        return text
+    return re.sub(r"[A-Za-z0-9][\w.-]*[A-Za-z0-9]", lambda m: names.get(m.group(0), m.group(0)), text)
+
+
 def channel_label(channel: str) -> str:
     return CHANNEL_LABELS.get(channel, channel)
 
@@ -109,7 +118,7 @@ def recommendation_table(items: list[Any], names: dict[str, str]) -> Table:
             item.item_id,
             money(item.price, item.currency),
             "" if item.in_stock is None else "yes" if item.in_stock else "no",
-            item.reason,
+            named(item.reason, names),
         ]
         for rank, item in enumerate(items, start=1)
     ]
@@ -191,7 +200,7 @@ def inbox_table(items: list[InboxItem]) -> Table:
 
 INSIGHT_WIDTHS = ["5%", "25%", "6%", "7%", "7%", "18%", "22%", "10%"]
 INBOX_WIDTHS = ["9%", "7%", "9%", "14%", "21%", "9%", "5%", "16%", "10%"]
-SEGMENT_WIDTHS = ["10%", "7%", "7%", "9%", "9%", "10%", "22%", "26%"]
+SEGMENT_WIDTHS = ["10%", "9%", "9%", "9%", "9%", "10%", "21%", "23%"]  # "Customers" needs 9% at 1280 px
 RECOMMENDATION_WIDTHS = ["4%", "30%", "9%", "10%", "7%", "40%"]
 
 INSIGHT_HEADERS = [

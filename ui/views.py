@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from html import escape
 
-from assistant import DraftRecord, InboxItem
+from assistant import DraftRecord, InboxItem, render_markdown
 from ui.tables import STATUS_LABELS, channel_label, duration, product_label, when
 
 VIEW_CSS = """
@@ -29,7 +29,11 @@ table.mka-lines { width: 100%; border-collapse: collapse; font-size: 14px; }
 table.mka-lines th, table.mka-lines td { text-align: left; vertical-align: top; padding: 4px 6px; border-bottom: 1px solid #e3e8e5; }
 .mka-backing { color: #55615b; font-size: 12px; }
 .mka-transcript { display: flex; flex-direction: column; gap: 6px; max-height: 420px; overflow-y: auto; }
-.mka-msg { max-width: 80%; padding: 6px 10px; border-radius: 10px; white-space: pre-wrap; }
+.mka-msg { max-width: 80%; padding: 6px 10px; border-radius: 10px; overflow-wrap: anywhere; }
+.mka-plain { white-space: pre-wrap; }
+.mka-md p { margin: 0 0 6px; } .mka-md p:last-child { margin-bottom: 0; } .mka-md ul, .mka-md ol { margin: 4px 0; padding-left: 20px; }
+.mka-md table { border-collapse: collapse; font-size: 13px; display: block; overflow-x: auto; }
+.mka-md th, .mka-md td { border: 1px solid #d5dcd8; padding: 2px 6px; text-align: left; }
 .mka-msg.customer { align-self: flex-end; background: #0b6e4f; color: #fff; }
 .mka-msg.assistant { align-self: flex-start; background: #f1f4f2; }
 .mka-msg.staff { align-self: flex-start; background: #fff5d6; border: 1px solid #e8d48a; }
@@ -135,6 +139,14 @@ def draft_html(record: DraftRecord | None, brief_name: str = "") -> str:
     return f'<div class="mka-card">{head}{problems}{table}{ready}{history}</div>'
 
 
+def _message_body(role: str, text: str) -> str:
+    """A message as the customer saw it: the customer's own words as plain text, replies (the assistant's, the
+    staff's) through the same safe Markdown renderer as the /docs pages."""
+    if role == "customer":
+        return f'<div class="mka-plain">{escape(text)}</div>'
+    return f'<div class="mka-md">{render_markdown(text)}</div>'
+
+
 def transcript_html(item: InboxItem | None) -> str:
     """A handed-off conversation as the customer saw it, with the request's details on top."""
     if item is None:
@@ -150,7 +162,7 @@ def transcript_html(item: InboxItem | None) -> str:
     messages = "".join(
         f'<div class="mka-msg {m.role}"><div class="mka-who">{who[m.role]}'
         + (f" · {escape(m.author)}" if m.author else "")
-        + f" · {escape(when(m.created_at))}</div>{escape(m.text)}</div>"
+        + f" · {escape(when(m.created_at))}</div>{_message_body(m.role, m.text)}</div>"
         for m in item.transcript
     )
     return f'<div class="mka-card">{head}<div class="mka-transcript">{messages or "<p>No messages yet.</p>"}</div></div>'

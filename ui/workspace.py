@@ -16,7 +16,7 @@ from assistant import AssistantAPI, AssistantError, Caller, CopyOptions, Recomme
 from ui.chat import EXAMPLES_MARKETER, chat_panel
 from ui.inbox import InboxTab
 from ui.insights import InsightsTab
-from ui.panels import ERROR_CSS, GetAPI, dataframe, error_box, problem, workspace_caller
+from ui.panels import ERROR_CSS, GetAPI, dataframe, empty_table, error_box, problem, workspace_caller
 from ui.tables import RECOMMENDATION_WIDTHS, SEGMENT_WIDTHS, recommendation_table, segment_table
 from ui.workspace_copy import CopyTab
 from ui.workspace_forecast import ForecastTab
@@ -49,7 +49,8 @@ def recommend(api: AssistantAPI, caller: Caller, customer_id: str, k: float) -> 
     result: Recommendations = api.call_tool(
         caller, "recommend_products", {"customer_id": customer_id, "k": int(k)}
     )
-    return dataframe(recommendation_table(result.items, {}), RECOMMENDATION_WIDTHS)
+    names = api.copy_options(caller).products  # SKUs in the reasons read as product names
+    return dataframe(recommendation_table(result.items, names), RECOMMENDATION_WIDTHS)
 
 
 def upload(api: AssistantAPI, caller: Caller, path: str | None) -> str:
@@ -124,7 +125,13 @@ class _Workspace:
         load = gr.Button("Load segments", elem_id="segments-load")
         error = error_box("segments-error")
         plot = gr.Image(label="Segments", type="filepath", elem_id="segments-plot")
-        profiles = gr.Dataframe(label="Profiles", elem_id="segments-table", interactive=False, wrap=True)
+        profiles = gr.Dataframe(
+            label="Profiles",
+            elem_id="segments-table",
+            interactive=False,
+            wrap=True,
+            **empty_table(segment_table([], "", {})),
+        )
 
         def on_segments(request: gr.Request):
             try:
@@ -141,7 +148,13 @@ class _Workspace:
                 error = error_box("recs-error")
             k = gr.Slider(1, 20, value=5, step=1, label="How many", scale=1)
         show = gr.Button("Recommend", variant="primary", elem_id="recs-go")
-        recs = gr.Dataframe(label="Recommended products", elem_id="recs-table", interactive=False, wrap=True)
+        recs = gr.Dataframe(
+            label="Recommended products",
+            elem_id="recs-table",
+            interactive=False,
+            wrap=True,
+            **empty_table(recommendation_table([], {})),
+        )
 
         def on_recommend(customer_id: str, k: float, request: gr.Request):
             try:

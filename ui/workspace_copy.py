@@ -14,6 +14,7 @@ from ui.panels import (
     GetAPI,
     dataframe,
     download,
+    empty_table,
     error_box,
     field_of,
     problem,
@@ -86,7 +87,13 @@ class CopyTab(DraftEditor):
             c["f_status"] = gr.Dropdown(STATUSES, value="", label="Status", elem_id="drafts-status")
             c["refresh"] = gr.Button("Show drafts", elem_id="drafts-load")
         c["list_error"] = error_box("drafts-error")
-        c["table"] = gr.Dataframe(label="Stored drafts", elem_id="drafts-table", interactive=False, wrap=True)
+        c["table"] = gr.Dataframe(
+            label="Stored drafts",
+            elem_id="drafts-table",
+            interactive=False,
+            wrap=True,
+            **empty_table(draft_table([], {})),
+        )
         c["open"] = gr.Dropdown([], label="Open draft", elem_id="drafts-open")
         self.build_editor()
 

@@ -18,7 +18,7 @@ from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.ticker import PercentFormatter  # noqa: E402
 
 from assistant import AssistantAPI, AssistantError, Caller, SegmentList, SegmentRecommendations  # noqa: E402
-from ui.panels import GetAPI, dataframe, error_box, problem, workspace_caller  # noqa: E402
+from ui.panels import GetAPI, dataframe, empty_table, error_box, problem, workspace_caller  # noqa: E402
 from ui.tables import RECOMMENDATION_WIDTHS, percent, recommendation_table  # noqa: E402
 
 LABEL_CHARS = 34  # product names are cut for the plot's axis only; the table keeps them whole
@@ -84,7 +84,11 @@ class SegmentPanel:
         show = gr.Button("Show segment", variant="primary", elem_id="segrecs-go")
         summary = gr.Markdown(elem_id="segrecs-summary")
         table = gr.Dataframe(
-            label="Recommended to the segment", elem_id="segrecs-table", interactive=False, wrap=True
+            label="Recommended to the segment",
+            elem_id="segrecs-table",
+            interactive=False,
+            wrap=True,
+            **empty_table(recommendation_table([], {})),
         )
         plot = gr.Plot(label="What the segment buys", show_label=False, elem_id="segrecs-plot")
 

@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from sse_starlette.sse import EventSourceResponse
 
+from assistant.citation_links import with_links
 from assistant.conversation.reply import Reply
 from assistant.errors import BadInput
 from assistant.http.schemas import ChatRequest, FeedbackRequest, HandoffRequest
@@ -36,8 +37,10 @@ async def chat(body: ChatRequest, request: Request) -> Any:
         limiter.hit(body.session_id)  # RateLimited -> 429 with Retry-After
     api = state.api
     if not body.stream:
-        return await state.in_worker(
-            lambda: api.turn(message, caller, session_id=body.session_id, turn_key=body.request_id)
+        return with_links(
+            await state.in_worker(
+                lambda: api.turn(message, caller, session_id=body.session_id, turn_key=body.request_id)
+            )
         )
     first, queue, stop = await start_events(
         state.executor,

@@ -18,8 +18,8 @@ from pathlib import Path
 import nh3
 from bs4 import BeautifulSoup
 from fastapi.responses import FileResponse, HTMLResponse, Response
-from markdown_it import MarkdownIt
 
+from assistant.safe_markdown import render_markdown
 from retrieval import slugify
 
 CSP = (
@@ -34,12 +34,7 @@ article{{overflow-x:auto}} table{{border-collapse:collapse;font-size:14px}} td,t
 
 
 def _markdown(text: str) -> str:
-    md = MarkdownIt("js-default")  # raw HTML in Markdown is not passed through
-    tokens = md.parse(text)
-    for index, token in enumerate(tokens):
-        if token.type == "heading_open" and index + 1 < len(tokens):
-            token.attrSet("id", slugify(tokens[index + 1].content))
-    return md.renderer.render(tokens, md.options, {})
+    return render_markdown(text, heading_ids=True)  # raw HTML in Markdown is not passed through
 
 
 HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")

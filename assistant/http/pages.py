@@ -12,12 +12,13 @@ from fastapi import APIRouter, FastAPI, Form, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from assistant.errors import ConfigError, Unauthorized
-from assistant.http import docs_view
+from assistant.http import docs_view, product_page
 from assistant.http.auth import SESSION_COOKIE, SESSION_TTL_S, came_over_https, not_local_because
 from assistant.http.schemas import LoginRequest
 from assistant.http.state import app_state, client_of
 
 router = APIRouter()
+router.include_router(product_page.router)  # /docs/products/<SKU> first: /docs/{path} below would take it
 
 
 @router.get("/docs/{path:path}", include_in_schema=False)

@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from assistant.citation_links import linked, with_links
 from assistant.errors import AssistantError
 
 log = logging.getLogger(__name__)
@@ -73,11 +74,11 @@ def sse_message(event: Any) -> dict[str, str]:
     if kind == "token":
         data: Any = {"text": event.text}
     elif kind == "citation":
-        data = event.citation.model_dump(mode="json")
+        data = linked(event.citation).model_dump(mode="json")
     elif kind == "tool_call":
         data = event.tool_call.model_dump(mode="json")
     else:
-        data = event.reply.model_dump(mode="json")
+        data = with_links(event.reply).model_dump(mode="json")
     return {"event": kind, "data": json.dumps(data, ensure_ascii=False)}
 
 

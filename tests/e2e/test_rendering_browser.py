@@ -175,7 +175,8 @@ def test_chat_page_renders_markdown_greets_and_asks_for_a_contact_before_a_perso
     page.locator("#customer-message textarea").fill("Which tent is the lightest you sell?")
     page.locator("#customer-send").click()
     chat.locator("strong", has_text="Wisp 1 Ultralight Tent").first.wait_for()
-    chat.locator("a[href*='/docs/catalog.csv']").first.wait_for()  # the sources, once the answer is complete
+    # the sources, once the answer is complete: a cited product links to its product page (issue 24)
+    chat.locator("a[href*='/docs/products/']").first.wait_for()
     assert "**" not in chat.inner_text() and chat.locator("ol li").count() >= 3
     screenshot(page, "chat-page-catalog-answer")
 

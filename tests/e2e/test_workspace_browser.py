@@ -90,7 +90,8 @@ def test_segments_and_recommendations_read_as_words_and_figures(app: LiveApp, pa
     page.locator("#recs-customer textarea, #recs-customer input").first.fill("C00002")
     page.locator("#recs-go").click()
     table = page.locator("#recs-table")
-    table.get_by_text("Why").first.wait_for()
+    # a row (the column names show before the first load)
+    page.wait_for_function("() => document.querySelector('#recs-table')?.innerText.includes('EUR')")
     text = table.inner_text()
     assert "EUR" in text and "reason_code" not in text and "score" not in text.lower()
     assert page.locator("#recs-error").inner_text().strip() == ""
@@ -101,7 +102,7 @@ def test_segments_and_recommendations_read_as_words_and_figures(app: LiveApp, pa
     page.wait_for_function("() => document.querySelector('#segrecs-segment input')?.value")
     page.locator("#segrecs-go").click()
     segment_table = page.locator("#segrecs-table")
-    segment_table.get_by_text("Why").first.wait_for()
+    page.wait_for_function("() => document.querySelector('#segrecs-table')?.innerText.includes('EUR')")
     page.wait_for_function("() => document.querySelector('#segrecs-table')?.innerText.includes('bought by')")
     assert re.search(
         r"bought by \d+(\.\d)?% of .+ \(all customers: \d+(\.\d)?%\)", segment_table.inner_text()

@@ -17,7 +17,7 @@ FACES = {
         "NotTrained", "ProductInfo", "ProductSearch", "RateLimited", "Recommendations", "Reply", "SegmentDetail",
         "SegmentList", "SegmentMembers", "SegmentRecommendations", "Settings", "StaffReply", "TokenEvent",
         "ToolCallEvent", "ToolCallRecord", "TurnEvent", "Unauthorized", "Unavailable", "UploadResult", "WorkspaceAPI",
-        "csv_writer",
+        "citation_link", "csv_writer", "render_markdown",
     ],
     "assistant.http": ["AppState", "Authenticator", "Marketer", "create_app", "state_of"],
     "assistant.tools": ["Tool", "ToolContext", "ToolResult", "all_tools", "tool", "tools_for"],

@@ -112,10 +112,20 @@
   root.innerHTML =
     "<style>" +
     ":host{all:initial;--c:" + cfg.color + ";font:15px/1.45 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;color:#1d2521}" +
-    ".bubble{position:fixed;bottom:20px;" + side + ":20px;width:58px;height:58px;border-radius:50%;border:0;" +
-    "background:var(--c);color:#fff;cursor:pointer;box-shadow:0 4px 14px #0004;z-index:2147483000;display:grid;place-items:center;padding:0}" +
-    ".panel{position:fixed;bottom:90px;" + side + ":20px;width:min(370px,calc(100vw - 40px));height:min(540px,calc(100vh - 120px));" +
-    "background:#fff;border-radius:14px;box-shadow:0 8px 30px #0005;display:none;flex-direction:column;overflow:hidden;z-index:2147483000}" +
+    // The frame is pinned to the visual viewport by place(): a host page wider than the screen (which makes a phone's
+    // layout viewport, and so every position:fixed box, wider than the screen) cannot push the widget off-screen.
+    ".frame{position:fixed;left:0;top:0;width:100vw;height:100vh;pointer-events:none;z-index:2147483000;transform-origin:0 0}" +
+    ".bubble{position:absolute;bottom:calc(20px + env(safe-area-inset-bottom,0px));" + side + ":calc(20px + env(safe-area-inset-" + side + ",0px));" +
+    "width:58px;height:58px;border-radius:50%;border:0;pointer-events:auto;" +
+    "background:var(--c);color:#fff;cursor:pointer;box-shadow:0 4px 14px #0004;display:grid;place-items:center;padding:0}" +
+    ".bubble:focus-visible,button:focus-visible,textarea:focus-visible,input:focus-visible{outline:3px solid #1d2521;outline-offset:2px}" +
+    ".panel{position:absolute;bottom:calc(90px + env(safe-area-inset-bottom,0px));" + side + ":calc(20px + env(safe-area-inset-" + side + ",0px));" +
+    "width:min(370px,calc(100% - 40px));height:min(540px,calc(100% - 120px));pointer-events:auto;" +
+    "background:#fff;border-radius:14px;box-shadow:0 8px 30px #0005;display:none;flex-direction:column;overflow:hidden}" +
+    // A phone (or a narrow window): the open panel takes the whole screen, inside the notch and home-bar insets.
+    ".narrow .panel{inset:0;width:auto;height:auto;border-radius:0;box-shadow:none;" +
+    "padding:env(safe-area-inset-top,0px) env(safe-area-inset-right,0px) env(safe-area-inset-bottom,0px) env(safe-area-inset-left,0px)}" +
+    ".narrow.open .bubble{display:none}" +
     ".panel.open{display:flex}" +
     "header{background:var(--c);color:#fff;padding:12px 14px;display:flex;align-items:center;justify-content:space-between;font-weight:600}" +
     "header button{background:none;border:0;color:#fff;font-size:20px;cursor:pointer}" +
@@ -146,7 +156,7 @@
     ".handoff.open{display:flex} .handoff input{border:1px solid #cfd6d2;border-radius:8px;padding:8px;font:inherit}" +
     ".row{display:flex;gap:6px} .row button{flex:1}" +
     "</style>" +
-    '<button class="bubble" part="bubble" aria-label="' + esc(t.open) + '">' + ICON + "</button>" +
+    '<div class="frame"><button class="bubble" part="bubble" aria-label="' + esc(t.open) + '" aria-expanded="false">' + ICON + "</button>" +
     '<section class="panel" role="dialog" aria-label="' + esc(cfg.title || t.title) + '">' +
     "<header><span>" + esc(cfg.title || t.title) + '</span><button class="close" aria-label="' + esc(t.close) + '">×</button></header>' +
     '<div class="log" aria-live="polite"></div>' +
@@ -156,10 +166,10 @@
     '<form><textarea class="input" placeholder="' + esc(t.placeholder) + '" aria-label="' + esc(t.placeholder) + '"></textarea>' +
     '<button class="send" type="submit">' + esc(t.send) + "</button></form>" +
     '<button class="human talk" type="button">' + esc(t.human) + "</button>" +
-    "</section>";
+    "</section></div>";
 
   var $ = function (sel) { return root.querySelector(sel); };
-  var panel = $(".panel"), log = $(".log"), input = $(".input"), form = $("form"), sendBtn = $("form .send");
+  var frame = $(".frame"), bubble = $(".bubble"), panel = $(".panel"), log = $(".log"), input = $(".input"), form = $("form"), sendBtn = $("form .send");
   var handoffBox = $(".handoff"), contact = $(".contact");
 
   function esc(s) {
@@ -243,6 +253,17 @@
   function scrollToEnd() {
     log.scrollTop = log.scrollHeight;
   }
+  // A reply being written is followed only until its first line reaches the top of the log: from then on the
+  // reader sees its beginning and scrolls on at their own pace. A reader who scrolls meanwhile is left alone.
+  var follow = { el: null, at: -1 };
+  function followReply(el) {
+    if (el) follow = { el: el, at: -1 };
+    if (!follow.el) return;
+    if (follow.at >= 0 && Math.abs(log.scrollTop - follow.at) > 4) { follow.el = null; return; } // the reader scrolled
+    var top = log.scrollTop + follow.el.getBoundingClientRect().top - log.getBoundingClientRect().top - 8;
+    log.scrollTop = Math.min(log.scrollHeight - log.clientHeight, Math.max(0, top));
+    follow.at = log.scrollTop;
+  }
   function setText(el, text, role) {
     var body = el.querySelector(".text");
     if (role === "user") body.textContent = text;  // the customer's own words stay plain text
@@ -324,6 +345,7 @@
   async function ask(message) {
     var el = addMessage("bot", "");
     el.querySelector(".text").innerHTML = '<span class="typing">' + esc(t.typing) + "</span>";
+    followReply(el);
     var text = "", cites = [], reply = null, res;
     try {
       res = await fetch(API + "/v1/chat", {
@@ -362,7 +384,7 @@
         } else if (ev.event === "error") {
           throw new Problem(cfg.lang === "en" && ev.data.error ? ev.data.error : t.error);
         }
-        scrollToEnd();
+        followReply();
       }
     }
     el.classList.remove("streaming");
@@ -372,6 +394,7 @@
     if (reply.citations && reply.citations.length) setCitations(el, reply.citations);
     el.setAttribute("data-turn-id", reply.turn_id);
     el.setAttribute("data-action", reply.action);
+    followReply();
     state.log.push({ role: "bot", text: reply.text, cites: reply.citations || [] });
     save();
     if (reply.action === "handoff") openHandoff();
@@ -395,7 +418,7 @@
     } finally {
       state.busy = false;
       sendBtn.disabled = false;
-      scrollToEnd();
+      follow.el = null;
     }
   }
 
@@ -437,17 +460,44 @@
   }
 
   // ----------------------------------------------------------------------------------------------------- wiring
+  // Pinned to the visual viewport (what the screen shows), not the layout viewport that a too-wide host page widens.
+  // A page zoomed out below 1 (a phone fitting a wide page) would shrink the widget: the frame scales it back; a
+  // reader's zoom-in is kept (they zoom to read).
+  function place() {
+    var vv = window.visualViewport;
+    if (!vv) return; // the CSS fallback (100vw x 100vh) holds
+    var k = Math.min(1, vv.scale || 1);
+    frame.style.left = vv.offsetLeft + "px";
+    frame.style.top = vv.offsetTop + "px";
+    frame.style.width = vv.width * k + "px";
+    frame.style.height = vv.height * k + "px";
+    frame.style.transform = k < 1 ? "scale(" + 1 / k + ")" : "";
+    frame.classList.toggle("narrow", vv.width * k <= 480);
+  }
+  if (window.visualViewport) {
+    window.visualViewport.addEventListener("resize", place);
+    window.visualViewport.addEventListener("scroll", place);
+  }
+  window.addEventListener("resize", place);
+  window.addEventListener("orientationchange", place);
+  place();
+  function setOpen(open) {
+    panel.classList.toggle("open", open);
+    frame.classList.toggle("open", open);
+    bubble.setAttribute("aria-expanded", open ? "true" : "false");
+  }
   function openPanel() {
-    panel.classList.add("open");
+    place();
+    setOpen(true);
     // The log was laid out while hidden (height 0): scroll once it has a size, so the latest message shows.
     requestAnimationFrame(scrollToEnd);
     input.focus();
   }
-  $(".bubble").addEventListener("click", function () {
-    if (panel.classList.contains("open")) panel.classList.remove("open");
+  bubble.addEventListener("click", function () {
+    if (panel.classList.contains("open")) setOpen(false);
     else openPanel();
   });
-  $(".close").addEventListener("click", function () { panel.classList.remove("open"); });
+  $(".close").addEventListener("click", function () { setOpen(false); bubble.focus(); });
   form.addEventListener("submit", function (e) {
     e.preventDefault();
     var m = input.value;
