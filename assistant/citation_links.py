@@ -19,7 +19,9 @@ CATALOG_SUFFIXES = (".csv",)  # a catalog's rows carry the SKU as their anchor (
 MAX_CITE_CHARS = 300
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
 _MARKS = re.compile(r"\s*\[\d{1,2}\]")
-_MARKDOWN = re.compile(r"\*\*|__|`|^\s*(?:[-*•]|\d+[.)])\s+|^\s*#+\s*|\|", re.M)
+# Line-start marks are matched within their line ([ \t], not \s): \s would run across every following empty line from
+# each line start, quadratic on a text of many newlines (tests/security/test_regex_budget.py).
+_MARKDOWN = re.compile(r"\*\*|__|`|^[ \t]*(?:[-*•]|\d+[.)])[ \t]+|^[ \t]*#+[ \t]*|\|", re.M)
 
 
 def product_sku(citation: CitationOut) -> str | None:

@@ -23,7 +23,7 @@ import numpy as np
 import yaml
 
 from assistant.commerce.catalog import Catalog, Product
-from generation.csv_cells import CsvDictWriter
+from generation import CsvDictWriter
 
 PHRASES_PATH = Path(__file__).with_name("demo_reviews.yaml")
 COLUMNS = ("review_id", "sku", "rating", "text", "date", "language")
