@@ -10,6 +10,7 @@ import uuid
 
 import httpx
 import pytest
+from playwright.sync_api import expect
 
 from tests.ui.live_app import LiveApp, browser, live_app, screenshot
 
@@ -194,7 +195,9 @@ def test_the_chat_page_remembers_and_shows_staff_replies(app: LiveApp, page) -> 
     page.locator("#customer-handoff").click()  # no contact yet: the warning shows where the customer looks
     warning = page.locator("#customer-status", has_text="Please leave an email address")
     warning.wait_for()
-    _in_view(page, warning)
+    expect(warning).to_be_in_viewport(
+        ratio=1
+    )  # scrolled to where the customer is looking (ui/static/pages.js)
     contact = f"remember-{uuid.uuid4().hex[:8]}@example.com"  # the test database outlives a run
     page.locator("#customer-contact textarea, #customer-contact input").first.fill(contact)
     page.locator("#customer-message textarea").fill("Do you ship abroad?")
@@ -222,6 +225,10 @@ def test_the_chat_page_remembers_and_shows_staff_replies(app: LiveApp, page) -> 
 def _serious(page, context=None) -> list[str]:
     from axe_playwright_python.sync_playwright import Axe
 
+    # ui/static/pages.js names what Gradio leaves unnamed at most 300 ms after the page changes: audit after it did
+    page.wait_for_function(
+        "() => !document.querySelector('div.empty[aria-label]:not([role]), .virtual-table-viewport:not([tabindex])')"
+    )
     results = Axe().run(page, context=context)
     return [
         f"{v['id']} ({v['impact']}): {v['help']} -> {[n['target'] for n in v['nodes']][:3]}"

@@ -4,7 +4,9 @@
  * 1. A reply is followed only until its first line reaches the top of the chat: the reader sees the beginning of a
  *    long answer when it ends and scrolls on at their own pace (the chatbots are built with autoscroll=False). A new
  *    question of theirs scrolls the chat to its end; a reader who scrolls while a reply is written is left alone.
- * 2. Accessibility Gradio leaves out: an empty image or file box carries aria-label on a role-less <div> (axe:
+ * 2. A status line (an element whose id ends in "-status", e.g. "leave an e-mail address") that gets new text is
+ *    scrolled into view: on a phone it sits under the form, below the fold, where nobody would see it.
+ * 3. Accessibility Gradio leaves out: an empty image or file box carries aria-label on a role-less <div> (axe:
  *    aria-prohibited-attr), so it gets role="img"; an icon button without a name gets its title or a generic one;
  *    a table's scrolling viewport gets a tab stop (axe: scrollable-region-focusable).
  */
@@ -64,6 +66,14 @@
       b.setAttribute("aria-label", b.getAttribute("title") || "More actions");
     });
   }
+  var said = {};
+  function showStatus() {
+    document.querySelectorAll("[id$='-status']").forEach(function (el) {
+      var text = (el.innerText || "").trim();
+      if (text && said[el.id] !== text) el.scrollIntoView({ block: "nearest" });
+      said[el.id] = text;
+    });
+  }
   var watched = {};
   function scan() {
     CHATS.forEach(function (id) {
@@ -71,6 +81,7 @@
       if (el && watched[id] !== el) { watched[id] = el; watch(el); }
     });
     name();
+    showStatus();
   }
   var pending = null; // at most one scan per 300 ms: the page mutates on every streamed token
   new MutationObserver(function () {
