@@ -34,8 +34,8 @@ import pandas as pd
 
 from assistant.commerce.forecast.forecasters import Forecast, make_forecaster, total_band
 from assistant.commerce.forecast.split import split_down, split_down_total, split_noise
-from assistant.commerce.imports import NON_PRODUCT_CODES, NON_PRODUCT_PREFIXES
 from assistant.settings import REPO_ROOT
+from bench.recommender import uci_lines
 
 DATA = REPO_ROOT.parent / "shared" / "data" / "uci_online_retail" / "online_retail.csv.gz"
 RESULTS = Path(__file__).parent / "results"
@@ -53,18 +53,7 @@ SHARE_WEEKS = (
 
 def load_weeks(path: Path = DATA) -> pd.DataFrame:
     """Cleaned lines with their week (the Friday it starts on): item, country, week, units, revenue."""
-    df = pd.read_csv(
-        path, dtype={"InvoiceNo": str, "StockCode": str, "CustomerID": "Int64"}, parse_dates=["InvoiceDate"]
-    )
-    keep = (
-        df.CustomerID.notna()
-        & ~df.InvoiceNo.str.startswith("C")
-        & (df.Quantity > 0)
-        & (df.UnitPrice > 0)
-        & ~df.StockCode.isin(NON_PRODUCT_CODES)
-        & ~df.StockCode.str.startswith(NON_PRODUCT_PREFIXES)
-    )
-    df = df[keep]
+    df = uci_lines(path)
     day = df.InvoiceDate.dt.normalize()
     week = FIRST_WEEK + pd.to_timedelta((day - FIRST_WEEK).dt.days // 7 * 7, unit="D")
     out = pd.DataFrame(

@@ -44,7 +44,23 @@ VAL_DAYS = 28
 
 
 def load_uci(path: Path) -> pd.DataFrame:
-    """The cleaning of SOURCE.md (same rules as `assistant.commerce.imports.import_orders`)."""
+    """The cleaned lines as the recommender reads them: customer, item, order, time, revenue, description."""
+    df = uci_lines(path)
+    return pd.DataFrame(
+        {
+            "customer_id": df.CustomerID.astype(str),
+            "item_id": df.StockCode,
+            "order_id": df.InvoiceNo,
+            "ordered_at": df.InvoiceDate,
+            "revenue": df.Quantity * df.UnitPrice,
+            "description": df.Description.fillna(""),
+        }
+    )
+
+
+def uci_lines(path: Path) -> pd.DataFrame:
+    """The UCI lines in their own columns, cleaned as SOURCE.md says (the rules of
+    `assistant.commerce.imports.import_orders`); the recommender and forecast benches both read them so."""
     df = pd.read_csv(
         path, dtype={"InvoiceNo": str, "StockCode": str, "CustomerID": "Int64"}, parse_dates=["InvoiceDate"]
     )
@@ -56,17 +72,7 @@ def load_uci(path: Path) -> pd.DataFrame:
         & ~df.StockCode.isin(NON_PRODUCT_CODES)
         & ~df.StockCode.str.startswith(NON_PRODUCT_PREFIXES)
     )
-    df = df[keep]
-    return pd.DataFrame(
-        {
-            "customer_id": df.CustomerID.astype(str),
-            "item_id": df.StockCode,
-            "order_id": df.InvoiceNo,
-            "ordered_at": df.InvoiceDate,
-            "revenue": df.Quantity * df.UnitPrice,
-            "description": df.Description.fillna(""),
-        }
-    )
+    return df[keep]
 
 
 # ---------------------------------------------------------------- metrics
