@@ -26,6 +26,7 @@ from datetime import date
 from typing import Any, ClassVar
 
 from generation.case import Case, Measure, read_case
+from generation.case_bounds import carries_on, limit_answer, table_text, with_earlier
 from generation.facts import (
     CutOff,
     FactRow,
@@ -39,6 +40,7 @@ from generation.facts import (
     weekday_name,
 )
 from generation.question import named_entities, tokens, wanted_figure
+from generation.terms import topics
 from generation.units import evidence_units, render_row
 
 # Only the best-ranked evidence items may carry a case answer: a table further down was found for other words.
@@ -62,33 +64,58 @@ class CaseAnswer:
     # the values that are the page's own words (a row's label, a delivery time, a heading): quoted as they stand where
     # the page is in another language than the customer's
     PAGE_WORDS: ClassVar[frozenset[str]] = frozenset(
-        {"row", "time", "place", "size", "range", "column", "options", "lower", "upper"}
+        {"row", "time", "place", "size", "range", "column", "options", "lower", "upper", "subject", "option"}
     )
 
 
 def answer_case(
-    question: str, evidence: Sequence[Any], language: str = "en", today: date | None = None
+    question: str,
+    evidence: Sequence[Any],
+    language: str = "en",
+    today: date | None = None,
+    context: str = "",
 ) -> CaseAnswer | None:
-    """The customer's case answered from `evidence`, or asked for; None when no rule of the evidence fits it."""
+    """The customer's own case answered from `evidence`, or asked for; None when no rule of the evidence fits it.
+
+    `context`: the conversation's earlier question that a follow-up carries on ("how long does it take?" after "do
+    you ship to Italy?"). Its case values (Italy) fill the ones the follow-up does not give, unless the follow-up
+    asks about something else ("is it waterproof?" after a size question does not ask for the size again)."""
     case = read_case(question, language, today)
+    every = evidence_units(evidence)
+    units = [u for u in every if u.index <= TOP_EVIDENCE]
+    tables = read_tables(units)
+    about = question
+    if context and carries_on(question, tables):
+        case = with_earlier(case, read_case(context, language, today))
+        about = f"{question} {context}"
     if not case.given:
         return None
-    case.asks = wanted_figure(question)
-    units = [u for u in evidence_units(evidence) if u.index <= TOP_EVIDENCE]
-    tables = read_tables(units)
+    case.asks = wanted_figure(question) or wanted_figure(about)
     # rules about days and times are read only for a case that gives a day or a time
     cutoffs, hours = read_rules(units) if case.weekday is not None or case.clock else ([], [])
     found = [
-        _destination_price(case, tables),
+        _destination_price(case, tables, question),
         _dispatch(case, cutoffs, language),
         _size(case, tables),
         _opening_hours(case, hours, language),
+        _order_limit(case, about, every),  # a limit names its own subject, wherever it ranked
     ]
     found = [f for f in found if f is not None and (f.clarify or f.confidence >= ANSWER_CONFIDENCE)]
     if not found:
         return None
     # an answer before a question back; then the rule found in the better-ranked evidence
     return min(found, key=lambda f: (f.clarify, f.evidence))
+
+
+def _order_limit(case: Case, question: str, units: Sequence[Any]) -> CaseAnswer | None:
+    found = limit_answer(case, question, units)
+    if found is None:
+        return None
+    line, limit, confidence = found
+    unit = limit.unit
+    rule = render_row(unit.fields) if unit.fields else unit.text
+    used = {"order_value": case.order_value.text if case.order_value else "", "limit": limit.money.text}
+    return CaseAnswer((line,), rule, unit.index, confidence, used=used)
 
 
 # --- destination x price --------------------------------------------------------------------------------------------
@@ -131,7 +158,7 @@ def _time_column(table: FactTable) -> str:
     )
 
 
-def _destination_price(case: Case, tables: list[FactTable]) -> CaseAnswer | None:
+def _destination_price(case: Case, tables: list[FactTable], question: str) -> CaseAnswer | None:
     priced = [
         t for t in tables if _price_column(t) and any(named_entities(r.key, groups=True) for r in t.rows)
     ]
@@ -140,6 +167,8 @@ def _destination_price(case: Case, tables: list[FactTable]) -> CaseAnswer | None
     if not priced or not (case.order_value or (case.places and case.asks in ("price", "duration"))):
         return None
     table = priced[0]
+    if topics(question) - topics(table_text(table)):
+        return None  # "returns from Italy?" is not asked of the shipping table
     if not case.places:
         return CaseAnswer((("case_ask_destination", {}),), "", table.rows[0].evidence, 1.0, clarify=True)
     rows, score = _destination_rows(case, table)
@@ -149,6 +178,14 @@ def _destination_price(case: Case, tables: list[FactTable]) -> CaseAnswer | None
     chosen = _rows_named(case, rows, table) or rows
     price_col, time_col = _price_column(table), _time_column(table)
     lines = []
+    missing = _option_elsewhere(case, chosen, table)
+    if missing:  # "express to Italy": the table has Express, but not for Italy; say so before what there is
+        lines.append(
+            (
+                "case_option_not_offered",
+                {"option": missing, "place": case.places[0].surface[:1].upper() + case.places[0].surface[1:]},
+            )
+        )
     for row in chosen[:3]:
         line = _price_line(case, row, price_col, time_col)
         if line is None:
@@ -177,6 +214,20 @@ def _rows_named(case: Case, rows: list[FactRow], table: FactTable) -> list[FactR
     words = [own_words(r) for r in rows]
     shared = set.intersection(*words) if words else set()
     return [r for r, w in zip(rows, words, strict=True) if (w - shared) & case.words]
+
+
+def _option_elsewhere(case: Case, chosen: list[FactRow], table: FactTable) -> str:
+    """The option the question names ("express") that other destinations' rows have and `chosen` do not ("" if
+    none): answering Standard alone would let the customer think Express was what they got."""
+    picked = {id(r) for r in chosen}
+    others = [r for r in table.rows if id(r) not in picked]
+    mine = set().union(*(set(tokens(" ".join(r.cells.values()))) for r in chosen)) if chosen else set()
+    for row in others:
+        for column, cell in list(row.cells.items())[1:]:
+            named = set(tokens(re.sub(r"\([^)]*\)", " ", cell))) & case.words
+            if named and not named & mine and not price_of(cell)[0] and not span_of(cell, column):
+                return cell
+    return ""
 
 
 def _price_line(case: Case, row: FactRow, price_col: str, time_col: str) -> tuple[str, dict[str, str]] | None:

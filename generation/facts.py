@@ -41,6 +41,7 @@ class FactWords(BaseModel):
     currencies: dict[str, list[str]]
     free: list[str]
     threshold: list[str]
+    ceiling: list[str]
     durations: dict[str, list[str]]
     cutoff: list[str]
     business_day: list[str]

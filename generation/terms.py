@@ -84,6 +84,11 @@ def terms(text: str) -> frozenset[str]:
     return frozenset(out)
 
 
+def topics(text: str) -> frozenset[str]:
+    """The synonym groups `text` names (shipping, returns, payment...): what it is about, in any of its words."""
+    return frozenset(t for t in terms(text) if t.startswith("syn"))
+
+
 def phrase_words(text: str) -> frozenset[str]:
     """The terms that words of a synonym phrase in `text` give on their own ("send" of "send back" is shipping, and
     "back"): the phrase's group key already stands for them."""

@@ -119,6 +119,21 @@ def resolve_topic(
     return f"{topic} {rest}"
 
 
+def with_place(question: str, topic: str) -> str:
+    """`question` with the place `topic` named added where it points at it ("and returns from there?" after "do you
+    ship to Italy?" -> "... Italy"): the follow-up is then answered for that place."""
+    from assistant.commerce.lexicon import find_phrases, normalize
+    from assistant.conversation.references import pointers
+    from generation import named_entities
+
+    places = [e for e in named_entities(topic) if e.type == "country"]
+    if not places or not find_phrases(normalize(question), list(pointers().there)):
+        return question
+    if any(e.type == "country" for e in named_entities(question)):
+        return question
+    return f"{question.rstrip(' ?？')} ({places[-1].surface})?"
+
+
 _WORD = re.compile(r"[^\W_]+(?:[-'][^\W_]+)*")
 
 

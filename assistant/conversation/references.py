@@ -28,7 +28,7 @@ from assistant.commerce.lexicon import find_phrases, normalize
 DATA_PATH = Path(__file__).with_name("references.yaml")
 MAX_WORDS = 12  # a longer message states its own question
 MIN_CONFIDENCE = 0.5  # the catalog handler's own floor: below it the words ask nothing the catalog answers
-_SECTIONS = ("ordinals", "other", "all_of_them", "this_one", "details")
+_SECTIONS = ("ordinals", "other", "all_of_them", "this_one", "details", "there")
 _SAME_QUESTION = ("attribute", "facts", "compatibility")  # operations "what about X?" repeats for X
 _SAME_SEARCH = ("rank", "filter")
 
@@ -42,6 +42,7 @@ class Pointers:
     all_of_them: tuple[str, ...]
     this_one: tuple[str, ...]
     details: frozenset[str]
+    there: tuple[str, ...]  # "and returns from there?": the place named last
 
 
 @cache
@@ -62,6 +63,7 @@ def pointers(path: Path = DATA_PATH) -> Pointers:
         all_of_them=words("all_of_them"),
         this_one=words("this_one"),
         details=frozenset(words("details")),
+        there=words("there"),
     )
 
 

@@ -30,3 +30,20 @@ def test_a_kind_the_catalog_lacks_is_refused_unless_a_help_page_names_it(app: Li
 def test_a_kind_asked_for_in_shopping_words_is_a_product_search_in_german(app: LiveApp) -> None:
     reply = app.assistant.turn("Welche Wasserfilter habt ihr?", CUSTOMER)
     assert "HYD-001" in reply.text and "auf Lager" in reply.text and not reply.text.startswith("Ersatz")
+
+
+def test_a_follow_up_asks_its_own_question_and_carries_the_order_value_to_the_rule_it_names(
+    app: LiveApp,
+) -> None:
+    first = app.assistant.turn("what payment methods do you take?", CUSTOMER)
+    split = app.assistant.turn("can i split it into instalments?", CUSTOMER, first.session_id)
+    assert "150 EUR" in split.text  # the instalments row, not the list of methods again
+    basket = app.assistant.turn("my basket is 120 euros, does that work?", CUSTOMER, first.session_id)
+    assert basket.text.startswith("No:") and "150 EUR" in basket.text and "country" not in basket.text
+
+
+def test_a_follow_up_keeps_the_place_and_says_which_option_it_lacks(app: LiveApp) -> None:
+    first = app.assistant.turn("shipping to italy for a 60 euro order", CUSTOMER)
+    assert "6.95 EUR" in first.text
+    express = app.assistant.turn("what about express?", CUSTOMER, first.session_id)
+    assert "not offered to Italy" in express.text and "6.95 EUR" in express.text

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from assistant.conversation import follow_up
 from assistant.conversation.capabilities import Capability
 from assistant.conversation.compose import Evidence
 from assistant.conversation.intents import intent
@@ -26,6 +27,7 @@ MAX_QUESTIONS = 3
 @intent("service_question")
 def service_question(turn: Turn, route: Route, history: list[dict]) -> Iterator[TurnEvent]:
     from generation import split_questions, with_countries
+    from generation.terms import topics
 
     # "Lieferung nach München" names a destination by its town: the rules by country apply to it
     query = with_countries(turn.query)
@@ -33,10 +35,16 @@ def service_question(turn: Turn, route: Route, history: list[dict]) -> Iterator[
     # A follow-up joined to the last topic ("Welche Wasserfilter habt ihr? entfernt der squeeze filter viren?") asks
     # its own question only: the topic says where to look, and was answered in the last turn.
     looked_up = query if turn.query != turn.message and len(questions) > 1 else None
+    own = None
     if looked_up:
         # the topic, no longer a question, stays beside it: it ranks the evidence ("in Italia"), the question leads
         topic = " ".join(q.rstrip(" ?？") for q in questions[:-1])
-        questions = [f"{questions[-1]} {topic}"]
+        own = follow_up.with_place(questions[-1], topic)
+        questions = [f"{own} {topic}"]
+        if topics(own) - topics(topic):
+            looked_up = (
+                own  # "and returns from there?" after shipping: its own subject, with the topic's place
+            )
     offer = False
     outcomes = []
     for n, question in enumerate(questions):
@@ -54,7 +62,7 @@ def service_question(turn: Turn, route: Route, history: list[dict]) -> Iterator[
                 continue
         several = len(questions) > 1 or turn.in_parts
         answered = yield from _from_help_pages(
-            turn, question, history, part=several, hits=hits, looked_up=looked_up
+            turn, question, history, part=several, hits=hits, looked_up=looked_up, own=own
         )
         outcomes.append("answered" if answered else "not_found")
     if "not_found" in outcomes and len(questions) > 1:
@@ -100,9 +108,12 @@ def _from_help_pages(
     part: bool = False,
     hits: list | None = None,
     looked_up: str | None = None,
+    own: str | None = None,
 ) -> Iterator[TurnEvent]:
     """The help pages' answer to `question`; `hits`: what a search for it already found; `looked_up`: what to search
-    for instead of the question (a follow-up with its topic)."""
+    for instead of the question (a follow-up with its topic); `own`: the follow-up's own question, answered alone
+    when the evidence states its answer ("can I split it into instalments?" after "what payment methods do you
+    take?": the topic's words would bring back the topic's answer)."""
     from generation import english_terms, kind_probe, named_entities
 
     if hits is None:
@@ -128,9 +139,12 @@ def _from_help_pages(
             hits += [h for h in extra.result.hits if h.chunk_id not in seen]
     rows = [turn.cite(i.source, i.name, text, i.anchor, "product") for i, text in turn.named_rows]
     evidence = [*rows, *(turn.cite_hit(h) for h in hits)]
-    worked_out = yield from _case_answer(turn, question, evidence)
+    # a follow-up's own question leads; the topic's case values (its destination, its order value) carry on
+    worked_out = yield from _case_answer(turn, own or question, evidence, context=question if own else "")
     if worked_out:
         return True
+    if own and _states_answer(turn, own, evidence):
+        question = own
     outcome_before = turn.outcome
     answered = yield from turn.answer(evidence, history, question, part=part)
     if answered and turn.outcome != "quoted":
@@ -138,12 +152,23 @@ def _from_help_pages(
     return answered
 
 
-def _case_answer(turn: Turn, question: str, evidence: list[Evidence]) -> Iterator[TurnEvent]:
+def _states_answer(turn: Turn, question: str, evidence: list[Evidence]) -> bool:
+    """Whether `question` alone shares enough with `evidence` (found with the topic's words beside it) to be
+    answered from it: the answer is then about what the follow-up asks, not what the topic asked."""
+    from generation import compose
+
+    found = compose(question, evidence, language=turn.language, embed=turn.services["embedder"].embed)
+    return found is not None and found.kind != "not_offered"
+
+
+def _case_answer(
+    turn: Turn, question: str, evidence: list[Evidence], context: str = ""
+) -> Iterator[TurnEvent]:
     """The customer's own case worked out from the shop's facts in `evidence` (the result, the rule, its source), or a
     question back for a value the rule needs; False when no rule of the evidence fits the question."""
     from generation import answer_case
 
-    found = answer_case(question, evidence, turn.language)
+    found = answer_case(question, evidence, turn.language, context=context)
     if found is None:
         return False
     cited = evidence[found.evidence - 1]
