@@ -133,6 +133,8 @@ class Lexicon:
     claim_terms: dict[str, str]  # foreign claim word -> the English claim
     negation: frozenset[str]
     contrast: frozenset[str]
+    # "a down jacket": a name's common words after one of these speak of any such product, not of the one named so
+    indefinite_articles: frozenset[str]
     colours: dict[str, frozenset[str]]  # family -> its words
     genders: dict[str, str] = field(default_factory=dict)  # any word (normalised) -> men | women | kids
     languages: tuple[str, ...] = field(default=("en",))
@@ -234,6 +236,7 @@ def load_lexicon(path: Path = LEXICON_PATH) -> Lexicon:
         claim_terms=claim_terms,
         negation=frozenset(_strings(data.get("negation"))),
         contrast=frozenset(_strings(data.get("contrast"))),
+        indefinite_articles=frozenset(_strings(data.get("indefinite_articles"))),
         colours={fam: frozenset(_strings([fam, *words])) for fam, words in data["colours"].items()},
         languages=tuple(data.get("languages") or ("en",)),
     )

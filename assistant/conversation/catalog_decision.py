@@ -118,7 +118,8 @@ class QueryDecision:
             term = " ".join(leftovers)
             confidence = self._claim_confidence(yes_no, term, flat)
             return query("attribute", confidence, products=flat, attribute=term)
-        if kind and filters:
+        if kind and (filters or (flags["sell"] and self.index.products_of_kind(kind).skus)):
+            # "welche Wanderschuhe habt ihr?", "I'm looking for a down jacket": the kind's products
             return query("filter", 0.75, kind=kind, words=words)
         if kind and not self.index.products_of_kind(kind).skus:
             # "do you sell kayaks?": say no, offer the closest (less sure of a word only the sentence calls a kind)

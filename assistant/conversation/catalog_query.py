@@ -63,6 +63,7 @@ class CatalogQueryParser(QueryDecision):
         self.lex: Lexicon = self.index.lex
         self._cache: dict[tuple[str, tuple[str, ...]], ParsedQuery] = {}
         self._lock = threading.Lock()
+        self._heads: tuple[str, ...] | None = None
         self._units = {u: spec.name for spec in self.lex.attributes for u in spec.units}
         number = rf"(?P<num>{_NUMBER})\s*(?P<unit>°\s*c|[^\W\d_]+)?"
         self._max = re.compile(rf"(?<!\w)(?:{_alternatives(self.lex.filters['max'])})\s+{number}")
@@ -101,6 +102,13 @@ class CatalogQueryParser(QueryDecision):
                 self._cache.pop(next(iter(self._cache)))
         return copy.deepcopy(parsed)
 
+    def _any_such(self, words: list[str], mention: Any) -> bool:
+        """ "a down jacket": a mention by a name's common words only, after an indefinite article, speaks of any
+        product of that kind (the words are then read as a kind), not of the product whose name has them."""
+        if mention.start == 0 or words[mention.start - 1] not in self.lex.indefinite_articles:
+            return False
+        return not any(self.index.distinctive((w,)) for w in words[mention.start : mention.end])
+
     def _parse(self, message: str, context: list[str]) -> ParsedQuery:
         scan = _Scan(text=self._prepare(message))
         self._numeric_filters(scan)
@@ -109,7 +117,7 @@ class CatalogQueryParser(QueryDecision):
         self._function_phrases(scan)
         self._translate_kinds(scan)
         scan.words = scan.text.split()
-        mentions = self.index.mentions(scan.words)
+        mentions = [m for m in self.index.mentions(scan.words) if not self._any_such(scan.words, m)]
         for m in mentions:
             scan.used |= set(range(m.start, m.end))
         self._facts(scan)
@@ -312,6 +320,7 @@ class CatalogQueryParser(QueryDecision):
 
     def _translate_kinds(self, scan: _Scan) -> None:
         """Foreign and synonym kind words to the English kind, unless the catalog itself uses the word."""
+        scan.text = self._split_compounds(scan.text)
         replaced = []
         said = scan.flags.setdefault("said", {})
         for start, end, phrase in find_phrases(scan.text, self.lex.kinds):
@@ -322,6 +331,30 @@ class CatalogQueryParser(QueryDecision):
                 said.setdefault(english, phrase)
         for start, end, english in reversed(replaced):
             scan.text = scan.text[:start] + english + scan.text[end:]
+
+    def _split_compounds(self, text: str) -> str:
+        """German compounds end in their kind: "daunenjacke" -> "daunen jacke", "kinderregenjacke" -> "kinderregen
+        jacke" (the kind is what the parser must find; the rest stays a word of the query)."""
+        heads = self._compound_heads()
+        out = []
+        for word in text.split():
+            if word not in self.lex.kinds and len(word) > 6:
+                head = next((h for h in heads if word.endswith(h) and len(word) - len(h) >= 3), None)
+                if head is not None:
+                    word = f"{word[: -len(head)]} {head}"
+            out.append(word)
+        return " ".join(out)
+
+    def _compound_heads(self) -> tuple[str, ...]:
+        """The German one-word kind words, longest first (so "wanderschuhe" is found before "schuhe")."""
+        if self._heads is None:
+            words = [
+                w
+                for w, lang in self.lex.kind_language.items()
+                if lang == "de" and " " not in w and len(w) >= 4
+            ]
+            self._heads = tuple(sorted(words, key=len, reverse=True))
+        return self._heads
 
     def _colours(self, scan: _Scan) -> None:
         known = set(self.index.colours) | {w for words in self.lex.colours.values() for w in words}

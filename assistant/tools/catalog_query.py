@@ -122,6 +122,9 @@ def _filter(index: Any, skus: list[str], args: dict[str, Any]) -> tuple[list[str
     if args.get("gender"):
         # a product that names no one it is for is for anyone; one made for someone else is not
         out = [s for s in out if index.gender_of(s) in (None, args["gender"])]
+        if args["gender"] == "kids" and any(index.gender_of(s) == "kids" for s in out):
+            # grown-ups' sizes are no child's: where the shop makes the kind for children, those are the answer
+            out = [s for s in out if index.gender_of(s) == "kids"]
     if args.get("compatible_with"):
         groups, _ = resolve_products(index, args["compatible_with"])
         others = {o for g in groups for o in g}

@@ -70,6 +70,14 @@ def run(catalog: Catalog, arguments: dict):
         ("is the Scree Low waterproof?", "attribute", {"products": ["FTW-003"], "attribute": "waterproof"}),
         ("how much does the Wisp 1 weigh?", "facts", {"attribute": "weight"}),
         ("do you sell kayaks?", "rank", {"kind": "kayak"}),
+        # a German compound ends in its kind; shopping words ask for the kind's products
+        (
+            "habt ihr Regenjacken für Kinder?",
+            "filter",
+            {"kind": "jacket", "gender": "kids", "words": ["regen"]},
+        ),
+        ("welche Wanderschuhe habt ihr?", "filter", {"kind": "boot"}),
+        ("I'm looking for a tent", "filter", {"kind": "tent"}),
     ],
 )
 def test_messages_become_structured_queries(parser, message, operation, expected):
@@ -91,6 +99,17 @@ def test_messages_become_structured_queries(parser, message, operation, expected
 def test_other_questions_are_not_catalog_queries(parser, message):
     parsed = parser.parse(message)
     assert parsed.operation is None or parsed.confidence < 0.5
+
+
+def test_a_name_s_common_words_after_an_indefinite_article_are_a_kind_not_that_product(parser):
+    # "a down jacket" is any down jacket; "the Summit 800" and "a Summit 800" name the product
+    assert parser.parse("can I wear a down jacket under it?").mentions == []
+    assert parser.parse("is a Summit 800 warm enough?").mentions == [["JKT-004", "JKT-005"]]
+
+
+def test_kids_products_answer_for_kids_where_the_shop_makes_the_kind_for_them(catalog):
+    result = run(catalog, {"operation": "filter", "kind": "jacket", "gender": "kids"})
+    assert result.rows and {r.sku.split("-")[0] for r in result.rows} == {"KID"}
 
 
 def test_the_reply_language_is_guessed_from_the_words(parser):
