@@ -29,7 +29,11 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
 HERE = Path(__file__).parent
-SPLITS = {"dev": HERE / "marketer_dev.yaml", "blind": HERE / "marketer_blind.yaml"}
+SPLITS = {
+    "dev": HERE / "marketer_dev.yaml",
+    "blind": HERE / "marketer_blind.yaml",  # read while tuning after its first scoring: a second dev split now
+    "blind2": HERE / "marketer_blind2.yaml",  # written by a helper from data/demo alone; scored, never read
+}
 RESULTS = HERE / "results" / "marketer.json"
 DRAFTED = {"draft", "accept_claim"}
 # issue kind of check_copy_request -> the outcome label of the bench
