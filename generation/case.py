@@ -21,14 +21,17 @@ from generation.question import Entity, named_entities, tokens
 
 log = logging.getLogger(__name__)
 _NUM = r"\d+(?:[.,]\d+)?"
+_NEAR = 30  # characters around a length in which the words that name it stand
 
 
 @dataclass(frozen=True)
 class Measure:
-    """A length the customer gave, in centimetres, and the words before it ("chest", "Brustumfang")."""
+    """A length the customer gave, in centimetres, as written, and the words just around it ("my *bust is* 90 cm",
+    "116 cm *tall*"): what it measures."""
 
     cm: float
     text: str
+    near: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -158,7 +161,13 @@ def _measures(text: str) -> list[Measure]:
         if value is None:
             continue
         cm = _to_cm(value, names[m.group("unit").lower()])
-        out.append(Measure(round(cm, 1), m.group(0)))
+        before, after = (
+            tokens(text[max(0, m.start() - _NEAR) : m.start()]),
+            tokens(text[m.end() : m.end() + _NEAR]),
+        )
+        # "my bust is 90 cm, waist 74": the name before the length is its own; "116 cm tall": one after it
+        named_before = {w.lower() for w in words().body_measures} & set(before[-3:])
+        out.append(Measure(round(cm, 1), m.group(0), frozenset(before[-3:] if named_before else after[:1])))
     return out
 
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any, ClassVar
 
@@ -39,6 +39,7 @@ from generation.facts import (
     span_of,
     weekday_name,
 )
+from generation.facts import words as fact_words
 from generation.question import named_entities, tokens, wanted_figure
 from generation.terms import topics
 from generation.units import evidence_units, render_row
@@ -46,6 +47,7 @@ from generation.units import evidence_units, render_row
 # Only the best-ranked evidence items may carry a case answer: a table further down was found for other words.
 TOP_EVIDENCE = 3
 ANSWER_CONFIDENCE = 0.75
+CHART_MARGIN = 0.12  # how far past a size chart's ends a measurement is still read against that chart
 
 
 @dataclass(frozen=True)
@@ -287,12 +289,22 @@ def _next_business_day(weekday: int) -> int:
 def _size(case: Case, tables: list[FactTable]) -> CaseAnswer | None:
     if not case.measures:
         return None
-    charts = [(t, c) for t in tables for c in t.range_columns() if t.spans(c)[0][1].unit in ("cm", "mm", "m")]
+    charts = [
+        (t, c)
+        for t in _whole_tables(tables)
+        for c in t.range_columns()
+        if t.spans(c)[0][1].unit in ("cm", "mm", "m")
+    ]
     if not charts:
         return None
-    # the columns the question names with the most words ("hand width" over "hand length")
-    named_by = [len(set(tokens(_bare(c))) & case.words) for _, c in charts]
+    # the columns the question names with the most words ("hand width" over "hand length"), those named right beside
+    # the length first ("my bust is 90 cm, waist 74": the bust column)
+    near = case.measures[0].near
+    beside = [len(set(tokens(_bare(c))) & near) for _, c in charts]
+    named_by = beside if any(beside) else [len(set(tokens(_bare(c))) & case.words) for _, c in charts]
     named = [tc for tc, n in zip(charts, named_by, strict=True) if n and n == max(named_by)]
+    if not named and (near if any(beside) else case.words) & _measure_names():
+        return None  # "116 cm tall": a measurement no chart here has; the pages' own words answer it
     if not named and len(charts) > 1:
         options = ", ".join(dict.fromkeys(_bare(c) for _, c in charts))
         line = ("case_ask_measure", {"measure": case.measures[0].text, "options": options})
@@ -306,6 +318,22 @@ def _size(case: Case, tables: list[FactTable]) -> CaseAnswer | None:
         line = ("case_ask_chart", {"measure": case.measures[0].text, "options": options})
         return CaseAnswer((line,), "", best[0][0].rows[0].evidence, 1.0, clarify=True)
     return _chart_line(case.measures[0], *best[0])
+
+
+def _whole_tables(tables: list[FactTable]) -> list[FactTable]:
+    """Tables cut into several evidence items (one chunk per few rows) joined again: one chart, one answer."""
+    joined: dict[tuple[str, str, tuple[str, ...]], FactTable] = {}
+    for table in tables:
+        key = (table.path, table.heading, table.columns)
+        if key in joined:
+            joined[key] = replace(joined[key], rows=joined[key].rows + table.rows)
+        else:
+            joined[key] = table
+    return list(joined.values())
+
+
+def _measure_names() -> frozenset[str]:
+    return frozenset(w.lower() for w in fact_words().body_measures)
 
 
 def _chart_line(measure: Measure, table: FactTable, column: str) -> CaseAnswer:
@@ -337,7 +365,10 @@ def _chart_line(measure: Measure, table: FactTable, column: str) -> CaseAnswer:
             )
             rows = [row]
     rule = _rows_rule(rows)
-    return CaseAnswer((line,), rule, rows[0].evidence, 1.0, used={"measure": measure.text, "column": column})
+    # far beyond every row (a 27 cm foot against a children's chart that ends at 22 cm): likely the wrong chart
+    lowest, highest = min(s.low for _, s in spans), max(s.high for _, s in spans)
+    sure = 1.0 if lowest * (1 - CHART_MARGIN) <= value <= highest * (1 + CHART_MARGIN) else 0.5
+    return CaseAnswer((line,), rule, rows[0].evidence, sure, used={"measure": measure.text, "column": column})
 
 
 def _rows_rule(rows: list[FactRow]) -> str:

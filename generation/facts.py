@@ -48,6 +48,7 @@ class FactWords(BaseModel):
     day_span: list[str]
     clock: dict[str, list[str]]
     lengths: dict[str, str]
+    body_measures: list[str]
     length_definitions: list[str]
 
 

@@ -54,6 +54,13 @@ class RouteReview:
             return route
         if route.intent == "small_talk" and (len(message.split()) < 3 or only_fillers(message)):
             return route  # "Hallo, guten Tag" is a greeting in any language, whatever the help pages hold
+        if route.intent in ("catalog_query", "product_discovery") and self._asks_size_for_measurements(
+            message
+        ):
+            route.intent = (
+                "service_question"  # "chest 112 cm, which size in a men's jacket?": the size charts'
+            )
+            return route
         # A shortcut of the catalog parser ("the lightest tent", "X vs Y") named its intent outright.
         shortcut = route.intent == "catalog_query" and set(route.scores) == {"catalog_query"}
         if not shortcut and turn.capability_for(message) is not None:
@@ -101,6 +108,15 @@ class RouteReview:
         catalog = self.services.get("catalog")
         index = getattr(catalog, "index", None)
         return (lambda words: index.find_kind(words, set())) if index is not None else None
+
+    def _asks_size_for_measurements(self, message: str) -> bool:
+        """A message that gives body measurements and asks for a size: the size charts answer it, not a product list."""
+        from assistant.commerce.lexicon import find_phrases, lexicon, normalize
+        from generation.case import read_case
+
+        return bool(read_case(message).measures) and bool(
+            find_phrases(normalize(message), list(lexicon().size_words))
+        )
 
     def _asks_about_named_product(self, message: str) -> bool:
         from assistant.conversation.catalog_query import parser_for

@@ -47,3 +47,12 @@ def test_a_follow_up_keeps_the_place_and_says_which_option_it_lacks(app: LiveApp
     assert "6.95 EUR" in first.text
     express = app.assistant.turn("what about express?", CUSTOMER, first.session_id)
     assert "not offered to Italy" in express.text and "6.95 EUR" in express.text
+
+
+def test_measurements_and_a_size_question_are_the_size_chart_s_whatever_the_words_around_them(
+    app: LiveApp,
+) -> None:
+    reply = app.assistant.turn(
+        "chest is 112 cm, waist 100. which size should i get in a men's jacket?", CUSTOMER
+    )
+    assert "size XL" in reply.text and any(c.source == "policies/sizing.md" for c in reply.citations)

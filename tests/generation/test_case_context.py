@@ -74,3 +74,26 @@ def test_a_follow_up_about_something_else_does_not_ask_for_the_earlier_case_agai
 
 def lines_of(found):
     return [key for key, _ in found.lines]
+
+
+CHARTS = {
+    "title": "Sizes",
+    "text": "## Women's tops\n\n| Size | Bust (cm) | Waist (cm) | Hips (cm) |\n|---|---|---|---|\n"
+    "| S | 82-87 | 66-71 | 90-95 |\n| M | 88-93 | 72-77 | 96-101 |\n\n## Kids' shoes\n\n| EU | Foot length (cm) |\n"
+    "|---|---|\n| 30 | 18.5 |\n| 34 | 21.5 |",
+}
+
+
+def test_the_length_is_read_against_the_column_named_beside_it():
+    found = answer_case("my bust is 90cm, waist 74 and hips 99, which size?", [CHARTS])
+    assert not found.clarify and found.lines[0][1]["size"] == "M" and found.lines[0][1]["column"] == "Bust"
+
+
+def test_a_length_named_as_no_chart_here_has_is_left_to_the_pages():
+    assert answer_case("my son is 116 cm tall, which size?", [CHARTS]) is None
+
+
+def test_far_beyond_a_chart_the_answer_is_unsure_and_not_given():
+    # a grown-up's 27 cm foot against a children's chart that ends at 21.5 cm
+    assert answer_case("my foot is 27 cm long, which size?", [CHARTS]) is None
+    assert answer_case("my foot is 22.5 cm long, which size?", [CHARTS]).lines[0][0] == "case_size_above"

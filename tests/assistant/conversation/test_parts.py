@@ -122,3 +122,11 @@ def test_the_real_router_sends_off_topic_requests_past_the_catalog_shortcuts():
     # "short" and "tent" are catalog words; a poem is still no catalog query
     for message in ("write me a short poem about my cat and my tent", "help me with my physics homework"):
         assert router.route(message).intent == "off_topic", message
+
+
+def test_a_statement_of_the_customer_s_own_case_is_context_for_the_question_after_it():
+    # the router is sure of the statement ("chest", "size" words), yet its figures belong to the question
+    route_of = _route_by({"chest": ("service_question", 0.9), "jacket": ("catalog_query", 0.9)})
+    assert (
+        split_parts("chest is 112 cm, waist 100. which size should i get in a men's jacket?", route_of) == []
+    )
