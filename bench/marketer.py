@@ -31,7 +31,8 @@ os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 HERE = Path(__file__).parent
 SPLITS = {
     "dev": HERE / "marketer_dev.yaml",
-    "blind": HERE / "marketer_blind.yaml",  # read while tuning after its first scoring: a second dev split now
+    "blind": HERE
+    / "marketer_blind.yaml",  # read while tuning after its first scoring: a second dev split now
     "blind2": HERE / "marketer_blind2.yaml",  # written by a helper from data/demo alone; scored, never read
 }
 RESULTS = HERE / "results" / "marketer.json"
