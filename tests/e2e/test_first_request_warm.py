@@ -14,7 +14,9 @@ from dataclasses import dataclass, field
 import pytest
 import yaml
 from fastapi.testclient import TestClient
+from sqlalchemy import text
 
+from assistant import Caller
 from assistant.http import create_app
 from assistant.http.state import AssistantHolder
 from tests.conftest import LOCAL_CLIENT
@@ -50,6 +52,14 @@ def counting_loads(monkeypatch: pytest.MonkeyPatch) -> Iterator[Loads]:
     loads.modules = sorted(set(sys.modules) - before)
 
 
+def _stored_rows(engine) -> tuple[int, ...]:
+    with engine.connect() as db:
+        return tuple(
+            db.execute(text(f"SELECT COUNT(*) FROM {table}")).scalar_one()
+            for table in ("chat_sessions", "chat_turns", "chat_handoffs")
+        )
+
+
 def _ask(client: TestClient, question: str) -> dict:
     response = client.post("/v1/chat", json={"message": question, "stream": False})
     assert response.status_code == 200, response.text
@@ -67,7 +77,13 @@ def test_the_first_question_after_ready_loads_nothing(assistant_shop, monkeypatc
         while not client.get("/healthz").json()["ready"]:  # the help pages are read ahead after start-up
             assert time.monotonic() < deadline, "not ready in 120 s"
             time.sleep(0.2)
-        assert not app.state.mka.holder.get().still_warming()
+        api = app.state.mka.holder.get()
+        assert not api.still_warming()
+        stored = _stored_rows(api.store.engine)
+        api.agent.rehearse("I am looking for a tent for two people", Caller(role="customer"))
+        assert (
+            _stored_rows(api.store.engine) == stored
+        )  # rehearsing leaves no session, turn or handoff behind
         with counting_loads(monkeypatch) as first:
             reply = _ask(client, "What is your return policy?")  # not one of the questions warming rehearses
         assert "30" in reply["text"] and reply["citations"]
