@@ -38,7 +38,8 @@ class AssistantHolder:
         """Built, warmed up, and done warming in the background: the first request costs what later ones do."""
         if self._assistant is None or not self._warm:
             return False
-        busy = getattr(self._assistant, "still_warming", None)  # the help pages read ahead (`conversation.warm`)
+        # the help pages are read ahead in the background (`assistant.conversation.warm`)
+        busy = getattr(self._assistant, "still_warming", None)
         return not (callable(busy) and busy())
 
     def warm_up(self) -> None:
