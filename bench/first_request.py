@@ -171,6 +171,8 @@ def _commit(repo: Path) -> str:
     changed = subprocess.run(
         [*git, "status", "--porcelain", "--untracked-files=no"], capture_output=True, text=True
     )
+    if not head:  # an exported tree (`git archive`): its folder's name says what it is
+        return f"{repo.name} (not a git checkout)"
     return head + ("+changes" if changed.stdout.strip() else "")
 
 
