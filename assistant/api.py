@@ -157,6 +157,11 @@ class Assistant(WorkspaceMethods, ResultsMethods):
         if callable(warm):
             warm()
 
+    def still_warming(self) -> bool:
+        """Whether warming goes on in the background after `warm_up` (the help pages read ahead)."""
+        busy = getattr(self.agent, "still_warming", None)
+        return bool(busy()) if callable(busy) else False
+
     # -- chat -------------------------------------------------------------------------------------------------------
     def stream_turn(
         self, message: str, caller: Caller, session_id: str | None = None, turn_key: str | None = None

@@ -7,7 +7,9 @@ import json
 import logging
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from queue import Empty, Queue
 from types import SimpleNamespace
 from typing import Any
@@ -197,6 +199,9 @@ def chat_panel(
     gr.Examples(examples, inputs=box)
     session = gr.State(None)
     turns = gr.State({})
+    # pages (Gradio sessions) with a turn in flight: a turn rewrites the whole chat when it ends, so what another
+    # event adds meanwhile would vanish (ui.chat_memory's poll for staff replies waits for the next tick)
+    busy: Counter[str] = Counter()
 
     def respond(
         message: str, history: list, session_id: str | None, turn_map: dict, reach: str, request: gr.Request
@@ -209,12 +214,14 @@ def chat_panel(
                 yield [*(history or []), warning], message, session_id, turn_map
                 return
         caller = with_contact(caller_of(request), reach)
-        yield from chat_stream(get_api, caller, message, history or [], session_id, turn_map, show_tools)
+        with in_flight(busy, request):
+            yield from chat_stream(get_api, caller, message, history or [], session_id, turn_map, show_tools)
 
     def ask_person(history: list, session_id: str | None, turn_map: dict, reach: str, request: gr.Request):
-        history, session_id, turn_map, note = request_person(
-            get_api, with_contact(caller_of(request), reach), history or [], session_id, turn_map
-        )
+        with in_flight(busy, request):
+            history, session_id, turn_map, note = request_person(
+                get_api, with_contact(caller_of(request), reach), history or [], session_id, turn_map
+            )
         if note.startswith("⚠️"):  # the warning also joins the conversation, as the widget shows it
             history = [*history, {"role": "assistant", "content": note}]
         return history, session_id, turn_map, note
@@ -242,7 +249,22 @@ def chat_panel(
         )
     )
     chatbot.like(like, [session, turns], status, api_name=False)
-    return SimpleNamespace(chatbot=chatbot, session=session, turns=turns, status=status, events=events)
+    return SimpleNamespace(
+        chatbot=chatbot, session=session, turns=turns, status=status, events=events, busy=busy
+    )
+
+
+@contextmanager
+def in_flight(busy: Counter[str], request: gr.Request | None) -> Iterator[None]:
+    """Count a turn of this page (its Gradio session) as in flight while the block runs."""
+    key = str(getattr(request, "session_hash", None))
+    busy[key] += 1
+    try:
+        yield
+    finally:
+        busy[key] -= 1
+        if busy[key] <= 0:
+            del busy[key]
 
 
 def with_contact(caller: Caller, reach: str | None) -> Caller:

@@ -28,7 +28,6 @@ from assistant.conversation import escalation, follow_up, references
 from assistant.conversation.answerer import GroundingAnswerer
 from assistant.conversation.capabilities import FILE_NAME as CAPABILITIES_FILE
 from assistant.conversation.capabilities import CapabilityMap
-from assistant.conversation.compose import Evidence
 from assistant.conversation.copy_request import answers_copy_question
 from assistant.conversation.intents import handler_for
 from assistant.conversation.intents.campaign_results import asks_for_results
@@ -48,11 +47,9 @@ from assistant.errors import BadInput
 from assistant.services import Services
 from assistant.settings import Settings
 from assistant.storage.store import ConversationStore
-from assistant.visibility import search_filters, visible_hits
 
 log = logging.getLogger(__name__)
 
-HELP_PAGE_TYPES = frozenset({"policy", "page"})  # what customers ask about (campaign briefs are marketers')
 GUARD_EVIDENCE_CHARS = 20_000
 
 
@@ -78,7 +75,7 @@ class Agent:
         self._answerer = answerer
         self._capabilities: CapabilityMap | None = None
         self._lock = threading.Lock()
-        self.reading_ahead: threading.Thread | None = None  # the help pages read ahead after warm_up
+        self.reading_ahead: threading.Thread | None = None  # the help pages read ahead after warm_up (`warm`)
 
     # -- lazily built parts ---------------------------------------------------------------------------------------
     @property
@@ -112,47 +109,27 @@ class Agent:
             return self._capabilities
 
     def warm_up(self) -> None:
-        """Load the embedder, index, catalog, router, language detector and capability map now (at start-up)."""
-        from assistant.conversation.language import warm_up as warm_language
-        from generation import answer_case, with_countries
+        """Load what the first turns would load and rehearse a few questions now (at start-up); then read the help
+        pages ahead in the background (`conversation.warm`)."""
+        from assistant.conversation.warm import warm_up
 
-        warm_language()
-        self.router.scores("hello")
-        self.capabilities.scores("hello", self.services["embedder"])
-        self.services["kb"].search("returns", k=1)  # builds the in-memory BM25 snapshot
-        warm = [Evidence(n=1, source="-", title="-", text="A warm-up sentence for the model.")]
-        for _ in self.answerer.answer("warm up", warm):
-            pass
-        # the case reader's libraries (dateparser's locale data, text2num, pint) load on first use: a second, once
-        answer_case("ordered Friday 3 pm, chest 44 inches, sixty euros", warm)
-        with_countries("delivery to Vienna")  # the gazetteer of towns: a second, once
-        if self.settings.read_ahead:
-            self.reading_ahead = threading.Thread(
-                target=self.read_help_pages_ahead, name="read-ahead", daemon=True
-            )
-            self.reading_ahead.start()
+        warm_up(self)
 
-    def read_help_pages_ahead(self) -> None:
-        """Embed and read the public help pages' units now: a customer's first question about a page then costs a
-        search and a lookup, not tens of milliseconds of embedding per sentence on 2 busy cores."""
-        from assistant.tools.catalog import with_sections
-        from generation import read_ahead
+    def still_warming(self) -> bool:
+        """Whether the help pages are still being read ahead after `warm_up`."""
+        from assistant.conversation.warm import still_warming
 
-        started = time.perf_counter()
-        kb = self.services["kb"]
-        if not hasattr(kb, "chunks"):
-            return
-        try:
-            hits = [
-                h
-                for h in visible_hits("customer", kb.chunks(search_filters("customer")))
-                if (h.metadata or {}).get("doc_type") in HELP_PAGE_TYPES
-            ]
-            units = read_ahead(with_sections(kb, hits, "customer"), self.services["embedder"].embed)
-        except Exception:  # reading ahead saves time later; it must never keep the service from starting
-            log.exception("reading the help pages ahead failed; the first questions will read them instead")
-            return
-        log.info("read %d help-page units ahead in %.1f s", units, time.perf_counter() - started)
+        return still_warming(self)
+
+    def rehearse(self, message: str, caller: Caller) -> str:
+        """Decide and answer `message` as a turn of a new conversation would, storing nothing (no session, no turn):
+        it loads whatever that path loads. The reply's text."""
+        turn = self._new_turn(self._check_message(message), caller, "", [])
+        for event in self._decide(turn, []):
+            if isinstance(event, TokenEvent):
+                turn.text.append(event.text)
+        text = "".join(turn.text).strip()
+        return self._guard(text, turn) if turn.generated else text
 
     # -- one turn ---------------------------------------------------------------------------------------------------
     def stream_turn(
@@ -167,16 +144,7 @@ class Agent:
         message = self._check_message(message)
         session_id = self._session(caller, session_id)
         history = self.store.history(session_id, self.settings.limits.max_history_turns)
-        turn = Turn(
-            message=message,
-            caller=caller,
-            session_id=session_id,
-            policy=self.policy,
-            services=self.services,
-            answerer=self.answerer,
-            language=detect(message, conversation_language(history)),
-            capabilities=self.capabilities,
-        )
+        turn = self._new_turn(message, caller, session_id, history)
         for event in self._decide(turn, history):
             if isinstance(event, TokenEvent):
                 if turn.first_token_at is None:
@@ -187,6 +155,18 @@ class Agent:
         if turn.generated:
             text = self._guard(text, turn)
         yield DoneEvent(reply=self._store(turn, text, turn_key, started))
+
+    def _new_turn(self, message: str, caller: Caller, session_id: str, history: list[dict]) -> Turn:
+        return Turn(
+            message=message,
+            caller=caller,
+            session_id=session_id,
+            policy=self.policy,
+            services=self.services,
+            answerer=self.answerer,
+            language=detect(message, conversation_language(history)),
+            capabilities=self.capabilities,
+        )
 
     def _decide(self, turn: Turn, history: list[dict]) -> Iterator[TurnEvent]:
         turn.handoff_allowed = escalation.decide(turn.message, history, self._similar) is not None

@@ -79,7 +79,8 @@ async def logout(request: Request) -> Response:
 
 @router.get("/healthz", tags=["ops"])
 async def healthz(request: Request) -> Any:
-    """Liveness and readiness: `ready` is true once the models are loaded."""
+    """Liveness and readiness: `ready` is true once the models are loaded, the turn rehearsed and the help pages
+    read ahead (`assistant.conversation.warm`): from then on a first question costs what later ones do."""
     return {"status": "ok", "ready": app_state(request).holder.ready}
 
 

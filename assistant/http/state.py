@@ -35,7 +35,12 @@ class AssistantHolder:
 
     @property
     def ready(self) -> bool:
-        return self._assistant is not None and self._warm
+        """Built, warmed up, and done warming in the background: the first request costs what later ones do."""
+        if self._assistant is None or not self._warm:
+            return False
+        # the help pages are read ahead in the background (`assistant.conversation.warm`)
+        busy = getattr(self._assistant, "still_warming", None)
+        return not (callable(busy) and busy())
 
     def warm_up(self) -> None:
         """Build the assistant and load its models now (the first customer should not wait for them).
