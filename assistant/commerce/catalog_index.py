@@ -159,6 +159,11 @@ class CatalogIndex:
         ]
         if by_name or by_sub:
             return KindMatch(" ".join(phrase), by_name + by_sub, "name" if by_name else "subcategory")
+        # nothing else of the kind: a subcategory that names it holds it, whatever its names say ("Fleece": the "Glen
+        # 200 Fleece Jacket"), rather than "we do not sell fleece"
+        by_sub = [s for s, t in self.terms.items() if any(_ends_with(t.sub, f) for f in family)]
+        if by_sub:
+            return KindMatch(" ".join(phrase), by_sub, "subcategory")
         by_cat = [s for s, t in self.terms.items() if any(_ends_with(t.cat, f) for f in family)]
         return KindMatch(" ".join(phrase), by_cat, "category" if by_cat else "none")
 

@@ -32,6 +32,7 @@ CATALOG_SURE = (
 )
 CUSTOMER_MARKETER_INTENT_CONFIDENCE = 0.9
 WEAK_INTENT_SCORE = 0.35
+_CONSTRAINTS = frozenset({"max_price", "min_price", "limits", "colour", "size", "gender", "in_stock"})
 
 
 class RouteReview:
@@ -144,6 +145,8 @@ class RouteReview:
         if parsed.shopping and not parsed.leftovers:  # "do you offer engraving on bottles?" asks of a service
             return intent if product_route else "product_discovery"
         sure = parsed.operation and parsed.confidence >= CATALOG_SURE
+        if sure and product_route and _CONSTRAINTS & set(parsed.arguments):
+            return "catalog_query"  # a price, size, colour or who-for the search would not keep: the catalog's query
         return intent if sure and product_route else None
 
     def _pages_name(self, words: str, message: str, language: str) -> bool:

@@ -121,7 +121,10 @@ def _filter(index: Any, skus: list[str], args: dict[str, Any]) -> tuple[list[str
         out = [s for s in out if _has_size(index.products[s].sizes, args["size"])]
     if args.get("gender"):
         # a product that names no one it is for is for anyone; one made for someone else is not
-        out = [s for s in out if index.gender_of(s) in (None, args["gender"])]
+        if args["gender"] == "adults":
+            out = [s for s in out if index.gender_of(s) != "kids"]
+        else:
+            out = [s for s in out if index.gender_of(s) in (None, args["gender"])]
         if args["gender"] == "kids" and any(index.gender_of(s) == "kids" for s in out):
             # grown-ups' sizes are no child's: where the shop makes the kind for children, those are the answer
             out = [s for s in out if index.gender_of(s) == "kids"]
@@ -239,7 +242,7 @@ def query_catalog(
     colour: str | None = None,
     size: str | None = None,
     in_stock: bool | None = None,
-    gender: Literal["men", "women", "kids"] | None = None,
+    gender: Literal["men", "women", "kids", "adults"] | None = None,
     compatible_with: list[str] | None = None,
     attribute: str | None = None,
     words: list[str] | None = None,

@@ -56,3 +56,8 @@ def test_measurements_and_a_size_question_are_the_size_chart_s_whatever_the_word
         "chest is 112 cm, waist 100. which size should i get in a men's jacket?", CUSTOMER
     )
     assert "size XL" in reply.text and any(c.source == "policies/sizing.md" for c in reply.citations)
+
+
+def test_a_search_with_a_price_limit_keeps_it_in_any_language(app: LiveApp) -> None:
+    reply = app.assistant.turn("welche jacken für erwachsene habt ihr unter 100 euro?", CUSTOMER)
+    assert "JKT-007" in reply.text and "JKT-009" in reply.text and "KID-" not in reply.text

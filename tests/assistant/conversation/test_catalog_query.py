@@ -112,6 +112,18 @@ def test_kids_products_answer_for_kids_where_the_shop_makes_the_kind_for_them(ca
     assert result.rows and {r.sku.split("-")[0] for r in result.rows} == {"KID"}
 
 
+def test_for_adults_keeps_everything_but_the_kids_products(catalog, parser):
+    parsed = parser.parse("welche Jacken für Erwachsene habt ihr unter 100 Euro?")
+    assert parsed.arguments.get("gender") == "adults"
+    result = run(catalog, parsed.arguments)
+    assert result.rows and not [r for r in result.rows if r.sku.startswith("KID")]
+
+
+def test_a_subcategory_holds_its_kind_when_no_name_ends_in_it(catalog):
+    # "Fleece" is the subcategory of the Glen 200 Fleece Jacket: the shop sells fleece
+    assert "JKT-007" in catalog.index.products_of_kind("fleece").skus
+
+
 def test_the_reply_language_is_guessed_from_the_words(parser):
     assert parser.parse("quelle est la tente la plus légère ?").language == "fr"
     assert parser.parse("cheapest kayak").language == "en"  # "kayak" is English too
