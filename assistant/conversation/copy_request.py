@@ -21,7 +21,7 @@ from assistant.conversation.router import customer_id_in
 from generation import campaign_words, extract_claims
 
 _SKU = re.compile(r"\b[A-Za-z]{2,6}-\d{2,6}\b")
-_CUE = re.compile(r"\b(campaigns?|briefs?|promo(?:tion)?s?|kampagne\w*|campagne|campañas?)\b", re.I)
+_CUE = re.compile(r"\b(campaigns?|briefs?|promo(?:tion)?s?|launch|kampagne\w*|campagne|campañas?)\b", re.I)
 _COMPOUND = re.compile(
     r"\b([^\W\d_]{3,}?)s?kampagne\w*", re.I
 )  # "Winterkampagne": the name is the first part
@@ -32,7 +32,9 @@ _TOKEN = re.compile(r"[\w-]+")
 _ID = re.compile(r"^[a-z]+(?:-[a-z]+)*-20\d\d$")
 # Words that end a campaign name read backwards from "campaign" ("ads for our Black Friday campaign").
 _NAME_STOP = re.compile(
-    r"^(for|in|of|on|to|about|the|our|my|a|an|with|from|and|or|this|that|its|next|upcoming)$", re.I
+    r"^(for|in|of|on|to|about|the|our|my|a|an|with|from|and|or|this|that|its|next|upcoming|"
+    r"für|fuer|die|der|das|den|dem|des|unsere[mnrs]?|unser|eine[mnrs]?|ein|mit|zur|zum|im|bitte|pour|la|le|les)$",
+    re.I,
 )
 _QUOTED = re.compile(r"[\"“„']([^\"”“']{2,60})[\"”']")
 # Words after which a marketer states what the copy should claim ("saying it is 100% waterproof").
@@ -48,7 +50,7 @@ _STATE_CUE = re.compile(
     re.I,
 )
 _CLAIM_FILLER = re.compile(
-    r"^\s*(?:(?:that|it|they|it's|they're|its|is|are|has|have|will|we|our|this|these|with|a|an)\b\s*)*", re.I
+    r"^[\s:]*(?:(?:that|it|they|it's|they're|its|is|are|has|have|will|we|our|this|these|with|a|an)\b\s*)*", re.I
 )
 _CLAUSE_END = re.compile(r"[.;!?]|,\s|\b(?:for|to|in|on)\s+(?:the|our|my)\b")
 _OFF_WORD = re.compile(r"^\s*(off|discount|rabatt|reduction|sale)\b", re.I)
@@ -71,18 +73,35 @@ _AUDIENCE = re.compile(
 )
 _COPY_TASK = re.compile(
     r"\b(write|draft|create|compose|ads?|advert\w*|copy|headlines?|subject lines?|captions?|posts?|tweets?|"
-    r"newsletter|e-?mails?|sms|rsa|schreib\w*|erstell\w*|entw[uü]rf\w*|anzeigen?)\b",
+    r"newsletter|e-?mails?|mails?|sms|rsa|schreib\w*|erstell\w*|entw[uü]rf\w*|anzeigen?)\b",
+    re.I,
+)
+# A marketer asking whether copy may say something: "claim: ...", "can we call it ...", "... - ok for the headline?"
+_CLAIM_ASK = re.compile(
+    r"\b(claim\w*|can (?:i|we|you) (?:say|call|write|use|claim)|(?:ok|okay|fine|allowed)(?: for\b|\s*\?)|"
+    r"darf (?:ich|man)|dürfen wir)",
     re.I,
 )
 
 
-def marketer_task(message: str, slots: dict[str, Any]) -> str | None:
-    """The marketer intent a message reads as: who a campaign is for (segment_analysis), or copy to draft (ad_copy:
-    it names a channel, or a writing task); None when it reads as neither."""
-    if _CUE.search(message) and _AUDIENCE.search(message) and not _COPY_TASK.search(message):
+def marketer_task(message: str, slots: dict[str, Any], brief_names: list[str] = ()) -> str | None:
+    """The marketer intent a message reads as: who a campaign is for (segment_analysis), copy to draft or a claim
+    to check (ad_copy: it names a channel, a writing task, a claim, or a brief by its name), a customer's record
+    (segment_analysis); None when it reads as none of these."""
+    names_brief = bool(brief_mention(message, list(brief_names))[0]) or any(
+        _ID.match(t.group()) for t in _TOKEN.finditer(message)
+    )
+    campaign = _CUE.search(message) or names_brief
+    if campaign and _AUDIENCE.search(message) and not _COPY_TASK.search(message):
         return "segment_analysis"
-    if slots.get("channel") or _COPY_TASK.search(message):
+    if slots.get("channel") or _COPY_TASK.search(message) or _CLAIM_ASK.search(message):
         return "ad_copy"
+    if any(c.positive and c.kind != "promo" and any(ch.isdigit() for ch in c.text) for c in extract_claims(message)):
+        return "ad_copy"  # "100% waterproof": a claim to check, not a product search
+    if names_brief and not slots.get("customer_id"):
+        return "ad_copy"  # "add TNT-013 to First Nights Out", "first nights out: 10% off everything"
+    if slots.get("customer_id"):
+        return "segment_analysis"  # "what should we push to customer CUST-7731 next?"
     return None
 
 
@@ -165,12 +184,18 @@ def campaign_name(message: str, names: list[str] = ()) -> tuple[str | None, tupl
     compound = _COMPOUND.search(message)
     if compound:
         return compound.group(1), compound.span()
-    cue = _CUE.search(message)
-    if cue is None:
-        return None, None
-    quoted = next((q for q in _QUOTED.finditer(message) if abs(q.start() - cue.start()) < 40), None)
-    if quoted:
-        return quoted.group(1).strip(), quoted.span()
+    for cue in _CUE.finditer(message):  # "launch the ... campaign": the first cue with a name before it
+        quoted = next((q for q in _QUOTED.finditer(message) if abs(q.start() - cue.start()) < 40), None)
+        if quoted:
+            return quoted.group(1).strip(), quoted.span()
+        named, span = _name_before(message, cue)
+        if named:
+            return named, span
+    return None, None
+
+
+def _name_before(message: str, cue: re.Match[str]) -> tuple[str | None, tuple[int, int] | None]:
+    """The words right before a cue ("our Black Friday Mega Sale 2026 campaign", "die Trail-Kampagne")."""
     tokens = list(re.finditer(r"[\w'’&-]+", message[: cue.start()]))
     taken: list[re.Match[str]] = []
     end = cue.start()
@@ -183,9 +208,9 @@ def campaign_name(message: str, names: list[str] = ()) -> tuple[str | None, tupl
     empty = set(words["stopwords"]) | set(words["current_cues"]) | _channel_words()
     while taken and taken[0].group(0).lower() in empty:
         taken.pop(0)  # "Meta ads campaign", "email campaign": the channel, not a name
-    if not taken or all(t.group(0).lower() in empty for t in taken):
+    if not taken or all(t.group(0).lower().strip("-") in empty for t in taken):
         return None, None
-    return message[taken[0].start() : taken[-1].end()], (taken[0].start(), cue.end())
+    return message[taken[0].start() : taken[-1].end()].strip("-") or None, (taken[0].start(), cue.end())
 
 
 @lru_cache(maxsize=1)
@@ -235,13 +260,49 @@ def offers_and_claims(
         return any(pos <= c.start and not _CLAUSE_END.search(message[pos : c.start]) for pos in cues)
 
     claims = _phrases([c for c in found if c.kind != "promo" and asked(c)], message)
-    for clause in _stated_clauses(message, skip):
+    statements = _asked_statements(message, skip)
+    stated = [c for c in _stated_clauses(message, skip) if not any(c[1] < e and s < c[2] for _, s, e in statements)]
+    for clause in [*statements, *stated]:
         inside = [c for c in claims if c[1] < clause[2] and clause[1] < c[2]]
         if all(
             len(text.split()) < 2 for text, _, _ in inside
         ):  # "best", "ever": the clause says what is claimed
             claims = [c for c in claims if c not in inside] + [clause]
     return discount, claims
+
+
+# "claim: X", "claim check: X", "claim for alpine ads: X": what follows the colon is the claim.
+_CLAIM_LABEL = re.compile(r"^\s*claim\b[^:]{0,40}:\s*", re.I)
+# "X - ok for the headline?", "X - claim ok for the meta ads?", "X, put it in the headline": the claim comes first.
+_ASK_AFTER = re.compile(
+    r"\s+[-–—]\s+(?:claim\s+)?(?:ok|okay|fine|allowed|put (?:it|that|this)|use (?:it|that|this))\b|"
+    r",\s*(?:put|use) (?:it|that|this) in\b",
+    re.I,
+)
+
+
+def _asked_statements(message: str, skip: tuple[int, int] | None) -> list[tuple[str, int, int]]:
+    """What a marketer asks to claim in looser words: a quoted line when the message asks about copy or a claim
+    ("is '800 fill-power RDS down' fine ...?"), the text after "claim:", the statement before "- ok for the
+    headline?" or ", put it in the headline"."""
+    out = []
+    if _CLAIM_ASK.search(message) or _COPY_TASK.search(message):
+        for q in _QUOTED.finditer(message):
+            if not (skip and skip[0] <= q.start() < skip[1]):
+                out.append((q.group(1).strip(), q.start(1), q.end(1)))
+    if out:
+        return out
+    label = _CLAIM_LABEL.match(message)
+    if label:
+        text = message[label.end() :].rstrip(" ?.!")
+        return [(text, label.end(), label.end() + len(text))] if text else []
+    after = _ASK_AFTER.search(message)
+    if after and not (skip and skip[0] <= 0 < skip[1]):
+        text = message[: after.start()].strip()
+        if 1 < len(text.split()) <= 12:
+            start = message.find(text)
+            return [(text, start, start + len(text))]
+    return []
 
 
 def _stated_clauses(message: str, skip: tuple[int, int] | None) -> list[tuple[str, int, int]]:
@@ -273,9 +334,11 @@ def _name_index(names: tuple[tuple[str, str], ...]) -> tuple[dict[str, list[str]
     return by_word, idf
 
 
-def named_products(message: str, catalog: Any, *, max_share: int = 3) -> list[str]:
+def named_products(
+    message: str, catalog: Any, *, max_share: int = 3, ignore: set[str] = frozenset()
+) -> list[str]:
     """SKUs of the products a message names by a distinctive word of their name ("Nordkette", "Summit 800"), a
-    misspelling included; a word many products share ("boot", "jacket") names none."""
+    misspelling included; a word many products share ("boot", "jacket") names none, nor do the `ignore` words."""
     if catalog is None:
         return []
     names = tuple((p.sku, p.name) for p in catalog)
@@ -283,7 +346,7 @@ def named_products(message: str, catalog: Any, *, max_share: int = 3) -> list[st
     words = set(re.findall(r"[^\W\d_]{3,}", message.lower()))
     scores: dict[str, float] = {}
     for word, skus in by_word.items():
-        if len(skus) > max_share or word in campaign_words()["stopwords"]:
+        if len(skus) > max_share or word in campaign_words()["stopwords"] or word in ignore:
             continue
         if word in words or (len(word) >= 6 and any(fuzz.ratio(word, w) >= 88 for w in words)):
             for sku in skus:
@@ -333,15 +396,21 @@ def segment_phrase(message: str, known: str | None) -> str | None:
 
 
 def read_copy_request(
-    message: str, slots: dict[str, Any], catalog: Any = None, brief_names: list[str] = ()
+    message: str,
+    slots: dict[str, Any],
+    catalog: Any = None,
+    brief_names: list[str] = (),
+    brief_words: set[str] = frozenset(),
 ) -> CopyAsk:
     """The slots of a copy request, from the message and the router's slots (channel, SKUs, segment); `brief_names`
-    are the names of the briefs on file (a name the message uses is the campaign, never product words)."""
+    are the names of the briefs on file (a name the message uses is the campaign, never product words), and
+    `brief_words` the words of their ids and names ("alpine", "winter": they name a campaign, not a product)."""
     brief, brief_span = campaign_name(message, brief_names)
     discount, claims = offers_and_claims(message, brief_span)
     ask = CopyAsk(request=message, brief=brief, channel=slots.get("channel"), discount=discount)
     ask.claims = [text for text, _, _ in claims]
-    ask.spans = [(s, e) for _, s, e in claims] + ([brief_span] if brief_span else [])
+    claim_spans = [(s, e) for _, s, e in claims]
+    ask.spans = [*claim_spans] + ([brief_span] if brief_span else [])
     if discount:
         start = message.find(discount)
         ask.spans.append((start, start + len(discount)))
@@ -354,8 +423,10 @@ def read_copy_request(
         m.group(0).upper() for m in _SKU.finditer(message) if not any(s <= m.start() < e for s, e in inside)
     ]
     ask.skus = list(dict.fromkeys([*slots.get("skus", []), *tokens]))
-    if not ask.skus:
-        ask.skus = named_products(_without(message, ask.spans), catalog)
+    if not ask.skus:  # names inside a claim count ("claim: Stormline 3L rated 20,000 mm") when none is outside
+        ask.skus = named_products(_without(message, ask.spans), catalog, ignore=brief_words) or named_products(
+            _without(message, [s for s in ask.spans if s not in claim_spans]), catalog, ignore=brief_words
+        )
     ask.segment = segment_phrase(message, slots.get("segment"))
     return ask
 

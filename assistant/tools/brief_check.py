@@ -121,13 +121,25 @@ def check_claim(
     for product in products:
         statements = product.statements() + (brief.statements_for(product) if brief else [])
         book = ClaimBook(statements, product.data_claims(today or dt.date.today()))
-        found = book.review(claim, promo_roles=("offer",)).problems
+        found = book.review(claim, promo_roles=("offer",)).problems + _unbacked_figures(claim, statements)
         if not found and not extract_claims(claim):
             found = _unstated_words(claim, statements)
         if not found:
             return None  # one product's facts back it: copy about that product may say it
         problems.append(f"{product.name}: {found[0]}")
     return RequestIssue(kind="claim_unsupported", subject=claim, reason="; ".join(problems))
+
+
+def _unbacked_figures(claim: str, statements: list[Any]) -> list[str]:
+    """A problem for each figure of the claim ("20,000 mm") that no statement about the product states."""
+    from generation.figures import extract_facts, supports
+
+    known = [f for st in statements for f in extract_facts(st.text)]
+    return [
+        f"its facts do not state {fact.text!r}"
+        for fact in extract_facts(claim)
+        if not any(supports(k, fact) for k in known)
+    ]
 
 
 def _unstated_words(claim: str, statements: list[Any]) -> list[str]:
