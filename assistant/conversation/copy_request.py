@@ -135,6 +135,8 @@ class CopyAsk:
     discount: str | None = None
     claims: list[str] = field(default_factory=list)
     confirmed: bool = False  # the marketer said to draft without what the brief does not grant
+    by_name: bool = False  # the products were read from their names, not given as SKUs
+    claim_spans: list[tuple[int, int]] = field(default_factory=list)
     # where the brief, discount and claims were read
     spans: list[tuple[int, int]] = field(default_factory=list)
 
@@ -335,29 +337,44 @@ def _name_index(names: tuple[tuple[str, str], ...]) -> tuple[dict[str, list[str]
 
 
 def named_products(
-    message: str, catalog: Any, *, max_share: int = 3, ignore: set[str] = frozenset()
+    message: str,
+    catalog: Any,
+    *,
+    max_share: int = 3,
+    ignore: set[str] = frozenset(),
+    prefer: set[str] = frozenset(),
 ) -> list[str]:
     """SKUs of the products a message names by a distinctive word of their name ("Nordkette", "Summit 800"), a
-    misspelling included; a word many products share ("boot", "jacket") names none, nor do the `ignore` words."""
+    misspelling included, each name read on its own ("the Cirque boot + Glacier crampons" names two); a word many
+    products share ("boot", "jacket") names none, nor do the `ignore` words. A word that fits some of the `prefer`
+    products (the campaign's) names only those: "the jacket" in the trail-running brief is its race jacket."""
     if catalog is None:
         return []
     names = tuple((p.sku, p.name) for p in catalog)
     by_word, idf = _name_index(names)
     words = set(re.findall(r"[^\W\d_]{3,}", message.lower()))
     scores: dict[str, float] = {}
+    groups: list[list[str]] = []
     for word, skus in by_word.items():
-        if len(skus) > max_share or word in campaign_words()["stopwords"] or word in ignore:
+        if word in campaign_words()["stopwords"] or word in ignore:
+            continue
+        chosen = [s for s in skus if s in prefer] or skus
+        if len(chosen) > max_share:
             continue
         if word in words or (len(word) >= 6 and any(fuzz.ratio(word, w) >= 88 for w in words)):
-            for sku in skus:
+            groups.append(chosen)
+            for sku in chosen:
                 scores[sku] = scores.get(sku, 0.0) + idf[word]
     if not scores:
         return []
     numbers = set(re.findall(r"\d+", message))
     for sku in scores:  # "Meadow 4" vs "Meadow 6": a number of the name breaks the tie between named products
         scores[sku] += 0.5 * len(numbers & set(re.findall(r"\d+", catalog.get(sku).name)))
-    best = max(scores.values())
-    return [s for s, v in sorted(scores.items(), key=lambda kv: -kv[1]) if v >= best - 1e-9][:3]
+    picked = set()
+    for group in groups:  # each name's best fits: "Glacier" is the crampons when "crampons" is said too
+        top = max(scores[s] for s in group)
+        picked |= {s for s in group if scores[s] >= top - 1e-9}
+    return sorted(picked, key=lambda s: (-scores[s], s))[:3]
 
 
 def _words_around(segment: re.Match) -> str | None:
@@ -409,7 +426,7 @@ def read_copy_request(
     discount, claims = offers_and_claims(message, brief_span)
     ask = CopyAsk(request=message, brief=brief, channel=slots.get("channel"), discount=discount)
     ask.claims = [text for text, _, _ in claims]
-    claim_spans = [(s, e) for _, s, e in claims]
+    ask.claim_spans = claim_spans = [(s, e) for _, s, e in claims]
     ask.spans = [*claim_spans] + ([brief_span] if brief_span else [])
     if discount:
         start = message.find(discount)
@@ -423,12 +440,28 @@ def read_copy_request(
         m.group(0).upper() for m in _SKU.finditer(message) if not any(s <= m.start() < e for s, e in inside)
     ]
     ask.skus = list(dict.fromkeys([*slots.get("skus", []), *tokens]))
-    if not ask.skus:  # names inside a claim count ("claim: Stormline 3L rated 20,000 mm") when none is outside
-        ask.skus = named_products(_without(message, ask.spans), catalog, ignore=brief_words) or named_products(
-            _without(message, [s for s in ask.spans if s not in claim_spans]), catalog, ignore=brief_words
-        )
+    if not ask.skus:
+        ask.skus = products_by_name(ask, claim_spans, catalog, brief_words)
+        ask.by_name = bool(ask.skus)
     ask.segment = segment_phrase(message, slots.get("segment"))
     return ask
+
+
+def products_by_name(
+    ask: CopyAsk,
+    claim_spans: list[tuple[int, int]],
+    catalog: Any,
+    brief_words: set[str] = frozenset(),
+    prefer: set[str] = frozenset(),
+) -> list[str]:
+    """The products a request names, outside the campaign's name and the claims; inside a claim when none is outside
+    ("claim: Stormline 3L rated 20,000 mm")."""
+    outside = _without(ask.request, ask.spans)
+    found = named_products(outside, catalog, ignore=brief_words, prefer=prefer)
+    if found:
+        return found
+    inside = _without(ask.request, [s for s in ask.spans if s not in claim_spans])
+    return named_products(inside, catalog, ignore=brief_words, prefer=prefer)
 
 
 def _without(message: str, spans: list[tuple[int, int]]) -> str:

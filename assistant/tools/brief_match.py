@@ -28,8 +28,9 @@ FUZZY_WORD = 85  # rapidfuzz ratio at which a misspelt word ("treline", "seasn")
 
 def without_product_names(text: str, names: Iterable[str], keep: Iterable[str] = ()) -> str:
     """`text` with each run of words that belong to a named product's name taken out: "add the Trail Spikes to the
-    winter trail ads" -> "add the to the winter trail ads". A single word is taken out only when it is long, written
-    with a capital and none of the `keep` words (the briefs' own: "Winter ads for the Nordkette boot" keeps "Winter")."""
+    winter trail ads" -> "add the to the winter trail ads". A run goes only with a word that is none of the `keep`
+    words (the briefs' own: "trail running google ads for the Ridgerunner" keeps "trail running"), and a single word
+    only when it is long and written with a capital ("Nordkette")."""
     keep = {k.lower() for k in keep}
     sets = [{w.lower() for w in _WORD.findall(n) if len(w) >= 3} for n in names]
     if not sets:
@@ -42,8 +43,9 @@ def without_product_names(text: str, names: Iterable[str], keep: Iterable[str] =
             if tok is not None and _in_name(tok.group(0).lower(), words):
                 run.append(tok)
                 continue
-            lone = run[:1] and len(run[0].group(0)) >= 5 and run[0].group(0)[:1].isupper()
-            if len(run) >= 2 or (lone and run[0].group(0).lower() not in keep):
+            own = [t for t in run if t.group(0).lower() not in keep and not t.group(0).isdigit()]
+            lone = len(run) == 1 and len(run[0].group(0)) >= 5 and run[0].group(0)[:1].isupper()
+            if own and (len(run) >= 2 or lone):  # "trail running" is the campaign's, "Trail Spikes" a product's
                 drop.append((run[0].start(), run[-1].end()))  # "Nordkette", "Summit 800 down": a name as written
             run = []
     for start, end in sorted(set(drop), reverse=True):
