@@ -54,6 +54,10 @@ _CLAIM_FILLER = re.compile(
 )
 _CLAUSE_END = re.compile(r"[.;!?]|,\s|\b(?:for|to|in|on)\s+(?:the|our|my)\b")
 _OFF_WORD = re.compile(r"^\s*(off|discount|rabatt|reduction|sale)\b", re.I)
+_AMOUNT_OFF = re.compile(
+    r"\b\d+(?:[.,]\d+)?\s*(?:%|percent\b|prozent\b|€|eur\b)\s*(?:off\b|discount\b|\w*rabatt\w*|nachlass\b|reduction\b)",
+    re.I,
+)
 # "segment" is found first and the words around it are read from a short window: one pattern with the words before
 # it tried from every word start is quadratic on a long run of apostrophes (tests/security/test_regex_budget.py).
 _SEGMENT_WORD = re.compile(r"\bsegment\b", re.I)
@@ -251,6 +255,9 @@ def offers_and_claims(
         text, start, end = _phrases(promos, message)[0]
         tail = _OFF_WORD.match(message[end:])
         discount = (text + (tail.group(0) if tail else "")).strip()
+    else:  # "15 % Studentenrabatt", "30 Prozent Rabatt": an amount next to a discount word the extractor lacks
+        found_amount = next((m for m in _AMOUNT_OFF.finditer(message) if not (skip and skip[0] <= m.start() < skip[1])), None)
+        discount = found_amount.group(0).strip() if found_amount else None
     quoted = [q.span() for q in _QUOTED.finditer(message)]
     cues = [m.end() for m in _CLAIM_CUE.finditer(message)]
 
@@ -424,7 +431,7 @@ def read_copy_request(
     `brief_words` the words of their ids and names ("alpine", "winter": they name a campaign, not a product)."""
     brief, brief_span = campaign_name(message, brief_names)
     discount, claims = offers_and_claims(message, brief_span)
-    ask = CopyAsk(request=message, brief=brief, channel=slots.get("channel"), discount=discount)
+    ask = CopyAsk(request=message, brief=brief, channel=slots.get("channel") or other_channel(message), discount=discount)
     ask.claims = [text for text, _, _ in claims]
     ask.claim_spans = claim_spans = [(s, e) for _, s, e in claims]
     ask.spans = [*claim_spans] + ([brief_span] if brief_span else [])
@@ -445,6 +452,12 @@ def read_copy_request(
         ask.by_name = bool(ask.skus)
     ask.segment = segment_phrase(message, slots.get("segment"))
     return ask
+
+
+def other_channel(message: str) -> str | None:
+    """A channel the message names that the drafter does not write for ("TikTok"), lower-cased."""
+    words = set(re.findall(r"[^\W\d_]+", message.lower()))
+    return next((c for c in campaign_words().get("other_channels", []) if c in words), None)
 
 
 def products_by_name(

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from assistant.tools.results import CopyRequestCheck, RequestIssue
-from generation import CampaignBrief, ClaimBook, ProductFacts, extract_claims, mentions_claim, stem
+from generation import CampaignBrief, ClaimBook, ProductFacts, campaign_words, extract_claims, mentions_claim, stem
 
 # "20%", "20 percent", "15 EUR off", "€10 off": the amount of a discount, with its unit.
 _AMOUNT = re.compile(
@@ -47,8 +47,9 @@ def _promo_keys(text: str) -> set[tuple[str, ...]]:
     return {c.key for c in extract_claims(text or "") if c.kind == "promo" and c.positive}
 
 
-def check_offer(brief: CampaignBrief | None, asked: str) -> RequestIssue | None:
-    """A question when the brief does not grant the discount or offer `asked` ("20% off", "free shipping")."""
+def check_offer(brief: CampaignBrief | None, asked: str, request: str = "") -> RequestIssue | None:
+    """A question when the brief does not grant the discount or offer `asked` ("20% off", "free shipping"), or
+    grants it only on conditions the `request` drops ("10% off everything, for everyone, no sign-up")."""
     keys = _promo_keys(asked) or {("@discount",)}
     amounts = discount_amounts(asked)
     is_discount = ("@discount",) in keys or bool(amounts)
@@ -78,6 +79,12 @@ def check_offer(brief: CampaignBrief | None, asked: str) -> RequestIssue | None:
                 reason=f"the {brief.name} brief grants {offer!r}, not {', '.join(sorted(amounts))}; "
                 "draft with the brief's offer?",
             )
+        if _drops_conditions(request, offer):
+            return RequestIssue(
+                kind=kind,
+                subject=asked,
+                reason=f"the {brief.name} brief grants the discount only as {offer!r}; draft it with those conditions?",
+            )
         return None
     missing = [
         k
@@ -91,6 +98,16 @@ def check_offer(brief: CampaignBrief | None, asked: str) -> RequestIssue | None:
         kind=kind,
         subject=asked,
         reason=f"the {brief.name} brief does not grant {asked!r} ({why}); draft without it?",
+    )
+
+
+def _drops_conditions(request: str, offer: str) -> bool:
+    """Whether a request asks for the offer without the conditions the brief sets on it."""
+    words = campaign_words()
+    low, offer_low = request.lower(), offer.lower()
+    conditional = any(re.search(rf"\b{re.escape(w)}\b", offer_low) for w in words.get("offer_conditions", []))
+    return conditional and any(
+        re.search(rf"(?<!\w){re.escape(w)}(?!\w)", low) for w in words.get("unconditional", [])
     )
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from rapidfuzz import fuzz, process
 
@@ -221,12 +221,20 @@ def run_check(ctx: ToolContext, args: dict[str, Any]) -> tuple[CopyRequestCheck,
         check.issues += brief_check.brief_scope_issues(
             brief, channel=check.channel, skus=known, segment=check.segment
         )
+    elif check.channel and check.channel not in get_args(ChannelName):
+        check.issues.append(  # "TikTok": never drafted for another channel unasked
+            RequestIssue(
+                kind="channel_not_supported",
+                subject=check.channel,
+                reason=f"copy is drafted for {', '.join(get_args(ChannelName))}, not {check.channel}; use one of those?",
+            )
+        )
     candidates = known or (brief.products if brief is not None else [])
     candidates = [s for s in candidates if s in catalog]
     check.skus, check.left_out, stock = brief_check.stock_rule(brief, catalog, candidates, named=bool(known))
     check.issues += stock
     if check.discount:
-        offer = brief_check.check_offer(brief, check.discount)
+        offer = brief_check.check_offer(brief, check.discount, args.get("request") or "")
         check.issues += [offer] if offer else []
     facts = brief_check.product_facts(catalog, check.skus or candidates)
     shop_banned = (
@@ -255,7 +263,7 @@ def check_copy_request(
     ctx: ToolContext,
     request: str = "",
     brief: str | None = None,
-    channel: ChannelName | None = None,
+    channel: str | None = None,
     skus: list[str] | None = None,
     segment: str | None = None,
     customer_id: str | None = None,
