@@ -71,7 +71,7 @@ _SEGMENT_NOISE = {
 
 
 _AUDIENCE = re.compile(
-    r"\b(who (?:should|will|would|do we|to)|which (?:customers|segments?|people)|target\w*|audience|send (?:it|this|them) "
+    r"\b(who (?:should|will|would|do we|to)|should (?:they|we) get|which (?:customers|segments?|people)|target\w*|audience|send (?:it|this|them) "
     r"to|zielgruppe|wer soll\w*|welche kunden)\b",
     re.I,
 )
@@ -360,6 +360,7 @@ def named_products(
     names = tuple((p.sku, p.name) for p in catalog)
     by_word, idf = _name_index(names)
     words = set(re.findall(r"[^\W\d_]{3,}", message.lower()))
+    loose = words - set(by_word)  # only a word no name has as written may be a misspelling ("gaiters" is not "gaiter")
     scores: dict[str, float] = {}
     groups: list[list[str]] = []
     for word, skus in by_word.items():
@@ -368,7 +369,7 @@ def named_products(
         chosen = [s for s in skus if s in prefer] or skus
         if len(chosen) > max_share:
             continue
-        if word in words or (len(word) >= 6 and any(fuzz.ratio(word, w) >= 88 for w in words)):
+        if word in words or (len(word) >= 6 and any(fuzz.ratio(word, w) >= 88 for w in loose)):
             groups.append(chosen)
             for sku in chosen:
                 scores[sku] = scores.get(sku, 0.0) + idf[word]

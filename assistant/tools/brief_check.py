@@ -140,7 +140,7 @@ def check_claim(
         book = ClaimBook(statements, product.data_claims(today or dt.date.today()))
         found = book.review(claim, promo_roles=("offer",)).problems + _unbacked_figures(claim, statements)
         if not found and not extract_claims(claim):
-            found = _unstated_words(claim, statements)
+            found = _unstated_words(claim, statements) or _denied(claim, statements)
         if not found:
             return None  # one product's facts back it: copy about that product may say it
         problems.append(f"{product.name}: {found[0]}")
@@ -157,6 +157,24 @@ def _unbacked_figures(claim: str, statements: list[Any]) -> list[str]:
         for fact in extract_facts(claim)
         if not any(supports(k, fact) for k in known)
     ]
+
+
+_NEGATION = re.compile(r"\b(not|never|cannot|can't|don't|doesn't|won't)\b", re.I)
+
+
+def _denied(claim: str, statements: list[Any]) -> list[str]:
+    """A problem when a statement that denies something ("They do not fit flexible B0 or B1 hiking boots") shares
+    half or more of the claim's content words ("the Glacier crampons fit the Talus hiking boots")."""
+    words = {stem(w) for w in re.findall(r"[^\W\d_]{3,}", claim.lower()) if w not in _LIGHT}
+    if len(words) < 3:
+        return []
+    for st in statements:
+        if not _NEGATION.search(st.text):
+            continue
+        shared = words & {stem(w) for w in re.findall(r"[^\W\d_]{3,}", st.text.lower()) if w not in _LIGHT}
+        if len(shared) >= 2 and 2 * len(shared) >= len(words):
+            return [f"its facts say {st.text!r}"]
+    return []
 
 
 def _unstated_words(claim: str, statements: list[Any]) -> list[str]:
