@@ -50,7 +50,8 @@ _STATE_CUE = re.compile(
     re.I,
 )
 _CLAIM_FILLER = re.compile(
-    r"^[\s:]*(?:(?:that|it|they|it's|they're|its|is|are|has|have|will|we|our|this|these|with|a|an)\b\s*)*", re.I
+    r"^[\s:]*(?:(?:that|it|they|it's|they're|its|is|are|has|have|will|we|our|this|these|with|a|an)\b\s*)*",
+    re.I,
 )
 _CLAUSE_END = re.compile(r"[.;!?]|,\s|\b(?:for|to|in|on)\s+(?:the|our|my)\b")
 _OFF_WORD = re.compile(r"^\s*(off|discount|rabatt|reduction|sale)\b", re.I)
@@ -100,7 +101,10 @@ def marketer_task(message: str, slots: dict[str, Any], brief_names: list[str] = 
         return "segment_analysis"
     if slots.get("channel") or _COPY_TASK.search(message) or _CLAIM_ASK.search(message):
         return "ad_copy"
-    if any(c.positive and c.kind != "promo" and any(ch.isdigit() for ch in c.text) for c in extract_claims(message)):
+    if any(
+        c.positive and c.kind != "promo" and any(ch.isdigit() for ch in c.text)
+        for c in extract_claims(message)
+    ):
         return "ad_copy"  # "100% waterproof": a claim to check, not a product search
     if names_brief and not slots.get("customer_id"):
         return "ad_copy"  # "add TNT-013 to First Nights Out", "first nights out: 10% off everything"
@@ -256,7 +260,9 @@ def offers_and_claims(
         tail = _OFF_WORD.match(message[end:])
         discount = (text + (tail.group(0) if tail else "")).strip()
     else:  # "15 % Studentenrabatt", "30 Prozent Rabatt": an amount next to a discount word the extractor lacks
-        found_amount = next((m for m in _AMOUNT_OFF.finditer(message) if not (skip and skip[0] <= m.start() < skip[1])), None)
+        found_amount = next(
+            (m for m in _AMOUNT_OFF.finditer(message) if not (skip and skip[0] <= m.start() < skip[1])), None
+        )
         discount = found_amount.group(0).strip() if found_amount else None
     quoted = [q.span() for q in _QUOTED.finditer(message)]
     cues = [m.end() for m in _CLAIM_CUE.finditer(message)]
@@ -270,7 +276,9 @@ def offers_and_claims(
 
     claims = _phrases([c for c in found if c.kind != "promo" and asked(c)], message)
     statements = _asked_statements(message, skip)
-    stated = [c for c in _stated_clauses(message, skip) if not any(c[1] < e and s < c[2] for _, s, e in statements)]
+    stated = [
+        c for c in _stated_clauses(message, skip) if not any(c[1] < e and s < c[2] for _, s, e in statements)
+    ]
     for clause in [*statements, *stated]:
         inside = [c for c in claims if c[1] < clause[2] and clause[1] < c[2]]
         if all(
@@ -354,21 +362,28 @@ def named_products(
     """SKUs of the products a message names by a distinctive word of their name ("Nordkette", "Summit 800"), a
     misspelling included, each name read on its own ("the Cirque boot + Glacier crampons" names two); a word many
     products share ("boot", "jacket") names none, nor do the `ignore` words. A word that fits some of the `prefer`
-    products (the campaign's) names only those: "the jacket" in the trail-running brief is its race jacket."""
+    products (the campaign's) and ties between them and others names only those ("the Ridgerunner" in the trail
+    running brief is its two, "the jacket" its race jacket); a name that fits another product better stays it."""
     if catalog is None:
         return []
     names = tuple((p.sku, p.name) for p in catalog)
     by_word, idf = _name_index(names)
     words = set(re.findall(r"[^\W\d_]{3,}", message.lower()))
-    loose = words - set(by_word)  # only a word no name has as written may be a misspelling ("gaiters" is not "gaiter")
+    loose = words - set(
+        by_word
+    )  # only a word no name has as written may be a misspelling ("gaiters" is not "gaiter")
     scores: dict[str, float] = {}
     groups: list[list[str]] = []
     for word, skus in by_word.items():
         if word in campaign_words()["stopwords"] or word in ignore:
             continue
-        chosen = [s for s in skus if s in prefer] or skus
-        if len(chosen) > max_share:
-            continue
+        chosen = skus
+        if (
+            len(skus) > max_share
+        ):  # "jacket": too common to name a product, unless the campaign has few of them
+            chosen = [s for s in skus if s in prefer]
+            if not chosen or len(chosen) > max_share:
+                continue
         if word in words or (len(word) >= 6 and any(fuzz.ratio(word, w) >= 88 for w in loose)):
             groups.append(chosen)
             for sku in chosen:
@@ -381,7 +396,10 @@ def named_products(
     picked = set()
     for group in groups:  # each name's best fits: "Glacier" is the crampons when "crampons" is said too
         top = max(scores[s] for s in group)
-        picked |= {s for s in group if scores[s] >= top - 1e-9}
+        tied = {s for s in group if scores[s] >= top - 1e-9}
+        picked |= (
+            tied & set(prefer)
+        ) or tied  # a tie only: "the Meadow 6" stays the Meadow 6, never a substitute
     return sorted(picked, key=lambda s: (-scores[s], s))[:3]
 
 
@@ -432,7 +450,12 @@ def read_copy_request(
     `brief_words` the words of their ids and names ("alpine", "winter": they name a campaign, not a product)."""
     brief, brief_span = campaign_name(message, brief_names)
     discount, claims = offers_and_claims(message, brief_span)
-    ask = CopyAsk(request=message, brief=brief, channel=slots.get("channel") or other_channel(message), discount=discount)
+    ask = CopyAsk(
+        request=message,
+        brief=brief,
+        channel=slots.get("channel") or other_channel(message),
+        discount=discount,
+    )
     ask.claims = [text for text, _, _ in claims]
     ask.claim_spans = claim_spans = [(s, e) for _, s, e in claims]
     ask.spans = [*claim_spans] + ([brief_span] if brief_span else [])

@@ -15,7 +15,15 @@ from collections.abc import Iterable
 from typing import Any
 
 from assistant.tools.results import CopyRequestCheck, RequestIssue
-from generation import CampaignBrief, ClaimBook, ProductFacts, campaign_words, extract_claims, mentions_claim, stem
+from generation import (
+    CampaignBrief,
+    ClaimBook,
+    ProductFacts,
+    campaign_words,
+    extract_claims,
+    mentions_claim,
+    stem,
+)
 
 # "20%", "20 percent", "15 EUR off", "€10 off": the amount of a discount, with its unit.
 _AMOUNT = re.compile(

@@ -45,8 +45,12 @@ def without_product_names(text: str, names: Iterable[str], keep: Iterable[str] =
                 continue
             own = [t for t in run if t.group(0).lower() not in keep and not t.group(0).isdigit()]
             lone = len(run) == 1 and len(run[0].group(0)) >= 5 and run[0].group(0)[:1].isupper()
-            if own and (len(run) >= 2 or lone):  # "trail running" is the campaign's, "Trail Spikes" a product's
-                drop.append((run[0].start(), run[-1].end()))  # "Nordkette", "Summit 800 down": a name as written
+            if own and (
+                len(run) >= 2 or lone
+            ):  # "trail running" is the campaign's, "Trail Spikes" a product's
+                drop.append(
+                    (run[0].start(), run[-1].end())
+                )  # "Nordkette", "Summit 800 down": a name as written
             run = []
     for start, end in sorted(set(drop), reverse=True):
         text = text[:start] + " " + text[end:]
@@ -57,14 +61,18 @@ def _in_name(token: str, words: set[str]) -> bool:
     if token.isdigit():
         return token in words or any(token in w for w in words)
     stemmed = token.rstrip("s")
-    return token in words or stemmed in words or any(len(w) >= 6 and fuzz.ratio(token, w) >= 88 for w in words)
+    return (
+        token in words or stemmed in words or any(len(w) >= 6 and fuzz.ratio(token, w) >= 88 for w in words)
+    )
 
 
 def own_words(brief: CampaignBrief) -> set[str]:
     """The words of a brief's id and name that may name it ("winter", "trail", "treeline"; not "the")."""
     data = campaign_words()
     ignore = set(data["stopwords"]) | set(data.get("name_fillers", []))
-    return {w for w in _WORD.findall(f"{brief.id.replace('-', ' ')} {brief.name}".lower()) if len(w) >= 3} - ignore
+    return {
+        w for w in _WORD.findall(f"{brief.id.replace('-', ' ')} {brief.name}".lower()) if len(w) >= 3
+    } - ignore
 
 
 def own_word_hits(text: str, brief: CampaignBrief) -> set[str]:

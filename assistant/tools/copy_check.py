@@ -105,7 +105,9 @@ def _named(campaigns_dir: Path, name: str, briefs: list[CampaignBrief]) -> Brief
     if of_year is not None:  # "the 2027 campaign"
         if len(of_year) == 1:
             return BriefLookup(of_year[0])
-        return BriefLookup(outcome="ambiguous_brief" if of_year else "unknown_brief", candidates=of_year or briefs)
+        return BriefLookup(
+            outcome="ambiguous_brief" if of_year else "unknown_brief", candidates=of_year or briefs
+        )
     found = resolve_brief(name, briefs).candidates
     found = [m for m in found if not _foreign_words(name, m.brief) and _same_year(name, m.brief)]
     if len(found) == 1:
@@ -212,7 +214,9 @@ def run_check(ctx: ToolContext, args: dict[str, Any]) -> tuple[CopyRequestCheck,
     if brief is None and check.claims and known and lookup.outcome == "ok" and not args.get("brief"):
         # a claim is judged by the brief that sells the product ("can we call the Splash jacket 100% waterproof")
         brief = brief_match.brief_of_products(known, _all_briefs(settings))
-        if brief is not None:  # the products it does not sell were our reading of a name, not the marketer's ask
+        if (
+            brief is not None
+        ):  # the products it does not sell were our reading of a name, not the marketer's ask
             check.brief_id, check.brief_name, check.briefs = brief.id, brief.name, [brief_candidate(brief)]
             known = [s for s in known if s in brief.products]
     if any(i.blocking for i in check.issues):

@@ -32,7 +32,9 @@ def ad_copy(turn: Turn, route: Route, history: list[dict]) -> Iterator[TurnEvent
     from assistant.tools.brief_match import own_words
 
     words = {w for b in briefs for w in own_words(b)}
-    ask = read_copy_request(turn.message, slots, turn.services.get("catalog"), [b.name for b in briefs], words)
+    ask = read_copy_request(
+        turn.message, slots, turn.services.get("catalog"), [b.name for b in briefs], words
+    )
     ask = _confirmation(ask, history)
     check = yield from _checked(turn, ask, words)
     if check is _ASKED:

@@ -23,10 +23,18 @@ def catalog() -> Catalog:
     ("request_", "names", "brief"),
     [
         ("rsa winter", [], "winter-trail-2026"),
-        ("add the Snowball kids snow suit to the winter trail meta ads", ["Snowball Kids Snow Suit"], "winter-trail-2026"),
+        (
+            "add the Snowball kids snow suit to the winter trail meta ads",
+            ["Snowball Kids Snow Suit"],
+            "winter-trail-2026",
+        ),
         ("trail running email for runners", [], "trail-running-season-2027"),
         ("above the treline email", [], "alpine-summer-2027"),
-        ("Google ads for the Trail Spikes Traction", ["Trail Spikes Traction"], None),  # a product's words only
+        (
+            "Google ads for the Trail Spikes Traction",
+            ["Trail Spikes Traction"],
+            None,
+        ),  # a product's words only
         ("Google ads for the Nordkette Insulated Winter Boot", ["Nordkette Insulated Winter Boot"], None),
     ],
 )
@@ -55,8 +63,14 @@ def test_the_one_brief_that_sells_a_product() -> None:
         ("claim: Meadow 4 flysheet rated 4,000 mm", "Meadow 4 flysheet rated 4,000 mm"),
         ("claim for alpine ads: Stormline 3L rated 20,000 mm", "Stormline 3L rated 20,000 mm"),
         ("Meadow 4 sets up in 5 minutes - ok for the headline?", "Meadow 4 sets up in 5 minutes"),
-        ("For the winter copy: 'Trail Spikes keep you safe on any ice' - ok?", "Trail Spikes keep you safe on any ice"),
-        ("Trail Race Jacket is waterproof to 20,000 mm, put it in the headline", "Trail Race Jacket is waterproof to 20,000 mm"),
+        (
+            "For the winter copy: 'Trail Spikes keep you safe on any ice' - ok?",
+            "Trail Spikes keep you safe on any ice",
+        ),
+        (
+            "Trail Race Jacket is waterproof to 20,000 mm, put it in the headline",
+            "Trail Race Jacket is waterproof to 20,000 mm",
+        ),
     ],
 )
 def test_claims_asked_in_loose_words_are_read_as_claims(message, claim, catalog) -> None:
@@ -91,3 +105,40 @@ def test_an_email_for_several_products_is_drafted(catalog) -> None:
     result = run_draft(request, None)
     body = result.drafts[0].fields["body"]
     assert len(result.drafts) == 3 and "Meadow 4" in body and "Valley 5" in body
+
+
+def test_discounts_in_other_words_and_without_their_conditions_are_questioned(catalog) -> None:
+    assert read_copy_request(
+        "Bitte 15 % Studentenrabatt in die Winter-Trail-Mails einbauen", {}, catalog
+    ).discount
+    spring = find_brief(CAMPAIGNS, "spring-family-camping-2027")
+    loose = brief_check.check_offer(spring, "10% off", "make it 10% off everything, for everyone, no sign-up")
+    assert loose is not None and loose.kind == "discount_not_granted" and "conditions" in loose.reason
+    assert brief_check.check_offer(spring, "10% off", "with 10% off for newsletter sign-ups") is None
+
+
+def test_a_channel_the_drafter_does_not_write_for_is_kept_to_be_questioned(catalog) -> None:
+    ask = read_copy_request("Ridge Season Opener on TikTok", {}, catalog, ["Ridge Season Opener"])
+    assert ask.channel == "tiktok" and ask.brief == "Ridge Season Opener"
+
+
+def test_each_product_name_is_read_and_the_campaigns_products_win_a_shared_name(catalog) -> None:
+    from assistant.conversation.copy_request import named_products
+
+    assert set(named_products("lead with the Cirque boot + Glacier crampons", catalog)) == {
+        "FTW-004",
+        "WNT-001",
+    }
+    assert named_products("'Stormguard gaiters waterproof'", catalog) == ["ACC-007"]  # not the neck gaiter
+    trail = set(find_brief(CAMPAIGNS, "trail-running-season-2027").products)
+    assert named_products("the Ridgerunner", catalog, prefer=trail) == ["RUN-001", "RUN-002"]
+    spring = set(find_brief(CAMPAIGNS, "spring-family-camping-2027").products)
+    assert named_products("add the Meadow 6", catalog, prefer=spring) == [
+        "TNT-006"
+    ]  # never the brief's Meadow 4
+
+
+def test_a_claim_a_denying_fact_restates_is_refused(catalog) -> None:
+    crampons = brief_check.product_facts(catalog, ["WNT-001"])
+    denied = brief_check.check_claim("the Glacier crampons fit the Talus hiking boots", crampons, None)
+    assert denied is not None and "do not fit" in denied.reason
