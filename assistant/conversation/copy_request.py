@@ -291,8 +291,9 @@ def offers_and_claims(
 # "claim: X", "claim check: X", "claim for alpine ads: X": what follows the colon is the claim.
 _CLAIM_LABEL = re.compile(r"^\s*claim\b[^:]{0,40}:\s*", re.I)
 # "X - ok for the headline?", "X - claim ok for the meta ads?", "X, put it in the headline": the claim comes first.
+# (Starts only where a run of spaces starts: from inside the run it would rescan it, quadratic on long runs.)
 _ASK_AFTER = re.compile(
-    r"\s+[-–—]\s+(?:claim\s+)?(?:ok|okay|fine|allowed|put (?:it|that|this)|use (?:it|that|this))\b|"
+    r"(?<!\s)\s+[-–—]\s+(?:claim\s+)?(?:ok|okay|fine|allowed|put (?:it|that|this)|use (?:it|that|this))\b|"
     r",\s*(?:put|use) (?:it|that|this) in\b",
     re.I,
 )
