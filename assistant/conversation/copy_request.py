@@ -2,14 +2,13 @@
 discount or offer asked for and the claims the copy should make.
 
 The slots go to the `check_copy_request` tool as they are; nothing here decides whether they are allowed. Claims and
-promotions are found by the claim extractor (`generation.claims.extract_claims`), so "100% waterproof" is read as a
-claim to check, never as words to search the catalog with. Product names are matched by their distinctive words
-(rapidfuzz for misspellings); SKU-like tokens are kept even when the catalog lacks them, so the check can say so.
+discounts are read by `claim_ask` (so "100% waterproof" is a claim to check, never words to search the catalog with),
+products by their names by `product_names`; SKU-like tokens are kept even when the catalog lacks them, so the check
+can say so.
 """
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -17,6 +16,8 @@ from typing import Any
 
 from rapidfuzz import fuzz
 
+from assistant.conversation.claim_ask import CLAIM_ASK, QUOTED, offers_and_claims
+from assistant.conversation.product_names import products_by_name
 from assistant.conversation.router import customer_id_in
 from generation import campaign_words, extract_claims
 
@@ -36,29 +37,6 @@ _NAME_STOP = re.compile(
     r"für|fuer|die|der|das|den|dem|des|unsere[mnrs]?|unser|eine[mnrs]?|ein|mit|zur|zum|im|bitte|pour|la|le|les)$",
     re.I,
 )
-_QUOTED = re.compile(r"[\"“„']([^\"”“']{2,60})[\"”']")
-# Words after which a marketer states what the copy should claim ("saying it is 100% waterproof").
-_CLAIM_CUE = re.compile(
-    r"\b(say\w*|claim\w*|stat(?:e|es|ing)|mention\w*|promis\w*|call(?:ing)? (?:it|them)|highlight\w*|"
-    r"emphasi[sz]\w*|stress\w*|tell\w*|with|that (?:it|they)(?:'s|'re| is| are)|as)\b",
-    re.I,
-)
-# Cues after which the clause itself is the claim, whatever words it uses.
-_STATE_CUE = re.compile(
-    r"\b(say(?:ing|s)?|claim(?:ing|s)?|stat(?:e|es|ing)|promis(?:e|es|ing)|tell(?:ing)?(?: (?:people|customers|them))?|"
-    r"call(?:ing)? (?:it|them))\b",
-    re.I,
-)
-_CLAIM_FILLER = re.compile(
-    r"^[\s:]*(?:(?:that|it|they|it's|they're|its|is|are|has|have|will|we|our|this|these|with|a|an)\b\s*)*",
-    re.I,
-)
-_CLAUSE_END = re.compile(r"[.;!?]|,\s|\b(?:for|to|in|on)\s+(?:the|our|my)\b")
-_OFF_WORD = re.compile(r"^\s*(off|discount|rabatt|reduction|sale)\b", re.I)
-_AMOUNT_OFF = re.compile(
-    r"\b\d+(?:[.,]\d+)?\s*(?:%|percent\b|prozent\b|€|eur\b)\s*(?:off\b|discount\b|\w*rabatt\w*|nachlass\b|reduction\b)",
-    re.I,
-)
 # "segment" is found first and the words around it are read from a short window: one pattern with the words before
 # it tried from every word start is quadratic on a long run of apostrophes (tests/security/test_regex_budget.py).
 _SEGMENT_WORD = re.compile(r"\bsegment\b", re.I)
@@ -71,7 +49,7 @@ _SEGMENT_NOISE = {
 }  # fmt: skip
 
 
-_AUDIENCE = re.compile(
+AUDIENCE = re.compile(
     r"\b(who (?:should|will|would|do we|to)|should (?:they|we) get|which (?:customers|segments?|people)|target\w*|audience|send (?:it|this|them) "
     r"to|zielgruppe|wer soll\w*|welche kunden)\b",
     re.I,
@@ -79,12 +57,6 @@ _AUDIENCE = re.compile(
 _COPY_TASK = re.compile(
     r"\b(write|draft|create|compose|ads?|advert\w*|copy|headlines?|subject lines?|captions?|posts?|tweets?|"
     r"newsletter|e-?mails?|mails?|sms|rsa|schreib\w*|erstell\w*|entw[uü]rf\w*|anzeigen?)\b",
-    re.I,
-)
-# A marketer asking whether copy may say something: "claim: ...", "can we call it ...", "... - ok for the headline?"
-_CLAIM_ASK = re.compile(
-    r"\b(claim\w*|can (?:i|we|you) (?:say|call|write|use|claim)|(?:ok|okay|fine|allowed)(?: for\b|\s*\?)|"
-    r"darf (?:ich|man)|dürfen wir)",
     re.I,
 )
 
@@ -97,9 +69,9 @@ def marketer_task(message: str, slots: dict[str, Any], brief_names: list[str] = 
         _ID.match(t.group()) for t in _TOKEN.finditer(message)
     )
     campaign = _CUE.search(message) or names_brief
-    if campaign and _AUDIENCE.search(message) and not _COPY_TASK.search(message):
+    if campaign and AUDIENCE.search(message) and not _COPY_TASK.search(message):
         return "segment_analysis"
-    if slots.get("channel") or _COPY_TASK.search(message) or _CLAIM_ASK.search(message):
+    if slots.get("channel") or _COPY_TASK.search(message) or CLAIM_ASK.search(message):
         return "ad_copy"
     if any(
         c.positive and c.kind != "promo" and any(ch.isdigit() for ch in c.text)
@@ -195,7 +167,7 @@ def campaign_name(message: str, names: list[str] = ()) -> tuple[str | None, tupl
     if compound:
         return compound.group(1), compound.span()
     for cue in _CUE.finditer(message):  # "launch the ... campaign": the first cue with a name before it
-        quoted = next((q for q in _QUOTED.finditer(message) if abs(q.start() - cue.start()) < 40), None)
+        quoted = next((q for q in QUOTED.finditer(message) if abs(q.start() - cue.start()) < 40), None)
         if quoted:
             return quoted.group(1).strip(), quoted.span()
         named, span = _name_before(message, cue)
@@ -232,176 +204,6 @@ def _channel_words() -> set[str]:
         "ads",
         "x",
     }
-
-
-def _phrases(claims: list[Any], message: str) -> list[tuple[str, int, int]]:
-    """Adjacent claims joined into phrases ("100%" + "waterproof" -> "100% waterproof"), with their spans."""
-    out: list[list[int]] = []
-    for c in sorted(claims, key=lambda c: c.start):
-        if out and c.start - out[-1][1] <= 1:
-            out[-1][1] = max(out[-1][1], c.end)
-        else:
-            out.append([c.start, c.end])
-    return [(message[s:e], s, e) for s, e in out]
-
-
-def offers_and_claims(
-    message: str, skip: tuple[int, int] | None
-) -> tuple[str | None, list[tuple[str, int, int]]]:
-    """(the discount or offer asked for, the claims asked for), each a phrase of the message with its span.
-    Absolute figures ("100% waterproof") count anywhere; attributes, superlatives and rankings only after a claim
-    cue or in quotes ("saying it is waterproof"), since "our waterproof boots" or "our best product" picks products
-    rather than claiming."""
-    found = [c for c in extract_claims(message) if c.positive and not (skip and skip[0] <= c.start < skip[1])]
-    promos = [c for c in found if c.kind == "promo"]
-    discount = None
-    if promos:
-        text, start, end = _phrases(promos, message)[0]
-        tail = _OFF_WORD.match(message[end:])
-        discount = (text + (tail.group(0) if tail else "")).strip()
-    else:  # "15 % Studentenrabatt", "30 Prozent Rabatt": an amount next to a discount word the extractor lacks
-        found_amount = next(
-            (m for m in _AMOUNT_OFF.finditer(message) if not (skip and skip[0] <= m.start() < skip[1])), None
-        )
-        discount = found_amount.group(0).strip() if found_amount else None
-    quoted = [q.span() for q in _QUOTED.finditer(message)]
-    cues = [m.end() for m in _CLAIM_CUE.finditer(message)]
-
-    def asked(c: Any) -> bool:
-        if c.kind == "superlative" and any(ch.isdigit() for ch in "".join(c.key)):
-            return True  # "100% waterproof" claims wherever it stands; "our best product" picks one
-        if any(s <= c.start < e for s, e in quoted):
-            return True
-        return any(pos <= c.start and not _CLAUSE_END.search(message[pos : c.start]) for pos in cues)
-
-    claims = _phrases([c for c in found if c.kind != "promo" and asked(c)], message)
-    statements = _asked_statements(message, skip)
-    stated = [
-        c for c in _stated_clauses(message, skip) if not any(c[1] < e and s < c[2] for _, s, e in statements)
-    ]
-    for clause in [*statements, *stated]:
-        inside = [c for c in claims if c[1] < clause[2] and clause[1] < c[2]]
-        if all(
-            len(text.split()) < 2 for text, _, _ in inside
-        ):  # "best", "ever": the clause says what is claimed
-            claims = [c for c in claims if c not in inside] + [clause]
-    return discount, claims
-
-
-# "claim: X", "claim check: X", "claim for alpine ads: X": what follows the colon is the claim.
-_CLAIM_LABEL = re.compile(r"^\s*claim\b[^:]{0,40}:\s*", re.I)
-# "X - ok for the headline?", "X - claim ok for the meta ads?", "X, put it in the headline": the claim comes first.
-# (Starts only where a run of spaces starts: from inside the run it would rescan it, quadratic on long runs.)
-_ASK_AFTER = re.compile(
-    r"(?<!\s)\s+[-–—]\s+(?:claim\s+)?(?:ok|okay|fine|allowed|put (?:it|that|this)|use (?:it|that|this))\b|"
-    r",\s*(?:put|use) (?:it|that|this) in\b",
-    re.I,
-)
-
-
-def _asked_statements(message: str, skip: tuple[int, int] | None) -> list[tuple[str, int, int]]:
-    """What a marketer asks to claim in looser words: a quoted line when the message asks about copy or a claim
-    ("is '800 fill-power RDS down' fine ...?"), the text after "claim:", the statement before "- ok for the
-    headline?" or ", put it in the headline"."""
-    out = []
-    if _CLAIM_ASK.search(message) or _COPY_TASK.search(message):
-        for q in _QUOTED.finditer(message):
-            if not (skip and skip[0] <= q.start() < skip[1]):
-                out.append((q.group(1).strip(), q.start(1), q.end(1)))
-    if out:
-        return out
-    label = _CLAIM_LABEL.match(message)
-    if label:
-        text = message[label.end() :].rstrip(" ?.!")
-        return [(text, label.end(), label.end() + len(text))] if text else []
-    after = _ASK_AFTER.search(message)
-    if after and not (skip and skip[0] <= 0 < skip[1]):
-        text = message[: after.start()].strip()
-        if 1 < len(text.split()) <= 12:
-            start = message.find(text)
-            return [(text, start, start + len(text))]
-    return []
-
-
-def _stated_clauses(message: str, skip: tuple[int, int] | None) -> list[tuple[str, int, int]]:
-    """What follows a strong claim cue ("telling people it keeps you safe on any ice"), up to the clause's end: a
-    claim to check even when no attribute family names it (a promotion there is the discount, not a claim)."""
-    out = []
-    for cue in _STATE_CUE.finditer(message):
-        if skip and skip[0] <= cue.start() < skip[1]:
-            continue
-        rest = message[cue.end() :]
-        end = _CLAUSE_END.search(rest)
-        clause = rest[: end.start()] if end else rest
-        lead = _CLAIM_FILLER.match(clause)
-        start = cue.end() + (lead.end() if lead else 0)
-        text = message[start : cue.end() + len(clause)].strip()
-        if text and len(text.split()) <= 10 and not any(c.kind == "promo" for c in extract_claims(text)):
-            out.append((text, start, start + len(text)))
-    return out
-
-
-@lru_cache(maxsize=4)
-def _name_index(names: tuple[tuple[str, str], ...]) -> tuple[dict[str, list[str]], dict[str, float]]:
-    """word -> SKUs whose name has it, and each word's idf over the catalog's names."""
-    by_word: dict[str, list[str]] = {}
-    for sku, name in names:
-        for w in set(re.findall(r"[^\W\d_]{3,}", name.lower())):
-            by_word.setdefault(w, []).append(sku)
-    idf = {w: math.log(len(names) / len(s)) for w, s in by_word.items()}
-    return by_word, idf
-
-
-def named_products(
-    message: str,
-    catalog: Any,
-    *,
-    max_share: int = 3,
-    ignore: set[str] = frozenset(),
-    prefer: set[str] = frozenset(),
-) -> list[str]:
-    """SKUs of the products a message names by a distinctive word of their name ("Nordkette", "Summit 800"), a
-    misspelling included, each name read on its own ("the Cirque boot + Glacier crampons" names two); a word many
-    products share ("boot", "jacket") names none, nor do the `ignore` words. A word that fits some of the `prefer`
-    products (the campaign's) and ties between them and others names only those ("the Ridgerunner" in the trail
-    running brief is its two, "the jacket" its race jacket); a name that fits another product better stays it."""
-    if catalog is None:
-        return []
-    names = tuple((p.sku, p.name) for p in catalog)
-    by_word, idf = _name_index(names)
-    words = set(re.findall(r"[^\W\d_]{3,}", message.lower()))
-    loose = words - set(
-        by_word
-    )  # only a word no name has as written may be a misspelling ("gaiters" is not "gaiter")
-    scores: dict[str, float] = {}
-    groups: list[list[str]] = []
-    for word, skus in by_word.items():
-        if word in campaign_words()["stopwords"] or word in ignore:
-            continue
-        chosen = skus
-        if (
-            len(skus) > max_share
-        ):  # "jacket": too common to name a product, unless the campaign has few of them
-            chosen = [s for s in skus if s in prefer]
-            if not chosen or len(chosen) > max_share:
-                continue
-        if word in words or (len(word) >= 6 and any(fuzz.ratio(word, w) >= 88 for w in loose)):
-            groups.append(chosen)
-            for sku in chosen:
-                scores[sku] = scores.get(sku, 0.0) + idf[word]
-    if not scores:
-        return []
-    numbers = set(re.findall(r"\d+", message))
-    for sku in scores:  # "Meadow 4" vs "Meadow 6": a number of the name breaks the tie between named products
-        scores[sku] += 0.5 * len(numbers & set(re.findall(r"\d+", catalog.get(sku).name)))
-    picked = set()
-    for group in groups:  # each name's best fits: "Glacier" is the crampons when "crampons" is said too
-        top = max(scores[s] for s in group)
-        tied = {s for s in group if scores[s] >= top - 1e-9}
-        picked |= (
-            tied & set(prefer)
-        ) or tied  # a tie only: "the Meadow 6" stays the Meadow 6, never a substitute
-    return sorted(picked, key=lambda s: (-scores[s], s))[:3]
 
 
 def _words_around(segment: re.Match) -> str | None:
@@ -450,7 +252,7 @@ def read_copy_request(
     are the names of the briefs on file (a name the message uses is the campaign, never product words), and
     `brief_words` the words of their ids and names ("alpine", "winter": they name a campaign, not a product)."""
     brief, brief_span = campaign_name(message, brief_names)
-    discount, claims = offers_and_claims(message, brief_span)
+    discount, claims = offers_and_claims(message, brief_span, asks_copy=bool(_COPY_TASK.search(message)))
     ask = CopyAsk(
         request=message,
         brief=brief,
@@ -473,7 +275,7 @@ def read_copy_request(
     ]
     ask.skus = list(dict.fromkeys([*slots.get("skus", []), *tokens]))
     if not ask.skus:
-        ask.skus = products_by_name(ask, claim_spans, catalog, brief_words)
+        ask.skus = products_by_name(ask.request, ask.spans, claim_spans, catalog, brief_words)
         ask.by_name = bool(ask.skus)
     ask.segment = segment_phrase(message, slots.get("segment"))
     return ask
@@ -483,23 +285,6 @@ def other_channel(message: str) -> str | None:
     """A channel the message names that the drafter does not write for ("TikTok"), lower-cased."""
     words = set(re.findall(r"[^\W\d_]+", message.lower()))
     return next((c for c in campaign_words().get("other_channels", []) if c in words), None)
-
-
-def products_by_name(
-    ask: CopyAsk,
-    claim_spans: list[tuple[int, int]],
-    catalog: Any,
-    brief_words: set[str] = frozenset(),
-    prefer: set[str] = frozenset(),
-) -> list[str]:
-    """The products a request names, outside the campaign's name and the claims; inside a claim when none is outside
-    ("claim: Stormline 3L rated 20,000 mm")."""
-    outside = _without(ask.request, ask.spans)
-    found = named_products(outside, catalog, ignore=brief_words, prefer=prefer)
-    if found:
-        return found
-    inside = _without(ask.request, [s for s in ask.spans if s not in claim_spans])
-    return named_products(inside, catalog, ignore=brief_words, prefer=prefer)
 
 
 def _without(message: str, spans: list[tuple[int, int]]) -> str:

@@ -11,11 +11,11 @@ from assistant.conversation.copy_request import (
     CopyAsk,
     answers_copy_question,
     pending_copy_request,
-    products_by_name,
     read_copy_request,
 )
 from assistant.conversation.intents import intent
 from assistant.conversation.marketer_tables import check_notes, check_reply
+from assistant.conversation.product_names import products_by_name
 from assistant.conversation.reply import TurnEvent
 from assistant.conversation.router import Route
 from assistant.conversation.turn import Turn
@@ -104,7 +104,8 @@ def _checked(turn: Turn, ask: CopyAsk, brief_words: set[str] = frozenset()) -> I
     outside = any(i.kind == "product_not_in_brief" for i in check.issues)
     if outside and ask.by_name and check.brief_id:
         own = set(next((b.products for b in check.briefs if b.id == check.brief_id), []))
-        again = products_by_name(ask, ask.claim_spans, turn.services.get("catalog"), brief_words, prefer=own)
+        catalog = turn.services.get("catalog")
+        again = products_by_name(ask.request, ask.spans, ask.claim_spans, catalog, brief_words, prefer=own)
         if again and again != ask.skus:
             ask.skus = again
             record = yield from turn.run_tool("check_copy_request", ask.tool_args())

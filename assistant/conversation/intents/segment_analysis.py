@@ -91,12 +91,12 @@ def _names_brief(turn: Turn) -> str | None:
 def _sends_to_segment(turn: Turn, slots: dict, brief_name: str) -> bool:
     """Whether a message that names a brief gives it a segment ("... to our Champions", "the Weekend Warriors
     segment ... Ridge Season Opener") rather than asking whom it targets ("who should get ...")."""
-    from assistant.conversation.copy_request import _AUDIENCE, brief_mention, segment_phrase
+    from assistant.conversation.copy_request import AUDIENCE, brief_mention, segment_phrase
 
     phrase = segment_phrase(turn.message, slots.get("segment"))
     if not phrase or brief_mention(phrase, [brief_name])[0]:
         return False  # "segment for First Nights Out?": the campaign, not a segment
-    return not _AUDIENCE.search(turn.message)
+    return not AUDIENCE.search(turn.message)
 
 
 def _describe(turn: Turn, summary: str, result: ToolResult) -> str:

@@ -123,7 +123,7 @@ def test_a_channel_the_drafter_does_not_write_for_is_kept_to_be_questioned(catal
 
 
 def test_each_product_name_is_read_and_the_campaigns_products_win_a_shared_name(catalog) -> None:
-    from assistant.conversation.copy_request import named_products
+    from assistant.conversation.product_names import named_products
 
     assert set(named_products("lead with the Cirque boot + Glacier crampons", catalog)) == {
         "FTW-004",
