@@ -48,7 +48,10 @@ def fit(text: str, spec: FieldSpec, rules: Rules) -> str | None:
         body_spec = spec.model_copy(update={"min_chars": 1, "multi_sentence": True})
         paras = []
         for para in text.split("\n\n"):
-            kept = [s for s in split_sentences(para) if not rules.problems(s, body_spec)]
+            sentences = split_sentences(para)
+            kept = [s for s in sentences if not rules.problems(s, body_spec)]
+            if kept and kept[0] is not sentences[0] and len(sentences) > 1:
+                continue  # the sentence naming the product was dropped: "It takes the chill off" names nothing
             if kept:
                 paras.append(" ".join(kept))
         body = "\n\n".join(paras)

@@ -161,10 +161,16 @@ class Rules:
         out = self._form_problems(text, spec)
         out += [f"banned {t!r}" for t in find_terms(text, self.banned_terms)]
         out += [f"banned claim {c!r}" for c in self.banned_claims if mentions_claim(text, c)]
-        truth = self.truth.review(text)
-        out += truth.problems
+        # An email body speaks of its products a paragraph at a time: each paragraph is checked against the products
+        # it names (the whole body names them all, and one product's figures back no other's).
+        parts = [p for p in text.split("\n\n") if p.strip()] if spec.multi_sentence else [text]
+        backing: list[str] = []
+        for part in parts:
+            truth = self.truth.review(part)
+            out += [p for p in truth.problems if p not in out]
+            backing += [b for b in truth.backing if b not in backing]
         out += self._agreement_problems(text)
-        return out, truth.backing
+        return out, backing
 
     def problems(self, text: str, spec: FieldSpec) -> list[str]:
         """Why `text` cannot be used in field `spec` (empty = fine)."""

@@ -2,14 +2,13 @@
 discount or offer asked for and the claims the copy should make.
 
 The slots go to the `check_copy_request` tool as they are; nothing here decides whether they are allowed. Claims and
-promotions are found by the claim extractor (`generation.claims.extract_claims`), so "100% waterproof" is read as a
-claim to check, never as words to search the catalog with. Product names are matched by their distinctive words
-(rapidfuzz for misspellings); SKU-like tokens are kept even when the catalog lacks them, so the check can say so.
+discounts are read by `claim_ask` (so "100% waterproof" is a claim to check, never words to search the catalog with),
+products by their names by `product_names`; SKU-like tokens are kept even when the catalog lacks them, so the check
+can say so.
 """
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -17,11 +16,13 @@ from typing import Any
 
 from rapidfuzz import fuzz
 
+from assistant.conversation.claim_ask import CLAIM_ASK, QUOTED, offers_and_claims
+from assistant.conversation.product_names import products_by_name
 from assistant.conversation.router import customer_id_in
 from generation import campaign_words, extract_claims
 
 _SKU = re.compile(r"\b[A-Za-z]{2,6}-\d{2,6}\b")
-_CUE = re.compile(r"\b(campaigns?|briefs?|promo(?:tion)?s?|kampagne\w*|campagne|campañas?)\b", re.I)
+_CUE = re.compile(r"\b(campaigns?|briefs?|promo(?:tion)?s?|launch|kampagne\w*|campagne|campañas?)\b", re.I)
 _COMPOUND = re.compile(
     r"\b([^\W\d_]{3,}?)s?kampagne\w*", re.I
 )  # "Winterkampagne": the name is the first part
@@ -32,26 +33,10 @@ _TOKEN = re.compile(r"[\w-]+")
 _ID = re.compile(r"^[a-z]+(?:-[a-z]+)*-20\d\d$")
 # Words that end a campaign name read backwards from "campaign" ("ads for our Black Friday campaign").
 _NAME_STOP = re.compile(
-    r"^(for|in|of|on|to|about|the|our|my|a|an|with|from|and|or|this|that|its|next|upcoming)$", re.I
-)
-_QUOTED = re.compile(r"[\"“„']([^\"”“']{2,60})[\"”']")
-# Words after which a marketer states what the copy should claim ("saying it is 100% waterproof").
-_CLAIM_CUE = re.compile(
-    r"\b(say\w*|claim\w*|stat(?:e|es|ing)|mention\w*|promis\w*|call(?:ing)? (?:it|them)|highlight\w*|"
-    r"emphasi[sz]\w*|stress\w*|tell\w*|with|that (?:it|they)(?:'s|'re| is| are)|as)\b",
+    r"^(for|in|of|on|to|about|the|our|my|a|an|with|from|and|or|this|that|its|next|upcoming|"
+    r"für|fuer|die|der|das|den|dem|des|unsere[mnrs]?|unser|eine[mnrs]?|ein|mit|zur|zum|im|bitte|pour|la|le|les)$",
     re.I,
 )
-# Cues after which the clause itself is the claim, whatever words it uses.
-_STATE_CUE = re.compile(
-    r"\b(say(?:ing|s)?|claim(?:ing|s)?|stat(?:e|es|ing)|promis(?:e|es|ing)|tell(?:ing)?(?: (?:people|customers|them))?|"
-    r"call(?:ing)? (?:it|them))\b",
-    re.I,
-)
-_CLAIM_FILLER = re.compile(
-    r"^\s*(?:(?:that|it|they|it's|they're|its|is|are|has|have|will|we|our|this|these|with|a|an)\b\s*)*", re.I
-)
-_CLAUSE_END = re.compile(r"[.;!?]|,\s|\b(?:for|to|in|on)\s+(?:the|our|my)\b")
-_OFF_WORD = re.compile(r"^\s*(off|discount|rabatt|reduction|sale)\b", re.I)
 # "segment" is found first and the words around it are read from a short window: one pattern with the words before
 # it tried from every word start is quadratic on a long run of apostrophes (tests/security/test_regex_budget.py).
 _SEGMENT_WORD = re.compile(r"\bsegment\b", re.I)
@@ -64,25 +49,39 @@ _SEGMENT_NOISE = {
 }  # fmt: skip
 
 
-_AUDIENCE = re.compile(
-    r"\b(who (?:should|will|would|do we|to)|which (?:customers|segments?|people)|target\w*|audience|send (?:it|this|them) "
+AUDIENCE = re.compile(
+    r"\b(who (?:should|will|would|do we|to)|should (?:they|we) get|which (?:customers|segments?|people)|target\w*|audience|send (?:it|this|them) "
     r"to|zielgruppe|wer soll\w*|welche kunden)\b",
     re.I,
 )
 _COPY_TASK = re.compile(
     r"\b(write|draft|create|compose|ads?|advert\w*|copy|headlines?|subject lines?|captions?|posts?|tweets?|"
-    r"newsletter|e-?mails?|sms|rsa|schreib\w*|erstell\w*|entw[uü]rf\w*|anzeigen?)\b",
+    r"newsletter|e-?mails?|mails?|sms|rsa|schreib\w*|erstell\w*|entw[uü]rf\w*|anzeigen?)\b",
     re.I,
 )
 
 
-def marketer_task(message: str, slots: dict[str, Any]) -> str | None:
-    """The marketer intent a message reads as: who a campaign is for (segment_analysis), or copy to draft (ad_copy:
-    it names a channel, or a writing task); None when it reads as neither."""
-    if _CUE.search(message) and _AUDIENCE.search(message) and not _COPY_TASK.search(message):
+def marketer_task(message: str, slots: dict[str, Any], brief_names: list[str] = ()) -> str | None:
+    """The marketer intent a message reads as: who a campaign is for (segment_analysis), copy to draft or a claim
+    to check (ad_copy: it names a channel, a writing task, a claim, or a brief by its name), a customer's record
+    (segment_analysis); None when it reads as none of these."""
+    names_brief = bool(brief_mention(message, list(brief_names))[0]) or any(
+        _ID.match(t.group()) for t in _TOKEN.finditer(message)
+    )
+    campaign = _CUE.search(message) or names_brief
+    if campaign and AUDIENCE.search(message) and not _COPY_TASK.search(message):
         return "segment_analysis"
-    if slots.get("channel") or _COPY_TASK.search(message):
+    if slots.get("channel") or _COPY_TASK.search(message) or CLAIM_ASK.search(message):
         return "ad_copy"
+    if any(
+        c.positive and c.kind != "promo" and any(ch.isdigit() for ch in c.text)
+        for c in extract_claims(message)
+    ):
+        return "ad_copy"  # "100% waterproof": a claim to check, not a product search
+    if names_brief and not slots.get("customer_id"):
+        return "ad_copy"  # "add TNT-013 to First Nights Out", "first nights out: 10% off everything"
+    if slots.get("customer_id"):
+        return "segment_analysis"  # "what should we push to customer CUST-7731 next?"
     return None
 
 
@@ -116,6 +115,8 @@ class CopyAsk:
     discount: str | None = None
     claims: list[str] = field(default_factory=list)
     confirmed: bool = False  # the marketer said to draft without what the brief does not grant
+    by_name: bool = False  # the products were read from their names, not given as SKUs
+    claim_spans: list[tuple[int, int]] = field(default_factory=list)
     # where the brief, discount and claims were read
     spans: list[tuple[int, int]] = field(default_factory=list)
 
@@ -165,12 +166,18 @@ def campaign_name(message: str, names: list[str] = ()) -> tuple[str | None, tupl
     compound = _COMPOUND.search(message)
     if compound:
         return compound.group(1), compound.span()
-    cue = _CUE.search(message)
-    if cue is None:
-        return None, None
-    quoted = next((q for q in _QUOTED.finditer(message) if abs(q.start() - cue.start()) < 40), None)
-    if quoted:
-        return quoted.group(1).strip(), quoted.span()
+    for cue in _CUE.finditer(message):  # "launch the ... campaign": the first cue with a name before it
+        quoted = next((q for q in QUOTED.finditer(message) if abs(q.start() - cue.start()) < 40), None)
+        if quoted:
+            return quoted.group(1).strip(), quoted.span()
+        named, span = _name_before(message, cue)
+        if named:
+            return named, span
+    return None, None
+
+
+def _name_before(message: str, cue: re.Match[str]) -> tuple[str | None, tuple[int, int] | None]:
+    """The words right before a cue ("our Black Friday Mega Sale 2026 campaign", "die Trail-Kampagne")."""
     tokens = list(re.finditer(r"[\w'’&-]+", message[: cue.start()]))
     taken: list[re.Match[str]] = []
     end = cue.start()
@@ -183,9 +190,9 @@ def campaign_name(message: str, names: list[str] = ()) -> tuple[str | None, tupl
     empty = set(words["stopwords"]) | set(words["current_cues"]) | _channel_words()
     while taken and taken[0].group(0).lower() in empty:
         taken.pop(0)  # "Meta ads campaign", "email campaign": the channel, not a name
-    if not taken or all(t.group(0).lower() in empty for t in taken):
+    if not taken or all(t.group(0).lower().strip("-") in empty for t in taken):
         return None, None
-    return message[taken[0].start() : taken[-1].end()], (taken[0].start(), cue.end())
+    return message[taken[0].start() : taken[-1].end()].strip("-") or None, (taken[0].start(), cue.end())
 
 
 @lru_cache(maxsize=1)
@@ -197,104 +204,6 @@ def _channel_words() -> set[str]:
         "ads",
         "x",
     }
-
-
-def _phrases(claims: list[Any], message: str) -> list[tuple[str, int, int]]:
-    """Adjacent claims joined into phrases ("100%" + "waterproof" -> "100% waterproof"), with their spans."""
-    out: list[list[int]] = []
-    for c in sorted(claims, key=lambda c: c.start):
-        if out and c.start - out[-1][1] <= 1:
-            out[-1][1] = max(out[-1][1], c.end)
-        else:
-            out.append([c.start, c.end])
-    return [(message[s:e], s, e) for s, e in out]
-
-
-def offers_and_claims(
-    message: str, skip: tuple[int, int] | None
-) -> tuple[str | None, list[tuple[str, int, int]]]:
-    """(the discount or offer asked for, the claims asked for), each a phrase of the message with its span.
-    Absolute figures ("100% waterproof") count anywhere; attributes, superlatives and rankings only after a claim
-    cue or in quotes ("saying it is waterproof"), since "our waterproof boots" or "our best product" picks products
-    rather than claiming."""
-    found = [c for c in extract_claims(message) if c.positive and not (skip and skip[0] <= c.start < skip[1])]
-    promos = [c for c in found if c.kind == "promo"]
-    discount = None
-    if promos:
-        text, start, end = _phrases(promos, message)[0]
-        tail = _OFF_WORD.match(message[end:])
-        discount = (text + (tail.group(0) if tail else "")).strip()
-    quoted = [q.span() for q in _QUOTED.finditer(message)]
-    cues = [m.end() for m in _CLAIM_CUE.finditer(message)]
-
-    def asked(c: Any) -> bool:
-        if c.kind == "superlative" and any(ch.isdigit() for ch in "".join(c.key)):
-            return True  # "100% waterproof" claims wherever it stands; "our best product" picks one
-        if any(s <= c.start < e for s, e in quoted):
-            return True
-        return any(pos <= c.start and not _CLAUSE_END.search(message[pos : c.start]) for pos in cues)
-
-    claims = _phrases([c for c in found if c.kind != "promo" and asked(c)], message)
-    for clause in _stated_clauses(message, skip):
-        inside = [c for c in claims if c[1] < clause[2] and clause[1] < c[2]]
-        if all(
-            len(text.split()) < 2 for text, _, _ in inside
-        ):  # "best", "ever": the clause says what is claimed
-            claims = [c for c in claims if c not in inside] + [clause]
-    return discount, claims
-
-
-def _stated_clauses(message: str, skip: tuple[int, int] | None) -> list[tuple[str, int, int]]:
-    """What follows a strong claim cue ("telling people it keeps you safe on any ice"), up to the clause's end: a
-    claim to check even when no attribute family names it (a promotion there is the discount, not a claim)."""
-    out = []
-    for cue in _STATE_CUE.finditer(message):
-        if skip and skip[0] <= cue.start() < skip[1]:
-            continue
-        rest = message[cue.end() :]
-        end = _CLAUSE_END.search(rest)
-        clause = rest[: end.start()] if end else rest
-        lead = _CLAIM_FILLER.match(clause)
-        start = cue.end() + (lead.end() if lead else 0)
-        text = message[start : cue.end() + len(clause)].strip()
-        if text and len(text.split()) <= 10 and not any(c.kind == "promo" for c in extract_claims(text)):
-            out.append((text, start, start + len(text)))
-    return out
-
-
-@lru_cache(maxsize=4)
-def _name_index(names: tuple[tuple[str, str], ...]) -> tuple[dict[str, list[str]], dict[str, float]]:
-    """word -> SKUs whose name has it, and each word's idf over the catalog's names."""
-    by_word: dict[str, list[str]] = {}
-    for sku, name in names:
-        for w in set(re.findall(r"[^\W\d_]{3,}", name.lower())):
-            by_word.setdefault(w, []).append(sku)
-    idf = {w: math.log(len(names) / len(s)) for w, s in by_word.items()}
-    return by_word, idf
-
-
-def named_products(message: str, catalog: Any, *, max_share: int = 3) -> list[str]:
-    """SKUs of the products a message names by a distinctive word of their name ("Nordkette", "Summit 800"), a
-    misspelling included; a word many products share ("boot", "jacket") names none."""
-    if catalog is None:
-        return []
-    names = tuple((p.sku, p.name) for p in catalog)
-    by_word, idf = _name_index(names)
-    words = set(re.findall(r"[^\W\d_]{3,}", message.lower()))
-    scores: dict[str, float] = {}
-    for word, skus in by_word.items():
-        if len(skus) > max_share or word in campaign_words()["stopwords"]:
-            continue
-        if word in words or (len(word) >= 6 and any(fuzz.ratio(word, w) >= 88 for w in words)):
-            for sku in skus:
-                scores[sku] = scores.get(sku, 0.0) + idf[word]
-    if not scores:
-        return []
-    numbers = set(re.findall(r"\d+", message))
-    for sku in scores:  # "Meadow 4" vs "Meadow 6": a number of the name breaks the tie between named products
-        scores[sku] += 0.5 * len(numbers & set(re.findall(r"\d+", catalog.get(sku).name)))
-    best = max(scores.values())
-    return [s for s, v in sorted(scores.items(), key=lambda kv: -kv[1]) if v >= best - 1e-9][:3]
 
 
 def _words_around(segment: re.Match) -> str | None:
@@ -333,15 +242,26 @@ def segment_phrase(message: str, known: str | None) -> str | None:
 
 
 def read_copy_request(
-    message: str, slots: dict[str, Any], catalog: Any = None, brief_names: list[str] = ()
+    message: str,
+    slots: dict[str, Any],
+    catalog: Any = None,
+    brief_names: list[str] = (),
+    brief_words: set[str] = frozenset(),
 ) -> CopyAsk:
     """The slots of a copy request, from the message and the router's slots (channel, SKUs, segment); `brief_names`
-    are the names of the briefs on file (a name the message uses is the campaign, never product words)."""
+    are the names of the briefs on file (a name the message uses is the campaign, never product words), and
+    `brief_words` the words of their ids and names ("alpine", "winter": they name a campaign, not a product)."""
     brief, brief_span = campaign_name(message, brief_names)
-    discount, claims = offers_and_claims(message, brief_span)
-    ask = CopyAsk(request=message, brief=brief, channel=slots.get("channel"), discount=discount)
+    discount, claims = offers_and_claims(message, brief_span, asks_copy=bool(_COPY_TASK.search(message)))
+    ask = CopyAsk(
+        request=message,
+        brief=brief,
+        channel=slots.get("channel") or other_channel(message),
+        discount=discount,
+    )
     ask.claims = [text for text, _, _ in claims]
-    ask.spans = [(s, e) for _, s, e in claims] + ([brief_span] if brief_span else [])
+    ask.claim_spans = claim_spans = [(s, e) for _, s, e in claims]
+    ask.spans = [*claim_spans] + ([brief_span] if brief_span else [])
     if discount:
         start = message.find(discount)
         ask.spans.append((start, start + len(discount)))
@@ -355,9 +275,16 @@ def read_copy_request(
     ]
     ask.skus = list(dict.fromkeys([*slots.get("skus", []), *tokens]))
     if not ask.skus:
-        ask.skus = named_products(_without(message, ask.spans), catalog)
+        ask.skus = products_by_name(ask.request, ask.spans, claim_spans, catalog, brief_words)
+        ask.by_name = bool(ask.skus)
     ask.segment = segment_phrase(message, slots.get("segment"))
     return ask
+
+
+def other_channel(message: str) -> str | None:
+    """A channel the message names that the drafter does not write for ("TikTok"), lower-cased."""
+    words = set(re.findall(r"[^\W\d_]+", message.lower()))
+    return next((c for c in campaign_words().get("other_channels", []) if c in words), None)
 
 
 def _without(message: str, spans: list[tuple[int, int]]) -> str:

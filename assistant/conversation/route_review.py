@@ -48,7 +48,7 @@ class RouteReview:
         if turn.caller.role == "marketer" and route.intent in _REROUTABLE:
             # "Email for the Summit jacket ...", "who should get the winter campaign": a marketer's task, not a
             # product search (the router's examples are mostly customers' words)
-            route.intent = marketer_task(message, route.slots) or route.intent
+            route.intent = marketer_task(message, route.slots, self._brief_names()) or route.intent
             return route
         # A handoff here is the escalation rule's (asked, accepted, repeated, upset): no capability answer overrides it
         if turn.caller.role != "customer" or route.slots.get("skus") or route.intent == "handoff":
@@ -103,6 +103,18 @@ class RouteReview:
             if self.help_pages_lead(message, turn.language):
                 route.intent = "service_question"
         return route
+
+    def _brief_names(self) -> list[str]:
+        """The names of the campaign briefs on file (a marketer's message that names one is about that campaign)."""
+        settings = self.services.get("settings")
+        if settings is None:
+            return []
+        from generation import load_briefs
+
+        try:
+            return [b.name for b in load_briefs(settings.demo_dir / "campaigns")]
+        except Exception:  # a bad brief file: the copy tools say which; routing goes on without the names
+            return []
 
     def kind_finder(self) -> Any:
         """The catalog's kinds of product, found in a list of words ("tents"), or None without a catalog."""

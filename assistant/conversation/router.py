@@ -51,7 +51,7 @@ CHANNEL_ALIASES: dict[str, tuple[str, ...]] = {
     "meta": ("facebook", "instagram", "meta", "social", "fb", "insta"),
     "email": ("email", "e-mail", "newsletter", "subject line", "mail"),
     "sms": ("sms", "text message"),
-    "x": ("twitter", "tweet", "tweets", "x post", "x posts"),
+    "x": ("twitter", "tweet", "tweets", "x post", "x posts", "on x"),
 }
 # RFM segment names of the segmenter (assistant/commerce/models/segments.py); the agent passes the segmenter's own list.
 DEFAULT_SEGMENTS = (

@@ -15,7 +15,15 @@ from collections.abc import Iterable
 from typing import Any
 
 from assistant.tools.results import CopyRequestCheck, RequestIssue
-from generation import CampaignBrief, ClaimBook, ProductFacts, extract_claims, mentions_claim, stem
+from generation import (
+    CampaignBrief,
+    ClaimBook,
+    ProductFacts,
+    campaign_words,
+    extract_claims,
+    mentions_claim,
+    stem,
+)
 
 # "20%", "20 percent", "15 EUR off", "€10 off": the amount of a discount, with its unit.
 _AMOUNT = re.compile(
@@ -47,8 +55,9 @@ def _promo_keys(text: str) -> set[tuple[str, ...]]:
     return {c.key for c in extract_claims(text or "") if c.kind == "promo" and c.positive}
 
 
-def check_offer(brief: CampaignBrief | None, asked: str) -> RequestIssue | None:
-    """A question when the brief does not grant the discount or offer `asked` ("20% off", "free shipping")."""
+def check_offer(brief: CampaignBrief | None, asked: str, request: str = "") -> RequestIssue | None:
+    """A question when the brief does not grant the discount or offer `asked` ("20% off", "free shipping"), or
+    grants it only on conditions the `request` drops ("10% off everything, for everyone, no sign-up")."""
     keys = _promo_keys(asked) or {("@discount",)}
     amounts = discount_amounts(asked)
     is_discount = ("@discount",) in keys or bool(amounts)
@@ -78,6 +87,12 @@ def check_offer(brief: CampaignBrief | None, asked: str) -> RequestIssue | None:
                 reason=f"the {brief.name} brief grants {offer!r}, not {', '.join(sorted(amounts))}; "
                 "draft with the brief's offer?",
             )
+        if _drops_conditions(request, offer):
+            return RequestIssue(
+                kind=kind,
+                subject=asked,
+                reason=f"the {brief.name} brief grants the discount only as {offer!r}; draft it with those conditions?",
+            )
         return None
     missing = [
         k
@@ -91,6 +106,16 @@ def check_offer(brief: CampaignBrief | None, asked: str) -> RequestIssue | None:
         kind=kind,
         subject=asked,
         reason=f"the {brief.name} brief does not grant {asked!r} ({why}); draft without it?",
+    )
+
+
+def _drops_conditions(request: str, offer: str) -> bool:
+    """Whether a request asks for the offer without the conditions the brief sets on it."""
+    words = campaign_words()
+    low, offer_low = request.lower(), offer.lower()
+    conditional = any(re.search(rf"\b{re.escape(w)}\b", offer_low) for w in words.get("offer_conditions", []))
+    return conditional and any(
+        re.search(rf"(?<!\w){re.escape(w)}(?!\w)", low) for w in words.get("unconditional", [])
     )
 
 
@@ -121,13 +146,43 @@ def check_claim(
     for product in products:
         statements = product.statements() + (brief.statements_for(product) if brief else [])
         book = ClaimBook(statements, product.data_claims(today or dt.date.today()))
-        found = book.review(claim, promo_roles=("offer",)).problems
+        found = book.review(claim, promo_roles=("offer",)).problems + _unbacked_figures(claim, statements)
         if not found and not extract_claims(claim):
-            found = _unstated_words(claim, statements)
+            found = _unstated_words(claim, statements) or _denied(claim, statements)
         if not found:
             return None  # one product's facts back it: copy about that product may say it
         problems.append(f"{product.name}: {found[0]}")
     return RequestIssue(kind="claim_unsupported", subject=claim, reason="; ".join(problems))
+
+
+def _unbacked_figures(claim: str, statements: list[Any]) -> list[str]:
+    """A problem for each figure of the claim ("20,000 mm") that no statement about the product states."""
+    from generation.figures import extract_facts, supports
+
+    known = [f for st in statements for f in extract_facts(st.text)]
+    return [
+        f"its facts do not state {fact.text!r}"
+        for fact in extract_facts(claim)
+        if not any(supports(k, fact) for k in known)
+    ]
+
+
+_NEGATION = re.compile(r"\b(not|never|cannot|can't|don't|doesn't|won't)\b", re.I)
+
+
+def _denied(claim: str, statements: list[Any]) -> list[str]:
+    """A problem when a statement that denies something ("They do not fit flexible B0 or B1 hiking boots") shares
+    half or more of the claim's content words ("the Glacier crampons fit the Talus hiking boots")."""
+    words = {stem(w) for w in re.findall(r"[^\W\d_]{3,}", claim.lower()) if w not in _LIGHT}
+    if len(words) < 3:
+        return []
+    for st in statements:
+        if not _NEGATION.search(st.text):
+            continue
+        shared = words & {stem(w) for w in re.findall(r"[^\W\d_]{3,}", st.text.lower()) if w not in _LIGHT}
+        if len(shared) >= 2 and 2 * len(shared) >= len(words):
+            return [f"its facts say {st.text!r}"]
+    return []
 
 
 def _unstated_words(claim: str, statements: list[Any]) -> list[str]:

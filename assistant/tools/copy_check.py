@@ -11,12 +11,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from rapidfuzz import fuzz, process
 
 from assistant.errors import InvalidChoice, NotFound
-from assistant.tools import brief_check
+from assistant.tools import brief_check, brief_match
 from assistant.tools.base import ToolContext, tool
 from assistant.tools.results import CampaignCandidate, CopyRequestCheck, RequestIssue
 from generation import (
@@ -68,36 +68,57 @@ def _foreign_words(name: str, brief: CampaignBrief) -> set[str]:
 
 
 def lookup_brief(
-    campaigns_dir: Path, name: str | None, request: str = "", *, products_named: bool = False
+    campaigns_dir: Path,
+    name: str | None,
+    request: str = "",
+    *,
+    products_named: bool = False,
+    product_names: list[str] | None = None,
 ) -> BriefLookup:
-    """The brief `name` names (an id, a name, a misspelt name, a season), else the one `request` names. A `name`
-    that fits none is "unknown_brief"; several that fit equally are "ambiguous_brief"."""
+    """The brief `name` names (an id, a name, a misspelt name, a season, a year), else the one `request` names by
+    its words once the `product_names` it mentions are taken out (`brief_match`). A `name` that fits none is
+    "unknown_brief"; several that fit equally are "ambiguous_brief"."""
     briefs = load_briefs(campaigns_dir)
     if name:
-        try:
-            return BriefLookup(find_brief(campaigns_dir, name.strip()))
-        except BadBrief:
-            pass
-        found = resolve_brief(name, briefs).candidates
-        found = [m for m in found if not _foreign_words(name, m.brief) and _same_year(name, m.brief)]
-        if len(found) == 1:
-            return BriefLookup(found[0].brief)
-        if len(found) > 1:
-            return BriefLookup(outcome="ambiguous_brief", candidates=[m.brief for m in found])
-        labels = {b.id: b.name for b in briefs}
-        best = process.extractOne(name, labels, scorer=fuzz.token_set_ratio)
-        if best is not None and best[1] >= FUZZY_NAME:
-            return BriefLookup(next(b for b in briefs if b.id == best[2]))
-        return BriefLookup(outcome="unknown_brief", candidates=briefs)
+        return _named(campaigns_dir, name, briefs)
+    if not request:
+        return BriefLookup()
     cue = bool(_CUE.search(request))
-    if not request or (products_named and not cue):
-        return BriefLookup()  # a named product with no campaign words needs no brief
-    found = resolve_brief(request, briefs)
-    if found.best is not None:
-        return BriefLookup(found.best)
-    if found.ambiguous and cue:  # several fit a request about a campaign: ask which
-        return BriefLookup(outcome="ambiguous_brief", candidates=[m.brief for m in found.candidates])
+    keep = {w for b in briefs for w in brief_match.own_words(b)}
+    text = brief_match.without_product_names(request, product_names or [], keep)
+    if products_named and not product_names and not cue:
+        return BriefLookup()  # products named by SKU alone, no campaign words: no brief needed
+    found = brief_match.briefs_by_words(text, briefs, cue=cue)
+    if len(found) == 1:
+        return BriefLookup(found[0])
+    if len(found) > 1 and cue:  # several fit a request about a campaign: ask which
+        return BriefLookup(outcome="ambiguous_brief", candidates=found)
     return BriefLookup()
+
+
+def _named(campaigns_dir: Path, name: str, briefs: list[CampaignBrief]) -> BriefLookup:
+    try:
+        return BriefLookup(find_brief(campaigns_dir, name.strip()))
+    except BadBrief:
+        pass
+    of_year = brief_match.briefs_of_year(name, briefs)
+    if of_year is not None:  # "the 2027 campaign"
+        if len(of_year) == 1:
+            return BriefLookup(of_year[0])
+        return BriefLookup(
+            outcome="ambiguous_brief" if of_year else "unknown_brief", candidates=of_year or briefs
+        )
+    found = resolve_brief(name, briefs).candidates
+    found = [m for m in found if not _foreign_words(name, m.brief) and _same_year(name, m.brief)]
+    if len(found) == 1:
+        return BriefLookup(found[0].brief)
+    if len(found) > 1:
+        return BriefLookup(outcome="ambiguous_brief", candidates=[m.brief for m in found])
+    labels = {b.id: b.name for b in briefs}
+    best = process.extractOne(name, labels, scorer=fuzz.token_set_ratio)
+    if best is not None and best[1] >= FUZZY_NAME:
+        return BriefLookup(next(b for b in briefs if b.id == best[2]))
+    return BriefLookup(outcome="unknown_brief", candidates=briefs)
 
 
 def _same_year(name: str, brief: CampaignBrief) -> bool:
@@ -169,11 +190,13 @@ def run_check(ctx: ToolContext, args: dict[str, Any]) -> tuple[CopyRequestCheck,
         discount=args.get("discount"),
         claims=list(args.get("claims") or []),
     )
+    catalog = ctx.service("catalog")
     lookup = lookup_brief(
         settings.demo_dir / "campaigns",
         args.get("brief"),
         args.get("request") or "",
         products_named=bool(args.get("skus")),
+        product_names=[catalog.get(s).name for s in args.get("skus") or [] if s in catalog],
     )
     if lookup.outcome != "ok":
         check.issues.append(brief_issue(lookup, args.get("brief")))
@@ -188,19 +211,34 @@ def run_check(ctx: ToolContext, args: dict[str, Any]) -> tuple[CopyRequestCheck,
     known, check.segment, check.issues = _known_records(
         ctx, named, args.get("segment"), args.get("customer_id")
     )
+    if brief is None and check.claims and known and lookup.outcome == "ok" and not args.get("brief"):
+        # a claim is judged by the brief that sells the product ("can we call the Splash jacket 100% waterproof")
+        brief = brief_match.brief_of_products(known, _all_briefs(settings))
+        if (
+            brief is not None
+        ):  # the products it does not sell were our reading of a name, not the marketer's ask
+            check.brief_id, check.brief_name, check.briefs = brief.id, brief.name, [brief_candidate(brief)]
+            known = [s for s in known if s in brief.products]
     if any(i.blocking for i in check.issues):
         return brief_check.decide(check), brief
-    catalog = ctx.service("catalog")
     if brief is not None:
         check.issues += brief_check.brief_scope_issues(
             brief, channel=check.channel, skus=known, segment=check.segment
+        )
+    elif check.channel and check.channel not in get_args(ChannelName):
+        check.issues.append(  # "TikTok": never drafted for another channel unasked
+            RequestIssue(
+                kind="channel_not_supported",
+                subject=check.channel,
+                reason=f"copy is drafted for {', '.join(get_args(ChannelName))}, not {check.channel}; use one of those?",
+            )
         )
     candidates = known or (brief.products if brief is not None else [])
     candidates = [s for s in candidates if s in catalog]
     check.skus, check.left_out, stock = brief_check.stock_rule(brief, catalog, candidates, named=bool(known))
     check.issues += stock
     if check.discount:
-        offer = brief_check.check_offer(brief, check.discount)
+        offer = brief_check.check_offer(brief, check.discount, args.get("request") or "")
         check.issues += [offer] if offer else []
     facts = brief_check.product_facts(catalog, check.skus or candidates)
     shop_banned = (
@@ -229,7 +267,7 @@ def check_copy_request(
     ctx: ToolContext,
     request: str = "",
     brief: str | None = None,
-    channel: ChannelName | None = None,
+    channel: str | None = None,
     skus: list[str] | None = None,
     segment: str | None = None,
     customer_id: str | None = None,

@@ -336,6 +336,7 @@ IssueKind = Literal[
     "unknown_segment",
     "unknown_product",
     "channel_not_in_brief",
+    "channel_not_supported",
     "product_not_in_brief",
     "segment_not_in_brief",
     "discount_not_granted",

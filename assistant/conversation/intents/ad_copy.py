@@ -15,6 +15,7 @@ from assistant.conversation.copy_request import (
 )
 from assistant.conversation.intents import intent
 from assistant.conversation.marketer_tables import check_notes, check_reply
+from assistant.conversation.product_names import products_by_name
 from assistant.conversation.reply import TurnEvent
 from assistant.conversation.router import Route
 from assistant.conversation.turn import Turn
@@ -28,9 +29,14 @@ DEFAULT_VARIANTS = 3
 def ad_copy(turn: Turn, route: Route, history: list[dict]) -> Iterator[TurnEvent]:
     slots = dict(route.slots)
     briefs = _briefs(turn)
-    ask = read_copy_request(turn.message, slots, turn.services.get("catalog"), [b.name for b in briefs])
+    from assistant.tools.brief_match import own_words
+
+    words = {w for b in briefs for w in own_words(b)}
+    ask = read_copy_request(
+        turn.message, slots, turn.services.get("catalog"), [b.name for b in briefs], words
+    )
     ask = _confirmation(ask, history)
-    check = yield from _checked(turn, ask)
+    check = yield from _checked(turn, ask, words)
     if check is _ASKED:
         return
     skus = list(check.skus) if check is not None else list(ask.skus)
@@ -84,15 +90,28 @@ def ad_copy(turn: Turn, route: Route, history: list[dict]) -> Iterator[TurnEvent
 _ASKED = object()
 
 
-def _checked(turn: Turn, ask: CopyAsk) -> Iterator[TurnEvent]:
+def _checked(turn: Turn, ask: CopyAsk, brief_words: set[str] = frozenset()) -> Iterator[TurnEvent]:
     """The request checked against the briefs and the data (`check_copy_request`); `_ASKED` after saying why it
-    cannot be drafted as asked (unknown or ambiguous campaign, nothing of that name, a refused claim, a question)."""
+    cannot be drafted as asked (unknown or ambiguous campaign, nothing of that name, a refused claim, a question).
+    Products read from their names are read again among the brief's own once the brief is known ("the Summit
+    jackets" in the winter brief are its two, not every Summit), and the request checked again."""
     if "check_copy_request" not in turn.policy.allowed_tools(turn.caller):
         return None
     record = yield from turn.run_tool("check_copy_request", ask.tool_args())
     if not record.ok or not isinstance(record.result, CopyRequestCheck):
         return None
     check = record.result
+    outside = any(i.kind == "product_not_in_brief" for i in check.issues)
+    if outside and ask.by_name and check.brief_id:
+        own = set(next((b.products for b in check.briefs if b.id == check.brief_id), []))
+        catalog = turn.services.get("catalog")
+        again = products_by_name(ask.request, ask.spans, ask.claim_spans, catalog, brief_words, prefer=own)
+        if again and again != ask.skus:
+            ask.skus = again
+            record = yield from turn.run_tool("check_copy_request", ask.tool_args())
+            if not record.ok or not isinstance(record.result, CopyRequestCheck):
+                return None
+            check = record.result
     if check.outcome == "ok":
         return check
     turn.action = "clarify"

@@ -41,7 +41,13 @@ def segment_analysis(turn: Turn, route: Route, history: list[dict]) -> Iterator[
         turn.intent = "product_discovery"
         yield from handler_for("product_discovery")(turn, route, history)
         return
-    if not slots.get("customer_id") and _CAMPAIGN_WORDS.search(turn.message):
+    named = _names_brief(turn)
+    if not slots.get("customer_id") and named and _sends_to_segment(turn, slots, named):
+        # "send Winter Trail Ready to our Champions too": an audience for the campaign, checked against its brief
+        turn.intent = "ad_copy"
+        yield from handler_for("ad_copy")(turn, route, history)
+        return
+    if not slots.get("customer_id") and (_CAMPAIGN_WORDS.search(turn.message) or named):
         # "who should get the winter campaign": the brief's target segments, their sizes and why
         record = yield from turn.run_tool("campaign_audience", {"request": turn.message})
         if record.ok and isinstance(record.result, CampaignAudience):
@@ -64,6 +70,33 @@ def segment_analysis(turn: Turn, route: Route, history: list[dict]) -> Iterator[
         return
     yield from turn.say(_describe(turn, record.summary, record.result))
     yield from turn.emit_citations()
+
+
+def _names_brief(turn: Turn) -> str | None:
+    """The name of the campaign brief the message names, as the brief spells it (None: it names none)."""
+    from assistant.conversation.copy_request import brief_mention
+
+    settings = turn.services.get("settings")
+    if settings is None:
+        return None
+    from generation import load_briefs
+
+    try:
+        names = [b.name for b in load_briefs(settings.demo_dir / "campaigns")]
+    except Exception:  # a bad brief file: the campaign tools say which
+        return None
+    return brief_mention(turn.message, names)[0]
+
+
+def _sends_to_segment(turn: Turn, slots: dict, brief_name: str) -> bool:
+    """Whether a message that names a brief gives it a segment ("... to our Champions", "the Weekend Warriors
+    segment ... Ridge Season Opener") rather than asking whom it targets ("who should get ...")."""
+    from assistant.conversation.copy_request import AUDIENCE, brief_mention, segment_phrase
+
+    phrase = segment_phrase(turn.message, slots.get("segment"))
+    if not phrase or brief_mention(phrase, [brief_name])[0]:
+        return False  # "segment for First Nights Out?": the campaign, not a segment
+    return not AUDIENCE.search(turn.message)
 
 
 def _describe(turn: Turn, summary: str, result: ToolResult) -> str:
