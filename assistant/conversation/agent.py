@@ -21,7 +21,8 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from assistant.conversation import escalation, follow_up, references
@@ -51,6 +52,33 @@ from assistant.storage.store import ConversationStore
 log = logging.getLogger(__name__)
 
 GUARD_EVIDENCE_CHARS = 20_000
+
+
+@dataclass(frozen=True)
+class _Override:
+    """A request whose words name its handler outright, whatever the router guessed: `asks(message, history)`, for
+    the `roles` given, unless the route is one of `unless`. The tool's own role policy still applies."""
+
+    intent: str
+    asks: Callable[[str, list[dict]], bool]
+    roles: frozenset[str] = frozenset({"customer", "marketer"})
+    unless: frozenset[str] = frozenset({"handoff"})
+
+    def applies(self, role: str, intent: str, message: str, history: list[dict]) -> bool:
+        return role in self.roles and intent not in self.unless and self.asks(message, history)
+
+
+_MARKETER = frozenset({"marketer"})
+_OVERRIDES = (
+    # "how did the winter campaign do?"
+    _Override("campaign_results", lambda m, h: asks_for_results(m), _MARKETER),
+    # "yes, draft without it" after a questioned copy request
+    _Override("ad_copy", answers_copy_question, _MARKETER),
+    # "what do other buyers say about the fit?" (intents/reviews.py)
+    _Override("reviews", lambda m, h: asks_about_reviews(m)),
+    # what will sell, rising categories, stock-outs (intents/demand.py)
+    _Override("demand_forecast", lambda m, h: asks_demand(m), _MARKETER, frozenset({"handoff", "ad_copy"})),
+)
 
 
 class Agent:
@@ -214,21 +242,10 @@ class Agent:
             route.slots["upset"] = wanted is not None and wanted.reason == "upset"
         elif route.intent == "handoff":
             route.intent = _best_other(route, exclude={"handoff"})
-        if turn.caller.role == "marketer" and asks_for_results(message):
-            route.intent = (
-                "campaign_results"  # "how did the winter campaign do?" (the tool's policy still applies)
-            )
-            return route
-        if turn.caller.role == "marketer" and answers_copy_question(message, history):
-            route.intent = "ad_copy"  # "yes, draft without it" after a questioned copy request
-            return route
-        if route.intent != "handoff" and asks_about_reviews(message):
-            route.intent = "reviews"  # "what do other buyers say about the fit?" (intents/reviews.py)
-            return route
-        if turn.caller.role == "marketer" and route.intent != "ad_copy" and asks_demand(message):
-            # what will sell, rising categories, stock-outs (intents/demand.py)
-            route.intent = "demand_forecast"
-            return route
+        for override in _OVERRIDES:
+            if override.applies(turn.caller.role, route.intent, message, history):
+                route.intent = override.intent
+                return route
         return self._review.review(turn, route, message)
 
     def _continues(self, turn: Turn, history: list[dict]) -> bool:
