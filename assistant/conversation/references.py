@@ -28,7 +28,7 @@ from assistant.commerce.lexicon import find_phrases, normalize
 DATA_PATH = Path(__file__).with_name("references.yaml")
 MAX_WORDS = 12  # a longer message states its own question
 MIN_CONFIDENCE = 0.5  # the catalog handler's own floor: below it the words ask nothing the catalog answers
-_SECTIONS = ("ordinals", "other", "all_of_them", "this_one", "details", "there")
+_SECTIONS = ("ordinals", "other", "all_of_them", "this_one", "details", "there", "among")
 _SAME_QUESTION = ("attribute", "facts", "compatibility")  # operations "what about X?" repeats for X
 _SAME_SEARCH = ("rank", "filter")
 
@@ -43,6 +43,7 @@ class Pointers:
     this_one: tuple[str, ...]
     details: frozenset[str]
     there: tuple[str, ...]  # "and returns from there?": the place named last
+    among: tuple[str, ...]  # "the women's one": picks among the products shown
 
 
 @cache
@@ -64,6 +65,7 @@ def pointers(path: Path = DATA_PATH) -> Pointers:
         this_one=words("this_one"),
         details=frozenset(words("details")),
         there=words("there"),
+        among=words("among"),
     )
 
 
@@ -140,7 +142,10 @@ def resolve(message: str, history: list[dict[str, Any]], parser: Any) -> Resolut
         # last reply was about one of them); anything else is about the product led with
         listed = _known(last_about(history, at_least=2), parser) or shown
         # "is it in stock?" / "is it in blue?" ask of the product led with; "in blue?" / "which is lighter?" of all
-        among = ("rank",) if pointed and picked is None else ("rank", "filter")
+        selects = bool(
+            find_phrases(text, list(p.among))
+        )  # "the women's one" picks among them; "is it" does not
+        among = ("rank",) if pointed and picked is None and not selects else ("rank", "filter")
         for context in (shown, listed):
             wide = parser.parse(rest, context)
             if wide.operation in among and wide.confidence >= MIN_CONFIDENCE:

@@ -257,3 +257,12 @@ def test_an_article_that_is_also_a_pointer_does_not_hide_what_about(parser):
     )
     resolved = references.resolve("und was ist mit dem Crag?", history, parser)
     assert resolved.parsed.arguments["products"] == ["BOOT-M", "BOOT-W"]
+
+
+def test_the_x_one_picks_among_the_products_shown_where_it_asks_of_the_lead(parser, catalog):
+    history = shown("BOOT-K", "BOOT-M", "BOOT-W")
+    women = references.resolve("the women's one", history, parser)
+    assert women is not None and women.parsed.arguments.get("gender") == "women"
+    assert [r.sku for r in run(catalog, women.parsed.arguments).rows] == ["BOOT-W"]
+    lead = references.resolve("is it for women?", history, parser)  # "it": the boot led with
+    assert lead is None or lead.products == ["BOOT-K"]
