@@ -25,7 +25,7 @@ from assistant.security import sanitize_evidence
 from assistant.services import Services
 from assistant.settings import REPO_ROOT
 from assistant.storage.store import ConversationStore
-from bench.attack_regex import UNITS, adversarial_texts
+from bench.attack_regex import GROWTH_LIMIT, UNITS, _times, adversarial_texts
 from generation.claims import extract_claims
 from generation.copy_rules import FieldSpec, Rules
 from generation.copywriter import CopyRequest
@@ -73,6 +73,15 @@ def test_every_pattern_is_linear_on_adversarial_text(tmp_path: Path) -> None:
     assert report["patterns"] > 150, "the census found too few patterns: it no longer sees our modules"
     assert report["over_budget"] == [], report["over_budget"]
     assert done.returncode == 0, done.stdout[-2000:]
+
+
+@pytest.mark.parametrize("planted", [r"(?:a )+a!", r"(?:1\.1,)+;"])
+def test_the_census_times_the_shape_that_grows_at_the_full_size(planted: str) -> None:
+    """The census times only the slow shapes at the full size: a planted quadratic pattern (each quadratic on one or
+    two of the 255 shapes) still shows its growth there (x16 for four times the text; the census flags it once it is
+    also above the noise)."""
+    times, sizes, unit = _times(planted, 0, 4096, 0.5)
+    assert sizes == [256, 1024, 4096] and times[-1] / times[-2] > GROWTH_LIMIT, (times, unit)
 
 
 @pytest.mark.parametrize(
