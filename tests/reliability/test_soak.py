@@ -37,13 +37,15 @@ def test_short_soak(tmp_path):
     assert json.loads(out.read_text())["bench"] == "soak"
     assert out.with_suffix(".png").stat().st_size > 1000
     s = report["soak"]
-    assert s["turns"] >= 5 * SESSIONS, s  # five turns a session on average
+    # a turn a second across the sessions at least, as the 20-second slice's 20 turns asked
+    assert s["turns"] >= DURATION_S, s
     assert s["server_errors_5xx"] == 0, s
     assert s["transport_errors"] == {}, s
     assert s["cross_session_leaks"] == 0, s["leak_examples"]
     assert s["wrong_session_replies"] == 0, s
-    # The leak check sees what it looks for: every handoff reply named its own session's secret back.
+    # The leak check sees what it looks for: every handoff reply named its own session's secret back, in every
+    # session (each one's first message carries its secret).
     echoed, expected = map(int, s["own_secret_echoed"].split("/"))
-    assert expected > 0 and echoed == expected, s["own_secret_echoed"]
+    assert expected >= SESSIONS and echoed == expected, s["own_secret_echoed"]
     assert report["rss_mb"]["before"] > 0 and report["rss_mb"]["after"] > 0
     assert report["ok"]
