@@ -25,7 +25,8 @@ from assistant.security import sanitize_evidence
 from assistant.services import Services
 from assistant.settings import REPO_ROOT
 from assistant.storage.store import ConversationStore
-from bench.attack_regex import GROWTH_LIMIT, UNITS, _times, adversarial_texts
+from bench import attack_regex
+from bench.attack_regex import UNITS, adversarial_texts
 from generation.claims import extract_claims
 from generation.copy_rules import FieldSpec, Rules
 from generation.copywriter import CopyRequest
@@ -75,13 +76,24 @@ def test_every_pattern_is_linear_on_adversarial_text(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stdout[-2000:]
 
 
-@pytest.mark.parametrize("planted", [r"(?:a )+a!", r"(?:1\.1,)+;"])
-def test_the_census_times_the_shape_that_grows_at_the_full_size(planted: str) -> None:
-    """The census times only the slow shapes at the full size: a planted quadratic pattern (each quadratic on one or
-    two of the 255 shapes) still shows its growth there (x16 for four times the text; the census flags it once it is
-    also above the noise)."""
-    times, sizes, unit = _times(planted, 0, 4096, 0.5)
-    assert sizes == [256, 1024, 4096] and times[-1] / times[-2] > GROWTH_LIMIT, (times, unit)
+@pytest.mark.parametrize(("planted", "unit"), [(r"(?:a )+a!", "a "), (r"(?:1\.1,)+;", "1.1,")])
+def test_the_census_times_the_shapes_that_grow_at_the_full_size(monkeypatch, planted: str, unit: str) -> None:
+    """The census times only the slow shapes at the full size (bench.attack_regex._times): a planted pattern that is
+    quadratic on one unit's runs (from every start the run is read to its end) is still timed there on that unit."""
+    timed: dict[int, dict] = {}
+    real = attack_regex.time_shapes
+
+    def recording(pattern, todo, size, budget_s):
+        timed[size] = real(pattern, todo, size, budget_s)
+        return timed[size]
+
+    monkeypatch.setattr(attack_regex, "time_shapes", recording)
+    times, sizes, _unit = attack_regex._times(planted, 0, 4096, 0.5)
+    assert sizes == [256, 1024, 4096] and len(timed[1024]) == len(attack_regex.shapes()), times
+    assert len(timed[4096]) < len(timed[1024]) / 4, (
+        "the screening times (nearly) every shape at the full size"
+    )
+    assert any(shape[0] == unit for shape in timed[4096]), sorted(timed[4096])
 
 
 @pytest.mark.parametrize(
