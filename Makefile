@@ -39,7 +39,8 @@ test: $(STAMP)
 	MKA_REQUIRE_POSTGRES=1 $(PYTEST)
 
 # The same suite with every row of every sampled table (MKA_TEST_ALL=1: ~3,550 truth cases instead of ~350, ~150
-# negated-product drafts instead of ~30) and more property-test examples (100 instead of 10-20; `make fuzz`: 300).
+# negated-product drafts instead of ~30), the longer soak slices (one server 20 s instead of 8; two servers 6 s a phase
+# instead of 4) and more property-test examples (100 instead of 10-20; `make fuzz`: 300).
 test-all: $(STAMP)
 	@command -v chromium >/dev/null 2>&1 || ./scripts/install-browser.sh
 	./scripts/install-postgres.sh

@@ -2,8 +2,8 @@
 
 A test that uses an expensive per-process resource (the bundled chat model, a private PostgreSQL server, the indexed
 demo shop, the live app and its browser) is marked `xdist_group(<resource>)`, so the resource is built once per run on
-one worker rather than once per worker. A test that carries its own `xdist_group` mark keeps it. Without xdist the
-marks change nothing.
+one worker rather than once per worker; a test that uses a module-scoped fixture joins its module's group, for the same
+reason. A test that carries its own `xdist_group` mark keeps it. Without xdist the marks change nothing.
 """
 
 from __future__ import annotations
@@ -31,7 +31,18 @@ def shared_group(item: pytest.Item) -> str | None:
     params = getattr(getattr(item, "callspec", None), "params", {})
     # database_url[postgresql] asks for the server inside the fixture (getfixturevalue), not by name
     used = [*item.fixturenames, *(["postgres_server"] if params.get("database_url") == "postgresql" else [])]
-    return next((SHARED_FIXTURE_GROUPS[name] for name in used if name in SHARED_FIXTURE_GROUPS), None)
+    shared = next((SHARED_FIXTURE_GROUPS[name] for name in used if name in SHARED_FIXTURE_GROUPS), None)
+    return shared or _module_group(item)
+
+
+def _module_group(item: pytest.Item) -> str | None:
+    """The module's own group when the test uses a module-scoped fixture (an index of the demo shop, an Assistant over
+    one): the module's tests then run on one worker and the fixture is built once per run, not once per worker (two
+    60-second builds of the same index were in every run before)."""
+    defs = getattr(getattr(item, "_fixtureinfo", None), "name2fixturedefs", {})
+    if any(d and d[-1].scope == "module" for d in defs.values()):
+        return f"module:{item.nodeid.split('::', 1)[0]}"
+    return None
 
 
 @pytest.hookimpl(tryfirst=True)  # before xdist's own hook reads the marks

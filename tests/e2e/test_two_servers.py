@@ -3,6 +3,9 @@
 A small slice of the cluster benchmark (bench/cluster_soak.py): an upload through one server is answered by the
 other within its refresh interval; sessions alternating between the servers get no 5xx, no other session's data and
 no lost or doubled turn in the database; after kill -9 of one server the other keeps answering.
+
+`make test` drives 6 sessions for 4 s per phase (the start of PostgreSQL, Chroma and two servers is most of the test's
+time, the same at any length); `make test-all` (MKA_TEST_ALL=1) 6 s per phase; `make bench` 16 sessions x 30 s.
 """
 
 from __future__ import annotations
@@ -13,6 +16,9 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from assistant.storage.pgserver import PostgresMissing, find_bin_dir
+from tests.sampling import run_all_cases
+
+PHASE_S = 6.0 if run_all_cases() else 4.0
 
 
 @pytest.mark.slow
@@ -23,7 +29,7 @@ def test_two_servers_agree_and_survive_a_kill(tmp_path):
         pytest.skip(str(exc)) if not _required() else pytest.fail(str(exc))
     from bench.cluster_soak import run
 
-    kwargs = dict(sessions=6, duration=6.0, root=tmp_path / "cluster", out=tmp_path / "cluster.json")
+    kwargs = dict(sessions=6, duration=PHASE_S, root=tmp_path / "cluster", out=tmp_path / "cluster.json")
     # In its own thread: the browser tests' sync Playwright keeps an event loop running in the main thread for the
     # rest of the test session, and the soak's asyncio.run must not nest in it.
     with ThreadPoolExecutor(max_workers=1) as pool:

@@ -25,6 +25,7 @@ from assistant.security import sanitize_evidence
 from assistant.services import Services
 from assistant.settings import REPO_ROOT
 from assistant.storage.store import ConversationStore
+from bench import attack_regex
 from bench.attack_regex import UNITS, adversarial_texts
 from generation.claims import extract_claims
 from generation.copy_rules import FieldSpec, Rules
@@ -73,6 +74,26 @@ def test_every_pattern_is_linear_on_adversarial_text(tmp_path: Path) -> None:
     assert report["patterns"] > 150, "the census found too few patterns: it no longer sees our modules"
     assert report["over_budget"] == [], report["over_budget"]
     assert done.returncode == 0, done.stdout[-2000:]
+
+
+@pytest.mark.parametrize(("planted", "unit"), [(r"(?:a )+a!", "a "), (r"(?:1\.1,)+;", "1.1,")])
+def test_the_census_times_the_shapes_that_grow_at_the_full_size(monkeypatch, planted: str, unit: str) -> None:
+    """The census times only the slow shapes at the full size (bench.attack_regex._times): a planted pattern that is
+    quadratic on one unit's runs (from every start the run is read to its end) is still timed there on that unit."""
+    timed: dict[int, dict] = {}
+    real = attack_regex.time_shapes
+
+    def recording(pattern, todo, size, budget_s):
+        timed[size] = real(pattern, todo, size, budget_s)
+        return timed[size]
+
+    monkeypatch.setattr(attack_regex, "time_shapes", recording)
+    times, sizes, _unit = attack_regex._times(planted, 0, 4096, 0.5)
+    assert sizes == [256, 1024, 4096] and len(timed[1024]) == len(attack_regex.shapes()), times
+    assert len(timed[4096]) < len(timed[1024]) / 4, (
+        "the screening times (nearly) every shape at the full size"
+    )
+    assert any(shape[0] == unit for shape in timed[4096]), sorted(timed[4096])
 
 
 @pytest.mark.parametrize(
