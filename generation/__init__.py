@@ -15,6 +15,7 @@ from generation.brief import (
     load_briefs,
     resolve_brief,
 )
+from generation.case import read_case
 from generation.case_answer import CaseAnswer, answer_case
 from generation.claims import ClaimBook, extract_claims, mentions_claim, stem
 from generation.composer import compose, read_ahead
@@ -48,6 +49,7 @@ from generation.export import (
     to_csv,
     to_json,
 )
+from generation.figures import extract_facts, supports
 from generation.grounding import GroundedAnswer, resolve_mode, stream_answer
 from generation.guard import GuardResult, check_claims
 from generation.guard import check as check_figures
@@ -56,7 +58,7 @@ from generation.llm import LLM, ChatResult, ToolCall
 from generation.places import with_countries
 from generation.question import kind_probe, named_entities, only_fillers, question_type, split_questions
 from generation.shop_points import ShopPoints, load_shop_points
-from generation.terms import english_terms, terms
+from generation.terms import english_terms, terms, topics
 from generation.toolcalls import MalformedToolCall
 
 __all__ = [
@@ -94,6 +96,10 @@ __all__ = [
     "channel_specs",
     "check_claims",
     "check_figures",
+    "topics",
+    "read_case",
+    "extract_facts",
+    "supports",
     "draft_copy",
     "english_terms",
     "terms",

@@ -98,7 +98,7 @@ def _says_more_of_the_last(part: Part) -> bool:
 def _is_context(part: Part) -> bool:
     """A statement (no question mark) the router is unsure of, or one that gives the customer's own case ("chest is
     112 cm, waist 100.", "my order was 60 euros."): background for the question that follows."""
-    from generation.case import read_case
+    from generation import read_case
 
     if part.text.rstrip().endswith("?") or part.route.intent in _DROPPABLE:
         return False

@@ -125,7 +125,7 @@ class RouteReview:
     def _asks_size_for_measurements(self, message: str) -> bool:
         """A message that gives body measurements and asks for a size: the size charts answer it, not a product list."""
         from assistant.commerce.lexicon import find_phrases, lexicon, normalize
-        from generation.case import read_case
+        from generation import read_case
 
         return bool(read_case(message).measures) and bool(
             find_phrases(normalize(message), list(lexicon().size_words))

@@ -157,7 +157,7 @@ def check_claim(
 
 def _unbacked_figures(claim: str, statements: list[Any]) -> list[str]:
     """A problem for each figure of the claim ("20,000 mm") that no statement about the product states."""
-    from generation.figures import extract_facts, supports
+    from generation import extract_facts, supports
 
     known = [f for st in statements for f in extract_facts(st.text)]
     return [

@@ -26,8 +26,7 @@ MAX_QUESTIONS = 3
 
 @intent("service_question")
 def service_question(turn: Turn, route: Route, history: list[dict]) -> Iterator[TurnEvent]:
-    from generation import split_questions, with_countries
-    from generation.terms import topics
+    from generation import split_questions, topics, with_countries
 
     # "Lieferung nach München" names a destination by its town: the rules by country apply to it
     query = with_countries(turn.query)
