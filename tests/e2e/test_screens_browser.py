@@ -225,9 +225,11 @@ def test_the_chat_page_remembers_and_shows_staff_replies(app: LiveApp, page) -> 
 def _serious(page, context=None) -> list[str]:
     from axe_playwright_python.sync_playwright import Axe
 
-    # ui/static/pages.js names what Gradio leaves unnamed at most 300 ms after the page changes: audit after it did
+    # ui/static/pages.js names what Gradio leaves unnamed at most 300 ms after the page changes, and an example
+    # button gets its text when Gradio renders it (on a loaded machine, after the page is up): audit after both
     page.wait_for_function(
         "() => !document.querySelector('div.empty[aria-label]:not([role]), .virtual-table-viewport:not([tabindex])')"
+        " && [...document.querySelectorAll('.gallery-item')].every(b => b.textContent.trim())"
     )
     results = Axe().run(page, context=context)
     return [
