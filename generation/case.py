@@ -46,6 +46,7 @@ class Case:
     weekday: int | None = None  # 0 = Monday
     clock: time | None = None
     measures: list[Measure] = field(default_factory=list)
+    load: Money | None = None  # a weight the customer gives ("ich wiege 110 kg"), in kg
     asks: str = (
         ""  # the kind of figure the question asks for ("price", "duration", "time"; see `wanted_figure`)
     )
@@ -54,7 +55,12 @@ class Case:
     def given(self) -> bool:
         """Whether the question gives any value of its own case."""
         return bool(
-            self.order_value or self.places or self.weekday is not None or self.clock or self.measures
+            self.order_value
+            or self.places
+            or self.weekday is not None
+            or self.clock
+            or self.measures
+            or self.load
         )
 
 
@@ -70,7 +76,29 @@ def read_case(question: str, language: str = "en", today: date | None = None) ->
         weekday=_weekday(text, today or date.today()),
         clock=_clock(text),
         measures=_measures(text),
+        load=next((w for _, w in find_weights(text)), None),
     )
+
+
+@lru_cache(maxsize=1)
+def _weight_pattern() -> re.Pattern[str]:
+    units = alternation(u.lower() for u in words().weights)
+    return re.compile(rf"(?<![\w.,])(?P<num>{_NUM})\s*(?P<unit>{units})(?![\w])", re.IGNORECASE)
+
+
+def find_weights(text: str) -> list[tuple[int, Money]]:
+    """Every weight in `text` with its position, in kg ("110 kg", "220 lbs"; the units and their factors are data)."""
+    from generation.figures import parse_number
+
+    factors = {k.lower(): v for k, v in words().weights.items()}
+    found = []
+    for m in _weight_pattern().finditer(text):
+        value = parse_number(m.group("num"))
+        if value is not None:
+            found.append(
+                (m.start(), Money(round(value * factors[m.group("unit").lower()], 1), "kg", m.group(0)))
+            )
+    return found
 
 
 def spelled_numbers(text: str, language: str) -> str:

@@ -116,7 +116,7 @@ def _order_limit(case: Case, question: str, units: Sequence[Any]) -> CaseAnswer 
     line, limit, confidence = found
     unit = limit.unit
     rule = render_row(unit.fields) if unit.fields else unit.text
-    used = {"order_value": case.order_value.text if case.order_value else "", "limit": limit.money.text}
+    used = {"value": line[1]["value"], "limit": limit.money.text}
     return CaseAnswer((line,), rule, unit.index, confidence, used=used)
 
 

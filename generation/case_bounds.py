@@ -1,5 +1,7 @@
 """Order-value limits in a shop's rules, applied to the customer's order: "Klarna instalments: 3 interest-free
-instalments on orders from 150 EUR" and "my basket is 120 euros, does that work?" -> no, it starts at 150 EUR.
+instalments on orders from 150 EUR" and "my basket is 120 euros, does that work?" -> no, it starts at 150 EUR. The
+same for a weight limit of a product ("Snowshoes for users up to 100 kg") and the weight the customer gives ("ich
+wiege 110 kg").
 
 A limit is an amount of money right after a floor word ("from", "over", "ab", "dès") or a ceiling word ("up to",
 "bis", "jusqu'à"); the words are data (`facts.yaml`: `threshold`, `ceiling`). A limit answers only where the question
@@ -13,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from generation.case import Case
+from generation.case import Case, find_weights
 from generation.facts import Money, _vocab_pattern, find_money
 from generation.question import named_entities
 from generation.terms import terms
@@ -36,27 +38,28 @@ NAMED_CONFIDENCE = 0.8  # the row's label or the list item's lead names what the
 class MoneyLimit:
     """An order-value limit a unit states: the amount, whether it is the least (`floor`) or the most, the unit."""
 
-    money: Money
+    money: Money  # an amount of money, or a weight ("kg" as its currency)
     floor: bool
     unit: Unit
 
     @property
     def subject(self) -> str:
         """What the limit is about, in the page's words: the row's label or the list item's lead (a heading or a FAQ's
-        question names a section, not the rule)."""
-        return self.unit.label or self.unit.lead.rstrip(":")
+        question names a section, not the rule); a weight limit's, the product or section it is said of."""
+        own = self.unit.label or self.unit.lead.rstrip(":")
+        return own or (self.unit.heading if self.money.currency == "kg" else "")
 
     def admits(self, value: Money) -> bool:
         return value.amount >= self.money.amount if self.floor else value.amount <= self.money.amount
 
 
 def read_limits(unit: Unit) -> list[MoneyLimit]:
-    """The order-value limits `unit` states (none where an amount has no floor or ceiling word before it)."""
+    """The order-value and weight limits `unit` states (none where an amount has no floor or ceiling word before it)."""
     low = unit.text.lower()
     floors = [m.end() for m in _vocab_pattern("threshold").finditer(low)]
     ceilings = [m.end() for m in _vocab_pattern("ceiling").finditer(low)]
     found = []
-    for pos, money in find_money(unit.text):
+    for pos, money in [*find_money(unit.text), *find_weights(unit.text)]:
         if any(0 <= pos - end <= _REACH for end in floors):
             found.append(MoneyLimit(money, True, unit))
         elif any(0 <= pos - end <= _REACH for end in ceilings):
@@ -67,30 +70,35 @@ def read_limits(unit: Unit) -> list[MoneyLimit]:
 def limit_answer(
     case: Case, question: str, units: Sequence[Unit]
 ) -> tuple[tuple[str, dict], MoneyLimit, float] | None:
-    """(the line to say, the limit used, confidence) for the order value `case` gives, from the limit whose subject
-    the question names; None when the question gives no order value or names no limit's subject."""
-    if case.order_value is None:
-        return None
-    asked = terms(question) - terms(case.order_value.text) - _GENERIC
+    """(the line to say, the limit used, confidence) for the order value or the weight `case` gives, from the limit
+    whose subject the question names; None when the question gives neither or names no limit's subject."""
+    for value, prefix in ((case.order_value, "case"), (case.load, "case_load")):
+        if value is None:
+            continue
+        found = _named_limit(value, terms(question) - terms(value.text) - _GENERIC, units)
+        if found is None:
+            continue
+        met = found.admits(value)
+        if found.floor:
+            key = f"{prefix}_meets_minimum" if met else f"{prefix}_below_minimum"
+        else:
+            key = f"{prefix}_within_maximum" if met else f"{prefix}_above_maximum"
+        values = {"subject": found.subject, "bound": found.money.text, "value": value.text}
+        return (key, values), found, NAMED_CONFIDENCE
+    return None
+
+
+def _named_limit(value: Money, asked: frozenset[str], units: Sequence[Unit]) -> MoneyLimit | None:
+    """The limit in `value`'s unit whose subject shares the most words with the question (None: none shares one)."""
     best: tuple[int, MoneyLimit] | None = None
     for unit in units:
         for limit in read_limits(unit):
-            if limit.money.currency != case.order_value.currency:
+            if limit.money.currency != value.currency:
                 continue
             named = len(asked & terms(limit.subject)) if limit.subject else 0
             if named and (best is None or named > best[0]):
                 best = (named, limit)
-    if best is None:
-        return None
-    limit = best[1]
-    met = limit.admits(case.order_value)
-    key = (
-        ("case_meets_minimum" if met else "case_below_minimum")
-        if limit.floor
-        else ("case_within_maximum" if met else "case_above_maximum")
-    )
-    values = {"subject": limit.subject, "bound": limit.money.text, "value": case.order_value.text}
-    return (key, values), limit, NAMED_CONFIDENCE
+    return best[1] if best else None
 
 
 def own_terms(question: str) -> frozenset[str]:
@@ -126,4 +134,5 @@ def with_earlier(case: Case, earlier: Case) -> Case:
         weekday=case.weekday if case.weekday is not None else earlier.weekday,
         clock=case.clock or earlier.clock,
         measures=case.measures or earlier.measures,
+        load=case.load or earlier.load,
     )

@@ -49,6 +49,7 @@ class FactWords(BaseModel):
     clock: dict[str, list[str]]
     lengths: dict[str, str]
     body_measures: list[str]
+    weights: dict[str, float]
     length_definitions: list[str]
 
 

@@ -97,3 +97,21 @@ def test_far_beyond_a_chart_the_answer_is_unsure_and_not_given():
     # a grown-up's 27 cm foot against a children's chart that ends at 21.5 cm
     assert answer_case("my foot is 27 cm long, which size?", [CHARTS]) is None
     assert answer_case("my foot is 22.5 cm long, which size?", [CHARTS]).lines[0][0] == "case_size_above"
+
+
+SNOWSHOE = {
+    "title": "Flake 20 Snowshoes",
+    "source": "catalog.csv",
+    "text": "Flake 20 Snowshoes. Snowshoes for users up to 90 kg, with steel rails. 1700 g per pair.",
+}
+
+
+def test_a_product_s_weight_limit_against_the_weight_the_customer_gives():
+    over = answer_case("ich wiege 95 kg, sind die Flake 20 Schneeschuhe was für mich?", [SNOWSHOE], "de")
+    assert over.lines[0][0] == "case_load_above_maximum" and over.lines[0][1]["bound"] == "90 kg"
+    assert "up to 90 kg" in over.rule
+    assert (
+        answer_case("I'm 180 lbs, are the flake 20 ok?", [SNOWSHOE]).lines[0][0] == "case_load_within_maximum"
+    )
+    # the product's own weight (grams) is no limit, and a question about another product is not answered from it
+    assert answer_case("I weigh 95 kg, which tent is best?", [SNOWSHOE]) is None
