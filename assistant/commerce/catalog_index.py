@@ -69,6 +69,7 @@ class Mention:
     start: int
     end: int
     score: float
+    tied: tuple[str, ...] = ()  # every product the words fit equally, accessories of the others included
 
 
 def _ends_with(seq: tuple[str, ...], phrase: tuple[str, ...]) -> bool:
@@ -321,7 +322,7 @@ class CatalogIndex:
                 if item[4] < end and item[5] > start and item[0] >= top - TIE and item[1] >= matched
             ]
             group.sort(key=list(self.terms).index)
-            found.append(Mention(self._main_products(group), start, end, top))
+            found.append(Mention(self._main_products(group), start, end, top, tuple(group)))
             named |= set(group)
             skip |= set(range(start, end)) | extra
         return sorted(found, key=lambda m: m.start)

@@ -131,6 +131,8 @@ class Lexicon:
     compat_words: tuple[str, ...]
     list_words: tuple[str, ...]
     claim_terms: dict[str, str]  # foreign claim word -> the English claim
+    claim_measures: dict[str, tuple[str, ...]]  # claim -> words of a sentence that measures it ("mm", "ipx")
+    compound_parts: dict[str, str]  # German compound's first half -> English ("regen" -> "rain")
     negation: frozenset[str]
     contrast: frozenset[str]
     # "a down jacket": a name's common words after one of these speak of any such product, not of the one named so
@@ -234,6 +236,11 @@ def load_lexicon(path: Path = LEXICON_PATH) -> Lexicon:
         compat_words=_strings(data.get("compat_words")),
         list_words=_strings(data.get("list_words")),
         claim_terms=claim_terms,
+        compound_parts={normalize(str(k)): str(v) for k, v in (data.get("compound_parts") or {}).items()},
+        claim_measures={
+            normalize(str(k)): tuple(str(w).lower() for w in v or ())
+            for k, v in (data.get("claim_measures") or {}).items()
+        },
         negation=frozenset(_strings(data.get("negation"))),
         contrast=frozenset(_strings(data.get("contrast"))),
         indefinite_articles=frozenset(_strings(data.get("indefinite_articles"))),

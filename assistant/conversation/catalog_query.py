@@ -141,7 +141,7 @@ class CatalogQueryParser(QueryDecision):
             for i, w in enumerate(scan.words)
             if i not in scan.used and w not in self.lex.stopwords and not w.isdigit() and len(w) > 1
         ]
-        groups = [m.skus for m in mentions]
+        groups = [self._of_kind(m, asked_kind) for m in mentions]
         if context and not groups and kind is None:
             groups, scan.flags["context"] = [context], True
         parsed = self._decide(message, scan, groups, asked_kind, leftovers)
@@ -332,16 +332,25 @@ class CatalogQueryParser(QueryDecision):
         for start, end, english in reversed(replaced):
             scan.text = scan.text[:start] + english + scan.text[end:]
 
+    def _of_kind(self, mention: Any, kind: str | None) -> list[str]:
+        """The products a mention names, narrowed to the kind the message also names ("die Splash Kinder
+        Regenjacke": the jacket, not the trousers of the same name)."""
+        if kind is None or len(mention.tied) < 2:
+            return mention.skus
+        of_kind = set(self.index.products_of_kind(kind).skus)
+        return [s for s in mention.tied if s in of_kind] or mention.skus
+
     def _split_compounds(self, text: str) -> str:
-        """German compounds end in their kind: "daunenjacke" -> "daunen jacke", "kinderregenjacke" -> "kinderregen
-        jacke" (the kind is what the parser must find; the rest stays a word of the query)."""
+        """German compounds end in their kind: "regenjacke" -> "rain jacke", "daunenjacke" -> "down jacke" (the first
+        half in English where the lexicon knows it, else as it is: the kind is what the parser must find)."""
         heads = self._compound_heads()
         out = []
         for word in text.split():
             if word not in self.lex.kinds and len(word) > 6:
                 head = next((h for h in heads if word.endswith(h) and len(word) - len(h) >= 3), None)
                 if head is not None:
-                    word = f"{word[: -len(head)]} {head}"
+                    first = word[: -len(head)]
+                    word = f"{self.lex.compound_parts.get(first, first)} {head}"
             out.append(word)
         return " ".join(out)
 

@@ -254,7 +254,13 @@ class CatalogReply:
                 lines.append(self.say(key, term=answer.term, sentence=answer.sentence, **values))
             else:
                 key = "claim_yes" if answer.polarity == "yes" else "claim_no"
-                lines.append(self.say(key, sentence=answer.sentence, **values))
+                # a yes from the materials list says how much where the description measures it
+                sentence = (
+                    f"{answer.sentence.rstrip('.')}. {answer.measured}"
+                    if answer.measured
+                    else answer.sentence
+                )
+                lines.append(self.say(key, sentence=sentence, **values))
         if r.claims and all(a.polarity == "unknown" for a in r.claims):
             lines.append(self.say("claim_offer"))
         return lines

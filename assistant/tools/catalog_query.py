@@ -10,6 +10,7 @@ knowledge base finds them similar).
 
 from __future__ import annotations
 
+import re
 from typing import Any, Literal
 
 from pydantic import BaseModel
@@ -369,9 +370,26 @@ def _claim(index: Any, sku: str, term: str) -> ClaimAnswer:
     sentence = found.sentence or (
         _nearest_sentence(product.description, term) if found.polarity == "unknown" else ""
     )
+    measured = _measuring_sentence(product, found.term, index.lex) if found.polarity == "yes" else ""
     return ClaimAnswer(
-        sku=sku, term=found.term, polarity=found.polarity, sentence=sentence, field=found.field
+        sku=sku,
+        term=found.term,
+        polarity=found.polarity,
+        sentence=sentence,
+        field=found.field,
+        measured=measured if measured != sentence else "",
     )
+
+
+def _measuring_sentence(product: Any, term: str, lex: Any) -> str:
+    """The description's first sentence with a measure of the claim ("waterproof": "... rated at 20,000 mm
+    hydrostatic head"), so that a yes shows how much, not only the word; "" when the lexicon knows no measure."""
+    words = lex.claim_measures.get(normalize(lex.claim_terms.get(normalize(term), term)), ())
+    for sentence in sentences_of(product.description):
+        low = sentence.lower()
+        if any(re.search(rf"(?<!\w){re.escape(w)}", low) for w in words):  # "ipx" in "IPX7": no end bound
+            return sentence
+    return ""
 
 
 def _family_claim(product: Any, term: str) -> Claim | None:

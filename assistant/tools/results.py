@@ -120,6 +120,9 @@ class ClaimAnswer(BaseModel):
     polarity: Literal["yes", "no", "unknown"]
     sentence: str = ""
     field: str = ""
+    measured: str = (
+        ""  # a description sentence that measures a yes read from a list ("rated at 20,000 mm ...")
+    )
 
 
 class FitAnswer(BaseModel):

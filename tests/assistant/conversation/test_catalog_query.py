@@ -74,7 +74,7 @@ def run(catalog: Catalog, arguments: dict):
         (
             "habt ihr Regenjacken für Kinder?",
             "filter",
-            {"kind": "jacket", "gender": "kids", "words": ["regen"]},
+            {"kind": "rain jacket", "gender": "kids"},
         ),
         ("welche Wanderschuhe habt ihr?", "filter", {"kind": "boot"}),
         ("I'm looking for a tent", "filter", {"kind": "tent"}),
@@ -122,6 +122,17 @@ def test_for_adults_keeps_everything_but_the_kids_products(catalog, parser):
 def test_a_subcategory_holds_its_kind_when_no_name_ends_in_it(catalog):
     # "Fleece" is the subcategory of the Glen 200 Fleece Jacket: the shop sells fleece
     assert "JKT-007" in catalog.index.products_of_kind("fleece").skus
+
+
+def test_a_yes_from_the_materials_list_quotes_the_sentence_that_measures_it(catalog):
+    result = run(catalog, {"operation": "attribute", "products": ["JKT-001"], "attribute": "waterproof"})
+    (answer,) = result.claims
+    assert answer.polarity == "yes" and "20,000 mm" in answer.measured
+
+
+def test_a_german_compound_s_first_half_is_read_in_english(parser):
+    parsed = parser.parse("habt ihr Regenjacken für Kinder?")
+    assert parsed.arguments.get("kind") == "rain jacket" and parsed.arguments.get("gender") == "kids"
 
 
 def test_the_reply_language_is_guessed_from_the_words(parser):
