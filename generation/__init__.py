@@ -18,7 +18,7 @@ from generation.brief import (
 from generation.case import read_case
 from generation.case_answer import CaseAnswer, answer_case
 from generation.claims import ClaimBook, extract_claims, mentions_claim, stem
-from generation.composer import compose, read_ahead
+from generation.composer import compose, read_ahead, the_ask
 from generation.config import LLMSettings
 from generation.copywriter import (
     CopyRequest,
@@ -67,6 +67,7 @@ __all__ = [
     "support_beside",
     "with_countries",
     "compose",
+    "the_ask",
     "CsvDictWriter",
     "csv_writer",
     "safe_cell",

@@ -14,6 +14,7 @@ from typing import Any
 
 from assistant.commerce.attributes import claim
 from assistant.commerce.lexicon import normalize
+from generation import the_ask
 
 _YES_NO_START = re.compile(
     r"^\s*(is|are|does|do|can|will|would|has|have|did|ist|sind|hat|haben|kann|passt|passen|est|sont|a|peut|"
@@ -61,6 +62,9 @@ class QueryDecision:
                 # "do you sell snowboards?": a word nobody listed, asked for as a product
                 kind = said.setdefault(" ".join(leftovers[:2]), " ".join(leftovers[:2]))
                 leftovers, sell_unknown = leftovers[2:], True
+        # a reason told beside the question ("is it in stock? need it for next weekend") asks nothing of the catalog
+        asking = set(normalize(the_ask(message)).split())
+        leftovers = [w for w in leftovers if w in asking]
         spelt = {w: self._claim_word(w) for w in dict.fromkeys(leftovers)}  # fuzzy matching once per word
         leftovers = [spelt[w] for w in leftovers]
         small_kind = self._small_kind(kind) if kind else []
@@ -107,7 +111,9 @@ class QueryDecision:
             return query("compare", 0.9, products=flat)
         if flags["sort"]:
             return query("rank", 0.9 if kind else 0.6, kind=kind, sort_by=flags["sort"][0], words=words)
-        if about and (flags["facts"] or (flags["stock"] and not kind)):
+        # "is the 70m Tarn rope in stock?": "rope" only says what the named products are
+        names_kind = bool(kind and groups and all(self._is_kind_of(g, kind) for g in groups))
+        if about and (flags["facts"] or (flags["stock"] and (not kind or names_kind))):
             # "how much is shipping for the Bastion 2?" asks about something else than the row's price
             sure = 0.45 if [w for w in leftovers if w not in self.lex.generic_words] else 0.85
             return query("facts", sure, products=flat, attribute=(flags["facts"] or ["stock"])[0])

@@ -135,6 +135,12 @@ def test_a_german_compound_s_first_half_is_read_in_english(parser):
     assert parsed.arguments.get("kind") == "rain jacket" and parsed.arguments.get("gender") == "kids"
 
 
+def test_a_reason_beside_the_question_leaves_it_a_stock_question_about_the_named_products(parser):
+    parsed = parser.parse("is the 70m tarn rope in stock? need it for next weekend")
+    assert parsed.operation == "facts" and parsed.confidence >= 0.5
+    assert "CLB-004" in parsed.arguments["products"]
+
+
 def test_the_reply_language_is_guessed_from_the_words(parser):
     assert parser.parse("quelle est la tente la plus légère ?").language == "fr"
     assert parser.parse("cheapest kayak").language == "en"  # "kayak" is English too
