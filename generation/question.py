@@ -224,13 +224,23 @@ def split_questions(message: str) -> list[str]:
             parts.append(piece)
     joiners = "|".join(re.escape(j) for j in _all("joiners"))
     openers = set(_all("wh_words")) | set(_all("yesno_starts"))
+    conditions = set(_all("opening_conditions"))
     out: list[str] = []
     for part in parts:
         pieces = re.split(rf"(\s*,?\s*\b(?:{joiners})\b\s+)", part, flags=re.IGNORECASE)
         current = pieces[0]
         for sep, piece in zip(pieces[1::2], pieces[2::2], strict=False):
-            first = tokens(piece)[:1]
-            if first and first[0] in openers and len(tokens(current)) >= 3 and len(tokens(piece)) >= 3:
+            words = tokens(piece)
+            first = words[:1]
+            # "and if the boots don't fit can I send them back?": a condition, then a question of its own
+            condition = (
+                bool(first)
+                and first[0] in conditions
+                and len(words) >= 5
+                and any(w in openers for w in words[2:])
+            )  # ("and if so, how?" leans on what came before: no question of its own)
+            asks = bool(first) and (first[0] in openers or condition)
+            if asks and len(tokens(current)) >= 3 and len(words) >= 3:
                 out.append(current.strip())
                 current = piece
             else:

@@ -62,6 +62,12 @@ def test_several_questions_split_but_one_question_stays_whole():
     ]
     assert split_questions("ship to ireland?? how long") == ["ship to ireland?? how long"]
     assert split_questions("black and white boots") == ["black and white boots"]
+    # a condition after "and" that holds a question of its own is one; "and if so, how?" leans on the first
+    assert split_questions("how much is shipping, and if the boots don't fit can I send them back?") == [
+        "how much is shipping",
+        "if the boots don't fit can I send them back?",
+    ]
+    assert split_questions("can I return boots and if so how?") == ["can I return boots and if so how?"]
 
 
 def test_a_destination_not_listed_gets_a_plain_no_and_the_list_of_destinations():
