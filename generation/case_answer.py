@@ -384,10 +384,20 @@ def _bare(column: str) -> str:
 # --- opening hours --------------------------------------------------------------------------------------------------
 
 
+def _names(subject: list[str], words: set[str]) -> bool:
+    """Whether the question's words name the subject: a word of it, or one derived from it ("telefonisch" names
+    "Telefon", "Filialen" names "Filiale": a shared start of at least five letters)."""
+    return any(
+        w == s or (len(w) >= 5 and len(s) >= 5 and (w.startswith(s) or s.startswith(w)))
+        for s in subject
+        for w in words
+    )
+
+
 def _opening_hours(case: Case, hours: list[OpeningHours], language: str) -> CaseAnswer | None:
     if not hours or case.weekday is None:
         return None
-    named = [h for h in hours if set(tokens(h.subject)) & case.words]
+    named = [h for h in hours if _names(tokens(h.subject), case.words)]
     if not named and len({h.subject for h in hours}) > 1:
         options = ", ".join(dict.fromkeys(h.subject for h in hours))
         return CaseAnswer(

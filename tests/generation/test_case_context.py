@@ -115,3 +115,15 @@ def test_a_product_s_weight_limit_against_the_weight_the_customer_gives():
     )
     # the product's own weight (grams) is no limit, and a question about another product is not answered from it
     assert answer_case("I weigh 95 kg, which tent is best?", [SNOWSHOE]) is None
+
+
+def test_a_word_derived_from_the_subject_names_it():
+    hours = {
+        "title": "Kontakt",
+        "text": "## Erreichbarkeit\n\n| Weg | Zeiten |\n|---|---|\n"
+        "| Telefon | Montag bis Freitag 08:00-18:00 Uhr, Samstag 09:00-14:00 Uhr |\n"
+        "| Filiale | Montag bis Samstag 10:00-18:00 Uhr |",
+    }
+    found = answer_case("Wann kann ich euch am Samstag telefonisch erreichen?", [hours], "de")
+    assert found is not None and not found.clarify
+    assert found.lines[0][1]["place"] == "Telefon" and found.lines[0][1]["opens"] == "09:00"
