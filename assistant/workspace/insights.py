@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import io
 import re
+import threading
+import weakref
 from collections import Counter
 from typing import Any
 
@@ -22,6 +24,33 @@ from generation import csv_writer
 GROUP_SIMILARITY = 0.45
 EXAMPLES = 3
 CLOSEST = 3
+# Vectors of questions already seen, per embedder: each report or export embeds only the questions new since the
+# last one (re-embedding every failed question made the CSV export the slowest request of the server)
+CACHED_TEXTS = 20_000
+_VECTORS: weakref.WeakKeyDictionary[Any, dict[str, np.ndarray]] = weakref.WeakKeyDictionary()
+_VECTORS_LOCK = threading.Lock()
+
+
+def _embed(texts: list[str], embedder: Any) -> np.ndarray:
+    """`embedder.embed(texts)`, from the cache where a text was embedded before."""
+    try:
+        with _VECTORS_LOCK:
+            known = _VECTORS.setdefault(embedder, {})
+    except TypeError:  # an embedder that cannot be weakly referenced is asked every time
+        return np.asarray(embedder.embed(texts), dtype=np.float64)
+    with _VECTORS_LOCK:
+        missing = [t for t in dict.fromkeys(texts) if t not in known]
+    if missing:
+        fresh = np.asarray(embedder.embed(missing), dtype=np.float64)
+        with _VECTORS_LOCK:
+            known.update(zip(missing, fresh, strict=True))
+            for old in list(known)[: max(0, len(known) - CACHED_TEXTS)]:
+                del known[old]
+    with _VECTORS_LOCK:
+        found = [known.get(t) for t in texts]
+    if any(v is None for v in found):  # evicted meanwhile by another thread's export: ask again
+        return np.asarray(embedder.embed(texts), dtype=np.float64)
+    return np.stack(found)
 
 
 def _norm(text: str) -> str:
@@ -37,7 +66,7 @@ def group_texts(texts: list[str], embedder: Any, similarity: float = GROUP_SIMIL
     unique = list(dict.fromkeys(keys))
     if len(unique) == 1:
         return [0] * len(texts)
-    vectors = np.asarray(embedder.embed(unique), dtype=np.float64)
+    vectors = _embed(unique, embedder)  # a new array: normalising it leaves the cache as it was
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True) + 1e-12
     from scipy.cluster.hierarchy import fcluster, linkage
     from scipy.spatial.distance import pdist
@@ -54,7 +83,7 @@ def _typical(members: list[AskedQuestion], embedder: Any) -> str:
     if len(wordings) <= 2:
         return wordings.most_common(1)[0][0]
     texts = list(wordings)
-    vectors = np.asarray(embedder.embed(texts), dtype=np.float64)
+    vectors = _embed(texts, embedder)
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True) + 1e-12
     centre = vectors.mean(axis=0)
     return texts[int(np.argmax(vectors @ centre))]

@@ -102,3 +102,22 @@ def test_paraphrases_group_with_the_bundled_sentence_embedder(settings) -> None:
     labels = group_texts(texts, embedder)
     assert labels[0] == labels[1] and labels[2] == labels[3]
     assert len({labels[0], labels[2], labels[4]}) == 3
+
+
+def test_questions_already_embedded_are_not_embedded_again():
+    class Counting(HashEmbedder):
+        def __init__(self) -> None:
+            super().__init__()
+            self.asked: list[str] = []
+
+        def embed(self, texts):
+            self.asked += list(texts)
+            return super().embed(texts)
+
+    embedder = Counting()
+    first = group_texts(["where is my parcel", "do you sell kayaks", "gift wrapping?"], embedder)
+    again = group_texts(
+        ["where is my parcel", "do you sell kayaks", "gift wrapping?", "can I pay cash"], embedder
+    )
+    assert embedder.asked.count("where is my parcel") == 1 and "can i pay cash" in embedder.asked
+    assert again[:3] == first
