@@ -22,6 +22,7 @@ import threading
 import unicodedata
 import weakref
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from assistant.commerce.lexicon import Lexicon, find_phrases, guess_language, normalize, singular
@@ -63,7 +64,6 @@ class CatalogQueryParser(QueryDecision):
         self.lex: Lexicon = self.index.lex
         self._cache: dict[tuple[str, tuple[str, ...]], ParsedQuery] = {}
         self._lock = threading.Lock()
-        self._heads: tuple[str, ...] | None = None
         self._units = {u: spec.name for spec in self.lex.attributes for u in spec.units}
         number = rf"(?P<num>{_NUMBER})\s*(?P<unit>°\s*c|[^\W\d_]+)?"
         self._max = re.compile(rf"(?<!\w)(?:{_alternatives(self.lex.filters['max'])})\s+{number}")
@@ -343,7 +343,7 @@ class CatalogQueryParser(QueryDecision):
     def _split_compounds(self, text: str) -> str:
         """German compounds end in their kind: "regenjacke" -> "rain jacke", "daunenjacke" -> "down jacke" (the first
         half in English where the lexicon knows it, else as it is: the kind is what the parser must find)."""
-        heads = self._compound_heads()
+        heads = self._compound_heads
         out = []
         for word in text.split():
             if word not in self.lex.kinds and len(word) > 6:
@@ -354,16 +354,13 @@ class CatalogQueryParser(QueryDecision):
             out.append(word)
         return " ".join(out)
 
+    @cached_property
     def _compound_heads(self) -> tuple[str, ...]:
         """The German one-word kind words, longest first (so "wanderschuhe" is found before "schuhe")."""
-        if self._heads is None:
-            words = [
-                w
-                for w, lang in self.lex.kind_language.items()
-                if lang == "de" and " " not in w and len(w) >= 4
-            ]
-            self._heads = tuple(sorted(words, key=len, reverse=True))
-        return self._heads
+        words = [
+            w for w, lang in self.lex.kind_language.items() if lang == "de" and " " not in w and len(w) >= 4
+        ]
+        return tuple(sorted(words, key=len, reverse=True))
 
     def _colours(self, scan: _Scan) -> None:
         known = set(self.index.colours) | {w for words in self.lex.colours.values() for w in words}

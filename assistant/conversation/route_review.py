@@ -127,8 +127,9 @@ class RouteReview:
         from assistant.commerce.lexicon import find_phrases, lexicon, normalize
         from generation import read_case
 
-        return bool(read_case(message).measures) and bool(
-            find_phrases(normalize(message), list(lexicon().size_words))
+        # the size words first: reading the whole case (spelled numbers, days, places) is the dearer half
+        return bool(find_phrases(normalize(message), list(lexicon().size_words))) and bool(
+            read_case(message).measures
         )
 
     def _asks_about_named_product(self, message: str) -> bool:
