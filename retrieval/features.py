@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from retrieval.lexical import BM25Index, analyse
+from retrieval.lexical import BM25Index
 
 if TYPE_CHECKING:
     from retrieval.search import Snapshot
@@ -144,7 +144,7 @@ def _coverage(query: str, cand: np.ndarray, snap: Snapshot) -> tuple[np.ndarray,
     Only terms some chunk holds count, as in BM25 itself: a Spanish question over English pages shares one word
     with them ("PayPal"), and its other words, which no chunk holds, would otherwise weigh the most (the highest idf).
     """
-    qterms = {t for t in analyse(query) if snap.bm25.knows(t)}
+    qterms = {t for t in snap.bm25.query_terms(query) if snap.bm25.knows(t)}
     if not qterms:
         zeros = np.zeros(len(cand), dtype=np.float32)
         return zeros, zeros

@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from retrieval.lexical import analyse
+from retrieval.lexical import analyse, analyse_query
 
 
 def label_terms(meta: dict[str, Any]) -> frozenset[str]:
@@ -35,14 +35,19 @@ def label_terms(meta: dict[str, Any]) -> frozenset[str]:
     labels = [str(h) for h in path if h]
     if meta.get("question"):
         labels.append(str(meta["question"]))
-    return frozenset(analyse(" ".join(labels))) if labels else frozenset()
+    return frozenset(analyse(" ".join(labels), str(meta.get("language") or "en"))) if labels else frozenset()
 
 
 def heading_match(
-    query: str, cand: np.ndarray, labels: Sequence[frozenset[str]], idf: Callable[[str], float]
+    query: str,
+    cand: np.ndarray,
+    labels: Sequence[frozenset[str]],
+    idf: Callable[[str], float],
+    terms: Callable[[str], list[str]] = analyse_query,
 ) -> np.ndarray:
-    """For each candidate row, the squared idf-weighted fraction of the query's terms its labels contain (0..1)."""
-    qterms = set(analyse(query))
+    """For each candidate row, the squared idf-weighted fraction of the query's terms (`terms(query)`) its labels
+    contain (0..1)."""
+    qterms = set(terms(query))
     out = np.zeros(len(cand), dtype=np.float64)
     if not qterms:
         return out

@@ -1,16 +1,24 @@
-"""BM25 over the committed chunks (bm25s), with a small English analyser: lower case, stopwords, light stemming.
+"""BM25 over the committed chunks (bm25s), with an analyser per language: lower case, accents folded, stopwords,
+stemming.
 
-The stemmer is a light suffix stripper (plurals, -ing, -ed, -ly, ...), enough to match "filters"/"filter" and
-"installing"/"install" without a stemming dependency. Query and documents go through the same analyser.
+English (and any language without its own analyser) gets a light suffix stripper (plurals, -ing, -ed, -ly, ...),
+enough to match "filters"/"filter" and "installing"/"install"; German pages get Snowball stems and compounds split
+into the parts the pages use (`retrieval/german.py`). A German question is analysed both ways, because its answer may
+sit on a German page or in the English catalog (product names are English in both).
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
+from collections.abc import Sequence
 
 import numpy as np
 
-_TOKEN = re.compile(r"[a-z0-9]+(?:['.][a-z0-9]+)*")
+from retrieval import german
+from retrieval.language import detect_language
+
+_TOKEN = re.compile(r"[^\W_]+(?:['.][^\W_]+)*")
 
 STOPWORDS = frozenset(
     """a about above after again against all am an and any are as at be because been before being below between both
@@ -50,27 +58,54 @@ def stem(word: str) -> str:
     return word
 
 
-def analyse(text: str) -> list[str]:
-    """Tokens of a text as BM25 sees them."""
-    out = []
-    for tok in _TOKEN.findall(text.lower()):
-        tok = tok.replace("'", "")
-        if tok in STOPWORDS:
-            continue
-        out.append(stem(tok))
-    return out
+def words(text: str) -> list[str]:
+    """Lower-cased word tokens with accents folded ("Rückgabe" -> "ruckgabe", "Straße" -> "strasse")."""
+    folded = unicodedata.normalize("NFKD", text.casefold())
+    folded = "".join(c for c in folded if not unicodedata.combining(c))
+    return [tok.replace("'", "") for tok in _TOKEN.findall(folded)]
+
+
+def analyse(text: str, language: str = "en") -> list[str]:
+    """Tokens of a text in `language` as BM25 sees them (German compounds are split by the index, which knows the
+    pages' vocabulary)."""
+    if language == "de":
+        return [german.stem(w) for w in words(text) if w not in german.STOPWORDS]
+    return [stem(w) for w in words(text) if w not in STOPWORDS]
+
+
+def analyse_query(text: str, decompounder: german.Decompounder | None = None) -> list[str]:
+    """A question's terms: English analysis, and for a German question its German analysis (with compound parts)
+    as well, in first-seen order without repeats."""
+    terms = analyse(text)
+    if detect_language(text) == "de":
+        terms = [t for t in terms if t not in german.STOPWORDS] + analyse(text, "de")
+        if decompounder is not None:
+            terms += [p for w in words(text) for p in decompounder.parts(w)]
+    return list(dict.fromkeys(terms))
 
 
 class BM25Index:
     """A bm25s index over a fixed list of texts; `scores(query)` gives one score per text (0 when no term matches)."""
 
-    def __init__(self, texts: list[str], k1: float = 1.2, b: float = 0.75) -> None:
-        self._build([analyse(t) for t in texts], k1, b)
+    def __init__(
+        self, texts: list[str], languages: Sequence[str] | None = None, k1: float = 1.2, b: float = 0.75
+    ) -> None:
+        langs = list(languages) if languages is not None else ["en"] * len(texts)
+        german_words = [w for t, lang in zip(texts, langs, strict=True) if lang == "de" for w in words(t)]
+        self.decompounder = german.Decompounder(w for w in german_words if w not in german.STOPWORDS)
+        tokens = []
+        for text, lang in zip(texts, langs, strict=True):
+            terms = analyse(text, lang)
+            if lang == "de":  # a compound counts whole and as its parts
+                terms += [p for w in words(text) for p in self.decompounder.parts(w)]
+            tokens.append(terms)
+        self._build(tokens, k1, b)
 
     @classmethod
     def from_tokens(cls, tokens: list[list[str]], k1: float = 1.2, b: float = 0.75) -> BM25Index:
         """An index over texts that are already analysed (the ranker's whole-document index joins chunk tokens)."""
         index = cls.__new__(cls)
+        index.decompounder = german.Decompounder(())
         index._build(tokens, k1, b)
         return index
 
@@ -95,10 +130,14 @@ class BM25Index:
     def scores(self, query: str) -> np.ndarray:
         if self._bm25 is None:
             return np.zeros(0, dtype=np.float32)
-        q = [t for t in analyse(query) if t in self._vocab]
+        q = [t for t in self.query_terms(query) if t in self._vocab]
         if not q:
             return np.zeros(self.size, dtype=np.float32)
         return np.asarray(self._bm25.get_scores(q), dtype=np.float32)
+
+    def query_terms(self, query: str) -> list[str]:
+        """The analysed terms of a question, German compounds split by this index's vocabulary."""
+        return analyse_query(query, self.decompounder)
 
     def knows(self, term: str) -> bool:
         """Whether any text holds the analysed term (one no text holds cannot tell texts apart)."""

@@ -86,7 +86,7 @@ class Snapshot:
         language = np.array([str(m.get("language") or "") for m in metas], dtype=object)
         row = {cid: i for i, cid in enumerate(ids)}
         labels = [label_terms(m) for m in metas]
-        bm25 = BM25Index(texts)
+        bm25 = BM25Index(texts, [str(m.get("language") or "en") for m in metas])
         evidence = DocumentEvidence.build(vectors, group, bm25.tokens)
         return cls(ids, texts, metas, vectors, bm25, row, group, yes_no, language, labels, evidence)
 
@@ -300,7 +300,9 @@ class HybridSearcher:
         if self.heading_boost:
             # a section the question names by its heading: a prior in log-odds (see retrieval/headings.py)
             snap = self.snapshot
-            raw = raw + self.heading_boost * heading_match(query, cand, snap.labels, snap.bm25.idf)
+            raw = raw + self.heading_boost * heading_match(
+                query, cand, snap.labels, snap.bm25.idf, snap.bm25.query_terms
+            )
         prob = 1.0 / (1.0 + np.exp(-raw))
         order = np.argsort(-raw, kind="stable")
         return [int(cand[i]) for i in order], [float(prob[i]) for i in order]
