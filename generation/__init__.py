@@ -56,7 +56,14 @@ from generation.guard import check as check_figures
 from generation.lead import LEAD_MIN, points_back, support_beside
 from generation.llm import LLM, ChatResult, ToolCall
 from generation.places import with_countries
-from generation.question import kind_probe, named_entities, only_fillers, question_type, split_questions
+from generation.question import (
+    asks_question,
+    kind_probe,
+    named_entities,
+    only_fillers,
+    question_type,
+    split_questions,
+)
 from generation.shop_points import ShopPoints, load_shop_points
 from generation.terms import english_terms, terms, topics
 from generation.toolcalls import MalformedToolCall
@@ -120,6 +127,7 @@ __all__ = [
     "resolve_mode",
     "question_type",
     "split_questions",
+    "asks_question",
     "stream_answer",
     "to_csv",
     "to_json",

@@ -214,16 +214,18 @@ def split_questions(message: str) -> list[str]:
     Splits after a question mark, and at "and"/"also"/"und"/"et"/"y"/"e" when a question word or a yes/no opener
     follows; a single question comes back as it is.
     """
+    openers = set(_all("wh_words")) | set(_all("yesno_starts"))
     parts: list[str] = []
     for piece in (p.strip() for p in re.split(r"(?<=\?)\s+", message.strip())):
         if not piece:
             continue
-        if parts and (len(tokens(piece)) < 3 or len(tokens(parts[-1])) < 3):
-            parts[-1] = f"{parts[-1]} {piece}"  # "ship to ireland?? how long" is one question
+        if parts and (
+            len(tokens(piece)) < 3 or len(tokens(parts[-1])) < 3 or not _asks(piece, openers)
+        ):  # "ship to ireland?? how long" is one question; "can I return it? I'm not a member." too
+            parts[-1] = f"{parts[-1]} {piece}"
         else:
             parts.append(piece)
     joiners = "|".join(re.escape(j) for j in _all("joiners"))
-    openers = set(_all("wh_words")) | set(_all("yesno_starts"))
     conditions = set(_all("opening_conditions"))
     out: list[str] = []
     for part in parts:
@@ -247,6 +249,22 @@ def split_questions(message: str) -> list[str]:
                 current = f"{current}{sep}{piece}"
         out.append(current.strip())
     return [q for q in out if tokens(q)]
+
+
+def asks_question(piece: str) -> bool:
+    """Whether a piece of a message is a question: it ends with a question mark or opens like one."""
+    return _asks(piece, set(_all("wh_words")) | set(_all("yesno_starts")))
+
+
+def _asks(piece: str, openers: set[str]) -> bool:
+    """Whether a piece after a question is a question of its own: it ends with a question mark or opens like one.
+    A statement after a question ("... can I still return it? I'm not in the club.", "some shops do") is the
+    customer's case or reason, context of the question before it, never a question to find an answer for."""
+    if piece.rstrip().endswith("?"):
+        return True
+    words = tokens(piece)
+    lowered = piece.lower()
+    return bool(words) and (words[0] in openers or any(p in lowered for p in _all("yesno_phrases")))
 
 
 def kind_probe(type_name: str, size: int = 6, *, every_name: bool = False) -> str:

@@ -98,11 +98,13 @@ def _says_more_of_the_last(part: Part) -> bool:
 def _is_context(part: Part) -> bool:
     """A statement (no question mark) the router is unsure of, or one that gives the customer's own case ("chest is
     112 cm, waist 100.", "my order was 60 euros."): background for the question that follows."""
-    from generation import read_case
+    from generation import asks_question, read_case
 
     if part.text.rstrip().endswith("?") or part.route.intent in _DROPPABLE:
         return False
-    return part.route.confidence < SURE_STATEMENT or read_case(part.text).given
+    # The help-page handler answers questions; a statement routed there asks none ("we're off trekking in Asia").
+    asks_nothing = part.route.intent == "service_question" and not asks_question(part.text)
+    return asks_nothing or part.route.confidence < SURE_STATEMENT or read_case(part.text).given
 
 
 def answer_parts(turn: Turn, parts: list[Part], history: list[dict]) -> Iterator[TurnEvent]:
