@@ -68,6 +68,17 @@ def test_several_questions_split_but_one_question_stays_whole():
         "if the boots don't fit can I send them back?",
     ]
     assert split_questions("can I return boots and if so how?") == ["can I return boots and if so how?"]
+    # a statement after a question is the customer's case or reason, not a second question to look up
+    assert split_questions("do you add a fee for amex? some shops do") == [
+        "do you add a fee for amex? some shops do"
+    ]
+    assert split_questions("¿Cuánto pesan las botas Cirque? El par, digo.") == [
+        "¿Cuánto pesan las botas Cirque? El par, digo."
+    ]
+    assert split_questions("how much is express? where is your store?") == [
+        "how much is express?",
+        "where is your store?",
+    ]
 
 
 def test_a_destination_not_listed_gets_a_plain_no_and_the_list_of_destinations():
