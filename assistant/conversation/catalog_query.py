@@ -32,6 +32,7 @@ from assistant.conversation.catalog_decision import (  # noqa: F401  (ParsedQuer
     ParsedQuery,
     QueryDecision,
 )
+from generation import only_fillers
 
 _NUMBER = r"-?\d+(?:[.,]\d+)?"
 _CURRENCY = {"€": " eur ", "$": " usd ", "£": " gbp "}
@@ -139,7 +140,11 @@ class CatalogQueryParser(QueryDecision):
         leftovers = [
             w
             for i, w in enumerate(scan.words)
-            if i not in scan.used and w not in self.lex.stopwords and not w.isdigit() and len(w) > 1
+            if i not in scan.used
+            and w not in self.lex.stopwords
+            and not w.isdigit()
+            and len(w) > 1
+            and not only_fillers(w)  # a greeting or a particle ("salut", "eigentlich") asks nothing
         ]
         groups = [self._of_kind(m, asked_kind) for m in mentions]
         if context and not groups and kind is None:
