@@ -229,7 +229,7 @@ def _serious(page, context=None) -> list[str]:
     # button gets its text when Gradio renders it (on a loaded machine, after the page is up): audit after both
     page.wait_for_function(
         "() => !document.querySelector('div.empty[aria-label]:not([role]),"
-        " .virtual-table-viewport:not([tabindex]):not(:has([tabindex=\"0\"]))')"
+        ' .virtual-table-viewport:not([tabindex]):not(:has([tabindex="0"]))\')'
         " && [...document.querySelectorAll('.gallery-item')].every(b => b.textContent.trim())"
     )
     results = Axe().run(page, context=context)

@@ -13,15 +13,16 @@ import json
 
 import pytest
 
-from tests.ui.live_app import LiveApp, browser, live_app, screenshot
+from tests.ui.live_app import SCREENSHOTS, LiveApp, browser, live_app
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 TIMEOUT_MS = 60_000
 PHONE = {"width": 390, "height": 844}
 KEYBOARD_OPEN = {"width": 390, "height": 480}  # 364 px of keyboard, about a phone's
 QUESTIONS = 3  # three turns overflow the log once the keyboard is up
-NEXT_FRAMES = "() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))"  # laid out, drawn
-NO_VISUAL_VIEWPORT = "Object.defineProperty(window, 'visualViewport', {value: undefined, configurable: true});"
+# two frames later the page has been laid out and drawn at its new size
+NEXT_FRAMES = "() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))"
+NO_VISUAL_VIEWPORT = "Object.defineProperty(window, 'visualViewport', {value: undefined, configurable: true})"
 
 # Boxes in the coordinates of what the screen shows (the visual viewport where there is one).
 BOXES_JS = """() => {
@@ -78,7 +79,6 @@ def _assert_in_view(boxes: dict) -> None:
 
 def test_the_keyboard_keeps_the_input_and_the_latest_message_in_view(app: LiveApp, page) -> None:
     page.goto(f"{app.url}/widget-demo")
-    page.evaluate("window.MKAWidget.reset()")  # the test database outlives a run; localStorage does not, but be sure
     page.locator("#mka-widget .bubble").click()
     for turn in range(1, QUESTIONS + 1):
         page.locator("#mka-widget .input").fill(f"Question {turn}")
@@ -95,8 +95,14 @@ def test_the_keyboard_keeps_the_input_and_the_latest_message_in_view(app: LiveAp
     print(f"[{page.variant}] 390x844: {before}\n[{page.variant}] 390x480: {opened}")
     assert opened["screen"]["height"] == KEYBOARD_OPEN["height"], opened
     _assert_in_view(opened)
-    assert opened["log"]["bottom"] - opened["log"]["top"] < before["log"]["bottom"] - before["log"]["top"] - 300
-    screenshot(page, f"widget-keyboard-open-{page.variant.replace(' ', '-')}")
+    height = {
+        name: boxes["log"]["bottom"] - boxes["log"]["top"]
+        for name, boxes in (("before", before), ("open", opened))
+    }
+    assert height["open"] < height["before"] - 300, height  # the log gave the keyboard its room
+    # what the screen shows above the keyboard, not the whole page behind it
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"widget-keyboard-open-{page.variant.replace(' ', '-')}.png"))
 
     page.set_viewport_size(PHONE)  # the keyboard closes: the latest message stays where the reader left it
     page.evaluate(NEXT_FRAMES)
