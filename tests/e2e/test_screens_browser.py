@@ -228,26 +228,16 @@ def _serious(page, context=None) -> list[str]:
     # ui/static/pages.js names what Gradio leaves unnamed at most 300 ms after the page changes, and an example
     # button gets its text when Gradio renders it (on a loaded machine, after the page is up): audit after both
     page.wait_for_function(
-        "() => !document.querySelector('div.empty[aria-label]:not([role]), .virtual-table-viewport:not([tabindex])')"
+        "() => !document.querySelector('div.empty[aria-label]:not([role]),"
+        ' .virtual-table-viewport:not([tabindex]):not(:has([tabindex="0"]))\')'
         " && [...document.querySelectorAll('.gallery-item')].every(b => b.textContent.trim())"
     )
     results = Axe().run(page, context=context)
     return [
         f"{v['id']} ({v['impact']}): {v['help']} -> {[n['target'] for n in v['nodes']][:3]}"
         for v in results.response["violations"]
-        if v["impact"] in ("serious", "critical") and not _known_gradio_issue(page, v)
+        if v["impact"] in ("serious", "critical")
     ]
-
-
-def _known_gradio_issue(page, violation: dict) -> bool:
-    """One finding left to Gradio 6 itself, and only this narrowly: a Dataframe with no rows yet is a role=grid
-    without rows (aria-required-children). Every other finding counts."""
-    if violation["id"] != "aria-required-children":
-        return False
-    targets = [n["target"][-1] for n in violation["nodes"]]
-    return all(
-        t.endswith(".table-wrap") and page.locator(t).first.locator("tbody td").count() == 0 for t in targets
-    )
 
 
 def test_no_serious_accessibility_violations(app: LiveApp, page) -> None:

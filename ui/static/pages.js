@@ -8,7 +8,7 @@
  *    scrolled into view: on a phone it sits under the form, below the fold, where nobody would see it.
  * 3. Accessibility Gradio leaves out: an empty image or file box carries aria-label on a role-less <div> (axe:
  *    aria-prohibited-attr), so it gets role="img"; an icon button without a name gets its title or a generic one;
- *    a table's scrolling viewport gets a tab stop (axe: scrollable-region-focusable).
+ *    a table that scrolls gets a tab stop on its first header cell (axe: scrollable-region-focusable).
  */
 (function () {
   "use strict";
@@ -60,8 +60,15 @@
   }
   function name() {
     document.querySelectorAll("div.empty[aria-label]:not([role])").forEach(function (el) { el.setAttribute("role", "img"); });
-    // a table that scrolls must be reachable by keyboard (axe: scrollable-region-focusable)
-    document.querySelectorAll(".virtual-table-viewport:not([tabindex])").forEach(function (el) { el.setAttribute("tabindex", "0"); });
+    // A table that scrolls must be reachable by keyboard (axe: scrollable-region-focusable). Its first header cell
+    // becomes the tab stop, as the ARIA grid pattern has it (one cell in the tab order). A tab stop on the scrolling
+    // box itself would not do: that box is a role="none" child of Gradio's role="grid", and a focusable element
+    // cannot be presentational, so the grid would own a child that is not a row (axe: aria-required-children).
+    document.querySelectorAll(".virtual-table-viewport").forEach(function (el) {
+      if (el.querySelector("[tabindex='0']")) return; // a cell Gradio made the tab stop (a table with rows)
+      var head = el.querySelector("[role=columnheader]");
+      (head || el).setAttribute("tabindex", "0");
+    });
     document.querySelectorAll("button[aria-label='']").forEach(function (b) {
       b.setAttribute("aria-label", b.getAttribute("title") || "More actions");
     });

@@ -463,9 +463,16 @@
   // Pinned to the visual viewport (what the screen shows), not the layout viewport that a too-wide host page widens.
   // A page zoomed out below 1 (a phone fitting a wide page) would shrink the widget: the frame scales it back; a
   // reader's zoom-in is kept (they zoom to read).
+  // The on-screen keyboard shrinks the visual viewport from the bottom, and the frame with it, so the full-screen panel
+  // ends just above the keyboard with its input; keepLatest() then keeps the latest message above the input.
   function place() {
     var vv = window.visualViewport;
-    if (!vv) return; // the CSS fallback (100vw x 100vh) holds
+    if (!vv) { // an older browser: the layout viewport is all there is (its keyboard shrinks innerHeight, if anything)
+      frame.style.height = window.innerHeight + "px";
+      frame.classList.toggle("narrow", window.innerWidth <= 480);
+      keepLatest();
+      return;
+    }
     var k = Math.min(1, vv.scale || 1);
     frame.style.left = vv.offsetLeft + "px";
     frame.style.top = vv.offsetTop + "px";
@@ -473,7 +480,25 @@
     frame.style.height = vv.height * k + "px";
     frame.style.transform = k < 1 ? "scale(" + 1 / k + ")" : "";
     frame.classList.toggle("narrow", vv.width * k <= 480);
+    keepLatest();
   }
+  // When the log gets shorter or taller (a keyboard, the contact box, a turned phone) its bottom edge holds still, as
+  // in a messenger: what was just above the input stays there, and a log read to its end stays at its end.
+  // Where that edge was is noted on every scroll, not taken from scrollTop at resize time: a log that grows has already
+  // had its scrollTop clamped by the browser by then.
+  var logHeight = 0, seenBottom = 0;
+  function noteBottom() { seenBottom = log.scrollTop + log.clientHeight; }
+  function keepLatest() {
+    var h = log.clientHeight; // 0 while the panel is closed
+    if (h && logHeight && h !== logHeight) {
+      log.scrollTop = seenBottom - h;
+      if (follow.el) follow.at = log.scrollTop; // this scroll is ours, not the reader's: a reply is still followed
+    }
+    logHeight = h;
+    if (h) noteBottom();
+  }
+  log.addEventListener("scroll", noteBottom, { passive: true });
+  if (window.ResizeObserver) new ResizeObserver(keepLatest).observe(log);
   if (window.visualViewport) {
     window.visualViewport.addEventListener("resize", place);
     window.visualViewport.addEventListener("scroll", place);
