@@ -14,7 +14,14 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from generation.bank_lines import Candidate, headline_lines, key_messages, sentence_lines, shop_lines
+from generation.bank_lines import (
+    Candidate,
+    benefits,
+    headline_lines,
+    key_messages,
+    sentence_lines,
+    shop_lines,
+)
 from generation.brief import ProductFacts
 from generation.claims import extract_claims
 from generation.copy_rules import FieldSpec, fragment_problem, spec_data
@@ -86,10 +93,11 @@ class ProductCopy:
             for s in split_sentences(p.description)
             if all(c.positive for c in extract_claims(s)) and s.split()[0].lower() not in care
         ]
-        purposes = []  # "for glacier walks": a whole phrase up to its clause's end, never a cut one
+        # "for glacier walks": a whole phrase up to its clause's end, never a cut one (nor a number: "about 1.5 litres")
+        purposes = []
         for s in sentences:
             for m in re.finditer(
-                r"\bfor ((?:[\w'’-]+ ?){1,8})(?=[,.;:]|\s(?:and|with|so|but|which|while)\b)", s
+                r"\bfor ((?:[\w'’-]+ ?){1,8})(?=[;:]|[,.](?!\d)|\s(?:and|with|so|but|which|while)\b)", s
             ):
                 phrase = f"for {m.group(1).strip()}"
                 if len(phrase) <= 40 and not fragment_problem(phrase):
@@ -138,7 +146,7 @@ def candidates(
         return _paths(request.products[0], spec)
     if spec.multi_sentence:
         return [
-            Candidate(email_body(request, pcs, angle, v, shop), angle)
+            Candidate(email_body(request, pcs, angle, v, shop, spec.max_chars), angle)
             for v, angle in enumerate(angles(request))
         ]
     limit = spec.max_chars - (len(spec.required_suffix) + 1 if spec.required_suffix else 0)
@@ -224,34 +232,86 @@ def angles(request: CopyRequest) -> list[str]:
     return [order[v % len(order)] for v in range(request.variants)]
 
 
+MAX_EMAIL_PRODUCTS = 4  # an email features up to four products, each in a paragraph of its own
+
+
+def _feature(pc: ProductCopy, variant: int) -> str:
+    """What the email says a product does: a benefit its facts support (the bank's, turned by variant), else what it
+    is for, else its first sound description sentence; "" when it has none."""
+    said = [b.sentence for b in benefits(pc)]
+    said += [f"{'' if pc.plural else 'a '}{pc.kind} {p}." for p in pc.purposes[:1]]
+    said += [s for s in pc.sentences[:1] if not re.match(r"(?i)(it|they|this)\b", s)]
+    if not said:
+        return ""
+    text = said[variant % len(said[: max(1, len(said) - len(pc.sentences[:1]))])]
+    return re.sub(r"^(A|An|The)\b", lambda m: m.group(1).lower(), text[:1].lower() + text[1:])
+
+
+def _product_paragraph(pc: ProductCopy, variant: int) -> str:
+    """ "The Stormline 3L Hardshell Jacket, 329 EUR: keeps the rain out when the weather turns." One sentence that
+    names the product, so a checker reading it alone knows whose facts it states."""
+    price = f", {_price(pc)}" if pc.product.price else ""
+    feature = _feature(pc, variant)
+    return f"The {pc.name}{price}: {feature}" if feature else f"The {pc.name}{price}."
+
+
+def _detail(pc: ProductCopy, variant: int) -> str:
+    """One more fact for a product when the email has room: a description sentence, else its sizes and colours."""
+    sentences = [s for s in pc.sentences if not re.match(r"(?i)(it|they|this)\b", s)]
+    if len(sentences) > 1:
+        return sentences[1 + variant % (len(sentences) - 1)]
+    ranges = _ranges(pc)
+    return f"{title(', '.join(ranges))}." if ranges else ""
+
+
 def email_body(
-    request: CopyRequest, pcs: list[ProductCopy], angle: str, variant: int, shop: ShopPoints | None = None
+    request: CopyRequest,
+    pcs: list[ProductCopy],
+    angle: str,
+    variant: int,
+    shop: ShopPoints | None = None,
+    max_chars: int = 1200,
 ) -> str:
-    """A fact-only email body in short paragraphs, led by the variant's angle, closed by the shop's selling points
-    and a call to action."""
+    """A fact-only email body in short paragraphs: the variant's angle, then every chosen product (up to
+    `MAX_EMAIL_PRODUCTS`) by name with a supported benefit and its price, then the brief's messages, the shop's selling
+    points and a call to action. Whatever must be said comes first; the rest is added while the body fits."""
     first = request.products[0]
     ctas = bank().ctas("sentences", len(first.sizes), len(first.colours))
     brief = request.brief
+    featured = pcs[:MAX_EMAIL_PRODUCTS]
     leads = [c for c in sentence_lines(pcs[0], request, shop) if c.kind not in ("cta", "offer")]
-    lead = next((c.text for c in leads if c.angle == angle), "")
+    lead = next((c.text for c in leads if c.angle == angle and len(featured) == 1), "")
     if angle == "offer" and brief and brief.offer:
         lead = f"{brief.offer.rstrip('.')}."
-    paras = [lead] if lead else []
-    for pc in pcs[:3]:
-        s = split_sentences(pc.product.description)  # the body may repeat what the product is not, too
-        k = variant % max(1, len(s) - 2) if len(s) > 3 else 0
-        body = " ".join(s[k : k + 3])
-        body = re.sub(r"^(A|An|The)\b", lambda m: m.group(1).lower(), body)
-        paras.append(f"The {pc.name}: {body}" if body else f"The {pc.name}.")
-        ranges = _ranges(pc)
-        price = f"{'They cost' if pc.plural else 'It costs'} {_price(pc)}." if pc.product.price else ""
-        paras.append(" ".join(x for x in (f"{title(', '.join(ranges))}." if ranges else "", price) if x))
+    products = [_product_paragraph(pc, variant) for pc in featured]
+    if (
+        lead and lead[:-1].lower() in products[0].lower()
+    ):  # the lead said its benefit: the paragraph says another
+        products[0] = _product_paragraph(featured[0], variant + 1)
+    cta = ctas[variant % len(ctas)]
+    extras: list[tuple[int, str]] = []  # (paragraph it joins, sentence), most wanted first
+    extras += [(i, _detail(pc, variant)) for i, pc in enumerate(featured)]
+    if len(featured) == 1:
+        extras.append((0, _detail(featured[0], variant + 1)))
+    closing: list[str] = []
     if brief:
         messages = key_messages(pcs[0], request)
         k = variant % max(1, len(messages))
-        paras += [m if m.endswith(".") else m + "." for m in (messages[k:] + messages[:k])[:2]]
+        closing += [m if m.endswith(".") else m + "." for m in (messages[k:] + messages[:k])[:2]]
         if brief.offer and angle != "offer":
-            paras.append(f"{brief.offer.rstrip('.')}.")
-    paras.append(" ".join(c.text for c in shop_lines(shop, "sentences")))
-    paras.append(ctas[variant % len(ctas)])
-    return "\n\n".join(p for p in dict.fromkeys(paras) if p)
+            closing.insert(0, f"{brief.offer.rstrip('.')}.")
+    closing.append(" ".join(c.text for c in shop_lines(shop, "sentences")))
+
+    def body(parts: list[str], tail: list[str]) -> str:
+        return "\n\n".join(p for p in dict.fromkeys([lead, *parts, *tail, cta]) if p)
+
+    for i, sentence in extras:  # a product's second fact, while the body fits
+        if sentence and sentence not in products[i]:
+            longer = [*products[:i], f"{products[i]} {sentence}", *products[i + 1 :]]
+            if len(body(longer, [])) <= max_chars:
+                products = longer
+    tail: list[str] = []
+    for para in closing:  # then the brief's messages and the shop's points, while it fits
+        if para and len(body(products, [*tail, para])) <= max_chars:
+            tail.append(para)
+    return body(products, tail)

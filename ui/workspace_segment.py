@@ -19,9 +19,29 @@ from matplotlib.ticker import PercentFormatter  # noqa: E402
 
 from assistant import AssistantAPI, AssistantError, Caller, SegmentList, SegmentRecommendations  # noqa: E402
 from ui.panels import GetAPI, dataframe, empty_table, error_box, problem, workspace_caller  # noqa: E402
-from ui.tables import RECOMMENDATION_WIDTHS, percent, recommendation_table  # noqa: E402
+from ui.tables import money, percent  # noqa: E402
 
 LABEL_CHARS = 34  # product names are cut for the plot's axis only; the table keeps them whole
+SEGMENT_HEADERS = ["#", "Product", "Price", "In stock", "Customers", "Why", "SKU"]
+SEGMENT_WIDTHS = ["4%", "26%", "9%", "7%", "9%", "37%", "8%"]
+
+
+def segment_table(items: list[Any]) -> tuple[list[str], list[list[Any]]]:
+    """The segment's products: name first, how many of its customers each is for (a durable: those who do not own
+    it yet), and the reason in words; the SKU last, for whoever builds the campaign."""
+    rows = [
+        [
+            rank,
+            item.name or item.item_id,
+            money(item.price, item.currency),
+            "" if item.in_stock is None else "yes" if item.in_stock else "no",
+            "" if item.customers is None else f"{item.customers:,}",
+            item.reason,
+            item.item_id,
+        ]
+        for rank, item in enumerate(items, start=1)
+    ]
+    return SEGMENT_HEADERS, rows
 
 
 def segment_names(api: AssistantAPI, caller: Caller) -> list[str]:
@@ -36,10 +56,11 @@ def segment_view(api: AssistantAPI, caller: Caller, segment: str | None, k: floa
         raise AssistantError("Pick a segment first (Load segments fills the list).")
     view: SegmentRecommendations = api.segment_view(caller, segment, int(k))
     summary = (
-        f"**{view.segment}**: {view.size:,} customers ({percent(view.share)} of all). Shares below are of the segment's "
+        f'**{view.segment}**: {view.size:,} customers ({percent(view.share)} of all). "Customers" is how many of '
+        "them each product is for (a durable only for those who do not own it yet). The plot sets the segment's "
         "purchases beside the whole shop's."
     )
-    return dataframe(recommendation_table(view.items, {}), RECOMMENDATION_WIDTHS), mix_figure(view), summary
+    return dataframe(segment_table(view.items), SEGMENT_WIDTHS), mix_figure(view), summary
 
 
 def _short(label: str) -> str:
@@ -88,7 +109,7 @@ class SegmentPanel:
             elem_id="segrecs-table",
             interactive=False,
             wrap=True,
-            **empty_table(recommendation_table([], {})),
+            **empty_table(segment_table([])),
         )
         plot = gr.Plot(label="What the segment buys", show_label=False, elem_id="segrecs-plot")
 

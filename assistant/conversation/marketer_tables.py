@@ -118,11 +118,15 @@ def members_table(m: SegmentMembers) -> str:
 
 
 def recommended_table(items: Sequence[Any]) -> str:
-    """Recommended products: name, SKU, price, why."""
-    return markdown_table(
-        ["Product", "SKU", "Price", "Why"],
-        [(i.name or i.item_id, i.item_id, money(i.price, i.currency or "EUR"), i.reason) for i in items],
-    )
+    """Recommended products: name, SKU, price, why; for a segment also how many of its customers each is for."""
+    rows = [[i.name or i.item_id, i.item_id, money(i.price, i.currency or "EUR"), i.reason] for i in items]
+    if any(getattr(i, "customers", None) is not None for i in items):
+        rows = [
+            [*row[:3], f"{i.customers:,}" if i.customers is not None else "", row[3]]
+            for row, i in zip(rows, items, strict=True)
+        ]
+        return markdown_table(["Product", "SKU", "Price", "Customers", "Why"], rows)
+    return markdown_table(["Product", "SKU", "Price", "Why"], rows)
 
 
 def with_catalog_facts(items: Sequence[Any], catalog: Any) -> list[Any]:

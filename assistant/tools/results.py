@@ -168,6 +168,7 @@ class RecommendedItem(BaseModel):
     reason: str
     reason_code: str
     related_item: str | None = None
+    customers: int | None = None  # for a segment: how many of its customers it is for (durables: not owners)
     name: str | None = None
     price: float | None = None
     currency: str | None = None

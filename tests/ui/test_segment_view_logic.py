@@ -19,8 +19,11 @@ def test_pick_a_segment_and_see_its_table_and_plot(tmp_path) -> None:
     assert names == [p.name for p in demo_models().segmenter.profiles()]
     table, figure, summary = segment_view(api, MARKETER, names[0], 4)
     headers, rows = table.constructor_args["headers"], table.constructor_args["value"]
-    assert headers[-1] == "Why" and len(rows) == 4
-    assert all(f"of {names[0]}" in row[-1] and row[1] for row in rows)  # a reason in words, a product name
+    assert headers[:2] == ["#", "Product"] and "Customers" in headers and len(rows) == 4
+    why, customers = headers.index("Why"), headers.index("Customers")
+    for row in rows:  # a product name, how many it is for, a reason in words
+        assert row[1] and not row[1].startswith(row[-1]) and int(row[customers].replace(",", "")) > 0
+        assert "of this segment's customers" in row[why] and "share:" not in row[why]
     assert isinstance(figure, Figure) and len(figure.axes) == 2
     categories, products = figure.axes
     assert categories.get_yticklabels() and products.get_title().startswith("Products")

@@ -18,6 +18,7 @@ class Recommendation:
     reason: str
     reason_code: str  # regular | again | together | similar | popular_segment | popular
     related_item: str | None = None  # the X of "bought together with X" / "similar to X"
+    customers: int | None = None  # for a segment: how many of its customers the product is for
 
     def as_dict(self) -> dict:
         return asdict(self)

@@ -29,7 +29,8 @@ from assistant.commerce.models.artifacts import load_arrays, load_json, save_arr
 from assistant.commerce.models.base import Recommendation, Recommender
 from assistant.commerce.models.content import TextEncoder, TfidfEncoder, content_neighbours, merged_neighbours
 from assistant.commerce.models.repeat_rules import RepeatRules, load_rules
-from assistant.commerce.models.segment_side import SegmentTables, segment_reason, segment_tables
+from assistant.commerce.models.segment_picks import segment_picks
+from assistant.commerce.models.segment_side import SegmentTables, segment_tables
 from assistant.errors import NotFound, NotTrained
 
 REASONS = {
@@ -322,18 +323,9 @@ class RepeatAwareRecommender(Recommender):
         return self.segment_names.index(segment)
 
     def for_segment(self, segment: str, k: int = 10) -> list[Recommendation]:
-        """What the segment's customers bought lately and buy more than the shop does (`segment_side`), each with
-        the share of the segment that bought it beside the whole shop's; `NotFound` for an unknown segment."""
-        row = self._segment_row(segment)
-        tables = self.segment
-        out = []
-        for col, item in enumerate(tables.top[row][:k]):
-            if item < 0:
-                break
-            share, shop = float(tables.top_share[row, col]), float(tables.top_shop_share[row, col])
-            reason = segment_reason(segment, share, shop, int(tables.window_days[row]))
-            out.append(Recommendation(self.items[item], round(share, 4), reason, "popular_segment"))
-        return out
+        """What the segment's customers bought lately and buy more than the shop does, each with its reason and the
+        customers it is for (owned durables left out: `segment_picks`); `NotFound` for an unknown segment."""
+        return segment_picks(self, segment, k)
 
     def segment_mix(self, segment: str) -> tuple[np.ndarray, np.ndarray]:
         """(the segment's share of purchases per product row, the whole shop's); `NotFound` for an unknown segment."""

@@ -104,9 +104,3 @@ def segment_tables(
 def percent(share: float) -> str:
     """A share as people write it: "12%", and "3.4%" below 10%, where a whole number would read 0%."""
     return f"{share:.0%}" if share >= 0.1 else f"{share:.1%}"
-
-
-def segment_reason(segment: str, share: float, shop_share: float, window_days: int) -> str:
-    """Why a product is recommended to a segment, in words: who in it bought it, beside the whole shop."""
-    when = f"in the last {window_days} days" if window_days else "so far"
-    return f"bought by {percent(share)} of {segment} {when} (all customers: {percent(shop_share)})"

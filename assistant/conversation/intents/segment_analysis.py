@@ -30,6 +30,13 @@ from assistant.tools.results import (
 
 _MEMBER_WORDS = re.compile(r"\b(list|members?|who are|which customers|show (me )?(the )?customers)\b", re.I)
 DEFAULT_MEMBERS = 20
+# A segment named as a name: capitalised or quoted, right after "segment" or before it ("the Big Spenders segment")
+_NAMED_AFTER = re.compile(
+    r"\bsegment\s+[\"“']?([A-Z][\w'’-]*(?:\s+(?![Ss]egment\b)[\w'’-]+){0,3}?)[\"”']?\s*(?:[?.!,;]|$)"
+)
+_NAMED_BEFORE = re.compile(
+    r"\b(?:the|our)\s+[\"“']?([A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*){0,3})[\"”']?\s+segment\b"
+)
 _CAMPAIGN_WORDS = re.compile(r"\b(campaigns?|briefs?|promo\w*|kampagne\w*|campagne\w*|campañas?)\b", re.I)
 
 
@@ -62,6 +69,10 @@ def segment_analysis(turn: Turn, route: Route, history: list[dict]) -> Iterator[
         )
     elif slots.get("segment"):
         name, args = "segment_profile", {"segment": slots["segment"]}
+    elif named_segment(turn.message):
+        # "top products for segment Big spenders": a name the router does not know is answered as unknown (with the
+        # known names), never with the list of every segment in its place
+        name, args = "segment_profile", {"segment": named_segment(turn.message)}
     else:
         name, args = "list_segments", {}
     record = yield from turn.run_tool(name, args)
@@ -70,6 +81,12 @@ def segment_analysis(turn: Turn, route: Route, history: list[dict]) -> Iterator[
         return
     yield from turn.say(_describe(turn, record.summary, record.result))
     yield from turn.emit_citations()
+
+
+def named_segment(message: str) -> str | None:
+    """The segment a message names as a name ("segment Big spenders", "the 'Big Spenders' segment"); None if none."""
+    found = _NAMED_AFTER.search(message) or _NAMED_BEFORE.search(message)
+    return found.group(1).strip() if found else None
 
 
 def _names_brief(turn: Turn) -> str | None:

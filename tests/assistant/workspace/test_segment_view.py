@@ -27,7 +27,12 @@ def test_a_marketer_sees_a_segment_s_recommendations_and_mix(settings: Settings)
     name = demo_models().segmenter.profiles()[0].name
     view = app.segment_view(MARKETER, name.upper(), 6)  # names compare loosely, as everywhere
     assert view.segment == name and view.size > 0 and 0 < view.share <= 1
-    assert len(view.items) == 6 and all(item.name and f"of {name}" in item.reason for item in view.items)
+    assert len(view.items) == 6 and all(
+        item.name and "of this segment's customers" in item.reason for item in view.items
+    )
+    # how many of the segment each product is for: all of it, or (a durable) those who do not own it yet
+    assert all(0 < item.customers <= view.size for item in view.items)
+    assert all(("own it yet" in item.reason) == (item.customers < view.size) for item in view.items)
     assert view.categories and view.products
     assert sum(c.segment_share for c in view.categories) <= 1.0 + 1e-6
     top = view.categories[0]
@@ -49,6 +54,10 @@ def test_the_route_answers_marketers_and_refuses_everyone_else(settings: Setting
         assert answer.status_code == 200, answer.text
         body = answer.json()
         assert body["segment"] == name and len(body["items"]) == 3
+        for item in body["items"]:
+            assert item["customers"] > 0 and (
+                "shop's average" in item["reason"] or "favourite" in item["reason"]
+            )
         assert {"label", "segment_share", "shop_share", "lift"} <= set(body["categories"][0])
         unknown = client.get("/v1/segments/Big%20spenders/recommendations", headers=AUTH)
         assert unknown.status_code == 404 and "Big spenders" in unknown.json()["error"]
@@ -56,3 +65,16 @@ def test_the_route_answers_marketers_and_refuses_everyone_else(settings: Setting
         assert client.get(path).status_code == 401
         token = sign_customer("C00001", settings.widget_secret.get_secret_value())
         assert client.get(path, headers={"X-Customer-Token": token}).status_code == 403
+
+
+def test_the_chat_shows_a_segment_s_picks_with_the_same_reasons(settings: Settings) -> None:
+    from assistant.conversation.marketer_tables import recommended_table
+
+    app = workspace_assistant(settings, models=demo_models())
+    name = demo_models().segmenter.profiles()[0].name
+    detail = app.call_tool(MARKETER, "segment_profile", {"segment": name})
+    table = recommended_table(detail.recommended)
+    head = table.splitlines()[0]
+    assert "Customers" in head and "Why" in head
+    assert table.count("of this segment's customers") == len(detail.recommended) > 0
+    assert "share:" not in table and "monetary" not in table

@@ -84,7 +84,7 @@ def test_segment_recommendations_read_as_shares_and_unknown_segments_fail() -> N
     model = demo_models().recommender
     name = model.segment_names[0]
     recs = model.for_segment(name, 5)
-    assert len(recs) == 5 and all(f"of {name}" in r.reason and "all customers" in r.reason for r in recs)
+    assert len(recs) == 5 and all("of this segment's customers" in r.reason for r in recs)
     segment_mix, shop_mix = model.segment_mix(name)
     assert segment_mix.sum() == pytest.approx(1.0, abs=1e-4) and shop_mix.sum() == pytest.approx(
         1.0, abs=1e-4
