@@ -99,7 +99,7 @@ def answer_case(
         _destination_price(case, tables, question),
         _dispatch(case, cutoffs, language),
         _size(case, tables),
-        _opening_hours(case, hours, language),
+        _opening_hours(case, hours, language, every),
         _order_limit(case, about, every),  # a limit names its own subject, wherever it ranked
     ]
     found = [f for f in found if f is not None and (f.clarify or f.confidence >= ANSWER_CONFIDENCE)]
@@ -394,10 +394,14 @@ def _names(subject: list[str], words: set[str]) -> bool:
     )
 
 
-def _opening_hours(case: Case, hours: list[OpeningHours], language: str) -> CaseAnswer | None:
+def _opening_hours(
+    case: Case, hours: list[OpeningHours], language: str, every: Sequence[Any]
+) -> CaseAnswer | None:
     if not hours or case.weekday is None:
         return None
     named = [h for h in hours if _names(tokens(h.subject), case.words)]
+    if not named:  # the place asked for may rank lower than another place's row ("Innsbruck" under "Graz")
+        named = [h for h in read_rules(every)[1] if _names(tokens(h.subject), case.words)]
     if not named and len({h.subject for h in hours}) > 1:
         options = ", ".join(dict.fromkeys(h.subject for h in hours))
         return CaseAnswer(
