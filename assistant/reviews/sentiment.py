@@ -199,15 +199,23 @@ _LOCK = threading.Lock()
 
 
 def sentiment_model(kind: str = "seeds") -> SentimentModel:
-    """The sentiment model `kind` names ("seeds": encoder + seeds + lexicon; "lexicon"), built once per process."""
+    """The sentiment model `kind` names, built once per process: "seeds" (encoder + lexicon features on the written
+    seed reviews, `review_model.py`), "seeds-v1" (the first encoder model, kept as the benchmark's baseline),
+    "lexicon"."""
     with _LOCK:
         if kind not in _MODELS:
-            if kind == "seeds":
+            if kind in ("seeds", "seeds-v1"):
                 from retrieval import embedder_for
 
-                _MODELS[kind] = SeedSentiment(embedder_for("multilingual"))
+                # "seeds" is the shipped model (review_model.py); "seeds-v1" the first one, the bench's baseline
+                if kind == "seeds":
+                    from assistant.reviews.review_model import ReviewSentiment
+
+                    _MODELS[kind] = ReviewSentiment(embedder_for("multilingual"))
+                else:
+                    _MODELS[kind] = SeedSentiment(embedder_for("multilingual"))
             elif kind in ("lexicon", "lexicon-no-negation"):
                 _MODELS[kind] = LexiconSentiment(negation=kind == "lexicon")
             else:
-                raise ValueError(f"unknown sentiment model {kind!r} (seeds, lexicon)")
+                raise ValueError(f"unknown sentiment model {kind!r} (seeds, seeds-v1, lexicon)")
         return _MODELS[kind]
