@@ -76,6 +76,7 @@ HELD_OUT = [  # written for this test, not in the seeds
 
 
 @pytest.mark.slow
+@pytest.mark.xdist_group("review-encoder")  # the model is built once per process: one worker
 def test_the_shipped_model_reads_reviews_it_was_not_fitted_on() -> None:
     model = sentiment_model("seeds")  # the real encoder; built once per process (test_sentiment.py shares it)
     texts, languages, expected = zip(*HELD_OUT, strict=True)
