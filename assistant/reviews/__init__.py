@@ -21,7 +21,7 @@ from assistant.reviews.types import ReviewImport
 
 REVIEW_INPUTS = [
     Path(__file__).with_name(n) for n in ("aspects.yaml", "lexicon.yaml", "seeds.yaml", "demo_reviews.yaml")
-]
+] + sorted((Path(__file__).parent / "seed_reviews").glob("*.yaml"))  # the shipped model's training texts
 
 
 @dataclass

@@ -71,6 +71,7 @@ def test_a_review_gets_one_polarity_per_aspect_from_its_own_clause() -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.xdist_group("review-encoder")  # the model is built once per process: one worker
 def test_the_shipped_encoder_model_reads_negation_in_both_languages() -> None:
     model = sentiment_model("seeds")  # the bundled multilingual encoder and the written seed sentences
     texts, languages, expected = zip(*NEGATION_CASES, strict=True)
