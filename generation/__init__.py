@@ -63,6 +63,7 @@ from generation.question import (
     only_fillers,
     question_type,
     split_questions,
+    strip_fillers,
 )
 from generation.shop_points import ShopPoints, load_shop_points
 from generation.terms import english_terms, terms, topics
@@ -128,6 +129,7 @@ __all__ = [
     "question_type",
     "split_questions",
     "asks_question",
+    "strip_fillers",
     "stream_answer",
     "to_csv",
     "to_json",

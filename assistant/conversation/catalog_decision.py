@@ -17,11 +17,23 @@ from assistant.commerce.lexicon import normalize
 from generation import the_ask
 
 _YES_NO_START = re.compile(
-    r"^\s*(is|are|does|do|can|will|would|has|have|did|ist|sind|hat|haben|kann|passt|passen|est|sont|a|peut|"
+    r"^\s*(is|are|does|do|can|will|would|has|have|did|ist|sind|hat|haben|habt|hast|gibt|gibt's|gibts|kann|passt|passen|"
+    r"est|sont|a|peut|"
     r"es|son|tiene|puede|sirve|è|ha|può|sono)\b",
     re.I,
 )
 DEFAULT_LIMIT = 5
+
+
+def asks_yes_no(message: str) -> bool:
+    """Whether a message opens as a yes/no question ("does it come in red?", "gibt's die auch in Blau?"), after
+    any fillers ("great, and ...") are stripped."""
+    from generation import strip_fillers
+
+    text = strip_fillers(message).lstrip(" ,.!-")
+    return bool(_YES_NO_START.search(text) or _YES_NO_START.search(message))
+
+
 DECISIVE_CLAIM = 0.85  # a yes/no question about a named product this sure is about its row
 
 

@@ -101,8 +101,11 @@ class CatalogReply:
         return f"{bullet} **{row.name}** ({row.sku}): {self.facts(row, attributes)} [{self.cite(row)}]"
 
     # -- one function per operation -------------------------------------------------------------------------------
-    def text(self, asked_kind: str | None = None) -> str:
+    def text(self, asked_kind: str | None = None, yes_no: bool = False) -> str:
         r = self.result
+        answer = self._yes_no() if yes_no and r.operation == "filter" else None
+        if answer is not None:
+            return answer
         if r.operation in ("rank", "filter") and not r.kind_known:
             lines = [self.say("unknown_kind", kind=asked_kind or plural(r.kind or ""))]
             lines += self._closest()
@@ -119,6 +122,20 @@ class CatalogReply:
         if r.unresolved:
             lines.append(self.say("unresolved", names="”, “".join(r.unresolved)))
         return _blocks([line for line in lines if line])
+
+    def _yes_no(self) -> str | None:
+        """ "does it come in red?", "is it under 100 EUR?" of one product: yes or no first, then its row (with the
+        colours or sizes asked about); None when the question was not about one product."""
+        r = self.result
+        if len(r.named) != 1:
+            return None
+        attributes = [limit["attribute"] for limit in r.filters.get("limits", [])]
+        for key, rows in (("filter_yes", r.rows), ("filter_no", r.closest)):
+            row = next((x for x in rows if x.sku == r.named[0]), None)
+            if row is not None:
+                figure = self.facts(row, attributes)
+                return self.say(key, name=row.name, sku=row.sku, figure=figure, n=self.cite(row))
+        return None
 
     def _closest(self) -> list[str]:
         if not self.result.closest:

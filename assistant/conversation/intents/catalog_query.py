@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from assistant.conversation.catalog_decision import asks_yes_no
 from assistant.conversation.catalog_query import ParsedQuery, parser_for
 from assistant.conversation.catalog_reply import CatalogReply
 from assistant.conversation.intents import handler_for, intent
@@ -65,7 +66,8 @@ def answer(turn: Turn, result: CatalogQueryResult, parsed: ParsedQuery) -> Itera
     def cite(row: CatalogRow) -> int:
         return turn.cite(row.source, row.name, row.text, row.anchor, "product").n
 
-    text = CatalogReply(result, reply_language(turn, parsed), cite).text(parsed.asked_words)
+    yes_no = asks_yes_no(turn.message)
+    text = CatalogReply(result, reply_language(turn, parsed), cite).text(parsed.asked_words, yes_no)
     turn.about.products = [row.sku for row in [*result.rows, *result.without_figure, *result.closest]]
     turn.about.kind = result.kind or parsed.asked_kind
     turn.about.query = dict(parsed.arguments)

@@ -141,3 +141,11 @@ def test_a_named_product_s_row_stays_evidence_when_its_fields_do_not_answer(app)
     # its description quoted (which sentence is the embedder's call: a fake one here), never "couldn't find" or "Yes"
     assert reply.outcome != "not_found" and "Arete Softshell Jacket" in reply.text
     assert [c.source for c in reply.citations] == ["catalog.csv"] and not reply.text.lower().startswith("yes")
+
+
+def test_does_it_come_in_a_colour_is_a_yes_or_a_no_about_that_product(app):
+    _, red, green = talk(
+        app, "is the splash kids rain jacket in stock?", "does it come in red?", "is it available in green?"
+    )
+    assert red.text.startswith("Yes: **Splash Kids Rain Jacket**") and "Red" in red.text
+    assert green.text.startswith("No: **Splash Kids Rain Jacket**") and "Yellow | Red | Navy" in green.text
