@@ -89,16 +89,20 @@ def limit_answer(
 
 
 def _named_limit(value: Money, asked: frozenset[str], units: Sequence[Unit]) -> MoneyLimit | None:
-    """The limit in `value`'s unit whose subject shares the most words with the question (None: none shares one)."""
-    best: tuple[int, MoneyLimit] | None = None
-    for unit in units:
-        for limit in read_limits(unit):
-            if limit.money.currency != value.currency:
-                continue
-            named = len(asked & terms(limit.subject)) if limit.subject else 0
-            if named and (best is None or named > best[0]):
-                best = (named, limit)
-    return best[1] if best else None
+    """The limit in `value`'s unit whose subject shares the most words with the question (None: none shares one, or
+    limits of different subjects share as many: "Klarna" names both Klarna rows, and guessing which one the customer
+    meant is how a wrong "yes" is made)."""
+    scored = [
+        (len(asked & terms(limit.subject)), limit)
+        for unit in units
+        for limit in read_limits(unit)
+        if limit.money.currency == value.currency and limit.subject
+    ]
+    top = max((n for n, _ in scored), default=0)
+    best = [limit for n, limit in scored if n == top]
+    if not top or len({limit.subject for limit in best}) > 1:
+        return None
+    return best[0]
 
 
 def own_terms(question: str) -> frozenset[str]:
