@@ -21,12 +21,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
 from datetime import date
-from typing import Any, ClassVar
+from typing import Any
 
-from generation.case import Case, Measure, read_case
+from generation.case import Case, read_case
 from generation.case_bounds import carries_on, limit_answer, table_text, with_earlier
+from generation.case_charts import rows_rule, size_answer
+from generation.case_ranges import length_answer
+from generation.case_result import CaseAnswer
 from generation.facts import (
     CutOff,
     FactRow,
@@ -39,35 +41,14 @@ from generation.facts import (
     span_of,
     weekday_name,
 )
-from generation.facts import words as fact_words
-from generation.question import named_entities, tokens, wanted_figure
+from generation.question import named_entities, question_type, tokens, wanted_figure
 from generation.terms import topics
 from generation.units import evidence_units, render_row
 
 # Only the best-ranked evidence items may carry a case answer: a table further down was found for other words.
 TOP_EVIDENCE = 3
 ANSWER_CONFIDENCE = 0.75
-CHART_MARGIN = 0.12  # how far past a size chart's ends a measurement is still read against that chart
-
-
-@dataclass(frozen=True)
-class CaseAnswer:
-    """A worked-out case: lines to say (phrase key, values), the rule used and the evidence item (1-based) that holds
-    it. `clarify`: a value the rule needs is missing and `lines` asks for it."""
-
-    lines: tuple[tuple[str, dict[str, str]], ...]
-    rule: str
-    evidence: int
-    confidence: float
-    clarify: bool = False
-    # the case values the answer used (for the turn's record)
-    used: dict[str, Any] = field(default_factory=dict)
-
-    # the values that are the page's own words (a row's label, a delivery time, a heading): quoted as they stand where
-    # the page is in another language than the customer's
-    PAGE_WORDS: ClassVar[frozenset[str]] = frozenset(
-        {"row", "time", "place", "size", "range", "column", "options", "lower", "upper", "subject", "option"}
-    )
+NAMED_LENGTH = 0.8  # a length rule in a sentence that names what the question is about
 
 
 def answer_case(
@@ -98,9 +79,10 @@ def answer_case(
     found = [
         _destination_price(case, tables, question),
         _dispatch(case, cutoffs, language),
-        _size(case, tables),
+        size_answer(case, tables),
         _opening_hours(case, hours, language, every),
         _order_limit(case, about, every),  # a limit names its own subject, wherever it ranked
+        _length_limit(case, question, every),  # as a limit, a length rule names its own subject
     ]
     found = [f for f in found if f is not None and (f.clarify or f.confidence >= ANSWER_CONFIDENCE)]
     if not found:
@@ -118,6 +100,16 @@ def _order_limit(case: Case, question: str, units: Sequence[Any]) -> CaseAnswer 
     rule = render_row(unit.fields) if unit.fields else unit.text
     used = {"value": line[1]["value"], "limit": limit.money.text}
     return CaseAnswer((line,), rule, unit.index, confidence, used=used)
+
+
+def _length_limit(case: Case, question: str, units: Sequence[Any]) -> CaseAnswer | None:
+    found = length_answer(case, question, units, question_type(question) == "yesno")
+    if found is None:
+        return None
+    line, rule = found
+    return CaseAnswer(
+        (line,), rule.unit.text, rule.unit.index, NAMED_LENGTH, used={"value": line[1]["value"]}
+    )
 
 
 # --- destination x price --------------------------------------------------------------------------------------------
@@ -193,7 +185,7 @@ def _destination_price(case: Case, tables: list[FactTable], question: str) -> Ca
         if line is None:
             return None
         lines.append(line)
-    rule = _rows_rule(chosen[:3])
+    rule = rows_rule(chosen[:3])
     used = {
         "destination": case.places[0].name,
         "order_value": case.order_value.text if case.order_value else "",
@@ -281,104 +273,6 @@ def _dispatch(case: Case, cutoffs: list[CutOff], language: str) -> CaseAnswer | 
 def _next_business_day(weekday: int) -> int:
     # public holidays are not known here: the rule sentence cited beside the answer names them
     return 0 if weekday >= 4 else weekday + 1
-
-
-# --- charts of ranges -----------------------------------------------------------------------------------------------
-
-
-def _size(case: Case, tables: list[FactTable]) -> CaseAnswer | None:
-    if not case.measures:
-        return None
-    charts = [
-        (t, c)
-        for t in _whole_tables(tables)
-        for c in t.range_columns()
-        if t.spans(c)[0][1].unit in ("cm", "mm", "m")
-    ]
-    if not charts:
-        return None
-    # the columns the question names with the most words ("hand width" over "hand length"), those named right beside
-    # the length first ("my bust is 90 cm, waist 74": the bust column)
-    near = case.measures[0].near
-    beside = [len(set(tokens(_bare(c))) & near) for _, c in charts]
-    named_by = beside if any(beside) else [len(set(tokens(_bare(c))) & case.words) for _, c in charts]
-    named = [tc for tc, n in zip(charts, named_by, strict=True) if n and n == max(named_by)]
-    if not named and (near if any(beside) else case.words) & _measure_names():
-        return None  # "116 cm tall": a measurement no chart here has; the pages' own words answer it
-    if not named and len(charts) > 1:
-        options = ", ".join(dict.fromkeys(_bare(c) for _, c in charts))
-        line = ("case_ask_measure", {"measure": case.measures[0].text, "options": options})
-        return CaseAnswer((line,), "", charts[0][0].rows[0].evidence, 1.0, clarify=True)
-    # the table whose heading the question names too ("women's", "jackets"); two charts that fit equally: ask which
-    candidates = named or charts
-    overlap = [len(set(tokens(t.path or t.heading)) & case.words) for t, _ in candidates]
-    best = [tc for tc, n in zip(candidates, overlap, strict=True) if n == max(overlap)]
-    if len(best) > 1:
-        options = ", ".join(dict.fromkeys(t.heading for t, _ in best))
-        line = ("case_ask_chart", {"measure": case.measures[0].text, "options": options})
-        return CaseAnswer((line,), "", best[0][0].rows[0].evidence, 1.0, clarify=True)
-    return _chart_line(case.measures[0], *best[0])
-
-
-def _whole_tables(tables: list[FactTable]) -> list[FactTable]:
-    """Tables cut into several evidence items (one chunk per few rows) joined again: one chart, one answer."""
-    joined: dict[tuple[str, str, tuple[str, ...]], FactTable] = {}
-    for table in tables:
-        key = (table.path, table.heading, table.columns)
-        if key in joined:
-            joined[key] = replace(joined[key], rows=joined[key].rows + table.rows)
-        else:
-            joined[key] = table
-    return list(joined.values())
-
-
-def _measure_names() -> frozenset[str]:
-    return frozenset(w.lower() for w in fact_words().body_measures)
-
-
-def _chart_line(measure: Measure, table: FactTable, column: str) -> CaseAnswer:
-    spans = table.spans(column)
-    scale = {"cm": 1.0, "mm": 10.0, "m": 0.01}[spans[0][1].unit]
-    value = measure.cm * scale
-    shown = measure.text if measure.text.lower().endswith("cm") else f"{measure.text} ({measure.cm:g} cm)"
-    values = {"measure": shown, "column": _bare(column)}
-    holding = [(r, s) for r, s in spans if s.contains(value)]
-    if holding:
-        row, span = holding[0]
-        line = ("case_size", {**values, "size": row.key, "range": span.text})
-        rows = [row]
-    else:
-        below = [(r, s) for r, s in spans if s.high < value]
-        above = [(r, s) for r, s in spans if s.low > value]
-        if below and above:
-            (lo, ls), (hi, hs) = max(below, key=lambda x: x[1].high), min(above, key=lambda x: x[1].low)
-            line = (
-                "case_size_between",
-                {**values, "lower": lo.key, "upper": hi.key, "lower_range": ls.text, "upper_range": hs.text},
-            )
-            rows = [lo, hi]
-        else:
-            row, span = max(below, key=lambda x: x[1].high) if below else min(above, key=lambda x: x[1].low)
-            line = (
-                "case_size_above" if below else "case_size_below",
-                {**values, "size": row.key, "range": span.text},
-            )
-            rows = [row]
-    rule = _rows_rule(rows)
-    # far beyond every row (a 27 cm foot against a children's chart that ends at 22 cm): likely the wrong chart
-    lowest, highest = min(s.low for _, s in spans), max(s.high for _, s in spans)
-    sure = 1.0 if lowest * (1 - CHART_MARGIN) <= value <= highest * (1 + CHART_MARGIN) else 0.5
-    return CaseAnswer((line,), rule, rows[0].evidence, sure, used={"measure": measure.text, "column": column})
-
-
-def _rows_rule(rows: list[FactRow]) -> str:
-    """The rows an answer used, as the page's own facts (one per line when there are several)."""
-    lines = [render_row(r.cells) for r in rows]
-    return lines[0] if len(lines) == 1 else "".join(f"\n- {line}" for line in lines)
-
-
-def _bare(column: str) -> str:
-    return column.split("(")[0].strip()
 
 
 # --- opening hours --------------------------------------------------------------------------------------------------

@@ -233,6 +233,7 @@ def angles(request: CopyRequest) -> list[str]:
 
 
 MAX_EMAIL_PRODUCTS = 4  # an email features up to four products, each in a paragraph of its own
+MIN_EMAIL_BODY = 160  # below this an email body reads as a caption (the channel's own minimum is lower)
 
 
 def _feature(pc: ProductCopy, variant: int) -> str:
@@ -257,9 +258,10 @@ def _product_paragraph(pc: ProductCopy, variant: int) -> str:
 
 def _detail(pc: ProductCopy, variant: int) -> str:
     """One more fact for a product when the email has room: a description sentence, else its sizes and colours."""
-    sentences = [s for s in pc.sentences if not re.match(r"(?i)(it|they|this)\b", s)]
-    if len(sentences) > 1:
-        return sentences[1 + variant % (len(sentences) - 1)]
+    # a sentence that leans on another ("It ...") or is a bare figure ("60 g.") says nothing on its own
+    sentences = [s for s in pc.sentences if not re.match(r"(?i)(it|they|this)\b", s) and len(s.split()) >= 4]
+    if sentences:
+        return sentences[(1 + variant) % len(sentences)]
     ranges = _ranges(pc)
     return f"{title(', '.join(ranges))}." if ranges else ""
 
@@ -310,6 +312,26 @@ def email_body(
             longer = [*products[:i], f"{products[i]} {sentence}", *products[i + 1 :]]
             if len(body(longer, [])) <= max_chars:
                 products = longer
+    for more in range(
+        1, 4
+    ):  # a product with few facts and no brief: its other sentences, so the body says enough
+        if len(body(products, [])) >= MIN_EMAIL_BODY:
+            break
+        for i, pc in enumerate(featured):
+            # the description's own sentences, those that say what the product is not included: they are true
+            said = split_sentences(pc.product.description)
+            sentence = said[(variant + more) % len(said)] if said else ""
+            if (
+                sentence
+                and sentence not in products[i]
+                and len(body(products, [])) <= max_chars - len(sentence)
+            ):
+                products[i] = f"{products[i]} {sentence}"
+    for extra in (c.text for c in leads):  # still short: the first product's other checked selling lines
+        if len(body(products, [])) >= MIN_EMAIL_BODY:
+            break
+        if extra not in body(products, []) and len(body(products, [])) <= max_chars - len(extra):
+            products[0] = f"{products[0]} {extra}"
     tail: list[str] = []
     for para in closing:  # then the brief's messages and the shop's points, while it fits
         if para and len(body(products, [*tail, para])) <= max_chars:
