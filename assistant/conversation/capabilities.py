@@ -37,6 +37,14 @@ class Capability(BaseModel):
     examples: list[str] = Field(min_length=1)
     sources: list[str] = Field(min_length=1)
     query: str
+    # how to reach the team directly, per language (English required when given): said beside a handoff that still
+    # waits for the customer's contact details, so that a customer who would rather call knows how
+    reply: dict[str, str] = Field(default_factory=dict)
+
+    def direct_line(self, language: str) -> str:
+        """The shop's own words on reaching a person directly, in `language` (English otherwise; "" when none)."""
+        return self.reply.get(language) or self.reply.get("en", "")
+
     reply: dict[str, str]
     offer_person: bool = True
 
@@ -59,6 +67,13 @@ class PersonChannel(BaseModel):
 
     sources: list[str] = Field(min_length=1)
     query: str
+    # how to reach the team directly, per language (English required when given): said beside a handoff that still
+    # waits for the customer's contact details, so that a customer who would rather call knows how
+    reply: dict[str, str] = Field(default_factory=dict)
+
+    def direct_line(self, language: str) -> str:
+        """The shop's own words on reaching a person directly, in `language` (English otherwise; "" when none)."""
+        return self.reply.get(language) or self.reply.get("en", "")
 
 
 class Match(BaseModel):

@@ -31,6 +31,10 @@ def handoff(turn: Turn, route: Route, history: list[dict]) -> Iterator[TurnEvent
     if existing is None and not contact and not turn.caller.customer_id:
         turn.outcome = "awaiting_contact"
         yield from turn.say(turn.phrase("handoff_need_contact"))
+        person = getattr(turn.capabilities, "person", None)
+        direct = person.direct_line(turn.language) if person is not None else ""
+        if direct:
+            yield from turn.say(f"\n\n{direct}")
         return
     # The handoff inbox folds a second request of the same conversation into the first.
     record = yield from turn.run_tool(

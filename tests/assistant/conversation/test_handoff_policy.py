@@ -53,6 +53,7 @@ def test_asking_without_contact_asks_for_it_then_stores_one_handoff(assistant):
     assert (
         first.action == "handoff" and first.handoff_id is None and not _handoffs(assistant, first.session_id)
     )
+    assert "+43 316 555 0142" in first.text  # the shop's direct line, for a customer who would rather call
     second = assistant.turn("sure, it's kim@example.com", CUSTOMER, first.session_id)
     assert second.action == "handoff" and second.handoff_id is not None
     # the widget's form for the same conversation joins the same handoff
