@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from pathlib import Path
 
+import snowballstemmer
 import yaml
 
 LEXICON_PATH = Path(__file__).with_name("catalog_lexicon.yaml")
@@ -152,11 +153,37 @@ class Lexicon:
         phrase = normalize(phrase)
         return self.kinds.get(phrase) or self.kinds.get(singular_phrase(phrase))
 
+    def german_kind(self, word: str) -> str | None:
+        """The lexicon's German kind word that `word` inflects ("schlafsäcken" -> "schlafsack"), by Snowball stem;
+        None when it inflects none."""
+        return _german_kinds(self).get(_german_stem(word)) if len(word) >= 4 and word.isalpha() else None
+
     def colour_family(self, word: str) -> frozenset[str]:
         """Every colour word of the families `word` belongs to (itself if it is in none)."""
         word = normalize(word)
         found = {w for words in self.colours.values() if word in words for w in words}
         return frozenset(found or {word})
+
+
+_GERMAN_KINDS: dict[
+    int, dict[str, str]
+] = {}  # per lexicon (one per process; a dict field makes it unhashable)
+
+
+def _german_kinds(lex: Lexicon) -> dict[str, str]:
+    if id(lex) not in _GERMAN_KINDS:
+        # the shortest word of a stem stands for it ("schlafsack" over "schlafsäcke")
+        words = sorted((w for w, lang in lex.kind_language.items() if lang == "de" and " " not in w), key=len)
+        _GERMAN_KINDS[id(lex)] = {_german_stem(w): w for w in reversed(words) if len(w) >= 4}
+    return _GERMAN_KINDS[id(lex)]
+
+
+@lru_cache(maxsize=8192)
+def _german_stem(word: str) -> str:
+    return _GERMAN_STEMMER.stemWord(word)
+
+
+_GERMAN_STEMMER = snowballstemmer.stemmer("german")
 
 
 def _strings(values: object) -> tuple[str, ...]:

@@ -351,6 +351,8 @@ class CatalogQueryParser(QueryDecision):
         heads = self._compound_heads
         out = []
         for word in text.split():
+            if word not in self.lex.kinds:  # "schlafsäcken", "jacken": an inflected form of a kind word
+                word = self.lex.german_kind(word) or word
             if word not in self.lex.kinds and len(word) > 6:
                 head = next((h for h in heads if word.endswith(h) and len(word) - len(h) >= 3), None)
                 if head is not None:

@@ -347,3 +347,9 @@ def test_a_long_message_is_spell_checked_once_per_distinct_word(
     parser.parse(("twenty-two waterprooff " * 100)[:1999] + "!")
     # the typo check of sort words, the claim-word speller and the catalog's name speller: each sees a word once
     assert asked and max(asked.count(word) for word in asked) <= 3, sorted(set(asked))
+
+
+def test_an_inflected_german_kind_word_is_the_kind():
+    from assistant.commerce.lexicon import lexicon
+
+    assert lexicon().german_kind("schlafsäcken") == "schlafsack" and lexicon().german_kind("kosten") is None
