@@ -9,15 +9,18 @@ non-product codes dropped). Weekly series, weeks starting on Friday so that the 
 Rolling origins, horizon 4 weeks, at least 26 weeks of history. Development origins end their horizon before the cut
 (every choice was made on these); the held-back origin is the cut itself, run once with what development chose.
 Methods: seasonal-naive (m = 52; with a year of data it is the naive forecast, and says so), statsmodels ETS (the
-library's, AICc between A,N,N and A,Ad,N) fitted to every series, and for products the top-down split the shop uses
-(`assistant.commerce.forecast.split`: the product's share of the whole shop's forecast, negative-binomial interval).
+library's, AICc between A,N,N and A,Ad,N) fitted to every series, and for products the top-down split the shop
+shipped before (`assistant.commerce.forecast.split`: the product's share of the whole shop's forecast,
+negative-binomial interval) beside the blend it ships now (`assistant.commerce.forecast.blend`: the mean of the
+share read since the product's first sale and the product's own SES level, scaled so that all 3,6xx products of the
+shop add up to the shop's forecast, the same count interval).
 
 MASE: mean absolute error over the 4 weeks divided by the in-sample mean absolute error of the seasonal-naive forecast
 (m = 52 when the history holds a season, else 1), per series and origin, then averaged (mean and median). Coverage:
 the share of actual weeks inside the 80% interval, and of 4-week totals inside the total's interval.
 
-The demo shop (`demo_backtest`, also in the file under "demo"; `--demo-only` reruns just it): its 13 categories over
-the last year, where three years of history let seasonal-naive use its 52-week season.
+The demo shop (`bench.forecast_demo`, also in the file under "demo"; `--demo-only` reruns just it): its 13 categories
+and their products over the last year, where three years of history let seasonal-naive use its 52-week season.
 """
 
 from __future__ import annotations
@@ -27,14 +30,18 @@ import json
 import platform
 import time
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from assistant.commerce.forecast.blend import blend_down, blend_down_total, coherent, product_split
 from assistant.commerce.forecast.forecasters import Forecast, make_forecaster, total_band
 from assistant.commerce.forecast.split import split_down, split_down_total, split_noise
 from assistant.settings import REPO_ROOT
+from bench.forecast_demo import demo_backtest
+from bench.forecast_scoring import mase_scale, score, summary
 from bench.recommender import uci_lines
 
 DATA = REPO_ROOT.parent / "shared" / "data" / "uci_online_retail" / "online_retail.csv.gz"
@@ -43,7 +50,8 @@ CUT = pd.Timestamp("2011-11-11")  # SOURCE.md: train before, test the last 4 wee
 FIRST_WEEK = pd.Timestamp("2010-12-03")  # the first full Friday-to-Thursday week
 HORIZON, MIN_HISTORY, SEASON, LEVEL = 4, 26, 52, 0.8
 METHODS = ("seasonal_naive", "ets")
-SHIPPED = "ets"  # categories (aggregates); products: "top-down ets (13 wk share)"
+SHIPPED = "ets"  # categories (aggregates); products: BLEND
+BLEND = "blend ets (13 wk share + ses, coherent)"
 SHARE_WEEKS = (
     8,
     13,
@@ -66,6 +74,12 @@ def load_weeks(path: Path = DATA) -> pd.DataFrame:
         }
     )
     return out[(out.week >= FIRST_WEEK) & (out.week < CUT + pd.Timedelta(weeks=HORIZON))]
+
+
+def item_matrix(lines: pd.DataFrame, weeks: pd.DatetimeIndex) -> np.ndarray:
+    """Weekly units of every item of the shop (one row each): the blend scales products to add up to the shop."""
+    table = lines.pivot_table(index="item", columns="week", values="units", aggfunc="sum", fill_value=0.0)
+    return table.reindex(columns=weeks, fill_value=0.0).to_numpy()
 
 
 def build_series(lines: pd.DataFrame) -> tuple[pd.DatetimeIndex, list[dict]]:
@@ -117,23 +131,11 @@ def _forecast_all(args: tuple[np.ndarray, int]) -> dict[str, tuple]:
     return out
 
 
-def mase_scale(history: np.ndarray) -> float:
-    m = SEASON if history.size > SEASON else 1
-    diffs = np.abs(history[m:] - history[:-m])
-    return float(diffs.mean()) if diffs.size and diffs.mean() > 0 else float("nan")
-
-
-def score(history: np.ndarray, actual: np.ndarray, mean, lower, upper, total) -> dict:
-    return {
-        "mase": float(np.abs(actual - mean).mean() / mase_scale(history)),
-        "covered": float(((actual >= lower) & (actual <= upper)).mean()),
-        "total_covered": float(total[1] <= actual.sum() <= total[2]),
-    }
-
-
 def run(quick: bool = False, workers: int = 2) -> dict:
     started = time.perf_counter()
-    weeks, series = build_series(load_weeks())
+    lines = load_weeks()
+    weeks, series = build_series(lines)
+    items = item_matrix(lines, weeks)
     dev, cut = origins(weeks, quick)
     tasks = [(s["values"][:o], o) for s in series for o in [*dev, cut]]
     bands = []
@@ -150,6 +152,9 @@ def run(quick: bool = False, workers: int = 2) -> dict:
             i += 1
     rows = []
     shop_units = next(k for k, s in enumerate(series) if s["group"] == "shop" and s["metric"] == "units")
+    blend_started = time.perf_counter()
+    scales = {o: _blend_scale(items, series[shop_units], keyed[(shop_units, o)], o) for o in [*dev, cut]}
+    blend_seconds = (time.perf_counter() - blend_started) / len(scales)
     for s_index, s in enumerate(series):
         for o in [*dev, cut]:
             history, actual = s["values"][:o], s["values"][o : o + HORIZON]
@@ -170,11 +175,15 @@ def run(quick: bool = False, workers: int = 2) -> dict:
                 )
             if s["group"] == "product" and s["metric"] == "units":
                 rows += _top_down(s_index, s, series[shop_units], keyed[(shop_units, o)], o, split)
+                rows.append(
+                    _blend(s_index, s, series[shop_units], keyed[(shop_units, o)], o, split, scales[o])
+                )
     frame = pd.DataFrame(rows)
     report = _report(frame, series, dev, cut, weeks)
+    report["blend_seconds_per_origin"] = {"items": int(items.shape[0]), "seconds": round(blend_seconds, 2)}
     report["seconds"] = round(time.perf_counter() - started, 1)
     report["machine"] = f"{platform.machine()}, {platform.python_version()}, workers={workers}"
-    _plot(series, keyed, weeks, cut, RESULTS / "forecast.png")
+    _plot(series, keyed, weeks, cut, RESULTS / "forecast.png", _blend_bands(series, keyed, cut, scales[cut]))
     return report
 
 
@@ -204,24 +213,37 @@ def _top_down(s_index: int, s: dict, shop: dict, shop_bands: dict, o: int, split
     return rows
 
 
-def _summary(part: pd.DataFrame) -> dict:
-    out = {}
-    for method, rows in part.groupby("method"):
-        out[method] = {
-            "mase_mean": round(float(rows.mase.mean()), 4),
-            "mase_median": round(float(rows.mase.median()), 4),
-            "coverage_80": round(float(rows.covered.mean()), 4),
-            "total_coverage_80": round(float(rows.total_covered.mean()), 4),
-            "forecasts": int(len(rows)),
-            "fell_back": int(rows.fell_back.sum()),
-        }
-    base = out.get("seasonal_naive")
-    for method, numbers in out.items():
-        if base and method != "seasonal_naive":
-            numbers["mase_ratio_vs_seasonal_naive"] = round(numbers["mase_mean"] / base["mase_mean"], 4)
-        if "ets" in out and method != "ets":
-            numbers["mase_ratio_vs_ets"] = round(numbers["mase_mean"] / out["ets"]["mase_mean"], 4)
-    return out
+def _parent(shop_bands: dict) -> Forecast:
+    mean, lower, upper, method, _ = shop_bands["ets"]
+    return Forecast(mean, lower, upper, LEVEL, method)
+
+
+def _blend_scale(items: np.ndarray, shop: dict, shop_bands: dict, o: int) -> np.ndarray:
+    """The factor per week ahead that makes the blended forecasts of all the shop's items add up to the shop's."""
+    parent, shop_units = _parent(shop_bands), shop["values"][:o]
+    sold = items[:, :o].sum(axis=1) > 0
+    splits = [product_split(row, shop_units, SHARE_WEEKS[1]) for row in items[sold, :o]]
+    return coherent(parent, splits)[0].scale
+
+
+def _blend(
+    s_index: int, s: dict, shop: dict, shop_bands: dict, o: int, split: str, scale: np.ndarray
+) -> dict:
+    """The shop's product forecast now: `blend` with a 13-week share, scaled with the whole shop's items."""
+    history, actual = s["values"][:o], s["values"][o : o + HORIZON]
+    parent = _parent(shop_bands)
+    product = product_split(history, shop["values"][:o], SHARE_WEEKS[1])
+    product = replace(product, scale=scale)
+    band, total = blend_down(parent, product), blend_down_total(parent, product)
+    return {
+        "series": s_index,
+        "group": "product",
+        "metric": "units",
+        "split": split,
+        "method": BLEND,
+        "fell_back": False,
+        **score(history, actual, band.mean, band.lower, band.upper, total),
+    }
 
 
 def _report(
@@ -241,83 +263,69 @@ def _report(
             },
             "note": "seasonal-naive needs 52 weeks of history: with at most 49 it is the naive forecast here",
         },
-        "shipped": {"categories": SHIPPED, "products": "top-down ets (13 wk share)"},
+        "shipped": {
+            "categories": SHIPPED,
+            "products": BLEND,
+            "products_before": "top-down ets (13 wk share)",
+        },
     }
     for split in ("dev", "test"):
         part = frame[frame.split == split]
         report[split] = {
-            "all_series": _summary(part[~part.method.str.startswith("top-down")]),
-            "aggregates": _summary(part[part.group != "product"]),
-            "products": _summary(part[part.group == "product"]),
-            "product_units": _summary(part[(part.group == "product") & (part.metric == "units")]),
+            "all_series": summary(part[part.method.isin(METHODS)]),
+            "aggregates": summary(part[part.group != "product"]),
+            "products": summary(part[part.group == "product"]),
+            "product_units": summary(part[(part.group == "product") & (part.metric == "units")]),
         }
     return report
 
 
-def _plot(series: list[dict], keyed: dict, weeks: pd.DatetimeIndex, cut: int, out: Path) -> None:
+def _blend_bands(series: list[dict], keyed: dict, cut: int, scale: np.ndarray) -> dict[int, Forecast]:
+    """The shipped product forecast (the blend) at the held-back origin, per product-units series: for the plot."""
+    shop = next(k for k, s in enumerate(series) if s["group"] == "shop" and s["metric"] == "units")
+    parent, shop_units = _parent(keyed[(shop, cut)]), series[shop]["values"][:cut]
+    return {
+        k: blend_down(
+            parent, replace(product_split(s["values"][:cut], shop_units, SHARE_WEEKS[1]), scale=scale)
+        )
+        for k, s in enumerate(series)
+        if s["group"] == "product" and s["metric"] == "units"
+    }
+
+
+def _plot(
+    series: list[dict], keyed: dict, weeks: pd.DatetimeIndex, cut: int, out: Path, blends: dict[int, Forecast]
+) -> None:
+    """Four series at the held-back origin: the shop and a country with their ETS, a best seller with the shipped
+    product blend, a product's revenue with its ETS; seasonal-naive beside each."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    picks = [0, 3, next(i for i, s in enumerate(series) if s["group"] == "product"), len(series) - 1]
+    product = next(
+        (k for k in blends if series[k]["name"] == "85123A"), next(iter(blends))
+    )  # the best seller
+    picks = [0, 3, product, len(series) - 1]
     fig, axes = plt.subplots(2, 2, figsize=(12, 7), layout="constrained")
     future = weeks[cut : cut + HORIZON]
     for ax, index in zip(axes.flat, picks, strict=True):
         s = series[index]
         ax.plot(weeks[: cut + HORIZON], s["values"][: cut + HORIZON], color="#333", lw=1, label="actual")
-        for name, colour in (("seasonal_naive", "#c05621"), (SHIPPED, "#2b6cb0")):
-            mean, lower, upper, *_ = keyed[(index, cut)][name]
-            ax.plot(future, mean, color=colour, lw=2, label=f"{name} forecast")
-            if name == SHIPPED:
-                ax.fill_between(future, lower, upper, color=colour, alpha=0.25, label="80% interval")
+        naive = keyed[(index, cut)]["seasonal_naive"][0]
+        shipped = blends.get(index) or Forecast(*keyed[(index, cut)][SHIPPED][:3], LEVEL, SHIPPED)
+        ax.plot(future, naive, color="#c05621", lw=2, label="seasonal_naive forecast")
+        ax.plot(future, shipped.mean, color="#2b6cb0", lw=2, label="shipped forecast (ETS; products: blend)")
+        ax.fill_between(
+            future, shipped.lower, shipped.upper, color="#2b6cb0", alpha=0.25, label="80% interval"
+        )
         ax.axvline(weeks[cut], color="#999", ls="--", lw=1)
-        ax.set_title(f"{s['group']} {s['name']}: {s['metric']} a week", fontsize=10)
+        ax.set_title(f"{s['group']} {s['name']}: {s['metric']} a week ({shipped.method})", fontsize=10)
     axes.flat[0].legend(fontsize=8, loc="upper left")
     fig.suptitle("UCI Online Retail: the held-back 4 weeks beside the forecasts")
     out.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(out, dpi=90)
     plt.close(fig)
-
-
-def demo_backtest(customers: int = 2500) -> dict:
-    """The demo shop (seeded as `mka demo` seeds it): each category's weekly units, origins every 6 weeks over its last
-    year, 4 weeks ahead; MASE scaled by the 52-week seasonal-naive (the demo has three years and a real season)."""
-    import tempfile
-
-    from assistant.commerce.demo import generate_demo_shop
-    from assistant.commerce.forecast.config import ForecastSettings
-    from assistant.commerce.forecast.demand import fit_demand
-
-    catalog_csv = REPO_ROOT / "data" / "demo" / "catalog.csv"
-    with tempfile.TemporaryDirectory() as scratch:
-        files = generate_demo_shop(catalog_csv, Path(scratch), seed=7, customers=customers, progress=False)
-        orders = pd.read_csv(files.orders_csv, parse_dates=["ordered_at"])
-    products = pd.read_csv(catalog_csv)
-    lines = orders.rename(columns={"sku": "item_id"}).merge(
-        products[["sku", "category"]].rename(columns={"sku": "item_id"}), how="left"
-    )
-    lines["quantity"], lines["revenue"] = lines.quantity.astype(float), lines.quantity * lines.unit_price
-    demand = fit_demand(lines, products, ForecastSettings(model="seasonal_naive"))
-    rows = []
-    for series in demand.categories.values():
-        y = series.units
-        for o in range(y.size - SEASON, y.size - HORIZON + 1, 6):
-            history, actual = y[:o], y[o : o + HORIZON]
-            for name in METHODS:
-                band = make_forecaster(name, SEASON).forecast(history, HORIZON, LEVEL)
-                rows.append(
-                    {
-                        "method": name,
-                        "fell_back": band.method != name,
-                        "group": "category",
-                        **score(history, actual, band.mean, band.lower, band.upper, total_band(band)),
-                    }
-                )
-    return {
-        "data": f"demo shop, seed 7, {customers} customers; category units a week",
-        "categories": _summary(pd.DataFrame(rows)),
-    }
 
 
 def main() -> None:

@@ -29,7 +29,7 @@ class DemandItem(BaseModel):
     units: Band
     revenue: Band
     last_units: float  # sold in the same number of weeks just before
-    method: str  # the forecaster that produced it (top-down(...) for products)
+    method: str  # the forecaster that produced it (blend(top-down(...), ses) for products)
 
 
 class DemandForecast(ToolResult):

@@ -3,7 +3,7 @@ intervals; which categories are rising; which products will sell out before the 
 
     forecaster = make_forecaster(settings.forecast.model)   # forecasters.py: the seam and its implementations
     demand = demand_for(settings)                            # demand.py: fitted once per orders version
-    split_down(category_band, share)                        # split.py: a product's share of its category
+    blend_down(category_band, product_split(...))           # blend.py: share of its category + own level
 
 Kept import-light: `assistant.settings` reads `config` from here.
 """

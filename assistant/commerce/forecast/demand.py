@@ -4,7 +4,7 @@ Weeks end on the day of the last order, so the most recent week is always a whol
 forecast with the configured forecaster (`Settings.forecast.model`) once, `max_horizon_weeks` ahead; a shorter horizon
 is the first weeks of that answer (these models give the same first weeks whatever the horizon). Revenue is units times
 the category's (or product's) revenue per unit over the recent `share_weeks`, so sales prices and mix carry on as they
-were. Products get their share of the category (`split`).
+were. Products get the mean of their share of the category and their own smoothed level (`blend`).
 
 Fitting is one model per category (13 in the demo shop), cached per orders version (`orders_version`: row count, last
 order, totals), so every caller after the first reads the cache until an import changes the orders.
@@ -21,9 +21,15 @@ import pandas as pd
 from scipy.stats import binomtest
 from sqlalchemy import text
 
+from assistant.commerce.forecast.blend import (
+    ProductSplit,
+    blend_down,
+    blend_down_total,
+    coherent,
+    product_split,
+)
 from assistant.commerce.forecast.config import ForecastSettings
 from assistant.commerce.forecast.forecasters import Forecast, make_forecaster, total_band
-from assistant.commerce.forecast.split import split_down, split_down_total, split_noise
 from assistant.errors import NotFound, NotTrained
 
 RISING_P = 0.05  # a change counts as rising (or falling) when a Poisson test of the two periods says so at this level
@@ -42,7 +48,7 @@ class Series:
     revenue_per_unit: float
     share: float = 1.0  # of its category (products)
     parent: Forecast | None = None  # the category's band a product was split from
-    noise: float = 0.0  # weekly variance of the product around its share (split.split_noise)
+    split: ProductSplit | None = None  # a product's share, noise and own level (blend.product_split)
 
     def ahead(self, weeks: int) -> Forecast:
         """The first `weeks` weeks of the forecast."""
@@ -51,12 +57,10 @@ class Series:
 
     def total(self, weeks: int) -> tuple[float, float, float]:
         """(mean, lower, upper) units over the next `weeks` weeks."""
-        if self.parent is not None:
+        if self.parent is not None and self.split is not None:
             p = self.parent
-            return split_down_total(
-                Forecast(p.mean[:weeks], p.lower[:weeks], p.upper[:weeks], p.level, p.method),
-                self.share,
-                self.noise,
+            return blend_down_total(
+                Forecast(p.mean[:weeks], p.lower[:weeks], p.upper[:weeks], p.level, p.method), self.split
             )
         return total_band(self.ahead(weeks))
 
@@ -161,22 +165,28 @@ def fit_demand(lines: pd.DataFrame, products: pd.DataFrame, settings: ForecastSe
             cat, cat, cat, units, revenue, band, _per_unit(units[recent], revenue[recent], units, revenue)
         )
     item_cat = dict(zip(lines["item_id"].astype(str), category, strict=False))
-    for sku, frame in weekly(lines, lines["item_id"].astype(str), end, n_weeks).items():
-        parent = cats[item_cat[sku]]
+    by_item = weekly(lines, lines["item_id"].astype(str), end, n_weeks)
+    splits = {
+        sku: product_split(f["units"].to_numpy(), cats[item_cat[sku]].units, settings.share_weeks)
+        for sku, f in by_item.items()
+    }
+    for cat in cats:  # the products of a category add up to its forecast
+        skus = [sku for sku in splits if item_cat[sku] == cat]
+        splits.update(zip(skus, coherent(cats[cat].band, [splits[sku] for sku in skus]), strict=True))
+    for sku, frame in by_item.items():
+        parent, split = cats[item_cat[sku]], splits[sku]
         units, revenue = frame["units"].to_numpy(), frame["revenue"].to_numpy()
-        share = float(units[recent].sum() / max(parent.units[recent].sum(), 1e-9))
-        noise = split_noise(units[recent], parent.units[recent], share)
         prods[sku] = Series(
             sku,
             names.get(sku, sku),
             parent.key,
             units,
             revenue,
-            split_down(parent.band, share, noise),
+            blend_down(parent.band, split),
             _per_unit(units[recent], revenue[recent], units, revenue),
-            share,
+            split.share,
             parent.band,
-            noise,
+            split,
         )
     return Demand(
         weeks,

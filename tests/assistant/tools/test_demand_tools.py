@@ -56,7 +56,7 @@ def test_what_will_sell_in_the_next_4_weeks(app: Assistant) -> None:
         MARKETER, "demand_forecast", {"level": "product", "category": "winter", "top": 50}
     )
     assert products.items and {p.category for p in products.items} == {"Winter"}
-    assert all(p.method == "top-down(seasonal_naive)" for p in products.items)
+    assert all(p.method == "blend(top-down(seasonal_naive), ses)" for p in products.items)
     # the products' forecasts are shares of their category's: they add up to it
     category = next(
         i for i in app.call_tool(MARKETER, "demand_forecast", {"top": 50}).items if i.key == "Winter"
