@@ -42,7 +42,7 @@ from generation.facts import (
     weekday_name,
 )
 from generation.question import named_entities, question_type, tokens, wanted_figure
-from generation.terms import topics
+from generation.terms import terms, topics
 from generation.units import evidence_units, render_row
 
 # Only the best-ranked evidence items may carry a case answer: a table further down was found for other words.
@@ -215,10 +215,11 @@ def _option_elsewhere(case: Case, chosen: list[FactRow], table: FactTable) -> st
     none): answering Standard alone would let the customer think Express was what they got."""
     picked = {id(r) for r in chosen}
     others = [r for r in table.rows if id(r) not in picked]
-    mine = set().union(*(set(tokens(" ".join(r.cells.values()))) for r in chosen)) if chosen else set()
+    mine = set().union(*(terms(" ".join(r.cells.values())) for r in chosen)) if chosen else set()
+    asked = terms(" ".join(case.words))  # content words only: "and" names no "Click and collect"
     for row in others:
         for column, cell in list(row.cells.items())[1:]:
-            named = set(tokens(re.sub(r"\([^)]*\)", " ", cell))) & case.words
+            named = terms(re.sub(r"\([^)]*\)", " ", cell)) & asked
             if named and not named & mine and not price_of(cell)[0] and not span_of(cell, column):
                 return cell
     return ""
