@@ -251,6 +251,13 @@ def split_questions(message: str) -> list[str]:
     return [q for q in out if tokens(q)]
 
 
+def opens_with_question_word(text: str) -> bool:
+    """Whether `text` (after greetings) opens with a question word ("which ...", "welche ...", "quelles ..."):
+    it asks for a thing, not for a yes or a no."""
+    words = tokens(strip_fillers(text))
+    return bool(words) and words[0] in set(_all("wh_words"))
+
+
 def asks_question(piece: str) -> bool:
     """Whether a piece of a message is a question: it ends with a question mark or opens like one."""
     return _asks(piece, set(_all("wh_words")) | set(_all("yesno_starts")))

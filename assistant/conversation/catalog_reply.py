@@ -101,7 +101,10 @@ class CatalogReply:
         return f"{bullet} **{row.name}** ({row.sku}): {self.facts(row, attributes)} [{self.cite(row)}]"
 
     # -- one function per operation -------------------------------------------------------------------------------
-    def text(self, asked_kind: str | None = None, yes_no: bool = False) -> str:
+    def text(self, asked_kind: str | None = None, yes_no: bool = False, open_question: bool = False) -> str:
+        """The reply; `yes_no`: the message asked yes or no (a filter of one product answers so); `open_question`:
+        it asked "which ..." (a claim's sentence answers it without a yes or no in front)."""
+        self.open_question = open_question
         r = self.result
         answer = self._yes_no() if yes_no and r.operation == "filter" else None
         if answer is not None:
@@ -271,6 +274,7 @@ class CatalogReply:
                 lines.append(self.say(key, term=answer.term, sentence=answer.sentence, **values))
             else:
                 key = "claim_yes" if answer.polarity == "yes" else "claim_no"
+                key = "claim_said" if getattr(self, "open_question", False) else key
                 # a yes from the materials list says how much where the description measures it
                 sentence = (
                     f"{answer.sentence.rstrip('.')}. {answer.measured}"

@@ -18,6 +18,7 @@ from assistant.conversation.reply import TurnEvent
 from assistant.conversation.router import Route
 from assistant.conversation.turn import Turn
 from assistant.tools.results import CatalogQueryResult, CatalogRow, ProductInfo
+from generation import opens_with_question_word
 
 MAX_NAMED_ROWS = 3  # rows of the named products read as evidence for a question their fields cannot answer
 MIN_CONFIDENCE = (
@@ -57,17 +58,21 @@ def catalog_query(turn: Turn, route: Route, history: list[dict]) -> Iterator[Tur
     if not record.ok or not isinstance(record.result, CatalogQueryResult):
         yield from turn.refused_or_failed(record)
         return
-    yield from answer(turn, record.result, parsed)
+    # a follow-up ("what about the Talus Mid?") asks the earlier question again, yes/no included
+    yield from answer(turn, record.result, parsed, follow_up=bool(route.slots.get("parsed")))
 
 
-def answer(turn: Turn, result: CatalogQueryResult, parsed: ParsedQuery) -> Iterator[TurnEvent]:
+def answer(
+    turn: Turn, result: CatalogQueryResult, parsed: ParsedQuery, follow_up: bool = False
+) -> Iterator[TurnEvent]:
     """Say the result, citing each row it uses, in the customer's language."""
 
     def cite(row: CatalogRow) -> int:
         return turn.cite(row.source, row.name, row.text, row.anchor, "product").n
 
     yes_no = asks_yes_no(turn.message)
-    text = CatalogReply(result, reply_language(turn, parsed), cite).text(parsed.asked_words, yes_no)
+    reply = CatalogReply(result, reply_language(turn, parsed), cite)
+    text = reply.text(parsed.asked_words, yes_no, opens_with_question_word(turn.message) and not follow_up)
     turn.about.products = [row.sku for row in [*result.rows, *result.without_figure, *result.closest]]
     turn.about.kind = result.kind or parsed.asked_kind
     turn.about.query = dict(parsed.arguments)

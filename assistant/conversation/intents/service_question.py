@@ -7,6 +7,7 @@ last topic plus its own words. Nothing found: say so and offer a person (offered
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from assistant.conversation import follow_up
@@ -137,6 +138,7 @@ def _from_help_pages(
             seen = {h.chunk_id for h in hits}
             hits += [h for h in extra.result.hits if h.chunk_id not in seen]
     rows = [turn.cite(i.source, i.name, text, i.anchor, "product") for i, text in turn.named_rows]
+    hits = _about_the_named(turn, hits)
     evidence = [*rows, *(turn.cite_hit(h) for h in hits)]
     # a follow-up's own question leads; the topic's case values (its destination, its order value) carry on
     worked_out = yield from _case_answer(turn, own or question, evidence, context=question if own else "")
@@ -149,6 +151,28 @@ def _from_help_pages(
     if answered and turn.outcome != "quoted":
         turn.outcome = outcome_before  # one sub-question's answer does not undo another's "not found"
     return answered
+
+
+def _about_the_named(turn: Turn, hits: list) -> list:
+    """The hits that may speak of the products the question names: a passage about other products only ("The
+    Stormline 3L fabric is rated at 20,000 mm") never answers a question about the Talus boots' membrane."""
+    from assistant.conversation.catalog_query import parser_for
+
+    parser = parser_for(turn.services.get("catalog"))
+    asked = {getattr(info, "sku", None) for info, _ in turn.named_rows}
+    if parser is None or not asked - {None}:
+        return hits
+
+    def written_as_name(sku: str, text: str) -> bool:
+        # pages write a product's name as a name ("Stormline"); "wash by hand" names no Hand Warmers
+        first = parser.index.products[sku].name.split()[0]
+        return re.search(rf"(?<!\w){re.escape(first)}(?!\w)", text) is not None
+
+    def others_only(text: str) -> bool:
+        named = {sku for group in parser.parse(text).mentions for sku in group if written_as_name(sku, text)}
+        return bool(named) and not named & asked
+
+    return [h for h in hits if not others_only(h.text)]
 
 
 def _states_answer(turn: Turn, question: str, evidence: list[Evidence]) -> bool:

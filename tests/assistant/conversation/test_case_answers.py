@@ -94,3 +94,21 @@ def test_a_page_in_another_language_is_quoted_as_it_stands(assistant):
 def test_a_measurement_without_its_name_is_asked_about(assistant):
     reply = assistant.turn("I'm 112 cm, which size?", CUSTOMER)
     assert reply.action == "clarify" and "Chest" in reply.text and not reply.citations
+
+
+def test_a_passage_about_other_products_only_never_answers_for_the_named_one():
+    from types import SimpleNamespace
+
+    from assistant.commerce.catalog import Catalog
+    from assistant.conversation.intents.service_question import _about_the_named
+    from assistant.settings import REPO_ROOT
+
+    catalog = Catalog.from_csv(REPO_ROOT / "data" / "demo" / "catalog.csv")
+    turn = SimpleNamespace(services={"catalog": catalog}, named_rows=[(SimpleNamespace(sku="FTW-001"), "")])
+    hits = [
+        SimpleNamespace(text="The Stormline 3L fabric is rated at 20,000 mm hydrostatic head."),
+        SimpleNamespace(text="The Talus Mid takes the C1 crampons."),
+        SimpleNamespace(text="Wash boots by hand."),
+    ]
+    kept = [h.text for h in _about_the_named(turn, hits)]
+    assert kept == ["The Talus Mid takes the C1 crampons.", "Wash boots by hand."]

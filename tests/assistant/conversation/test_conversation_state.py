@@ -149,3 +149,8 @@ def test_does_it_come_in_a_colour_is_a_yes_or_a_no_about_that_product(app):
     )
     assert red.text.startswith("Yes: **Splash Kids Rain Jacket**") and "Red" in red.text
     assert green.text.startswith("No: **Splash Kids Rain Jacket**") and "Yellow | Red | Navy" in green.text
+
+
+def test_a_which_question_about_a_row_gets_the_sentence_without_a_yes(app):
+    (reply,) = talk(app, "which batteries does the Beacon take?")
+    assert reply.text.startswith("**Beacon 3 Avalanche Transceiver**") and "AAA" in reply.text
