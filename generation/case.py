@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, time, timedelta
 from functools import lru_cache
 
+from generation.case_dates import Story, read_story
 from generation.facts import LANGUAGES, Money, find_money, weekday_names, words
 from generation.patterns import alternation
 from generation.question import Entity, named_entities, tokens
@@ -47,6 +48,7 @@ class Case:
     clock: time | None = None
     measures: list[Measure] = field(default_factory=list)
     load: Money | None = None  # a weight the customer gives ("ich wiege 110 kg"), in kg
+    story: Story | None = None  # dates: delivered on 2 December, asking about 10 January
     asks: str = (
         ""  # the kind of figure the question asks for ("price", "duration", "time"; see `wanted_figure`)
     )
@@ -61,6 +63,7 @@ class Case:
             or self.clock
             or self.measures
             or self.load
+            or self.story
         )
 
 
@@ -77,6 +80,7 @@ def read_case(question: str, language: str = "en", today: date | None = None) ->
         clock=_clock(text),
         measures=_measures(text),
         load=next((w for _, w in find_weights(text)), None),
+        story=read_story(text, today or date.today()),
     )
 
 

@@ -1,6 +1,6 @@
 """The customer's case worked out against the shop's typed facts: a result, the rule it used, the row it cites.
 
-Four general rules, each applied only when the evidence holds its kind of fact and the question gives a value of its
+General rules, each applied only when the evidence holds its kind of fact and the question gives a value of its
 kind of case:
 
 - a price table keyed by destination ("Austria, Germany" | "Other EU countries"): the row whose key names the
@@ -10,7 +10,9 @@ kind of case:
   leaves;
 - a chart of ranges (a size chart): the row whose range under the measured column holds the customer's measurement,
   or "between sizes" / "above the chart";
-- opening hours per place: the hours of the named place on the customer's weekday, or closed.
+- opening hours per place: the hours of the named place on the customer's weekday, or closed;
+- a window from an event ("within 30 days of delivery"): the last day for the customer's own dates
+  (`generation.case_windows`).
 
 A rule that needs a value the question does not give asks for it (`CaseAnswer.clarify`) instead of guessing; what
 fits no rule returns None and the caller answers as before. The wording is the caller's (phrase keys with values);
@@ -29,6 +31,7 @@ from generation.case_bounds import carries_on, limit_answer, table_text, with_ea
 from generation.case_charts import rows_rule, size_answer
 from generation.case_ranges import length_answer
 from generation.case_result import CaseAnswer
+from generation.case_windows import window_answer
 from generation.facts import (
     CutOff,
     FactRow,
@@ -71,6 +74,9 @@ def answer_case(
     if context and carries_on(question, tables):
         case = with_earlier(case, read_case(context, language, today))
         about = f"{question} {context}"
+    window = window_answer(question, case.story, every, language)
+    if window is not None:
+        return window
     if not case.given:
         return None
     case.asks = wanted_figure(question) or wanted_figure(about)

@@ -139,4 +139,5 @@ def with_earlier(case: Case, earlier: Case) -> Case:
         clock=case.clock or earlier.clock,
         measures=case.measures or earlier.measures,
         load=case.load or earlier.load,
+        story=case.story or earlier.story,
     )

@@ -35,6 +35,19 @@ _CLOCK = r"(?P<h>[01]?\d|2[0-3])[:.h](?P<m>[0-5]\d)"
 _CLOCK_RANGE = re.compile(r"\d[:.]\d\d\s*(?:-|–|to|bis)\s*\d")
 
 
+class WindowWords(BaseModel):
+    """The words of time windows (`facts.yaml` `windows`): their units, the events they run from, "ago", and how a
+    date is written in each language."""
+
+    units: dict[str, list[str]]
+    events: dict[str, list[str]]
+    ago_before: list[str]
+    ago_after: list[str]
+    unit_names: dict[str, dict[str, str]]
+    date_formats: dict[str, str]
+    month_formats: dict[str, str]
+
+
 class FactWords(BaseModel):
     """The vocabulary of `facts.yaml`, checked when loaded."""
 
@@ -51,6 +64,7 @@ class FactWords(BaseModel):
     body_measures: list[str]
     weights: dict[str, float]
     length_definitions: list[str]
+    windows: WindowWords
 
 
 @lru_cache(maxsize=1)

@@ -316,9 +316,11 @@ class Agent:
         """
         from generation import check_figures as check
 
-        evidence = [ev.text for ev in turn.evidence] + [
-            _as_text(c.result)[:GUARD_EVIDENCE_CHARS] for c in turn.tool_calls if c.ok
-        ]
+        evidence = (
+            [ev.text for ev in turn.evidence]
+            + turn.worked_out
+            + [_as_text(c.result)[:GUARD_EVIDENCE_CHARS] for c in turn.tool_calls if c.ok]
+        )
         result = check(text, evidence, claims=turn.model_text)
         if result.ok:
             return text

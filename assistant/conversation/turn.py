@@ -68,6 +68,9 @@ class Turn:
     # shop's data has its figures checked; its claims are the evidence's own (and "we do not deliver to Canada" is a
     # conclusion from the list of destinations, which no sentence of the evidence states).
     model_text: bool = False
+    # Lines code worked out from the evidence for the customer's own case (a deadline, a price for their order): their
+    # figures are results, not quotes, and the output guard takes them as evidence.
+    worked_out: list[str] = field(default_factory=list)
     language: str = "en"  # the customer's language: every fixed phrase of the reply is in it
     query: str = ""  # the question with a follow-up resolved ("and for Summit members?" + the last topic)
     # answered | quoted (a section quoted, not sure it answers) | not_found | offered | awaiting_contact | handoff

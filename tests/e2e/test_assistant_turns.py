@@ -135,3 +135,11 @@ def test_a_part_the_pages_do_not_answer_is_named_beside_the_part_they_do(assista
     assert "30 days" in reply.text
     assert "company logo" in reply.text and "I couldn't find" not in reply.text
     assert reply.handoff_offered
+
+
+def test_a_dated_story_over_two_sentences_gets_the_last_day_worked_out(assistant):
+    reply = assistant.turn(
+        "My parcel was delivered on 1 September. Today is 20 October, can I still return it?", CUSTOMER
+    )
+    assert reply.text.startswith("No, that is too late") and "1 October" in reply.text
+    assert any(c.source.endswith("returns.md") or c.source.endswith("faq.md") for c in reply.citations)

@@ -204,6 +204,7 @@ def _case_answer(
         for key, values in found.lines
     )
     turn.confidence = min(turn.confidence if turn.confidence is not None else 1.0, found.confidence)
+    turn.worked_out.append(text)
     if found.clarify:
         turn.action = "clarify"
         yield from turn.say(text)
