@@ -164,9 +164,11 @@ def _about_the_named(turn: Turn, hits: list) -> list:
         return hits
 
     def written_as_name(sku: str, text: str) -> bool:
-        # pages write a product's name as a name ("Stormline"); "wash by hand" names no Hand Warmers
-        first = parser.index.products[sku].name.split()[0]
-        return re.search(rf"(?<!\w){re.escape(first)}(?!\w)", text) is not None
+        # a product is named by the first two words of its name, as written ("Stormline 3L"): one word alone is often
+        # a word of the shop's own ("Kestrel Ridge", "Summit members", "Tent pole section"), and "wash by hand"
+        # names no Hand Warmers
+        lead = " ".join(parser.index.products[sku].name.split()[:2])
+        return re.search(rf"(?<!\w){re.escape(lead)}(?!\w)", text) is not None
 
     def others_only(text: str) -> bool:
         named = {sku for group in parser.parse(text).mentions for sku in group if written_as_name(sku, text)}
