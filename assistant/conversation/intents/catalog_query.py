@@ -8,6 +8,7 @@ A message that does not read as a catalog query after all goes to the product or
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from assistant.conversation.catalog_decision import asks_yes_no
@@ -36,6 +37,14 @@ def catalog_query(turn: Turn, route: Route, history: list[dict]) -> Iterator[Tur
     parser = parser_for(turn.services.get("catalog"))
     # a follow-up ("which one is lighter") arrives read against the products shown (conversation.references)
     parsed = route.slots.get("parsed") or (parser.parse(turn.message) if parser is not None else None)
+    asked = None if route.slots.get("parsed") else _question_after_a_story(turn, parser)
+    if asked is not None:
+        if asked.operation is None or asked.confidence < MIN_CONFIDENCE or asked.leftovers:
+            # "bought the Loft 4 on 2 March, today it is 15 EUR cheaper elsewhere: do I get the difference?" is
+            # about the customer's own order, in words the catalog cannot apply: the help pages' rules answer it
+            yield from _elsewhere(turn, route, history, service=True)
+            return
+        parsed = asked  # "I bought the Loft 4 on 2 March; which mat is lighter?": the story is no constraint
     if parsed is None or parsed.operation is None or parsed.confidence < MIN_CONFIDENCE:
         # A yes/no question about a named product that its row cannot answer is a question for the help pages,
         # never a list of "products that match"
@@ -81,6 +90,17 @@ def answer(
         turn.action = "clarify"
     yield from turn.say(text)
     yield from turn.emit_citations()
+
+
+def _question_after_a_story(turn: Turn, parser) -> ParsedQuery | None:
+    """The message's question, parsed, where the message tells a dated story of the customer's own order (a date
+    tied to a purchase or a delivery); None where it tells none."""
+    from generation import asks_question, read_case
+
+    if parser is None or read_case(turn.message, turn.language).story is None:
+        return None
+    sentences = [s for s in re.split(r"(?<=[.!?;])\s+", turn.message) if asks_question(s)]
+    return parser.parse(sentences[-1] if sentences else turn.message)
 
 
 def _elsewhere(

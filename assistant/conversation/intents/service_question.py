@@ -159,9 +159,11 @@ def _about_the_named(turn: Turn, hits: list) -> list:
     from assistant.conversation.catalog_query import parser_for
 
     parser = parser_for(turn.services.get("catalog"))
-    asked = {getattr(info, "sku", None) for info, _ in turn.named_rows}
-    if parser is None or not asked - {None}:
+    asked = {getattr(info, "sku", None) for info, _ in turn.named_rows} - {None}
+    if parser is None or not asked:
         return hits
+    # every product the question names, beside the rows it reads ("trekking poles ... the wisp 1")
+    asked |= {sku for group in parser.parse(turn.message).mentions for sku in group}
 
     def written_as_name(sku: str, text: str) -> bool:
         # a product is named by the first two words of its name, as written ("Stormline 3L"): one word alone is often

@@ -104,7 +104,11 @@ def test_a_passage_about_other_products_only_never_answers_for_the_named_one():
     from assistant.settings import REPO_ROOT
 
     catalog = Catalog.from_csv(REPO_ROOT / "data" / "demo" / "catalog.csv")
-    turn = SimpleNamespace(services={"catalog": catalog}, named_rows=[(SimpleNamespace(sku="FTW-001"), "")])
+    turn = SimpleNamespace(
+        services={"catalog": catalog},
+        named_rows=[(SimpleNamespace(sku="FTW-001"), "")],
+        message="is the Talus Mid membrane waterproof?",
+    )
     hits = [
         SimpleNamespace(text="The Stormline 3L fabric is rated at 20,000 mm hydrostatic head."),
         SimpleNamespace(text="The Talus Mid takes the C1 crampons."),
@@ -112,3 +116,25 @@ def test_a_passage_about_other_products_only_never_answers_for_the_named_one():
     ]
     kept = [h.text for h in _about_the_named(turn, hits)]
     assert kept == ["The Talus Mid takes the C1 crampons.", "Wash boots by hand."]
+
+
+def test_a_dated_story_of_the_customers_order_is_no_catalog_constraint():
+    from types import SimpleNamespace
+
+    from assistant.commerce.catalog import Catalog
+    from assistant.conversation.catalog_query import parser_for
+    from assistant.conversation.intents.catalog_query import _question_after_a_story
+    from assistant.settings import REPO_ROOT
+
+    parser = parser_for(Catalog.from_csv(REPO_ROOT / "data" / "demo" / "catalog.csv"))
+
+    def asked(message: str):
+        return _question_after_a_story(SimpleNamespace(message=message, language="en"), parser)
+
+    assert asked("which of your mats is lighter?") is None  # no story: the catalog handler's own parse
+    ranked = asked("I bought the Loft 4 mat on 2 March; which of your mats is lighter?")
+    assert ranked.operation == "rank" and not ranked.leftovers
+    refund = asked(
+        "Bought the Loft 4 mat on 2 March, now it is cheaper elsewhere. Do I get the difference back?"
+    )
+    assert refund.operation is None or refund.leftovers
