@@ -43,6 +43,7 @@ from generation.rendering import (
     Composition,
     Scored,
     cite,
+    fact_kinds,
     holds,
     page_name,
     phrase,
@@ -146,7 +147,7 @@ def score_units(
         if not matched and not (unit.kind == "table_row" and unit.label.lower() in question_tokens):
             continue
         score = matched + structure_bonus(unit, q_terms, idf, total + named_weight)
-        kinds = {f.kind for f in extract_facts(unit.text)}
+        kinds = fact_kinds(unit.text)
         has_figure = bool(figure and FIGURE_KINDS.get(figure, set()) & kinds and matched)
         if has_figure:
             score += 0.3
@@ -263,6 +264,9 @@ def compose(
         relevant = [s for s in relevant if (s.unit.index, s.unit.heading) == (lead.index, lead.heading)]
     # Evidence in another language is quoted, and one quoted sentence is what a reader in that language can take in.
     picked = [lead] if cross else [lead, *_followers(lead, relevant, question, figure, qtype)]
+    # the same sentence on two pages (a FAQ repeats the compatibility page) is said once
+    seen: set[str] = set()
+    picked = [u for u in picked if not _said(u, seen)]
     shown_leads: set[str] = set()
     lines = [render(u, figure, question if n == 0 else "", shown_leads) for n, u in enumerate(picked)]
     if qtype != "yesno":
@@ -281,6 +285,14 @@ def compose(
     text = " ".join(t for t in (opening, body, closing) if t)
     cited = sorted({u.index for u in picked})
     return Composition(text, cited, kind, picked, confidence, opening, closing)
+
+
+def _said(unit: Unit, seen: set[str]) -> bool:
+    key = " ".join(tokens(unit.text))
+    if key in seen:
+        return True
+    seen.add(key)
+    return False
 
 
 def the_ask(message: str) -> str:
@@ -330,7 +342,7 @@ def _lead_unit(ranked: Sequence[Scored], figure: str) -> Unit:
     kinds = FIGURE_KINDS.get(figure, set())
     if kinds:
         for s in ranked[:4]:
-            if kinds & {f.kind for f in extract_facts(s.unit.text)} and s.score >= 0.7 * ranked[0].score:
+            if kinds & fact_kinds(s.unit.text) and s.score >= 0.7 * ranked[0].score:
                 return s.unit
     return ranked[0].unit
 

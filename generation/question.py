@@ -80,9 +80,10 @@ def _filler_set() -> frozenset[str]:
 
 
 def wanted_figure(question: str) -> str:
-    """The kind of figure the question asks for: "price", "duration", "time", "place" or ""."""
+    """The kind of figure the question asks for: "price", "duration", "time", "place", "weight", "temperature" or
+    ""."""
     low = question.lower()
-    for kind in ("price", "duration", "time", "place"):
+    for kind in ("weight", "temperature", "price", "duration", "time", "place"):  # "how much does it weigh"
         if _has_phrase(low, _all(kind)):
             return kind
     return ""

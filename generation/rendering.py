@@ -11,7 +11,26 @@ from generation.question import is_negative, tokens
 from generation.terms import grounded_data, terms
 from generation.units import Unit
 
-FIGURE_KINDS = {"price": {"price"}, "duration": {"duration"}, "time": {"duration", "number"}, "place": set()}
+FIGURE_KINDS = {
+    "price": {"price"},
+    "duration": {"duration"},
+    "time": {"duration", "number"},
+    "place": set(),
+    "weight": {"weight"},
+    "temperature": {"temperature"},
+}
+# measures whose unit says which figure they are ("1620 g" a weight, "-20 °C" a temperature)
+_MEASURE_KINDS = {"g": "weight", "°c": "temperature", "°f": "temperature"}
+
+
+def fact_kinds(text: str) -> set[str]:
+    """The kinds of figure `text` states: price, duration, number, measure, and weight or temperature for a measure
+    in such a unit."""
+    facts = extract_facts(text)
+    kinds = {f.kind for f in facts}
+    kinds |= {_MEASURE_KINDS[f.unit] for f in facts if f.kind == "measure" and f.unit in _MEASURE_KINDS}
+    return kinds
+
 
 # Column names that say what a table column holds, for leading with the cell a question asks for.
 COLUMN_WORDS = {
@@ -70,7 +89,7 @@ def wanted_column(unit: Unit, figure: str) -> str | None:
             return name
     kinds = FIGURE_KINDS.get(figure, set())
     for name in names[1:]:
-        if kinds & {f.kind for f in extract_facts(unit.fields[name])}:
+        if kinds & fact_kinds(unit.fields[name]):
             return name
     return None
 
@@ -82,7 +101,7 @@ def row_holds_figure(unit: Unit, figure: str, q_terms: frozenset[str]) -> bool:
         return False
     column = wanted_column(unit, figure)
     kinds = FIGURE_KINDS.get(figure, set())
-    return column is not None and bool(kinds & {f.kind for f in extract_facts(unit.fields[column])})
+    return column is not None and bool(kinds & fact_kinds(unit.fields[column]))
 
 
 def figure_line(unit: Unit, figure: str) -> str:
@@ -119,7 +138,7 @@ def without_yes_or_no(text: str) -> str:
 def holds(unit: Unit, figure: str) -> bool:
     """`unit` states a figure of the kind asked for (a place needs no figure)."""
     kinds = FIGURE_KINDS.get(figure, set())
-    return not kinds or bool(kinds & {f.kind for f in extract_facts(unit.text)})
+    return not kinds or bool(kinds & fact_kinds(unit.text))
 
 
 def page_name(unit: Unit) -> str:

@@ -73,7 +73,12 @@ def split_parts(message: str, route_of: Callable[[str], Route]) -> list[Part]:
             pending = f"{pending} {part.text}".strip()
             continue
         if pending:
-            part = Part(f"{pending} {part.text}", route_of(f"{pending} {part.text}"))
+            joined = Part(f"{pending} {part.text}", route_of(f"{pending} {part.text}"))
+            if joined.route.intent == "off_topic" != part.route.intent:
+                # the statement was a request of its own ("write me a poem about my cat."): it keeps its reply
+                merged.append(Part(pending, route_of(pending)))
+            else:
+                part = joined
             pending = ""
         if merged and merged[-1].key == part.key:
             merged[-1] = Part(f"{merged[-1].text} {part.text}", merged[-1].route)
@@ -82,7 +87,11 @@ def split_parts(message: str, route_of: Callable[[str], Route]) -> list[Part]:
     if pending:  # a statement at the end belongs to the part before it, or is the whole message
         if not merged:
             return []
-        merged[-1] = Part(f"{merged[-1].text} {pending}", merged[-1].route)
+        joined = f"{merged[-1].text} {pending}"
+        if route_of(joined).intent == "off_topic" != merged[-1].route.intent:
+            merged.append(Part(pending, route_of(pending)))  # a request of its own, after the question
+        else:
+            merged[-1] = Part(joined, merged[-1].route)
     kept = [p for p in merged if p.route.intent not in _DROPPABLE] or merged
     return kept if len(kept) > 1 else []
 
@@ -102,8 +111,9 @@ def _is_context(part: Part) -> bool:
 
     if part.text.rstrip().endswith("?") or part.route.intent in _DROPPABLE:
         return False
-    # The help-page handler answers questions; a statement routed there asks none ("we're off trekking in Asia").
-    asks_nothing = part.route.intent == "service_question" and not asks_question(part.text)
+    # The help-page handler answers questions; a statement routed there asks none ("we're off trekking in Asia"),
+    # and one outside the shop's scope is the customer's background ("forecast is rain rain rain."), not a request
+    asks_nothing = part.route.intent in ("service_question", "off_topic") and not asks_question(part.text)
     return asks_nothing or part.route.confidence < SURE_STATEMENT or read_case(part.text).given
 
 

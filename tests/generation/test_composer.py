@@ -43,6 +43,8 @@ def test_list_items_keep_their_lead_and_faq_answers_their_question():
         ("where is the innsbruck store", "figure", "place"),
         ("which payment methods do you accept", "list", ""),
         ("warranty on jackets?", "open", ""),  # a noun phrase with a question mark asks no yes or no
+        ("how heavy is a pair in size 43?", "figure", "weight"),
+        ("wie kalt darf es nachts werden?", "figure", "temperature"),
     ],
 )
 def test_question_types(question, kind, figure):
@@ -178,3 +180,16 @@ def test_units_in_the_reply_language_are_preferred_to_a_translation_in_a_third()
           "language": "de"}  # fmt: skip
     assert compose("¿Aceptan PayPal?", [de, en], language="es").cited == [2]
     assert compose("Kann ich mit PayPal zahlen?", [de, en], language="de").cited == [1]
+
+
+def test_a_weight_or_a_temperature_asked_for_leads_with_a_sentence_that_states_one():
+    row = {
+        "title": "Fjell Winter Boot",
+        "text": "Fjell Winter Boot. A warm boot for cold town days, with 200 g of insulation in each boot. "
+        "Comfortable down to about -25 °C when you keep moving.\n\nWeight: 1400 g.",
+    }
+    cold = compose("how cold can it get before my feet freeze in the fjell boots?", [row])
+    assert cold.kind == "figure" and "-25 °C" in cold.text and "1400" not in cold.text
+    for question in ("how heavy is the fjell boot?", "how much does the fjell boot weigh?"):
+        heavy = compose(question, [row])
+        assert heavy.kind == "figure" and heavy.text.startswith("Fjell Winter Boot: Weight: 1400 g")

@@ -51,7 +51,7 @@ def catalog_query(turn: Turn, route: Route, history: list[dict]) -> Iterator[Tur
         asks = parsed is not None and parser.is_question_about(parsed, turn.message)
         if parsed is not None and parsed.mentions and not parsed.shopping:
             # "which batteries does the Beacon take?": the named product's own row is the evidence first
-            answered = yield from _from_product_rows(turn, parsed, history)
+            answered = yield from answer_from_product_rows(turn, parsed, history)
             if answered:
                 return
         # "Welche Wasserfilter habt ihr?": a kind asked for in shopping words is a product search
@@ -130,7 +130,7 @@ def _product_text(item: ProductInfo) -> str:
     return "\n\n".join(f for f in facts if f)
 
 
-def _from_product_rows(turn: Turn, parsed: ParsedQuery, history: list[dict]) -> Iterator[TurnEvent]:
+def answer_from_product_rows(turn: Turn, parsed: ParsedQuery, history: list[dict]) -> Iterator[TurnEvent]:
     """Answer from the rows of the products the message names, when one of them states what is asked (the
     composer's support, `generation.lead`); False, having said nothing, when none does."""
     from generation import LEAD_MIN, compose

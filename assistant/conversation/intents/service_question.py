@@ -45,6 +45,10 @@ def service_question(turn: Turn, route: Route, history: list[dict]) -> Iterator[
             looked_up = (
                 own  # "and returns from there?" after shipping: its own subject, with the topic's place
             )
+    if len(questions) == 1 and not turn.named_rows and not route.slots.get("parsed"):
+        answered = yield from _from_named_products(turn, history)
+        if answered:
+            return
     offer = False
     outcomes = []
     for n, question in enumerate(questions):
@@ -69,6 +73,19 @@ def service_question(turn: Turn, route: Route, history: list[dict]) -> Iterator[
         turn.outcome, turn.handoff_offered = "not_found", True
     elif offer and turn.outcome == "answered":
         yield from turn.offer_person()
+
+
+def _from_named_products(turn: Turn, history: list[dict]) -> Iterator[TurnEvent]:
+    """A question about products it names ("would the Lumen 900 Pro survive going under water?") is answered from
+    their rows where one states it; otherwise the rows stay beside the help pages as evidence (`turn.named_rows`)."""
+    from assistant.conversation.catalog_query import parser_for
+    from assistant.conversation.intents.catalog_query import answer_from_product_rows
+
+    parser = parser_for(turn.services.get("catalog"))
+    parsed = parser.parse(turn.message) if parser is not None else None
+    if parsed is None or not parsed.mentions or parsed.shopping:
+        return False
+    return (yield from answer_from_product_rows(turn, parsed, history))
 
 
 def search_query(question: str, language: str) -> str:

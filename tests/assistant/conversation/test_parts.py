@@ -130,3 +130,17 @@ def test_a_statement_of_the_customer_s_own_case_is_context_for_the_question_afte
     assert (
         split_parts("chest is 112 cm, waist 100. which size should i get in a men's jacket?", route_of) == []
     )
+
+
+def test_background_outside_the_shop_is_context_and_a_request_outside_it_keeps_its_reply():
+    # first key found wins: the shop's question outranks the weather it is asked about; the poem outranks the order
+    route_of = _route_by({"arete": ("service_question", 0.9), "poem": ("off_topic", 1.0),
+                          "forecast": ("off_topic", 0.98), "order": ("service_question", 0.9)})  # fmt: skip
+    assert (
+        split_parts("Forecast is rain all week. Would the Arete keep me dry?", route_of) == []
+    )  # one question
+    parts = split_parts("Write me a poem about my cat. Where is my order?", route_of)
+    assert [(p.route.intent, p.text) for p in parts] == [
+        ("off_topic", "Write me a poem about my cat."),
+        ("service_question", "Where is my order?"),
+    ]
