@@ -11,6 +11,8 @@ kind of case:
 - a chart of ranges (a size chart): the row whose range under the measured column holds the customer's measurement,
   or "between sizes" / "above the chart";
 - opening hours per place: the hours of the named place on the customer's weekday, or closed;
+- tiers by amount ("Ridge | from 500 EUR"): the row the customer's amount reaches, with what it brings
+  (`generation.case_tiers`);
 - a window from an event ("within 30 days of delivery"): the last day for the customer's own dates
   (`generation.case_windows`).
 
@@ -31,6 +33,7 @@ from generation.case_bounds import carries_on, limit_answer, table_text, with_ea
 from generation.case_charts import rows_rule, size_answer
 from generation.case_ranges import length_answer
 from generation.case_result import CaseAnswer
+from generation.case_tiers import tier_answer
 from generation.case_windows import window_answer
 from generation.facts import (
     CutOff,
@@ -80,6 +83,9 @@ def answer_case(
     if not case.given:
         return None
     case.asks = wanted_figure(question) or wanted_figure(about)
+    tier = tier_answer(case, read_tables(every), question)  # a tier table names its subject (checked there)
+    if tier is not None:  # the amount is what the customer spent: no order value for the other rules
+        return tier
     # rules about days and times are read only for a case that gives a day or a time
     cutoffs, hours = read_rules(units) if case.weekday is not None or case.clock else ([], [])
     found = [

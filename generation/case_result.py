@@ -22,5 +22,19 @@ class CaseAnswer:
     # the values that are the page's own words (a row's label, a delivery time, a heading): quoted as they stand where
     # the page is in another language than the customer's
     PAGE_WORDS: ClassVar[frozenset[str]] = frozenset(
-        {"row", "time", "place", "size", "range", "column", "options", "lower", "upper", "subject", "option"}
+        {
+            "row",
+            "time",
+            "place",
+            "size",
+            "range",
+            "column",
+            "options",
+            "lower",
+            "upper",
+            "subject",
+            "option",
+            "rest",
+            "bound",
+        }
     )

@@ -147,13 +147,18 @@ class Span:
         return self.low <= value <= self.high
 
 
+_THOUSANDS_DOT = re.compile(r"\d{1,3}(?:\.\d{3})+")
+
+
 def find_money(text: str) -> list[tuple[int, Money]]:
-    """Every amount of money in `text` with its position ("75 EUR", "€60", "4,95 EUR")."""
+    """Every amount of money in `text` with its position ("75 EUR", "€60", "4,95 EUR", "1.500 EUR": money has no
+    third decimal, so three digits after a dot are thousands)."""
     names = {n.lower(): code for code, ns in words().currencies.items() for n in ns}
     found: dict[int, Money] = {}
     for pattern in _currency_patterns():
         for m in pattern.finditer(text):
-            amount = parse_number(m.group("num"))
+            number = m.group("num")
+            amount = parse_number(number.replace(".", "") if _THOUSANDS_DOT.fullmatch(number) else number)
             if amount is not None and m.start() not in found:
                 found[m.start()] = Money(amount, names[m.group("cur").lower()], m.group(0).strip())
     return sorted(found.items())

@@ -130,3 +130,28 @@ def test_until_when_gets_the_last_day_and_a_month_without_a_day_counts_whole():
 def test_a_story_of_another_event_or_no_window_is_no_case_answer():
     assert answer_case("I bought it on 3 March, can I send it back?", [RUECKGABE], "de", today=TODAY) is None
     assert answer_case("delivered on 3 March, will the voucher work?", [VOUCHERS], today=TODAY) is None
+
+
+TIERS = {
+    "title": "Rewards club",
+    "text": "## Levels\n\n| Level | Spent in a year | Perks |\n|---|---|---|\n| Bronze | from 0 EUR | newsletter deals |\n"
+    "| Silver | from 400 EUR | free returns |\n| Gold | from 1,200 EUR | free returns and 5% off repairs |",
+}
+
+
+@pytest.mark.parametrize(
+    "question, language, level",
+    [
+        ("I spent about 450 EUR last year, which level am I?", "en", "Silver"),
+        ("Ich habe 1.300 € ausgegeben, welches Level ist das?", "de", "Gold"),
+        ("which level with 90 euros spent?", "en", "Bronze"),
+    ],
+)
+def test_the_tier_an_amount_reaches_is_the_highest_bound_below_it(question, language, level):
+    found = answer_case(question, [TIERS], language)
+    ((key, values),) = found.lines
+    assert key == "case_tier" and values["row"] == level
+
+
+def test_a_question_that_does_not_speak_of_the_tiers_gets_no_tier():
+    assert answer_case("shipping to Italy for a 450 EUR order?", [TIERS]) is None
