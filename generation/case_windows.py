@@ -167,10 +167,11 @@ def window_answer(
         return None
     base = min(bases, key=lambda w: (-len(asked & terms(w.source.text)), w.source.index, w.source.position))
     named = _named_terms(question)
-    chosen = next(
-        (w for w in mine if w.alternative and w.unit == base.unit and (w.qualifier - base.qualifier) & named),
-        base,
-    )
+    qualifying = [
+        w for w in mine if w.alternative and w.unit == base.unit and (w.qualifier - base.qualifier) & named
+    ]
+    # an alternative on the base window's own page before one elsewhere (a FAQ that sums the page up)
+    chosen = min(qualifying, key=lambda w: w.source.index != base.source.index, default=base)
     deadline = story.start + length_of(chosen.amount, chosen.unit)
     season = next((s for u in units if (s := read_season(u)) and s.event == story.event), None)
     season_end = _season_end(season, story.start) if season else None

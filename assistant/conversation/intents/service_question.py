@@ -156,9 +156,13 @@ def _from_help_pages(
             hits += [h for h in extra.result.hits if h.chunk_id not in seen]
     rows = [turn.cite(i.source, i.name, text, i.anchor, "product") for i, text in turn.named_rows]
     hits = _about_the_named(turn, hits)
-    evidence = [*rows, *(turn.cite_hit(h) for h in hits)]
-    # a follow-up's own question leads; the topic's case values (its destination, its order value) carry on
-    worked_out = yield from _case_answer(turn, own or question, evidence, context=question if own else "")
+    pages = [turn.cite_hit(h) for h in hits]
+    evidence = [*rows, *pages]
+    # a follow-up's own question leads; the topic's case values (its destination, its order value) carry on. The
+    # shop's rules are on its pages: the named products' rows come after them, not in the best-ranked places.
+    worked_out = yield from _case_answer(
+        turn, own or question, [*pages, *rows], context=question if own else ""
+    )
     if worked_out:
         return True
     if own and _states_answer(turn, own, evidence):
