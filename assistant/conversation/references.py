@@ -1,5 +1,5 @@
 """Follow-ups about the products the last reply showed: "is it in stock?", "the second one", "which one is lighter",
-"in blue?", "the men's one", "in size 44", "what about the Talus Mid?".
+"in blue?", "the men's one", "in size 44", "what about the Talus Mid?", "and the women's?".
 
 The last reply's `About` (stored with its turn) lists the products it showed, in order, and the catalog query it ran.
 A short message that names no product and no kind of its own is read against them:
@@ -7,6 +7,8 @@ A short message that names no product and no kind of its own is read against the
 - an ordinal ("the second one", "die zweite") or "the other one" picks that product;
 - "which one", "them", "both" or a sorting word ("lighter", "cheaper") means all of them: a ranking among only those;
 - a colour, size or "for men" asks for that variant of them (their siblings in the catalog included, with stock);
+  after a question about one of them ("what does the men's one weigh?"), "and the women's?" asks it again of the
+  women's one;
 - otherwise "it" / "that one" is the product the reply led with.
 
 The message is then parsed by the catalog parser with those products as its context; a message that only points
@@ -147,6 +149,10 @@ def resolve(message: str, history: list[dict[str, Any]], parser: Any) -> Resolut
         )  # "the women's one" picks among them; "is it" does not
         among = ("rank",) if pointed and picked is None and not selects else ("rank", "filter")
         for context in (shown, listed):
+            variant = _same_question_of_variant(parser.parse(rest, context), context, about, message, parser)
+            if variant is not None:  # "and the women's?" after "what does the men's one weigh?"
+                return variant
+        for context in (shown, listed):
             wide = parser.parse(rest, context)
             if wide.operation in among and wide.confidence >= MIN_CONFIDENCE:
                 return Resolution(products=context, parsed=wide, text=rest)
@@ -186,6 +192,26 @@ def _kind_for(own: Any, target: list[str], parser: Any) -> Resolution | None:
     arguments = {**own.arguments, "operation": "filter", "kind": own.asked_kind, "compatible_with": target}
     own.operation, own.arguments, own.confidence = "filter", arguments, 0.85
     return Resolution(products=target, parsed=own)
+
+
+def _same_question_of_variant(
+    wide: Any, context: list[str], about: dict[str, Any], message: str, parser: Any
+) -> Resolution | None:
+    """ "and the women's?" after a question about the men's one: the last question, asked of the products of
+    `context` made for the one the message names. None when the message names no one, the last turn asked nothing
+    of a product, or no product of `context` is made for them."""
+    from assistant.conversation.follow_up import is_follow_up
+
+    last = about.get("query") or {}
+    gender = (wide.arguments or {}).get("gender") if wide.operation == "filter" else None
+    if not gender or last.get("operation") not in _SAME_QUESTION or not is_follow_up(message):
+        return None
+    products = [s for s in context if parser.index.gender_of(s) == gender]
+    if not products:
+        return None
+    arguments = {k: v for k, v in last.items() if k not in ("products", "gender")} | {"products": products}
+    wide.operation, wide.arguments, wide.confidence = arguments["operation"], arguments, 0.85
+    return Resolution(products=products, parsed=wide, text=message)
 
 
 def _same_question(message: str, own: Any, about: dict[str, Any]) -> Resolution | None:

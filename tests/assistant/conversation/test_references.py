@@ -152,6 +152,23 @@ def test_the_men_s_one_is_the_listed_product_s_men_s_variant(catalog, parser):
     assert [r.sku for r in result.rows] == ["BOOT-M"]  # the sibling in the catalog, not a fresh search
 
 
+def test_and_the_women_s_asks_the_last_question_of_the_women_s_one(catalog, parser):
+    asked = {"operation": "attribute", "attribute": "price", "gender": "men", "products": ["BOOT-M"]}
+    history = [*shown("BOOT-M", "BOOT-W"), *shown("BOOT-M", query=asked)]
+    resolved = references.resolve("and the women's?", history, parser)
+    assert resolved.products == ["BOOT-W"]
+    assert resolved.parsed.arguments == {
+        "operation": "attribute",
+        "attribute": "price",
+        "products": ["BOOT-W"],
+    }
+    # after a search, a variant is a filter among the products shown, as before
+    listed = references.resolve(
+        "and the women's?", shown("BOOT-M", "BOOT-W", query={"operation": "rank"}), parser
+    )
+    assert listed.parsed.operation == "filter"
+
+
 def test_in_blue_finds_the_sibling_that_comes_in_blue_with_its_stock(catalog, parser):
     resolved = references.resolve("in blue?", shown("BOOT-M"), parser)
     result = run(catalog, resolved.parsed.arguments)
