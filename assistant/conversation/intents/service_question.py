@@ -85,7 +85,20 @@ def _from_named_products(turn: Turn, history: list[dict]) -> Iterator[TurnEvent]
     parsed = parser.parse(turn.message) if parser is not None else None
     if parsed is None or not parsed.mentions or parsed.shopping:
         return False
+    named = [
+        sku for sku in parsed.mentions[0] if _written_as_name(parser.index.products[sku].name, turn.message)
+    ]
+    if not named:
+        return False
     return (yield from answer_from_product_rows(turn, parsed, history))
+
+
+def _written_as_name(name: str, message: str) -> bool:
+    """Whether the message names a product by the first word of its name, as a word of its own: "the Nordkette
+    boots" does; "my rain jacket" (a kind, not the Drizzle) and "Summit-Mitglieder" (the club tier, not the Summit 800
+    jacket) do not."""
+    first = name.split()[0]
+    return re.search(rf"(?<![\w-]){re.escape(first)}(?![\w-])", message, re.IGNORECASE) is not None
 
 
 def search_query(question: str, language: str) -> str:

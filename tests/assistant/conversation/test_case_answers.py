@@ -138,3 +138,11 @@ def test_a_dated_story_of_the_customers_order_is_no_catalog_constraint():
         "Bought the Loft 4 mat on 2 March, now it is cheaper elsewhere. Do I get the difference back?"
     )
     assert refund.operation is None or refund.leftovers
+
+
+def test_a_product_is_named_by_the_first_word_of_its_name_as_a_word_of_its_own():
+    from assistant.conversation.intents.service_question import _written_as_name
+
+    assert _written_as_name("Nordkette Insulated Winter Boot", "how cold can it get in the nordkette boots?")
+    assert not _written_as_name("Drizzle 2.5L Packable Rain Jacket", "how do i wash my rain jacket")
+    assert not _written_as_name("Summit 800 Down Jacket (Men's)", "und für Summit-Mitglieder?")
