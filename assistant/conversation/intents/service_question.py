@@ -85,10 +85,12 @@ def _from_named_products(turn: Turn, history: list[dict]) -> Iterator[TurnEvent]
     parsed = parser.parse(turn.message) if parser is not None else None
     if parsed is None or not parsed.mentions or parsed.shopping:
         return False
-    named = [
-        sku for sku in parsed.mentions[0] if _written_as_name(parser.index.products[sku].name, turn.message)
-    ]
-    if not named:
+    group = set(parsed.mentions[0])
+    # named by its name, or so described that one product alone fits ("kids rain jacket"; "rain jacket" fits two,
+    # "Summit-Mitglieder" three Summit jackets)
+    if len(group) > 1 and not any(
+        _written_as_name(parser.index.products[s].name, turn.message) for s in group
+    ):
         return False
     return (yield from answer_from_product_rows(turn, parsed, history))
 
