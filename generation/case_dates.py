@@ -20,6 +20,20 @@ from dateutil.relativedelta import relativedelta
 from generation.facts import LANGUAGES, words
 from generation.patterns import alternation
 
+_MONTH_KEYS = (
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+)  # fmt: skip  (dateparser's locale keys)
 _EVENT_NEAR = 40  # characters between a customer's date and the event word that makes it their start
 _TODAY_NEAR = 16  # "today is 5 October", "heute (20. März)"
 
@@ -39,12 +53,10 @@ class Mention:
 def _months() -> dict[str, int]:
     from dateparser.languages.loader import default_loader
 
-    keys = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
-            "november", "december")  # fmt: skip
     out: dict[str, int] = {}
     for lang in LANGUAGES:
         info = default_loader.get_locale(lang).info
-        for n, key in enumerate(keys, start=1):
+        for n, key in enumerate(_MONTH_KEYS, start=1):
             out.update({name.lower().rstrip("."): n for name in info.get(key, []) if len(name) >= 3})
     return out
 
@@ -52,9 +64,7 @@ def _months() -> dict[str, int]:
 def month_name(month: int, language: str) -> str:
     from dateparser.languages.loader import default_loader
 
-    keys = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
-            "november", "december")  # fmt: skip
-    name = max(default_loader.get_locale(language).info[keys[month - 1]], key=len)
+    name = max(default_loader.get_locale(language).info[_MONTH_KEYS[month - 1]], key=len)
     return name.capitalize() if language in ("en", "de") else name
 
 
@@ -113,8 +123,14 @@ def _ago(text: str, today: date) -> tuple[date, int] | None:
 
 
 def unit_kind(word: str) -> str:
-    low = word.lower()
-    return next(k for k, names in words().windows.units.items() if low in {n.lower() for n in names})
+    return window_words("units")[word.lower()]
+
+
+@lru_cache(maxsize=2)
+def window_words(section: str) -> dict[str, str]:
+    """A word of `facts.yaml` `windows.units` or `windows.events` (lower case) -> its kind ("days", "delivery")."""
+    names = getattr(words().windows, section)
+    return {n.lower(): kind for kind, ns in names.items() for n in ns}
 
 
 def length_of(amount: int, unit: str) -> relativedelta:
@@ -123,13 +139,11 @@ def length_of(amount: int, unit: str) -> relativedelta:
 
 @lru_cache(maxsize=1)
 def event_pattern() -> re.Pattern[str]:
-    names = {n.lower(): kind for kind, ns in words().windows.events.items() for n in ns}
-    return re.compile(rf"(?<!\w)(?:{alternation(names)})(?!\w)", re.IGNORECASE)
+    return re.compile(rf"(?<!\w)(?:{alternation(window_words('events'))})(?!\w)", re.IGNORECASE)
 
 
 def event_of(word: str) -> str:
-    low = word.lower()
-    return next(k for k, ns in words().windows.events.items() if low in {n.lower() for n in ns})
+    return window_words("events")[word.lower()]
 
 
 @lru_cache(maxsize=1)

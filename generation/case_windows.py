@@ -29,10 +29,12 @@ from generation.case_dates import (
     resolve,
     today_word,
     unit_kind,
+    window_words,
     write_date,
 )
 from generation.case_result import CaseAnswer
 from generation.facts import words
+from generation.guard import split_sentences
 from generation.patterns import alternation
 from generation.question import asks_question, cue_phrases, question_type, tokens
 from generation.terms import terms
@@ -132,7 +134,7 @@ def read_windows(unit: Any) -> list[Window]:
 
 
 def _known_unit(word: str) -> bool:
-    return any(word.lower() in {n.lower() for n in names} for names in words().windows.units.values())
+    return word.lower() in window_words("units")
 
 
 def read_season(unit: Any) -> Season | None:
@@ -221,7 +223,7 @@ def _answer(
 
 def _questions(message: str) -> list[str]:
     """The message's questions (a story comes before them: "Hab die Jacke vor 35 Tagen bekommen. Kann ich ...?")."""
-    sentences = [s.strip() for s in re.split(r"(?<=[.!?])\s+", message) if s.strip()]
+    sentences = [s.strip() for s in split_sentences(message) if s.strip()]
     asked = [s for s in sentences if asks_question(s)]
     return asked or [message]
 
