@@ -199,8 +199,20 @@ def _measures(text: str) -> list[Measure]:
         )
         # "my bust is 90 cm, waist 74": the name before the length is its own; "116 cm tall": one after it
         named_before = {w.lower() for w in words().body_measures} & set(before[-3:])
-        out.append(Measure(round(cm, 1), m.group(0), frozenset(before[-3:] if named_before else after[:1])))
+        near = frozenset(before[-3:] if named_before else after[:1])
+        if _says_height(text[: m.start()]):  # "I'm 188 cm": how tall
+            near |= {"tall"}
+        out.append(Measure(round(cm, 1), m.group(0), near))
     return out
+
+
+@lru_cache(maxsize=1)
+def _height_opener() -> re.Pattern[str]:
+    return re.compile(rf"(?<!\w)(?:{alternation(w.lower() for w in words().height_openers)})\s*$")
+
+
+def _says_height(before: str) -> bool:
+    return _height_opener().search(before.lower().replace("’", "'")) is not None
 
 
 def _to_cm(value: float, unit: str) -> float:

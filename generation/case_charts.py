@@ -34,7 +34,7 @@ def size_answer(case: Case, tables: list[FactTable]) -> CaseAnswer | None:
     beside = [len(set(tokens(_bare(c))) & near) for _, c in charts]
     named_by = beside if any(beside) else [len(set(tokens(_bare(c))) & case.words) for _, c in charts]
     named = [tc for tc, n in zip(charts, named_by, strict=True) if n and n == max(named_by)]
-    if not named and (near if any(beside) else case.words) & _measure_names():
+    if not named and (near | case.words) & _measure_names():
         return None  # "116 cm tall": a measurement no chart here has; the pages' own words answer it
     if not named and len(charts) > 1:
         options = ", ".join(dict.fromkeys(_bare(c) for _, c in charts))

@@ -84,15 +84,46 @@ def length_answer(
     if not case.measures:
         return None
     asked = terms(question) - frozenset().union(*(terms(m.text) for m in case.measures))
+    measure = _measure_for(case.measures)
     for unit in units:
-        if len(asked & terms(unit.text)) < MIN_SHARED:
+        if len(asked & terms(f"{getattr(unit, 'heading', '')} {unit.text}")) < MIN_SHARED:
             continue
-        for rule in length_rules(unit):
-            measure = _measure_for(case.measures)
+        rules = length_rules(unit)
+        named = [r for r in rules if _clause_terms(r) & asked - _shared_terms(rules)]
+        if len(rules) > 1 and len(named) != 1:
+            # "Regular fits people up to 185 cm; Long fits people up to 200 cm": the option the length falls in
+            fitting = sorted((r for r in rules if r.admits(measure.cm)), key=lambda r: r.high)
+            if fitting:
+                return (
+                    "case_length_option",
+                    {"value": measure.text, "option": _clause(fitting[0])},
+                ), fitting[0]
+        for rule in named or rules:
             fits = rule.admits(measure.cm)
             key = ("case_length_within" if fits else "case_length_outside") + ("_yes_no" if yes_no else "")
             return (key, {"value": measure.text, "range": rule.text}), rule
     return None
+
+
+def _clause(rule: LengthRule) -> str:
+    """The clause of its sentence that states `rule` ("Long fits people up to 200 cm")."""
+    text = rule.unit.text.replace("**", "")
+    at = text.find(rule.text)
+    if at < 0:
+        return rule.text
+    start = max(text.rfind(c, 0, at) for c in ";,.:") + 1
+    ends = [e for e in (text.find(c, at + len(rule.text)) for c in ";,.") if e >= 0]
+    return text[start : min(ends, default=len(text))].strip()
+
+
+def _clause_terms(rule: LengthRule) -> frozenset[str]:
+    return terms(_clause(rule)) - terms(rule.text)
+
+
+def _shared_terms(rules: Sequence[LengthRule]) -> frozenset[str]:
+    """Words every option's clause has ("fits people"): they name none of them."""
+    sets = [_clause_terms(r) for r in rules]
+    return frozenset.intersection(*sets) if sets else frozenset()
 
 
 def _measure_for(measures: list[Measure]) -> Measure:

@@ -100,7 +100,7 @@ def _tied_event(text: str, m: re.Match[str]) -> str:
 def _clause(text: str, start: int) -> str:
     """The clause around position `start`: between punctuation or a word that replaces one length by another."""
     cuts = [0, len(text)]
-    cuts += [m.end() for m in re.finditer(r"[,;:–()]", text)]
+    cuts += [m.end() for m in re.finditer(r"[,;:–()]|[.!?](?=\s)", text)]  # a clause ends with its sentence
     cuts += [m.start() for m in re.finditer(alternation(_REPLACING), text, re.IGNORECASE)]
     return text[max(c for c in cuts if c <= start) : min(c for c in cuts if c > start)]
 

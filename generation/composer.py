@@ -59,6 +59,7 @@ from generation.unit_context import (
     in_reply_language,
     lists_kind,
     mentions_of,
+    stated_things,
     structure_bonus,
     unit_terms,
 )
@@ -96,8 +97,8 @@ def score_units(
         terms(u.text) | terms(u.heading) | terms(u.lead) for u in units
     ]  # rarity is judged without the path
     vocabulary = frozenset().union(*docs)
-    mentions = [mentions_of(u) for u in units] if asked else []
-    covered = [e for e in asked if any(covers(m, e) for m in mentions)]  # "United Kingdom" names "UK"
+    stated = stated_things(asked, units)  # "United Kingdom" names "UK", "other EU countries" Italy
+    covered = [e for e in asked if any(e in things for things in stated)]
     named = frozenset(t for e in asked if e not in covered for t in terms(e.surface) if t not in vocabulary)
     q_terms = terms(question) - named or terms(question)
     if not q_terms:
@@ -119,8 +120,8 @@ def score_units(
         asked
     ):  # a unit that names the asked thing by another of its names ("United Kingdom" for "UK") matches it
         docs = [
-            doc | frozenset(t for e in covered if covers(m, e) for t in terms(e.surface))
-            for m, doc in zip(mentions, docs, strict=True)
+            doc | frozenset(t for e in things for t in terms(e.surface))
+            for things, doc in zip(stated, docs, strict=True)
         ]
     # A later sentence of a list item reads with the item's first sentence as its lead; words only the lead has
     # count a quarter, so that it does not outrank the sentence that says them.
@@ -167,7 +168,7 @@ def score_units(
         score -= 0.002 * unit.position  # earlier in the page comes first among equals
         if asked and matched:
             mentions = mentions_of(unit)
-            if any(covers(mentions, e) for e in asked):
+            if stated[pos]:
                 score += 0.35 if unit.kind == "table_row" else 0.2
             elif any(m.type == e.type for m in mentions for e in asked):
                 score -= 0.15  # about another destination or way to pay than the one asked for
@@ -251,6 +252,7 @@ def compose(
             [s.unit for s in ranked if s.score >= 0.3 * best.score],
             units,
             cross_language=cross,
+            things=named_entities(question),  # "Ich wohne in Österreich." is the story, yet names the case
         )
         confidence = found.confidence if found else 0.0
         if found and confidence >= LEAD_MIN and (qtype == "yesno" or holds(found.unit, figure)):

@@ -62,6 +62,7 @@ class FactWords(BaseModel):
     clock: dict[str, list[str]]
     lengths: dict[str, str]
     body_measures: list[str]
+    height_openers: list[str]
     weights: dict[str, float]
     length_definitions: list[str]
     windows: WindowWords
@@ -107,6 +108,16 @@ def _pattern(phrases: Sequence[str]) -> str:
 
 
 @lru_cache(maxsize=32)
+def says_free(text: str) -> bool:
+    """Whether `text` states a price of nothing ("the label is free", "ist kostenlos"); a price cell's bare "frei"
+    and "free of/from" (without a thing: "PFC-free") say no price in a sentence."""
+    low = text.lower()
+    return any(
+        m.group(0) != "frei" and not re.match(r"\s+(?:of|from|von|de)\b", low[m.end() :])
+        for m in _vocab_pattern("free").finditer(low)
+    )
+
+
 def _vocab_pattern(name: str, kind: str = "", after: str = "") -> re.Pattern[str]:
     """The words of one vocabulary list (`kind` picks one of a dict's lists), followed by `after`; compiled once."""
     listed = getattr(words(), name)

@@ -29,9 +29,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from generation.question import covers, is_negative, named_entities, tokens
+from generation.question import Entity, covers, is_negative, named_entities, tokens
 from generation.terms import grounded_data, phrase_words, terms
-from generation.unit_context import labels_type, mentions_of
+from generation.unit_context import labels_type, mentions_of, named_on_its_page
 from generation.units import Unit
 
 LEAD_MIN = 0.75  # support a yes/no or figure lead needs
@@ -142,10 +142,12 @@ def support(
     units: Sequence[Unit],
     weights: dict[str, float],
     before: dict[int, str] | None = None,
+    things: Sequence[Entity] | None = None,
 ) -> Support:
-    """How well `unit` (read with its list lead and pronoun context) answers `question`."""
+    """How well `unit` (read with its list lead and pronoun context) answers `question`; `about`: the things (a
+    destination) the whole message names, where the question is the part of it that asks."""
     context = context_of(unit, units, before)
-    asked = named_entities(question)
+    asked = named_entities(question) if things is None else list(things)
     # A FAQ answer reads with the question it answers ("Do you sell spare parts?" over "Yes: filter cartridges...").
     question_of = unit.heading if unit.kind == "faq" else ""
     own_text = " ".join(t for t in (question_of, unit.lead, context, unit.text) if t)
@@ -154,8 +156,13 @@ def support(
         # headings say of the thing its label names: the PayPal row of "Ways to pay" states that one can pay so.
         own_text = f"{unit.path or unit.heading} {own_text}"
     mentions = mentions_of(unit) + (named_entities(context, groups=True) if context else [])
+    explicit = named_on_its_page(asked, unit, units) if asked else frozenset()
+
+    def stated(e: Entity) -> bool:
+        return covers(mentions, e, named_elsewhere=e in explicit)
+
     # A thing the unit names by its group ("other EU countries" for Italy) or another name ("UK") is stated there.
-    own = terms(own_text).union(*(terms(e.surface) for e in asked if covers(mentions, e)))
+    own = terms(own_text).union(*(terms(e.surface) for e in asked if stated(e)))
     total = sum(weights.values()) or 1.0
     share = sum(w for t, w in weights.items() if t in own) / total
     negative = is_negative(unit.text) or (unit.kind == "list_item" and is_negative(unit.lead))
@@ -164,7 +171,7 @@ def support(
     everything = negative and speaks_of_everything(unit.text) and share >= UNIVERSAL_MIN
     if everything:
         share = 1.0
-    about = everything or all(covers(mentions, e) for e in asked)
+    about = everything or all(stated(e) for e in asked)
     whole = everything or share >= NEAR_ALL or all(t in own for t in weights)
     confidence = share * (1.0 if whole else PART) * (1.0 if about else 0.0)
     direct = sum(w for t, w in weights.items() if t in terms(unit.text)) / total
@@ -176,7 +183,12 @@ def support(
 
 
 def best_support(
-    question: str, ranked: Sequence[Unit], units: Sequence[Unit], *, cross_language: bool = False
+    question: str,
+    ranked: Sequence[Unit],
+    units: Sequence[Unit],
+    *,
+    cross_language: bool = False,
+    things: Sequence[Entity] | None = None,
 ) -> Support | None:
     """The best-ranked unit that supports a lead, else the best-supported one (to quote); None without units.
 
@@ -194,7 +206,7 @@ def best_support(
     # its own, so the ranking may have left it out: it is read with the candidate it points to.
     before = previous_texts(units)
     candidates += [u for u in units if u not in candidates and context_of(u, units, before) in shown]
-    found = [support(question, u, units, weights, before) for u in candidates]
+    found = [support(question, u, units, weights, before, things) for u in candidates]
     leading = [s for s in found if s.confidence >= LEAD_MIN]
     if leading:
         return leading[0]

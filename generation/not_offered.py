@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from generation.question import covers, entity_types, named_entities
+from generation.question import OTHERS, covers, entity_types, named_entities
 from generation.rendering import Composition, Scored, cite, phrase
 from generation.unit_context import labels_type, mentions_of
 from generation.units import Unit
@@ -28,7 +28,7 @@ def not_offered(
             for s in relevant
             if any(m.type == entity.type and m.name != entity.name for m in mentions_of(s.unit))
         ]
-        kinds = {m.name for u in alternatives for m in mentions_of(u) if m.type == entity.type}
+        kinds = {m.name for u in alternatives for m in mentions_of(u) if m.type == entity.type} - {OTHERS}
         if len(kinds) < 2:
             continue
         # A table whose rows are labelled with this kind of thing enumerates it, whether or not its rows matched

@@ -26,6 +26,9 @@ LOWER_CASE_MIN_POPULATION = 300_000  # a town typed in lower case: a city everyo
 LOWER_CASE_MIN_CHARS = (
     5  # ... by its own name, or another name this long ("milano", not "casa" for Casablanca)
 )
+SURE_PLACE_MIN_POPULATION = (
+    50_000  # after "delivery to"/"wohne in" a smaller town typed in lower case ("innsbruck")
+)
 
 
 class Town(NamedTuple):
@@ -34,10 +37,10 @@ class Town(NamedTuple):
     own_name: bool  # the town's own name, not one of its names in other languages
 
 
-@lru_cache(maxsize=1)
-def _place_words() -> tuple[str, ...]:
+@lru_cache(maxsize=2)
+def _place_words(key: str = "place_words") -> tuple[str, ...]:
     data = yaml.safe_load((PROMPTS / "entities.yaml").read_text(encoding="utf-8"))
-    return tuple(w.lower() for w in data.get("place_words", []))
+    return tuple(w.lower() for w in data.get(key, []))
 
 
 @lru_cache(maxsize=1)
@@ -62,13 +65,16 @@ def _towns() -> dict[str, Town]:
     return out
 
 
-def _is_town(surface: str) -> Town | None:
+def _is_town(surface: str, sure: bool = False) -> Town | None:
     """The town `surface` names. Typed in lower case it may be an ordinary word ("in green", "a casa"): only a city
-    big enough that customers type it so ("vienna", "zurich") counts, by a name long enough to be no word."""
+    big enough that customers type it so ("vienna", "zurich") counts, by a name long enough to be no word; after
+    words only a place follows (`sure`: "delivery to innsbruck"), a town by its own name of a smaller size too."""
     town = _towns().get(surface.lower())
     if town is None or surface.lower() in _calendar_words():
         return None
     if surface[:1].isupper():
+        return town
+    if sure and town.own_name and town.population >= SURE_PLACE_MIN_POPULATION:
         return town
     long_enough = town.own_name or len(surface) >= LOWER_CASE_MIN_CHARS
     return town if town.population >= LOWER_CASE_MIN_POPULATION and long_enough else None
@@ -83,9 +89,10 @@ def _calendar_words() -> frozenset[str]:
 
 @lru_cache(maxsize=1)
 def _after_place_word() -> re.Pattern[str]:
-    words = "|".join(re.escape(w) for w in sorted(_place_words(), key=len, reverse=True))
+    sure = _place_words("sure_place_words")
+    words = "|".join(re.escape(w) for w in sorted({*_place_words(), *sure}, key=len, reverse=True))
     name = r"[^\W\d_][\w'’-]*"
-    return re.compile(rf"(?i)(?<!\w)(?:{words})\s+({name}(?:\s+{name})?)")
+    return re.compile(rf"(?i)(?<!\w)({words})\s+({name}(?:\s+{name})?)")
 
 
 def with_countries(text: str) -> str:
@@ -96,13 +103,14 @@ def with_countries(text: str) -> str:
     named = {e.name for e in named_entities(text) if e.type == "country"}
     additions: list[tuple[int, str]] = []
     for m in _after_place_word().finditer(text):
-        words = m.group(1).split()
+        words = m.group(2).split()
+        sure = " ".join(m.group(1).lower().split()) in _place_words("sure_place_words")
         for size in range(min(MAX_NAME_WORDS, len(words)), 0, -1):
             surface = " ".join(words[:size])
-            town = _is_town(surface)
+            town = _is_town(surface, sure)
             if town and not named_entities(surface):
                 if town.country not in named and named_entities(town.country):
-                    additions.append((m.start(1) + len(surface), f" ({town.country})"))
+                    additions.append((m.start(2) + len(surface), f" ({town.country})"))
                     named.add(town.country)
                 break
     for end, addition in sorted(additions, reverse=True):

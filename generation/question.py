@@ -199,10 +199,19 @@ def _named_entities(text: str, groups: bool) -> tuple[Entity, ...]:
     return tuple(out)
 
 
-def covers(mentions: list[Entity], entity: Entity) -> bool:
-    """Whether `mentions` (from the evidence, groups included) name `entity` itself or a group it belongs to."""
+OTHERS = "others"  # the group "other countries": every one the evidence gives no rule of its own
+
+
+def covers(mentions: list[Entity], entity: Entity, *, named_elsewhere: bool = True) -> bool:
+    """Whether `mentions` (from the evidence, groups included) name `entity` itself or a group it belongs to.
+    "Other countries" covers it only where no other part of the evidence names it (`named_elsewhere` False): "In
+    Austria the label is free. From other countries we deduct 6.95 EUR" gives Austria the first sentence only."""
     for m in mentions:
         if m.type != entity.type:
+            continue
+        if m.name == OTHERS:
+            if not named_elsewhere:
+                return True
             continue
         if m.name == entity.name or (set(m.groups) & set(entity.groups) and m.name in entity.groups):
             return True

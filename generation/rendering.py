@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from generation.facts import says_free
 from generation.guard import extract_facts
 from generation.question import is_negative, tokens
 from generation.terms import grounded_data, terms
@@ -29,6 +30,8 @@ def fact_kinds(text: str) -> set[str]:
     facts = extract_facts(text)
     kinds = {f.kind for f in facts}
     kinds |= {_MEASURE_KINDS[f.unit] for f in facts if f.kind == "measure" and f.unit in _MEASURE_KINDS}
+    if says_free(text):  # "the return label is free" answers what a return costs
+        kinds.add("price")
     return kinds
 
 

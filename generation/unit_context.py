@@ -14,7 +14,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from generation.question import Entity, cue_phrases, named_entities, wanted_figure
+from generation.question import Entity, covers, cue_phrases, named_entities, wanted_figure
 from generation.terms import terms
 from generation.units import Unit
 
@@ -25,13 +25,45 @@ def unit_terms(unit: Unit) -> frozenset[str]:
 
 
 def mentions_of(unit: Unit) -> list[Entity]:
-    return named_entities(f"{unit.text} {unit.lead}", groups=True)
+    """The things a unit names, with those its list item's lead names of a kind the unit itself names none of: "From
+    other countries we deduct 6.95 EUR" after "In Austria the label is free" is about other countries only."""
+    own = named_entities(unit.text, groups=True)
+    if not unit.lead:
+        return own
+    kinds = {e.type for e in own}
+    return own + [e for e in named_entities(unit.lead, groups=True) if e.type not in kinds and e not in own]
+
+
+def named_on_its_page(asked: Sequence[Entity], unit: Unit, units: Sequence[Unit]) -> frozenset[Entity]:
+    """The asked things some unit of `unit`'s own evidence item names by name or group: "other countries" there is
+    every country but these."""
+    return frozenset(
+        e for e in asked if any(covers(mentions_of(v), e) for v in units if v.index == unit.index)
+    )
+
+
+def stated_things(asked: Sequence[Entity], units: Sequence[Unit]) -> list[list[Entity]]:
+    """Per unit, the asked things it states: by name, by a group it belongs to ("other EU countries" for Italy), or
+    as one of "other countries" where its own page names it nowhere."""
+    if not asked:
+        return [[] for _ in units]
+    by_item: dict[int, set[Entity]] = {}
+    mentions = [mentions_of(u) for u in units]
+    for u, m in zip(units, mentions, strict=True):
+        by_item.setdefault(u.index, set()).update(e for e in asked if covers(m, e))
+    return [
+        [e for e in asked if covers(m, e, named_elsewhere=e in by_item[u.index])]
+        for u, m in zip(units, mentions, strict=True)
+    ]
 
 
 def carried_terms(unit: Unit) -> frozenset[str]:
     if unit.kind != "list_item" or not unit.lead.startswith(unit.heading) or unit.lead == unit.heading:
         return frozenset()
     return terms(unit.lead) - terms(unit.text) - terms(unit.heading)
+
+
+MIN_SUBJECT_TERMS = 2  # other terms a question needs before a one-word cue counts as only the kind of answer
 
 
 def cue_terms(question: str) -> frozenset[str]:
@@ -42,12 +74,14 @@ def cue_terms(question: str) -> frozenset[str]:
     if not figure:
         return frozenset()
     low = question.lower()
-    phrases = [
-        p
-        for p in cue_phrases(figure)
-        if len(p.split()) == 2 and re.search(rf"(?<!\w){re.escape(p)}(?!\w)", low)
-    ]
-    return frozenset(t for p in phrases for t in terms(p))
+    said = [p for p in cue_phrases(figure) if re.search(rf"(?<!\w){re.escape(p)}(?!\w)", low)]
+    cues = frozenset(t for p in said if len(p.split()) == 2 for t in terms(p))
+    # a one-word cue ("kostet", "cost") is the kind of answer too where the question has a subject besides it
+    # ("Was kostet das Zurückschicken?"); alone with one other word it may be the subject ("delivery cost")
+    single = frozenset(t for p in said if len(p.split()) == 1 for t in terms(p))
+    if single and len(terms(question) - single - cues) >= MIN_SUBJECT_TERMS:
+        cues |= single
+    return cues
 
 
 def lists_kind(unit: Unit, types: set[str]) -> bool:

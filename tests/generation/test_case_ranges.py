@@ -41,3 +41,18 @@ def test_a_length_outside_the_range_is_a_no_and_inside_a_yes():
 def test_a_rule_about_something_else_says_nothing():
     q = "my arms are 110 cm long, which jacket sleeve fits?"
     assert length_answer(read_case(q), q, [POLES], yes_no=False) is None
+
+
+def test_options_each_with_its_ceiling_give_the_one_the_length_falls_in():
+    from generation.units import Unit
+
+    rule = Unit(
+        index=1, text="Short fits riders up to 170 cm; Tall fits riders up to 195 cm.", heading="Bike frames"
+    )
+    case = read_case("I'm 182 cm, which bike frame do I need?")
+    (key, values), used = length_answer(case, "I'm 182 cm, which bike frame do I need?", [rule], False)
+    assert key == "case_length_option" and values["option"] == "Tall fits riders up to 195 cm"
+    # a question that names one option is answered for that one
+    asked = "I'm 182 cm, does the Short bike frame fit me?"
+    (key, values), used = length_answer(read_case(asked), asked, [rule], True)
+    assert key == "case_length_outside_yes_no" and "170" in values["range"]

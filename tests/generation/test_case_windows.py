@@ -40,6 +40,11 @@ def test_a_window_is_a_length_tied_to_an_event_and_an_alternative_names_who_gets
     both = read_windows(sentence("28 days from delivery for unworn articles, 50 days for Gold card holders."))
     assert [(w.amount, w.alternative) for w in both] == [(28, False), (50, True)]
     assert {"gold", "card"} <= {t.rstrip("s") for t in both[1].qualifier}
+    # who gets the alternative is said in its own sentence: the next sentence's words are no qualifier of it
+    two = read_windows(
+        sentence("28 days from delivery, 50 days for Gold card holders. Items sent back late cost 5 EUR.")
+    )
+    assert "sent" not in two[1].qualifier and "late" not in two[1].qualifier
     (instead,) = read_windows(sentence("Gold card holders get a 50-day window instead of 28 days."))
     assert (instead.amount, instead.replaces) == (50, (28, "days"))
     (valid,) = read_windows(sentence("Gültig 3 Jahre ab Kaufdatum."))
