@@ -22,6 +22,7 @@ from generation.question import Entity, named_entities, tokens
 
 log = logging.getLogger(__name__)
 _NUM = r"\d+(?:[.,]\d+)?"
+MIN_HEIGHT_CM = 130  # "I'm 188 cm" is a height; "I'm 112 cm" may be a chest: asked which
 _NEAR = 30  # characters around a length in which the words that name it stand
 
 
@@ -200,7 +201,7 @@ def _measures(text: str) -> list[Measure]:
         # "my bust is 90 cm, waist 74": the name before the length is its own; "116 cm tall": one after it
         named_before = {w.lower() for w in words().body_measures} & set(before[-3:])
         near = frozenset(before[-3:] if named_before else after[:1])
-        if _says_height(text[: m.start()]):  # "I'm 188 cm": how tall
+        if cm >= MIN_HEIGHT_CM and _says_height(text[: m.start()]):  # "I'm 188 cm": how tall
             near |= {"tall"}
         out.append(Measure(round(cm, 1), m.group(0), near))
     return out

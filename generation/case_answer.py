@@ -48,7 +48,7 @@ from generation.facts import (
     weekday_name,
 )
 from generation.question import named_entities, question_type, tokens, wanted_figure
-from generation.terms import terms, topics
+from generation.terms import is_stopword, terms, topics
 from generation.units import evidence_units, render_row
 
 # Only the best-ranked evidence items may carry a case answer: a table further down was found for other words.
@@ -294,9 +294,11 @@ def _next_business_day(weekday: int) -> int:
 def _names(subject: list[str], words: set[str]) -> bool:
     """Whether the question's words name the subject: a word of it, or one derived from it ("telefonisch" names
     "Telefon", "Filialen" names "Filiale": a shared start of at least five letters)."""
+    # "Graz (flagship and repair workshop)" is not named by the "and" of "open and close"
     return any(
         w == s or (len(w) >= 5 and len(s) >= 5 and (w.startswith(s) or s.startswith(w)))
         for s in subject
+        if not is_stopword(s)
         for w in words
     )
 

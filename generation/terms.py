@@ -63,6 +63,11 @@ def _stopwords() -> frozenset[str]:
     return frozenset(grounded_data()["stopwords"])
 
 
+def is_stopword(word: str) -> bool:
+    """Whether `word` (lower case) says nothing of what a text is about ("and", "the", "für")."""
+    return word in _stopwords()
+
+
 def part_ok(word: str) -> bool:
     return bool(word.strip("'"))
 

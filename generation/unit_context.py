@@ -63,9 +63,6 @@ def carried_terms(unit: Unit) -> frozenset[str]:
     return terms(unit.lead) - terms(unit.text) - terms(unit.heading)
 
 
-MIN_SUBJECT_TERMS = 2  # other terms a question needs before a one-word cue counts as only the kind of answer
-
-
 def cue_terms(question: str) -> frozenset[str]:
     """The words of a two-word cue that says which figure is wanted ("how long", "wie lange"): they say what kind
     of answer, not what it is about, and few sentences of the answer have them (a FAQ's question may), so they
@@ -74,14 +71,12 @@ def cue_terms(question: str) -> frozenset[str]:
     if not figure:
         return frozenset()
     low = question.lower()
-    said = [p for p in cue_phrases(figure) if re.search(rf"(?<!\w){re.escape(p)}(?!\w)", low)]
-    cues = frozenset(t for p in said if len(p.split()) == 2 for t in terms(p))
-    # a one-word cue ("kostet", "cost") is the kind of answer too where the question has a subject besides it
-    # ("Was kostet das Zurückschicken?"); alone with one other word it may be the subject ("delivery cost")
-    single = frozenset(t for p in said if len(p.split()) == 1 for t in terms(p))
-    if single and len(terms(question) - single - cues) >= MIN_SUBJECT_TERMS:
-        cues |= single
-    return cues
+    phrases = [
+        p
+        for p in cue_phrases(figure)
+        if len(p.split()) == 2 and re.search(rf"(?<!\w){re.escape(p)}(?!\w)", low)
+    ]
+    return frozenset(t for p in phrases for t in terms(p))
 
 
 def lists_kind(unit: Unit, types: set[str]) -> bool:

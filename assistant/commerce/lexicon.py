@@ -126,6 +126,7 @@ class Lexicon:
     sell_words: tuple[str, ...]
     open_question_words: tuple[str, ...]
     size_words: tuple[str, ...]
+    fit_words: tuple[str, ...]
     person_words: tuple[str, ...]
     number_words: dict[str, int]
     compare_words: tuple[str, ...]
@@ -257,6 +258,7 @@ def load_lexicon(path: Path = LEXICON_PATH) -> Lexicon:
         sell_words=_strings(data.get("sell_words")),
         open_question_words=_strings(data.get("open_question_words")),
         size_words=_strings(data.get("size_words")),
+        fit_words=_strings(data.get("fit_words")),
         person_words=_strings(data.get("person_words")),
         number_words={normalize(str(k)): int(v) for k, v in (data.get("number_words") or {}).items()},
         compare_words=_strings(data.get("compare_words")),

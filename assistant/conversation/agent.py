@@ -273,6 +273,13 @@ class Agent:
             else:
                 route.intent, route.slots["parsed"] = "catalog_query", resolved.parsed
             return route
+        if route.intent == "service_question" and (
+            asked_of := follow_up.with_product(
+                turn.message, history, self.services.get("catalog"), self._review.kind_finder()
+            )
+        ):
+            turn.query = asked_of  # "which length do I need?" of the product just shown
+            return route
         if not follow_up.is_follow_up(turn.message):
             return route
         topic = follow_up.last_topic(history)

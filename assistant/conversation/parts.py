@@ -66,7 +66,7 @@ def split_parts(message: str, route_of: Callable[[str], Route]) -> list[Part]:
     merged: list[Part] = []
     pending = ""  # unsure statements, carried into the next piece as its context
     for part in routed:
-        if merged and not pending and _says_more_of_the_last(part):
+        if merged and not pending and (_says_more_of_the_last(part) or _asks_nothing_of_its_own(part)):
             merged[-1] = Part(f"{merged[-1].text} {part.text}", merged[-1].route)
             continue
         if _is_context(part):
@@ -102,6 +102,17 @@ def _says_more_of_the_last(part: Part) -> bool:
     from generation import points_back
 
     return not part.text.rstrip().endswith("?") and points_back(part.text)
+
+
+def _asks_nothing_of_its_own(part: Part) -> bool:
+    """ "what would you suggest?", "was könnt ihr empfehlen?" after what the customer needs: the question of that
+    statement, with no word of its own beyond asking (stop words and the words of asking for advice)."""
+    from assistant.commerce.lexicon import lexicon
+    from assistant.conversation.intents.product_discovery import RECOMMEND_WORDS, is_vague
+
+    words = re.findall(r"[^\W\d_]+", part.text.lower())
+    own = [w for w in words if w not in lexicon().stopwords and not RECOMMEND_WORDS.fullmatch(w)]
+    return bool(words) and (not own or is_vague(part.text))
 
 
 def _is_context(part: Part) -> bool:

@@ -159,6 +159,10 @@ def test_opening_hours_in_a_table_row_belong_to_the_rows_key():
     assert found.lines[0] == ("case_closed", {"place": "Wels", "day": "Montag"})
     found = answer_case("Wann hat Linz am Samstag offen?", [html_section(html)], "de")
     assert found.lines[0][1]["closes"] == "13:00"
+    # a row named with a word every question has ("Linz (main store and workshop)") is named by its name only
+    named = html.replace("<td>Linz</td>", "<td>Linz (main store and workshop)</td>")
+    found = answer_case("When does Wels open and close on Saturday?", [html_section(named)], "en")
+    assert found.lines[0][1]["place"] == "Wels"
 
 
 @pytest.mark.parametrize(

@@ -98,11 +98,17 @@ def _look_up(turn: Turn, skus: list[str]) -> Iterator[TurnEvent]:
 
 
 def _search(turn: Turn, slots: dict[str, Any], k: int) -> Iterator[TurnEvent]:
-    args: dict[str, Any] = {"query": turn.message, "k": k}
+    from assistant.conversation.catalog_query import parser_for
+    from assistant.conversation.discovery_fit import fitted
+
+    # twice as many found as shown: those that deny what is asked ("Not waterproof.") make room for others
+    args: dict[str, Any] = {"query": turn.message, "k": min(2 * k, MAX_PRODUCTS)}
     if slots.get("max_price") is not None:
         args["max_price"] = slots["max_price"]
     record = yield from turn.run_tool("search_products", args)
     products = product_items(record.result) if record.ok else []
+    catalog = turn.services.get("catalog")
+    products = fitted(products, turn.message, catalog, parser_for(catalog), k)
     if not products:
         turn.outcome, turn.handoff_offered = "not_found", True
         yield from turn.say(turn.phrase("no_product_match"))
