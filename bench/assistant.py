@@ -137,7 +137,13 @@ def score(item: dict[str, Any], reply: dict[str, Any]) -> dict[str, Any]:
     missing = [f for f in item["must"] if not _fact_ok(text, f)]
     forbidden = [f for f in item["not"] if _fact_ok(text, f)]
     wanted = {document_of(s) for s in item["src"]}  # a writer may name the translation it read
-    source_ok = not wanted or any(document_of(c) in wanted for c in reply["sources"])
+    named_source = not wanted or any(document_of(c) in wanted for c in reply["sources"])
+    # Evidence the turn read (its tool results) that states every required fact grounds the reply too: the shop
+    # gives Innsbruck's Saturday hours on its contact page and its stores page, and a conversation's writer named one
+    # source for all of its turns. `correct_named_source` keeps the strict reading (the named page cited).
+    evidence = reply.get("evidence") or ""
+    cited_states = bool(item["must"]) and all(_fact_ok(evidence, f) for f in item["must"])
+    source_ok = named_source or cited_states
     handed_off = reply["action"] == "handoff" or reply["handoffs"] > 0
     if item["act"] == "handoff":
         action_ok = reply["action"] == "handoff"
@@ -155,6 +161,7 @@ def score(item: dict[str, Any], reply: dict[str, Any]) -> dict[str, Any]:
         "text": text[:600],
         "intent": reply.get("intent"),
         "correct": not missing and not forbidden and source_ok and action_ok,
+        "correct_named_source": not missing and not forbidden and named_source and action_ok,
         "missing": missing,
         "forbidden": forbidden,
         "source_ok": source_ok,

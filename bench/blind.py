@@ -112,6 +112,9 @@ def summarise(judged: list[dict[str, Any]]) -> dict[str, Any]:
     return {
         "n": len(judged),
         "correct": round(sum(j["correct"] for j in judged) / n, 3),
+        "correct_named_source": round(
+            sum(j.get("correct_named_source", j["correct"]) for j in judged) / n, 3
+        ),
         "confidently_wrong": round(sum(not j["correct"] for j in confident) / n, 3),
         "false_yes_no_or_figure": round(
             sum(bool(j.get("forbidden")) and j["confident"] for j in judged) / n, 3

@@ -126,7 +126,8 @@ class Lexicon:
     sell_words: tuple[str, ...]
     open_question_words: tuple[str, ...]
     size_words: tuple[str, ...]
-    fit_words: tuple[str, ...]
+    product_bound_words: tuple[str, ...]
+    variant_words: tuple[str, ...]
     person_words: tuple[str, ...]
     number_words: dict[str, int]
     compare_words: tuple[str, ...]
@@ -258,7 +259,8 @@ def load_lexicon(path: Path = LEXICON_PATH) -> Lexicon:
         sell_words=_strings(data.get("sell_words")),
         open_question_words=_strings(data.get("open_question_words")),
         size_words=_strings(data.get("size_words")),
-        fit_words=_strings(data.get("fit_words")),
+        product_bound_words=_strings(data.get("product_bound_words")),
+        variant_words=_strings(data.get("variant_words")),
         person_words=_strings(data.get("person_words")),
         number_words={normalize(str(k)): int(v) for k, v in (data.get("number_words") or {}).items()},
         compare_words=_strings(data.get("compare_words")),

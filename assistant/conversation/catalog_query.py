@@ -39,6 +39,7 @@ _CURRENCY = {"€": " eur ", "$": " usd ", "£": " gbp "}
 DECISIVE = 0.9  # a parse this sure routes the turn without the embedding
 DECISIVE_FACT = 0.75
 PARSE_CACHE = 512  # the router and the handler read the same message: parse it once
+MIN_COMPOUND_PREFIX = 5  # "damen", "herren", "kinder": German gender words that open compounds
 _LETTER_SIZE = re.compile(r"x{1,3}[sl]", re.I)  # "in XXL": a letter size the catalog uses
 
 
@@ -380,10 +381,23 @@ class CatalogQueryParser(QueryDecision):
     def _gender(self, scan: _Scan) -> None:
         """ "for men", "the women's one", "für Damen": who the product is for (a filter, never a dropped word)."""
         for i, word in enumerate(scan.words):
-            if i not in scan.used and word in self.lex.genders:
-                scan.args["gender"] = self.lex.genders[word]
+            if i in scan.used:
+                continue
+            gender = self.lex.genders.get(word) or self._compound_gender(word)
+            if gender:
+                scan.args["gender"] = gender
                 scan.used.add(i)
                 return
+
+    def _compound_gender(self, word: str) -> str | None:
+        """ "damenversion", "herrenjacke": a gender word joined to a variant word or a kind ("kinderleicht" is no
+        compound of this sort)."""
+        for prefix, gender in self.lex.genders.items():
+            rest = word[len(prefix) :]
+            if len(prefix) >= MIN_COMPOUND_PREFIX and word.startswith(prefix) and rest:
+                if rest in self.lex.variant_words or rest in self.lex.kinds:
+                    return gender
+        return None
 
 
 _PARSERS: weakref.WeakKeyDictionary[Any, CatalogQueryParser] = weakref.WeakKeyDictionary()

@@ -122,13 +122,13 @@ def resolve_topic(
 def with_product(message: str, history: list[dict[str, Any]], catalog: Any, find_kind: Any) -> str | None:
     """ "I'm 188 cm, which length do I need?" after a reply that showed products: the question asked of the first of
     them, its name and kind beside it (the size rules are per kind of product); None for a question that names a
-    kind of product itself or does not depend on which product (`fit_words`)."""
+    kind of product itself or does not depend on which product (`product_bound_words`)."""
     from assistant.commerce.lexicon import find_phrases, lexicon, normalize
 
     skus = last_products(history)
     if not skus or catalog is None or skus[0] not in catalog:
         return None
-    if not find_phrases(normalize(message), list(lexicon().fit_words)):
+    if not find_phrases(normalize(message), list(lexicon().product_bound_words)):
         return None
     if find_kind is not None and _kind_words(message, find_kind):
         return None

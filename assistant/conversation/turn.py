@@ -289,6 +289,10 @@ class Turn:
     def render_products(
         self, products: list[ProductInfo | RecommendedItem], intro: str, details: bool = False
     ) -> Iterator[TurnEvent]:
+        """The products as cited lines under `intro`; the reply is about them, in the order shown ("was kostet die?"
+        next means the first line, not the first of what a wider search found)."""
+        if not self.about.products:
+            self.about.products = [getattr(p, "sku", None) or p.item_id for p in products]
         yield from self.say("\n".join([intro, *self.product_lines(products, details)]))
         yield from self.emit_citations()
 

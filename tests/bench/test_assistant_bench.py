@@ -41,7 +41,13 @@ def test_a_reply_is_correct_only_with_every_fact_no_forbidden_one_the_source_and
     good = score(item, _reply("You have 30 days [1].", sources=["policies/de/returns.md"]))
     assert good["correct"] and good["source_ok"]
     assert not score(item, _reply("Yes, 30 days [1].", sources=["policies/returns.md"]))["correct"]
-    assert not score(item, _reply("You have 30 days [1].", sources=["policies/faq.md"]))["correct"]
+    faq = _reply("You have 30 days [1].", sources=["policies/faq.md"], evidence="Returns: within 14 days.")
+    assert not score(item, faq)["correct"]
+    # another page the turn read that states every required fact grounds it too (the strict reading is kept apart)
+    stated = score(
+        item, _reply("You have 30 days [1].", sources=["policies/faq.md"], evidence="30 days to return.")
+    )
+    assert stated["correct"] and not stated["correct_named_source"]
     handed = score(item, _reply("You have 30 days.", sources=["policies/returns.md"], action="handoff"))
     assert not handed["correct"] and handed["unrequested_handoff"]
 

@@ -283,3 +283,27 @@ def test_the_x_one_picks_among_the_products_shown_where_it_asks_of_the_lead(pars
     assert [r.sku for r in run(catalog, women.parsed.arguments).rows] == ["BOOT-W"]
     lead = references.resolve("is it for women?", history, parser)  # "it": the boot led with
     assert lead is None or lead.products == ["BOOT-K"]
+
+
+def test_a_question_that_depends_on_the_product_is_asked_of_the_one_just_shown(catalog, parser):
+    from assistant.conversation import follow_up
+
+    kinds = lambda words: parser.index.find_kind(words, set())  # noqa: E731 - the agent's kind finder
+    asked = follow_up.with_product(
+        "I'm 188 cm, which length do I need?", shown("BAG-3", "BAG-1"), catalog, kinds
+    )
+    assert asked is not None and "Ridge Down Sleeping Bag" in asked and "Sleeping bags" in asked
+    warranty = follow_up.with_product(
+        "Wie lang hätte ich da Garantie drauf?", shown("BOOT-M"), catalog, kinds
+    )
+    assert warranty is not None and "Crag Hiking Boot" in warranty
+    # a question about something else, or one that names its own kind of product, is left as it is
+    assert follow_up.with_product("how long does delivery take?", shown("BAG-3"), catalog, kinds) is None
+    assert follow_up.with_product("which size are your boots?", shown("BAG-3"), catalog, kinds) is None
+    assert follow_up.with_product("which length do I need?", [], catalog, kinds) is None
+
+
+def test_a_german_compound_of_a_gender_word_names_who_it_is_for(parser):
+    assert parser.parse("günstigste Wanderschuhe, Damenversion").arguments.get("gender") == "women"
+    assert parser.parse("cheapest Herrenwanderschuhe").arguments.get("gender") == "men"
+    assert "gender" not in parser.parse("günstigster Schlafsack, kinderleicht").arguments
