@@ -37,8 +37,8 @@ def _contains(seq: list[str], run: list[str]) -> bool:
 
 
 def fitted(products: Sequence[Any], message: str, catalog: Any, parser: Any, k: int) -> list[Any]:
-    """`products` (search results with a `sku`) without those whose row denies an asked claim, those of the asked
-    kind and those that state the claims first, at most `k`."""
+    """`products` (search results with a `sku`) without those whose row denies an asked claim; those made for whom
+    the message asks for, of the asked kind and stating the claims first; at most `k`."""
     if catalog is None or not products:
         return list(products)[:k]
     lex = lexicon()
@@ -52,15 +52,30 @@ def fitted(products: Sequence[Any], message: str, catalog: Any, parser: Any, k: 
         product = catalog.get(item.sku)
         return [claim(product, c, lex).polarity for c in claims]
 
+    gender = _asked_gender(message, lex)
+    index = getattr(parser, "index", None)
+
+    def for_whom(item: Any) -> int:
+        """0: made for whom the message asks for; 1: for anyone; 2: for someone else ("for my son": the men's)."""
+        if gender is None or index is None or item.sku not in catalog:
+            return 0
+        made_for = index.gender_of(item.sku)
+        return 0 if made_for == gender else 1 if made_for is None else 2
+
     kept = []
     for order, item in enumerate(products):
         said = verdicts(item)
         if "no" in said:
             continue  # "Not waterproof." answers a search for waterproof jackets with a no
         other_kind = bool(found_of_kind) and item.sku not in of_kind
-        kept.append((other_kind, -said.count("yes"), order, item))
-    kept.sort(key=lambda entry: entry[:3])
-    return [entry[3] for entry in kept][:k]
+        kept.append((for_whom(item), other_kind, -said.count("yes"), order, item))
+    kept.sort(key=lambda entry: entry[:4])
+    return [entry[4] for entry in kept][:k]
+
+
+def _asked_gender(message: str, lex: Lexicon) -> str | None:
+    """Who the message asks for ("for my son" -> kids, "für Damen" -> women), if it says."""
+    return next((lex.genders[w] for w in normalize(message).split() if w in lex.genders), None)
 
 
 def _of_asked_kind(message: str, parser: Any) -> set[str]:

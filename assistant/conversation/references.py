@@ -25,12 +25,12 @@ from typing import Any
 
 import yaml
 
-from assistant.commerce.lexicon import find_phrases, normalize
+from assistant.commerce.lexicon import find_phrases, normalize, singular
 
 DATA_PATH = Path(__file__).with_name("references.yaml")
 MAX_WORDS = 12  # a longer message states its own question
 MIN_CONFIDENCE = 0.5  # the catalog handler's own floor: below it the words ask nothing the catalog answers
-_SECTIONS = ("ordinals", "other", "all_of_them", "this_one", "details", "there", "among")
+_SECTIONS = ("ordinals", "other", "all_of_them", "this_one", "details", "there", "among", "matching", "also")
 _SAME_QUESTION = ("attribute", "facts", "compatibility")  # operations "what about X?" repeats for X
 _SAME_SEARCH = ("rank", "filter")
 
@@ -46,6 +46,8 @@ class Pointers:
     details: frozenset[str]
     there: tuple[str, ...]  # "and returns from there?": the place named last
     among: tuple[str, ...]  # "the women's one": picks among the products shown
+    matching: tuple[str, ...]  # "the matching trousers": the same line's product of another kind
+    also: tuple[str, ...]  # "red as well?": words that only carry the last question over
 
 
 @cache
@@ -68,6 +70,8 @@ def pointers(path: Path = DATA_PATH) -> Pointers:
         details=frozenset(words("details")),
         there=words("there"),
         among=words("among"),
+        matching=words("matching"),
+        also=words("also"),
     )
 
 
@@ -137,6 +141,17 @@ def resolve(message: str, history: list[dict[str, Any]], parser: Any) -> Resolut
         goes_with = _kind_for(own, picked or shown[:1], parser)  # "what poles do I need for it?"
         if goes_with is not None:
             return goes_with
+    if own.asked_kind and not own.mentions and find_phrases(text, list(p.matching)):
+        kin = _matching(own.asked_kind, shown[0], parser)  # "and the matching trousers, red as well?"
+        if kin:
+            # the rest asks its question of them ("red as well?"): the kind is said by `kin` now
+            kind_words = [w for w in text.split() if singular(w) in (own.asked_words or "").split()]
+            rest = _strip(text, [*p.matching, *p.also, *kind_words])
+            parsed = parser.parse(rest, kin)
+            if parsed.operation and parsed.confidence >= MIN_CONFIDENCE:
+                parsed.arguments["products"] = kin
+                return Resolution(products=kin, parsed=parsed, text=message)
+            return Resolution(products=kin, show=kin, text=message)
     if own.mentions or own.asked_kind:
         return _same_question(message, own, about)
     if picked is None or (len(picked) == len(shown) and len(shown) < 2):
@@ -164,6 +179,17 @@ def resolve(message: str, history: list[dict[str, Any]], parser: Any) -> Resolut
         # "the second one", "tell me more about it"
         return Resolution(products=picked, show=picked, text=rest)
     return None
+
+
+def _matching(kind: str, shown: str, parser: Any) -> list[str]:
+    """The products of `kind` from the line of `shown` (the first word of their names), other than it."""
+    names = parser.index.products
+    line = names[shown].name.split()[0].lower()
+    return [
+        s
+        for s in parser.index.products_of_kind(kind).skus
+        if s != shown and names[s].name.split()[0].lower() == line
+    ]
 
 
 def _with_named(own: Any, picked: list[str], fits: bool) -> Resolution | None:

@@ -51,3 +51,16 @@ def test_a_product_that_denies_the_asked_claim_is_left_out_and_one_that_states_i
 def test_products_of_the_asked_kind_come_before_others_and_order_stays_among_equals():
     order = fitted(found("CAP-1", "SFT-1", "WND-1"), "a jacket for windy ridges", CATALOG, PARSER, 2)
     assert [p.sku for p in order] == ["SFT-1", "WND-1"]
+
+
+def test_products_made_for_whom_the_message_asks_for_come_first():
+    catalog = Catalog(
+        [
+            _p("M-1", "Brook Rain Jacket (Men's)", "Jackets", "A rain jacket."),
+            _p("K-1", "Puddle Kids Rain Jacket", "Kids", "A rain jacket for children."),
+            _p("U-1", "Mist Rain Jacket", "Jackets", "A rain jacket for anyone."),
+        ]
+    )
+    parser = CatalogQueryParser(catalog)
+    order = fitted(found("M-1", "U-1", "K-1"), "need a rain jacket for my son", catalog, parser, 3)
+    assert [p.sku for p in order] == ["K-1", "U-1", "M-1"]
