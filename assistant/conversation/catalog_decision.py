@@ -23,6 +23,9 @@ _YES_NO_START = re.compile(
     re.I,
 )
 DEFAULT_LIMIT = 5
+# "do you sell snowboards?" asks for a product by a word nobody listed; a longer rest is a sentence of its own
+# ("how long do you have to answer my request for a copy of my data?"), not a product name
+MAX_UNKNOWN_WORDS = 3
 
 
 def asks_yes_no(message: str) -> bool:
@@ -70,7 +73,7 @@ class QueryDecision:
                 said.setdefault(self.lex.kind_of(unknown[0]), unknown[0])
                 kind = self.lex.kind_of(unknown[0])
                 leftovers = [w for w in leftovers if w != unknown[0]]
-            elif flags["sell"] and leftovers and not groups:
+            elif flags["sell"] and 0 < len(leftovers) <= MAX_UNKNOWN_WORDS and not groups:
                 # "do you sell snowboards?": a word nobody listed, asked for as a product
                 kind = said.setdefault(" ".join(leftovers[:2]), " ".join(leftovers[:2]))
                 leftovers, sell_unknown = leftovers[2:], True

@@ -94,6 +94,8 @@ def test_messages_become_structured_queries(parser, message, operation, expected
         "do you ship to Canada?",
         "and for Summit members?",
         "how do I wash my Summit jacket?",
+        # "do you have to" is no shopping question, and a long rest is a sentence, not a product nobody listed
+        "I asked for a copy of all my data. how long do you have to answer that?",
     ],
 )
 def test_other_questions_are_not_catalog_queries(parser, message):
