@@ -324,7 +324,9 @@ class CatalogIndex:
             group.sort(key=list(self.terms).index)
             found.append(Mention(self._main_products(group), start, end, top, tuple(group)))
             named |= set(group)
-            skip |= set(range(start, end)) | extra
+            # its extra words stay free: "filter" in "the gravity filter replacement cartridge ... clearflow squeeze"
+            # is the cartridge's word, not the Clearflow Squeeze Filter's
+            skip |= set(range(start, end))
         return sorted(found, key=lambda m: m.start)
 
     def _main_products(self, group: list[str]) -> list[str]:

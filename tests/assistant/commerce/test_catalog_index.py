@@ -110,3 +110,23 @@ def test_an_unquoted_no_in_a_word_list_is_reported(tmp_path: Path):
     bad.write_text(text.replace('negation: [not, "no",', "negation: [not, no,"), encoding="utf-8")
     with pytest.raises(ValueError, match="boolean"):
         load_lexicon(bad)
+
+
+def test_a_word_one_product_took_as_a_tie_breaker_stays_free_for_a_longer_name():
+    from assistant.commerce.catalog import Product
+
+    def product(sku: str, name: str) -> Product:
+        return Product(
+            sku=sku, name=name, category="Water", price=10, currency="EUR", stock=1, description="x"
+        )
+
+    shop = Catalog(
+        [
+            product("A", "Basecamp Gravity Filter 6 L"),
+            product("B", "Gravity Filter Replacement Cartridge"),
+            product("C", "Clearflow Squeeze Filter"),
+            product("D", "Bottle Replacement Cartridge"),
+        ]
+    )
+    words = tokens("will the gravity filter replacement cartridge fit my clearflow squeeze")
+    assert [m.skus for m in shop.index.mentions(words)] == [["B"], ["C"]]
