@@ -118,7 +118,10 @@ class QueryDecision:
             if follow is not None:
                 return follow
         several = len(about) >= 2 or (about and len(about[0]) >= 2 and flags["compare"])
-        if flags["sort"] and (len(groups) >= 2 or (several and flags["compare"])):
+        # "the bigger Daybreak", "the cheapest Talus": one name several products share ranks those products
+        if flags["sort"] and (
+            len(groups) >= 2 or (several and flags["compare"]) or (groups and len(flat) >= 2)
+        ):
             return query("rank", 0.9, products=flat, sort_by=flags["sort"][0])
         if flags["compare"] and several:
             if leftovers and not flags["facts"] and yes_no:

@@ -101,7 +101,10 @@ def sort_spec(index: Any, sort_by: str | None, skus: list[str]) -> tuple[Attribu
     for spec, direction in meanings:
         if sum(spec.name in index.figures[s] for s in skus) >= need:
             return spec, direction
-    return meanings[0] if meanings else (None, "asc")
+    # else the meaning most of them have a figure for ("bigger" Daybreaks: a capacity, not how many it sleeps)
+    return max(
+        meanings, key=lambda m: sum(m[0].name in index.figures[s] for s in skus), default=(None, "asc")
+    )
 
 
 def _filter(index: Any, skus: list[str], args: dict[str, Any]) -> tuple[list[str], list[str]]:

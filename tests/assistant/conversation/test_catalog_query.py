@@ -70,6 +70,12 @@ def run(catalog: Catalog, arguments: dict):
         ("is the Scree Low waterproof?", "attribute", {"products": ["FTW-003"], "attribute": "waterproof"}),
         ("how much does the Wisp 1 weigh?", "facts", {"attribute": "weight"}),
         ("do you sell kayaks?", "rank", {"kind": "kayak"}),
+        # one name that several products share, with a ranking word: those products ranked
+        (
+            "how much is the bigger daybreak?",
+            "rank",
+            {"products": ["BPK-003", "BPK-004"], "sort_by": "bigger"},
+        ),
         # a German compound ends in its kind; shopping words ask for the kind's products
         (
             "habt ihr Regenjacken für Kinder?",
@@ -355,3 +361,13 @@ def test_an_inflected_german_kind_word_is_the_kind():
     from assistant.commerce.lexicon import lexicon
 
     assert lexicon().german_kind("schlafsäcken") == "schlafsack" and lexicon().german_kind("kosten") is None
+
+
+def test_a_ranking_word_of_several_meanings_takes_the_one_the_products_have_figures_for(catalog):
+    from assistant.tools.catalog_query import sort_spec
+
+    # "bigger" is how many a tent sleeps and how much a pack holds: the Daybreaks have a capacity, no sleeps
+    spec, direction = sort_spec(catalog.index, "bigger", ["BPK-003", "BPK-004"])
+    assert (spec.name, direction) == ("capacity", "desc")
+    spec, _ = sort_spec(catalog.index, "bigger", ["TNT-001", "TNT-005"])
+    assert spec.name == "persons"
