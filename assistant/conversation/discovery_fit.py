@@ -56,7 +56,7 @@ def fitted(products: Sequence[Any], message: str, catalog: Any, parser: Any, k: 
     index = getattr(parser, "index", None)
 
     def for_whom(item: Any) -> int:
-        """0: made for whom the message asks for; 1: for anyone; 2: for someone else ("for my son": the men's)."""
+        """0: made for whom the message asks for; 1: for anyone; 2: for someone else ("for my daughter": not the men's)."""
         if gender is None or index is None or item.sku not in catalog:
             return 0
         made_for = index.gender_of(item.sku)
@@ -74,7 +74,7 @@ def fitted(products: Sequence[Any], message: str, catalog: Any, parser: Any, k: 
 
 
 def _asked_gender(message: str, lex: Lexicon) -> str | None:
-    """Who the message asks for ("for my son" -> kids, "für Damen" -> women), if it says."""
+    """Who the message asks for ("for my daughter" -> kids, "für Damen" -> women), if it says."""
     return next((lex.genders[w] for w in normalize(message).split() if w in lex.genders), None)
 
 

@@ -62,5 +62,5 @@ def test_products_made_for_whom_the_message_asks_for_come_first():
         ]
     )
     parser = CatalogQueryParser(catalog)
-    order = fitted(found("M-1", "U-1", "K-1"), "need a rain jacket for my son", catalog, parser, 3)
+    order = fitted(found("M-1", "U-1", "K-1"), "need a rain jacket for my daughter", catalog, parser, 3)
     assert [p.sku for p in order] == ["K-1", "U-1", "M-1"]
