@@ -18,6 +18,7 @@ the same question of X. The pointer words are data (`references.yaml`, five lang
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -152,6 +153,8 @@ def resolve(message: str, history: list[dict[str, Any]], parser: Any) -> Resolut
                 parsed.arguments["products"] = kin
                 return Resolution(products=kin, parsed=parsed, text=message)
             return Resolution(products=kin, show=kin, text=message)
+    if not own.mentions and (sibling := _sibling_by_number(text, shown[0], parser)):
+        own.mentions = [[sibling]]  # "what about the 3 litre one?": the sibling whose name has that number
     if own.mentions or own.asked_kind:
         return _same_question(message, own, about)
     if picked is None or (len(picked) == len(shown) and len(shown) < 2):
@@ -179,6 +182,25 @@ def resolve(message: str, history: list[dict[str, Any]], parser: Any) -> Resolut
         # "the second one", "tell me more about it"
         return Resolution(products=picked, show=picked, text=rest)
     return None
+
+
+def _sibling_by_number(text: str, shown: str, parser: Any) -> str | None:
+    """The one product of `shown`'s subcategory, other than it, whose name has a number the message says ("the 3
+    litre one" after the 2 L reservoir, "und das 3er?" after the Ridgeback 2); None when none or several have."""
+    numbers = set(re.findall(r"\d+", text))
+    if not numbers:
+        return None
+    products = parser.index.products
+    mine = products[shown]
+    found = [
+        sku
+        for sku, p in products.items()
+        if sku != shown
+        and (p.category, p.subcategory) == (mine.category, mine.subcategory)
+        and numbers & set(re.findall(r"\d+", p.name))
+        and not numbers & set(re.findall(r"\d+", mine.name))
+    ]
+    return found[0] if len(found) == 1 else None
 
 
 def _matching(kind: str, shown: str, parser: Any) -> list[str]:

@@ -307,3 +307,21 @@ def test_a_german_compound_of_a_gender_word_names_who_it_is_for(parser):
     assert parser.parse("günstigste Wanderschuhe, Damenversion").arguments.get("gender") == "women"
     assert parser.parse("cheapest Herrenwanderschuhe").arguments.get("gender") == "men"
     assert "gender" not in parser.parse("günstigster Schlafsack, kinderleicht").arguments
+
+
+def test_what_about_the_one_with_another_number_is_the_sibling_whose_name_has_it():
+    shop = Catalog(
+        [
+            _p("R-2", "Brook Reservoir 2 L", "Hydration", 30, 5, subcategory="Reservoirs", description="2 litres."),
+            _p("R-3", "Brook Reservoir 3 L", "Hydration", 35, 5, subcategory="Reservoirs", description="3 litres."),
+            _p("P-22", "Hill 22 Daypack", "Packs", 90, 5, subcategory="Daypacks", compatible_with=["R-2"],
+               description="A 22-litre pack."),
+        ]
+    )  # fmt: skip
+    parser = CatalogQueryParser(shop)
+    history = shown(
+        "R-2", query={"operation": "compatibility", "products": ["R-2"], "compatible_with": ["P-22"]}
+    )
+    resolved = references.resolve("what about the 3 litre one?", history, parser)
+    assert resolved is not None and resolved.products == ["R-3"]
+    assert resolved.parsed.arguments["compatible_with"] == ["P-22"]
