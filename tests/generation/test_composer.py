@@ -193,3 +193,15 @@ def test_a_weight_or_a_temperature_asked_for_leads_with_a_sentence_that_states_o
     for question in ("how heavy is the fjell boot?", "how much does the fjell boot weigh?"):
         heavy = compose(question, [row])
         assert heavy.kind == "figure" and heavy.text.startswith("Fjell Winter Boot: Weight: 1400 g")
+
+
+def test_a_german_question_finds_the_english_sentence_through_the_shop_vocabulary():
+    page = [
+        {
+            "title": "Filter",
+            "text": "# Filter\n\nIt removes bacteria; it does not remove viruses.",
+            "language": "en",
+        }
+    ]
+    answer = compose("Filtert der auch Viren raus?", page, language="de")
+    assert answer is not None and "does not remove viruses" in answer.text
