@@ -63,6 +63,9 @@ class Balancer:
         self.down.add(url)
 
 
+MAX_ERROR_SAMPLES = 5  # 5xx replies kept whole in the report, so that a failure names its request
+
+
 @dataclass
 class Stats:
     statuses: Counter = field(default_factory=Counter)
@@ -73,6 +76,9 @@ class Stats:
     failovers: int = 0
     unanswered: int = 0
     errors: Counter = field(default_factory=Counter)
+    server_errors: list[dict[str, Any]] = field(
+        default_factory=list
+    )  # the first few 5xx: what was asked, what came
     acked: dict[str, dict[str, int]] = field(
         default_factory=lambda: defaultdict(dict)
     )  # session -> key -> turn
@@ -138,6 +144,8 @@ async def _session(
         status, reply = await _turn_with_failover(client, lb, index + n, body, stats)
         n += 1
         stats.statuses[status] += 1
+        if status >= 500 and len(stats.server_errors) < MAX_ERROR_SAMPLES:
+            stats.server_errors.append({"status": status, "message": message, "reply": str(reply)[:300]})
         if reply is None or status != 200:
             stats.unanswered += 1
             continue
@@ -212,6 +220,7 @@ def summary(stats: Stats, seconds: float) -> dict[str, Any]:
         "turns_per_s": round(len(stats.latencies) / seconds, 2) if seconds else None,
         "statuses": {str(k): v for k, v in sorted(stats.statuses.items())},
         "server_errors_5xx": sum(v for k, v in stats.statuses.items() if k >= 500),
+        "server_error_samples": stats.server_errors,
         "unanswered": stats.unanswered,
         "failovers": stats.failovers,
         "turns_by_server": dict(stats.by_server),
