@@ -107,7 +107,6 @@ def _pattern(phrases: Sequence[str]) -> str:
     return rf"(?<![\w]){alternation(p.lower() for p in phrases)}(?![\w])"
 
 
-@lru_cache(maxsize=32)
 def says_free(text: str) -> bool:
     """Whether `text` states a price of nothing ("the label is free", "ist kostenlos"); a price cell's bare "frei"
     and "free of/from" (without a thing: "PFC-free") say no price in a sentence."""
@@ -118,6 +117,7 @@ def says_free(text: str) -> bool:
     )
 
 
+@lru_cache(maxsize=32)
 def _vocab_pattern(name: str, kind: str = "", after: str = "") -> re.Pattern[str]:
     """The words of one vocabulary list (`kind` picks one of a dict's lists), followed by `after`; compiled once."""
     listed = getattr(words(), name)

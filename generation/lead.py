@@ -144,7 +144,7 @@ def support(
     before: dict[int, str] | None = None,
     things: Sequence[Entity] | None = None,
 ) -> Support:
-    """How well `unit` (read with its list lead and pronoun context) answers `question`; `about`: the things (a
+    """How well `unit` (read with its list lead and pronoun context) answers `question`; `things`: the things (a
     destination) the whole message names, where the question is the part of it that asks."""
     context = context_of(unit, units, before)
     asked = named_entities(question) if things is None else list(things)

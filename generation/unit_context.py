@@ -37,9 +37,15 @@ def mentions_of(unit: Unit) -> list[Entity]:
 def named_on_its_page(asked: Sequence[Entity], unit: Unit, units: Sequence[Unit]) -> frozenset[Entity]:
     """The asked things some unit of `unit`'s own evidence item names by name or group: "other countries" there is
     every country but these."""
-    return frozenset(
-        e for e in asked if any(covers(mentions_of(v), e) for v in units if v.index == unit.index)
-    )
+    return _named_by_item(asked, [v for v in units if v.index == unit.index]).get(unit.index, frozenset())
+
+
+def _named_by_item(asked: Sequence[Entity], units: Sequence[Unit]) -> dict[int, frozenset[Entity]]:
+    named: dict[int, set[Entity]] = {}
+    for u in units:
+        mentions = mentions_of(u)
+        named.setdefault(u.index, set()).update(e for e in asked if covers(mentions, e))
+    return {index: frozenset(things) for index, things in named.items()}
 
 
 def stated_things(asked: Sequence[Entity], units: Sequence[Unit]) -> list[list[Entity]]:
@@ -47,13 +53,9 @@ def stated_things(asked: Sequence[Entity], units: Sequence[Unit]) -> list[list[E
     as one of "other countries" where its own page names it nowhere."""
     if not asked:
         return [[] for _ in units]
-    by_item: dict[int, set[Entity]] = {}
-    mentions = [mentions_of(u) for u in units]
-    for u, m in zip(units, mentions, strict=True):
-        by_item.setdefault(u.index, set()).update(e for e in asked if covers(m, e))
+    by_item = _named_by_item(asked, units)
     return [
-        [e for e in asked if covers(m, e, named_elsewhere=e in by_item[u.index])]
-        for u, m in zip(units, mentions, strict=True)
+        [e for e in asked if covers(mentions_of(u), e, named_elsewhere=e in by_item[u.index])] for u in units
     ]
 
 

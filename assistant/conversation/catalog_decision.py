@@ -53,6 +53,7 @@ class ParsedQuery:
     asked_words: str | None = None  # the same in the customer's own words ("Kajaks"), for the reply
     leftovers: list[str] = field(default_factory=list)  # content words the query did not use
     shopping: bool = False  # "do you sell / have / carry ...": asks for products, not about one
+    gender: str | None = None  # who the message asks for ("für Damen", "Damenversion"), operation or not
 
 
 class QueryDecision:

@@ -155,6 +155,7 @@ class CatalogQueryParser(QueryDecision):
         parsed.language = guess_language(message, self.lex)
         parsed.mentions = groups
         parsed.shopping = bool(scan.flags["sell"])
+        parsed.gender = scan.args.get("gender")
         return parsed
 
     @staticmethod

@@ -43,7 +43,8 @@ def fitted(products: Sequence[Any], message: str, catalog: Any, parser: Any, k: 
         return list(products)[:k]
     lex = lexicon()
     claims = asked_claims(message, lex)
-    of_kind = _of_asked_kind(message, parser)
+    parsed = parser.parse(message) if parser is not None else None
+    of_kind = _of_asked_kind(parsed, parser)
     found_of_kind = of_kind & {p.sku for p in products}
 
     def verdicts(item: Any) -> list[str]:
@@ -52,7 +53,7 @@ def fitted(products: Sequence[Any], message: str, catalog: Any, parser: Any, k: 
         product = catalog.get(item.sku)
         return [claim(product, c, lex).polarity for c in claims]
 
-    gender = _asked_gender(message, lex)
+    gender = parsed.gender if parsed is not None else None
     index = getattr(parser, "index", None)
 
     def for_whom(item: Any) -> int:
@@ -73,13 +74,6 @@ def fitted(products: Sequence[Any], message: str, catalog: Any, parser: Any, k: 
     return [entry[4] for entry in kept][:k]
 
 
-def _asked_gender(message: str, lex: Lexicon) -> str | None:
-    """Who the message asks for ("for my daughter" -> kids, "für Damen" -> women), if it says."""
-    return next((lex.genders[w] for w in normalize(message).split() if w in lex.genders), None)
-
-
-def _of_asked_kind(message: str, parser: Any) -> set[str]:
-    if parser is None:
-        return set()
-    kind = parser.parse(message).asked_kind
+def _of_asked_kind(parsed: Any, parser: Any) -> set[str]:
+    kind = parsed.asked_kind if parsed is not None else None
     return set(parser.index.products_of_kind(kind).skus) if kind else set()
